@@ -1,0 +1,49 @@
+/**
+ * Where the archive lives, for every command that reads or writes it: `--data DIR` (or
+ * `ARCA_DATA`, default `./arca-data`) holds the embedded store; `--storage URL` (or
+ * `ARCA_STORAGE`) picks the graph backend (`sqlite:PATH`, default `<data>/graph.sqlite`, or
+ * `postgres://…`).
+ *
+ * @module
+ */
+
+import { resolve } from 'node:path'
+
+import type { Command } from 'commander'
+
+/** Default data directory, relative to the working directory. */
+export const DEFAULT_DATA_DIR = './arca-data'
+
+/** Flags added by {@link addArchiveOptions}. */
+export interface ArchiveFlags {
+  data?: string
+  storage?: string
+}
+
+/** Resolved archive location. */
+export interface ArchiveLocation {
+  /** Absolute data directory. */
+  readonly dataDir: string
+  /** Storage URL, or undefined for the default SQLite file inside the data directory. */
+  readonly storageUrl: string | undefined
+}
+
+/** Adds `--data` and `--storage` to a command. */
+export function addArchiveOptions(cmd: Command): Command {
+  return cmd
+    .option('--data <dir>', `archive data directory (env ARCA_DATA, default ${DEFAULT_DATA_DIR})`)
+    .option(
+      '--storage <url>',
+      'graph storage: sqlite:PATH or postgres://… (env ARCA_STORAGE, default sqlite in the data directory)',
+    )
+}
+
+/** The archive location from flags, then environment, then defaults. */
+export function archiveLocation(
+  flags: ArchiveFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): ArchiveLocation {
+  const data = flags.data ?? env['ARCA_DATA'] ?? DEFAULT_DATA_DIR
+  const storage = flags.storage ?? env['ARCA_STORAGE']
+  return { dataDir: resolve(data), storageUrl: storage === '' ? undefined : storage }
+}

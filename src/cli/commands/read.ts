@@ -1,0 +1,327 @@
+/**
+ * Read-back commands: `arca visits URL`, `arca ls SWHID`, `arca cat SWHID`, `arca log SWHID`.
+ *
+ * @module
+ */
+
+import type { Command } from 'commander'
+
+import { InvalidInputError } from '../../errors.js'
+import { concatBytes, decodeForDisplay, utf8 } from '../../model/bytes.js'
+import {
+  directoryObjectManifest,
+  releaseObjectManifest,
+  revisionObjectManifest,
+  snapshotManifest,
+} from '../../model/manifest.js'
+import { type CoreSwhid, formatSwhid } from '../../model/swhid.js'
+import type { Archive } from '../../storage/archive.js'
+import {
+  branchesJson,
+  directoryEntryJson,
+  releaseJson,
+  revisionJson,
+  visitJson,
+} from '../../views/json.js'
+import { addArchiveOptions, type ArchiveFlags } from '../archive-options.js'
+import { notArchived, swhidArg, withArchive } from '../open.js'
+import { writeOut } from '../output.js'
+
+interface JsonFlag extends ArchiveFlags {
+  json?: boolean
+}
+
+const TYPE_WORD: Record<string, string> = { file: 'cnt', dir: 'dir', rev: 'rev' }
+
+/** The root directory of a directory, revision or release SWHID. */
+async function rootDirectory(archive: Archive, swhid: CoreSwhid): Promise<string> {
+  const s = archive.storage
+  let target: CoreSwhid = swhid
+  for (let depth = 0; depth < 16; depth++) {
+    if (target.type === 'dir') {
+      if ((await s.directoryMissing([target.id])).length > 0) notArchived(formatSwhid(target))
+      return target.id
+    }
+    if (target.type === 'rev') {
+      const [r] = await s.revisionGet([target.id])
+      if (!r) notArchived(formatSwhid(target))
+      return r.directory
+    }
+    if (target.type === 'snp') {
+      const head = await snapshotHead(archive, target.id)
+      if (!head) throw new InvalidInputError(`Snapshot "${formatSwhid(target)}" has no HEAD`)
+      target = head
+      continue
+    }
+    if (target.type === 'rel') {
+      const [r] = await s.releaseGet([target.id])
+      if (!r || r.target === null) notArchived(formatSwhid(target))
+      const t = {
+        content: 'cnt',
+        directory: 'dir',
+        revision: 'rev',
+        release: 'rel',
+        snapshot: 'snp',
+      } as const
+      target = { type: t[r.targetType], id: r.target }
+      continue
+    }
+    break
+  }
+  throw new InvalidInputError(`"${formatSwhid(swhid)}" does not lead to a directory`)
+}
+
+const GIT_WORD = { cnt: 'blob', dir: 'tree', rev: 'commit', rel: 'tag', snp: 'snapshot' } as const
+
+/** `arca cat --batch`: objects in git's `cat-file --batch` format, for byte-exact comparisons. */
+async function catBatch(flags: ArchiveFlags): Promise<void> {
+  const lines: string[] = []
+  let buffered = ''
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>)
+    buffered += chunk.toString('utf8')
+  for (const l of buffered.split('\n')) if (l.trim() !== '') lines.push(l.trim())
+  await withArchive(flags, [], async (archive) => {
+    const s = archive.storage
+    for (const line of lines) {
+      const swhid = swhidArg(line)
+      let bodyBytes: Uint8Array | null = null
+      switch (swhid.type) {
+        case 'cnt':
+          if ((await s.contentMissing([swhid.id])).length === 0)
+            bodyBytes = await archive.objstorage.getBytes(swhid.id)
+          break
+        case 'dir': {
+          const [d] = await s.directoryGet([swhid.id])
+          if (d) bodyBytes = stripHeader(directoryObjectManifest(d))
+          break
+        }
+        case 'rev': {
+          const [r] = await s.revisionGet([swhid.id])
+          if (r) bodyBytes = stripHeader(revisionObjectManifest(r))
+          break
+        }
+        case 'rel': {
+          const [r] = await s.releaseGet([swhid.id])
+          if (r) bodyBytes = stripHeader(releaseObjectManifest(r))
+          break
+        }
+        case 'snp': {
+          const [snp] = await s.snapshotGet([swhid.id])
+          if (snp) bodyBytes = stripHeader(snapshotManifest(snp.branches))
+          break
+        }
+      }
+      if (bodyBytes === null) writeOut(`${swhid.id} missing\n`)
+      else
+        writeOut(
+          concatBytes([
+            utf8(`${swhid.id} ${GIT_WORD[swhid.type]} ${bodyBytes.length}\n`),
+            bodyBytes,
+            utf8('\n'),
+          ]),
+        )
+    }
+  })
+}
+
+function stripHeader(framedManifest: Uint8Array): Uint8Array {
+  return framedManifest.subarray(framedManifest.indexOf(0) + 1)
+}
+
+const KIND_TO_TYPE = {
+  content: 'cnt',
+  directory: 'dir',
+  revision: 'rev',
+  release: 'rel',
+  snapshot: 'snp',
+} as const
+
+/** The object a snapshot's HEAD branch leads to (aliases followed). */
+async function snapshotHead(archive: Archive, id: string): Promise<CoreSwhid | null> {
+  const [snp] = await archive.storage.snapshotGet([id])
+  if (!snp) notArchived(`swh:1:snp:${id}`)
+  const byName = new Map(
+    snp.branches.map((b) => [Buffer.from(b.name).toString('latin1'), b.target]),
+  )
+  let t = byName.get('HEAD') ?? null
+  for (let i = 0; i < 8 && t?.targetType === 'alias'; i++)
+    t = byName.get(Buffer.from(t.target).toString('latin1')) ?? null
+  if (!t || t.targetType === 'alias') return null
+  return { type: KIND_TO_TYPE[t.targetType], id: t.target }
+}
+
+/** Registers the read-back commands. */
+export function registerReadCommands(program: Command): void {
+  addArchiveOptions(
+    program
+      .command('visits')
+      .summary('list the visits of an origin')
+      .argument('<url>', 'origin URL')
+      .option('--json', 'print one JSON object per line'),
+  ).action(async (url: string, flags: JsonFlag) => {
+    await withArchive(flags, [], async (archive) => {
+      const s = archive.storage
+      if ((await s.originGet([url]))[0] === null)
+        throw new InvalidInputError(`Origin "${url}" is not in the archive`)
+      let token: string | null = null
+      do {
+        const page = await s.originVisitGet(url, { limit: 100, pageToken: token })
+        for (const v of page.results) {
+          const st = await s.originVisitStatusGetLatest(url, v.visit)
+          if (flags.json) writeOut(JSON.stringify(visitJson(v, st)) + '\n')
+          else {
+            const snp = st?.snapshot ? `swh:1:snp:${st.snapshot}` : '-'
+            writeOut(
+              `${v.visit}\t${v.date.toISOString()}\t${v.type}\t${st?.status ?? 'created'}\t${snp}\n`,
+            )
+          }
+        }
+        token = page.nextPageToken
+      } while (token)
+    })
+  })
+
+  addArchiveOptions(
+    program
+      .command('ls')
+      .summary('list a directory (of a dir, rev or rel SWHID)')
+      .argument('<swhid>', 'directory, revision or release SWHID')
+      .option('-r, --recursive', 'list the whole tree')
+      .option('--json', 'print one JSON object per line'),
+  ).action(async (text: string, flags: JsonFlag & { recursive?: boolean }) => {
+    const swhid = swhidArg(text)
+    await withArchive(flags, [], async (archive) => {
+      const dir = await rootDirectory(archive, swhid)
+      const entries = await archive.storage.directoryLs(dir, {
+        recursive: flags.recursive === true,
+      })
+      if (!entries) notArchived(`swh:1:dir:${dir}`)
+      for (const e of entries) {
+        if (flags.json) writeOut(JSON.stringify(directoryEntryJson(e)) + '\n')
+        else {
+          const size = e.type === 'file' ? String(e.length ?? '-') : '-'
+          writeOut(
+            concatBytes([
+              utf8(
+                `${e.perms.toString(8).padStart(6, '0')} ${TYPE_WORD[e.type]} swh:1:${TYPE_WORD[e.type]}:${e.target} ${size.padStart(8)}\t`,
+              ),
+              e.path,
+              utf8('\n'),
+            ]),
+          )
+        }
+      }
+    })
+  })
+
+  addArchiveOptions(
+    program
+      .command('cat')
+      .summary('print an object: content bytes; other objects as JSON')
+      .argument('[swhid]', 'any core SWHID')
+      .option('--raw', 'print the exact git object body (manifest without its header)')
+      .option(
+        '--batch',
+        'read SWHIDs from standard input, print each as git cat-file --batch does: "<id> <type> <size>", the body, a newline',
+      ),
+  ).action(
+    async (text: string | undefined, flags: ArchiveFlags & { raw?: boolean; batch?: boolean }) => {
+      if (flags.batch) return catBatch(flags)
+      if (text === undefined) throw new InvalidInputError('cat needs a SWHID (or --batch)')
+      const swhid = swhidArg(text)
+      await withArchive(flags, [], async (archive) => {
+        const s = archive.storage
+        const shown = formatSwhid(swhid)
+        const body = (framedManifest: Uint8Array): Uint8Array =>
+          framedManifest.subarray(framedManifest.indexOf(0) + 1)
+        switch (swhid.type) {
+          case 'cnt': {
+            const [c] = await s.contentGet([swhid.id])
+            if (!c) notArchived(shown)
+            for await (const chunk of archive.objstorage.get(swhid.id)) writeOut(chunk)
+            return
+          }
+          case 'dir': {
+            const [d] = await s.directoryGet([swhid.id])
+            if (!d) notArchived(shown)
+            if (flags.raw) return writeOut(body(directoryObjectManifest(d)))
+            const entries = (await s.directoryLs(swhid.id)) ?? []
+            return writeOut(JSON.stringify(entries.map(directoryEntryJson), null, 2) + '\n')
+          }
+          case 'rev': {
+            const [r] = await s.revisionGet([swhid.id])
+            if (!r) notArchived(shown)
+            if (flags.raw) return writeOut(body(revisionObjectManifest(r)))
+            return writeOut(JSON.stringify(revisionJson(r), null, 2) + '\n')
+          }
+          case 'rel': {
+            const [r] = await s.releaseGet([swhid.id])
+            if (!r) notArchived(shown)
+            if (flags.raw) return writeOut(body(releaseObjectManifest(r)))
+            return writeOut(JSON.stringify(releaseJson(r), null, 2) + '\n')
+          }
+          case 'snp': {
+            const [snp] = await s.snapshotGet([swhid.id])
+            if (!snp) notArchived(shown)
+            if (flags.raw) return writeOut(body(snapshotManifest(snp.branches)))
+            return writeOut(
+              JSON.stringify({ id: snp.id, branches: branchesJson(snp) }, null, 2) + '\n',
+            )
+          }
+        }
+      })
+    },
+  )
+
+  addArchiveOptions(
+    program
+      .command('log')
+      .summary('list revisions reachable from a revision (or a snapshot head), breadth first')
+      .argument('<swhid>', 'revision, release or snapshot SWHID')
+      .option('-n, --limit <n>', 'at most this many revisions', (v: string) => {
+        const n = Number(v)
+        if (!Number.isInteger(n) || n < 1)
+          throw new InvalidInputError(`"${v}" is not a positive integer`)
+        return n
+      })
+      .option('--json', 'print one JSON object per line'),
+  ).action(async (text: string, flags: JsonFlag & { limit?: number }) => {
+    const swhid = swhidArg(text)
+    await withArchive(flags, [], async (archive) => {
+      const s = archive.storage
+      let head: string | null = null
+      if (swhid.type === 'rev') head = swhid.id
+      else if (swhid.type === 'rel') {
+        const [r] = await s.releaseGet([swhid.id])
+        if (!r) notArchived(formatSwhid(swhid))
+        head = r.targetType === 'revision' ? r.target : null
+      } else if (swhid.type === 'snp') {
+        const [snp] = await s.snapshotGet([swhid.id])
+        if (!snp) notArchived(formatSwhid(swhid))
+        const byName = new Map(
+          snp.branches.map((b) => [Buffer.from(b.name).toString('latin1'), b.target]),
+        )
+        let t = byName.get('HEAD') ?? null
+        for (let i = 0; i < 8 && t?.targetType === 'alias'; i++)
+          t = byName.get(Buffer.from(t.target).toString('latin1')) ?? null
+        head = t?.targetType === 'revision' ? t.target : null
+      }
+      if (head === null) throw new InvalidInputError(`"${text}" does not lead to a revision`)
+      if ((await s.revisionMissing([head])).length > 0) notArchived(`swh:1:rev:${head}`)
+      for await (const r of s.revisionLog(
+        [head],
+        flags.limit === undefined ? {} : { limit: flags.limit },
+      )) {
+        if (flags.json) writeOut(JSON.stringify(revisionJson(r)) + '\n')
+        else {
+          const j = revisionJson(r)
+          const first = r.message === null ? '' : decodeForDisplay(r.message).text.split('\n')[0]
+          const author = (j['author'] as { name?: string } | null)?.name ?? ''
+          writeOut(
+            `swh:1:rev:${r.id}\t${(j['date'] as string | null) ?? ''}\t${author}\t${first}\n`,
+          )
+        }
+      }
+    })
+  })
+}

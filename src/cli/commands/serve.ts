@@ -1,0 +1,96 @@
+/**
+ * `arca serve`: the Web API (and browse pages) over the archive. `npm start` runs it.
+ *
+ * @module
+ */
+
+import type { Command } from 'commander'
+
+import { InvalidInputError } from '../../errors.js'
+import { openArchive } from '../../storage/archive.js'
+import { DEFAULT_EXEMPT_NETWORKS, parseRate, type Rate } from '../../web/middleware/rate-limit.js'
+import { DEFAULT_HOST, DEFAULT_PORT, startServer } from '../../web/server.js'
+import { addArchiveOptions, type ArchiveFlags, archiveLocation } from '../archive-options.js'
+import { writeErr } from '../output.js'
+
+interface ServeFlags extends ArchiveFlags {
+  port: number
+  host: string
+  trustProxy?: boolean
+  rate: string[]
+  exempt?: string
+  noRateLimit?: boolean
+  rateLimit?: boolean
+}
+
+function parsePort(v: string): number {
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidInputError(`Invalid port "${v}"`)
+  return n
+}
+
+/** Registers `serve`. */
+export function registerServe(program: Command): void {
+  addArchiveOptions(
+    program
+      .command('serve')
+      .summary('serve the Web API and browse pages')
+      .description(
+        `Serve the archive over HTTP: the Software Heritage compatible API under /api/1/ and the\nbrowse pages. Default: http://${DEFAULT_HOST}:${DEFAULT_PORT}/ (the archive is created on first run).`,
+      )
+      .option('--port <port>', `port (env ARCA_PORT, default ${DEFAULT_PORT})`, parsePort)
+      .option('--host <host>', `address to listen on (env ARCA_HOST, default ${DEFAULT_HOST})`)
+      .option('--trust-proxy', 'trust X-Forwarded-* / Forwarded headers (behind a reverse proxy)')
+      .option(
+        '--rate <scope=rate>',
+        'rate of a scope, e.g. swh_api=120/h (repeatable)',
+        (v: string, p: string[]) => [...p, v],
+        [] as string[],
+      )
+      .option(
+        '--exempt <cidrs>',
+        `networks without rate limits (comma list, default ${DEFAULT_EXEMPT_NETWORKS.join(',')}; "none" for none)`,
+      )
+      .option('--no-rate-limit', 'disable rate limiting'),
+  ).action(async (flags: ServeFlags) => {
+    const loc = archiveLocation(flags)
+    const rates: Record<string, Rate> = {}
+    for (const r of flags.rate) {
+      const eq = r.indexOf('=')
+      if (eq < 0)
+        throw new InvalidInputError(`Invalid --rate "${r}": use scope=rate, e.g. swh_api=120/h`)
+      rates[r.slice(0, eq)] = parseRate(r.slice(eq + 1))
+    }
+    const exempt =
+      flags.exempt === undefined
+        ? undefined
+        : flags.exempt === 'none'
+          ? []
+          : flags.exempt.split(',').map((x) => x.trim())
+    const archive = await openArchive({ dataDir: loc.dataDir, storageUrl: loc.storageUrl })
+    const port =
+      flags.port ?? (process.env['ARCA_PORT'] ? parsePort(process.env['ARCA_PORT']) : DEFAULT_PORT)
+    const host = flags.host ?? process.env['ARCA_HOST'] ?? DEFAULT_HOST
+    const server = await startServer({
+      archive,
+      port,
+      host,
+      config: { trustProxy: flags.trustProxy === true },
+      rateLimits: {
+        rates,
+        ...(exempt ? { exemptNetworks: exempt } : {}),
+        disabled: flags.rateLimit === false,
+      },
+    })
+    writeErr(`arca: serving ${loc.dataDir} at ${server.url}/ (API: ${server.url}/api/1/)`)
+    const stop = (): void => {
+      void server
+        .close()
+        .then(() => archive.close())
+        .then(() => process.exit(0))
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    await new Promise(() => undefined)
+  })
+}

@@ -1,0 +1,102 @@
+/**
+ * The `arca` command: argument parsing, and the one table mapping errors to exit codes.
+ *
+ * Exit codes: 0 success; 1 a negative answer that is not an error (a verify mismatch);
+ * 2 usage errors and every expected failure (bad input, missing path, permission denied,
+ * unreachable service); 70 an internal error (a bug: run with --debug for the stack).
+ *
+ * @module
+ */
+
+import { Command, CommanderError } from 'commander'
+
+import { type ErrorCode, errorMessage, isArcaError } from '../errors.js'
+import { registerIdentify } from './commands/identify.js'
+import { registerReadCommands } from './commands/read.js'
+import { registerSave } from './commands/save.js'
+import { registerServe } from './commands/serve.js'
+import { registerSwhid } from './commands/swhid.js'
+import { registerToken } from './commands/token.js'
+import { writeErr } from './output.js'
+
+/** Exit code of each error code. */
+export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
+  invalid_input: 2,
+  not_found: 2,
+  corrupt: 2,
+  conflict: 2,
+  unavailable: 2,
+  forbidden: 2,
+  unauthorized: 2,
+  masked: 2,
+  too_large: 2,
+  throttled: 2,
+  io: 2,
+  internal: 70,
+}
+
+/** Exit code for usage errors (unknown flag, bad value). */
+export const EXIT_USAGE = 2
+/** Exit code for bugs. */
+export const EXIT_INTERNAL = 70
+
+const VERSION = '0.1.0'
+
+/** Builds the command tree. */
+export function buildProgram(): Command {
+  const program = new Command('arca')
+    .description('Arca: a source-code archive compatible with Software Heritage')
+    .version(VERSION)
+    .option('--debug', 'print stack traces of errors')
+    .enablePositionalOptions(false)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      outputError: (s, write) => write(s.startsWith('error:') ? `arca: ${s}` : s),
+    })
+  registerIdentify(program)
+  registerSwhid(program)
+  registerSave(program)
+  registerReadCommands(program)
+  registerServe(program)
+  registerToken(program)
+  const configure = (cmd: Command): void => {
+    if (!cmd.options.some((o) => o.long === '--debug'))
+      cmd.option('--debug', 'print stack traces of errors')
+    cmd.exitOverride()
+    cmd.configureOutput(program.configureOutput())
+    cmd.showHelpAfterError('(run with --help for usage)')
+    cmd.commands.forEach(configure)
+  }
+  program.commands.forEach(configure)
+  return program
+}
+
+/** Runs the CLI with `argv` (as in `process.argv`) and sets `process.exitCode`. */
+export async function main(argv: readonly string[] = process.argv): Promise<void> {
+  const debug = argv.includes('--debug')
+  const program = buildProgram()
+  try {
+    await program.parseAsync([...argv])
+  } catch (e) {
+    process.exitCode = exitCodeOf(e, debug)
+  }
+}
+
+function exitCodeOf(e: unknown, debug: boolean): number {
+  if (e instanceof CommanderError) {
+    // Commander has already printed its message (or the help / version text).
+    return e.exitCode === 0 ? 0 : EXIT_USAGE
+  }
+  if (isArcaError(e)) {
+    writeErr(`arca: error: ${e.message}`)
+    if (debug && e.stack) writeErr(e.stack)
+    return EXIT_CODES[e.code]
+  }
+  writeErr(
+    `arca: internal error: ${errorMessage(e)}${debug ? '' : ' (run with --debug for details)'}`,
+  )
+  if (debug && e instanceof Error && e.stack) writeErr(e.stack)
+  return EXIT_INTERNAL
+}

@@ -1,0 +1,42 @@
+/**
+ * Opening the archive for a command, from `--data`/`--storage` (or their environment variables).
+ *
+ * @module
+ */
+
+import { InvalidInputError } from '../errors.js'
+import { type CoreSwhid, parseQualifiedSwhid } from '../model/swhid.js'
+import { type Archive, type ArchiveInit, type Layer, openArchive } from '../storage/archive.js'
+import { type ArchiveFlags, archiveLocation } from './archive-options.js'
+
+/** Opens the archive named by the flags, runs `fn`, closes it (flushing) whatever happens. */
+export async function withArchive<T>(
+  flags: ArchiveFlags,
+  layers: readonly Layer[],
+  fn: (archive: Archive) => Promise<T>,
+  init: Partial<Pick<ArchiveInit, 'bufferThresholds'>> = {},
+): Promise<T> {
+  const loc = archiveLocation(flags)
+  const archive = await openArchive({
+    dataDir: loc.dataDir,
+    storageUrl: loc.storageUrl,
+    layers,
+    ...init,
+  })
+  try {
+    return await fn(archive)
+  } finally {
+    await archive.close()
+  }
+}
+
+/** The core SWHID of a command argument (qualifiers are accepted and ignored). */
+export function swhidArg(text: string): CoreSwhid {
+  const q = parseQualifiedSwhid(text)
+  return { type: q.type, id: q.id }
+}
+
+/** Throws a clear error for an object that is not in the archive. */
+export function notArchived(swhid: string): never {
+  throw new InvalidInputError(`Object "${swhid}" is not in the archive`, { details: { swhid } })
+}

@@ -1,0 +1,570 @@
+/**
+ * Journal records: every model kind encoded as msgpack of a dict shaped like Software Heritage's
+ * `to_dict()` (snake_case keys, ids as 20 raw bytes, names and messages as bytes, timestamps as
+ * `{timestamp: {seconds, microseconds}, offset_bytes}`), and decoded back to model objects.
+ * Differences: snapshot branches are a list of `[name, target]` pairs (msgpack maps with byte
+ * keys do not round-trip in JavaScript), and dates are msgpack timestamps.
+ *
+ * Decoding validates the shape and throws InvalidInputError naming the bad field; ids are not
+ * recomputed here (the mirror's validate layer does that).
+ *
+ * @module
+ */
+
+import { Decoder, Encoder } from '@msgpack/msgpack'
+
+import { InvalidInputError } from '../errors.js'
+import { fromHex, toHex } from '../model/bytes.js'
+import type {
+  BranchTarget,
+  Content,
+  Directory,
+  DirectoryEntry,
+  EntryType,
+  ExtId,
+  Origin,
+  OriginVisit,
+  OriginVisitStatus,
+  Person,
+  Release,
+  ReleaseTargetType,
+  Revision,
+  RevisionType,
+  SkippedContent,
+  Snapshot,
+  TimestampWithTimezone,
+  VisitStatusValue,
+} from '../model/objects.js'
+import { formatSwhid, parseCoreSwhid } from '../model/swhid.js'
+import type { JournalRecordInit, Topic } from './interface.js'
+
+// Reused coder instances (encoding and decoding are synchronous, so sharing is safe). Dates use
+// the msgpack timestamp extension; 64-bit integers decode to numbers.
+const encoder = new Encoder({ ignoreUndefined: false })
+const decoder = new Decoder()
+const packr = {
+  pack: (value: unknown): Uint8Array => encoder.encode(value),
+  unpack: (bytes: Uint8Array): unknown => decoder.decode(bytes),
+}
+
+/** A takedown record (see the mirror's takedown propagation). */
+export interface TakedownRecord {
+  readonly id: string
+  readonly swhids: readonly string[]
+  readonly action: 'mask' | 'unmask'
+  readonly reason: string
+  readonly date: Date
+}
+
+/** The model object carried by each topic. */
+export interface TopicObjects {
+  content: Content
+  skipped_content: SkippedContent
+  directory: Directory
+  revision: Revision
+  release: Release
+  snapshot: Snapshot
+  origin: Origin
+  origin_visit: OriginVisit
+  origin_visit_status: OriginVisitStatus
+  extid: ExtId
+  takedown: TakedownRecord
+}
+
+type Dict = Record<string, unknown>
+
+const idBytes = (hex: string): Uint8Array => fromHex(hex)
+const nullableId = (hex: string | null): Uint8Array | null => (hex === null ? null : fromHex(hex))
+
+function person(p: Person | null): Dict | null {
+  return p === null ? null : { fullname: p.fullname }
+}
+
+function date(d: TimestampWithTimezone | null): Dict | null {
+  return d === null
+    ? null
+    : {
+        timestamp: { seconds: d.timestamp.seconds, microseconds: d.timestamp.microseconds },
+        offset_bytes: d.offsetBytes,
+      }
+}
+
+/** The dict of an object of `topic`. */
+export function toDict<T extends Topic>(topic: T, obj: TopicObjects[T]): Dict {
+  switch (topic) {
+    case 'content': {
+      const c = obj as Content
+      return {
+        sha1: idBytes(c.sha1),
+        sha1_git: idBytes(c.sha1Git),
+        sha256: fromHex(c.sha256),
+        blake2s256: fromHex(c.blake2s256),
+        length: c.length,
+        status: c.status,
+        ctime: c.ctime,
+      }
+    }
+    case 'skipped_content': {
+      const c = obj as SkippedContent
+      return {
+        sha1: c.sha1 === null ? null : fromHex(c.sha1),
+        sha1_git: nullableId(c.sha1Git),
+        sha256: c.sha256 === null ? null : fromHex(c.sha256),
+        blake2s256: c.blake2s256 === null ? null : fromHex(c.blake2s256),
+        length: c.length,
+        status: 'absent',
+        reason: c.reason,
+        origin: c.origin,
+        ctime: c.ctime,
+      }
+    }
+    case 'directory': {
+      const d = obj as Directory
+      return {
+        id: idBytes(d.id),
+        entries: d.entries.map((e) => ({
+          name: e.name,
+          type: e.type,
+          target: idBytes(e.target),
+          perms: e.perms,
+        })),
+        raw_manifest: d.rawManifest,
+      }
+    }
+    case 'revision': {
+      const r = obj as Revision
+      return {
+        id: idBytes(r.id),
+        message: r.message,
+        author: person(r.author),
+        committer: person(r.committer),
+        date: date(r.date),
+        committer_date: date(r.committerDate),
+        type: r.type,
+        directory: idBytes(r.directory),
+        synthetic: r.synthetic,
+        metadata: r.metadata === null ? null : JSON.stringify(r.metadata),
+        parents: r.parents.map(idBytes),
+        extra_headers: r.extraHeaders.map(([k, v]) => [k, v]),
+        raw_manifest: r.rawManifest,
+      }
+    }
+    case 'release': {
+      const r = obj as Release
+      return {
+        id: idBytes(r.id),
+        name: r.name,
+        message: r.message,
+        target: nullableId(r.target),
+        target_type: r.targetType,
+        synthetic: r.synthetic,
+        author: person(r.author),
+        date: date(r.date),
+        raw_manifest: r.rawManifest,
+      }
+    }
+    case 'snapshot': {
+      const s = obj as Snapshot
+      return {
+        id: idBytes(s.id),
+        branches: s.branches.map((b) => [
+          b.name,
+          b.target === null
+            ? null
+            : {
+                target_type: b.target.targetType,
+                target:
+                  b.target.targetType === 'alias' ? b.target.target : fromHex(b.target.target),
+              },
+        ]),
+      }
+    }
+    case 'origin':
+      return { url: (obj as Origin).url }
+    case 'origin_visit': {
+      const v = obj as OriginVisit
+      return { origin: v.origin, date: v.date, type: v.type, visit: v.visit }
+    }
+    case 'origin_visit_status': {
+      const s = obj as OriginVisitStatus
+      return {
+        origin: s.origin,
+        visit: s.visit,
+        date: s.date,
+        status: s.status,
+        snapshot: nullableId(s.snapshot),
+        metadata: s.metadata === null ? null : JSON.stringify(s.metadata),
+        type: s.type,
+      }
+    }
+    case 'extid': {
+      const e = obj as ExtId
+      return {
+        id: idBytes(e.id),
+        extid_type: e.extidType,
+        extid: e.extid,
+        extid_version: e.extidVersion,
+        target: formatSwhid(e.target),
+        payload_type: e.payloadType,
+        payload: nullableId(e.payload),
+      }
+    }
+    case 'takedown': {
+      const t = obj as TakedownRecord
+      return { id: t.id, swhids: [...t.swhids], action: t.action, reason: t.reason, date: t.date }
+    }
+  }
+  throw new InvalidInputError(`Unknown journal topic "${String(topic)}"`)
+}
+
+/** The unique key of an object of `topic` (SWH's `unique_key()`), as bytes. */
+export function keyOf<T extends Topic>(topic: T, obj: TopicObjects[T]): Uint8Array {
+  switch (topic) {
+    case 'content':
+      return idBytes((obj as Content).sha1Git)
+    case 'skipped_content': {
+      const c = obj as SkippedContent
+      return packr.pack({
+        sha1: c.sha1,
+        sha1_git: c.sha1Git,
+        sha256: c.sha256,
+        blake2s256: c.blake2s256,
+      })
+    }
+    case 'directory':
+    case 'revision':
+    case 'release':
+    case 'snapshot':
+    case 'extid':
+      return idBytes((obj as { id: string }).id)
+    case 'origin':
+      return packr.pack({ url: (obj as Origin).url })
+    case 'origin_visit': {
+      const v = obj as OriginVisit
+      return packr.pack({ origin: v.origin, visit: v.visit })
+    }
+    case 'origin_visit_status': {
+      const s = obj as OriginVisitStatus
+      return packr.pack({ origin: s.origin, visit: s.visit, date: s.date })
+    }
+    case 'takedown':
+      return packr.pack({ id: (obj as TakedownRecord).id })
+  }
+  throw new InvalidInputError(`Unknown journal topic "${String(topic)}"`)
+}
+
+/** A journal record (key and msgpack value) for an object of `topic`. */
+export function encodeRecord<T extends Topic>(topic: T, obj: TopicObjects[T]): JournalRecordInit {
+  return { key: keyOf(topic, obj), value: packr.pack(toDict(topic, obj)) }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+class Reader {
+  constructor(
+    readonly topic: string,
+    readonly d: Dict,
+  ) {}
+
+  #fail(field: string, want: string): never {
+    throw new InvalidInputError(`Malformed ${this.topic} record: field "${field}" is not ${want}`)
+  }
+
+  bytes(f: string): Uint8Array {
+    const v = this.d[f]
+    if (!(v instanceof Uint8Array)) this.#fail(f, 'bytes')
+    // A plain Uint8Array (the decoder gives views of its input).
+    return new Uint8Array(v)
+  }
+  bytesOrNull(f: string): Uint8Array | null {
+    return this.d[f] === null || this.d[f] === undefined ? null : this.bytes(f)
+  }
+  id(f: string): string {
+    const b = this.bytes(f)
+    if (b.length !== 20) this.#fail(f, 'a 20-byte id')
+    return toHex(b)
+  }
+  idOrNull(f: string): string | null {
+    return this.d[f] === null || this.d[f] === undefined ? null : this.id(f)
+  }
+  hash(f: string, len: number): string {
+    const b = this.bytes(f)
+    if (b.length !== len) this.#fail(f, `a ${len}-byte hash`)
+    return toHex(b)
+  }
+  hashOrNull(f: string, len: number): string | null {
+    return this.d[f] === null || this.d[f] === undefined ? null : this.hash(f, len)
+  }
+  str(f: string): string {
+    const v = this.d[f]
+    if (typeof v !== 'string') this.#fail(f, 'a string')
+    return v
+  }
+  strOrNull(f: string): string | null {
+    return this.d[f] === null || this.d[f] === undefined ? null : this.str(f)
+  }
+  int(f: string): number {
+    const v = this.d[f]
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) this.#fail(f, 'an integer')
+    return v
+  }
+  intOrNull(f: string): number | null {
+    return this.d[f] === null || this.d[f] === undefined ? null : this.int(f)
+  }
+  bool(f: string): boolean {
+    const v = this.d[f]
+    if (typeof v !== 'boolean') this.#fail(f, 'a boolean')
+    return v
+  }
+  date(f: string): Date {
+    const v = this.d[f]
+    if (!(v instanceof Date) || Number.isNaN(v.getTime())) this.#fail(f, 'a date')
+    return v
+  }
+  dateOrNull(f: string): Date | null {
+    return this.d[f] === null || this.d[f] === undefined ? null : this.date(f)
+  }
+  oneOf<T extends string>(f: string, values: readonly T[]): T {
+    const v = this.str(f)
+    if (!(values as readonly string[]).includes(v)) this.#fail(f, `one of ${values.join(', ')}`)
+    return v as T
+  }
+  dict(f: string): Dict {
+    const v = this.d[f]
+    if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Uint8Array)
+      this.#fail(f, 'a map')
+    return v as Dict
+  }
+  dictOrNull(f: string): Dict | null {
+    return this.d[f] === null || this.d[f] === undefined ? null : this.dict(f)
+  }
+  array(f: string): unknown[] {
+    const v = this.d[f]
+    if (!Array.isArray(v)) this.#fail(f, 'a list')
+    return v
+  }
+  json(f: string): Readonly<Record<string, unknown>> | null {
+    const s = this.strOrNull(f)
+    if (s === null) return null
+    try {
+      return JSON.parse(s) as Record<string, unknown>
+    } catch {
+      this.#fail(f, 'JSON text')
+    }
+  }
+  sub(f: string, d: Dict): Reader {
+    return new Reader(`${this.topic}.${f}`, d)
+  }
+}
+
+function readPerson(r: Reader, f: string): Person | null {
+  const d = r.dictOrNull(f)
+  return d === null ? null : { fullname: r.sub(f, d).bytes('fullname') }
+}
+
+function readDate(r: Reader, f: string): TimestampWithTimezone | null {
+  const d = r.dictOrNull(f)
+  if (d === null) return null
+  const dr = r.sub(f, d)
+  const ts = dr.sub('timestamp', dr.dict('timestamp'))
+  const microseconds = ts.int('microseconds')
+  if (microseconds < 0 || microseconds > 999_999) {
+    throw new InvalidInputError(
+      `Malformed ${r.topic} record: "${f}.timestamp.microseconds" out of range`,
+    )
+  }
+  return {
+    timestamp: { seconds: ts.int('seconds'), microseconds },
+    offsetBytes: dr.bytes('offset_bytes'),
+  }
+}
+
+const ENTRY_TYPES: readonly EntryType[] = ['file', 'dir', 'rev']
+const RELEASE_TARGETS: readonly ReleaseTargetType[] = [
+  'content',
+  'directory',
+  'revision',
+  'release',
+  'snapshot',
+]
+const REVISION_TYPES: readonly RevisionType[] = ['git', 'tar', 'dsc', 'svn', 'hg', 'cvs', 'bzr']
+const VISIT_STATUSES: readonly VisitStatusValue[] = [
+  'created',
+  'ongoing',
+  'full',
+  'partial',
+  'not_found',
+  'failed',
+]
+
+/** Decodes a journal value of `topic` into a model object; throws InvalidInputError if malformed. */
+export function decodeValue<T extends Topic>(topic: T, value: Uint8Array): TopicObjects[T] {
+  let raw: unknown
+  try {
+    raw = packr.unpack(value)
+  } catch (e) {
+    throw new InvalidInputError(`Malformed ${topic} record: not msgpack`, { cause: e })
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new InvalidInputError(`Malformed ${topic} record: not a map`)
+  }
+  const r = new Reader(topic, raw as Dict)
+  return fromReader(topic, r) as TopicObjects[T]
+}
+
+function fromReader(topic: Topic, r: Reader): unknown {
+  switch (topic) {
+    case 'content':
+      return {
+        sha1: r.hash('sha1', 20),
+        sha1Git: r.id('sha1_git'),
+        sha256: r.hash('sha256', 32),
+        blake2s256: r.hash('blake2s256', 32),
+        length: r.int('length'),
+        status: r.oneOf('status', ['visible', 'hidden'] as const),
+        ctime: r.dateOrNull('ctime'),
+      } satisfies Content
+    case 'skipped_content':
+      return {
+        sha1: r.hashOrNull('sha1', 20),
+        sha1Git: r.idOrNull('sha1_git'),
+        sha256: r.hashOrNull('sha256', 32),
+        blake2s256: r.hashOrNull('blake2s256', 32),
+        length: r.intOrNull('length'),
+        status: 'absent',
+        reason: r.str('reason'),
+        origin: r.strOrNull('origin'),
+        ctime: r.dateOrNull('ctime'),
+      } satisfies SkippedContent
+    case 'directory':
+      return {
+        id: r.id('id'),
+        entries: r.array('entries').map((e, i): DirectoryEntry => {
+          if (typeof e !== 'object' || e === null)
+            throw new InvalidInputError(`Malformed directory record: entry ${i}`)
+          const er = r.sub(`entries[${i}]`, e as Dict)
+          return {
+            name: er.bytes('name'),
+            type: er.oneOf('type', ENTRY_TYPES),
+            target: er.id('target'),
+            perms: er.int('perms'),
+          }
+        }),
+        rawManifest: r.bytesOrNull('raw_manifest'),
+      } satisfies Directory
+    case 'revision':
+      return {
+        id: r.id('id'),
+        message: r.bytesOrNull('message'),
+        author: readPerson(r, 'author'),
+        committer: readPerson(r, 'committer'),
+        date: readDate(r, 'date'),
+        committerDate: readDate(r, 'committer_date'),
+        type: r.oneOf('type', REVISION_TYPES),
+        directory: r.id('directory'),
+        synthetic: r.bool('synthetic'),
+        metadata: r.json('metadata'),
+        parents: r.array('parents').map((p, i) => {
+          if (!(p instanceof Uint8Array) || p.length !== 20) {
+            throw new InvalidInputError(
+              `Malformed revision record: parent ${i} is not a 20-byte id`,
+            )
+          }
+          return toHex(p)
+        }),
+        extraHeaders: r.array('extra_headers').map((h, i) => {
+          if (
+            !Array.isArray(h) ||
+            h.length !== 2 ||
+            !(h[0] instanceof Uint8Array) ||
+            !(h[1] instanceof Uint8Array)
+          ) {
+            throw new InvalidInputError(`Malformed revision record: extra header ${i}`)
+          }
+          return [new Uint8Array(h[0]), new Uint8Array(h[1])] as const
+        }),
+        rawManifest: r.bytesOrNull('raw_manifest'),
+      } satisfies Revision
+    case 'release':
+      return {
+        id: r.id('id'),
+        name: r.bytes('name'),
+        message: r.bytesOrNull('message'),
+        target: r.idOrNull('target'),
+        targetType: r.oneOf('target_type', RELEASE_TARGETS),
+        synthetic: r.bool('synthetic'),
+        author: readPerson(r, 'author'),
+        date: readDate(r, 'date'),
+        rawManifest: r.bytesOrNull('raw_manifest'),
+      } satisfies Release
+    case 'snapshot':
+      return {
+        id: r.id('id'),
+        branches: r.array('branches').map((b, i) => {
+          if (!Array.isArray(b) || b.length !== 2 || !(b[0] instanceof Uint8Array)) {
+            throw new InvalidInputError(`Malformed snapshot record: branch ${i}`)
+          }
+          const name = new Uint8Array(b[0])
+          if (b[1] === null) return { name, target: null }
+          const tr = r.sub(`branches[${i}]`, b[1] as Dict)
+          const targetType = tr.oneOf('target_type', [...RELEASE_TARGETS, 'alias'] as const)
+          const target: BranchTarget =
+            targetType === 'alias'
+              ? { targetType, target: tr.bytes('target') }
+              : { targetType, target: tr.id('target') }
+          return { name, target }
+        }),
+      } satisfies Snapshot
+    case 'origin':
+      return { url: r.str('url') } satisfies Origin
+    case 'origin_visit':
+      return {
+        origin: r.str('origin'),
+        visit: r.int('visit'),
+        date: r.date('date'),
+        type: r.str('type'),
+      } satisfies OriginVisit
+    case 'origin_visit_status':
+      return {
+        origin: r.str('origin'),
+        visit: r.int('visit'),
+        date: r.date('date'),
+        status: r.oneOf('status', VISIT_STATUSES),
+        snapshot: r.idOrNull('snapshot'),
+        metadata: r.json('metadata'),
+        type: r.str('type'),
+      } satisfies OriginVisitStatus
+    case 'extid': {
+      let target
+      try {
+        target = parseCoreSwhid(r.str('target'))
+      } catch (e) {
+        throw new InvalidInputError('Malformed extid record: field "target" is not a core SWHID', {
+          cause: e,
+        })
+      }
+      return {
+        id: r.id('id'),
+        extidType: r.str('extid_type'),
+        extid: r.bytes('extid'),
+        extidVersion: r.int('extid_version'),
+        target,
+        payloadType: r.strOrNull('payload_type'),
+        payload: r.idOrNull('payload'),
+      } satisfies ExtId
+    }
+    case 'takedown':
+      return {
+        id: r.str('id'),
+        swhids: r.array('swhids').map((s) => {
+          if (typeof s !== 'string')
+            throw new InvalidInputError('Malformed takedown record: swhids')
+          return s
+        }),
+        action: r.oneOf('action', ['mask', 'unmask'] as const),
+        reason: r.str('reason'),
+        date: r.date('date'),
+      } satisfies TakedownRecord
+  }
+}

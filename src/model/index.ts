@@ -1,0 +1,13 @@
+/**
+ * The model of the archive: SWHIDs, object types, manifests and hashing. Pure: no I/O, and no
+ * imports from other areas.
+ *
+ * @module
+ */
+
+export * from './bytes.js'
+export * from './hash.js'
+export * from './manifest.js'
+export * from './objects.js'
+export * from './person.js'
+export * from './swhid.js'

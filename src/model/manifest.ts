@@ -1,0 +1,521 @@
+/**
+ * Manifests and identifiers: one pure function per object kind turns a model object into the
+ * exact bytes Software Heritage hashes (SWHID spec §3–§7), and `make*` factories build objects
+ * with their computed id.
+ *
+ * A manifest here is always the framed byte string `<type> <len>\0<body>`; its SHA-1 is the id.
+ * An object carrying a `rawManifest` is hashed from those bytes instead (spec §4).
+ *
+ * @module
+ */
+
+import { CorruptError, InvalidInputError } from '../errors.js'
+import { compareBytes, concatBytes, fromHex, isSha1Hex, toHex, utf8 } from './bytes.js'
+import { gitHeader, hashContent, sha1Hex } from './hash.js'
+import type {
+  Content,
+  Directory,
+  DirectoryEntry,
+  ExtId,
+  ExtraHeader,
+  Person,
+  RawExtrinsicMetadata,
+  Release,
+  ReleaseTargetType,
+  Revision,
+  RevisionType,
+  Snapshot,
+  SnapshotBranch,
+  Timestamp,
+  TimestampWithTimezone,
+} from './objects.js'
+import { type CoreSwhid, formatSwhid } from './swhid.js'
+
+const SP = 0x20
+const LF = 0x0a
+const NUL = 0x00
+const SLASH = 0x2f
+
+/** Frames a body: `<type> <len>\0<body>`. */
+export function frame(type: string, body: Uint8Array): Uint8Array {
+  return concatBytes([gitHeader(type, body.length), body])
+}
+
+/** SHA-1 of a framed manifest, as hex. */
+export function manifestId(manifest: Uint8Array): string {
+  return sha1Hex(manifest)
+}
+
+/** Escapes a header value: every LF becomes LF SP (git's continuation lines). */
+export function escapeNewlines(value: Uint8Array): Uint8Array {
+  if (!value.includes(LF)) return value
+  const parts: Uint8Array[] = []
+  let start = 0
+  for (let i = 0; i < value.length; i++) {
+    if (value[i] === LF) {
+      parts.push(value.subarray(start, i + 1), Uint8Array.of(SP))
+      start = i + 1
+    }
+  }
+  parts.push(value.subarray(start))
+  return concatBytes(parts)
+}
+
+/** Body of a header-style object: `key SP escaped(value) LF`…, then `LF message` if any. */
+export function formatHeaders(
+  headers: readonly (readonly [Uint8Array, Uint8Array])[],
+  message: Uint8Array | null,
+): Uint8Array {
+  const parts: Uint8Array[] = []
+  const sp = Uint8Array.of(SP)
+  const lf = Uint8Array.of(LF)
+  for (const [key, value] of headers) parts.push(key, sp, escapeNewlines(value), lf)
+  if (message !== null) parts.push(lf, message)
+  return concatBytes(parts)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Directory
+
+/** Sort key of a directory entry: the name, plus `/` for `dir` entries only (spec §4). */
+export function directoryEntrySortKey(entry: Pick<DirectoryEntry, 'name' | 'type'>): Uint8Array {
+  if (entry.type !== 'dir') return entry.name
+  const key = new Uint8Array(entry.name.length + 1)
+  key.set(entry.name)
+  key[entry.name.length] = SLASH
+  return key
+}
+
+/** Compares two entries in manifest order. */
+export function compareDirectoryEntries(
+  a: Pick<DirectoryEntry, 'name' | 'type'>,
+  b: Pick<DirectoryEntry, 'name' | 'type'>,
+): number {
+  return compareBytes(directoryEntrySortKey(a), directoryEntrySortKey(b))
+}
+
+/** Entries sorted in manifest order (a new array). */
+export function sortDirectoryEntries<E extends Pick<DirectoryEntry, 'name' | 'type'>>(
+  entries: readonly E[],
+): E[] {
+  return entries
+    .map((e) => ({ e, key: directoryEntrySortKey(e) }))
+    .sort((x, y) => compareBytes(x.key, y.key))
+    .map((x) => x.e)
+}
+
+const PERMS_BYTES = new Map<number, Uint8Array>()
+
+/** `octal(perms) SP` as bytes, cached (a handful of distinct modes exist). */
+function permsPrefix(perms: number): Uint8Array {
+  let b = PERMS_BYTES.get(perms)
+  if (b === undefined) {
+    b = utf8(perms.toString(8) + ' ')
+    if (PERMS_BYTES.size < 1024) PERMS_BYTES.set(perms, b)
+  }
+  return b
+}
+
+/** Writes the 20 bytes of a 40-hex id at `offset`. */
+function writeHexId(out: Uint8Array, offset: number, hex: string): void {
+  for (let i = 0; i < 20; i++) {
+    const hi = hex.charCodeAt(2 * i)
+    const lo = hex.charCodeAt(2 * i + 1)
+    out[offset + i] = ((hi > 57 ? hi - 87 : hi - 48) << 4) | (lo > 57 ? lo - 87 : lo - 48)
+  }
+}
+
+/** Framed `tree` manifest of entries (sorted here; the input order does not matter). */
+export function directoryManifest(entries: readonly DirectoryEntry[]): Uint8Array {
+  const sorted = sortDirectoryEntries(entries)
+  let size = 0
+  for (const e of sorted) size += permsPrefix(e.perms).length + e.name.length + 21
+  const header = gitHeader('tree', size)
+  const out = new Uint8Array(header.length + size)
+  out.set(header)
+  let o = header.length
+  for (const e of sorted) {
+    const p = permsPrefix(e.perms)
+    out.set(p, o)
+    o += p.length
+    out.set(e.name, o)
+    o += e.name.length
+    out[o++] = NUL
+    // Targets are checked to be lowercase hex where objects are built (makeDirectory).
+    writeHexId(out, o, e.target)
+    o += 20
+  }
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Revision and release
+
+/** Writes a timestamp as swh-model does: integer seconds, or `s.uuuuuu` with zeros stripped. */
+export function formatTimestamp(ts: Timestamp): string {
+  if (!Number.isSafeInteger(ts.seconds)) throw new RangeError(`Bad seconds ${ts.seconds}`)
+  if (ts.microseconds === 0) return String(ts.seconds)
+  const frac = String(ts.microseconds).padStart(6, '0').replace(/0+$/, '')
+  return `${ts.seconds}.${frac}`
+}
+
+/** `fullname[ SP date SP offset]`: a person line value (spec §5). */
+export function formatPersonLine(person: Person, date: TimestampWithTimezone | null): Uint8Array {
+  if (date === null) return person.fullname
+  return concatBytes([
+    person.fullname,
+    utf8(' ' + formatTimestamp(date.timestamp) + ' '),
+    date.offsetBytes,
+  ])
+}
+
+const K_TREE = utf8('tree')
+const K_PARENT = utf8('parent')
+const K_AUTHOR = utf8('author')
+const K_COMMITTER = utf8('committer')
+const K_OBJECT = utf8('object')
+const K_TYPE = utf8('type')
+const K_TAG = utf8('tag')
+const K_TAGGER = utf8('tagger')
+
+/** Fields of a revision that its id depends on. */
+export type RevisionFields = Pick<
+  Revision,
+  | 'directory'
+  | 'parents'
+  | 'author'
+  | 'committer'
+  | 'date'
+  | 'committerDate'
+  | 'extraHeaders'
+  | 'message'
+>
+
+/** Framed `commit` manifest of a revision's fields (ignores any raw manifest). */
+export function revisionManifest(rev: RevisionFields): Uint8Array {
+  const headers: [Uint8Array, Uint8Array][] = [[K_TREE, utf8(rev.directory)]]
+  for (const p of rev.parents) headers.push([K_PARENT, utf8(p)])
+  if (rev.author !== null) headers.push([K_AUTHOR, formatPersonLine(rev.author, rev.date)])
+  if (rev.committer !== null) {
+    headers.push([K_COMMITTER, formatPersonLine(rev.committer, rev.committerDate)])
+  }
+  for (const [k, v] of rev.extraHeaders) headers.push([k, v])
+  return frame('commit', formatHeaders(headers, rev.message))
+}
+
+/** The git object type word of a release target (spec §6). */
+export const RELEASE_TARGET_GIT_TYPE: Readonly<Record<ReleaseTargetType, string>> = {
+  content: 'blob',
+  directory: 'tree',
+  revision: 'commit',
+  release: 'tag',
+  snapshot: 'refs',
+}
+
+/** Fields of a release that its id depends on. */
+export type ReleaseFields = Pick<
+  Release,
+  'name' | 'target' | 'targetType' | 'author' | 'date' | 'message'
+>
+
+/** Framed `tag` manifest of a release's fields. */
+export function releaseManifest(rel: ReleaseFields): Uint8Array {
+  if (rel.target === null) {
+    throw new InvalidInputError('Cannot compute the id of a release without a target')
+  }
+  const headers: [Uint8Array, Uint8Array][] = [
+    [K_OBJECT, utf8(rel.target)],
+    [K_TYPE, utf8(RELEASE_TARGET_GIT_TYPE[rel.targetType])],
+    [K_TAG, rel.name],
+  ]
+  if (rel.author !== null) headers.push([K_TAGGER, formatPersonLine(rel.author, rel.date)])
+  return frame('tag', formatHeaders(headers, rel.message))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snapshot
+
+/** Framed `snapshot` manifest of branches (sorted here by plain name bytes, spec §7). */
+export function snapshotManifest(branches: readonly SnapshotBranch[]): Uint8Array {
+  const parts: Uint8Array[] = []
+  for (const b of sortBranches(branches)) {
+    let word: string
+    let target: Uint8Array
+    if (b.target === null) {
+      word = 'dangling'
+      target = new Uint8Array(0)
+    } else if (b.target.targetType === 'alias') {
+      word = 'alias'
+      target = b.target.target
+    } else {
+      word = b.target.targetType
+      target = fromHex(b.target.target)
+    }
+    parts.push(utf8(word + ' '), b.name, utf8(`\0${target.length}:`), target)
+  }
+  return frame('snapshot', concatBytes(parts))
+}
+
+/** Branches sorted by name bytes (a new array). */
+export function sortBranches(branches: readonly SnapshotBranch[]): SnapshotBranch[] {
+  return [...branches].sort((a, b) => compareBytes(a.name, b.name))
+}
+
+// ---------------------------------------------------------------------------------------------
+// ExtID and raw extrinsic metadata
+
+/** Framed `extid` manifest. */
+export function extIdManifest(e: Omit<ExtId, 'id'>): Uint8Array {
+  const headers: [Uint8Array, Uint8Array][] = [[utf8('extid_type'), utf8(e.extidType)]]
+  if (e.extidVersion !== 0) headers.push([utf8('extid_version'), utf8(String(e.extidVersion))])
+  headers.push([utf8('extid'), e.extid], [utf8('target'), utf8(formatSwhid(e.target))])
+  if (e.payloadType !== null) headers.push([utf8('payload_type'), utf8(e.payloadType)])
+  if (e.payload !== null) headers.push([utf8('payload'), fromHex(e.payload)])
+  return frame('extid', formatHeaders(headers, null))
+}
+
+/** Framed `raw_extrinsic_metadata` manifest (spec §9.15). */
+export function rawExtrinsicMetadataManifest(m: Omit<RawExtrinsicMetadata, 'id'>): Uint8Array {
+  const seconds = Math.floor(m.discoveryDate.getTime() / 1000)
+  const headers: [Uint8Array, Uint8Array][] = [
+    [utf8('target'), utf8(formatSwhid(m.target))],
+    [utf8('discovery_date'), utf8(String(seconds))],
+    [utf8('authority'), utf8(`${m.authority.type} ${m.authority.url}`)],
+    [utf8('fetcher'), utf8(`${m.fetcher.name} ${m.fetcher.version}`)],
+    [utf8('format'), utf8(m.format)],
+  ]
+  if (m.origin !== null) headers.push([utf8('origin'), utf8(m.origin)])
+  if (m.visit !== null) headers.push([utf8('visit'), utf8(String(m.visit))])
+  const core = (key: string, v: CoreSwhid | null): void => {
+    if (v !== null) headers.push([utf8(key), utf8(formatSwhid(v))])
+  }
+  core('snapshot', m.snapshot)
+  core('release', m.release)
+  core('revision', m.revision)
+  if (m.path !== null) headers.push([utf8('path'), m.path])
+  core('directory', m.directory)
+  return frame('raw_extrinsic_metadata', formatHeaders(headers, m.metadata))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Factories: build objects with their id
+
+function checkSha1(what: string, value: string): void {
+  if (!isSha1Hex(value)) {
+    throw new InvalidInputError(`${what} "${value}" is not 40 lowercase hexadecimal digits`)
+  }
+}
+
+/** Input of {@link makeDirectory}. */
+export interface DirectoryInit {
+  readonly entries: readonly DirectoryEntry[]
+  readonly rawManifest?: Uint8Array | null
+}
+
+/**
+ * Builds a directory: entries sorted in manifest order, id computed (from the raw manifest
+ * when one is given).
+ *
+ * @example
+ * ```ts
+ * makeDirectory({ entries: [] }).id // '4b825dc642cb6eb9a060e54bf8d69288fbee4904'
+ * ```
+ */
+export function makeDirectory(init: DirectoryInit): Directory {
+  for (const e of init.entries) checkSha1('Directory entry target', e.target)
+  const entries = sortDirectoryEntries(init.entries)
+  const rawManifest = init.rawManifest ?? null
+  const id = manifestId(rawManifest ?? directoryManifest(entries))
+  return { id, entries, rawManifest }
+}
+
+/** Input of {@link makeRevision}: every field but the id; defaults for the rare ones. */
+export interface RevisionInit {
+  readonly directory: string
+  readonly parents?: readonly string[]
+  readonly author: Person | null
+  readonly committer: Person | null
+  readonly date: TimestampWithTimezone | null
+  readonly committerDate: TimestampWithTimezone | null
+  readonly message: Uint8Array | null
+  readonly extraHeaders?: readonly ExtraHeader[]
+  readonly type?: RevisionType
+  readonly synthetic?: boolean
+  readonly metadata?: Readonly<Record<string, unknown>> | null
+  readonly rawManifest?: Uint8Array | null
+}
+
+/** Builds a revision with its id. */
+export function makeRevision(init: RevisionInit): Revision {
+  checkSha1('Revision directory', init.directory)
+  for (const p of init.parents ?? []) checkSha1('Revision parent', p)
+  const fields: RevisionFields = {
+    directory: init.directory,
+    parents: init.parents ?? [],
+    author: init.author,
+    committer: init.committer,
+    date: init.date,
+    committerDate: init.committerDate,
+    extraHeaders: init.extraHeaders ?? [],
+    message: init.message,
+  }
+  const rawManifest = init.rawManifest ?? null
+  return {
+    ...fields,
+    id: manifestId(rawManifest ?? revisionManifest(fields)),
+    type: init.type ?? 'git',
+    synthetic: init.synthetic ?? false,
+    metadata: init.metadata ?? null,
+    rawManifest,
+  }
+}
+
+/** Input of {@link makeRelease}. */
+export interface ReleaseInit {
+  readonly name: Uint8Array
+  readonly target: string
+  readonly targetType: ReleaseTargetType
+  readonly author: Person | null
+  readonly date: TimestampWithTimezone | null
+  readonly message: Uint8Array | null
+  readonly synthetic?: boolean
+  readonly rawManifest?: Uint8Array | null
+}
+
+/** Builds a release with its id. */
+export function makeRelease(init: ReleaseInit): Release {
+  checkSha1('Release target', init.target)
+  const rawManifest = init.rawManifest ?? null
+  const fields: ReleaseFields = {
+    name: init.name,
+    target: init.target,
+    targetType: init.targetType,
+    author: init.author,
+    date: init.date,
+    message: init.message,
+  }
+  return {
+    ...fields,
+    id: manifestId(rawManifest ?? releaseManifest(fields)),
+    synthetic: init.synthetic ?? false,
+    rawManifest,
+  }
+}
+
+/** Builds a snapshot with its id; branches are sorted, a repeated name is an error. */
+export function makeSnapshot(branches: readonly SnapshotBranch[]): Snapshot {
+  const sorted = sortBranches(branches)
+  for (let i = 0; i < sorted.length; i++) {
+    const b = sorted[i]!
+    if (i > 0 && compareBytes(sorted[i - 1]!.name, b.name) === 0) {
+      throw new InvalidInputError(`Snapshot branch "${toHex(b.name)}" (hex) appears twice`)
+    }
+    if (b.target !== null && b.target.targetType !== 'alias') {
+      checkSha1('Snapshot branch target', b.target.target)
+    }
+  }
+  return { id: manifestId(snapshotManifest(sorted)), branches: sorted }
+}
+
+/** Builds a content record (four hashes and length) from its bytes. */
+export function makeContent(data: Uint8Array, ctime: Date | null = null): Content {
+  return { ...hashContent(data), length: data.length, status: 'visible', ctime }
+}
+
+/** Builds an ExtID with its id. */
+export function makeExtId(init: Omit<ExtId, 'id'>): ExtId {
+  return { ...init, id: manifestId(extIdManifest(init)) }
+}
+
+/** Builds a raw extrinsic metadata record with its id. */
+export function makeRawExtrinsicMetadata(
+  init: Omit<RawExtrinsicMetadata, 'id'>,
+): RawExtrinsicMetadata {
+  return { ...init, id: manifestId(rawExtrinsicMetadataManifest(init)) }
+}
+
+/** The `ori` id of an origin: SHA-1 of the URL's UTF-8 bytes, no frame (spec §1). */
+export function originId(url: string): string {
+  return sha1Hex(utf8(url))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Manifests and id checks of stored objects
+
+/** The bytes a directory hashes to its id: the raw manifest, or the canonical one. */
+export function directoryObjectManifest(d: Directory): Uint8Array {
+  return d.rawManifest ?? directoryManifest(d.entries)
+}
+
+/** The bytes a revision hashes to its id. */
+export function revisionObjectManifest(r: Revision): Uint8Array {
+  return r.rawManifest ?? revisionManifest(r)
+}
+
+/** The bytes a release hashes to its id. */
+export function releaseObjectManifest(r: Release): Uint8Array {
+  return r.rawManifest ?? releaseManifest(r)
+}
+
+/** The bytes a snapshot hashes to its id. */
+export function snapshotObjectManifest(s: Snapshot): Uint8Array {
+  return snapshotManifest(s.branches)
+}
+
+/** Recomputed ids, per kind; each throws {@link CorruptError} naming the object on mismatch. */
+export const verify = {
+  directory(d: Directory): void {
+    expectId('directory', d.id, manifestId(directoryObjectManifest(d)))
+  },
+  revision(r: Revision): void {
+    expectId('revision', r.id, manifestId(revisionObjectManifest(r)))
+  },
+  release(r: Release): void {
+    expectId('release', r.id, manifestId(releaseObjectManifest(r)))
+  },
+  snapshot(s: Snapshot): void {
+    expectId('snapshot', s.id, manifestId(snapshotObjectManifest(s)))
+  },
+  extid(e: ExtId): void {
+    expectId('extid', e.id, manifestId(extIdManifest(e)))
+  },
+  rawExtrinsicMetadata(m: RawExtrinsicMetadata): void {
+    expectId('raw_extrinsic_metadata', m.id, manifestId(rawExtrinsicMetadataManifest(m)))
+  },
+  /** Checks the four hashes and the length of a content against its bytes. */
+  content(
+    c: Pick<Content, 'sha1' | 'sha1Git' | 'sha256' | 'blake2s256' | 'length'>,
+    data: Uint8Array,
+  ): void {
+    const h = hashContent(data)
+    const bad: string[] = []
+    if (c.length !== data.length) bad.push(`length ${c.length} != ${data.length}`)
+    if (h.sha1 !== c.sha1) bad.push('sha1')
+    if (h.sha1Git !== c.sha1Git) bad.push('sha1_git')
+    if (h.sha256 !== c.sha256) bad.push('sha256')
+    if (h.blake2s256 !== c.blake2s256) bad.push('blake2s256')
+    if (bad.length > 0) {
+      throw new CorruptError(
+        `Content "swh:1:cnt:${c.sha1Git}" does not match its bytes (${bad.join(', ')})`,
+        { details: { swhid: `swh:1:cnt:${c.sha1Git}`, mismatched: bad } },
+      )
+    }
+  },
+}
+
+const KIND_TAG: Readonly<Record<string, string>> = {
+  directory: 'dir',
+  revision: 'rev',
+  release: 'rel',
+  snapshot: 'snp',
+}
+
+function expectId(kind: string, claimed: string, computed: string): void {
+  if (claimed !== computed) {
+    const tag = KIND_TAG[kind]
+    const name = tag ? `swh:1:${tag}:${claimed}` : `${kind} ${claimed}`
+    throw new CorruptError(`Object "${name}" hashes to ${computed}, not to its id`, {
+      details: { kind, claimed, computed },
+    })
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The content store: content bytes by their sha1_git. Types only. Backends: a filesystem store
+ * with sliced paths (`fs/`), room for S3-compatible ones (nothing here assumes files).
+ *
+ * @module
+ */
+
+/** Options every call accepts. */
+export interface AbortOptions {
+  readonly signal?: AbortSignal
+}
+
+/** Options of {@link ObjStorage.get}. */
+export interface ObjGetOptions extends AbortOptions {
+  /** Recompute sha1_git while streaming; a mismatch throws a CorruptError at the end. */
+  readonly verify?: boolean
+}
+
+/** Options of {@link ObjStorage.list}. */
+export interface ObjListOptions extends AbortOptions {
+  /** First id (inclusive), lowercase hex; default the smallest. */
+  readonly from?: string
+  /** Last id (exclusive); default past the largest. */
+  readonly to?: string
+}
+
+/**
+ * Content bytes keyed by sha1_git (40 lowercase hex digits).
+ *
+ * @example
+ * ```ts
+ * await store.add(content.sha1Git, bytes)
+ * for await (const chunk of store.get(content.sha1Git, { verify: true })) process(chunk)
+ * ```
+ */
+export interface ObjStorage {
+  open(options?: AbortOptions): Promise<void>
+  close(): Promise<void>
+  /**
+   * Stores bytes under `id`, atomically: a reader sees the whole object or nothing. Adding an id
+   * already present is a no-op. `data` may be an async iterable of chunks for large contents.
+   * The caller vouches that the bytes hash to `id` (the storage's validate layer checks).
+   */
+  add(
+    id: string,
+    data: Uint8Array | AsyncIterable<Uint8Array>,
+    options?: AbortOptions,
+  ): Promise<void>
+  /**
+   * Stores many small objects at once (same semantics as {@link add} for each); backends batch
+   * the durable writes. Every object is stored when the promise resolves.
+   */
+  addBatch(
+    items: readonly { id: string; data: Uint8Array }[],
+    options?: AbortOptions,
+  ): Promise<void>
+  /** Whether `id` is stored. */
+  has(id: string, options?: AbortOptions): Promise<boolean>
+  /** The ids of `ids` not stored. */
+  missing(ids: readonly string[], options?: AbortOptions): Promise<string[]>
+  /** Streams the bytes of `id`; throws NotFoundError when absent. */
+  get(id: string, options?: ObjGetOptions): AsyncIterable<Uint8Array>
+  /** All bytes of `id` (for small contents). */
+  getBytes(id: string, options?: ObjGetOptions): Promise<Uint8Array>
+  /** Removes `id` (takedowns only). Returns whether it was present. */
+  delete(id: string, options?: AbortOptions): Promise<boolean>
+  /** Stored ids in increasing order within `[from, to)` (integrity scans). */
+  list(options?: ObjListOptions): AsyncIterable<string>
+}

@@ -1,0 +1,130 @@
+/**
+ * Opening a whole archive: the graph storage (with its layers), the content store and the
+ * journal, from a data directory and an optional storage URL.
+ *
+ * Layout of the data directory (created on first use):
+ * - `graph.sqlite` — the graph (unless `storageUrl` points at PostgreSQL),
+ * - `objects/` — content bytes (sliced paths),
+ * - `journal/` — the embedded journal,
+ * - `tmp/` — scratch space of loaders (always cleaned up).
+ *
+ * @module
+ */
+
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+
+import { EmbeddedJournal } from '../journal/embedded/embedded-journal.js'
+import type { Journal } from '../journal/interface.js'
+import { type FsCompression, FsObjStorage } from '../objstorage/fs/fs-objstorage.js'
+import type { ObjStorage } from '../objstorage/interface.js'
+import { openStorage } from './factory.js'
+import type { Storage } from './interface.js'
+import { BufferingStorage, type BufferThresholds } from './proxies/buffer.js'
+import { FilteringStorage } from './proxies/filter.js'
+import { JournalWritingStorage } from './proxies/journal-writer.js'
+import { ValidatingStorage } from './proxies/validate.js'
+import type { SqlStorage } from './sql/sql-storage.js'
+
+/** Storage layers, outermost first. */
+export type Layer = 'validate' | 'buffer' | 'filter' | 'journal'
+
+/** Layers of a writer (mirrors, imports): validate → buffer → filter → journal → backend. */
+export const WRITER_LAYERS: readonly Layer[] = ['validate', 'buffer', 'filter', 'journal']
+
+/**
+ * Layers of a loader that verifies every object itself (the git loader: git's index-pack
+ * computes every id from the bytes received, and the converters re-hash each object and compare
+ * with its git id), so recomputing ids once more in a validate layer would only double the work.
+ */
+export const LOADER_LAYERS: readonly Layer[] = ['buffer', 'filter', 'journal']
+
+/** Settings of {@link openArchive}. */
+export interface ArchiveInit {
+  readonly dataDir: string
+  /** `sqlite:PATH` or `postgres://…`; default `sqlite:<dataDir>/graph.sqlite`. */
+  readonly storageUrl?: string | undefined
+  /** Layers around the backend, outermost first (default: none, for readers). */
+  readonly layers?: readonly Layer[]
+  /** Journal: the embedded one (default) or another backend. */
+  readonly journal?: Journal
+  readonly compression?: FsCompression
+  /** fsync content files (default true; false only for throwaway or re-creatable archives). */
+  readonly fsync?: boolean
+  readonly bufferThresholds?: Partial<BufferThresholds>
+}
+
+/** An open archive. */
+export interface Archive {
+  readonly dataDir: string
+  /** The storage with its layers. */
+  readonly storage: Storage
+  /** The backend without layers. */
+  readonly backend: SqlStorage
+  readonly objstorage: ObjStorage
+  readonly journal: Journal
+  /** Scratch directory for loaders. */
+  readonly tmpDir: string
+  close(): Promise<void>
+}
+
+/** Default storage URL for a data directory. */
+export function defaultStorageUrl(dataDir: string): string {
+  return `sqlite:${join(dataDir, 'graph.sqlite')}`
+}
+
+/**
+ * Opens (creating if needed) the archive in `dataDir`.
+ *
+ * @example
+ * ```ts
+ * const archive = await openArchive({ dataDir: 'arca-data', layers: WRITER_LAYERS })
+ * await archive.storage.contentAdd([content])
+ * await archive.close() // flushes
+ * ```
+ */
+export async function openArchive(init: ArchiveInit): Promise<Archive> {
+  mkdirSync(init.dataDir, { recursive: true })
+  const tmpDir = join(init.dataDir, 'tmp')
+  mkdirSync(tmpDir, { recursive: true })
+  const objstorage = new FsObjStorage({
+    root: join(init.dataDir, 'objects'),
+    ...(init.compression ? { compression: init.compression } : {}),
+    ...(init.fsync === undefined ? {} : { fsync: init.fsync }),
+  })
+  const journal = init.journal ?? new EmbeddedJournal({ root: join(init.dataDir, 'journal') })
+  await journal.open()
+  const backend = await openStorage(init.storageUrl ?? defaultStorageUrl(init.dataDir), {
+    objstorage,
+  })
+  let storage: Storage = backend
+  for (const layer of [...(init.layers ?? [])].reverse()) {
+    switch (layer) {
+      case 'journal':
+        storage = new JournalWritingStorage(storage, { journal, objstorage })
+        break
+      case 'filter':
+        storage = new FilteringStorage(storage)
+        break
+      case 'buffer':
+        storage = new BufferingStorage(storage, init.bufferThresholds)
+        break
+      case 'validate':
+        storage = new ValidatingStorage(storage)
+        break
+    }
+  }
+  return {
+    dataDir: init.dataDir,
+    storage,
+    backend,
+    objstorage,
+    journal,
+    tmpDir,
+    async close() {
+      await storage.flush()
+      await storage.close()
+      await journal.close()
+    },
+  }
+}

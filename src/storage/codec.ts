@@ -1,0 +1,113 @@
+/**
+ * Compact binary encodings of variable-length parts of objects, shared by the SQL backends:
+ * directory entries (one blob per directory, like a git tree but lossless for the model's
+ * explicit entry type), revision parents and extra headers.
+ *
+ * Storing a directory's entries in one row keeps directories as cheap to write and read as git
+ * trees (a billion-entry archive does not need a billion-row entries table) at the cost of
+ * parsing a blob per lookup; entry lookup by path walks one row per path component.
+ *
+ * @module
+ */
+
+import { CorruptError } from '../errors.js'
+import { fromHex, toHex } from '../model/bytes.js'
+import type { DirectoryEntry, EntryType, ExtraHeader } from '../model/objects.js'
+
+const TYPE_CODE: Readonly<Record<EntryType, number>> = { file: 0, dir: 1, rev: 2 }
+const CODE_TYPE: readonly EntryType[] = ['file', 'dir', 'rev']
+
+/** `[type u8][perms u32][nameLength u32][name][target 20]` per entry, big-endian. */
+export function packEntries(entries: readonly DirectoryEntry[]): Uint8Array {
+  let size = 0
+  for (const e of entries) size += 9 + e.name.length + 20
+  const out = Buffer.allocUnsafe(size)
+  let o = 0
+  for (const e of entries) {
+    out[o] = TYPE_CODE[e.type]
+    out.writeUInt32BE(e.perms >>> 0, o + 1)
+    out.writeUInt32BE(e.name.length, o + 5)
+    out.set(e.name, o + 9)
+    o += 9 + e.name.length
+    out.set(fromHex(e.target), o)
+    o += 20
+  }
+  return out
+}
+
+/** Inverse of {@link packEntries}. */
+export function unpackEntries(blob: Uint8Array): DirectoryEntry[] {
+  const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength)
+  const out: DirectoryEntry[] = []
+  let o = 0
+  while (o < b.length) {
+    const type = CODE_TYPE[b[o]!]
+    if (type === undefined || o + 9 > b.length)
+      throw new CorruptError('Corrupt directory entries blob')
+    const perms = b.readUInt32BE(o + 1)
+    const len = b.readUInt32BE(o + 5)
+    const nameEnd = o + 9 + len
+    if (nameEnd + 20 > b.length) throw new CorruptError('Corrupt directory entries blob')
+    out.push({
+      type,
+      perms,
+      name: new Uint8Array(b.subarray(o + 9, nameEnd)),
+      target: toHex(b.subarray(nameEnd, nameEnd + 20)),
+    })
+    o = nameEnd + 20
+  }
+  return out
+}
+
+/** Concatenated 20-byte ids. */
+export function packIds(ids: readonly string[]): Uint8Array {
+  const out = new Uint8Array(ids.length * 20)
+  ids.forEach((id, i) => out.set(fromHex(id), i * 20))
+  return out
+}
+
+/** Inverse of {@link packIds}. */
+export function unpackIds(blob: Uint8Array): string[] {
+  const out: string[] = []
+  for (let o = 0; o + 20 <= blob.length; o += 20) out.push(toHex(blob.subarray(o, o + 20)))
+  return out
+}
+
+/** `[keyLength u32][key][valueLength u32][value]` per header. */
+export function packHeaders(headers: readonly ExtraHeader[]): Uint8Array {
+  let size = 0
+  for (const [k, v] of headers) size += 8 + k.length + v.length
+  const out = Buffer.allocUnsafe(size)
+  let o = 0
+  for (const [k, v] of headers) {
+    out.writeUInt32BE(k.length, o)
+    out.set(k, o + 4)
+    o += 4 + k.length
+    out.writeUInt32BE(v.length, o)
+    out.set(v, o + 4)
+    o += 4 + v.length
+  }
+  return out
+}
+
+/** Inverse of {@link packHeaders}. */
+export function unpackHeaders(blob: Uint8Array): ExtraHeader[] {
+  const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength)
+  const out: ExtraHeader[] = []
+  let o = 0
+  while (o < b.length) {
+    const kl = b.readUInt32BE(o)
+    const k = new Uint8Array(b.subarray(o + 4, o + 4 + kl))
+    o += 4 + kl
+    const vl = b.readUInt32BE(o)
+    const v = new Uint8Array(b.subarray(o + 4, o + 4 + vl))
+    o += 4 + vl
+    out.push([k, v])
+  }
+  return out
+}
+
+/** A plain Uint8Array copy (not a Buffer view of a driver's memory). */
+export function plainBytes(b: Uint8Array): Uint8Array {
+  return new Uint8Array(b)
+}

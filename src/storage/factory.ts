@@ -1,0 +1,61 @@
+/**
+ * Turns a storage URL into a graph storage backend: `sqlite:PATH` (the embedded default) or
+ * `postgres://…` / `postgresql://…`.
+ *
+ * @module
+ */
+
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+
+import { InvalidInputError } from '../errors.js'
+import type { ObjStorage } from '../objstorage/interface.js'
+import { PostgresDb } from './postgres/postgres-db.js'
+import { migrations } from './sql/schema.js'
+import { SqlStorage } from './sql/sql-storage.js'
+import { SqliteDb } from './sqlite/sqlite-db.js'
+
+/** Collaborators of a backend. */
+export interface StorageComponents {
+  readonly objstorage: ObjStorage
+}
+
+/**
+ * Opens the backend named by `url` (schema migrations run on open).
+ *
+ * @example
+ * ```ts
+ * const storage = await openStorage('sqlite:arca-data/graph.sqlite', { objstorage })
+ * const pg = await openStorage('postgres://postgres@127.0.0.1:5432/arca', { objstorage })
+ * ```
+ */
+export async function openStorage(url: string, components: StorageComponents): Promise<SqlStorage> {
+  let storage: SqlStorage
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length)
+    if (path === '')
+      throw new InvalidInputError(
+        'Storage URL "sqlite:" needs a file path, e.g. sqlite:arca-data/graph.sqlite',
+      )
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+    const db = new SqliteDb({ path })
+    db.handle.function(
+      'arca_regexp',
+      { deterministic: true },
+      (pattern: unknown, value: unknown) => {
+        try {
+          return new RegExp(String(pattern), 'i').test(String(value)) ? 1 : 0
+        } catch {
+          return 0
+        }
+      },
+    )
+    storage = new SqlStorage(db, migrations('sqlite'), components)
+  } else if (/^postgres(ql)?:\/\//.test(url)) {
+    storage = new SqlStorage(new PostgresDb({ url }), migrations('postgres'), components)
+  } else {
+    throw new InvalidInputError(`Unknown storage URL "${url}": use sqlite:PATH or postgres://…`)
+  }
+  await storage.open()
+  return storage
+}

@@ -1,0 +1,122 @@
+/**
+ * PostgreSQL executor on `pg`: a connection pool; `?` placeholders are numbered `$1…`; int8
+ * columns come back as JavaScript numbers (ids and counters stay far below 2^53).
+ *
+ * @module
+ */
+
+import pg from 'pg'
+
+import { UnavailableError } from '../../errors.js'
+import type { SqlDatabase, SqlExecutor, SqlValue } from '../sql/executor.js'
+
+pg.types.setTypeParser(20, (v: string) => Number(v)) // int8
+pg.types.setTypeParser(1700, (v: string) => Number(v)) // numeric (COUNT, SUM)
+
+/** Settings of {@link PostgresDb}. */
+export interface PostgresDbInit {
+  /** Connection string, `postgres://user@host:port/db`. */
+  readonly url: string
+  /** Pool size. */
+  readonly max?: number
+}
+
+const numbered = new Map<string, string>()
+
+/** Rewrites `?` placeholders as `$1, $2, …` (our SQL never has `?` in literals). */
+export function numberPlaceholders(sql: string): string {
+  let out = numbered.get(sql)
+  if (out === undefined) {
+    let n = 0
+    out = sql.replace(/\?/g, () => `$${++n}`)
+    if (numbered.size < 10_000) numbered.set(sql, out)
+  }
+  return out
+}
+
+function params(p: readonly SqlValue[] | undefined): unknown[] {
+  return p ? [...p] : []
+}
+
+function wrap(e: unknown): unknown {
+  const code = (e as { code?: string }).code
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === '57P01' || code === '53300') {
+    return new UnavailableError(`PostgreSQL is unavailable: ${(e as Error).message}`, { cause: e })
+  }
+  return e
+}
+
+class PgClientExecutor implements SqlExecutor {
+  readonly dialect = 'postgres' as const
+  constructor(private readonly client: pg.PoolClient) {}
+  async all<T>(sql: string, p?: readonly SqlValue[]): Promise<T[]> {
+    return (await this.client.query(numberPlaceholders(sql), params(p))).rows as T[]
+  }
+  async run(sql: string, p?: readonly SqlValue[]): Promise<number> {
+    return (await this.client.query(numberPlaceholders(sql), params(p))).rowCount ?? 0
+  }
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return fn(this)
+  }
+}
+
+/**
+ * A PostgreSQL database.
+ *
+ * @example
+ * ```ts
+ * const db = new PostgresDb({ url: 'postgres://postgres@127.0.0.1:5432/arca' })
+ * await db.all('SELECT 1')
+ * ```
+ */
+export class PostgresDb implements SqlDatabase {
+  readonly dialect = 'postgres' as const
+  readonly #pool: pg.Pool
+
+  constructor(init: PostgresDbInit) {
+    this.#pool = new pg.Pool({ connectionString: init.url, max: init.max ?? 8 })
+    this.#pool.on('error', () => {
+      // An idle client died (server restart): the pool replaces it on the next query.
+    })
+  }
+
+  async all<T>(sql: string, p?: readonly SqlValue[]): Promise<T[]> {
+    try {
+      return (await this.#pool.query(numberPlaceholders(sql), params(p))).rows as T[]
+    } catch (e) {
+      throw wrap(e)
+    }
+  }
+
+  async run(sql: string, p?: readonly SqlValue[]): Promise<number> {
+    try {
+      return (await this.#pool.query(numberPlaceholders(sql), params(p))).rowCount ?? 0
+    } catch (e) {
+      throw wrap(e)
+    }
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient
+    try {
+      client = await this.#pool.connect()
+    } catch (e) {
+      throw wrap(e)
+    }
+    try {
+      await client.query('BEGIN')
+      const result = await fn(new PgClientExecutor(client))
+      await client.query('COMMIT')
+      return result
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined)
+      throw wrap(e)
+    } finally {
+      client.release()
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end()
+  }
+}

@@ -1,0 +1,318 @@
+/**
+ * Buffering layer: holds adds back until a per-kind count or byte threshold is reached, then
+ * flushes in reference order (contents, skipped contents, directories, revisions, releases,
+ * snapshots, extids), so that writes stay bottom-up across batches. Anything about origins and
+ * visits first flushes every buffer (a visit status names a snapshot that must be stored).
+ * Callers must call `flush()` at the end (loaders do it in `finally`).
+ *
+ * @module
+ */
+
+import type {
+  Content,
+  Directory,
+  ExtId,
+  OriginVisitStatus,
+  Release,
+  Revision,
+  SkippedContent,
+  Snapshot,
+} from '../../model/objects.js'
+import type { Origin, OriginVisit } from '../../model/objects.js'
+import type { AbortOptions, AddSummary, ContentWithData, OriginVisitInit } from '../interface.js'
+import { ForwardingStorage } from './forwarding.js'
+
+/** Thresholds per kind: objects, and bytes where it matters. */
+export interface BufferThresholds {
+  readonly content: number
+  readonly contentBytes: number
+  readonly skippedContent: number
+  readonly directory: number
+  readonly directoryEntries: number
+  readonly revision: number
+  readonly revisionParents: number
+  readonly release: number
+  readonly snapshot: number
+  readonly snapshotBranches: number
+  readonly extid: number
+}
+
+/** Defaults, after swh-storage's `DEFAULT_BUFFER_THRESHOLDS`. */
+export const DEFAULT_BUFFER_THRESHOLDS: BufferThresholds = {
+  content: 10_000,
+  contentBytes: 100 << 20,
+  skippedContent: 10_000,
+  directory: 25_000,
+  directoryEntries: 200_000,
+  revision: 100_000,
+  revisionParents: 200_000,
+  release: 100_000,
+  snapshot: 25_000,
+  snapshotBranches: 200_000,
+  extid: 10_000,
+}
+
+type Kind =
+  'content' | 'skipped_content' | 'directory' | 'revision' | 'release' | 'snapshot' | 'extid'
+const ORDER: readonly Kind[] = [
+  'content',
+  'skipped_content',
+  'directory',
+  'revision',
+  'release',
+  'snapshot',
+  'extid',
+]
+
+function merge(into: Record<string, number>, s: AddSummary): void {
+  for (const [k, v] of Object.entries(s)) into[k] = (into[k] ?? 0) + v
+}
+
+/**
+ * Batches adds.
+ *
+ * @example
+ * ```ts
+ * const storage = new BufferingStorage(new FilteringStorage(backend))
+ * await storage.contentAdd(contents) // may not be written yet
+ * await storage.flush()              // now it is
+ * ```
+ */
+export class BufferingStorage extends ForwardingStorage {
+  readonly #t: BufferThresholds
+  #contents = new Map<string, ContentWithData>()
+  #contentBytes = 0
+  #skipped: SkippedContent[] = []
+  #directories = new Map<string, Directory>()
+  #entries = 0
+  #revisions = new Map<string, Revision>()
+  #parents = 0
+  #releases = new Map<string, Release>()
+  #snapshots = new Map<string, Snapshot>()
+  #branches = 0
+  #extids = new Map<string, ExtId>()
+  #flushed: Record<string, number> = {}
+  #inFlight: Promise<void> | null = null
+
+  constructor(
+    inner: ConstructorParameters<typeof ForwardingStorage>[0],
+    thresholds: Partial<BufferThresholds> = {},
+  ) {
+    super(inner)
+    this.#t = { ...DEFAULT_BUFFER_THRESHOLDS, ...thresholds }
+  }
+
+  /**
+   * Writes buffered kinds up to and including `upTo`, in reference order. A flush triggered by
+   * a threshold runs in the background while the caller goes on filling the next batch; at most
+   * one flush is in flight, and the next one starts only once it is done, so writes stay in
+   * reference order. An error of a background flush surfaces at the next add or flush.
+   */
+  async #flushUpTo(upTo: Kind, options?: AbortOptions, background = false): Promise<void> {
+    await this.#wait()
+    const jobs: (() => Promise<AddSummary>)[] = []
+    for (const kind of ORDER) {
+      const job = this.#take(kind, options)
+      if (job) jobs.push(job)
+      if (kind === upTo) break
+    }
+    if (jobs.length === 0) return
+    const run = async (): Promise<void> => {
+      for (const job of jobs) merge(this.#flushed, await job())
+    }
+    if (!background) return run()
+    const p = run()
+    p.catch(() => undefined)
+    this.#inFlight = p
+  }
+
+  /** Waits for the background flush, if any (rethrowing its error once). */
+  async #wait(): Promise<void> {
+    const p = this.#inFlight
+    this.#inFlight = null
+    if (p) await p
+  }
+
+  /** Takes the buffered batch of `kind` (leaving an empty buffer) as a job that writes it. */
+  #take(kind: Kind, options?: AbortOptions): (() => Promise<AddSummary>) | null {
+    switch (kind) {
+      case 'content': {
+        if (this.#contents.size === 0) return null
+        const batch = [...this.#contents.values()]
+        this.#contents = new Map()
+        this.#contentBytes = 0
+        return () => this.inner.contentAdd(batch, options)
+      }
+      case 'skipped_content': {
+        if (this.#skipped.length === 0) return null
+        const batch = this.#skipped
+        this.#skipped = []
+        return () => this.inner.skippedContentAdd(batch, options)
+      }
+      case 'directory': {
+        if (this.#directories.size === 0) return null
+        const batch = [...this.#directories.values()]
+        this.#directories = new Map()
+        this.#entries = 0
+        return () => this.inner.directoryAdd(batch, options)
+      }
+      case 'revision': {
+        if (this.#revisions.size === 0) return null
+        const batch = [...this.#revisions.values()]
+        this.#revisions = new Map()
+        this.#parents = 0
+        return () => this.inner.revisionAdd(batch, options)
+      }
+      case 'release': {
+        if (this.#releases.size === 0) return null
+        const batch = [...this.#releases.values()]
+        this.#releases = new Map()
+        return () => this.inner.releaseAdd(batch, options)
+      }
+      case 'snapshot': {
+        if (this.#snapshots.size === 0) return null
+        const batch = [...this.#snapshots.values()]
+        this.#snapshots = new Map()
+        this.#branches = 0
+        return () => this.inner.snapshotAdd(batch, options)
+      }
+      case 'extid': {
+        if (this.#extids.size === 0) return null
+        const batch = [...this.#extids.values()]
+        this.#extids = new Map()
+        return () => this.inner.extidAdd(batch, options)
+      }
+    }
+  }
+
+  /** Summary of what flushes stored since the last call to {@link flush}. */
+  override async flush(options?: AbortOptions): Promise<AddSummary> {
+    await this.#flushUpTo('extid', options)
+    const inner = await this.inner.flush(options)
+    const out = { ...this.#flushed }
+    merge(out, inner)
+    this.#flushed = {}
+    return out
+  }
+
+  override async contentAdd(
+    contents: readonly ContentWithData[],
+    options?: AbortOptions,
+  ): Promise<AddSummary> {
+    for (const c of contents) {
+      if (this.#contents.has(c.sha1Git)) continue
+      this.#contents.set(c.sha1Git, c)
+      this.#contentBytes += c.length
+    }
+    if (this.#contents.size >= this.#t.content || this.#contentBytes >= this.#t.contentBytes) {
+      await this.#flushUpTo('content', options, true)
+    }
+    return {}
+  }
+
+  override async contentAddMetadata(
+    contents: readonly Content[],
+    options?: AbortOptions,
+  ): Promise<AddSummary> {
+    await this.#flushUpTo('content', options)
+    return super.contentAddMetadata(contents, options)
+  }
+
+  override async skippedContentAdd(
+    contents: readonly SkippedContent[],
+    options?: AbortOptions,
+  ): Promise<AddSummary> {
+    this.#skipped.push(...contents)
+    if (this.#skipped.length >= this.#t.skippedContent)
+      await this.#flushUpTo('skipped_content', options)
+    return {}
+  }
+
+  override async directoryAdd(
+    directories: readonly Directory[],
+    options?: AbortOptions,
+  ): Promise<AddSummary> {
+    for (const d of directories) {
+      if (this.#directories.has(d.id)) continue
+      this.#directories.set(d.id, d)
+      this.#entries += d.entries.length
+    }
+    if (this.#directories.size >= this.#t.directory || this.#entries >= this.#t.directoryEntries) {
+      await this.#flushUpTo('directory', options, true)
+    }
+    return {}
+  }
+
+  override async revisionAdd(
+    revisions: readonly Revision[],
+    options?: AbortOptions,
+  ): Promise<AddSummary> {
+    for (const r of revisions) {
+      if (this.#revisions.has(r.id)) continue
+      this.#revisions.set(r.id, r)
+      this.#parents += r.parents.length
+    }
+    if (this.#revisions.size >= this.#t.revision || this.#parents >= this.#t.revisionParents) {
+      await this.#flushUpTo('revision', options, true)
+    }
+    return {}
+  }
+
+  override async releaseAdd(
+    releases: readonly Release[],
+    options?: AbortOptions,
+  ): Promise<AddSummary> {
+    for (const r of releases) this.#releases.set(r.id, r)
+    if (this.#releases.size >= this.#t.release) await this.#flushUpTo('release', options, true)
+    return {}
+  }
+
+  override async snapshotAdd(
+    snapshots: readonly Snapshot[],
+    options?: AbortOptions,
+  ): Promise<AddSummary> {
+    for (const s of snapshots) {
+      if (this.#snapshots.has(s.id)) continue
+      this.#snapshots.set(s.id, s)
+      this.#branches += s.branches.length
+    }
+    if (this.#snapshots.size >= this.#t.snapshot || this.#branches >= this.#t.snapshotBranches) {
+      await this.#flushUpTo('snapshot', options, true)
+    }
+    return {}
+  }
+
+  override async extidAdd(extids: readonly ExtId[], options?: AbortOptions): Promise<AddSummary> {
+    for (const e of extids) this.#extids.set(e.id, e)
+    if (this.#extids.size >= this.#t.extid) await this.#flushUpTo('extid', options, true)
+    return {}
+  }
+
+  override async originAdd(
+    origins: readonly Origin[],
+    options?: AbortOptions,
+  ): Promise<AddSummary> {
+    return super.originAdd(origins, options)
+  }
+
+  override async originVisitAdd(
+    visits: readonly OriginVisitInit[],
+    options?: AbortOptions,
+  ): Promise<OriginVisit[]> {
+    return super.originVisitAdd(visits, options)
+  }
+
+  override async originVisitStatusAdd(
+    statuses: readonly OriginVisitStatus[],
+    options?: AbortOptions,
+  ): Promise<AddSummary> {
+    // A status may name a snapshot: everything buffered must be stored first.
+    await this.#flushUpTo('extid', options)
+    return super.originVisitStatusAdd(statuses, options)
+  }
+
+  override async close(): Promise<void> {
+    await this.flush()
+    await super.close()
+  }
+}

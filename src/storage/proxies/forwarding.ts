@@ -1,0 +1,295 @@
+/**
+ * Base of storage layers: forwards every call to an inner storage. A layer extends it and
+ * overrides what it changes; the delegation is written out so types stay exact (no `Proxy`).
+ *
+ * @module
+ */
+
+import type {
+  Content,
+  Directory,
+  ExtId,
+  Origin,
+  OriginVisit,
+  OriginVisitStatus,
+  Release,
+  Revision,
+  SkippedContent,
+  Snapshot,
+} from '../../model/objects.js'
+import type { CoreSwhid, ExtendedSwhid } from '../../model/swhid.js'
+import type {
+  AbortOptions,
+  AddSummary,
+  ContentHashName,
+  ContentWithData,
+  Counters,
+  DirectoryEntryInfo,
+  DirectoryLsOptions,
+  MaskingState,
+  OriginListOptions,
+  OriginSearchOptions,
+  OriginSearchResult,
+  OriginVisitGetOptions,
+  OriginVisitInit,
+  OriginVisitLatestOptions,
+  OriginVisitStatusGetOptions,
+  OriginVisitWithStatus,
+  Page,
+  RevisionLogOptions,
+  SnapshotBranchesOptions,
+  SnapshotBranchesPage,
+  Storage,
+} from '../interface.js'
+
+/**
+ * A storage that forwards everything to `inner`.
+ *
+ * @example
+ * ```ts
+ * class CountingStorage extends ForwardingStorage {
+ *   override directoryAdd(dirs: readonly Directory[]) { n += dirs.length; return super.directoryAdd(dirs) }
+ * }
+ * ```
+ */
+export class ForwardingStorage implements Storage {
+  constructor(readonly inner: Storage) {}
+
+  open(options?: AbortOptions): Promise<void> {
+    return this.inner.open(options)
+  }
+
+  close(): Promise<void> {
+    return this.inner.close()
+  }
+
+  flush(options?: AbortOptions): Promise<AddSummary> {
+    return this.inner.flush(options)
+  }
+
+  contentAdd(contents: readonly ContentWithData[], options?: AbortOptions): Promise<AddSummary> {
+    return this.inner.contentAdd(contents, options)
+  }
+
+  contentAddMetadata(contents: readonly Content[], options?: AbortOptions): Promise<AddSummary> {
+    return this.inner.contentAddMetadata(contents, options)
+  }
+
+  contentMissing(ids: readonly string[], options?: AbortOptions): Promise<string[]> {
+    return this.inner.contentMissing(ids, options)
+  }
+
+  contentGet(
+    ids: readonly string[],
+    hash?: ContentHashName,
+    options?: AbortOptions,
+  ): Promise<(Content | null)[]> {
+    return this.inner.contentGet(ids, hash, options)
+  }
+
+  skippedContentAdd(
+    contents: readonly SkippedContent[],
+    options?: AbortOptions,
+  ): Promise<AddSummary> {
+    return this.inner.skippedContentAdd(contents, options)
+  }
+
+  skippedContentMissing(
+    contents: readonly SkippedContent[],
+    options?: AbortOptions,
+  ): Promise<SkippedContent[]> {
+    return this.inner.skippedContentMissing(contents, options)
+  }
+
+  skippedContentFind(sha1Git: string, options?: AbortOptions): Promise<SkippedContent[]> {
+    return this.inner.skippedContentFind(sha1Git, options)
+  }
+
+  directoryAdd(directories: readonly Directory[], options?: AbortOptions): Promise<AddSummary> {
+    return this.inner.directoryAdd(directories, options)
+  }
+
+  directoryGet(ids: readonly string[], options?: AbortOptions): Promise<(Directory | null)[]> {
+    return this.inner.directoryGet(ids, options)
+  }
+
+  directoryLs(id: string, options?: DirectoryLsOptions): Promise<DirectoryEntryInfo[] | null> {
+    return this.inner.directoryLs(id, options)
+  }
+
+  directoryEntryGetByPath(
+    id: string,
+    path: readonly Uint8Array[],
+    options?: AbortOptions,
+  ): Promise<DirectoryEntryInfo | null> {
+    return this.inner.directoryEntryGetByPath(id, path, options)
+  }
+
+  revisionAdd(revisions: readonly Revision[], options?: AbortOptions): Promise<AddSummary> {
+    return this.inner.revisionAdd(revisions, options)
+  }
+
+  revisionGet(ids: readonly string[], options?: AbortOptions): Promise<(Revision | null)[]> {
+    return this.inner.revisionGet(ids, options)
+  }
+
+  revisionLog(ids: readonly string[], options?: RevisionLogOptions): AsyncIterable<Revision> {
+    return this.inner.revisionLog(ids, options)
+  }
+
+  releaseAdd(releases: readonly Release[], options?: AbortOptions): Promise<AddSummary> {
+    return this.inner.releaseAdd(releases, options)
+  }
+
+  releaseGet(ids: readonly string[], options?: AbortOptions): Promise<(Release | null)[]> {
+    return this.inner.releaseGet(ids, options)
+  }
+
+  snapshotAdd(snapshots: readonly Snapshot[], options?: AbortOptions): Promise<AddSummary> {
+    return this.inner.snapshotAdd(snapshots, options)
+  }
+
+  snapshotGet(ids: readonly string[], options?: AbortOptions): Promise<(Snapshot | null)[]> {
+    return this.inner.snapshotGet(ids, options)
+  }
+
+  snapshotGetBranches(
+    id: string,
+    options?: SnapshotBranchesOptions,
+  ): Promise<SnapshotBranchesPage | null> {
+    return this.inner.snapshotGetBranches(id, options)
+  }
+
+  snapshotCountBranches(
+    id: string,
+    options?: AbortOptions,
+  ): Promise<Readonly<Record<string, number>> | null> {
+    return this.inner.snapshotCountBranches(id, options)
+  }
+
+  originAdd(origins: readonly Origin[], options?: AbortOptions): Promise<AddSummary> {
+    return this.inner.originAdd(origins, options)
+  }
+
+  originGetBySha1(ids: readonly string[], options?: AbortOptions): Promise<(Origin | null)[]> {
+    return this.inner.originGetBySha1(ids, options)
+  }
+
+  originList(options?: OriginListOptions): Promise<Page<Origin>> {
+    return this.inner.originList(options)
+  }
+
+  originSearch(pattern: string, options?: OriginSearchOptions): Promise<Page<OriginSearchResult>> {
+    return this.inner.originSearch(pattern, options)
+  }
+
+  originSearchCount(pattern: string, options?: OriginSearchOptions): Promise<number> {
+    return this.inner.originSearchCount(pattern, options)
+  }
+
+  originVisitAdd(
+    visits: readonly OriginVisitInit[],
+    options?: AbortOptions,
+  ): Promise<OriginVisit[]> {
+    return this.inner.originVisitAdd(visits, options)
+  }
+
+  originVisitStatusAdd(
+    statuses: readonly OriginVisitStatus[],
+    options?: AbortOptions,
+  ): Promise<AddSummary> {
+    return this.inner.originVisitStatusAdd(statuses, options)
+  }
+
+  originVisitGet(origin: string, options?: OriginVisitGetOptions): Promise<Page<OriginVisit>> {
+    return this.inner.originVisitGet(origin, options)
+  }
+
+  originVisitGetByNumber(
+    origin: string,
+    visit: number,
+    options?: AbortOptions,
+  ): Promise<OriginVisit | null> {
+    return this.inner.originVisitGetByNumber(origin, visit, options)
+  }
+
+  originVisitGetLatest(
+    origin: string,
+    options?: OriginVisitLatestOptions,
+  ): Promise<OriginVisitWithStatus | null> {
+    return this.inner.originVisitGetLatest(origin, options)
+  }
+
+  originVisitStatusGetLatest(
+    origin: string,
+    visit: number,
+    options?: AbortOptions,
+  ): Promise<OriginVisitStatus | null> {
+    return this.inner.originVisitStatusGetLatest(origin, visit, options)
+  }
+
+  originVisitStatusGet(
+    origin: string,
+    visit: number,
+    options?: OriginVisitStatusGetOptions,
+  ): Promise<Page<OriginVisitStatus>> {
+    return this.inner.originVisitStatusGet(origin, visit, options)
+  }
+
+  extidAdd(extids: readonly ExtId[], options?: AbortOptions): Promise<AddSummary> {
+    return this.inner.extidAdd(extids, options)
+  }
+
+  extidGetFromTarget(
+    target: CoreSwhid,
+    options?: { readonly extidType?: string; readonly version?: number } & AbortOptions,
+  ): Promise<ExtId[]> {
+    return this.inner.extidGetFromTarget(target, options)
+  }
+
+  statCounters(options?: AbortOptions): Promise<Counters> {
+    return this.inner.statCounters(options)
+  }
+
+  maskedGet(
+    swhids: readonly ExtendedSwhid[],
+    options?: AbortOptions,
+  ): Promise<ReadonlyMap<string, readonly MaskingState[]>> {
+    return this.inner.maskedGet(swhids, options)
+  }
+
+  directoryMissing(ids: readonly string[], options?: AbortOptions): Promise<string[]> {
+    return this.inner.directoryMissing(ids, options)
+  }
+
+  revisionMissing(ids: readonly string[], options?: AbortOptions): Promise<string[]> {
+    return this.inner.revisionMissing(ids, options)
+  }
+
+  releaseMissing(ids: readonly string[], options?: AbortOptions): Promise<string[]> {
+    return this.inner.releaseMissing(ids, options)
+  }
+
+  snapshotMissing(ids: readonly string[], options?: AbortOptions): Promise<string[]> {
+    return this.inner.snapshotMissing(ids, options)
+  }
+
+  originGet(urls: readonly string[], options?: AbortOptions): Promise<(Origin | null)[]> {
+    return this.inner.originGet(urls, options)
+  }
+
+  extidGetFromExtid(
+    extidType: string,
+    extids: readonly Uint8Array[],
+    options?: { readonly version?: number } & AbortOptions,
+  ): Promise<ExtId[]> {
+    return this.inner.extidGetFromExtid(extidType, extids, options)
+  }
+
+  originVisitStatusGetRecent(
+    limit: number,
+    options?: { readonly statuses?: readonly string[] } & AbortOptions,
+  ): Promise<OriginVisitStatus[]> {
+    return this.inner.originVisitStatusGetRecent(limit, options)
+  }
+}

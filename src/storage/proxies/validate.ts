@@ -1,0 +1,104 @@
+/**
+ * Validating layer: recomputes every id before anything reaches the inner storage (invariant 2:
+ * everything is verified on the way in). A mismatch is a CorruptError naming the object; the
+ * whole batch is refused, so nothing of a corrupt batch is stored.
+ *
+ * @module
+ */
+
+import { InvalidInputError } from '../../errors.js'
+import { verify } from '../../model/manifest.js'
+import type {
+  Content,
+  Directory,
+  ExtId,
+  Release,
+  Revision,
+  SkippedContent,
+  Snapshot,
+} from '../../model/objects.js'
+import type { AbortOptions, AddSummary, ContentWithData } from '../interface.js'
+import { ForwardingStorage } from './forwarding.js'
+
+/**
+ * Recomputes ids and content hashes.
+ *
+ * @example
+ * ```ts
+ * const storage = new ValidatingStorage(backend)
+ * await storage.directoryAdd([dir]) // throws CorruptError if dir.id is wrong
+ * ```
+ */
+export class ValidatingStorage extends ForwardingStorage {
+  override contentAdd(
+    contents: readonly ContentWithData[],
+    options?: AbortOptions,
+  ): Promise<AddSummary> {
+    for (const c of contents) verify.content(c, c.data)
+    return super.contentAdd(contents, options)
+  }
+
+  override contentAddMetadata(
+    contents: readonly Content[],
+    options?: AbortOptions,
+  ): Promise<AddSummary> {
+    for (const c of contents) {
+      if (
+        !/^[0-9a-f]{40}$/.test(c.sha1Git) ||
+        !/^[0-9a-f]{40}$/.test(c.sha1) ||
+        !/^[0-9a-f]{64}$/.test(c.sha256) ||
+        !/^[0-9a-f]{64}$/.test(c.blake2s256) ||
+        !(c.length >= 0)
+      ) {
+        throw new InvalidInputError(`Cannot add content "${c.sha1Git}": malformed hashes or length`)
+      }
+    }
+    return super.contentAddMetadata(contents, options)
+  }
+
+  override skippedContentAdd(
+    contents: readonly SkippedContent[],
+    options?: AbortOptions,
+  ): Promise<AddSummary> {
+    for (const c of contents) {
+      if (c.sha1 === null && c.sha1Git === null && c.sha256 === null && c.blake2s256 === null) {
+        throw new InvalidInputError('Cannot add a skipped content without any hash')
+      }
+    }
+    return super.skippedContentAdd(contents, options)
+  }
+
+  override directoryAdd(
+    directories: readonly Directory[],
+    options?: AbortOptions,
+  ): Promise<AddSummary> {
+    for (const d of directories) verify.directory(d)
+    return super.directoryAdd(directories, options)
+  }
+
+  override revisionAdd(
+    revisions: readonly Revision[],
+    options?: AbortOptions,
+  ): Promise<AddSummary> {
+    for (const r of revisions) verify.revision(r)
+    return super.revisionAdd(revisions, options)
+  }
+
+  override releaseAdd(releases: readonly Release[], options?: AbortOptions): Promise<AddSummary> {
+    for (const r of releases) verify.release(r)
+    return super.releaseAdd(releases, options)
+  }
+
+  override snapshotAdd(
+    snapshots: readonly Snapshot[],
+    options?: AbortOptions,
+  ): Promise<AddSummary> {
+    for (const s of snapshots) verify.snapshot(s)
+    return super.snapshotAdd(snapshots, options)
+  }
+
+  override extidAdd(extids: readonly ExtId[], options?: AbortOptions): Promise<AddSummary> {
+    for (const e of extids) verify.extid(e)
+    return super.extidAdd(extids, options)
+  }
+}

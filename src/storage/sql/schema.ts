@@ -1,0 +1,108 @@
+/**
+ * Versioned schema of the graph store, rendered for SQLite and PostgreSQL from one definition.
+ * Migrations are numbered and applied in order, each in a transaction, recorded in
+ * `schema_migration`. Never edit a released migration: add a new one.
+ *
+ * Design for billions of objects: ids are 20-byte blobs (not hex text); directory entries,
+ * revision parents and extra headers are packed blobs inside their object's row (see
+ * `../codec.ts`), so there is one row per object; snapshot branches have a row each (snapshots
+ * are paged by branch name); only the lookups the API needs are indexed.
+ *
+ * @module
+ */
+
+import type { Dialect, Migration } from './executor.js'
+
+function render(dialect: Dialect, sql: string): string {
+  if (dialect === 'sqlite') return sql.replace(/\bBYTES\b/g, 'BLOB').replace(/\bINT8\b/g, 'INTEGER')
+  return sql
+    .replace(/\bBYTES\b/g, 'BYTEA')
+    .replace(/\bINT8\b/g, 'BIGINT')
+    .replace(/\s*WITHOUT ROWID/g, '')
+    .replace(/INTEGER PRIMARY KEY AUTOINCREMENT/g, 'BIGSERIAL PRIMARY KEY')
+}
+
+const V1 = [
+  `CREATE TABLE content (
+     sha1_git BYTES PRIMARY KEY, sha1 BYTES NOT NULL, sha256 BYTES NOT NULL,
+     blake2s256 BYTES NOT NULL, length INT8 NOT NULL, status TEXT NOT NULL, ctime INT8
+   ) WITHOUT ROWID`,
+  `CREATE INDEX content_sha1 ON content (sha1)`,
+  `CREATE INDEX content_sha256 ON content (sha256)`,
+  `CREATE INDEX content_blake2s256 ON content (blake2s256)`,
+  `CREATE TABLE skipped_content (
+     hash_key BYTES PRIMARY KEY, sha1 BYTES, sha1_git BYTES, sha256 BYTES, blake2s256 BYTES,
+     length INT8, reason TEXT NOT NULL, origin TEXT, ctime INT8
+   ) WITHOUT ROWID`,
+  `CREATE INDEX skipped_content_sha1_git ON skipped_content (sha1_git)`,
+  `CREATE TABLE directory (id BYTES PRIMARY KEY, entries BYTES NOT NULL, raw_manifest BYTES) WITHOUT ROWID`,
+  `CREATE TABLE revision (
+     id BYTES PRIMARY KEY, directory BYTES NOT NULL, parents BYTES NOT NULL,
+     author BYTES, committer BYTES,
+     date_seconds INT8, date_micro INT8, date_offset BYTES,
+     committer_date_seconds INT8, committer_date_micro INT8, committer_date_offset BYTES,
+     message BYTES, type TEXT NOT NULL, synthetic INT8 NOT NULL, metadata TEXT,
+     extra_headers BYTES NOT NULL, raw_manifest BYTES
+   ) WITHOUT ROWID`,
+  `CREATE TABLE release (
+     id BYTES PRIMARY KEY, target BYTES, target_type TEXT NOT NULL, name BYTES NOT NULL,
+     message BYTES, author BYTES, date_seconds INT8, date_micro INT8, date_offset BYTES,
+     synthetic INT8 NOT NULL, raw_manifest BYTES
+   ) WITHOUT ROWID`,
+  `CREATE TABLE snapshot (id BYTES PRIMARY KEY, branch_count INT8 NOT NULL) WITHOUT ROWID`,
+  `CREATE TABLE snapshot_branch (
+     snapshot_id BYTES NOT NULL, name BYTES NOT NULL, target_type TEXT, target BYTES,
+     PRIMARY KEY (snapshot_id, name)
+   ) WITHOUT ROWID`,
+  `CREATE TABLE origin (id INTEGER PRIMARY KEY AUTOINCREMENT, url TEXT NOT NULL UNIQUE, sha1 BYTES NOT NULL UNIQUE)`,
+  `CREATE TABLE origin_visit (
+     origin_id INT8 NOT NULL, visit INT8 NOT NULL, date INT8 NOT NULL, type TEXT NOT NULL,
+     PRIMARY KEY (origin_id, visit)
+   ) WITHOUT ROWID`,
+  `CREATE INDEX origin_visit_type ON origin_visit (type, origin_id)`,
+  `CREATE TABLE origin_visit_status (
+     origin_id INT8 NOT NULL, visit INT8 NOT NULL, date INT8 NOT NULL, status TEXT NOT NULL,
+     snapshot BYTES, type TEXT NOT NULL, metadata TEXT,
+     PRIMARY KEY (origin_id, visit, date)
+   ) WITHOUT ROWID`,
+  `CREATE TABLE extid (
+     id BYTES PRIMARY KEY, extid_type TEXT NOT NULL, extid BYTES NOT NULL, extid_version INT8 NOT NULL,
+     target_type TEXT NOT NULL, target BYTES NOT NULL, payload_type TEXT, payload BYTES
+   ) WITHOUT ROWID`,
+  `CREATE INDEX extid_extid ON extid (extid_type, extid)`,
+  `CREATE INDEX extid_target ON extid (target)`,
+  `CREATE TABLE counter (kind TEXT PRIMARY KEY, value INT8 NOT NULL) WITHOUT ROWID`,
+  `INSERT INTO counter (kind, value) VALUES ('content', 0), ('skipped_content', 0),
+     ('directory', 0), ('revision', 0), ('release', 0), ('snapshot', 0), ('origin', 0),
+     ('origin_visit', 0), ('origin_visit_status', 0), ('extid', 0)`,
+  `CREATE TABLE masking_request (
+     id TEXT PRIMARY KEY, reason TEXT NOT NULL, date INT8 NOT NULL
+   ) WITHOUT ROWID`,
+  `CREATE TABLE masked_object (
+     swhid TEXT NOT NULL, request_id TEXT NOT NULL, state TEXT NOT NULL,
+     PRIMARY KEY (swhid, request_id)
+   ) WITHOUT ROWID`,
+]
+
+const V2 = [
+  // Web API bearer tokens: only a SHA-256 of each secret is kept.
+  `CREATE TABLE api_token (
+     id TEXT PRIMARY KEY, secret_hash BYTES NOT NULL UNIQUE, name TEXT NOT NULL,
+     scopes TEXT NOT NULL, created INT8 NOT NULL, revoked INT8
+   ) WITHOUT ROWID`,
+]
+
+/** Every migration, in order. */
+export function migrations(dialect: Dialect): Migration[] {
+  return [
+    { version: 1, description: 'initial schema', statements: V1.map((s) => render(dialect, s)) },
+    { version: 2, description: 'api tokens', statements: V2.map((s) => render(dialect, s)) },
+    {
+      version: 3,
+      description: 'recent visit statuses',
+      statements: [
+        render(dialect, 'CREATE INDEX origin_visit_status_date ON origin_visit_status (date)'),
+      ],
+    },
+  ]
+}

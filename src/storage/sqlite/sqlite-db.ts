@@ -1,0 +1,132 @@
+/**
+ * SQLite executor on better-sqlite3: one file, WAL journal, a busy timeout so several processes
+ * can share the file (writers queue on the database lock instead of failing).
+ *
+ * @module
+ */
+
+import Database from 'better-sqlite3'
+
+import { AsyncMutex, type SqlDatabase, type SqlExecutor, type SqlValue } from '../sql/executor.js'
+
+/** Settings of {@link SqliteDb}. */
+export interface SqliteDbInit {
+  /** Database file (created if needed), or `:memory:`. */
+  readonly path: string
+  /** Milliseconds a statement waits for another process's lock. */
+  readonly busyTimeoutMs?: number
+}
+
+type Params = SqlValue[]
+
+function bind(params: readonly SqlValue[] | undefined): Params {
+  if (!params) return []
+  // better-sqlite3 binds booleans poorly and wants Buffers for blobs.
+  return params.map((p) =>
+    typeof p === 'boolean'
+      ? p
+        ? 1
+        : 0
+      : p instanceof Uint8Array && !Buffer.isBuffer(p)
+        ? Buffer.from(p.buffer, p.byteOffset, p.byteLength)
+        : p,
+  )
+}
+
+class SqliteTx implements SqlExecutor {
+  readonly dialect = 'sqlite' as const
+  constructor(
+    protected readonly db: Database.Database,
+    protected readonly cache: Map<string, Database.Statement>,
+  ) {}
+
+  protected stmt(sql: string): Database.Statement {
+    let s = this.cache.get(sql)
+    if (!s) {
+      s = this.db.prepare(sql)
+      this.cache.set(sql, s)
+    }
+    return s
+  }
+
+  all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    const s = this.stmt(sql)
+    if (!s.reader) {
+      s.run(...bind(params))
+      return Promise.resolve([])
+    }
+    return Promise.resolve(s.all(...bind(params)) as T[])
+  }
+
+  run(sql: string, params?: readonly SqlValue[]): Promise<number> {
+    return Promise.resolve(this.stmt(sql).run(...bind(params)).changes)
+  }
+
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    // Already inside a transaction: nest by running inline.
+    return fn(this)
+  }
+}
+
+/**
+ * An SQLite database. Calls from one process are serialised (one connection); other processes
+ * wait on SQLite's own lock.
+ *
+ * @example
+ * ```ts
+ * const db = new SqliteDb({ path: 'arca-data/graph.sqlite' })
+ * await db.all('SELECT 1')
+ * ```
+ */
+export class SqliteDb extends SqliteTx implements SqlDatabase {
+  readonly #mutex = new AsyncMutex()
+
+  constructor(init: SqliteDbInit) {
+    // The busy timeout must apply from the first statement: switching to WAL takes a lock too.
+    const db = new Database(init.path, { timeout: init.busyTimeoutMs ?? 60_000 })
+    db.pragma('journal_mode = WAL')
+    // NORMAL in WAL mode: a process crash never loses or tears a commit; only an OS crash can
+    // lose the last commits, never corrupt the database.
+    db.pragma('synchronous = NORMAL')
+    db.pragma(`busy_timeout = ${init.busyTimeoutMs ?? 60_000}`)
+    db.pragma('foreign_keys = OFF')
+    db.pragma('cache_size = -16384')
+    super(db, new Map())
+  }
+
+  /** The underlying better-sqlite3 handle (for registering functions). */
+  get handle(): Database.Database {
+    return this.db
+  }
+
+  override all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    return this.#mutex.run(() => super.all<T>(sql, params))
+  }
+
+  override run(sql: string, params?: readonly SqlValue[]): Promise<number> {
+    return this.#mutex.run(() => super.run(sql, params))
+  }
+
+  override transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.#mutex.run(async () => {
+      this.stmt('BEGIN IMMEDIATE').run()
+      const tx = new SqliteTx(this.db, this.cache)
+      try {
+        const result = await fn(tx)
+        this.stmt('COMMIT').run()
+        return result
+      } catch (e) {
+        if (this.db.inTransaction) this.stmt('ROLLBACK').run()
+        throw e
+      }
+    })
+  }
+
+  close(): Promise<void> {
+    return this.#mutex.run(() => {
+      this.cache.clear()
+      if (this.db.open) this.db.close()
+      return Promise.resolve()
+    })
+  }
+}

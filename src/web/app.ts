@@ -1,0 +1,142 @@
+/**
+ * The web application: `/api/1` (Software Heritage compatible) on Hono. Other modules (the
+ * browse pages) mount their routes on the same app.
+ *
+ * Request pipeline: CORS and OPTIONS → authentication (bearer token, optional) → rate limit of
+ * the route's scope → handler → errors mapped to `{exception, reason}` with their status.
+ *
+ * @module
+ */
+
+import { type Context, Hono } from 'hono'
+
+import { ArcaError, UnauthorizedError } from '../errors.js'
+import { apiRoutes, type RouteDef } from './api/routes.js'
+import type { TokenInfo } from './auth/tokens.js'
+import type { WebContext } from './context.js'
+import { baseUrl, errorBody, respond } from './http.js'
+import { openApiDocument } from './openapi.js'
+
+/** Variables set on each request by the middleware. */
+export interface AppEnv {
+  Variables: { token: TokenInfo | null; tokenSecret: string | null }
+}
+
+/** The client address (socket address, or the first forwarded one when trusted). */
+export function clientIp(c: Context, trustProxy: boolean): string {
+  if (trustProxy) {
+    const fwd = c.req.header('x-forwarded-for')
+    if (fwd) return fwd.split(',')[0]!.trim()
+  }
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined
+  return env?.incoming?.socket?.remoteAddress ?? '127.0.0.1'
+}
+
+/**
+ * Builds the app.
+ *
+ * @example
+ * ```ts
+ * const app = createApp(ctx)
+ * const res = await app.request('/api/1/ping/')
+ * ```
+ */
+export function createApp(
+  ctx: WebContext,
+  extra: (app: Hono<AppEnv>) => void = () => undefined,
+): Hono<AppEnv> {
+  const app = new Hono<AppEnv>({ strict: false })
+  const routes = apiRoutes()
+
+  app.onError((err, c) => {
+    const { status, body } = errorBody(err)
+    return respond(c, body, { status })
+  })
+  app.notFound((c) =>
+    respond(
+      c,
+      { exception: 'NotFoundExc', reason: `No such route: ${new URL(c.req.url).pathname}` },
+      { status: 404 },
+    ),
+  )
+
+  app.use('*', async (c, next): Promise<Response | undefined> => {
+    if (c.req.method === 'OPTIONS') {
+      return c.body(null, 204, {
+        Allow: 'GET, HEAD, OPTIONS, POST',
+        'Access-Control-Allow-Origin': '*',
+        'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS, POST',
+        'Access-Control-Allow-Headers': 'Authorization, Content-Type, Accept',
+      })
+    }
+    await next()
+    c.res.headers.set('Access-Control-Allow-Origin', '*')
+    return undefined
+    c.res.headers.set(
+      'Access-Control-Expose-Headers',
+      'Link, X-Total-Count, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset',
+    )
+  })
+
+  app.use('/api/*', async (c, next) => {
+    const auth = c.req.header('authorization')
+    c.set('token', null)
+    c.set('tokenSecret', null)
+    if (auth) {
+      const m = /^Bearer\s+(\S+)$/i.exec(auth)
+      if (!m) throw new UnauthorizedError('Invalid Authorization header: use "Bearer <token>"')
+      const token = await ctx.tokens.verify(m[1]!)
+      if (!token) throw new UnauthorizedError('Invalid or revoked token')
+      c.set('token', token)
+      c.set('tokenSecret', m[1]!)
+    }
+    await next()
+  })
+
+  const limited = (r: RouteDef) => async (c: Context<AppEnv>) => {
+    const token = c.get('token')
+    const decision = ctx.limiter.check(r.scope, {
+      ip: clientIp(c, ctx.config.trustProxy),
+      token: token?.id ?? null,
+    })
+    if (!decision.allowed) {
+      const { status, body } = errorBody(
+        new ArcaError('throttled', 'Request was throttled. Expected available in a while.'),
+      )
+      const retry = Math.max(
+        1,
+        Number(decision.headers['X-RateLimit-Reset']) - Math.floor(Date.now() / 1000),
+      )
+      return respond(c, body, {
+        status,
+        headers: { ...decision.headers, 'Retry-After': String(retry) },
+      })
+    }
+    const res = await r.handler(c, ctx)
+    for (const [k, v] of Object.entries(decision.headers)) res.headers.set(k, v)
+    return res
+  }
+
+  app.get('/api/1', (c) =>
+    respond(c, {
+      description: 'Arca Web API (Software Heritage compatible). See openapi.json for details.',
+      openapi: `${baseUrl(c, ctx.config)}/api/1/openapi.json`,
+      routes: routes.map((r) => ({
+        method: r.method,
+        path: `/api/1${r.docPath}`,
+        summary: r.summary,
+      })),
+    }),
+  )
+  app.get('/api/1/openapi.json', (c) => c.json(openApiDocument(routes, baseUrl(c, ctx.config))))
+
+  for (const r of routes) {
+    // Routes are registered without their trailing slash: with `strict: false`, Hono then
+    // answers both `/x` and `/x/` (clients use the slash, people often forget it).
+    const path = `/api/1${r.path}`.replace(/\/$/, '')
+    if (r.method === 'GET') app.get(path, limited(r))
+    else app.post(path, limited(r))
+  }
+  extra(app)
+  return app
+}

@@ -1,0 +1,99 @@
+/**
+ * Mounts the browse pages on the app: `/`, `/browse/…` (Software Heritage's URL scheme, so an
+ * existing permalink works after replacing the host), `/<swhid>`, `/badge/…`, `/embed/…` and the
+ * local static assets.
+ *
+ * @module
+ */
+
+import type { Context, Hono } from 'hono'
+import { html } from 'hono/html'
+
+import type { AppEnv } from '../app.js'
+import type { WebContext } from '../context.js'
+import { errorBody } from '../http.js'
+import { ASSETS } from './assets.js'
+import { page } from './layout.js'
+import { browseHandlers } from './pages.js'
+
+type Handler = (c: Context) => Promise<Response> | Response
+
+/** Renders errors of browse pages as HTML pages with the right status. */
+function safe(h: Handler): Handler {
+  return async (c) => {
+    try {
+      return await h(c)
+    } catch (e) {
+      const { status, body } = errorBody(e)
+      const reason = typeof body['reason'] === 'string' ? body['reason'] : 'Error'
+      const title =
+        status === 404
+          ? 'Not found'
+          : status === 400
+            ? 'Bad request'
+            : status === 403
+              ? 'Forbidden'
+              : 'Error'
+      return c.html(
+        page({
+          title,
+          body: html`<h1>${title}</h1>
+            <p>${reason}</p>
+            <p><a href="/">Home</a></p>`,
+        }),
+        status as 404,
+      )
+    }
+  }
+}
+
+/** Mounts every browse route on `app`. */
+export function mountBrowse(app: Hono<AppEnv>, wctx: WebContext): void {
+  const h = browseHandlers(wctx)
+  for (const [path, asset] of Object.entries(ASSETS)) {
+    app.get(path, (c) => {
+      if (c.req.header('if-none-match') === asset.etag) return c.body(null, 304)
+      return c.body(asset.body, 200, {
+        'Content-Type': asset.type,
+        ETag: asset.etag,
+        'Cache-Control': 'public, max-age=3600',
+      })
+    })
+  }
+  app.get('/', safe(h.home))
+  app.get('/browse/search', safe(h.search))
+  app.get('/browse/origin/directory', safe(h.originDirectory))
+  app.get('/browse/origin/content', safe(h.originContent))
+  app.get('/browse/origin/log', safe(h.originLog))
+  app.get('/browse/origin/branches', safe(h.originBranches))
+  app.get('/browse/origin/releases', safe(h.originReleases))
+  app.get('/browse/origin/visits', safe(h.originVisits))
+  app.get('/browse/directory/:id', safe(h.directory))
+  app.get('/browse/directory/:id/*', safe(h.directory))
+  app.get('/browse/content/:q/raw', safe(h.contentRaw))
+  app.get('/browse/content/:q', safe(h.content))
+  app.get('/browse/revision/:id/log', safe(h.revision))
+  app.get('/browse/revision/:id', safe(h.revision))
+  app.get('/browse/release/:id', safe(h.release))
+  app.get('/browse/snapshot/:id', safe(h.snapshot))
+  const swhidOf = (c: Context, prefix: string): string => {
+    const path = new URL(c.req.url).pathname
+    return decodeURIComponent(path.slice(path.indexOf(prefix) + prefix.length))
+  }
+  app.get(
+    '/browse/swh:*',
+    safe((c) => h.resolve(c, swhidOf(c, '/browse/'))),
+  )
+  app.get(
+    '/badge/*',
+    safe((c) => h.badge(c, swhidOf(c, '/badge/'))),
+  )
+  app.get(
+    '/embed/*',
+    safe((c) => h.embed(c, swhidOf(c, '/embed/'))),
+  )
+  app.get(
+    '/swh:*',
+    safe((c) => h.resolve(c, swhidOf(c, '/'))),
+  )
+}

@@ -1,0 +1,26 @@
+/**
+ * What the web layer works with: the archive, the token store, the rate limiter and settings.
+ *
+ * @module
+ */
+
+import type { Archive } from '../storage/archive.js'
+import type { TokenStore } from './auth/tokens.js'
+import type { RateLimiter } from './middleware/rate-limit.js'
+
+/** Settings of the web server. */
+export interface WebConfig {
+  /** Trust forwarded headers (X-Forwarded-*, Forwarded) for absolute links and client IPs. */
+  readonly trustProxy: boolean
+}
+
+/** Defaults of {@link WebConfig}. */
+export const DEFAULT_WEB_CONFIG: WebConfig = { trustProxy: false }
+
+/** The collaborators of every handler. */
+export interface WebContext {
+  readonly archive: Pick<Archive, 'storage' | 'objstorage' | 'journal'>
+  readonly tokens: TokenStore
+  readonly limiter: RateLimiter
+  readonly config: WebConfig
+}

@@ -1,0 +1,89 @@
+/**
+ * Serving the app over HTTP with Node's server (through Hono's Node adapter).
+ *
+ * @module
+ */
+
+import type { AddressInfo } from 'node:net'
+
+import { serve } from '@hono/node-server'
+
+import type { Archive } from '../storage/archive.js'
+import { createApp } from './app.js'
+import { TokenStore } from './auth/tokens.js'
+import { mountBrowse } from './browse/index.js'
+import { DEFAULT_WEB_CONFIG, type WebConfig, type WebContext } from './context.js'
+import { RateLimiter, type RateLimiterInit } from './middleware/rate-limit.js'
+
+/** Default port of `arca serve`. */
+export const DEFAULT_PORT = 5080
+/** Default address: local only (use --host 0.0.0.0 to serve the network). */
+export const DEFAULT_HOST = '127.0.0.1'
+
+/** Settings of {@link startServer}. */
+export interface ServerInit {
+  readonly archive: Archive
+  readonly port?: number
+  readonly host?: string
+  readonly config?: Partial<WebConfig>
+  readonly rateLimits?: RateLimiterInit
+  /** Mounts more routes (browse pages) on the app. */
+  readonly extend?: Parameters<typeof createApp>[1]
+}
+
+/** A running server. */
+export interface RunningServer {
+  readonly url: string
+  readonly port: number
+  close(): Promise<void>
+}
+
+/** The web context of an archive. */
+export function webContext(
+  archive: Archive,
+  config: Partial<WebConfig> = {},
+  rateLimits: RateLimiterInit = {},
+): WebContext {
+  return {
+    archive,
+    tokens: new TokenStore(archive.backend.db),
+    limiter: new RateLimiter(rateLimits),
+    config: { ...DEFAULT_WEB_CONFIG, ...config },
+  }
+}
+
+/**
+ * Starts the HTTP server.
+ *
+ * @example
+ * ```ts
+ * const server = await startServer({ archive, port: 0 })
+ * console.log(server.url)
+ * await server.close()
+ * ```
+ */
+export async function startServer(init: ServerInit): Promise<RunningServer> {
+  const ctx = webContext(init.archive, init.config, init.rateLimits)
+  const app = createApp(ctx, (a) => {
+    mountBrowse(a, ctx)
+    init.extend?.(a)
+  })
+  const host = init.host ?? DEFAULT_HOST
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: init.port ?? DEFAULT_PORT, hostname: host }, () =>
+      resolve(s),
+    )
+    s.once('error', reject)
+  })
+  const port = (server.address() as AddressInfo).port
+  const shown = host.includes(':') ? `[${host}]` : host
+  return {
+    url: `http://${shown === '0.0.0.0' ? '127.0.0.1' : shown}:${port}`,
+    port,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve())
+        ;(server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.()
+      }),
+  }
+}

@@ -1,0 +1,103 @@
+import fc from 'fast-check'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { makeContent, utf8 } from '../../../src/index.js'
+import type { ContentWithData, Storage } from '../../../src/storage/interface.js'
+import { contentArb } from '../../arbitraries.js'
+import { added, type StorageSuiteContext, uniq } from './context.js'
+
+const withData = (text: string): ContentWithData => {
+  const data = utf8(text)
+  return { ...makeContent(data), data }
+}
+
+/** Contents and skipped contents. */
+export function contentTests(ctx: StorageSuiteContext): void {
+  describe('content', () => {
+    let s: Storage
+    beforeAll(async () => {
+      s = await ctx.setup()
+    })
+    afterAll(async () => ctx.teardown(s))
+
+    it('contentAdd stores rows and bytes, and reports what was new', async () => {
+      const a = withData(uniq('a'))
+      const b = withData(uniq('b'))
+      const first = await added(s, s.contentAdd([a, b, a]))
+      expect(first['content:add']).toBe(2)
+      expect(first['content:add:bytes']).toBe(a.length + b.length)
+      const again = await added(s, s.contentAdd([a]))
+      expect(again['content:add'] ?? 0).toBe(0)
+    })
+
+    it('contentMissing after add is empty; unknown ids are missing', async () => {
+      const a = withData(uniq('m'))
+      const unknown = withData(uniq('never')).sha1Git
+      expect(await s.contentMissing([a.sha1Git, unknown])).toEqual([a.sha1Git, unknown])
+      await added(s, s.contentAdd([a]))
+      expect(await s.contentMissing([a.sha1Git, unknown])).toEqual([unknown])
+    })
+
+    it('contentGet by any of the four hashes, in input order, null for a miss', async () => {
+      const a = withData(uniq('g'))
+      await added(s, s.contentAdd([a]))
+      const { data: _d, ...meta } = a
+      for (const [name, value] of [
+        ['sha1_git', a.sha1Git],
+        ['sha1', a.sha1],
+        ['sha256', a.sha256],
+        ['blake2s256', a.blake2s256],
+      ] as const) {
+        const got = await s.contentGet(
+          [value, '0'.repeat(name === 'sha256' || name === 'blake2s256' ? 64 : 40)],
+          name,
+        )
+        expect(got[0]).toMatchObject({ ...meta, ctime: null })
+        expect(got[1]).toBeNull()
+      }
+    })
+
+    it('contentAddMetadata adds rows for bytes already stored elsewhere', async () => {
+      const a = withData(uniq('meta'))
+      const { data: _d, ...meta } = a
+      expect((await s.contentAddMetadata([meta]))['content:add']).toBe(1)
+      expect(await s.contentMissing([a.sha1Git])).toEqual([])
+    })
+
+    it('skipped contents keep hashes and reason, without bytes', async () => {
+      const a = withData(uniq('big'))
+      const skipped = {
+        sha1: a.sha1,
+        sha1Git: a.sha1Git,
+        sha256: a.sha256,
+        blake2s256: a.blake2s256,
+        length: a.length,
+        status: 'absent' as const,
+        reason: 'Content too large',
+        origin: 'https://example.org/x',
+        ctime: null,
+      }
+      expect(await s.skippedContentMissing([skipped])).toHaveLength(1)
+      expect((await added(s, s.skippedContentAdd([skipped, skipped])))['skipped_content:add']).toBe(
+        1,
+      )
+      expect(await s.skippedContentMissing([skipped])).toHaveLength(0)
+      expect(await s.skippedContentFind(a.sha1Git)).toEqual([skipped])
+      expect(await s.contentMissing([a.sha1Git])).toEqual([a.sha1Git])
+    })
+
+    it('property: adding twice changes nothing, missing after add is empty, get returns what was added', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(contentArb, { maxLength: 6 }), async (cs) => {
+          await added(s, s.contentAdd(cs))
+          const second = await added(s, s.contentAdd(cs))
+          expect(second['content:add'] ?? 0).toBe(0)
+          expect(await s.contentMissing(cs.map((c) => c.sha1Git))).toEqual([])
+          const got = await s.contentGet(cs.map((c) => c.sha1Git))
+          got.forEach((g, i) => expect(g?.sha256).toBe(cs[i]!.sha256))
+        }),
+        { numRuns: 25 },
+      )
+    })
+  })
+}

@@ -1,0 +1,34 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { makeContent, makeDirectory, utf8 } from '../../../src/index.js'
+import type { Storage } from '../../../src/storage/interface.js'
+import { added, type StorageSuiteContext, uniq } from './context.js'
+
+/** Counters follow what is stored, not what is offered. */
+export function counterTests(ctx: StorageSuiteContext): void {
+  describe('counters', () => {
+    let s: Storage
+    beforeAll(async () => {
+      s = await ctx.setup()
+    })
+    afterAll(async () => ctx.teardown(s))
+
+    it('count new objects only', async () => {
+      const before = await s.statCounters()
+      const data = utf8(uniq('count'))
+      const c = { ...makeContent(data), data }
+      const d = makeDirectory({
+        entries: [{ name: utf8(uniq('n')), type: 'file', perms: 0o100644, target: c.sha1Git }],
+      })
+      await added(s, s.contentAdd([c, c]))
+      await added(s, s.contentAdd([c]))
+      await added(s, s.directoryAdd([d, d]))
+      await added(s, s.originAdd([{ url: `https://count.example/${uniq('o')}` }]))
+      const after = await s.statCounters()
+      expect(after.content - before.content).toBe(1)
+      expect(after.directory - before.directory).toBe(1)
+      expect(after.origin - before.origin).toBe(1)
+      expect(after.revision - before.revision).toBe(0)
+    })
+  })
+}

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { originId } from '../../../src/index.js'
+import type { Storage } from '../../../src/storage/interface.js'
+import { added, type StorageSuiteContext, uniq } from './context.js'
+
+/** Origins: add, get, list, search with filters, paging and counts. */
+export function originTests(ctx: StorageSuiteContext): void {
+  describe('origin', () => {
+    let s: Storage
+    beforeAll(async () => {
+      s = await ctx.setup()
+    })
+    afterAll(async () => ctx.teardown(s))
+
+    it('adds idempotently and finds by URL and by sha1', async () => {
+      const url = `https://example.org/${uniq('o')}`
+      expect((await added(s, s.originAdd([{ url }, { url }])))['origin:add']).toBe(1)
+      expect((await added(s, s.originAdd([{ url }])))['origin:add'] ?? 0).toBe(0)
+      expect(await s.originGet([url, `${url}/other`])).toEqual([{ url }, null])
+      expect(await s.originGetBySha1([originId(url)])).toEqual([{ url }])
+    })
+
+    it('lists every origin over pages', async () => {
+      const tag = uniq('list')
+      const urls = Array.from({ length: 7 }, (_, i) => `https://list.example/${tag}/${i}`)
+      await added(s, s.originAdd(urls.map((url) => ({ url }))))
+      const seen: string[] = []
+      let token: string | null = null
+      do {
+        const page = await s.originList({ limit: 3, pageToken: token })
+        seen.push(...page.results.map((o) => o.url))
+        token = page.nextPageToken
+      } while (token)
+      for (const u of urls) expect(seen).toContain(u)
+    })
+
+    it('searches by substring (case-insensitive) and regexp, with visit filters, paging and count', async () => {
+      const tag = uniq('Search')
+      const urls = Array.from({ length: 5 }, (_, i) => `https://forge.example/${tag}/repo${i}%_`)
+      await added(s, s.originAdd(urls.map((url) => ({ url }))))
+      await s.originVisitAdd([
+        { origin: urls[1]!, date: new Date(), type: 'git' },
+        { origin: urls[3]!, date: new Date(), type: 'hg' },
+      ])
+      expect(await s.originSearchCount(tag.toLowerCase())).toBe(5)
+      expect(await s.originSearchCount(`${tag}/repo1%_`)).toBe(1)
+      const found: string[] = []
+      let token: string | null = null
+      do {
+        const page = await s.originSearch(tag, { limit: 2, pageToken: token })
+        found.push(...page.results.map((r) => r.url))
+        token = page.nextPageToken
+      } while (token)
+      expect(found).toEqual(urls)
+      const visited = await s.originSearch(tag, { withVisit: true })
+      expect(visited.results.map((r) => [r.url, r.visitTypes, r.hasVisits])).toEqual([
+        [urls[1], ['git'], true],
+        [urls[3], ['hg'], true],
+      ])
+      expect(await s.originSearchCount(tag, { visitTypes: ['hg'] })).toBe(1)
+      expect(
+        (await s.originSearch(`${tag}/repo[24]`, { regexp: true })).results.map((r) => r.url),
+      ).toEqual([urls[2], urls[4]])
+      await expect(s.originSearch('(', { regexp: true })).rejects.toThrow(
+        /Invalid regular expression/,
+      )
+      await expect(s.originList({ pageToken: 'garbage' })).rejects.toThrow(/page token/)
+    })
+  })
+}

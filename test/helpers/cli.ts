@@ -1,0 +1,77 @@
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+
+import { REPO_ROOT } from './vectors.js'
+
+/** Path of the built CLI entry point. */
+export const ARCA_BIN = join(REPO_ROOT, 'bin', 'arca.js')
+
+/** Result of one CLI run. */
+export interface CliResult {
+  status: number | null
+  stdout: string
+  stderr: string
+  stdoutBytes: Buffer
+}
+
+function ensureBuilt(): void {
+  if (!existsSync(join(REPO_ROOT, 'dist', 'cli', 'main.js'))) {
+    throw new Error('dist/ is missing: run "npm run build" before the CLI tests (npm test does)')
+  }
+}
+
+/** Runs `arca ARGS` as a real child process. */
+export function arca(args: readonly string[], options: SpawnSyncOptions = {}): CliResult {
+  ensureBuilt()
+  const r = spawnSync(process.execPath, [ARCA_BIN, ...args], {
+    encoding: 'buffer',
+    env: { ...process.env, NO_COLOR: '1' },
+    ...options,
+  })
+  const out = r.stdout as Buffer
+  return {
+    status: r.status,
+    stdout: out.toString('utf8'),
+    stderr: (r.stderr as Buffer).toString('utf8'),
+    stdoutBytes: out,
+  }
+}
+
+/** Runs a shell command line (for arguments that are not valid UTF-8). */
+export function sh(command: string, options: SpawnSyncOptions = {}): CliResult {
+  ensureBuilt()
+  const r = spawnSync('sh', ['-c', command], {
+    encoding: 'buffer',
+    env: { ...process.env, ARCA: `${process.execPath} ${ARCA_BIN}` },
+    ...options,
+  })
+  const out = r.stdout as Buffer
+  return {
+    status: r.status,
+    stdout: out.toString('utf8'),
+    stderr: (r.stderr as Buffer).toString('utf8'),
+    stdoutBytes: out,
+  }
+}
+
+/**
+ * Runs `arca ARGS` so that file permissions apply: as root, the capabilities that bypass them
+ * (dac_override, dac_read_search) are dropped with setpriv, so a mode-000 file is unreadable.
+ */
+export function arcaWithoutPrivileges(args: readonly string[]): CliResult {
+  ensureBuilt()
+  const isRoot = process.getuid?.() === 0
+  const cmd = isRoot ? 'setpriv' : process.execPath
+  const argv = isRoot
+    ? ['--bounding-set=-dac_override,-dac_read_search', process.execPath, ARCA_BIN, ...args]
+    : [ARCA_BIN, ...args]
+  const r = spawnSync(cmd, argv, { encoding: 'buffer' })
+  const out = r.stdout
+  return {
+    status: r.status,
+    stdout: out.toString('utf8'),
+    stderr: r.stderr.toString('utf8'),
+    stdoutBytes: out,
+  }
+}
