@@ -32,6 +32,7 @@ const allowed = {
   views: [...LOWER, 'storage'],
   web: [...LOWER, 'storage', 'objstorage', 'journal', 'views'],
   loader: [...LOWER, 'storage', 'objstorage', 'journal', 'fromdisk'],
+  mirror: [...LOWER, 'storage', 'objstorage', 'journal'],
   index: null, // the package entry re-exports public areas
 }
 const forbiddenEverywhere = ['web', 'cli']

@@ -18,6 +18,7 @@ export const DEFAULT_DATA_DIR = './arca-data'
 export interface ArchiveFlags {
   data?: string
   storage?: string
+  journal?: string
 }
 
 /** Resolved archive location. */
@@ -26,6 +27,8 @@ export interface ArchiveLocation {
   readonly dataDir: string
   /** Storage URL, or undefined for the default SQLite file inside the data directory. */
   readonly storageUrl: string | undefined
+  /** Journal URL, or undefined for the embedded journal inside the data directory. */
+  readonly journalUrl: string | undefined
 }
 
 /** Adds `--data` and `--storage` to a command. */
@@ -36,6 +39,10 @@ export function addArchiveOptions(cmd: Command): Command {
       '--storage <url>',
       'graph storage: sqlite:PATH or postgres://… (env ARCA_STORAGE, default sqlite in the data directory)',
     )
+    .option(
+      '--journal <url>',
+      'journal: embedded, embedded:PATH or nats://HOST:PORT[/PREFIX] (env ARCA_JOURNAL, default embedded in the data directory)',
+    )
 }
 
 /** The archive location from flags, then environment, then defaults. */
@@ -45,5 +52,10 @@ export function archiveLocation(
 ): ArchiveLocation {
   const data = flags.data ?? env['ARCA_DATA'] ?? DEFAULT_DATA_DIR
   const storage = flags.storage ?? env['ARCA_STORAGE']
-  return { dataDir: resolve(data), storageUrl: storage === '' ? undefined : storage }
+  const journal = flags.journal ?? env['ARCA_JOURNAL']
+  return {
+    dataDir: resolve(data),
+    storageUrl: storage === '' ? undefined : storage,
+    journalUrl: journal === '' ? undefined : journal,
+  }
 }

@@ -12,6 +12,7 @@ import { Command, CommanderError } from 'commander'
 
 import { type ErrorCode, errorMessage, isArcaError } from '../errors.js'
 import { registerIdentify } from './commands/identify.js'
+import { registerMirror } from './commands/mirror.js'
 import { registerReadCommands } from './commands/read.js'
 import { registerSave } from './commands/save.js'
 import { registerServe } from './commands/serve.js'
@@ -48,7 +49,7 @@ export function buildProgram(): Command {
     .description('Arca: a source-code archive compatible with Software Heritage')
     .version(VERSION)
     .option('--debug', 'print stack traces of errors')
-    .enablePositionalOptions(false)
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
@@ -61,6 +62,7 @@ export function buildProgram(): Command {
   registerReadCommands(program)
   registerServe(program)
   registerToken(program)
+  registerMirror(program)
   const configure = (cmd: Command): void => {
     if (!cmd.options.some((o) => o.long === '--debug'))
       cmd.option('--debug', 'print stack traces of errors')

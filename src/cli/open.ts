@@ -20,6 +20,7 @@ export async function withArchive<T>(
   const archive = await openArchive({
     dataDir: loc.dataDir,
     storageUrl: loc.storageUrl,
+    journalUrl: loc.journalUrl,
     layers,
     ...init,
   })

@@ -14,7 +14,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 
-import { EmbeddedJournal } from '../journal/embedded/embedded-journal.js'
+import { journalFromUrl } from '../journal/factory.js'
 import type { Journal } from '../journal/interface.js'
 import { type FsCompression, FsObjStorage } from '../objstorage/fs/fs-objstorage.js'
 import type { ObjStorage } from '../objstorage/interface.js'
@@ -48,6 +48,8 @@ export interface ArchiveInit {
   readonly layers?: readonly Layer[]
   /** Journal: the embedded one (default) or another backend. */
   readonly journal?: Journal
+  /** Journal URL (`embedded`, `embedded:PATH`, `nats://HOST:PORT[/PREFIX]`) when `journal` is unset. */
+  readonly journalUrl?: string | undefined
   readonly compression?: FsCompression
   /** fsync content files (default true; false only for throwaway or re-creatable archives). */
   readonly fsync?: boolean
@@ -92,7 +94,7 @@ export async function openArchive(init: ArchiveInit): Promise<Archive> {
     ...(init.compression ? { compression: init.compression } : {}),
     ...(init.fsync === undefined ? {} : { fsync: init.fsync }),
   })
-  const journal = init.journal ?? new EmbeddedJournal({ root: join(init.dataDir, 'journal') })
+  const journal = init.journal ?? journalFromUrl(init.journalUrl, join(init.dataDir, 'journal'))
   await journal.open()
   const backend = await openStorage(init.storageUrl ?? defaultStorageUrl(init.dataDir), {
     objstorage,

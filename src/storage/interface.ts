@@ -189,6 +189,11 @@ export interface OriginVisitInit {
   readonly origin: string
   readonly date: Date
   readonly type: string
+  /**
+   * The visit number, when replicating another archive's visit (mirrors); adding a visit that
+   * already exists with this number changes nothing. Unset: the next number of the origin.
+   */
+  readonly visit?: number
 }
 
 /** Counters per object kind (approximate in the SWH sense: maintained, not counted). */

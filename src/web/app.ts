@@ -14,6 +14,7 @@ import { ArcaError, UnauthorizedError } from '../errors.js'
 import { apiRoutes, type RouteDef } from './api/routes.js'
 import type { TokenInfo } from './auth/tokens.js'
 import type { WebContext } from './context.js'
+import { mountFeed } from './feed.js'
 import { baseUrl, errorBody, respond } from './http.js'
 import { openApiDocument } from './openapi.js'
 
@@ -71,11 +72,11 @@ export function createApp(
     }
     await next()
     c.res.headers.set('Access-Control-Allow-Origin', '*')
-    return undefined
     c.res.headers.set(
       'Access-Control-Expose-Headers',
       'Link, X-Total-Count, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset',
     )
+    return undefined
   })
 
   app.use('/api/*', async (c, next) => {
@@ -137,6 +138,7 @@ export function createApp(
     if (r.method === 'GET') app.get(path, limited(r))
     else app.post(path, limited(r))
   }
+  mountFeed(app, ctx)
   extra(app)
   return app
 }

@@ -75,3 +75,30 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
     },
   }
 }
+
+/** Address of the local NATS server (override with ARCA_TEST_NATS). */
+export const NATS_SERVER = process.env['ARCA_TEST_NATS'] ?? '127.0.0.1:4222'
+
+/** Whether NATS (with JetStream) is usable (see {@link requireService}). */
+export function natsAvailable(): Promise<boolean> {
+  return requireService('NATS JetStream', async () => {
+    const [host, port] = NATS_SERVER.split(':')
+    return tcpReachable(host!, Number(port ?? 4222))
+  })
+}
+
+/** Deletes every JetStream stream (and key-value bucket) whose name starts with `prefix_`. */
+export async function deleteNatsPrefix(prefix: string): Promise<void> {
+  const { connect } = await import('@nats-io/transport-node')
+  const { jetstreamManager } = await import('@nats-io/jetstream')
+  const nc = await connect({ servers: NATS_SERVER })
+  try {
+    const jsm = await jetstreamManager(nc)
+    for await (const name of jsm.streams.names()) {
+      if (name.startsWith(`${prefix}_`) || name === `KV_${prefix}_offsets`)
+        await jsm.streams.delete(name)
+    }
+  } finally {
+    await nc.close()
+  }
+}

@@ -67,7 +67,11 @@ export function registerServe(program: Command): void {
         : flags.exempt === 'none'
           ? []
           : flags.exempt.split(',').map((x) => x.trim())
-    const archive = await openArchive({ dataDir: loc.dataDir, storageUrl: loc.storageUrl })
+    const archive = await openArchive({
+      dataDir: loc.dataDir,
+      storageUrl: loc.storageUrl,
+      journalUrl: loc.journalUrl,
+    })
     const port =
       flags.port ?? (process.env['ARCA_PORT'] ? parsePort(process.env['ARCA_PORT']) : DEFAULT_PORT)
     const host = flags.host ?? process.env['ARCA_HOST'] ?? DEFAULT_HOST

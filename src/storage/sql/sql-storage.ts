@@ -198,15 +198,16 @@ export class SqlStorage implements Storage {
   }
 
   async #migrate(): Promise<void> {
-    await this.#db.run(
-      'CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)',
-    )
     for (const m of this.#migrations) {
       await this.#db.transaction(async (tx) => {
         if (tx.dialect === 'postgres') {
-          // One migrator at a time across processes.
+          // One migrator at a time across processes (even creating the bookkeeping table races:
+          // CREATE TABLE IF NOT EXISTS is not atomic in PostgreSQL).
           await tx.all('SELECT pg_advisory_xact_lock(4242001)')
         }
+        await tx.run(
+          'CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)',
+        )
         const done = await tx.all('SELECT version FROM schema_migration WHERE version = ?', [
           m.version,
         ])
@@ -936,11 +937,28 @@ export class SqlStorage implements Storage {
           if (rows.length === 0)
             throw new NotFoundError(`Cannot add a visit of unknown origin "${v.origin}"`)
           const oid = num(rows[0]!['id'])
+          if (v.visit !== undefined) {
+            if (!Number.isSafeInteger(v.visit) || v.visit < 1)
+              throw new InvalidInputError(`Invalid visit number ${v.visit}`)
+            const existing = await tx.all<Row>(
+              'SELECT date, type FROM origin_visit WHERE origin_id = ? AND visit = ?',
+              [oid, v.visit],
+            )
+            if (existing.length > 0) {
+              const e = existing[0]!
+              return {
+                origin: v.origin,
+                visit: v.visit,
+                date: new Date(num(e['date'])),
+                type: str(e['type']),
+              }
+            }
+          }
           const max = await tx.all<Row>(
             'SELECT MAX(visit) AS m FROM origin_visit WHERE origin_id = ?',
             [oid],
           )
-          const visit = num(max[0]?.['m'] ?? 0) + 1
+          const visit = v.visit ?? num(max[0]?.['m'] ?? 0) + 1
           await tx.run(
             'INSERT INTO origin_visit (origin_id, visit, date, type) VALUES (?, ?, ?, ?)',
             [oid, visit, v.date.getTime(), v.type],
@@ -1204,7 +1222,7 @@ export class SqlStorage implements Storage {
 
   /**
    * Records a masking request over objects (takedowns): from then on {@link maskedGet} reports
-   * them. `state: null` lifts the request's masks.
+   * them. `state: null` lifts every mask of the given objects (whatever request set it).
    */
   async maskSet(
     requestId: string,
@@ -1221,7 +1239,13 @@ export class SqlStorage implements Storage {
         [[requestId, reason, date.getTime()]],
       )
       for (const s of swhids) {
-        await tx.run('DELETE FROM masked_object WHERE swhid = ? AND request_id = ?', [s, requestId])
+        // Lifting (state null) unmasks the object whatever request masked it.
+        if (state === null) await tx.run('DELETE FROM masked_object WHERE swhid = ?', [s])
+        else
+          await tx.run('DELETE FROM masked_object WHERE swhid = ? AND request_id = ?', [
+            s,
+            requestId,
+          ])
         if (state !== null) {
           await tx.run('INSERT INTO masked_object (swhid, request_id, state) VALUES (?, ?, ?)', [
             s,

@@ -1,0 +1,526 @@
+/**
+ * The mirror replayer: reads the upstream's journal topic by topic, re-verifies every record,
+ * and writes into the local archive so that it never shows a dangling edge.
+ *
+ * Per batch of records of a topic:
+ * 1. decode each record, recompute its id (contents: fetch the bytes and recompute all four
+ *    hashes and the length); a malformed or mismatching record is rejected with its offset and
+ *    reason, and replay goes on;
+ * 2. find what each object references (a directory's entries, a revision's tree and parents, a
+ *    release's target, a snapshot's branches, a visit's origin, a status's visit and snapshot);
+ *    an object whose references are all present (locally, or earlier in the batch) is written,
+ *    dependencies first; the others are held back in the mirror state with what they wait for;
+ * 3. held objects waiting for what was just written are re-checked and written when complete;
+ * 4. the batch's offset, rejects, held and released objects are committed in one transaction.
+ *
+ * Content bytes are fetched in parallel requests (bounded), and the next batch of records is
+ * read while the current one is written, so the upstream, the network and the local disk work
+ * at once; nothing else is read ahead (backpressure).
+ *
+ * @module
+ */
+
+import { CorruptError, InvalidInputError } from '../errors.js'
+import type { JournalRecord, Topic } from '../journal/interface.js'
+import { decodeValue, type TakedownRecord } from '../journal/serde.js'
+import { verify } from '../model/manifest.js'
+import type {
+  Content,
+  Directory,
+  ExtId,
+  Origin,
+  OriginVisit,
+  OriginVisitStatus,
+  Release,
+  Revision,
+  SkippedContent,
+  Snapshot,
+} from '../model/objects.js'
+import { formatSwhid, swhidString } from '../model/swhid.js'
+import type { Archive } from '../storage/archive.js'
+import type { Storage } from '../storage/interface.js'
+import type { HeldObject, MirrorState } from './state.js'
+import type { Upstream } from './upstream.js'
+
+/** Topics in replay order: an object's references are in the same or an earlier topic. */
+export const REPLAY_ORDER: readonly Topic[] = [
+  'origin',
+  'content',
+  'skipped_content',
+  'directory',
+  'revision',
+  'release',
+  'snapshot',
+  'origin_visit',
+  'origin_visit_status',
+  'extid',
+  'takedown',
+]
+
+/** Settings of {@link Replayer}. */
+export interface ReplayerInit {
+  readonly archive: Archive
+  /** Where objects are written (the archive's storage with filter and journal layers). */
+  readonly storage: Storage
+  readonly upstream: Upstream
+  readonly state: MirrorState
+  /** Records per batch. */
+  readonly batchSize?: number
+  /** Content ids per byte request, and requests in flight. */
+  readonly contentBatch?: number
+  readonly contentConcurrency?: number
+  /** Progress callback, after each batch. */
+  readonly onBatch?: (topic: Topic, offset: number, end: number) => void
+  readonly signal?: AbortSignal
+}
+
+/** Totals of one {@link Replayer.catchUp}. */
+export interface ReplaySummary {
+  records: number
+  written: number
+  rejected: number
+  held: number
+  released: number
+}
+
+interface Decoded {
+  readonly topic: Topic
+  readonly offset: number
+  readonly key: string
+  readonly value: Uint8Array
+  readonly obj: unknown
+  readonly waitsFor: string[]
+}
+
+const RELEASE_TARGET_PREFIX = {
+  content: 'cnt',
+  directory: 'dir',
+  revision: 'rev',
+  release: 'rel',
+  snapshot: 'snp',
+} as const
+
+const visitKey = (origin: string, visit: number): string => `visit:${visit}:${origin}`
+const originKey = (url: string): string => `origin:${url}`
+
+/** Replays an upstream into the local archive. */
+export class Replayer {
+  readonly #init: ReplayerInit
+  readonly #storage: Storage
+  readonly #batch: number
+
+  constructor(init: ReplayerInit) {
+    this.#init = init
+    this.#storage = init.storage
+    this.#batch = init.batchSize ?? 2000
+  }
+
+  /** Replays every topic up to the upstream's current end; returns what was done. */
+  async catchUp(): Promise<ReplaySummary> {
+    const summary: ReplaySummary = { records: 0, written: 0, rejected: 0, held: 0, released: 0 }
+    // Objects held back by an earlier run may have become complete (e.g. after a crash between
+    // a write and its commit): retry them all once.
+    await this.#releaseHeld(this.#init.state.allHeld(), summary, true)
+    const ends = await this.#init.upstream.endOffsets()
+    for (const topic of REPLAY_ORDER) {
+      const end = ends[topic]
+      let from = this.#init.state.committed(topic)
+      let next = from < end ? this.#readBatch(topic, from, end) : null
+      while (next) {
+        this.#init.signal?.throwIfAborted()
+        const records = await next
+        if (records.length === 0) break
+        const last = records[records.length - 1]!.offset + 1
+        // Read ahead one batch while this one is written.
+        next = last < end ? this.#readBatch(topic, last, end) : null
+        next?.catch(() => undefined)
+        await this.#applyBatch(topic, records, last, summary)
+        from = last
+        this.#init.onBatch?.(topic, from, end)
+      }
+    }
+    // Anything still held whose references arrived by another path (e.g. released in a
+    // cascade while it was being held) is retried.
+    await this.#releaseHeld(this.#init.state.allHeld(), summary, true)
+    return summary
+  }
+
+  async #readBatch(topic: Topic, from: number, end: number): Promise<JournalRecord[]> {
+    const out: JournalRecord[] = []
+    for await (const r of this.#init.upstream.read(topic, from, Math.min(this.#batch, end - from)))
+      out.push(r)
+    return out
+  }
+
+  async #applyBatch(
+    topic: Topic,
+    records: readonly JournalRecord[],
+    nextOffset: number,
+    summary: ReplaySummary,
+  ): Promise<void> {
+    const rejects: { offset: number; reason: string }[] = []
+    const decoded: Decoded[] = []
+    for (const r of records) {
+      try {
+        decoded.push(this.#decode(topic, r.offset, r.value))
+      } catch (e) {
+        rejects.push({ offset: r.offset, reason: (e as Error).message })
+      }
+    }
+    const { written, held, rejected } = await this.#writeReady(decoded)
+    rejects.push(...rejected)
+    // The batch is accounted first (its held objects are then visible to the release below,
+    // which may free some of them); releases are committed after.
+    this.#init.state.commit({
+      topic,
+      offset: nextOffset,
+      replayed: decoded.length - held.length - rejected.length,
+      rejects,
+      held: held.map((h) => ({
+        topic: h.topic,
+        key: h.key,
+        offset: h.offset,
+        value: h.value,
+        waitsFor: h.waitsFor,
+      })),
+      released: [],
+    })
+    await this.#releaseHeld(this.#init.state.heldWaitingFor(written), summary, true)
+    summary.records += records.length
+    summary.written += decoded.length - held.length - rejected.length
+    summary.rejected += rejects.length
+    summary.held += held.length
+  }
+
+  /**
+   * Re-checks held objects; writes those now complete (and, in cascade, those waiting for
+   * them). With `commitNow`, records the releases at once (else the caller's batch does).
+   */
+  async #releaseHeld(
+    candidates: HeldObject[],
+    summary: ReplaySummary,
+    commitNow: boolean,
+    released: { topic: Topic; key: string }[] = [],
+  ): Promise<void> {
+    const seen = new Set<string>()
+    let pending = candidates
+    while (pending.length > 0) {
+      const fresh = pending.filter((h) => !seen.has(`${h.topic} ${h.key}`))
+      if (fresh.length === 0) break
+      for (const h of fresh) seen.add(`${h.topic} ${h.key}`)
+      const decoded = fresh.map((h) => this.#decode(h.topic, h.offset, h.value))
+      const order = new Map(REPLAY_ORDER.map((t, i) => [t, i]))
+      decoded.sort((a, b) => order.get(a.topic)! - order.get(b.topic)!)
+      const { written, held } = await this.#writeReady(decoded)
+      const heldKeys = new Set(held.map((h) => `${h.topic} ${h.key}`))
+      for (const d of decoded) {
+        if (!heldKeys.has(`${d.topic} ${d.key}`)) released.push({ topic: d.topic, key: d.key })
+      }
+      summary.released += decoded.length - held.length
+      pending = this.#init.state.heldWaitingFor(written)
+    }
+    if (commitNow && released.length > 0) {
+      const byTopic = new Map<Topic, { topic: Topic; key: string }[]>()
+      for (const r of released) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r])
+      for (const [topic, list] of byTopic) {
+        this.#init.state.commit({
+          topic,
+          offset: this.#init.state.committed(topic),
+          replayed: 0,
+          rejects: [],
+          held: [],
+          released: list,
+        })
+      }
+    }
+  }
+
+  /** Decodes and verifies one record; throws with the reason to record when it is bad. */
+  #decode(topic: Topic, offset: number, value: Uint8Array): Decoded {
+    const obj = decodeValue(topic, value)
+    const base = { topic, offset, value, obj }
+    switch (topic) {
+      case 'content': {
+        const c = obj as Content
+        return { ...base, key: swhidString('cnt', c.sha1Git), waitsFor: [] }
+      }
+      case 'skipped_content': {
+        const c = obj as SkippedContent
+        const k = `${c.sha1Git ?? ''}:${c.sha1 ?? ''}:${c.sha256 ?? ''}:${c.blake2s256 ?? ''}`
+        return { ...base, key: `skipped:${k}`, waitsFor: [] }
+      }
+      case 'directory': {
+        const d = obj as Directory
+        verify.directory(d)
+        const waits = new Set<string>()
+        for (const e of d.entries) {
+          if (e.type === 'file') waits.add(swhidString('cnt', e.target))
+          else if (e.type === 'dir') waits.add(swhidString('dir', e.target))
+        }
+        return { ...base, key: swhidString('dir', d.id), waitsFor: [...waits] }
+      }
+      case 'revision': {
+        const r = obj as Revision
+        verify.revision(r)
+        const waits = [
+          swhidString('dir', r.directory),
+          ...r.parents.map((p) => swhidString('rev', p)),
+        ]
+        return { ...base, key: swhidString('rev', r.id), waitsFor: [...new Set(waits)] }
+      }
+      case 'release': {
+        const r = obj as Release
+        verify.release(r)
+        const waits =
+          r.target === null ? [] : [swhidString(RELEASE_TARGET_PREFIX[r.targetType], r.target)]
+        return { ...base, key: swhidString('rel', r.id), waitsFor: waits }
+      }
+      case 'snapshot': {
+        const s = obj as Snapshot
+        verify.snapshot(s)
+        const waits = new Set<string>()
+        for (const b of s.branches) {
+          if (b.target && b.target.targetType !== 'alias')
+            waits.add(swhidString(RELEASE_TARGET_PREFIX[b.target.targetType], b.target.target))
+        }
+        return { ...base, key: swhidString('snp', s.id), waitsFor: [...waits] }
+      }
+      case 'origin': {
+        const o = obj as Origin
+        return { ...base, key: originKey(o.url), waitsFor: [] }
+      }
+      case 'origin_visit': {
+        const v = obj as OriginVisit
+        if (!Number.isSafeInteger(v.visit) || v.visit < 1)
+          throw new InvalidInputError(`Malformed origin_visit record: visit ${v.visit}`)
+        return { ...base, key: visitKey(v.origin, v.visit), waitsFor: [originKey(v.origin)] }
+      }
+      case 'origin_visit_status': {
+        const s = obj as OriginVisitStatus
+        const waits = [visitKey(s.origin, s.visit)]
+        if (s.snapshot) waits.push(swhidString('snp', s.snapshot))
+        return {
+          ...base,
+          key: `status:${s.visit}:${s.date.getTime()}:${s.origin}`,
+          waitsFor: waits,
+        }
+      }
+      case 'extid': {
+        const e = obj as ExtId
+        verify.extid(e)
+        return { ...base, key: `extid:${e.id}`, waitsFor: [formatSwhid(e.target)] }
+      }
+      case 'takedown': {
+        const t = obj as TakedownRecord
+        return { ...base, key: `takedown:${t.id}:${t.date.getTime()}`, waitsFor: [] }
+      }
+    }
+    throw new InvalidInputError(`Unknown topic ${String(topic)}`)
+  }
+
+  /** Which of `keys` exist locally. */
+  async #present(keys: readonly string[]): Promise<Set<string>> {
+    const out = new Set<string>()
+    const byType = new Map<string, string[]>()
+    for (const k of keys) {
+      const m = /^swh:1:(cnt|dir|rev|rel|snp):([0-9a-f]{40})$/.exec(k)
+      const type = m ? m[1]! : k.slice(0, k.indexOf(':'))
+      byType.set(type, [...(byType.get(type) ?? []), m ? m[2]! : k])
+    }
+    const s = this.#storage
+    const missingOf: Record<string, (ids: string[]) => Promise<string[]>> = {
+      cnt: (ids) => s.contentMissing(ids),
+      dir: (ids) => s.directoryMissing(ids),
+      rev: (ids) => s.revisionMissing(ids),
+      rel: (ids) => s.releaseMissing(ids),
+      snp: (ids) => s.snapshotMissing(ids),
+    }
+    for (const [type, list] of byType) {
+      const ids = [...new Set(list)]
+      if (type in missingOf) {
+        const missing = new Set(await missingOf[type]!(ids))
+        for (const id of ids) {
+          if (!missing.has(id)) out.add(`swh:1:${type}:${id}`)
+          else if (type === 'cnt' && (await s.skippedContentFind(id)).length > 0)
+            out.add(`swh:1:cnt:${id}`)
+        }
+      } else if (type === 'origin') {
+        const urls = ids.map((k) => k.slice('origin:'.length))
+        const got = await s.originGet(urls)
+        got.forEach((o, i) => o && out.add(ids[i]!))
+      } else if (type === 'visit') {
+        for (const k of ids) {
+          const m = /^visit:(\d+):(.*)$/s.exec(k)!
+          if (await s.originVisitGetByNumber(m[2]!, Number(m[1]))) out.add(k)
+        }
+      }
+    }
+    return out
+  }
+
+  /**
+   * Writes the objects whose references are all present (or written before them here), in
+   * dependency order; returns the keys written, the objects held back, and contents rejected
+   * for their bytes.
+   */
+  async #writeReady(decoded: readonly Decoded[]): Promise<{
+    written: string[]
+    held: (Decoded & { waitsFor: string[] })[]
+    rejected: { offset: number; reason: string }[]
+  }> {
+    const allWaits = new Set<string>()
+    for (const d of decoded) for (const w of d.waitsFor) allWaits.add(w)
+    const present = await this.#present([...allWaits])
+    const ready: Decoded[] = []
+    const readyKeys = new Set<string>()
+    let pending = [...decoded]
+    for (;;) {
+      const still: Decoded[] = []
+      for (const d of pending) {
+        if (d.waitsFor.every((w) => present.has(w) || readyKeys.has(w))) {
+          ready.push(d)
+          readyKeys.add(d.key)
+        } else still.push(d)
+      }
+      if (still.length === pending.length) break
+      pending = still
+      if (pending.length === 0) break
+    }
+    const held = pending.map((d) => ({
+      ...d,
+      waitsFor: d.waitsFor.filter((w) => !present.has(w) && !readyKeys.has(w)),
+    }))
+    const rejected = await this.#write(ready)
+    const rejectedOffsets = new Set(rejected.map((r) => r.offset))
+    const written = ready.filter((d) => !rejectedOffsets.has(d.offset)).map((d) => d.key)
+    return { written, held, rejected }
+  }
+
+  /** Writes objects (already in dependency order), grouped by consecutive topic. */
+  async #write(ready: readonly Decoded[]): Promise<{ offset: number; reason: string }[]> {
+    const rejected: { offset: number; reason: string }[] = []
+    let i = 0
+    while (i < ready.length) {
+      const topic = ready[i]!.topic
+      let j = i
+      while (j < ready.length && ready[j]!.topic === topic) j++
+      const group = ready.slice(i, j)
+      i = j
+      if (topic === 'content') {
+        rejected.push(...(await this.#writeContents(group)))
+        continue
+      }
+      // One storage call is one transaction: objects of the group that reference each other
+      // become visible together, never a dependent before what it references.
+      await this.#writeTopic(
+        topic,
+        group.map((d) => d.obj),
+      )
+    }
+    return rejected
+  }
+
+  async #writeTopic(topic: Topic, objs: unknown[]): Promise<void> {
+    const s = this.#storage
+    switch (topic) {
+      case 'skipped_content':
+        await s.skippedContentAdd(objs as SkippedContent[])
+        return
+      case 'directory':
+        await s.directoryAdd(objs as Directory[])
+        return
+      case 'revision':
+        await s.revisionAdd(objs as Revision[])
+        return
+      case 'release':
+        await s.releaseAdd(objs as Release[])
+        return
+      case 'snapshot':
+        await s.snapshotAdd(objs as Snapshot[])
+        return
+      case 'origin':
+        await s.originAdd(objs as Origin[])
+        return
+      case 'origin_visit':
+        await s.originVisitAdd(
+          (objs as OriginVisit[]).map((v) => ({
+            origin: v.origin,
+            visit: v.visit,
+            date: v.date,
+            type: v.type,
+          })),
+        )
+        return
+      case 'origin_visit_status':
+        await s.originVisitStatusAdd(objs as OriginVisitStatus[])
+        return
+      case 'extid':
+        await s.extidAdd(objs as ExtId[])
+        return
+      case 'takedown':
+        for (const t of objs as TakedownRecord[]) {
+          await this.#init.archive.backend.maskSet(
+            t.id,
+            t.reason,
+            t.swhids,
+            t.action === 'mask' ? 'restricted' : null,
+            t.date,
+          )
+        }
+        return
+      case 'content':
+        throw new Error('contents are written by #writeContents')
+    }
+  }
+
+  /** Fetches, verifies and stores contents; returns the rejected ones. */
+  async #writeContents(group: readonly Decoded[]): Promise<{ offset: number; reason: string }[]> {
+    const contents = group.map((d) => ({ d, c: d.obj as Content }))
+    const missing = new Set(await this.#storage.contentMissing(contents.map((x) => x.c.sha1Git)))
+    const todo = contents.filter((x) => missing.has(x.c.sha1Git))
+    const rejected: { offset: number; reason: string }[] = []
+    const per = this.#init.contentBatch ?? 500
+    const chunks: (typeof todo)[] = []
+    let cur: typeof todo = []
+    let bytes = 0
+    for (const x of todo) {
+      cur.push(x)
+      bytes += x.c.length
+      if (cur.length >= per || bytes >= 32 << 20) {
+        chunks.push(cur)
+        cur = []
+        bytes = 0
+      }
+    }
+    if (cur.length > 0) chunks.push(cur)
+    const concurrency = this.#init.contentConcurrency ?? 4
+    let nextChunk = 0
+    const worker = async (): Promise<void> => {
+      while (nextChunk < chunks.length) {
+        const chunk = chunks[nextChunk++]!
+        const got = await this.#init.upstream.contents(chunk.map((x) => x.c.sha1Git))
+        const ok: (Content & { data: Uint8Array })[] = []
+        got.forEach((g, k) => {
+          const { d, c } = chunk[k]!
+          if (g.data === null) {
+            rejected.push({
+              offset: d.offset,
+              reason: `content ${c.sha1Git}: bytes not available upstream`,
+            })
+            return
+          }
+          try {
+            verify.content(c, g.data)
+            ok.push({ ...c, data: g.data })
+          } catch (e) {
+            const why = e instanceof CorruptError ? e.message : String(e)
+            rejected.push({ offset: d.offset, reason: `content ${c.sha1Git}: ${why}` })
+          }
+        })
+        if (ok.length > 0) await this.#storage.contentAdd(ok)
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(concurrency, chunks.length) }, worker))
+    return rejected
+  }
+}

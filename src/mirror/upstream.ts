@@ -1,0 +1,272 @@
+/**
+ * Where a mirror reads from: the upstream's journal and content bytes.
+ *
+ * - {@link HttpUpstream}: the upstream's mirror feed (`https://node/mirror/1/…`, see
+ *   `web/feed.ts`), for the journal and the bytes.
+ * - {@link NatsUpstream}: the journal straight from the upstream's NATS JetStream streams; the
+ *   bytes (which never travel through the journal) still from the feed.
+ *
+ * Transient failures (connection refused or cut, 5xx, 429) are retried with backoff; a cut
+ * stream raises, and the replayer resumes from its last committed offset.
+ *
+ * @module
+ */
+
+import { InvalidInputError, UnavailableError } from '../errors.js'
+import type { JournalRecord, Topic } from '../journal/interface.js'
+import { TOPICS } from '../journal/interface.js'
+import { NatsJournal, natsJournalInitFromUrl } from '../journal/nats/nats-journal.js'
+import { fromHex, toHex } from '../model/bytes.js'
+import type { Counters } from '../storage/interface.js'
+
+/** Length marking a content whose bytes the upstream does not have (see the feed). */
+const MISSING = 0xffffffff
+
+/** The bytes of one content, or null when the upstream has none. */
+export interface ContentBytes {
+  readonly id: string
+  readonly data: Uint8Array | null
+}
+
+/** What a replayer needs from an upstream. */
+export interface Upstream {
+  /** A printable description (no secrets). */
+  readonly description: string
+  /** Current end offset of every topic. */
+  endOffsets(): Promise<Record<Topic, number>>
+  /** Records of `topic` from `from`, at most `limit`. */
+  read(topic: Topic, from: number, limit: number): AsyncIterable<JournalRecord>
+  /** Bytes of the given contents (sha1_git), in order. */
+  contents(ids: readonly string[]): Promise<ContentBytes[]>
+  /** The upstream's object counters. */
+  counters(): Promise<Counters>
+  close(): Promise<void>
+}
+
+/** Settings of {@link HttpUpstream}. */
+export interface HttpUpstreamInit {
+  /** Base URL of the upstream node, e.g. `https://arca.example.org`. */
+  readonly url: string
+  /** A token with the `mirror` scope. */
+  readonly token: string | undefined
+  /** Attempts for a transient failure before giving up. */
+  readonly retries?: number
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+/** Reads an upstream's mirror feed over HTTP(S). */
+export class HttpUpstream implements Upstream {
+  readonly description: string
+  readonly #base: string
+  readonly #token: string | undefined
+  readonly #retries: number
+
+  constructor(init: HttpUpstreamInit) {
+    let u: URL
+    try {
+      u = new URL(init.url)
+    } catch {
+      throw new InvalidInputError(`Bad upstream URL "${init.url}"`)
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:')
+      throw new InvalidInputError(`Bad upstream URL "${init.url}": use http(s):// or nats://`)
+    this.#base = u.href.replace(/\/+$/, '')
+    this.description = this.#base
+    this.#token = init.token
+    this.#retries = init.retries ?? 8
+  }
+
+  async #fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers: Record<string, string> = {}
+    if (this.#token) headers['Authorization'] = `Bearer ${this.#token}`
+    let lastError: unknown
+    for (let attempt = 0; attempt <= this.#retries; attempt++) {
+      if (attempt > 0) await sleep(Math.min(5000, 100 * 2 ** attempt))
+      let res: Response
+      try {
+        res = await fetch(`${this.#base}${path}`, { ...init, headers })
+      } catch (e) {
+        lastError = e
+        continue
+      }
+      if (res.ok) return res
+      const text = await res.text().catch(() => '')
+      if (res.status >= 500 || res.status === 429) {
+        lastError = new UnavailableError(`Upstream answered ${res.status} for ${path}: ${text}`)
+        continue
+      }
+      if (res.status === 401 || res.status === 403)
+        throw new InvalidInputError(
+          `Upstream refused the mirror feed (${res.status}): ${text || 'no reason'}; pass a token with the "mirror" scope (--token or ARCA_MIRROR_TOKEN)`,
+        )
+      throw new InvalidInputError(`Upstream answered ${res.status} for ${path}: ${text}`)
+    }
+    throw new UnavailableError(`Upstream ${this.#base} is unreachable`, { cause: lastError })
+  }
+
+  async #status(): Promise<{ topics: Record<Topic, number>; counters: Counters }> {
+    const res = await this.#fetch('/mirror/1/journal')
+    try {
+      return (await res.json()) as { topics: Record<Topic, number>; counters: Counters }
+    } catch (e) {
+      throw new UnavailableError('Upstream status answer was cut or malformed', { cause: e })
+    }
+  }
+
+  async endOffsets(): Promise<Record<Topic, number>> {
+    const { topics } = await this.#status()
+    for (const t of TOPICS) if (typeof topics[t] !== 'number') topics[t] = 0
+    return topics
+  }
+
+  async counters(): Promise<Counters> {
+    return (await this.#status()).counters
+  }
+
+  read(topic: Topic, from: number, limit: number): AsyncIterable<JournalRecord> {
+    const self = this
+    return {
+      async *[Symbol.asyncIterator]() {
+        const res = await self.#fetch(`/mirror/1/journal/${topic}?from=${from}&limit=${limit}`)
+        if (!res.body) return
+        const reader = new FrameReader(res.body)
+        try {
+          for (;;) {
+            const head = await reader.take(16)
+            if (head === null) return
+            const view = new DataView(head.buffer, head.byteOffset, 16)
+            const offset = Number(view.getBigUint64(0))
+            const keyLength = view.getUint32(8)
+            const valueLength = view.getUint32(12)
+            const key = await reader.take(keyLength)
+            const value = await reader.take(valueLength)
+            if (key === null || value === null)
+              throw new UnavailableError(`Upstream journal stream of ${topic} was cut`)
+            yield { topic, offset, key, value }
+          }
+        } finally {
+          await reader.cancel()
+        }
+      },
+    }
+  }
+
+  async contents(ids: readonly string[]): Promise<ContentBytes[]> {
+    if (ids.length === 0) return []
+    const body = new Uint8Array(ids.length * 20)
+    ids.forEach((id, i) => body.set(fromHex(id), i * 20))
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.#fetch('/mirror/1/contents', { method: 'POST', body })
+      const reader = new FrameReader(res.body!)
+      try {
+        const out: ContentBytes[] = []
+        for (let i = 0; i < ids.length; i++) {
+          const head = await reader.take(24)
+          if (head === null) throw new UnavailableError('Upstream content stream was cut')
+          const id = toHex(head.subarray(0, 20))
+          if (id !== ids[i]) throw new UnavailableError(`Upstream sent ${id} instead of ${ids[i]}`)
+          const length = new DataView(head.buffer, head.byteOffset, 24).getUint32(20)
+          if (length === MISSING) {
+            out.push({ id, data: null })
+            continue
+          }
+          const data = length === 0 ? new Uint8Array(0) : await reader.take(length)
+          if (data === null) throw new UnavailableError('Upstream content stream was cut')
+          out.push({ id, data })
+        }
+        return out
+      } catch (e) {
+        if (!(e instanceof UnavailableError) || attempt >= this.#retries) throw e
+        await sleep(Math.min(5000, 100 * 2 ** attempt))
+      } finally {
+        await reader.cancel()
+      }
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Reads exact byte counts from a stream. */
+class FrameReader {
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>
+  #chunks: Uint8Array[] = []
+  #buffered = 0
+  #done = false
+
+  constructor(stream: ReadableStream<Uint8Array>) {
+    this.#reader = stream.getReader()
+  }
+
+  /** Exactly `n` bytes, or null at a clean end of stream; throws on a cut mid-frame. */
+  async take(n: number): Promise<Uint8Array | null> {
+    while (this.#buffered < n && !this.#done) {
+      let r: ReadableStreamReadResult<Uint8Array>
+      try {
+        r = await this.#reader.read()
+      } catch (e) {
+        throw new UnavailableError('Upstream connection was cut', { cause: e })
+      }
+      if (r.done) this.#done = true
+      else {
+        this.#chunks.push(r.value)
+        this.#buffered += r.value.length
+      }
+    }
+    if (this.#buffered < n) {
+      if (this.#buffered === 0) return null
+      throw new UnavailableError('Upstream stream ended in the middle of a frame')
+    }
+    const joined =
+      this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#buffered)
+    const out = joined.slice(0, n)
+    const rest = joined.subarray(n)
+    this.#chunks = rest.length > 0 ? [rest] : []
+    this.#buffered = rest.length
+    return out
+  }
+
+  async cancel(): Promise<void> {
+    await this.#reader.cancel().catch(() => undefined)
+  }
+}
+
+/** Journal from NATS JetStream, bytes and counters from the HTTP feed. */
+export class NatsUpstream implements Upstream {
+  readonly description: string
+  readonly #journal: NatsJournal
+  readonly #feed: HttpUpstream
+
+  constructor(natsUrl: string, feed: HttpUpstream) {
+    this.#journal = new NatsJournal(natsJournalInitFromUrl(natsUrl))
+    this.#feed = feed
+    this.description = `${natsUrl} (contents from ${feed.description})`
+  }
+
+  async open(): Promise<void> {
+    await this.#journal.open()
+  }
+
+  async endOffsets(): Promise<Record<Topic, number>> {
+    const out = {} as Record<Topic, number>
+    for (const t of TOPICS) out[t] = await this.#journal.endOffset(t)
+    return out
+  }
+
+  read(topic: Topic, from: number, limit: number): AsyncIterable<JournalRecord> {
+    return this.#journal.read(topic, from, { limit })
+  }
+
+  contents(ids: readonly string[]): Promise<ContentBytes[]> {
+    return this.#feed.contents(ids)
+  }
+
+  counters(): Promise<Counters> {
+    return this.#feed.counters()
+  }
+
+  async close(): Promise<void> {
+    await this.#journal.close()
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The mirror feed: what a mirror that cannot reach the upstream's NATS reads over HTTP. Every
+ * route needs a bearer token with the `mirror` (or `admin`) scope.
+ *
+ * - `GET /mirror/1/journal` — `{topics: {TOPIC: endOffset}, counters: {...}}`.
+ * - `GET /mirror/1/journal/TOPIC?from=N&limit=M` — records of TOPIC from offset N (at most M,
+ *   default 5000, at most 50000), as `application/x-arca-records`: per record
+ *   `[offset u64][keyLength u32][valueLength u32][key][value]`, big-endian; the header
+ *   `Arca-End-Offset` gives the topic's end when the read began.
+ * - `POST /mirror/1/contents` — body: concatenated 20-byte sha1_git ids (at most 1000); answer:
+ *   per id, in order, `[sha1_git 20 bytes][length u32][bytes]`, length `0xffffffff` (and no
+ *   bytes) for an id whose bytes are not here. Streamed, with backpressure.
+ *
+ * @module
+ */
+
+import type { Context, Hono } from 'hono'
+
+import { ForbiddenError, InvalidInputError, UnauthorizedError } from '../errors.js'
+import { type Topic, TOPICS } from '../journal/interface.js'
+import { fromHex, toHex } from '../model/bytes.js'
+import type { AppEnv } from './app.js'
+import type { WebContext } from './context.js'
+
+/** Most ids per content request. */
+export const FEED_MAX_CONTENT_IDS = 1000
+/** Default and largest number of records per journal read. */
+export const FEED_DEFAULT_LIMIT = 5000
+export const FEED_MAX_LIMIT = 50_000
+/** Length marking a content whose bytes are missing. */
+export const FEED_MISSING = 0xffffffff
+
+async function requireMirrorToken(c: Context<AppEnv>, ctx: WebContext): Promise<void> {
+  const auth = c.req.header('authorization')
+  const m = auth ? /^Bearer\s+(\S+)$/i.exec(auth) : null
+  if (!m) throw new UnauthorizedError('The mirror feed needs "Authorization: Bearer <token>"')
+  const token = await ctx.tokens.verify(m[1]!)
+  if (!token) throw new UnauthorizedError('Invalid or revoked token')
+  if (!token.scopes.includes('mirror') && !token.scopes.includes('admin'))
+    throw new ForbiddenError('The mirror feed needs a token with the "mirror" scope')
+}
+
+function intParam(c: Context, name: string, dflt: number, max: number): number {
+  const raw = c.req.query(name)
+  if (raw === undefined) return dflt
+  if (!/^\d+$/.test(raw)) throw new InvalidInputError(`Invalid "${name}": ${raw}`)
+  const n = Number(raw)
+  if (!Number.isSafeInteger(n) || n > max)
+    throw new InvalidInputError(`Invalid "${name}": ${raw} (at most ${max})`)
+  return n
+}
+
+/** A byte stream pulled from an async iterator: the next chunk is produced only when asked. */
+function pullStream(source: AsyncIterator<Uint8Array>): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const next = await source.next()
+        if (next.done) controller.close()
+        else controller.enqueue(next.value)
+      },
+      async cancel() {
+        await source.return?.()
+      },
+    },
+    { highWaterMark: 4 },
+  )
+}
+
+/** Mounts the feed routes. */
+export function mountFeed(app: Hono<AppEnv>, ctx: WebContext): void {
+  app.get('/mirror/1/journal', async (c) => {
+    await requireMirrorToken(c, ctx)
+    const topics: Record<string, number> = {}
+    for (const t of TOPICS) topics[t] = await ctx.archive.journal.endOffset(t)
+    const counters = await ctx.archive.storage.statCounters()
+    return c.json({ topics, counters })
+  })
+
+  app.get('/mirror/1/journal/:topic', async (c) => {
+    await requireMirrorToken(c, ctx)
+    const topic = c.req.param('topic')
+    if (!(TOPICS as readonly string[]).includes(topic))
+      throw new InvalidInputError(`Unknown journal topic "${topic}"`)
+    const from = intParam(c, 'from', 0, Number.MAX_SAFE_INTEGER)
+    const limit = intParam(c, 'limit', FEED_DEFAULT_LIMIT, FEED_MAX_LIMIT)
+    const end = await ctx.archive.journal.endOffset(topic as Topic)
+    const records = ctx.archive.journal.read(topic as Topic, from, { limit })
+    async function* frames(): AsyncGenerator<Uint8Array> {
+      // Records are grouped into chunks of about 256 KiB to keep per-chunk overhead low.
+      let parts: Uint8Array[] = []
+      let size = 0
+      for await (const r of records) {
+        const head = new Uint8Array(16)
+        const view = new DataView(head.buffer)
+        view.setBigUint64(0, BigInt(r.offset))
+        view.setUint32(8, r.key.length)
+        view.setUint32(12, r.value.length)
+        parts.push(head, r.key, r.value)
+        size += 16 + r.key.length + r.value.length
+        if (size >= 256 << 10) {
+          yield Buffer.concat(parts, size)
+          parts = []
+          size = 0
+        }
+      }
+      if (size > 0) yield Buffer.concat(parts, size)
+    }
+    return new Response(pullStream(frames()), {
+      headers: {
+        'Content-Type': 'application/x-arca-records',
+        'Arca-End-Offset': String(end),
+        'Cache-Control': 'no-store',
+      },
+    })
+  })
+
+  app.post('/mirror/1/contents', async (c) => {
+    await requireMirrorToken(c, ctx)
+    const body = new Uint8Array(await c.req.arrayBuffer())
+    if (body.length % 20 !== 0)
+      throw new InvalidInputError('The body must be concatenated 20-byte sha1_git ids')
+    const n = body.length / 20
+    if (n > FEED_MAX_CONTENT_IDS)
+      throw new InvalidInputError(`At most ${FEED_MAX_CONTENT_IDS} ids per request (got ${n})`)
+    const ids = Array.from({ length: n }, (_, i) => toHex(body.subarray(i * 20, i * 20 + 20)))
+    const objstorage = ctx.archive.objstorage
+    async function* frames(): AsyncGenerator<Uint8Array> {
+      for (const id of ids) {
+        const head = new Uint8Array(24)
+        head.set(fromHex(id), 0)
+        let data: Uint8Array | null = null
+        try {
+          data = await objstorage.getBytes(id)
+        } catch {
+          data = null
+        }
+        new DataView(head.buffer).setUint32(20, data === null ? FEED_MISSING : data.length)
+        yield head
+        if (data !== null && data.length > 0) yield data
+      }
+    }
+    return new Response(pullStream(frames()), {
+      headers: { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store' },
+    })
+  })
+}
