@@ -40,7 +40,7 @@ import { formatSwhid, swhidString } from '../model/swhid.js'
 import type { Archive } from '../storage/archive.js'
 import type { Storage } from '../storage/interface.js'
 import type { HeldObject, MirrorState } from './state.js'
-import type { Upstream } from './upstream.js'
+import type { ObjectFetchKind, Upstream } from './upstream.js'
 
 /** Topics in replay order: an object's references are in the same or an earlier topic. */
 export const REPLAY_ORDER: readonly Topic[] = [
@@ -69,6 +69,12 @@ export interface ReplayerInit {
   /** Content ids per byte request, and requests in flight. */
   readonly contentBatch?: number
   readonly contentConcurrency?: number
+  /**
+   * Selective mirror: origin URL globs (`*` any run of characters, `?` one). Only matching
+   * origins are kept, with everything reachable from their visits' snapshots (fetched top-down
+   * from the upstream); the graph topics are then not read.
+   */
+  readonly select?: readonly string[]
   /** Progress callback, after each batch. */
   readonly onBatch?: (topic: Topic, offset: number, end: number) => void
   readonly signal?: AbortSignal
@@ -100,6 +106,63 @@ const RELEASE_TARGET_PREFIX = {
   snapshot: 'snp',
 } as const
 
+/** Topics a selective mirror reads (the graph comes top-down from the snapshots). */
+const SELECTIVE_TOPICS: readonly Topic[] = [
+  'origin',
+  'origin_visit',
+  'origin_visit_status',
+  'takedown',
+]
+
+const FETCH_KIND = {
+  cnt: 'content',
+  dir: 'directory',
+  rev: 'revision',
+  rel: 'release',
+  snp: 'snapshot',
+} as const satisfies Record<string, ObjectFetchKind>
+
+const PREFIX_OF_KIND = {
+  content: 'cnt',
+  directory: 'dir',
+  revision: 'rev',
+  release: 'rel',
+  snapshot: 'snp',
+} as const
+
+/** An origin URL glob as a regular expression (`*`: any run of characters, `?`: one). */
+export function globToRegExp(glob: string): RegExp {
+  let re = ''
+  for (const ch of glob) {
+    if (ch === '*') re += '.*'
+    else if (ch === '?') re += '.'
+    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&')
+  }
+  return new RegExp(`^${re}$`, 's')
+}
+
+/** The origin a visit-level object belongs to (null for other topics). */
+function originOf(d: Decoded): string | null {
+  switch (d.topic) {
+    case 'origin':
+      return (d.obj as Origin).url
+    case 'origin_visit':
+      return (d.obj as OriginVisit).origin
+    case 'origin_visit_status':
+      return (d.obj as OriginVisitStatus).origin
+    default:
+      return null
+  }
+}
+
+function dedupeRejects(
+  rejects: readonly { offset: number; reason: string }[],
+): { offset: number; reason: string }[] {
+  const byOffset = new Map<number, string[]>()
+  for (const r of rejects) byOffset.set(r.offset, [...(byOffset.get(r.offset) ?? []), r.reason])
+  return [...byOffset].map(([offset, reasons]) => ({ offset, reason: reasons.join('; ') }))
+}
+
 const visitKey = (origin: string, visit: number): string => `visit:${visit}:${origin}`
 const originKey = (url: string): string => `origin:${url}`
 
@@ -108,11 +171,18 @@ export class Replayer {
   readonly #init: ReplayerInit
   readonly #storage: Storage
   readonly #batch: number
+  readonly #select: RegExp[] | null
 
   constructor(init: ReplayerInit) {
     this.#init = init
     this.#storage = init.storage
     this.#batch = init.batchSize ?? 2000
+    this.#select =
+      init.select && init.select.length > 0 ? init.select.map((p) => globToRegExp(p)) : null
+  }
+
+  #selected(url: string): boolean {
+    return this.#select === null || this.#select.some((r) => r.test(url))
   }
 
   /** Replays every topic up to the upstream's current end; returns what was done. */
@@ -122,7 +192,7 @@ export class Replayer {
     // a write and its commit): retry them all once.
     await this.#releaseHeld(this.#init.state.allHeld(), summary, true)
     const ends = await this.#init.upstream.endOffsets()
-    for (const topic of REPLAY_ORDER) {
+    for (const topic of this.#select ? SELECTIVE_TOPICS : REPLAY_ORDER) {
       const end = ends[topic]
       let from = this.#init.state.committed(topic)
       let next = from < end ? this.#readBatch(topic, from, end) : null
@@ -159,12 +229,23 @@ export class Replayer {
     summary: ReplaySummary,
   ): Promise<void> {
     const rejects: { offset: number; reason: string }[] = []
-    const decoded: Decoded[] = []
+    let decoded: Decoded[] = []
     for (const r of records) {
       try {
         decoded.push(this.#decode(topic, r.offset, r.value))
       } catch (e) {
         rejects.push({ offset: r.offset, reason: (e as Error).message })
+      }
+    }
+    if (this.#select) {
+      decoded = decoded.filter((d) => {
+        const origin = originOf(d)
+        return origin === null || this.#selected(origin)
+      })
+      for (const d of decoded) {
+        const snapshot =
+          d.topic === 'origin_visit_status' ? (d.obj as OriginVisitStatus).snapshot : null
+        if (snapshot) rejects.push(...(await this.#ensureClosure(snapshot, d.offset)))
       }
     }
     const { written, held, rejected } = await this.#writeReady(decoded)
@@ -175,7 +256,7 @@ export class Replayer {
       topic,
       offset: nextOffset,
       replayed: decoded.length - held.length - rejected.length,
-      rejects,
+      rejects: dedupeRejects(rejects),
       held: held.map((h) => ({
         topic: h.topic,
         key: h.key,
@@ -316,6 +397,67 @@ export class Replayer {
       }
     }
     throw new InvalidInputError(`Unknown topic ${String(topic)}`)
+  }
+
+  /**
+   * Selective mirrors: fetches from the upstream everything reachable from snapshot `id` that
+   * is not here yet (top-down, level by level; an object present here has its whole closure
+   * here already), verifies it, and writes it bottom-up. Returns what could not be completed.
+   */
+  async #ensureClosure(id: string, offset: number): Promise<{ offset: number; reason: string }[]> {
+    const rejects: { offset: number; reason: string }[] = []
+    const seen = new Set<string>()
+    const fetched = new Map<Topic, Decoded[]>()
+    let frontier = [swhidString('snp', id)]
+    while (frontier.length > 0) {
+      this.#init.signal?.throwIfAborted()
+      const fresh = [...new Set(frontier)].filter((k) => !seen.has(k))
+      for (const k of fresh) seen.add(k)
+      const present = await this.#present(fresh)
+      const byKind = new Map<ObjectFetchKind, string[]>()
+      for (const k of fresh) {
+        if (present.has(k)) continue
+        const kind = FETCH_KIND[k.slice(6, 9) as keyof typeof FETCH_KIND]
+        byKind.set(kind, [...(byKind.get(kind) ?? []), k.slice(10)])
+      }
+      const next: string[] = []
+      for (const [kind, ids] of byKind) {
+        const got = await this.#init.upstream.objects(kind, ids)
+        got.forEach((g, i) => {
+          const want = swhidString(PREFIX_OF_KIND[kind], ids[i]!)
+          if (g === null) {
+            rejects.push({ offset, reason: `${want}: referenced but unknown upstream` })
+            return
+          }
+          let d: Decoded
+          try {
+            d = this.#decode(g.topic, offset, g.value)
+          } catch (e) {
+            rejects.push({ offset, reason: `${want}: ${(e as Error).message}` })
+            return
+          }
+          if (g.topic !== 'skipped_content' && d.key !== want) {
+            rejects.push({ offset, reason: `${want}: upstream answered ${d.key}` })
+            return
+          }
+          fetched.set(g.topic, [...(fetched.get(g.topic) ?? []), d])
+          next.push(...d.waitsFor)
+        })
+      }
+      frontier = next
+    }
+    for (const topic of REPLAY_ORDER) {
+      const list = fetched.get(topic)
+      if (!list) continue
+      const { held, rejected } = await this.#writeReady(list)
+      rejects.push(...rejected)
+      for (const h of held)
+        rejects.push({
+          offset,
+          reason: `${h.key}: references missing upstream: ${h.waitsFor.join(', ')}`,
+        })
+    }
+    return rejects
   }
 
   /** Which of `keys` exist locally. */

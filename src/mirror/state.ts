@@ -104,6 +104,20 @@ export class MirrorState {
       .run(description)
   }
 
+  /** Records the selection (origin globs) of a selective mirror; empty for a full mirror. */
+  setSelect(patterns: readonly string[]): void {
+    this.#db
+      .prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('select', ?)")
+      .run(JSON.stringify(patterns))
+  }
+
+  /** The selection recorded by {@link setSelect} (empty: a full mirror). */
+  select(): string[] {
+    const row = this.#db.prepare("SELECT value FROM meta WHERE key = 'select'").get() as
+      { value: string } | undefined
+    return row ? (JSON.parse(row.value) as string[]) : []
+  }
+
   upstream(): string | null {
     const row = this.#db.prepare("SELECT value FROM meta WHERE key = 'upstream'").get() as
       { value: string } | undefined

@@ -40,8 +40,16 @@ export interface Upstream {
   contents(ids: readonly string[]): Promise<ContentBytes[]>
   /** The upstream's object counters. */
   counters(): Promise<Counters>
+  /** Objects by id, journal-encoded, for top-down walks (selective mirrors). */
+  objects(kind: ObjectFetchKind, ids: readonly string[]): Promise<FetchedObject[]>
   close(): Promise<void>
 }
+
+/** Kinds {@link Upstream.objects} serves. */
+export type ObjectFetchKind = 'content' | 'directory' | 'revision' | 'release' | 'snapshot'
+
+/** One answer of {@link Upstream.objects}: the topic its value is encoded for, or null. */
+export type FetchedObject = { topic: Topic; value: Uint8Array } | null
 
 /** Settings of {@link HttpUpstream}. */
 export interface HttpUpstreamInit {
@@ -185,6 +193,35 @@ export class HttpUpstream implements Upstream {
     }
   }
 
+  async objects(kind: ObjectFetchKind, ids: readonly string[]): Promise<FetchedObject[]> {
+    const out: FetchedObject[] = []
+    for (let i = 0; i < ids.length; i += 1000) {
+      const part = ids.slice(i, i + 1000)
+      const body = new Uint8Array(part.length * 20)
+      part.forEach((id, k) => body.set(fromHex(id), k * 20))
+      const res = await this.#fetch(`/mirror/1/objects/${kind}`, { method: 'POST', body })
+      let bytes: Uint8Array
+      try {
+        bytes = new Uint8Array(await res.arrayBuffer())
+      } catch (e) {
+        throw new UnavailableError('Upstream object answer was cut', { cause: e })
+      }
+      let pos = 0
+      for (let k = 0; k < part.length; k++) {
+        if (pos + 5 > bytes.length) throw new UnavailableError('Upstream object answer was cut')
+        const tag = bytes[pos]!
+        const length = new DataView(bytes.buffer, bytes.byteOffset + pos + 1, 4).getUint32(0)
+        pos += 5
+        if (pos + length > bytes.length)
+          throw new UnavailableError('Upstream object answer was cut')
+        const value = bytes.slice(pos, pos + length)
+        pos += length
+        out.push(tag === 0 ? null : { topic: tag === 2 ? 'skipped_content' : kind, value })
+      }
+    }
+    return out
+  }
+
   async close(): Promise<void> {}
 }
 
@@ -264,6 +301,10 @@ export class NatsUpstream implements Upstream {
 
   counters(): Promise<Counters> {
     return this.#feed.counters()
+  }
+
+  objects(kind: ObjectFetchKind, ids: readonly string[]): Promise<FetchedObject[]> {
+    return this.#feed.objects(kind, ids)
   }
 
   async close(): Promise<void> {

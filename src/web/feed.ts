@@ -10,6 +10,11 @@
  * - `POST /mirror/1/contents` — body: concatenated 20-byte sha1_git ids (at most 1000); answer:
  *   per id, in order, `[sha1_git 20 bytes][length u32][bytes]`, length `0xffffffff` (and no
  *   bytes) for an id whose bytes are not here. Streamed, with backpressure.
+ * - `POST /mirror/1/objects/KIND` (KIND: content, directory, revision, release, snapshot) —
+ *   body: concatenated 20-byte ids (at most 1000); answer, per id in order:
+ *   `[kind u8][valueLength u32][value]`, the value encoded as in the journal; kind 0 (no value)
+ *   when the object is unknown, 1 for the requested kind, 2 for a skipped content (a content
+ *   id known only as skipped). Selective mirrors walk the graph top-down with it.
  *
  * @module
  */
@@ -18,6 +23,7 @@ import type { Context, Hono } from 'hono'
 
 import { ForbiddenError, InvalidInputError, UnauthorizedError } from '../errors.js'
 import { type Topic, TOPICS } from '../journal/interface.js'
+import { encodeRecord } from '../journal/serde.js'
 import { fromHex, toHex } from '../model/bytes.js'
 import type { AppEnv } from './app.js'
 import type { WebContext } from './context.js'
@@ -117,13 +123,7 @@ export function mountFeed(app: Hono<AppEnv>, ctx: WebContext): void {
 
   app.post('/mirror/1/contents', async (c) => {
     await requireMirrorToken(c, ctx)
-    const body = new Uint8Array(await c.req.arrayBuffer())
-    if (body.length % 20 !== 0)
-      throw new InvalidInputError('The body must be concatenated 20-byte sha1_git ids')
-    const n = body.length / 20
-    if (n > FEED_MAX_CONTENT_IDS)
-      throw new InvalidInputError(`At most ${FEED_MAX_CONTENT_IDS} ids per request (got ${n})`)
-    const ids = Array.from({ length: n }, (_, i) => toHex(body.subarray(i * 20, i * 20 + 20)))
+    const ids = idsOfBody(new Uint8Array(await c.req.arrayBuffer()))
     const objstorage = ctx.archive.objstorage
     async function* frames(): AsyncGenerator<Uint8Array> {
       for (const id of ids) {
@@ -144,4 +144,67 @@ export function mountFeed(app: Hono<AppEnv>, ctx: WebContext): void {
       headers: { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store' },
     })
   })
+
+  app.post('/mirror/1/objects/:kind', async (c) => {
+    await requireMirrorToken(c, ctx)
+    const kind = c.req.param('kind')
+    const ids = idsOfBody(new Uint8Array(await c.req.arrayBuffer()))
+    const s = ctx.archive.storage
+    const frames: Uint8Array[] = []
+    const frame = (k: number, value: Uint8Array | null): void => {
+      const head = new Uint8Array(5)
+      head[0] = k
+      new DataView(head.buffer).setUint32(1, value?.length ?? 0)
+      frames.push(head)
+      if (value) frames.push(value)
+    }
+    switch (kind) {
+      case 'content': {
+        const got = await s.contentGet(ids)
+        for (let i = 0; i < ids.length; i++) {
+          const c = got[i]
+          if (c) {
+            frame(1, encodeRecord('content', c).value)
+            continue
+          }
+          const skipped = await s.skippedContentFind(ids[i]!)
+          if (skipped[0]) frame(2, encodeRecord('skipped_content', skipped[0]).value)
+          else frame(0, null)
+        }
+        break
+      }
+      case 'directory':
+        for (const d of await s.directoryGet(ids))
+          frame(d ? 1 : 0, d ? encodeRecord('directory', d).value : null)
+        break
+      case 'revision':
+        for (const r of await s.revisionGet(ids))
+          frame(r ? 1 : 0, r ? encodeRecord('revision', r).value : null)
+        break
+      case 'release':
+        for (const r of await s.releaseGet(ids))
+          frame(r ? 1 : 0, r ? encodeRecord('release', r).value : null)
+        break
+      case 'snapshot':
+        for (const sn of await s.snapshotGet(ids))
+          frame(sn ? 1 : 0, sn ? encodeRecord('snapshot', sn).value : null)
+        break
+      default:
+        throw new InvalidInputError(
+          `Unknown object kind "${kind}": content, directory, revision, release or snapshot`,
+        )
+    }
+    return new Response(Buffer.concat(frames), {
+      headers: { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store' },
+    })
+  })
+}
+
+function idsOfBody(body: Uint8Array): string[] {
+  if (body.length % 20 !== 0)
+    throw new InvalidInputError('The body must be concatenated 20-byte ids')
+  const n = body.length / 20
+  if (n > FEED_MAX_CONTENT_IDS)
+    throw new InvalidInputError(`At most ${FEED_MAX_CONTENT_IDS} ids per request (got ${n})`)
+  return Array.from({ length: n }, (_, i) => toHex(body.subarray(i * 20, i * 20 + 20)))
 }

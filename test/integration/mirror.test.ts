@@ -220,6 +220,33 @@ describe('arca mirror over the HTTP feed', () => {
     expect(status.topics.every((t) => t.lag === 0)).toBe(true)
   }, 120_000)
 
+  it('a selective mirror keeps the matching origins and exactly what they reach', async () => {
+    const dir = join(root, 'mirror-selective')
+    const r = await mirrorOnce(dir, up.server.url, up.token, ['--select', '*/repos/history'])
+    expect(r.status, r.stderr).toBe(0)
+    const a = await openArchive({ dataDir: dir })
+    try {
+      const origins = (await a.storage.originList({ limit: 100 })).results.map((o) => o.url)
+      expect(origins).toHaveLength(1)
+      expect(origins[0]).toMatch(/\/repos\/history$/)
+      const report = await walkArchive(a.storage, a.objstorage)
+      expect(report.problems).toEqual([])
+      // Everything stored is reachable from the selected origin, and nothing else is stored.
+      const c = await a.storage.statCounters()
+      expect(c.revision).toBe(report.objects.rev)
+      expect(c.directory).toBe(report.objects.dir)
+      expect(c.content).toBe(report.objects.cnt)
+      expect(c.content).toBeLessThan((await up.archive.storage.statCounters()).content)
+    } finally {
+      await a.close()
+    }
+    const v = await arcaAsync(['mirror', 'verify', '--data', dir, '--token', up.token])
+    expect(v.status, v.stdout + v.stderr).toBe(0)
+    const other = await mirrorOnce(dir, up.server.url, up.token, ['--select', '*'])
+    expect(other.status).toBe(2)
+    expect(other.stderr).toMatch(/same selection/)
+  }, 120_000)
+
   it('refuses without a mirror-scoped token, and names the problem', async () => {
     const noToken = await arcaAsync([
       'mirror',

@@ -79,6 +79,12 @@ export function registerMirror(program: Command): void {
         '--token <token>',
         'a token of the upstream with the mirror scope (env ARCA_MIRROR_TOKEN)',
       )
+      .option(
+        '--select <pattern>',
+        'selective mirror: keep only origins whose URL matches this glob (repeatable; * and ?)',
+        (v: string, p: string[]) => [...p, v],
+        [] as string[],
+      )
       .option('--once', 'replay up to the upstream’s current end, then exit')
       .option('--interval <seconds>', 'pause between polls when caught up', '5')
       .option('--batch <n>', 'records per batch', '2000')
@@ -89,7 +95,13 @@ export function registerMirror(program: Command): void {
   mirror.action(
     async (
       flags: ArchiveFlags &
-        UpstreamFlags & { once?: boolean; interval: string; batch: string; json?: boolean },
+        UpstreamFlags & {
+          once?: boolean
+          interval: string
+          batch: string
+          json?: boolean
+          select: string[]
+        },
     ) => {
       if (!flags.upstream) throw new InvalidInputError('arca mirror needs --upstream URL')
       const interval = Number(flags.interval)
@@ -107,6 +119,15 @@ export function registerMirror(program: Command): void {
           const state = new MirrorState(statePath(archive.dataDir))
           try {
             state.bindUpstream(upstream.description)
+            const previous = state.select()
+            if (
+              JSON.stringify(previous) !== JSON.stringify(flags.select) &&
+              state.topics().some((t) => t.committed > 0)
+            )
+              throw new InvalidInputError(
+                `This mirror was started with ${previous.length > 0 ? `--select ${previous.join(' --select ')}` : 'no --select'}; use the same selection, or another --data directory`,
+              )
+            state.setSelect(flags.select)
             const progress = new ProgressReporter({
               op: 'mirror',
               format: (f) => `mirror ${f['topic']} ${f['offset']}/${f['end']}`,
@@ -117,6 +138,7 @@ export function registerMirror(program: Command): void {
               upstream,
               state,
               batchSize: batch,
+              select: flags.select,
               signal: abort.signal,
               onBatch: (topic, offset, end) => progress.update({ topic, offset, end }),
             })
@@ -233,11 +255,13 @@ export function registerMirror(program: Command): void {
     await withArchive(flags, [], async (archive) => {
       const state = new MirrorState(statePath(archive.dataDir))
       const url = flags.upstream ?? state.upstream()?.split(' ')[0]
+      const selective = state.select().length > 0
       state.close()
       const local = await archive.storage.statCounters()
       let counters: { kind: string; local: number; upstream: number | null }[] = []
       let countersOk = true
-      if (url) {
+      // A selective mirror holds a part of the upstream: only the walk applies.
+      if (url && !selective) {
         const up = await openUpstream(url, flags)
         try {
           const remote = await up.counters()
