@@ -6,9 +6,11 @@
 //
 // Usage: npm run bench:load [-- --commits N --files N --runs R]
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, rmSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+
+import { generateRepo } from './lib/synthetic-repo.mjs'
 
 const { values: opts } = parseArgs({
   options: {
@@ -25,48 +27,7 @@ const arcaBin = resolve(import.meta.dirname, '..', 'bin', 'arca.js')
 const repo = join(opts.dir, `load-${COMMITS}x${FILES}.git`)
 const env = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' }
 
-function generate() {
-  console.log(`generating ${COMMITS} commits × ${FILES} files in ${repo} …`)
-  rmSync(repo, { recursive: true, force: true })
-  mkdirSync(opts.dir, { recursive: true })
-  execFileSync('git', ['init', '-q', '--bare', '-b', 'main', repo], { env })
-  const parts = []
-  let state = 42
-  const rand = (n) => {
-    state ^= state << 13
-    state ^= state >>> 17
-    state ^= state << 5
-    return (state >>> 0) % n
-  }
-  for (let i = 0; i < COMMITS; i++) {
-    const branch = i % 50 === 49 ? `refs/heads/topic-${i}` : 'refs/heads/main'
-    parts.push(
-      `commit ${branch}`,
-      `mark :${i + 1}`,
-      `author A <a@example.org> ${1600000000 + i * 60} +0100`,
-      `committer C <c@example.org> ${1600000000 + i * 60} +0100`,
-    )
-    const msg = `commit ${i}: ${'change '.repeat(1 + (i % 5))}`
-    parts.push(`data ${Buffer.byteLength(msg)}`, msg)
-    if (branch !== 'refs/heads/main' && i > 0) parts.push(`from :${i}`)
-    for (let f = 0; f < FILES; f++) {
-      const path = `src/m${rand(40)}/sub${rand(8)}/file${rand(60)}.c`
-      const content = `/* ${i}.${f} */\n` + `int v${i}_${f} = ${rand(1e6)};\n`.repeat(1 + rand(30))
-      parts.push(`M 100644 inline ${path}`, `data ${Buffer.byteLength(content)}`, content)
-    }
-    parts.push('')
-    if (branch !== 'refs/heads/main') parts.push(`reset refs/heads/main`, `from :${i}`, '')
-  }
-  parts.push('tag v1', 'from :1', 'tagger T <t@example.org> 1600000000 +0000', 'data 3', 'v1', '')
-  execFileSync('git', ['-C', repo, 'fast-import', '--quiet'], {
-    input: parts.join('\n') + '\n',
-    env,
-    maxBuffer: 1 << 30,
-  })
-  execFileSync('git', ['-C', repo, 'gc', '-q', '--aggressive'], { env })
-}
-
-if (!existsSync(join(repo, 'HEAD'))) generate()
+if (!existsSync(join(repo, 'HEAD'))) generateRepo({ repo, commits: COMMITS, files: FILES, env })
 const objects = Number(
   execFileSync('git', ['-C', repo, 'count-objects', '-v'], { encoding: 'utf8' }).match(
     /in-pack: (\d+)/,

@@ -418,7 +418,9 @@ export class Replayer {
       for (const k of fresh) {
         if (present.has(k)) continue
         const kind = FETCH_KIND[k.slice(6, 9) as keyof typeof FETCH_KIND]
-        byKind.set(kind, [...(byKind.get(kind) ?? []), k.slice(10)])
+        let list = byKind.get(kind)
+        if (!list) byKind.set(kind, (list = []))
+        list.push(k.slice(10))
       }
       const next: string[] = []
       for (const [kind, ids] of byKind) {
@@ -440,7 +442,9 @@ export class Replayer {
             rejects.push({ offset, reason: `${want}: upstream answered ${d.key}` })
             return
           }
-          fetched.set(g.topic, [...(fetched.get(g.topic) ?? []), d])
+          let list = fetched.get(g.topic)
+          if (!list) fetched.set(g.topic, (list = []))
+          list.push(d)
           next.push(...d.waitsFor)
         })
       }
@@ -465,9 +469,11 @@ export class Replayer {
     const out = new Set<string>()
     const byType = new Map<string, string[]>()
     for (const k of keys) {
-      const m = /^swh:1:(cnt|dir|rev|rel|snp):([0-9a-f]{40})$/.exec(k)
-      const type = m ? m[1]! : k.slice(0, k.indexOf(':'))
-      byType.set(type, [...(byType.get(type) ?? []), m ? m[2]! : k])
+      const core = k.startsWith('swh:1:') && k.length === 50
+      const type = core ? k.slice(6, 9) : k.slice(0, k.indexOf(':'))
+      let list = byType.get(type)
+      if (!list) byType.set(type, (list = []))
+      list.push(core ? k.slice(10) : k)
     }
     const s = this.#storage
     const missingOf: Record<string, (ids: string[]) => Promise<string[]>> = {
@@ -513,25 +519,45 @@ export class Replayer {
     const allWaits = new Set<string>()
     for (const d of decoded) for (const w of d.waitsFor) allWaits.add(w)
     const present = await this.#present([...allWaits])
+    // Topological order (Kahn): an object is ready when each of its references is present or
+    // ready before it; linear in the number of references whatever the order of the batch.
+    const inBatch = new Set(decoded.map((d) => d.key))
+    const unmet = new Map<Decoded, number>()
+    const dependents = new Map<string, Decoded[]>()
     const ready: Decoded[] = []
-    const readyKeys = new Set<string>()
-    let pending = [...decoded]
-    for (;;) {
-      const still: Decoded[] = []
-      for (const d of pending) {
-        if (d.waitsFor.every((w) => present.has(w) || readyKeys.has(w))) {
-          ready.push(d)
-          readyKeys.add(d.key)
-        } else still.push(d)
+    const queue: Decoded[] = []
+    for (const d of decoded) {
+      let n = 0
+      for (const w of d.waitsFor) {
+        if (present.has(w) || !inBatch.has(w) || w === d.key) continue
+        n++
+        let list = dependents.get(w)
+        if (!list) dependents.set(w, (list = []))
+        list.push(d)
       }
-      if (still.length === pending.length) break
-      pending = still
-      if (pending.length === 0) break
+      const missingOutside = d.waitsFor.some((w) => !present.has(w) && !inBatch.has(w))
+      unmet.set(d, missingOutside ? Number.POSITIVE_INFINITY : n)
+      if (n === 0 && !missingOutside) queue.push(d)
     }
-    const held = pending.map((d) => ({
-      ...d,
-      waitsFor: d.waitsFor.filter((w) => !present.has(w) && !readyKeys.has(w)),
-    }))
+    const readyKeys = new Set<string>()
+    for (let q = 0; q < queue.length; q++) {
+      const d = queue[q]!
+      ready.push(d)
+      if (readyKeys.has(d.key)) continue // a duplicate record of the same object
+      readyKeys.add(d.key)
+      for (const dep of dependents.get(d.key) ?? []) {
+        const left = unmet.get(dep)! - 1
+        unmet.set(dep, left)
+        if (left === 0) queue.push(dep)
+      }
+    }
+    const readySet = new Set(ready)
+    const held = decoded
+      .filter((d) => !readySet.has(d))
+      .map((d) => ({
+        ...d,
+        waitsFor: d.waitsFor.filter((w) => !present.has(w) && !readyKeys.has(w)),
+      }))
     const rejected = await this.#write(ready)
     const rejectedOffsets = new Set(rejected.map((r) => r.offset))
     const written = ready.filter((d) => !rejectedOffsets.has(d.offset)).map((d) => d.key)

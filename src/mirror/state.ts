@@ -166,21 +166,24 @@ export class MirrorState {
 
   /** Held objects waiting for any of `keys`. */
   heldWaitingFor(keys: readonly string[]): HeldObject[] {
-    if (keys.length === 0) return []
-    const out = new Map<string, HeldObject>()
-    const q = this.#db.prepare(
-      `SELECT h.topic, h.key, h.offset, h.value FROM held_wait w
-       JOIN held h ON h.topic = w.topic AND h.key = w.key WHERE w.waits_for = ?`,
+    // Nearly always nothing is held: one cheap query answers then.
+    if (
+      keys.length === 0 ||
+      this.#db.prepare('SELECT 1 FROM held_wait LIMIT 1').get() === undefined
     )
-    for (const k of keys) {
-      for (const r of q.all(k) as {
-        topic: Topic
-        key: string
-        offset: number
-        value: Uint8Array
-      }[]) {
+      return []
+    const out = new Map<string, HeldObject>()
+    for (let i = 0; i < keys.length; i += 500) {
+      const part = keys.slice(i, i + 500)
+      const rows = this.#db
+        .prepare(
+          `SELECT DISTINCT h.topic, h.key, h.offset, h.value FROM held_wait w
+           JOIN held h ON h.topic = w.topic AND h.key = w.key
+           WHERE w.waits_for IN (${part.map(() => '?').join(',')})`,
+        )
+        .all(...part) as { topic: Topic; key: string; offset: number; value: Uint8Array }[]
+      for (const r of rows)
         out.set(`${r.topic} ${r.key}`, { ...r, waitsFor: this.#waits(r.topic, r.key) })
-      }
     }
     return [...out.values()]
   }

@@ -33,6 +33,8 @@ export const FEED_MAX_CONTENT_IDS = 1000
 /** Default and largest number of records per journal read. */
 export const FEED_DEFAULT_LIMIT = 5000
 export const FEED_MAX_LIMIT = 50_000
+/** Content reads in flight per request. */
+const FEED_READ_AHEAD = 32
 /** Length marking a content whose bytes are missing. */
 export const FEED_MISSING = 0xffffffff
 
@@ -125,16 +127,21 @@ export function mountFeed(app: Hono<AppEnv>, ctx: WebContext): void {
     await requireMirrorToken(c, ctx)
     const ids = idsOfBody(new Uint8Array(await c.req.arrayBuffer()))
     const objstorage = ctx.archive.objstorage
+    const read = (id: string): Promise<Uint8Array | null> =>
+      objstorage.getBytes(id).then(
+        (data) => data,
+        () => null,
+      )
     async function* frames(): AsyncGenerator<Uint8Array> {
-      for (const id of ids) {
+      // Reads run ahead of the response by a bounded window (the disk works in parallel; the
+      // order and the memory stay bounded).
+      const window: Promise<Uint8Array | null>[] = []
+      let next = 0
+      for (let i = 0; i < ids.length; i++) {
+        while (next < ids.length && window.length < FEED_READ_AHEAD) window.push(read(ids[next++]!))
+        const data = await window.shift()!
         const head = new Uint8Array(24)
-        head.set(fromHex(id), 0)
-        let data: Uint8Array | null = null
-        try {
-          data = await objstorage.getBytes(id)
-        } catch {
-          data = null
-        }
+        head.set(fromHex(ids[i]!), 0)
         new DataView(head.buffer).setUint32(20, data === null ? FEED_MISSING : data.length)
         yield head
         if (data !== null && data.length > 0) yield data
