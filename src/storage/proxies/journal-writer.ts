@@ -14,6 +14,7 @@
  * @module
  */
 
+import { InvalidInputError } from '../../errors.js'
 import type { JournalWriter, Topic } from '../../journal/interface.js'
 import { encodeRecord, type TopicObjects } from '../../journal/serde.js'
 import type {
@@ -73,16 +74,22 @@ export class JournalWritingStorage extends ForwardingStorage {
     contents: readonly ContentWithData[],
     options?: AbortOptions,
   ): Promise<AddSummary> {
+    for (const c of contents) {
+      if (c.data.length !== c.length)
+        throw new InvalidInputError(
+          `Cannot add content "swh:1:cnt:${c.sha1Git}": length ${c.length} but ${c.data.length} bytes given`,
+        )
+    }
     await this.#objstorage.addBatch(
       contents.map((c) => ({ id: c.sha1Git, data: c.data })),
       options,
     )
-    await this.#write(
-      'content',
-      contents.map(({ data: _data, ...c }) => c),
-      options,
-    )
-    return super.contentAdd(contents, options)
+    const metadata = contents.map(({ data: _data, ...c }) => c)
+    await this.#write('content', metadata, options)
+    // The bytes are stored already: only the rows remain (writing the bytes again through the
+    // inner contentAdd would double every file write and fsync).
+    const summary = await super.contentAddMetadata(metadata, options)
+    return { ...summary, 'content:add:bytes': contents.reduce((n, c) => n + c.length, 0) }
   }
 
   override async contentAddMetadata(
