@@ -21,8 +21,8 @@
  */
 
 import { CorruptError, InvalidInputError } from '../errors.js'
-import type { JournalRecord, Topic } from '../journal/interface.js'
-import { decodeValue, type TakedownRecord } from '../journal/serde.js'
+import type { JournalRecord, JournalWriter, Topic } from '../journal/interface.js'
+import { decodeValue, keyOf, type TakedownRecord, type TopicObjects } from '../journal/serde.js'
 import { verify } from '../model/manifest.js'
 import type {
   Content,
@@ -37,6 +37,7 @@ import type {
   Snapshot,
 } from '../model/objects.js'
 import { formatSwhid, swhidString } from '../model/swhid.js'
+import type { ObjStorage } from '../objstorage/interface.js'
 import type { Archive } from '../storage/archive.js'
 import type { Storage } from '../storage/interface.js'
 import type { HeldObject, MirrorState } from './state.js'
@@ -60,8 +61,15 @@ export const REPLAY_ORDER: readonly Topic[] = [
 /** Settings of {@link Replayer}. */
 export interface ReplayerInit {
   readonly archive: Archive
-  /** Where objects are written (the archive's storage with filter and journal layers). */
+  /** Where objects are written (the archive's backend, without layers). */
   readonly storage: Storage
+  /**
+   * The mirror's own journal: every object written is appended to it first, with the record
+   * bytes it came with (so this mirror can itself be mirrored); contents after their bytes.
+   */
+  readonly journal?: JournalWriter
+  /** The content store (contents are stored bytes first, then journal, then rows). */
+  readonly objstorage?: ObjStorage
   readonly upstream: Upstream
   readonly state: MirrorState
   /** Records per batch. */
@@ -105,6 +113,9 @@ const RELEASE_TARGET_PREFIX = {
   release: 'rel',
   snapshot: 'snp',
 } as const
+
+/** Most keys remembered as stored (about 100 bytes each). */
+const KNOWN_MAX = 1_000_000
 
 /** Topics a selective mirror reads (the graph comes top-down from the snapshots). */
 const SELECTIVE_TOPICS: readonly Topic[] = [
@@ -172,6 +183,11 @@ export class Replayer {
   readonly #storage: Storage
   readonly #batch: number
   readonly #select: RegExp[] | null
+  /**
+   * Keys known to be stored (written by this run or found present): most references point at
+   * objects just written, so this spares most presence queries. Bounded: cleared when full.
+   */
+  #known = new Set<string>()
 
   constructor(init: ReplayerInit) {
     this.#init = init
@@ -465,10 +481,19 @@ export class Replayer {
   }
 
   /** Which of `keys` exist locally. */
+  #remember(keys: Iterable<string>): void {
+    if (this.#known.size > KNOWN_MAX) this.#known = new Set()
+    for (const k of keys) this.#known.add(k)
+  }
+
   async #present(keys: readonly string[]): Promise<Set<string>> {
     const out = new Set<string>()
     const byType = new Map<string, string[]>()
     for (const k of keys) {
+      if (this.#known.has(k)) {
+        out.add(k)
+        continue
+      }
       const core = k.startsWith('swh:1:') && k.length === 50
       const type = core ? k.slice(6, 9) : k.slice(0, k.indexOf(':'))
       let list = byType.get(type)
@@ -503,6 +528,7 @@ export class Replayer {
         }
       }
     }
+    this.#remember(out)
     return out
   }
 
@@ -561,6 +587,7 @@ export class Replayer {
     const rejected = await this.#write(ready)
     const rejectedOffsets = new Set(rejected.map((r) => r.offset))
     const written = ready.filter((d) => !rejectedOffsets.has(d.offset)).map((d) => d.key)
+    this.#remember(written)
     return { written, held, rejected }
   }
 
@@ -578,6 +605,7 @@ export class Replayer {
         rejected.push(...(await this.#writeContents(group)))
         continue
       }
+      await this.#journalAppend(topic, group)
       // One storage call is one transaction: objects of the group that reference each other
       // become visible together, never a dependent before what it references.
       await this.#writeTopic(
@@ -586,6 +614,17 @@ export class Replayer {
       )
     }
     return rejected
+  }
+
+  async #journalAppend(topic: Topic, group: readonly Decoded[]): Promise<void> {
+    if (!this.#init.journal || group.length === 0) return
+    await this.#init.journal.append(
+      topic,
+      group.map((d) => ({
+        key: keyOf(topic, d.obj as TopicObjects[typeof topic]),
+        value: d.value,
+      })),
+    )
   }
 
   async #writeTopic(topic: Topic, objs: unknown[]): Promise<void> {
@@ -668,6 +707,7 @@ export class Replayer {
         const chunk = chunks[nextChunk++]!
         const got = await this.#init.upstream.contents(chunk.map((x) => x.c.sha1Git))
         const ok: (Content & { data: Uint8Array })[] = []
+        const okDecoded: Decoded[] = []
         got.forEach((g, k) => {
           const { d, c } = chunk[k]!
           if (g.data === null) {
@@ -680,12 +720,19 @@ export class Replayer {
           try {
             verify.content(c, g.data)
             ok.push({ ...c, data: g.data })
+            okDecoded.push(d)
           } catch (e) {
             const why = e instanceof CorruptError ? e.message : String(e)
             rejected.push({ offset: d.offset, reason: `content ${c.sha1Git}: ${why}` })
           }
         })
-        if (ok.length > 0) await this.#storage.contentAdd(ok)
+        if (ok.length === 0) continue
+        if (this.#init.journal && this.#init.objstorage) {
+          // Bytes, then the journal record, then the rows that make the content visible.
+          await this.#init.objstorage.addBatch(ok.map((c) => ({ id: c.sha1Git, data: c.data })))
+          await this.#journalAppend('content', okDecoded)
+          await this.#storage.contentAddMetadata(ok.map(({ data: _data, ...c }) => c))
+        } else await this.#storage.contentAdd(ok)
       }
     }
     await Promise.all(Array.from({ length: Math.min(concurrency, chunks.length) }, worker))

@@ -214,6 +214,18 @@ describe('arca mirror over the HTTP feed', () => {
     expect(await counters(dir)).toEqual(await counters(up.dir))
     expect(await problems(dir)).toEqual([])
 
+    // The mirror journals what it replays: it can be mirrored in turn.
+    const second = await serveUpstream(dir)
+    try {
+      const chained = join(root, 'mirror-of-mirror')
+      const c = await mirrorOnce(chained, second.server.url, second.token)
+      expect(c.status, c.stderr).toBe(0)
+      expect(await counters(chained)).toEqual(await counters(up.dir))
+      expect(await problems(chained)).toEqual([])
+    } finally {
+      await second.close()
+    }
+
     const st = await arcaAsync(['mirror', 'status', '--data', dir, '--token', up.token, '--json'])
     expect(st.status, st.stderr).toBe(0)
     const status = JSON.parse(st.stdout) as { topics: { topic: string; lag: number }[] }

@@ -115,7 +115,7 @@ export function registerMirror(program: Command): void {
       process.once('SIGINT', stop)
       process.once('SIGTERM', stop)
       try {
-        await withArchive(flags, ['filter', 'journal'], async (archive) => {
+        await withArchive(flags, [], async (archive) => {
           const state = new MirrorState(statePath(archive.dataDir))
           try {
             state.bindUpstream(upstream.description)
@@ -134,7 +134,9 @@ export function registerMirror(program: Command): void {
             })
             const replayer = new Replayer({
               archive,
-              storage: archive.storage,
+              storage: archive.backend,
+              journal: archive.journal,
+              objstorage: archive.objstorage,
               upstream,
               state,
               batchSize: batch,
