@@ -92,6 +92,45 @@ export function highlightLines(
   return { lines, language: lang }
 }
 
+/**
+ * The table rows (`<tr id="L…">`) of `text`: highlighted when small enough; for larger texts,
+ * escaped in slices of lines with a yield to the event loop between slices, so that rendering a
+ * big file never holds the server for long.
+ */
+export async function renderCodeRows(
+  text: string,
+  filename: string,
+): Promise<{ rows: string; lines: number; language: string | null }> {
+  const row = (l: string, n: number): string =>
+    `<tr id="L${n}"><td class="ln"><a href="#L${n}" data-line="${n}">${n}</a></td><td class="hljs">${l}</td></tr>`
+  if (text.length <= HIGHLIGHT_MAX_BYTES) {
+    const h = highlightLines(text, filename)
+    return {
+      rows: h.lines.map((l, i) => row(l, i + 1)).join(''),
+      lines: h.lines.length,
+      language: h.language,
+    }
+  }
+  const parts: string[] = []
+  let n = 0
+  let start = 0
+  while (start < text.length) {
+    let end = start
+    for (let k = 0; k < 2000 && end < text.length; k++) {
+      const nl = text.indexOf('\n', end)
+      end = nl < 0 ? text.length : nl + 1
+    }
+    const slice = text.slice(start, end)
+    const lines = slice.split('\n')
+    if (end === text.length && lines.length > 1 && lines[lines.length - 1] === '') lines.pop()
+    else if (slice.endsWith('\n')) lines.pop()
+    for (const l of lines) parts.push(row(escape(l), ++n))
+    start = end
+    if (start < text.length) await new Promise((resolve) => setImmediate(resolve))
+  }
+  return { rows: parts.join(''), lines: n, language: null }
+}
+
 /** One highlighted line (for diffs), or the escaped line. */
 export function highlightLine(line: string, language: string | null): string {
   if (!language) return escape(line)

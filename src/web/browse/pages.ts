@@ -34,7 +34,7 @@ import {
   qualifiers,
   splitPath,
 } from './context.js'
-import { highlightLine, highlightLines, languageOf } from './highlight.js'
+import { highlightLine, languageOf, renderCodeRows } from './highlight.js'
 import {
   type Fragment,
   originLink,
@@ -393,19 +393,12 @@ async function renderContent(
     if (isBinary(bytes)) view = html`<p>Binary content (${size(cnt.length)}), not displayed.</p>`
     else {
       const text = decodeForDisplay(bytes).text
-      const h = highlightLines(text, name)
+      const h = await renderCodeRows(text, name)
       language = h.language
-      view = html`<div class="code" data-lines="${String(h.lines.length)}">
+      view = html`<div class="code" data-lines="${String(h.lines)}">
         <table>
           <tbody>
-            ${raw(
-              h.lines
-                .map(
-                  (l, i) =>
-                    `<tr id="L${i + 1}"><td class="ln"><a href="#L${i + 1}" data-line="${i + 1}">${i + 1}</a></td><td class="hljs">${l}</td></tr>`,
-                )
-                .join(''),
-            )}
+            ${raw(h.rows)}
           </tbody>
         </table>
       </div>`
