@@ -47,15 +47,65 @@ export interface JournalReadOptions extends AbortOptions {
   readonly limit?: number
 }
 
+/**
+ * A record delivered to a consumer group by {@link JournalReader.consume}.
+ */
+export interface JournalDelivery extends JournalRecord {
+  /**
+   * How many times the backend has delivered this record to the group (1 the first time). NATS
+   * counts across processes; the embedded journal counts within one consumer.
+   */
+  readonly deliveries: number
+  /**
+   * Acknowledges this record and every earlier record of the topic for the group, durably: they
+   * are never delivered to the group again. Acknowledging an older record than one already
+   * acknowledged changes nothing.
+   */
+  ack(): Promise<void>
+}
+
+/** Options of {@link JournalReader.consume}. */
+export interface JournalConsumeOptions extends AbortOptions {
+  /**
+   * Stop after the last record that existed when consumption began (default: keep following
+   * new records until the signal aborts).
+   */
+  readonly untilEnd?: boolean
+  /** Delivered records not acknowledged within this many milliseconds are delivered again. */
+  readonly ackWaitMs?: number
+  /** At most this many delivered, unacknowledged records; delivery waits beyond it. */
+  readonly maxAckPending?: number
+}
+
+/** Default of {@link JournalConsumeOptions.ackWaitMs}. */
+export const DEFAULT_ACK_WAIT_MS = 30_000
+/** Default of {@link JournalConsumeOptions.maxAckPending}. */
+export const DEFAULT_MAX_ACK_PENDING = 20_000
+
 /** Reading side of the journal. */
 export interface JournalReader {
   /** Records of `topic` from `fromOffset` (inclusive) up to the current end or `limit`. */
   read(topic: Topic, fromOffset: number, options?: JournalReadOptions): AsyncIterable<JournalRecord>
   /** Offset the next appended record of `topic` will get (= number of records). */
   endOffset(topic: Topic, options?: AbortOptions): Promise<number>
-  /** Offset up to which consumer `group` has processed `topic` (0 when never committed). */
+  /**
+   * Durable consumption by a named consumer group (letters, digits, `_`, `-`): records of
+   * `topic` in order from the group's position (its acknowledgement floor). Acknowledged records
+   * are never delivered to the group again; records delivered but not acknowledged within
+   * `ackWaitMs` are delivered again, and so are all unacknowledged ones when the group next
+   * consumes (after a crash, say). One consumer per group at a time.
+   */
+  consume(
+    group: string,
+    topic: Topic,
+    options?: JournalConsumeOptions,
+  ): AsyncIterable<JournalDelivery>
+  /** The group's position in `topic`: every record before it is acknowledged (0 at first). */
   committed(group: string, topic: Topic, options?: AbortOptions): Promise<number>
-  /** Records that `group` has processed every record of `topic` before `offset`. */
+  /**
+   * Moves the group's position in `topic` to `offset`, forwards or back (records before it count
+   * as acknowledged, the others will be delivered). Not while the group is consuming.
+   */
   commit(group: string, topic: Topic, offset: number, options?: AbortOptions): Promise<void>
 }
 

@@ -207,6 +207,7 @@ export class Replayer {
     // Objects held back by an earlier run may have become complete (e.g. after a crash between
     // a write and its commit): retry them all once.
     await this.#releaseHeld(this.#init.state.allHeld(), summary, true)
+    this.#init.upstream.bindConsumer?.(this.#init.state.consumerGroup())
     const ends = await this.#init.upstream.endOffsets()
     for (const topic of this.#select ? SELECTIVE_TOPICS : REPLAY_ORDER) {
       const end = ends[topic]
@@ -282,6 +283,7 @@ export class Replayer {
       })),
       released: [],
     })
+    await this.#init.upstream.acknowledge?.(topic, nextOffset)
     await this.#releaseHeld(this.#init.state.heldWaitingFor(written), summary, true)
     summary.records += records.length
     summary.written += decoded.length - held.length - rejected.length

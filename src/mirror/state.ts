@@ -10,6 +10,7 @@
  * @module
  */
 
+import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 
@@ -116,6 +117,21 @@ export class MirrorState {
     const row = this.#db.prepare("SELECT value FROM meta WHERE key = 'select'").get() as
       { value: string } | undefined
     return row ? (JSON.parse(row.value) as string[]) : []
+  }
+
+  /**
+   * This mirror's name as a consumer of the upstream's NATS journal (a durable consumer per
+   * topic), made on first use and kept: a copy of the data directory must not share it.
+   */
+  consumerGroup(): string {
+    const row = this.#db.prepare("SELECT value FROM meta WHERE key = 'consumer_group'").get() as
+      { value: string } | undefined
+    if (row) return row.value
+    const group = `arca-mirror-${randomBytes(6).toString('hex')}`
+    this.#db
+      .prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('consumer_group', ?)")
+      .run(group)
+    return this.consumerGroup()
   }
 
   upstream(): string | null {

@@ -3,8 +3,9 @@
  *
  * - {@link HttpUpstream}: the upstream's mirror feed (`https://node/mirror/1/…`, see
  *   `web/feed.ts`), for the journal and the bytes.
- * - {@link NatsUpstream}: the journal straight from the upstream's NATS JetStream streams; the
- *   bytes (which never travel through the journal) still from the feed.
+ * - {@link NatsUpstream}: the journal straight from the upstream's NATS JetStream streams, through
+ *   a durable consumer per topic named after the mirror and acknowledged as the mirror commits;
+ *   the bytes (which never travel through the journal) still from the feed.
  *
  * Transient failures (connection refused or cut, 5xx, 429) are retried with backoff; a cut
  * stream raises, and the replayer resumes from its last committed offset.
@@ -13,7 +14,7 @@
  */
 
 import { InvalidInputError, UnavailableError } from '../errors.js'
-import type { JournalRecord, Topic } from '../journal/interface.js'
+import type { JournalDelivery, JournalRecord, Topic } from '../journal/interface.js'
 import { TOPICS } from '../journal/interface.js'
 import { NatsJournal, natsJournalInitFromUrl } from '../journal/nats/nats-journal.js'
 import { fromHex, toHex } from '../model/bytes.js'
@@ -42,6 +43,10 @@ export interface Upstream {
   counters(): Promise<Counters>
   /** Objects by id, journal-encoded, for top-down walks (selective mirrors). */
   objects(kind: ObjectFetchKind, ids: readonly string[]): Promise<FetchedObject[]>
+  /** Names the mirror to an upstream that tracks its consumers (before the first read). */
+  bindConsumer?(group: string): void
+  /** Tells the upstream the mirror has stored and committed every record of `topic` before `offset`. */
+  acknowledge?(topic: Topic, offset: number): Promise<void>
   close(): Promise<void>
 }
 
@@ -269,11 +274,31 @@ class FrameReader {
   }
 }
 
-/** Journal from NATS JetStream, bytes and counters from the HTTP feed. */
+/** A topic's open consumption by a {@link NatsUpstream}. */
+interface ConsumerSession {
+  readonly records: AsyncIterator<JournalDelivery>
+  readonly controller: AbortController
+  /** Offset of the next record to hand out. */
+  next: number
+  /** Acknowledgements of handed-out records, by offset, until the mirror commits past them. */
+  readonly acks: Map<number, () => Promise<void>>
+}
+
+/**
+ * Journal from NATS JetStream, bytes and counters from the HTTP feed.
+ *
+ * Once bound to the mirror's consumer group, reads go through a durable consumer per topic,
+ * placed at the offset the mirror asks for (the mirror's own committed offsets, stored with its
+ * data, stay authoritative) and acknowledged when the mirror commits; records JetStream delivers
+ * again after the acknowledgement wait are recognised by offset and skipped. Unbound, reads use
+ * ephemeral ordered consumers.
+ */
 export class NatsUpstream implements Upstream {
   readonly description: string
   readonly #journal: NatsJournal
   readonly #feed: HttpUpstream
+  #group: string | null = null
+  readonly #sessions = new Map<Topic, ConsumerSession>()
 
   constructor(natsUrl: string, feed: HttpUpstream) {
     this.#journal = new NatsJournal(natsJournalInitFromUrl(natsUrl))
@@ -285,6 +310,10 @@ export class NatsUpstream implements Upstream {
     await this.#journal.open()
   }
 
+  bindConsumer(group: string): void {
+    this.#group = group
+  }
+
   async endOffsets(): Promise<Record<Topic, number>> {
     const out = {} as Record<Topic, number>
     for (const t of TOPICS) out[t] = await this.#journal.endOffset(t)
@@ -292,7 +321,69 @@ export class NatsUpstream implements Upstream {
   }
 
   read(topic: Topic, from: number, limit: number): AsyncIterable<JournalRecord> {
-    return this.#journal.read(topic, from, { limit })
+    const group = this.#group
+    if (group === null) return this.#journal.read(topic, from, { limit })
+    const self = this
+    return {
+      async *[Symbol.asyncIterator]() {
+        const s = await self.#session(group, topic, from)
+        let handed = 0
+        while (handed < limit) {
+          const r = await s.records.next()
+          if (r.done) break
+          const d = r.value
+          if (d.offset < s.next) continue // delivered again after the wait: already handed out
+          if (d.offset !== s.next)
+            throw new UnavailableError(
+              `NATS consumer ${group} skipped from ${topic} offset ${s.next} to ${d.offset}`,
+            )
+          s.next = d.offset + 1
+          s.acks.set(d.offset, () => d.ack())
+          handed++
+          yield d
+        }
+      },
+    }
+  }
+
+  /** The topic's session if it continues at `from`, else a new one placed there. */
+  async #session(group: string, topic: Topic, from: number): Promise<ConsumerSession> {
+    const current = this.#sessions.get(topic)
+    if (current && current.next === from) return current
+    await this.#endSession(topic)
+    if ((await this.#journal.committed(group, topic)) !== from)
+      await this.#journal.commit(group, topic, from)
+    const controller = new AbortController()
+    const consumption = this.#journal.consume(group, topic, {
+      signal: controller.signal,
+      ackWaitMs: 120_000,
+      maxAckPending: 200_000,
+    })
+    const records = consumption[Symbol.asyncIterator]()
+    const session: ConsumerSession = { records, controller, next: from, acks: new Map() }
+    this.#sessions.set(topic, session)
+    return session
+  }
+
+  async #endSession(topic: Topic): Promise<void> {
+    const s = this.#sessions.get(topic)
+    if (!s) return
+    this.#sessions.delete(topic)
+    s.controller.abort()
+    await s.records.return?.().catch(() => undefined)
+  }
+
+  async acknowledge(topic: Topic, offset: number): Promise<void> {
+    const s = this.#sessions.get(topic)
+    const ack = s?.acks.get(offset - 1)
+    if (!s || !ack) return
+    for (const key of s.acks.keys()) {
+      if (key >= offset) break
+      s.acks.delete(key)
+    }
+    // The mirror's own offsets are authoritative: a lost acknowledgement only means JetStream
+    // places the consumer again on the next run.
+    await ack().catch(() => undefined)
   }
 
   contents(ids: readonly string[]): Promise<ContentBytes[]> {
@@ -308,6 +399,7 @@ export class NatsUpstream implements Upstream {
   }
 
   async close(): Promise<void> {
+    for (const topic of [...this.#sessions.keys()]) await this.#endSession(topic)
     await this.#journal.close()
   }
 }

@@ -95,8 +95,7 @@ export async function deleteNatsPrefix(prefix: string): Promise<void> {
   try {
     const jsm = await jetstreamManager(nc)
     for await (const name of jsm.streams.names()) {
-      if (name.startsWith(`${prefix}_`) || name === `KV_${prefix}_offsets`)
-        await jsm.streams.delete(name)
+      if (name.startsWith(`${prefix}_`)) await jsm.streams.delete(name)
     }
   } finally {
     await nc.close()

@@ -24,6 +24,14 @@ for (const segmentBytes of [256 << 20, 4096]) {
       await j.close()
       removeTemp(roots.get(j)!)
     },
+    async reopen(j) {
+      const root = roots.get(j)!
+      await j.close()
+      const again = new EmbeddedJournal({ root, segmentBytes, fsync: false })
+      await again.open()
+      roots.set(again, root)
+      return again
+    },
   })
 }
 

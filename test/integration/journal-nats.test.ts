@@ -24,6 +24,14 @@ if (available) {
         await j.close()
         await deleteNatsPrefix(prefixes.get(j)!)
       },
+      async reopen(j) {
+        const prefix = prefixes.get(j)!
+        await j.close()
+        const again = new NatsJournal({ servers: NATS_SERVER, prefix, fetchBatch })
+        await again.open()
+        prefixes.set(again, prefix)
+        return again
+      },
     })
   }
 

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { EmbeddedJournal } from '../../src/journal/embedded/embedded-journal.js'
 import { type JournalRecord, TOPICS } from '../../src/journal/interface.js'
+import { NatsJournal } from '../../src/journal/nats/nats-journal.js'
 import { encodeRecord } from '../../src/journal/serde.js'
 import { MirrorState } from '../../src/mirror/state.js'
 import { walkArchive } from '../../src/mirror/verify.js'
@@ -495,6 +496,21 @@ if (natsOk) {
           expect(r.status, r.stderr).toBe(0)
           expect(await counters(mdir)).toEqual(await counters(dir))
           expect(await problems(mdir)).toEqual([])
+          // The mirror read through its own durable consumers and acknowledged everything.
+          const state = new MirrorState(join(mdir, 'mirror', 'state.sqlite'))
+          const group = state.consumerGroup()
+          state.close()
+          const journal = new NatsJournal({ servers: NATS_SERVER, prefix })
+          await journal.open()
+          try {
+            for (const topic of ['content', 'directory', 'revision', 'snapshot'] as const) {
+              const end = await journal.endOffset(topic)
+              expect(end).toBeGreaterThan(0)
+              expect(await journal.committed(group, topic)).toBe(end)
+            }
+          } finally {
+            await journal.close()
+          }
           const v = await arcaAsync([
             'mirror',
             'verify',

@@ -37,9 +37,12 @@ import { crc32 } from 'node:zlib'
 import Database from 'better-sqlite3'
 
 import { InvalidInputError, UnavailableError } from '../../errors.js'
+import { checkGroup, consumeByOffsets } from '../consume.js'
 import type {
   AbortOptions,
   Journal,
+  JournalConsumeOptions,
+  JournalDelivery,
   JournalReadOptions,
   JournalRecord,
   JournalRecordInit,
@@ -457,18 +460,42 @@ export class EmbeddedJournal implements Journal {
   }
 
   commit(group: string, topic: Topic, offset: number): Promise<void> {
+    if (!Number.isSafeInteger(offset) || offset < 0)
+      throw new InvalidInputError(`Bad journal offset ${offset}`)
     const path = this.#commitPath(group, topic)
-    mkdirSync(join(this.#init.root, '_consumers', group), { recursive: true })
+    const dir = join(this.#init.root, '_consumers', group)
+    mkdirSync(dir, { recursive: true })
+    // Write, flush, rename, flush the directory: a crash leaves the old position or the new one.
     const tmp = `${path}.tmp-${process.pid}`
-    writeFileSync(tmp, String(offset))
+    const fd = openSync(tmp, 'w')
+    try {
+      writeSync(fd, String(offset))
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
     renameSync(tmp, path)
+    const dfd = openSync(dir, 'r')
+    try {
+      fsyncSync(dfd)
+    } finally {
+      closeSync(dfd)
+    }
     return Promise.resolve()
   }
 
+  consume(
+    group: string,
+    topic: Topic,
+    options: JournalConsumeOptions = {},
+  ): AsyncIterable<JournalDelivery> {
+    this.#topicDir(topic)
+    checkGroup(group)
+    return consumeByOffsets(this, group, topic, options)
+  }
+
   #commitPath(group: string, topic: Topic): string {
-    if (!/^[A-Za-z0-9._-]+$/.test(group)) {
-      throw new InvalidInputError(`Invalid consumer group "${group}": use letters, digits, . _ -`)
-    }
+    checkGroup(group)
     return join(this.#init.root, '_consumers', group, this.#topicDir(topic).split('/').pop()!)
   }
 }

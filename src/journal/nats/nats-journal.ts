@@ -11,35 +11,48 @@
  * writer retries it (objects are keyed, so a record written twice is harmless to replayers).
  *
  * Reads use ordered consumers (flow-controlled, recreated by the client on a gap), starting at
- * the requested offset and stopping at the end observed when the read began. Consumer groups'
- * committed offsets live in a JetStream key-value bucket (`<prefix>_offsets`), written with
- * the server's acknowledgement, so they survive restarts of both sides.
+ * the requested offset and stopping at the end observed when the read began.
+ *
+ * Consumer groups are JetStream durable pull consumers, one per group on each topic's stream
+ * (named after the group), with cumulative acknowledgements (`AckPolicy.All`), an acknowledgement
+ * wait after which the server delivers again, and a bound on unacknowledged records. A group's
+ * position is its consumer's acknowledgement floor, kept by the server across restarts of both
+ * sides; `nats consumer info` shows each group's lag. Moving a group's position recreates its
+ * consumer at the new start, and so does a new consume while records another process took are
+ * still unacknowledged, so they come again at once, in order, rather than after their wait.
  *
  * @module
  */
 
 import {
+  AckPolicy,
+  type ConsumerInfo,
   DeliverPolicy,
   jetstream,
   type JetStreamClient,
   type JetStreamManager,
   jetstreamManager,
+  ReplayPolicy,
   RetentionPolicy,
   StorageType,
 } from '@nats-io/jetstream'
-import { type KV, Kvm } from '@nats-io/kv'
 import { connect, type NatsConnection } from '@nats-io/transport-node'
 
 import { InvalidInputError, UnavailableError } from '../../errors.js'
-import type {
-  AbortOptions,
-  Journal,
-  JournalReadOptions,
-  JournalRecord,
-  JournalRecordInit,
-  Topic,
+import { checkGroup } from '../consume.js'
+import {
+  type AbortOptions,
+  DEFAULT_ACK_WAIT_MS,
+  DEFAULT_MAX_ACK_PENDING,
+  type Journal,
+  type JournalConsumeOptions,
+  type JournalDelivery,
+  type JournalReadOptions,
+  type JournalRecord,
+  type JournalRecordInit,
+  type Topic,
+  TOPICS,
 } from '../interface.js'
-import { TOPICS } from '../interface.js'
 
 /** Settings of {@link NatsJournal}. */
 export interface NatsJournalInit {
@@ -78,7 +91,6 @@ export class NatsJournal implements Journal {
   #nc: NatsConnection | undefined
   #js: JetStreamClient | undefined
   #jsm: JetStreamManager | undefined
-  #kv: KV | undefined
   /** Appends of this process, per topic, one at a time (keeps a batch contiguous locally). */
   readonly #appendChain = new Map<Topic, Promise<unknown>>()
 
@@ -127,7 +139,6 @@ export class NatsJournal implements Journal {
         }
       }
     }
-    this.#kv = await new Kvm(this.#nc).create(`${this.#prefix}_offsets`, { history: 1 })
   }
 
   async close(): Promise<void> {
@@ -139,9 +150,9 @@ export class NatsJournal implements Journal {
     }
   }
 
-  #client(): { js: JetStreamClient; jsm: JetStreamManager; kv: KV } {
-    if (!this.#js || !this.#jsm || !this.#kv) throw new UnavailableError('NATS journal is not open')
-    return { js: this.#js, jsm: this.#jsm, kv: this.#kv }
+  #client(): { js: JetStreamClient; jsm: JetStreamManager } {
+    if (!this.#js || !this.#jsm) throw new UnavailableError('NATS journal is not open')
+    return { js: this.#js, jsm: this.#jsm }
   }
 
   async append(
@@ -240,18 +251,59 @@ export class NatsJournal implements Journal {
     }
   }
 
-  #offsetKey(group: string, topic: Topic): string {
-    if (!/^[A-Za-z0-9_-]+$/.test(group))
-      throw new InvalidInputError(`Bad consumer group "${group}"`)
-    return `${group}.${topic}`
+  /** The group's consumer on the topic's stream, or null when the group never consumed it. */
+  async #consumerInfo(group: string, topic: Topic): Promise<ConsumerInfo | null> {
+    checkGroup(group)
+    try {
+      return await this.#client().jsm.consumers.info(this.#stream(topic), group)
+    } catch (e) {
+      if (/not found/i.test((e as Error).message)) return null
+      throw new UnavailableError(`Cannot read consumer ${group} of ${this.#stream(topic)}`, {
+        cause: e,
+      })
+    }
+  }
+
+  /**
+   * The group's position: its acknowledgement floor, or the start it was placed at while nothing
+   * after it is acknowledged (servers before 2.10 report a floor of 0 until the first ack).
+   */
+  static #floor(info: ConsumerInfo): number {
+    const start =
+      info.config.deliver_policy === DeliverPolicy.StartSequence
+        ? (info.config.opt_start_seq ?? 1) - 1
+        : 0
+    return Math.max(info.ack_floor.stream_seq, start)
+  }
+
+  /** (Re)creates the group's consumer so that delivery starts at `offset`. */
+  async #placeConsumer(
+    group: string,
+    topic: Topic,
+    offset: number,
+    ackWaitMs: number,
+    maxAckPending: number,
+  ): Promise<ConsumerInfo> {
+    const { jsm } = this.#client()
+    const stream = this.#stream(topic)
+    await jsm.consumers.delete(stream, group).catch(() => false)
+    return jsm.consumers.add(stream, {
+      durable_name: group,
+      ack_policy: AckPolicy.All,
+      ...(offset === 0
+        ? { deliver_policy: DeliverPolicy.All }
+        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: offset + 1 }),
+      replay_policy: ReplayPolicy.Instant,
+      ack_wait: ackWaitMs * 1_000_000,
+      max_ack_pending: maxAckPending,
+    })
   }
 
   async committed(group: string, topic: Topic, options: AbortOptions = {}): Promise<number> {
     checkTopic(topic)
     options.signal?.throwIfAborted()
-    const entry = await this.#client().kv.get(this.#offsetKey(group, topic))
-    if (!entry || entry.operation !== 'PUT' || entry.length === 0) return 0
-    return Number(entry.string())
+    const info = await this.#consumerInfo(group, topic)
+    return info ? NatsJournal.#floor(info) : 0
   }
 
   async commit(
@@ -261,9 +313,102 @@ export class NatsJournal implements Journal {
     options: AbortOptions = {},
   ): Promise<void> {
     checkTopic(topic)
+    checkGroup(group)
     if (!Number.isSafeInteger(offset) || offset < 0)
       throw new InvalidInputError(`Bad journal offset ${offset}`)
     options.signal?.throwIfAborted()
-    await this.#client().kv.put(this.#offsetKey(group, topic), String(offset))
+    const info = await this.#consumerInfo(group, topic)
+    await this.#placeConsumer(
+      group,
+      topic,
+      offset,
+      info?.config.ack_wait ? info.config.ack_wait / 1_000_000 : DEFAULT_ACK_WAIT_MS,
+      info?.config.max_ack_pending ?? DEFAULT_MAX_ACK_PENDING,
+    )
+  }
+
+  consume(
+    group: string,
+    topic: Topic,
+    options: JournalConsumeOptions = {},
+  ): AsyncIterable<JournalDelivery> {
+    checkTopic(topic)
+    checkGroup(group)
+    const ackWaitMs = options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS
+    const maxAckPending = options.maxAckPending ?? DEFAULT_MAX_ACK_PENDING
+    if (!(ackWaitMs > 0) || !(maxAckPending >= 1))
+      throw new InvalidInputError('ackWaitMs and maxAckPending must be positive')
+    const batch = Math.min(this.#init.fetchBatch ?? 1000, maxAckPending)
+    const { signal } = options
+    const self = this
+    return {
+      async *[Symbol.asyncIterator]() {
+        const { js } = self.#client()
+        let info = await self.#consumerInfo(group, topic)
+        if (
+          !info ||
+          info.num_ack_pending > 0 ||
+          info.config.ack_wait !== ackWaitMs * 1_000_000 ||
+          info.config.max_ack_pending !== maxAckPending ||
+          info.config.ack_policy !== AckPolicy.All
+        ) {
+          // New group, records taken and never acknowledged, or other settings: start (again)
+          // at the acknowledgement floor.
+          info = await self.#placeConsumer(
+            group,
+            topic,
+            info ? NatsJournal.#floor(info) : 0,
+            ackWaitMs,
+            maxAckPending,
+          )
+        }
+        let next = NatsJournal.#floor(info)
+        const stop = options.untilEnd
+          ? await self.endOffset(topic, options)
+          : Number.POSITIVE_INFINITY
+        const consumer = await js.consumers.get(self.#stream(topic), group)
+        while (next < stop) {
+          signal?.throwIfAborted()
+          const messages = await consumer.fetch({
+            max_messages: Math.min(batch, stop - next),
+            expires: 2000,
+          })
+          const onAbort = (): void => messages.stop()
+          signal?.addEventListener('abort', onAbort, { once: true })
+          try {
+            for await (const m of messages) {
+              const offset = m.seq - 1
+              const data = m.data
+              const keyLength = new DataView(
+                data.buffer,
+                data.byteOffset,
+                data.byteLength,
+              ).getUint32(0)
+              next = Math.max(next, offset + 1)
+              yield {
+                topic,
+                offset,
+                key: data.slice(4, 4 + keyLength),
+                value: data.slice(4 + keyLength),
+                deliveries: m.info.deliveryCount,
+                ack: async () => {
+                  try {
+                    await m.ackAck()
+                  } catch (e) {
+                    throw new UnavailableError(
+                      `Acknowledgement of ${topic} offset ${offset} for ${group} failed`,
+                      { cause: e },
+                    )
+                  }
+                },
+              }
+              if (next >= stop) break
+            }
+          } finally {
+            signal?.removeEventListener('abort', onAbort)
+          }
+        }
+      },
+    }
   }
 }
