@@ -118,7 +118,7 @@ const RELEASE_TARGET_PREFIX = {
 const KNOWN_MAX = 1_000_000
 
 /** Topics a selective mirror reads (the graph comes top-down from the snapshots). */
-const SELECTIVE_TOPICS: readonly Topic[] = [
+export const SELECTIVE_TOPICS: readonly Topic[] = [
   'origin',
   'origin_visit',
   'origin_visit_status',

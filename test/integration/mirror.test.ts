@@ -255,6 +255,17 @@ describe('arca mirror over the HTTP feed', () => {
     }
     const v = await arcaAsync(['mirror', 'verify', '--data', dir, '--token', up.token])
     expect(v.status, v.stdout + v.stderr).toBe(0)
+    // Status: the origin topics are caught up; graph topics are not read, so show no lag.
+    const st = await arcaAsync(['mirror', 'status', '--data', dir, '--token', up.token, '--json'])
+    expect(st.status, st.stderr).toBe(0)
+    const status = JSON.parse(st.stdout) as {
+      topics: { topic: string; followed: boolean; lag: number | null }[]
+    }
+    for (const t of status.topics) {
+      if (['origin', 'origin_visit', 'origin_visit_status', 'takedown'].includes(t.topic))
+        expect(t, t.topic).toMatchObject({ followed: true, lag: 0 })
+      else expect(t, t.topic).toMatchObject({ followed: false, lag: null })
+    }
     const other = await mirrorOnce(dir, up.server.url, up.token, ['--select', '*'])
     expect(other.status).toBe(2)
     expect(other.stderr).toMatch(/same selection/)

@@ -12,7 +12,7 @@ import type { Command } from 'commander'
 
 import { InvalidInputError, UnavailableError } from '../../errors.js'
 import { encodeRecord, type TakedownRecord } from '../../journal/serde.js'
-import { Replayer } from '../../mirror/replayer.js'
+import { Replayer, SELECTIVE_TOPICS } from '../../mirror/replayer.js'
 import { MirrorState } from '../../mirror/state.js'
 import { HttpUpstream, NatsUpstream, type Upstream } from '../../mirror/upstream.js'
 import { walkArchive } from '../../mirror/verify.js'
@@ -215,11 +215,17 @@ export function registerMirror(program: Command): void {
             upstreamError = (e as Error).message
           }
         }
-        const topics = state.topics().map((t) => ({
-          ...t,
-          end: ends ? ends[t.topic] : null,
-          lag: ends ? Math.max(0, ends[t.topic]! - t.committed) : null,
-        }))
+        // A selective mirror reads only the origin topics; it fetches the graph top-down.
+        const selective = state.select().length > 0
+        const topics = state.topics().map((t) => {
+          const followed = !selective || SELECTIVE_TOPICS.includes(t.topic)
+          return {
+            ...t,
+            followed,
+            end: ends ? ends[t.topic] : null,
+            lag: ends && followed ? Math.max(0, ends[t.topic]! - t.committed) : null,
+          }
+        })
         const rejects = state.rejects(Number(flags.rejects))
         if (flags.json) {
           writeOut(
@@ -228,11 +234,15 @@ export function registerMirror(program: Command): void {
           return
         }
         writeOut(`upstream: ${state.upstream() ?? '(none yet)'}\n`)
+        if (selective)
+          writeOut(
+            `selective: ${state.select().join(' ')} (graph topics are not read: objects are fetched from the snapshots down)\n`,
+          )
         if (upstreamError) writeOut(`upstream unreachable: ${upstreamError}\n`)
         writeOut('topic\tcommitted\tupstream end\tlag\treplayed\trejected\theld\n')
         for (const t of topics)
           writeOut(
-            `${t.topic}\t${t.committed}\t${t.end ?? '?'}\t${t.lag ?? '?'}\t${t.replayed}\t${t.rejected}\t${t.held}\n`,
+            `${t.topic}\t${t.committed}\t${t.end ?? '?'}\t${t.followed ? (t.lag ?? '?') : '-'}\t${t.replayed}\t${t.rejected}\t${t.held}\n`,
           )
         for (const r of rejects)
           writeOut(`rejected ${r.topic}@${r.offset} (${r.date.toISOString()}): ${r.reason}\n`)
