@@ -62,7 +62,7 @@ export const DEFAULT_MAX_CONTENT_SIZE = 100 * 1024 * 1024
  */
 export const LOADER_BUFFER_THRESHOLDS = {
   content: 2000,
-  contentBytes: 16 << 20,
+  contentBytes: 8 << 20,
   directory: 3000,
   directoryEntries: 30_000,
   revision: 5000,
