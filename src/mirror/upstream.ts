@@ -329,7 +329,19 @@ export class NatsUpstream implements Upstream {
         const s = await self.#session(group, topic, from)
         let handed = 0
         while (handed < limit) {
-          const r = await s.records.next()
+          let r: IteratorResult<JournalDelivery>
+          try {
+            r = await s.records.next()
+          } catch (e) {
+            // A broken consumption (connection lost, a pull failing) is transient: the next
+            // read places a new session at the mirror's committed offset.
+            await self.#endSession(topic)
+            if (e instanceof UnavailableError) throw e
+            throw new UnavailableError(
+              `NATS consumer ${group} on ${topic} failed: ${(e as Error).message}`,
+              { cause: e },
+            )
+          }
           if (r.done) break
           const d = r.value
           if (d.offset < s.next) continue // delivered again after the wait: already handed out

@@ -32,6 +32,7 @@ import {
   type JetStreamClient,
   type JetStreamManager,
   jetstreamManager,
+  type JsMsg,
   ReplayPolicy,
   RetentionPolicy,
   StorageType,
@@ -369,43 +370,47 @@ export class NatsJournal implements Journal {
         const consumer = await js.consumers.get(self.#stream(topic), group)
         while (next < stop) {
           signal?.throwIfAborted()
+          // A pull is drained completely before anything is handed out: a pull left open while
+          // the caller works would miss its heartbeats. So ask for what the stream holds (at
+          // least one record, waited for when caught up), and the pull ends as soon as it came.
+          const end = Math.min(stop, await self.endOffset(topic))
           const messages = await consumer.fetch({
-            max_messages: Math.min(batch, stop - next),
+            max_messages: Math.max(1, Math.min(batch, end - next)),
             expires: 2000,
           })
           const onAbort = (): void => messages.stop()
           signal?.addEventListener('abort', onAbort, { once: true })
+          const pulled: JsMsg[] = []
           try {
-            for await (const m of messages) {
-              const offset = m.seq - 1
-              const data = m.data
-              const keyLength = new DataView(
-                data.buffer,
-                data.byteOffset,
-                data.byteLength,
-              ).getUint32(0)
-              next = Math.max(next, offset + 1)
-              yield {
-                topic,
-                offset,
-                key: data.slice(4, 4 + keyLength),
-                value: data.slice(4 + keyLength),
-                deliveries: m.info.deliveryCount,
-                ack: async () => {
-                  try {
-                    await m.ackAck()
-                  } catch (e) {
-                    throw new UnavailableError(
-                      `Acknowledgement of ${topic} offset ${offset} for ${group} failed`,
-                      { cause: e },
-                    )
-                  }
-                },
-              }
-              if (next >= stop) break
-            }
+            for await (const m of messages) pulled.push(m)
           } finally {
             signal?.removeEventListener('abort', onAbort)
+          }
+          for (const m of pulled) {
+            const offset = m.seq - 1
+            const data = m.data
+            const keyLength = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(
+              0,
+            )
+            next = Math.max(next, offset + 1)
+            yield {
+              topic,
+              offset,
+              key: data.slice(4, 4 + keyLength),
+              value: data.slice(4 + keyLength),
+              deliveries: m.info.deliveryCount,
+              ack: async () => {
+                try {
+                  await m.ackAck()
+                } catch (e) {
+                  throw new UnavailableError(
+                    `Acknowledgement of ${topic} offset ${offset} for ${group} failed`,
+                    { cause: e },
+                  )
+                }
+              },
+            }
+            if (next >= stop) return
           }
         }
       },

@@ -206,6 +206,27 @@ export function journalConformanceTests(name: string, ctx: JournalSuiteContext):
       expect(after.map((d) => d.offset - base)).toEqual([2, 3, 4])
     })
 
+    it('survives a consumer that pauses between records', async () => {
+      const base = await j.endOffset('release')
+      const keys = Array.from({ length: 20 }, (_, i) => `r${i}`)
+      await j.append(
+        'release',
+        keys.map((k) => ({ key: enc(k), value: enc('v') })),
+      )
+      await j.commit('pausing', 'release', base)
+      const got: string[] = []
+      // Following (no untilEnd), pausing twice for longer than a NATS pull's heartbeat interval:
+      // a pull left open while the caller works would fail.
+      for await (const d of j.consume('pausing', 'release')) {
+        got.push(dec(d.key))
+        if (got.length === 1 || got.length === 15) await new Promise((r) => setTimeout(r, 3000))
+        await d.ack()
+        if (got.length === keys.length) break
+      }
+      expect(got).toEqual(keys)
+      expect(await j.committed('pausing', 'release')).toBe(base + keys.length)
+    }, 30_000)
+
     it('rejects bad consumer groups', () => {
       expect(() => j.consume('a.b', 'content')).toThrow(/group/)
       expect(() => j.consume('', 'content')).toThrow(/group/)
