@@ -96,7 +96,7 @@ export function createApp(
 
   const limited = (r: RouteDef) => async (c: Context<AppEnv>) => {
     const token = c.get('token')
-    const decision = ctx.limiter.check(r.scope, {
+    const decision = await ctx.limiter.check(r.scope, {
       ip: clientIp(c, ctx.config.trustProxy),
       token: token?.id ?? null,
     })

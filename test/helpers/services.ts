@@ -101,3 +101,14 @@ export async function deleteNatsPrefix(prefix: string): Promise<void> {
     await nc.close()
   }
 }
+
+/** URL of the local Redis server (override with ARCA_TEST_REDIS). */
+export const REDIS_URL = process.env['ARCA_TEST_REDIS'] ?? 'redis://127.0.0.1:6379'
+
+/** Whether Redis is usable (see {@link requireService}). */
+export function redisAvailable(): Promise<boolean> {
+  return requireService('Redis', async () => {
+    const u = new URL(REDIS_URL)
+    return tcpReachable(u.hostname, Number(u.port || 6379))
+  })
+}

@@ -8,7 +8,12 @@ import type { Command } from 'commander'
 
 import { InvalidInputError } from '../../errors.js'
 import { openArchive } from '../../storage/archive.js'
-import { DEFAULT_EXEMPT_NETWORKS, parseRate, type Rate } from '../../web/middleware/rate-limit.js'
+import {
+  DEFAULT_EXEMPT_NETWORKS,
+  parseRate,
+  type Rate,
+  RedisRateCounter,
+} from '../../web/middleware/rate-limit.js'
 import { DEFAULT_HOST, DEFAULT_PORT, startServer } from '../../web/server.js'
 import { addArchiveOptions, type ArchiveFlags, archiveLocation } from '../archive-options.js'
 import { writeErr } from '../output.js'
@@ -21,6 +26,7 @@ interface ServeFlags extends ArchiveFlags {
   exempt?: string
   noRateLimit?: boolean
   rateLimit?: boolean
+  rateLimitStore?: string
 }
 
 function parsePort(v: string): number {
@@ -51,6 +57,10 @@ export function registerServe(program: Command): void {
         '--exempt <cidrs>',
         `networks without rate limits (comma list, default ${DEFAULT_EXEMPT_NETWORKS.join(',')}; "none" for none)`,
       )
+      .option(
+        '--rate-limit-store <url>',
+        'count rate limits in Redis (redis://HOST:PORT), shared by every web process (env ARCA_RATE_LIMIT_STORE; default: in this process)',
+      )
       .option('--no-rate-limit', 'disable rate limiting'),
   ).action(async (flags: ServeFlags) => {
     const loc = archiveLocation(flags)
@@ -67,6 +77,9 @@ export function registerServe(program: Command): void {
         : flags.exempt === 'none'
           ? []
           : flags.exempt.split(',').map((x) => x.trim())
+    const storeUrl = flags.rateLimitStore ?? process.env['ARCA_RATE_LIMIT_STORE']
+    const counter =
+      storeUrl && flags.rateLimit !== false ? await RedisRateCounter.connect(storeUrl) : undefined
     const archive = await openArchive({
       dataDir: loc.dataDir,
       storageUrl: loc.storageUrl,
@@ -84,12 +97,24 @@ export function registerServe(program: Command): void {
         rates,
         ...(exempt ? { exemptNetworks: exempt } : {}),
         disabled: flags.rateLimit === false,
+        ...(counter
+          ? {
+              counter,
+              onCounterError: (e: unknown) => {
+                if (counter.warnDue())
+                  writeErr(
+                    `arca: rate limit store ${storeUrl} failed (${(e as Error).message}); requests are let through until it is back`,
+                  )
+              },
+            }
+          : {}),
       },
     })
     writeErr(`arca: serving ${loc.dataDir} at ${server.url}/ (API: ${server.url}/api/1/)`)
     const stop = (): void => {
       void server
         .close()
+        .then(() => counter?.close())
         .then(() => archive.close())
         .then(() => process.exit(0))
     }

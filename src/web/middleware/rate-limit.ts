@@ -4,15 +4,19 @@
  * quota, configured networks are exempt. Answers carry `X-RateLimit-Limit`, `-Remaining` and
  * `-Reset` (Unix seconds) except for exempt callers; an exhausted quota is a 429.
  *
- * Counting is per process, in fixed windows. Several web processes each count on their own (a
- * deployment behind a load balancer should divide the limits, or pin clients).
+ * Counting is in fixed windows, by a {@link RateCounter}: in the process by default, or in Redis
+ * (`arca serve --rate-limit-store redis://…`) so that every web process of a deployment shares
+ * the same counts. If Redis cannot be reached, requests are let through (and a warning logged):
+ * an outage of the limiter must not become an outage of the archive.
  *
  * @module
  */
 
 import { BlockList, isIP } from 'node:net'
 
-import { InvalidInputError } from '../../errors.js'
+import { createClient } from '@redis/client'
+
+import { InvalidInputError, UnavailableError } from '../../errors.js'
 
 /** A rate: `count` requests per `seconds`. */
 export interface Rate {
@@ -51,6 +55,109 @@ export interface RateDecision {
   readonly headers: Readonly<Record<string, string>>
 }
 
+/** Where counts live. */
+export interface RateCounter {
+  /**
+   * Adds one to `key`'s count in the window that ends at `windowEndMs` (Unix ms); returns the
+   * new count. The count may be forgotten once the window has ended.
+   */
+  increment(key: string, windowEndMs: number): Promise<number>
+  close(): Promise<void>
+}
+
+/** Counts in this process's memory. */
+export class MemoryRateCounter implements RateCounter {
+  readonly #counts = new Map<string, { end: number; count: number }>()
+
+  increment(key: string, windowEndMs: number): Promise<number> {
+    let c = this.#counts.get(key)
+    if (!c || c.end !== windowEndMs) {
+      c = { end: windowEndMs, count: 0 }
+      this.#counts.set(key, c)
+      if (this.#counts.size > 200_000) this.#prune()
+    }
+    c.count++
+    return Promise.resolve(c.count)
+  }
+
+  #prune(): void {
+    const now = Date.now()
+    for (const [k, c] of this.#counts) if (c.end <= now) this.#counts.delete(k)
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve()
+  }
+}
+
+function newRedisClient(url: string, state: { connected: boolean }) {
+  return createClient({
+    url,
+    // Fail fast while Redis is away (the limiter lets requests through), reconnect behind; but
+    // a store that cannot be reached at start-up is an error.
+    disableOfflineQueue: true,
+    socket: {
+      connectTimeout: 2000,
+      reconnectStrategy: (retries: number, cause: Error) =>
+        state.connected ? Math.min(retries * 200, 5000) : cause,
+    },
+  })
+}
+type RedisClient = ReturnType<typeof newRedisClient>
+
+/**
+ * Counts in Redis, shared by every process that uses the same server and prefix: one key per
+ * caller, scope and window, incremented and given its expiry in one transaction.
+ */
+export class RedisRateCounter implements RateCounter {
+  readonly #client: RedisClient
+  readonly #prefix: string
+  #lastWarning = 0
+
+  private constructor(client: RedisClient, prefix: string) {
+    this.#client = client
+    this.#prefix = prefix
+  }
+
+  /** Connects to `redis://[user:password@]host:port[/db]`; keys start with `prefix`. */
+  static async connect(url: string, prefix = 'arca:rl:'): Promise<RedisRateCounter> {
+    if (!/^rediss?:\/\//.test(url))
+      throw new InvalidInputError(`Invalid rate limit store "${url}": use redis://HOST:PORT`)
+    const state = { connected: false }
+    const client = newRedisClient(url, state)
+    client.on('error', () => undefined) // reported by the failing calls
+    try {
+      await client.connect()
+      state.connected = true
+    } catch (e) {
+      if (client.isOpen) client.destroy()
+      throw new UnavailableError(`Cannot reach the rate limit store at ${url}`, { cause: e })
+    }
+    return new RedisRateCounter(client, prefix)
+  }
+
+  async increment(key: string, windowEndMs: number): Promise<number> {
+    const k = `${this.#prefix}${key}|${windowEndMs}`
+    const [count] = await this.#client
+      .multi()
+      .incr(k)
+      .pExpireAt(k, windowEndMs + 1000)
+      .exec()
+    return Number(count)
+  }
+
+  /** Whether a warning about a failure is due (at most one a minute). */
+  warnDue(now = Date.now()): boolean {
+    if (now - this.#lastWarning < 60_000) return false
+    this.#lastWarning = now
+    return true
+  }
+
+  async close(): Promise<void> {
+    await this.#client.close().catch(() => this.#client.destroy())
+  }
+}
+
 /** Settings of {@link RateLimiter}. */
 export interface RateLimiterInit {
   /** Rates per scope (defaults: {@link DEFAULT_RATES}). */
@@ -59,6 +166,10 @@ export interface RateLimiterInit {
   readonly exemptNetworks?: readonly string[]
   /** Turn limiting off entirely. */
   readonly disabled?: boolean
+  /** Where counts live (default: this process's memory). */
+  readonly counter?: RateCounter
+  /** Told when the counter fails (the request is then allowed). */
+  readonly onCounterError?: (error: unknown) => void
 }
 
 /**
@@ -67,18 +178,21 @@ export interface RateLimiterInit {
  * @example
  * ```ts
  * const limiter = new RateLimiter({ exemptNetworks: [] })
- * limiter.check('swh_api', { ip: '10.0.0.1', token: null }).allowed
+ * const { allowed } = await limiter.check('swh_api', { ip: '10.0.0.1', token: null })
  * ```
  */
 export class RateLimiter {
   readonly #rates: Record<string, Rate>
   readonly #exempt = new BlockList()
   readonly #disabled: boolean
-  readonly #windows = new Map<string, { window: number; count: number }>()
+  readonly #counter: RateCounter
+  readonly #onCounterError: ((error: unknown) => void) | undefined
 
   constructor(init: RateLimiterInit = {}) {
     this.#rates = { ...DEFAULT_RATES, ...(init.rates ?? {}) }
     this.#disabled = init.disabled === true
+    this.#counter = init.counter ?? new MemoryRateCounter()
+    this.#onCounterError = init.onCounterError
     for (const net of init.exemptNetworks ?? DEFAULT_EXEMPT_NETWORKS) {
       const [addr, bits] = net.split('/')
       const family = isIP(addr ?? '')
@@ -99,40 +213,36 @@ export class RateLimiter {
   }
 
   /** Counts a request of `caller` in `scope`. */
-  check(
+  async check(
     scope: string,
     caller: { ip: string; token: string | null },
     now = Date.now(),
-  ): RateDecision {
+  ): Promise<RateDecision> {
     if (this.#disabled || this.#isExempt(caller.ip)) return { allowed: true, headers: {} }
     const rate = this.#rates[scope] ?? this.#rates['swh_api']!
     const limit = caller.token ? rate.count * AUTHENTICATED_FACTOR : rate.count
     const windowMs = rate.seconds * 1000
-    const window = Math.floor(now / windowMs)
+    const windowEnd = (Math.floor(now / windowMs) + 1) * windowMs
     const key = `${scope}|${caller.token ? `t:${caller.token}` : `ip:${caller.ip}`}`
-    let w = this.#windows.get(key)
-    if (!w || w.window !== window) {
-      w = { window, count: 0 }
-      this.#windows.set(key, w)
-      if (this.#windows.size > 200_000) this.#prune(now)
+    let count: number
+    try {
+      count = await this.#counter.increment(key, windowEnd)
+    } catch (e) {
+      this.#onCounterError?.(e)
+      return { allowed: true, headers: {} }
     }
-    const allowed = w.count < limit
-    if (allowed) w.count++
-    const reset = Math.ceil(((window + 1) * windowMs) / 1000)
     return {
-      allowed,
+      allowed: count <= limit,
       headers: {
         'X-RateLimit-Limit': String(limit),
-        'X-RateLimit-Remaining': String(Math.max(0, limit - w.count)),
-        'X-RateLimit-Reset': String(reset),
+        'X-RateLimit-Remaining': String(Math.max(0, limit - count)),
+        'X-RateLimit-Reset': String(Math.ceil(windowEnd / 1000)),
       },
     }
   }
 
-  #prune(now: number): void {
-    for (const [k, w] of this.#windows) {
-      const rate = this.#rates[k.split('|')[0]!] ?? this.#rates['swh_api']!
-      if (w.window < Math.floor(now / (rate.seconds * 1000))) this.#windows.delete(k)
-    }
+  /** Releases the counter's connections. */
+  close(): Promise<void> {
+    return this.#counter.close()
   }
 }
