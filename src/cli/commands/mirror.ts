@@ -7,6 +7,7 @@
 
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
+import { setTimeout as delay } from 'node:timers/promises'
 
 import type { Command } from 'commander'
 
@@ -49,14 +50,9 @@ async function openUpstream(url: string, flags: UpstreamFlags): Promise<Upstream
   return new HttpUpstream({ url, token })
 }
 
+/** Waits `ms`, or less once `signal` aborts (the loop then ends). */
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const t = setTimeout(resolve, ms)
-    signal.addEventListener('abort', () => {
-      clearTimeout(t)
-      resolve()
-    })
-  })
+  delay(ms, undefined, { signal }).catch(() => undefined)
 
 /** Registers `mirror` and `takedown`. */
 export function registerMirror(program: Command): void {
