@@ -12,6 +12,8 @@
  * @module
  */
 
+import { setTimeout as delay } from 'node:timers/promises'
+
 import { InvalidInputError } from '../errors.js'
 import {
   type AbortOptions,
@@ -37,16 +39,21 @@ const POLL_MS = 100
 /** Records read from the journal at a time. */
 const CHUNK = 1000
 
+/** Waits `ms`, or less if `signal` aborts (the caller then checks it). */
 function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms)
-    function done(): void {
-      clearTimeout(t)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    signal?.addEventListener('abort', done, { once: true })
-  })
+  return delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined)
+}
+
+/** The acknowledgement settings of a consumption, defaulted and checked (every backend). */
+export function consumeSettings(options: JournalConsumeOptions): {
+  ackWaitMs: number
+  maxAckPending: number
+} {
+  const ackWaitMs = options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS
+  const maxAckPending = options.maxAckPending ?? DEFAULT_MAX_ACK_PENDING
+  if (!(ackWaitMs > 0) || !(maxAckPending >= 1))
+    throw new InvalidInputError('ackWaitMs and maxAckPending must be positive')
+  return { ackWaitMs, maxAckPending }
 }
 
 /** Checks a consumer group's name (used in file and consumer names). */
@@ -66,10 +73,7 @@ export async function* consumeByOffsets(
 ): AsyncGenerator<JournalDelivery> {
   checkGroup(group)
   const { signal } = options
-  const ackWait = options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS
-  const maxPending = options.maxAckPending ?? DEFAULT_MAX_ACK_PENDING
-  if (!(ackWait > 0) || !(maxPending >= 1))
-    throw new InvalidInputError('ackWaitMs and maxAckPending must be positive')
+  const { ackWaitMs: ackWait, maxAckPending: maxPending } = consumeSettings(options)
 
   let floor = await journal.committed(group, topic, options)
   const stop = options.untilEnd ? await journal.endOffset(topic, options) : Number.POSITIVE_INFINITY

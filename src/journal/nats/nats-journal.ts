@@ -40,7 +40,7 @@ import {
 import { connect, type NatsConnection } from '@nats-io/transport-node'
 
 import { InvalidInputError, UnavailableError } from '../../errors.js'
-import { checkGroup } from '../consume.js'
+import { checkGroup, consumeSettings } from '../consume.js'
 import {
   type AbortOptions,
   DEFAULT_ACK_WAIT_MS,
@@ -69,6 +69,18 @@ const topicSet = new Set<string>(TOPICS)
 
 function checkTopic(topic: Topic): void {
   if (!topicSet.has(topic)) throw new InvalidInputError(`Unknown journal topic "${String(topic)}"`)
+}
+
+/** The record a stored message carries (see the module comment for the layout). */
+function decodeMessage(topic: Topic, m: JsMsg): JournalRecord {
+  const data = m.data
+  const keyLength = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(0)
+  return {
+    topic,
+    offset: m.seq - 1,
+    key: data.slice(4, 4 + keyLength),
+    value: data.slice(4 + keyLength),
+  }
 }
 
 /** Parses `nats://host:port[/prefix]` into journal settings. */
@@ -224,20 +236,9 @@ export class NatsJournal implements Journal {
             for await (const m of messages) {
               const offset = m.seq - 1
               if (offset < next) continue
-              const data = m.data
-              const keyLength = new DataView(
-                data.buffer,
-                data.byteOffset,
-                data.byteLength,
-              ).getUint32(0)
               got++
               next = offset + 1
-              yield {
-                topic,
-                offset,
-                key: data.slice(4, 4 + keyLength),
-                value: data.slice(4 + keyLength),
-              }
+              yield decodeMessage(topic, m)
               if (next >= stop) break
             }
             if (got === 0)
@@ -314,7 +315,6 @@ export class NatsJournal implements Journal {
     options: AbortOptions = {},
   ): Promise<void> {
     checkTopic(topic)
-    checkGroup(group)
     if (!Number.isSafeInteger(offset) || offset < 0)
       throw new InvalidInputError(`Bad journal offset ${offset}`)
     options.signal?.throwIfAborted()
@@ -335,10 +335,7 @@ export class NatsJournal implements Journal {
   ): AsyncIterable<JournalDelivery> {
     checkTopic(topic)
     checkGroup(group)
-    const ackWaitMs = options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS
-    const maxAckPending = options.maxAckPending ?? DEFAULT_MAX_ACK_PENDING
-    if (!(ackWaitMs > 0) || !(maxAckPending >= 1))
-      throw new InvalidInputError('ackWaitMs and maxAckPending must be positive')
+    const { ackWaitMs, maxAckPending } = consumeSettings(options)
     const batch = Math.min(this.#init.fetchBatch ?? 1000, maxAckPending)
     const { signal } = options
     const self = this
@@ -368,12 +365,14 @@ export class NatsJournal implements Journal {
           ? await self.endOffset(topic, options)
           : Number.POSITIVE_INFINITY
         const consumer = await js.consumers.get(self.#stream(topic), group)
+        let end = next
         while (next < stop) {
           signal?.throwIfAborted()
           // A pull is drained completely before anything is handed out: a pull left open while
           // the caller works would miss its heartbeats. So ask for what the stream holds (at
           // least one record, waited for when caught up), and the pull ends as soon as it came.
-          const end = Math.min(stop, await self.endOffset(topic))
+          // The stream's end is asked again only once that much has been delivered.
+          if (next >= end) end = Math.min(stop, await self.endOffset(topic))
           const messages = await consumer.fetch({
             max_messages: Math.max(1, Math.min(batch, end - next)),
             expires: 2000,
@@ -387,17 +386,11 @@ export class NatsJournal implements Journal {
             signal?.removeEventListener('abort', onAbort)
           }
           for (const m of pulled) {
-            const offset = m.seq - 1
-            const data = m.data
-            const keyLength = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(
-              0,
-            )
+            const record = decodeMessage(topic, m)
+            const { offset } = record
             next = Math.max(next, offset + 1)
             yield {
-              topic,
-              offset,
-              key: data.slice(4, 4 + keyLength),
-              value: data.slice(4 + keyLength),
+              ...record,
               deliveries: m.info.deliveryCount,
               ack: async () => {
                 try {

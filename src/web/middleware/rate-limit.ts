@@ -240,9 +240,4 @@ export class RateLimiter {
       },
     }
   }
-
-  /** Releases the counter's connections. */
-  close(): Promise<void> {
-    return this.#counter.close()
-  }
 }
