@@ -1,8 +1,8 @@
 /**
  * The snapshot of a git repository's refs, read with the git binary (SWHID spec §8, last
- * bullet): every ref under `refs/` plus `HEAD` becomes a branch; a symbolic ref is an alias to
- * the ref it names; a ref whose object is missing is dangling; peeled `^{}` entries are not
- * branches.
+ * bullet): the refs under `refs/` plus `HEAD`, turned into branches by the rules the network
+ * loader follows too (`git-refs.ts`: Software Heritage's); a ref whose object is missing is
+ * dangling.
  *
  * @module
  */
@@ -15,6 +15,7 @@ import { InvalidInputError, IoError } from '../errors.js'
 import { latin1 } from '../model/bytes.js'
 import { makeSnapshot } from '../model/manifest.js'
 import type { BranchTarget, ReleaseTargetType, Snapshot, SnapshotBranch } from '../model/objects.js'
+import { type ListedRef, refsToBranches } from './git-refs.js'
 
 const run = promisify(execFile)
 
@@ -134,12 +135,12 @@ export async function gitRepositoryBranches(repo: string): Promise<SnapshotBranc
     return t === undefined ? null : { targetType: t, target: oid }
   }
 
-  const branches: SnapshotBranch[] = refs.map((r) => ({
+  const listed: ListedRef[] = refs.map((r) => ({
     name: r.name,
-    target: r.symref.length > 0 ? { targetType: 'alias', target: r.symref } : target(r.oid),
+    oid: r.oid,
+    symref: r.symref.length > 0 ? r.symref : null,
   }))
-  if (head.symref)
-    branches.push({ name: head.name, target: { targetType: 'alias', target: head.symref } })
-  else if (head.oid) branches.push({ name: head.name, target: target(head.oid) })
-  return branches
+  if (head.symref) listed.push({ name: head.name, oid: null, symref: head.symref })
+  else if (head.oid) listed.push({ name: head.name, oid: head.oid, symref: null })
+  return refsToBranches(listed, target)
 }

@@ -7,6 +7,7 @@
 
 export * from './file.js'
 export * from './fnmatch.js'
+export * from './git-refs.js'
 export * from './git-snapshot.js'
 export * from './hash-pool.js'
 export * from './identify.js'

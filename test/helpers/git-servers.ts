@@ -80,6 +80,8 @@ export interface HttpBackendOptions {
   readonly requireAuthPrefix?: string
   /** Cut the connection after this many response bytes of an upload-pack request. */
   readonly dropAfterBytes?: number
+  /** Speak only git protocol version 0 (the client's request for version 2 is ignored). */
+  readonly protocolV0?: boolean
 }
 
 /**
@@ -94,6 +96,7 @@ export async function startHttpBackend(
   if (options.requireAuthPrefix) args.push('--auth-prefix', options.requireAuthPrefix)
   if (options.dropAfterBytes !== undefined)
     args.push('--drop-after', String(options.dropAfterBytes))
+  if (options.protocolV0) args.push('--protocol-v0')
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
   const port = await new Promise<number>((resolve, reject) => {
     let out = ''

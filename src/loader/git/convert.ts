@@ -218,24 +218,34 @@ export function parsePersonLine(value: Uint8Array): {
 
 const is = (k: Uint8Array, s: string): boolean => k.length === s.length && ASCII(k) === s
 
+/**
+ * The object id written in a `tree`, `parent` or `object` header, lower-cased: git reads these
+ * hex digits in either case (the raw manifest then keeps the bytes as written). Null if the
+ * value is not 40 hex digits.
+ */
+function headerId(value: Uint8Array): string | null {
+  const s = ASCII(value)
+  return /^[0-9a-fA-F]{40}$/.test(s) ? s.toLowerCase() : null
+}
+
 /** A revision from a git commit. */
 export function commitToRevision(oid: string, body: Uint8Array): Revision {
   const { headers, message } = parseHeaders(body)
-  let directory: string | null = null
+  let tree: Uint8Array | null = null
   const parents: string[] = []
   let author: ReturnType<typeof parsePersonLine> | null = null
   let committer: ReturnType<typeof parsePersonLine> | null = null
   const extraHeaders: ExtraHeader[] = []
   for (const [k, v] of headers) {
-    if (is(k, 'tree') && directory === null && parents.length === 0 && author === null)
-      directory = ASCII(v)
-    else if (is(k, 'parent') && author === null && /^[0-9a-f]{40}$/.test(ASCII(v)))
-      parents.push(ASCII(v))
+    const parent = is(k, 'parent') && author === null ? headerId(v) : null
+    if (is(k, 'tree') && tree === null && parents.length === 0 && author === null) tree = v
+    else if (parent !== null) parents.push(parent)
     else if (is(k, 'author') && author === null) author = parsePersonLine(v)
     else if (is(k, 'committer') && committer === null) committer = parsePersonLine(v)
     else extraHeaders.push([new Uint8Array(k), new Uint8Array(v)])
   }
-  if (directory === null || !/^[0-9a-f]{40}$/.test(directory)) {
+  const directory = tree === null ? null : headerId(tree)
+  if (directory === null) {
     throw new CorruptError(`Git commit ${oid} has no valid tree header`)
   }
   const init = {
@@ -266,17 +276,18 @@ export const TAG_TARGET_TYPES: Readonly<Record<string, ReleaseTargetType>> = {
 /** A release from a git tag (its signature, if any, is part of the message, as in git). */
 export function tagToRelease(oid: string, body: Uint8Array): Release {
   const { headers, message } = parseHeaders(body)
-  let target: string | null = null
+  let object: Uint8Array | null = null
   let type: ReleaseTargetType | null = null
   let name: Uint8Array | null = null
   let tagger: ReturnType<typeof parsePersonLine> | null = null
   for (const [k, v] of headers) {
-    if (is(k, 'object') && target === null) target = ASCII(v)
+    if (is(k, 'object') && object === null) object = v
     else if (is(k, 'type') && type === null) type = TAG_TARGET_TYPES[ASCII(v)] ?? null
     else if (is(k, 'tag') && name === null) name = new Uint8Array(v)
     else if (is(k, 'tagger') && tagger === null) tagger = parsePersonLine(v)
   }
-  if (target === null || !/^[0-9a-f]{40}$/.test(target) || type === null) {
+  const target = object === null ? null : headerId(object)
+  if (target === null || type === null) {
     throw new CorruptError(`Git tag ${oid} has no valid object or type header`)
   }
   const init = {

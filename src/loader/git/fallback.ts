@@ -1,7 +1,8 @@
 /**
  * Fetching from servers that only speak git protocol version 0: the git binary fetches every ref
  * into the scratch repository (without telling the server what the archive holds; the storage
- * filter layer then skips what is already stored), and `git ls-remote` gives the refs.
+ * filter layer then skips what is already stored; refs left out of snapshots are not fetched),
+ * and `git ls-remote` gives the refs.
  *
  * @module
  */
@@ -9,6 +10,7 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 
+import { IGNORED_REFSPECS } from '../../fromdisk/git-refs.js'
 import { gitEnv } from '../../fromdisk/git-snapshot.js'
 import { classifyRemoteMessage, type RemoteRef } from './protocol.js'
 
@@ -54,7 +56,15 @@ export async function fallbackFetch(
   })
   await git(
     scratch,
-    ['fetch', '--no-tags', '--no-write-fetch-head', '-q', url, '+refs/*:refs/*'],
+    [
+      'fetch',
+      '--no-tags',
+      '--no-write-fetch-head',
+      '-q',
+      url,
+      '+refs/*:refs/*',
+      ...IGNORED_REFSPECS,
+    ],
     signal,
   )
   return withSymrefs

@@ -23,18 +23,16 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { ArcaError, CorruptError, errorMessage } from '../../errors.js'
+import { keptRefs, refsToBranches } from '../../fromdisk/git-refs.js'
 import { gitEnv } from '../../fromdisk/git-snapshot.js'
-import { compareBytes } from '../../model/bytes.js'
 import { ContentHasher } from '../../model/hash.js'
 import { makeSnapshot } from '../../model/manifest.js'
 import type {
-  BranchTarget,
   Directory,
   OriginVisit,
   ReleaseTargetType,
   SkippedContent,
   Snapshot,
-  SnapshotBranch,
   VisitStatusValue,
 } from '../../model/objects.js'
 import type { Storage } from '../../storage/interface.js'
@@ -258,7 +256,7 @@ class GitVisit {
     let session: UploadPackSession | null = null
     try {
       session = await UploadPackSession.open(this.#url, signal)
-      refs = await session.lsRefs(signal)
+      refs = keptRefs(await session.lsRefs(signal))
     } catch (e) {
       await session?.close()
       session = null
@@ -270,7 +268,7 @@ class GitVisit {
       if (session === null) {
         // Protocol v0 only: let the git binary fetch everything, then store what is new.
         this.#scratch = makeScratch(this.#opts.scratchDir)
-        refs = await fallbackFetch(this.#url, this.#scratch, signal)
+        refs = keptRefs(await fallbackFetch(this.#url, this.#scratch, signal))
         this.#refsForTips = refs
       } else {
         await this.#fetchNew(session, refs, previousSnapshot)
@@ -805,7 +803,7 @@ class GitVisit {
     this.#progress({ phase: 'releases', objects: stored, total, bytes: 0 })
   }
 
-  /** The snapshot: every ref; refs whose object is not archived are dangling. */
+  /** The snapshot of the kept refs (`git-refs.ts`); refs whose object is not archived are dangling. */
   async #snapshot(refs: readonly RemoteRef[]): Promise<Snapshot> {
     this.#progress({ phase: 'snapshot', objects: 0, bytes: 0 })
     const oids = [...new Set(refs.flatMap((r) => (r.oid && !r.symref ? [r.oid] : [])))]
@@ -818,21 +816,10 @@ class GitVisit {
       else if (!this.#broken.has(o)) unknown.push(o)
     }
     for (const [o, k] of await this.#classify(unknown)) typeOf.set(o, k.type)
-    const branches: SnapshotBranch[] = []
-    const seen = new Set<string>()
-    for (const r of refs) {
-      const key = r.name.toString('latin1')
-      if (seen.has(key)) continue
-      seen.add(key)
-      let target: BranchTarget | null = null
-      if (r.symref) target = { targetType: 'alias', target: new Uint8Array(r.symref) }
-      else if (r.oid) {
-        const t = typeOf.get(r.oid)
-        target = t ? { targetType: t, target: r.oid } : null
-      }
-      branches.push({ name: new Uint8Array(r.name), target })
-    }
-    branches.sort((a, b) => compareBytes(a.name, b.name))
+    const branches = refsToBranches(refs, (oid) => {
+      const t = typeOf.get(oid)
+      return t ? { targetType: t, target: oid } : null
+    })
     return makeSnapshot(branches)
   }
 }
