@@ -40,6 +40,7 @@ import { formatSwhid, swhidString } from '../model/swhid.js'
 import type { ObjStorage } from '../objstorage/interface.js'
 import type { Archive } from '../storage/archive.js'
 import type { Storage } from '../storage/interface.js'
+import { isWithheld } from '../storage/proxies/masking-journal.js'
 import type { HeldObject, MirrorState } from './state.js'
 import type { ObjectFetchKind, Upstream } from './upstream.js'
 
@@ -248,6 +249,8 @@ export class Replayer {
     const rejects: { offset: number; reason: string }[] = []
     let decoded: Decoded[] = []
     for (const r of records) {
+      // A record the upstream withholds (a masked object): its offset is passed, nothing else.
+      if (isWithheld(r)) continue
       try {
         decoded.push(this.#decode(topic, r.offset, r.value))
       } catch (e) {
