@@ -8,6 +8,7 @@
  * The archive is a real git repository loaded by the git loader; ids and hashes come from git
  * and from node:crypto over the file bytes.
  */
+import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -17,11 +18,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isArcaError } from '../../src/errors.js'
 import { encodeRecord } from '../../src/journal/serde.js'
 import { loadGit } from '../../src/loader/git/loader.js'
+import { MirrorState } from '../../src/mirror/state.js'
 import { type Archive, LOADER_LAYERS, openArchive } from '../../src/storage/archive.js'
 import { MaskingStorage } from '../../src/storage/proxies/masking.js'
 import { createApp } from '../../src/web/app.js'
 import { mountBrowse } from '../../src/web/browse/index.js'
-import { webContext } from '../../src/web/server.js'
+import { startServer, webContext } from '../../src/web/server.js'
+import { ARCA_BIN } from '../helpers/cli.js'
 import { git } from '../helpers/repos.js'
 import { createTestDatabase, postgresAvailable } from '../helpers/services.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
@@ -449,6 +452,78 @@ describe('takedowns on every web read path (SQLite)', () => {
       await unmask(f, 'req-feed', [`swh:1:cnt:${f.secret}`, ori])
     }
   })
+})
+
+describe('a mirror of an archive with a masked origin (arca mirror over the feed)', () => {
+  let f: Fixture
+  beforeAll(async () => {
+    f = await makeFixture()
+  }, 120_000)
+  afterAll(async () => f?.cleanup())
+
+  it('never receives the masked origin, replays everything else and the takedown', async () => {
+    const ori = `swh:1:ori:${createHash('sha1').update(MASKED_ORIGIN).digest('hex')}`
+    await mask(f, 'req-mirror', [ori])
+    await f.archive.journal.append('takedown', [
+      encodeRecord('takedown', {
+        id: 'req-mirror',
+        reason: 'court order',
+        action: 'mask',
+        swhids: [ori],
+        date: new Date('2024-05-01T00:00:00Z'),
+      }),
+    ])
+    const server = await startServer({
+      archive: f.archive,
+      port: 0,
+      rateLimits: { disabled: true },
+    })
+    const dir = makeTemp('arca-mask-mirror-')
+    try {
+      // Asynchronous child: the upstream server lives in this process.
+      const status = await new Promise<number | null>((resolve, reject) => {
+        const p = spawn(
+          process.execPath,
+          [
+            ARCA_BIN,
+            'mirror',
+            '--data',
+            dir,
+            '--upstream',
+            server.url,
+            '--token',
+            f.token,
+            '--once',
+          ],
+          { stdio: ['ignore', 'ignore', 'pipe'] },
+        )
+        p.stderr.resume()
+        p.on('error', reject)
+        p.on('close', resolve)
+      })
+      expect(status).toBe(0)
+      const state = new MirrorState(join(dir, 'mirror', 'state.sqlite'))
+      const rejects = state.rejects()
+      state.close()
+      expect(rejects).toEqual([])
+      const mirror = await openArchive({ dataDir: dir })
+      try {
+        expect(await mirror.storage.originGet([MASKED_ORIGIN])).toEqual([null])
+        expect((await mirror.storage.originGet([VISIBLE_ORIGIN]))[0]?.url).toBe(VISIBLE_ORIGIN)
+        expect((await mirror.storage.originVisitGetLatest(VISIBLE_ORIGIN))?.status.snapshot).toBe(
+          f.snapshot,
+        )
+        expect([
+          ...(await mirror.storage.maskedGet([{ type: 'ori', id: ori.slice(10) }])).keys(),
+        ]).toEqual([ori])
+      } finally {
+        await mirror.close()
+      }
+    } finally {
+      await server.close()
+      removeTemp(dir)
+    }
+  }, 120_000)
 })
 
 function layerSuite(
