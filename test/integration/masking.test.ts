@@ -1,148 +1,29 @@
 /**
- * Takedowns on every read path: a masked content, directory or origin is refused (403) or left
- * out by the API, the browse pages, raw bytes, permalinks, embeds, badges, search, the home page
- * and the mirror feed, all through the one masking layer; and the layer itself on SQLite and
- * PostgreSQL (immediate effect in the same process, listings without masked origins, histories
- * without masked revisions).
- *
- * The archive is a real git repository loaded by the git loader; ids and hashes come from git
- * and from node:crypto over the file bytes.
+ * Takedowns on every web read path: a masked content, directory, revision or origin is refused
+ * (403) or left out by the API, the browse pages, raw bytes, permalinks, embeds, badges,
+ * search, the home page and the mirror feed, all through the one masking layer, right after
+ * the mask is set (same process) and no longer once it is lifted. Fixture:
+ * `test/helpers/masking-fixture.ts`; hashes not given by git come from node:crypto.
  */
-import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { isArcaError } from '../../src/errors.js'
 import { encodeRecord } from '../../src/journal/serde.js'
-import { loadGit } from '../../src/loader/git/loader.js'
-import { MirrorState } from '../../src/mirror/state.js'
-import { type Archive, LOADER_LAYERS, openArchive } from '../../src/storage/archive.js'
-import { MaskingStorage } from '../../src/storage/proxies/masking.js'
-import { createApp } from '../../src/web/app.js'
-import { mountBrowse } from '../../src/web/browse/index.js'
-import { startServer, webContext } from '../../src/web/server.js'
-import { ARCA_BIN } from '../helpers/cli.js'
+import {
+  DOCS_SECRET,
+  type Fixture,
+  get,
+  makeFixture,
+  mask,
+  MASKED_ORIGIN,
+  MASKED_ORIGIN_SWHID,
+  SECRET,
+  text,
+  unmask,
+  VISIBLE_ORIGIN,
+} from '../helpers/masking-fixture.js'
 import { git } from '../helpers/repos.js'
-import { createTestDatabase, postgresAvailable } from '../helpers/services.js'
-import { makeTemp, removeTemp } from '../helpers/tree.js'
-
-const BASE = 'http://arca.test'
-const SECRET = 'SECRET-BYTES-4242'
-const DOCS_SECRET = 'DOCS-README-SECRET'
-const MASKED_ORIGIN = 'https://example.org/taken-down.git'
-const VISIBLE_ORIGIN = 'https://example.org/visible.git'
-
-function makeRepo(root: string): string {
-  const repo = join(root, 'project')
-  git(root, ['init', '-q', '-b', 'main', repo])
-  mkdirSync(join(repo, 'src'))
-  mkdirSync(join(repo, 'docs'))
-  writeFileSync(join(repo, 'README.md'), '# Root readme ROOT-README-VISIBLE\n')
-  writeFileSync(join(repo, 'src', 'main.c'), 'int main(void) { return 0; }\n')
-  git(repo, ['add', '-A'])
-  git(repo, ['commit', '-q', '-m', 'first'])
-  writeFileSync(join(repo, 'secret.txt'), `${SECRET}\n`)
-  writeFileSync(join(repo, 'docs', 'README.md'), `# Docs ${DOCS_SECRET}\n`)
-  git(repo, ['add', '-A'])
-  git(repo, ['commit', '-q', '-m', 'second'])
-  git(repo, ['commit', '-q', '--allow-empty', '-m', 'third'])
-  return repo
-}
-
-interface Fixture {
-  archive: Archive
-  app: ReturnType<typeof createApp>
-  repo: string
-  snapshot: string
-  token: string
-  /** git ids */
-  secret: string
-  docsReadme: string
-  root: string
-  srcDir: string
-  docsDir: string
-  head: string
-  second: string
-  first: string
-  cleanup: () => Promise<void>
-}
-
-async function makeFixture(storageUrl?: string): Promise<Fixture> {
-  const tmp = makeTemp('arca-mask-')
-  const data = makeTemp('arca-mask-data-')
-  const repo = makeRepo(tmp)
-  const writer = await openArchive({
-    dataDir: data,
-    ...(storageUrl ? { storageUrl } : {}),
-    layers: LOADER_LAYERS,
-  })
-  const r = await loadGit(repo, { storage: writer.storage, scratchDir: writer.tmpDir })
-  expect(r.status).toBe('full')
-  // The masked origin has the most recent visit (the loader's own visit of the path is now).
-  for (const [origin, year] of [
-    [VISIBLE_ORIGIN, 2024],
-    [MASKED_ORIGIN, 2099],
-  ] as const) {
-    await writer.storage.originAdd([{ url: origin }])
-    const [v] = await writer.storage.originVisitAdd([
-      { origin, date: new Date(Date.UTC(year, 0, 2)), type: 'git' },
-    ])
-    await writer.storage.originVisitStatusAdd([
-      {
-        origin,
-        visit: v!.visit,
-        date: new Date(Date.UTC(year, 0, 2, 1)),
-        type: 'git',
-        status: 'full',
-        snapshot: r.snapshot,
-        metadata: null,
-      },
-    ])
-  }
-  await writer.close()
-  const archive = await openArchive({ dataDir: data, ...(storageUrl ? { storageUrl } : {}) })
-  const ctx = webContext(archive, {}, { disabled: true })
-  const app = createApp(ctx, (a) => mountBrowse(a, ctx))
-  const { secret: token } = await ctx.tokens.create('mirror', ['mirror'])
-  const rev = (spec: string): string => git(repo, ['rev-parse', spec])
-  return {
-    archive,
-    app,
-    repo,
-    snapshot: r.snapshot!,
-    token,
-    secret: rev('main:secret.txt'),
-    docsReadme: rev('main:docs/README.md'),
-    root: rev('main^{tree}'),
-    srcDir: rev('main:src'),
-    docsDir: rev('main:docs'),
-    head: rev('main'),
-    second: rev('main~1'),
-    first: rev('main~2'),
-    cleanup: async () => {
-      await archive.close()
-      removeTemp(tmp)
-      removeTemp(data)
-    },
-  }
-}
-
-async function get(f: Fixture, path: string, init: RequestInit = {}): Promise<Response> {
-  return f.app.request(`${BASE}${path}`, init)
-}
-
-async function text(f: Fixture, path: string): Promise<{ status: number; body: string }> {
-  const res = await get(f, path)
-  return { status: res.status, body: await res.text() }
-}
-
-const mask = (f: Fixture, id: string, swhids: string[]) =>
-  f.archive.backend.maskSet(id, `takedown ${id}`, swhids, 'restricted')
-const unmask = (f: Fixture, id: string, swhids: string[]) =>
-  f.archive.backend.maskSet(id, `lifted ${id}`, swhids, null)
 
 /** Frames of a feed journal answer: offset, key, value. */
 function journalFrames(bytes: Uint8Array): { offset: number; key: Buffer; value: Buffer }[] {
@@ -302,7 +183,7 @@ describe('takedowns on every web read path (SQLite)', () => {
   })
 
   it('a masked origin: refused by every origin route, left out of every listing', async () => {
-    const ori = `swh:1:ori:${createHash('sha1').update(MASKED_ORIGIN).digest('hex')}`
+    const ori = MASKED_ORIGIN_SWHID
     const enc = encodeURIComponent(MASKED_ORIGIN)
     const refused = [
       `/api/1/origin/${MASKED_ORIGIN}/get/`,
@@ -367,7 +248,7 @@ describe('takedowns on every web read path (SQLite)', () => {
 
   it('the mirror feed withholds masked records and bytes; takedown records still flow', async () => {
     const auth = { Authorization: `Bearer ${f.token}` }
-    const ori = `swh:1:ori:${createHash('sha1').update(MASKED_ORIGIN).digest('hex')}`
+    const ori = MASKED_ORIGIN_SWHID
     const journal = async (topic: string) =>
       journalFrames(
         new Uint8Array(
@@ -453,192 +334,3 @@ describe('takedowns on every web read path (SQLite)', () => {
     }
   })
 })
-
-describe('a mirror of an archive with a masked origin (arca mirror over the feed)', () => {
-  let f: Fixture
-  beforeAll(async () => {
-    f = await makeFixture()
-  }, 120_000)
-  afterAll(async () => f?.cleanup())
-
-  it('never receives the masked origin, replays everything else and the takedown', async () => {
-    const ori = `swh:1:ori:${createHash('sha1').update(MASKED_ORIGIN).digest('hex')}`
-    await mask(f, 'req-mirror', [ori])
-    await f.archive.journal.append('takedown', [
-      encodeRecord('takedown', {
-        id: 'req-mirror',
-        reason: 'court order',
-        action: 'mask',
-        swhids: [ori],
-        date: new Date('2024-05-01T00:00:00Z'),
-      }),
-    ])
-    const server = await startServer({
-      archive: f.archive,
-      port: 0,
-      rateLimits: { disabled: true },
-    })
-    const dir = makeTemp('arca-mask-mirror-')
-    try {
-      // Asynchronous child: the upstream server lives in this process.
-      const status = await new Promise<number | null>((resolve, reject) => {
-        const p = spawn(
-          process.execPath,
-          [
-            ARCA_BIN,
-            'mirror',
-            '--data',
-            dir,
-            '--upstream',
-            server.url,
-            '--token',
-            f.token,
-            '--once',
-          ],
-          { stdio: ['ignore', 'ignore', 'pipe'] },
-        )
-        p.stderr.resume()
-        p.on('error', reject)
-        p.on('close', resolve)
-      })
-      expect(status).toBe(0)
-      const state = new MirrorState(join(dir, 'mirror', 'state.sqlite'))
-      const rejects = state.rejects()
-      state.close()
-      expect(rejects).toEqual([])
-      const mirror = await openArchive({ dataDir: dir })
-      try {
-        expect(await mirror.storage.originGet([MASKED_ORIGIN])).toEqual([null])
-        expect((await mirror.storage.originGet([VISIBLE_ORIGIN]))[0]?.url).toBe(VISIBLE_ORIGIN)
-        expect((await mirror.storage.originVisitGetLatest(VISIBLE_ORIGIN))?.status.snapshot).toBe(
-          f.snapshot,
-        )
-        expect([
-          ...(await mirror.storage.maskedGet([{ type: 'ori', id: ori.slice(10) }])).keys(),
-        ]).toEqual([ori])
-      } finally {
-        await mirror.close()
-      }
-    } finally {
-      await server.close()
-      removeTemp(dir)
-    }
-  }, 120_000)
-})
-
-function layerSuite(
-  label: string,
-  setup: () => Promise<{ url?: string; drop?: () => Promise<void> } | null>,
-): void {
-  describe(`the masking layer (${label})`, () => {
-    let f: Fixture
-    let s: MaskingStorage
-    let drop: (() => Promise<void>) | undefined
-    beforeAll(async () => {
-      const db = await setup()
-      if (db === null) return
-      drop = db.drop
-      f = await makeFixture(db.url)
-      s = new MaskingStorage(f.archive.storage)
-    }, 120_000)
-    afterAll(async () => {
-      await f?.cleanup()
-      await drop?.()
-    })
-    const masked = async (p: Promise<unknown>): Promise<unknown> => {
-      try {
-        await p
-      } catch (e) {
-        if (isArcaError(e) && e.code === 'masked') return e.details?.['masked']
-        throw e
-      }
-      return null
-    }
-
-    it('object reads refuse masked objects at once, absent ones stay absent', async () => {
-      const cnt = `swh:1:cnt:${f.secret}`
-      const absent = `swh:1:cnt:${'0'.repeat(40)}`
-      expect((await s.contentGet([f.secret]))[0]?.sha1Git).toBe(f.secret)
-      await mask(f, 'r1', [cnt, absent, `swh:1:dir:${f.docsDir}`, `swh:1:snp:${f.snapshot}`])
-      expect(await masked(s.contentGet([f.secret]))).toEqual({
-        [cnt]: [{ request: 'r1', state: 'restricted' }],
-      })
-      expect(await s.contentGet(['0'.repeat(40)])).toEqual([null])
-      expect(await masked(s.directoryLs(f.docsDir))).not.toBeNull()
-      expect(await masked(s.directoryGet([f.docsDir]))).not.toBeNull()
-      expect(
-        await masked(
-          s.directoryEntryGetByPath(f.root, [Buffer.from('docs'), Buffer.from('README.md')]),
-        ),
-      ).not.toBeNull()
-      expect((await s.directoryEntryGetByPath(f.root, [Buffer.from('docs')]))?.target).toBe(
-        f.docsDir,
-      )
-      expect(await masked(s.snapshotGet([f.snapshot]))).not.toBeNull()
-      expect(await masked(s.snapshotGetBranches(f.snapshot))).not.toBeNull()
-      expect(await masked(s.objectExists({ type: 'cnt', id: f.secret }))).not.toBeNull()
-      expect(await s.objectExists({ type: 'cnt', id: '0'.repeat(40) })).toBe(false)
-      // Listings name masked children.
-      const names = ((await s.directoryLs(f.root)) ?? []).map((e) => Buffer.from(e.name).toString())
-      expect(names).toEqual(expect.arrayContaining(['secret.txt', 'docs']))
-      await unmask(f, 'r1', [cnt, absent, `swh:1:dir:${f.docsDir}`, `swh:1:snp:${f.snapshot}`])
-      expect((await s.contentGet([f.secret]))[0]?.sha1Git).toBe(f.secret)
-      expect(await s.directoryLs(f.docsDir)).not.toBeNull()
-    })
-
-    it('origins: reads refuse, listings and counts leave them out', async () => {
-      const ori = `swh:1:ori:${createHash('sha1').update(MASKED_ORIGIN).digest('hex')}`
-      await mask(f, 'r2', [ori])
-      try {
-        expect(await masked(s.originGet([MASKED_ORIGIN]))).not.toBeNull()
-        expect(await masked(s.originVisitGet(MASKED_ORIGIN))).not.toBeNull()
-        expect(await masked(s.originVisitGetLatest(MASKED_ORIGIN))).not.toBeNull()
-        expect(await masked(s.originVisitGetByNumber(MASKED_ORIGIN, 1))).not.toBeNull()
-        expect(await masked(s.originVisitStatusGet(MASKED_ORIGIN, 1))).not.toBeNull()
-        expect(await masked(s.originVisitStatusGetLatest(MASKED_ORIGIN, 1))).not.toBeNull()
-        expect((await s.originGet([VISIBLE_ORIGIN]))[0]?.url).toBe(VISIBLE_ORIGIN)
-        const urls = (await s.originSearch('example.org')).results.map((r) => r.url)
-        expect(urls).toEqual([VISIBLE_ORIGIN])
-        expect(await s.originSearchCount('example.org')).toBe(1)
-        expect(await s.originSearchCount('taken')).toBe(0)
-        expect((await s.originSearch('taken-.own', { regexp: true })).results).toEqual([])
-        const listed = (await s.originList()).results.map((o) => o.url)
-        expect(listed).toContain(VISIBLE_ORIGIN)
-        expect(listed).not.toContain(MASKED_ORIGIN)
-        // The most recent status is the masked origin's: the layer gives the next ones.
-        const raw = await f.archive.storage.originVisitStatusGetRecent(10)
-        expect(raw[0]!.origin).toBe(MASKED_ORIGIN)
-        const recent = await s.originVisitStatusGetRecent(2)
-        expect(recent).toEqual(raw.filter((r) => r.origin !== MASKED_ORIGIN).slice(0, 2))
-        // The raw storage still has it (the layer only hides it).
-        expect(await f.archive.storage.originSearchCount('example.org')).toBeGreaterThanOrEqual(2)
-      } finally {
-        await unmask(f, 'r2', [ori])
-      }
-      expect(await s.originSearchCount('taken')).toBe(1)
-    })
-
-    it('a history leaves out masked revisions but refuses a masked start', async () => {
-      await mask(f, 'r3', [`swh:1:rev:${f.second}`])
-      try {
-        const ids: string[] = []
-        for await (const r of s.revisionLog([f.head])) ids.push(r.id)
-        expect(ids).toEqual([f.head, f.first])
-        expect(
-          await masked(
-            (async () => {
-              for await (const _ of s.revisionLog([f.second])) void _
-            })(),
-          ),
-        ).not.toBeNull()
-      } finally {
-        await unmask(f, 'r3', [`swh:1:rev:${f.second}`])
-      }
-    })
-  })
-}
-
-layerSuite('SQLite', () => Promise.resolve({}))
-layerSuite('PostgreSQL', async () =>
-  (await postgresAvailable()) ? await createTestDatabase() : null,
-)
