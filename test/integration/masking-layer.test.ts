@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isArcaError } from '../../src/errors.js'
 import { encodeRecord } from '../../src/journal/serde.js'
 import { MirrorState } from '../../src/mirror/state.js'
+import { walkArchive } from '../../src/mirror/verify.js'
 import { openArchive } from '../../src/storage/archive.js'
 import { MaskingStorage } from '../../src/storage/proxies/masking.js'
 import { startServer } from '../../src/web/server.js'
@@ -28,22 +29,23 @@ import {
 import { createTestDatabase, postgresAvailable } from '../helpers/services.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
 
-describe('a mirror of an archive with a masked origin (arca mirror over the feed)', () => {
+describe('a mirror of an archive with a masked origin and file (arca mirror over the feed)', () => {
   let f: Fixture
   beforeAll(async () => {
     f = await makeFixture()
   }, 120_000)
   afterAll(async () => f?.cleanup())
 
-  it('never receives the masked origin, replays everything else and the takedown', async () => {
+  it('never receives them, replays everything else and the takedown, and stays whole', async () => {
     const ori = MASKED_ORIGIN_SWHID
-    await mask(f, 'req-mirror', [ori])
+    const cnt = `swh:1:cnt:${f.secret}`
+    await mask(f, 'req-mirror', [ori, cnt])
     await f.archive.journal.append('takedown', [
       encodeRecord('takedown', {
         id: 'req-mirror',
         reason: 'court order',
         action: 'mask',
-        swhids: [ori],
+        swhids: [ori, cnt],
         date: new Date('2024-05-01T00:00:00Z'),
       }),
     ])
@@ -87,9 +89,21 @@ describe('a mirror of an archive with a masked origin (arca mirror over the feed
         expect((await mirror.storage.originVisitGetLatest(VISIBLE_ORIGIN))?.status.snapshot).toBe(
           f.snapshot,
         )
-        expect([
-          ...(await mirror.storage.maskedGet([{ type: 'ori', id: ori.slice(10) }])).keys(),
-        ]).toEqual([ori])
+        const masks = await mirror.storage.maskedGet([
+          { type: 'ori', id: ori.slice(10) },
+          { type: 'cnt', id: f.secret },
+        ])
+        expect([...masks.keys()].sort()).toEqual([cnt, ori].sort())
+        // The file's bytes never reached the mirror: it is recorded as skipped, so the
+        // directories, revisions and visits that reference it are complete (none held back).
+        expect(await mirror.objstorage.has(f.secret)).toBe(false)
+        expect(await mirror.storage.contentMissing([f.secret])).toEqual([f.secret])
+        const [skipped] = await mirror.storage.skippedContentFind(f.secret)
+        expect(skipped?.reason).toMatch(/Masked upstream/)
+        expect(await mirror.storage.directoryMissing([f.root, f.docsDir])).toEqual([])
+        expect(await mirror.storage.revisionMissing([f.head, f.second, f.first])).toEqual([])
+        const walk = await walkArchive(mirror.storage, mirror.objstorage, { rehash: true })
+        expect(walk.problems).toEqual([])
       } finally {
         await mirror.close()
       }
