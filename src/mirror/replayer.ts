@@ -22,7 +22,13 @@
 
 import { CorruptError, InvalidInputError } from '../errors.js'
 import type { JournalRecord, JournalWriter, Topic } from '../journal/interface.js'
-import { decodeValue, keyOf, type TakedownRecord, type TopicObjects } from '../journal/serde.js'
+import {
+  decodeValue,
+  encodeRecord,
+  keyOf,
+  type TakedownRecord,
+  type TopicObjects,
+} from '../journal/serde.js'
 import { verify } from '../model/manifest.js'
 import type {
   Content,
@@ -40,6 +46,7 @@ import { formatSwhid, swhidString } from '../model/swhid.js'
 import type { ObjStorage } from '../objstorage/interface.js'
 import type { Archive } from '../storage/archive.js'
 import type { Storage } from '../storage/interface.js'
+import { isWithheld } from '../storage/proxies/masking-journal.js'
 import type { HeldObject, MirrorState } from './state.js'
 import type { ObjectFetchKind, Upstream } from './upstream.js'
 
@@ -248,6 +255,8 @@ export class Replayer {
     const rejects: { offset: number; reason: string }[] = []
     let decoded: Decoded[] = []
     for (const r of records) {
+      // A record the upstream withholds (a masked object): its offset is passed, nothing else.
+      if (isWithheld(r)) continue
       try {
         decoded.push(this.#decode(topic, r.offset, r.value))
       } catch (e) {
@@ -675,11 +684,44 @@ export class Replayer {
             t.action === 'mask' ? 'restricted' : null,
             t.date,
           )
+          if (t.action === 'mask') await this.#recordWithheld(t)
         }
         return
       case 'content':
         throw new Error('contents are written by #writeContents')
     }
+  }
+
+  /**
+   * The upstream withholds masked contents (record and bytes): each one this node lacks is
+   * recorded as a skipped content, so that what references it (directories and up, held back
+   * meanwhile) completes, as for any content archived without its bytes.
+   */
+  async #recordWithheld(t: TakedownRecord): Promise<void> {
+    const ids = t.swhids.filter((x) => x.startsWith('swh:1:cnt:')).map((x) => x.slice(10))
+    const missing = ids.length > 0 ? await this.#storage.contentMissing(ids) : []
+    const skipped: SkippedContent[] = []
+    for (const id of missing) {
+      if ((await this.#storage.skippedContentFind(id)).length > 0) continue
+      skipped.push({
+        sha1: null,
+        sha1Git: id,
+        sha256: null,
+        blake2s256: null,
+        length: null,
+        status: 'absent',
+        reason: `Masked upstream (takedown ${t.id}): bytes withheld`,
+        origin: null,
+        ctime: t.date,
+      })
+    }
+    if (skipped.length === 0) return
+    // Journaled first, like every object this node writes (its own mirrors replay it).
+    await this.#init.journal?.append(
+      'skipped_content',
+      skipped.map((c) => encodeRecord('skipped_content', c)),
+    )
+    await this.#storage.skippedContentAdd(skipped)
   }
 
   /** Fetches, verifies and stores contents; returns the rejected ones. */

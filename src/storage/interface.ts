@@ -145,6 +145,8 @@ export interface OriginSearchOptions extends AbortOptions {
   readonly withVisit?: boolean
   /** Only origins visited with one of these visit types. */
   readonly visitTypes?: readonly string[]
+  /** Leave out masked origins (takedowns; the masking layer sets it). */
+  readonly excludeMasked?: boolean
 }
 
 /** An origin with what search results show of its visits. */

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Archive } from '../storage/archive.js'
+import type { MaskedView } from '../storage/proxies/masked-view.js'
 import type { TokenStore } from './auth/tokens.js'
 import type { RateLimiter } from './middleware/rate-limit.js'
 
@@ -19,7 +19,11 @@ export const DEFAULT_WEB_CONFIG: WebConfig = { trustProxy: false }
 
 /** The collaborators of every handler. */
 export interface WebContext {
-  readonly archive: Pick<Archive, 'storage' | 'objstorage' | 'journal'>
+  /**
+   * The archive as the public sees it: every read goes through the masking layers (takedowns),
+   * so no route can serve a masked object, its bytes or a masked origin.
+   */
+  readonly archive: MaskedView
   readonly tokens: TokenStore
   readonly limiter: RateLimiter
   readonly config: WebConfig

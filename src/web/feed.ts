@@ -16,6 +16,11 @@
  *   when the object is unknown, 1 for the requested kind, 2 for a skipped content (a content
  *   id known only as skipped). Selective mirrors walk the graph top-down with it.
  *
+ * Takedowns: the feed reads through the masking layers. A journal record of a masked object or
+ * origin (its visits and statuses too) is withheld: its frame keeps its offset with an empty key
+ * and value; takedown records always flow. A masked content's bytes answer `0xffffffff`, a
+ * masked object answers kind 0.
+ *
  * @module
  */
 
@@ -25,6 +30,7 @@ import { ForbiddenError, InvalidInputError, UnauthorizedError } from '../errors.
 import { type Topic, TOPICS } from '../journal/interface.js'
 import { encodeRecord } from '../journal/serde.js'
 import { fromHex, toHex } from '../model/bytes.js'
+import { swhidString } from '../model/swhid.js'
 import type { AppEnv } from './app.js'
 import type { WebContext } from './context.js'
 
@@ -37,6 +43,14 @@ export const FEED_MAX_LIMIT = 50_000
 const FEED_READ_AHEAD = 32
 /** Length marking a content whose bytes are missing. */
 export const FEED_MISSING = 0xffffffff
+/** Kinds of the object route and their SWHID types. */
+const OBJECT_KINDS: Readonly<Record<string, 'cnt' | 'dir' | 'rev' | 'rel' | 'snp'>> = {
+  content: 'cnt',
+  directory: 'dir',
+  revision: 'rev',
+  release: 'rel',
+  snapshot: 'snp',
+}
 
 async function requireMirrorToken(c: Context<AppEnv>, ctx: WebContext): Promise<void> {
   const auth = c.req.header('authorization')
@@ -126,12 +140,8 @@ export function mountFeed(app: Hono<AppEnv>, ctx: WebContext): void {
   app.post('/mirror/1/contents', async (c) => {
     await requireMirrorToken(c, ctx)
     const ids = idsOfBody(new Uint8Array(await c.req.arrayBuffer()))
-    const objstorage = ctx.archive.objstorage
-    const read = (id: string): Promise<Uint8Array | null> =>
-      objstorage.getBytes(id).then(
-        (data) => data,
-        () => null,
-      )
+    // Masked contents answer as missing (the masking layer withholds their bytes).
+    const read = await ctx.archive.objstorage.batchReader(ids)
     async function* frames(): AsyncGenerator<Uint8Array> {
       // Reads run ahead of the response by a bounded window (the disk works in parallel; the
       // order and the memory stay bounded).
@@ -155,51 +165,57 @@ export function mountFeed(app: Hono<AppEnv>, ctx: WebContext): void {
   app.post('/mirror/1/objects/:kind', async (c) => {
     await requireMirrorToken(c, ctx)
     const kind = c.req.param('kind')
+    const prefix = Object.hasOwn(OBJECT_KINDS, kind) ? OBJECT_KINDS[kind] : undefined
+    if (!prefix)
+      throw new InvalidInputError(
+        `Unknown object kind "${kind}": content, directory, revision, release or snapshot`,
+      )
     const ids = idsOfBody(new Uint8Array(await c.req.arrayBuffer()))
     const s = ctx.archive.storage
+    // Masked objects answer as unknown; the others are read through the masking layer.
+    const masked = await s.masks.masked(ids.map((id) => swhidString(prefix, id)))
+    const visible = ids.filter((id) => !masked.has(swhidString(prefix, id)))
+    const found = new Map<string, [number, Uint8Array]>()
+    const put = (id: string, k: number, value: Uint8Array): void => void found.set(id, [k, value])
+    switch (kind) {
+      case 'content': {
+        const got = await s.contentGet(visible)
+        for (let i = 0; i < visible.length; i++) {
+          const c = got[i]
+          if (c) {
+            put(c.sha1Git, 1, encodeRecord('content', c).value)
+            continue
+          }
+          const skipped = await s.skippedContentFind(visible[i]!)
+          if (skipped[0]) put(visible[i]!, 2, encodeRecord('skipped_content', skipped[0]).value)
+        }
+        break
+      }
+      case 'directory':
+        for (const d of await s.directoryGet(visible))
+          if (d) put(d.id, 1, encodeRecord('directory', d).value)
+        break
+      case 'revision':
+        for (const r of await s.revisionGet(visible))
+          if (r) put(r.id, 1, encodeRecord('revision', r).value)
+        break
+      case 'release':
+        for (const r of await s.releaseGet(visible))
+          if (r) put(r.id, 1, encodeRecord('release', r).value)
+        break
+      case 'snapshot':
+        for (const sn of await s.snapshotGet(visible))
+          if (sn) put(sn.id, 1, encodeRecord('snapshot', sn).value)
+        break
+    }
     const frames: Uint8Array[] = []
-    const frame = (k: number, value: Uint8Array | null): void => {
+    for (const id of ids) {
+      const [k, value] = found.get(id) ?? [0, null]
       const head = new Uint8Array(5)
       head[0] = k
       new DataView(head.buffer).setUint32(1, value?.length ?? 0)
       frames.push(head)
       if (value) frames.push(value)
-    }
-    switch (kind) {
-      case 'content': {
-        const got = await s.contentGet(ids)
-        for (let i = 0; i < ids.length; i++) {
-          const c = got[i]
-          if (c) {
-            frame(1, encodeRecord('content', c).value)
-            continue
-          }
-          const skipped = await s.skippedContentFind(ids[i]!)
-          if (skipped[0]) frame(2, encodeRecord('skipped_content', skipped[0]).value)
-          else frame(0, null)
-        }
-        break
-      }
-      case 'directory':
-        for (const d of await s.directoryGet(ids))
-          frame(d ? 1 : 0, d ? encodeRecord('directory', d).value : null)
-        break
-      case 'revision':
-        for (const r of await s.revisionGet(ids))
-          frame(r ? 1 : 0, r ? encodeRecord('revision', r).value : null)
-        break
-      case 'release':
-        for (const r of await s.releaseGet(ids))
-          frame(r ? 1 : 0, r ? encodeRecord('release', r).value : null)
-        break
-      case 'snapshot':
-        for (const sn of await s.snapshotGet(ids))
-          frame(sn ? 1 : 0, sn ? encodeRecord('snapshot', sn).value : null)
-        break
-      default:
-        throw new InvalidInputError(
-          `Unknown object kind "${kind}": content, directory, revision, release or snapshot`,
-        )
     }
     return new Response(Buffer.concat(frames), {
       headers: { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store' },

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 
 import type { Archive } from '../storage/archive.js'
+import { maskedView } from '../storage/proxies/masked-view.js'
 import { createApp } from './app.js'
 import { TokenStore } from './auth/tokens.js'
 import { mountBrowse } from './browse/index.js'
@@ -38,14 +39,14 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-/** The web context of an archive. */
+/** The web context of an archive: its reads go through the masking layers. */
 export function webContext(
   archive: Archive,
   config: Partial<WebConfig> = {},
   rateLimits: RateLimiterInit = {},
 ): WebContext {
   return {
-    archive,
+    archive: maskedView(archive),
     tokens: new TokenStore(archive.backend.db),
     limiter: new RateLimiter(rateLimits),
     config: { ...DEFAULT_WEB_CONFIG, ...config },

@@ -875,6 +875,13 @@ export class SqlStorage implements Storage {
     } else if (options.withVisit) {
       where.push('EXISTS (SELECT 1 FROM origin_visit v WHERE v.origin_id = o.id)')
     }
+    if (options.excludeMasked) {
+      const hexSha1 =
+        this.#db.dialect === 'postgres' ? "encode(o.sha1, 'hex')" : 'lower(hex(o.sha1))'
+      where.push(
+        `NOT EXISTS (SELECT 1 FROM masked_object m WHERE m.swhid = 'swh:1:ori:' || ${hexSha1})`,
+      )
+    }
     return { sql: where.length > 0 ? where.join(' AND ') : '1 = 1', params }
   }
 

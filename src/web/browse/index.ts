@@ -26,6 +26,20 @@ function safe(h: Handler): Handler {
     } catch (e) {
       const { status, body } = errorBody(e)
       const reason = typeof body['reason'] === 'string' ? body['reason'] : 'Error'
+      if (body['masked'] !== undefined)
+        return c.html(
+          page({
+            title: 'Masked',
+            body: html`<h1>Masked</h1>
+              <p>
+                This object is masked: it is kept in the archive but not shown, following a
+                takedown request.
+              </p>
+              <p class="muted">${reason}</p>
+              <p><a href="/">Home</a></p>`,
+          }),
+          403,
+        )
       const title =
         status === 404
           ? 'Not found'

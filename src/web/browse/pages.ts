@@ -12,7 +12,7 @@ import { html, raw } from 'hono/html'
 import { marked } from 'marked'
 import sanitizeHtml from 'sanitize-html'
 
-import { InvalidInputError, NotFoundError } from '../../errors.js'
+import { InvalidInputError, isArcaError, NotFoundError } from '../../errors.js'
 import { decodeForDisplay, isSha1Hex, utf8 } from '../../model/bytes.js'
 import type { Content, OriginVisit, OriginVisitStatus, Revision } from '../../model/objects.js'
 import { formatDateRfc3339, splitFullname } from '../../model/person.js'
@@ -89,6 +89,19 @@ function isBinary(data: Uint8Array): boolean {
 
 async function readContent(ctx: WebContext, c: Content): Promise<Uint8Array> {
   return ctx.archive.objstorage.getBytes(c.sha1Git)
+}
+
+/**
+ * The value of `p`, or `fallback` when it reads a masked object: for the parts of a page that
+ * show a masked object beside visible ones (a README, a diff, a branch's message).
+ */
+async function orMasked<T, F>(p: Promise<T>, fallback: F): Promise<T | F> {
+  try {
+    return await p
+  } catch (e) {
+    if (isArcaError(e) && e.code === 'masked') return fallback
+    throw e
+  }
 }
 
 function personName(fullname: Uint8Array | null): string {
@@ -298,31 +311,42 @@ async function renderDirectory(
     (e) => e.type === 'file' && /^readme(\.(md|markdown|txt|rst))?$/i.test(show(e.name)),
   )
   let readmeHtml: Fragment = ''
-  if (readme && (readme.length ?? 0) <= 512 * 1024) {
-    const [cnt] = await s.contentGet([readme.target])
-    if (cnt) {
-      const bytes = await readContent(wctx, cnt)
-      const text = decodeForDisplay(bytes).text
-      const name = show(readme.name)
-      const body = /\.(md|markdown)$/i.test(name)
-        ? sanitizeHtml(await marked.parse(text, { async: true }), {
-            allowedTags: sanitizeHtml.defaults.allowedTags.concat([
-              'img',
-              'h1',
-              'h2',
-              'details',
-              'summary',
-            ]),
-            allowedAttributes: { a: ['href', 'title'], img: ['src', 'alt', 'title'], '*': ['id'] },
-            allowedSchemes: ['http', 'https', 'mailto'],
-            allowedSchemesByTag: { img: ['https', 'http'] },
-          })
-        : `<pre>${text.replace(/[&<>]/g, (x) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[x]!)}</pre>`
-      readmeHtml = html`<section class="readme" aria-label="${name}">
-        <h2>${name}</h2>
-        ${raw(body)}
-      </section>`
-    }
+  const readmeCnt =
+    readme && (readme.length ?? 0) <= 512 * 1024
+      ? await orMasked(
+          s
+            .contentGet([readme.target])
+            .then(async ([cnt]) => (cnt ? { bytes: await readContent(wctx, cnt) } : null)),
+          'masked' as const,
+        )
+      : null
+  if (readme && readmeCnt === 'masked') {
+    readmeHtml = html`<section class="readme" aria-label="${show(readme.name)}">
+      <h2>${show(readme.name)}</h2>
+      <p class="muted">This file is masked (takedown): it is not shown.</p>
+    </section>`
+  } else if (readme && readmeCnt !== null && readmeCnt !== 'masked') {
+    const bytes = readmeCnt.bytes
+    const text = decodeForDisplay(bytes).text
+    const name = show(readme.name)
+    const body = /\.(md|markdown)$/i.test(name)
+      ? sanitizeHtml(await marked.parse(text, { async: true }), {
+          allowedTags: sanitizeHtml.defaults.allowedTags.concat([
+            'img',
+            'h1',
+            'h2',
+            'details',
+            'summary',
+          ]),
+          allowedAttributes: { a: ['href', 'title'], img: ['src', 'alt', 'title'], '*': ['id'] },
+          allowedSchemes: ['http', 'https', 'mailto'],
+          allowedSchemesByTag: { img: ['https', 'http'] },
+        })
+      : `<pre>${text.replace(/[&<>]/g, (x) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[x]!)}</pre>`
+    readmeHtml = html`<section class="readme" aria-label="${name}">
+      <h2>${name}</h2>
+      ${raw(body)}
+    </section>`
   }
   const body = html`${header}
     <div class="layout">
@@ -426,7 +450,8 @@ async function renderContent(
 
 interface FileChange {
   path: string
-  kind: 'added' | 'removed' | 'modified'
+  /** `masked`: a masked directory or file, not shown. */
+  kind: 'added' | 'removed' | 'modified' | 'masked'
   from: string | null
   to: string | null
 }
@@ -440,8 +465,18 @@ async function treeChanges(
 ): Promise<void> {
   if (out.length >= DIFF_MAX_FILES || from === to) return
   const s = wctx.archive.storage
-  const a = from ? ((await s.directoryLs(from)) ?? []) : []
-  const b = to ? ((await s.directoryLs(to)) ?? []) : []
+  const lists = await orMasked(
+    Promise.all([
+      from ? s.directoryLs(from).then((l) => l ?? []) : [],
+      to ? s.directoryLs(to).then((l) => l ?? []) : [],
+    ]),
+    null,
+  )
+  if (lists === null) {
+    out.push({ path: prefix || '/', kind: 'masked', from, to })
+    return
+  }
+  const [a, b] = lists
   const key = (e: DirectoryEntryInfo): string => Buffer.from(e.name).toString('latin1')
   const am = new Map(a.map((e) => [key(e), e]))
   const bm = new Map(b.map((e) => [key(e), e]))
@@ -471,7 +506,10 @@ async function fileDiff(wctx: WebContext, ch: FileChange): Promise<Fragment> {
     const bytes = await readContent(wctx, cnt)
     return isBinary(bytes) ? null : decodeForDisplay(bytes).text
   }
-  const [a, b] = await Promise.all([load(ch.from), load(ch.to)])
+  const both =
+    ch.kind === 'masked' ? null : await orMasked(Promise.all([load(ch.from), load(ch.to)]), null)
+  if (both === null) return html`<p class="muted">Masked (takedown): not shown.</p>`
+  const [a, b] = both
   if (a === null || b === null) return html`<p class="muted">Binary or large file: not diffed.</p>`
   const patch = structuredPatch(ch.path, ch.path, a, b, '', '', { context: 3 })
   const lang = languageOf(ch.path)
@@ -798,13 +836,13 @@ export function browseHandlers(wctx: WebContext) {
       let message = ''
       let date = ''
       if (t.targetType === 'revision') {
-        const [r] = await s.revisionGet([t.target])
+        const [r] = await orMasked(s.revisionGet([t.target]), [null])
         if (r) {
           message = r.message === null ? '' : show(r.message).split('\n')[0]!
           date = r.committerDate ? formatDateRfc3339(r.committerDate) : ''
         }
       } else if (t.targetType === 'release') {
-        const [r] = await s.releaseGet([t.target])
+        const [r] = await orMasked(s.releaseGet([t.target]), [null])
         if (r) {
           message = r.message === null ? '' : show(r.message).split('\n')[0]!
           date = r.date ? formatDateRfc3339(r.date) : ''
@@ -1002,7 +1040,7 @@ export function browseHandlers(wctx: WebContext) {
       diffs.push(
         html`<section aria-label="${ch.path}">
           <h3 class="mono">
-            ${ch.kind === 'added' ? 'A' : ch.kind === 'removed' ? 'D' : 'M'} ${ch.path}
+            ${{ added: 'A', removed: 'D', modified: 'M', masked: 'X' }[ch.kind]} ${ch.path}
           </h3>
           ${await fileDiff(wctx, ch)}
         </section>`,
@@ -1156,8 +1194,10 @@ export function browseHandlers(wctx: WebContext) {
   }
 
   /** `/<swhid>` and `/browse/<swhid>/`: redirect to the object's page, qualifiers applied. */
-  const resolve = (c: Context, text: string): Response => {
+  const resolve = async (c: Context, text: string): Promise<Response> => {
     const sw = parseQualifiedSwhid(text.replace(/\/+$/, ''))
+    // A masked object's permalink answers 403 itself (unknown ones still lead to the page).
+    await s.objectExists({ type: sw.type, id: sw.id })
     const qs = sw.qualifiers
     const params = new URLSearchParams()
     if (qs.origin) params.set('origin_url', qs.origin)
@@ -1231,6 +1271,7 @@ export function browseHandlers(wctx: WebContext) {
           m[2]!,
         )
       const sw = parseQualifiedSwhid(swhid)
+      await s.objectExists({ type: sw.type, id: sw.id }) // 403 when masked
       label = 'SWHID'
       value = formatSwhid({ type: sw.type, id: sw.id })
       color = '#0074d9'

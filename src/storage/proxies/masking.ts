@@ -1,0 +1,389 @@
+/**
+ * The masking layer (takedowns): every read of the web (API, browse pages, raw bytes, embeds,
+ * badges, search, the mirror feed) goes through it, so a masked object or origin cannot be
+ * served by a route that forgot to check.
+ *
+ * Rules, as Software Heritage's masking proxy applies them:
+ * - a read that returns an object whose SWHID is masked throws {@link MaskedError} (HTTP 403
+ *   with the `masked` details); origins, their visits and visit statuses are masked by the
+ *   origin's `swh:1:ori:` SWHID; masking an absent object changes nothing (404 stays 404);
+ * - listings and searches of origins (`originList`, `originSearch`, `originSearchCount`,
+ *   `originVisitStatusGetRecent`) silently leave masked origins out;
+ * - a directory listing still names a masked child (its name, id and size, as Software
+ *   Heritage does): reading the child itself is refused; a history (`revisionLog`) leaves out
+ *   the masked revisions it walks through;
+ * - existence questions (`*Missing`) and counters are answered as they are (they serve no
+ *   object data).
+ *
+ * No cache: each read asks the masking tables (an indexed lookup, one query per call for a
+ * whole batch), so a takedown applies to the next request of every process, whoever set it.
+ *
+ * @module
+ */
+
+import { MaskedError } from '../../errors.js'
+import { originId } from '../../model/manifest.js'
+import type {
+  ExtId,
+  Origin,
+  OriginVisitStatus,
+  Revision,
+  SkippedContent,
+} from '../../model/objects.js'
+import {
+  type CoreSwhid,
+  type ExtendedType,
+  formatSwhid,
+  parseExtendedSwhid,
+  swhidString,
+} from '../../model/swhid.js'
+import type {
+  AbortOptions,
+  ContentHashName,
+  DirectoryEntryInfo,
+  DirectoryLsOptions,
+  OriginListOptions,
+  OriginSearchOptions,
+  OriginSearchResult,
+  OriginVisitGetOptions,
+  OriginVisitLatestOptions,
+  OriginVisitStatusGetOptions,
+  OriginVisitWithStatus,
+  Page,
+  RevisionLogOptions,
+  SnapshotBranchesOptions,
+  SnapshotBranchesPage,
+  Storage,
+} from '../interface.js'
+import { ForwardingStorage } from './forwarding.js'
+
+/** Revisions of a log checked per masking query. */
+const LOG_CHUNK = 64
+
+/** The `swh:1:ori:` SWHID of an origin URL. */
+export function originSwhid(url: string): string {
+  return swhidString('ori', originId(url))
+}
+
+/** Answers "which of these SWHIDs are masked" and raises the error the web shows. */
+export class MaskChecker {
+  constructor(readonly source: Pick<Storage, 'maskedGet'>) {}
+
+  /** The masked ones among `swhids` (strings), with what masks them. */
+  async masked(
+    swhids: readonly string[],
+    options?: AbortOptions,
+  ): Promise<ReadonlyMap<string, readonly { requestId: string; state: string }[]>> {
+    if (swhids.length === 0) return new Map()
+    const unique = [...new Set(swhids)]
+    return this.source.maskedGet(
+      unique.map((s) => parseExtendedSwhid(s)),
+      options,
+    )
+  }
+
+  /** Throws {@link MaskedError} (with Software Heritage's `masked` details) if any is masked. */
+  async check(swhids: readonly string[], options?: AbortOptions): Promise<void> {
+    const masked = await this.masked(swhids, options)
+    if (masked.size === 0) return
+    const details: Record<string, { request: string; state: string }[]> = {}
+    for (const [swhid, states] of masked)
+      details[swhid] = states.map((m) => ({ request: m.requestId, state: m.state }))
+    throw new MaskedError(`Some objects are masked: ${[...masked.keys()].join(', ')}`, {
+      details: { masked: details },
+    })
+  }
+}
+
+/**
+ * A storage that refuses masked objects and hides masked origins (see the module notes).
+ *
+ * @example
+ * ```ts
+ * const storage = new MaskingStorage(archive.storage)
+ * await storage.contentGet([id]) // throws MaskedError when swh:1:cnt:<id> is masked
+ * ```
+ */
+export class MaskingStorage extends ForwardingStorage {
+  readonly masks: MaskChecker
+
+  constructor(inner: Storage) {
+    super(inner)
+    this.masks = new MaskChecker(inner)
+  }
+
+  #check(type: ExtendedType, ids: readonly (string | null | undefined)[], o?: AbortOptions) {
+    const list = ids.filter((x): x is string => typeof x === 'string')
+    return this.masks.check(
+      list.map((id) => swhidString(type, id)),
+      o,
+    )
+  }
+
+  async #checkOrigin(url: string, found: boolean, options?: AbortOptions): Promise<void> {
+    if (found) await this.masks.check([originSwhid(url)], options)
+  }
+
+  /**
+   * Whether an object exists, refusing masked ones: the check of routes that only name an
+   * object (SWHID resolution, badges) without reading it.
+   */
+  async objectExists(swhid: CoreSwhid, options?: AbortOptions): Promise<boolean> {
+    const s = this.inner
+    const ids = [swhid.id]
+    const missing =
+      swhid.type === 'cnt'
+        ? await s.contentMissing(ids, options)
+        : swhid.type === 'dir'
+          ? await s.directoryMissing(ids, options)
+          : swhid.type === 'rev'
+            ? await s.revisionMissing(ids, options)
+            : swhid.type === 'rel'
+              ? await s.releaseMissing(ids, options)
+              : await s.snapshotMissing(ids, options)
+    if (missing.length > 0) return false
+    await this.masks.check([formatSwhid(swhid)], options)
+    return true
+  }
+
+  // -- objects ---------------------------------------------------------------------------------
+
+  override async contentGet(ids: readonly string[], hash?: ContentHashName, o?: AbortOptions) {
+    const got = await this.inner.contentGet(ids, hash, o)
+    await this.#check(
+      'cnt',
+      got.map((c) => c?.sha1Git),
+      o,
+    )
+    return got
+  }
+
+  override async skippedContentFind(sha1Git: string, o?: AbortOptions): Promise<SkippedContent[]> {
+    const got = await this.inner.skippedContentFind(sha1Git, o)
+    if (got.length > 0) await this.#check('cnt', [sha1Git], o)
+    return got
+  }
+
+  override async directoryGet(ids: readonly string[], o?: AbortOptions) {
+    const got = await this.inner.directoryGet(ids, o)
+    await this.#check(
+      'dir',
+      got.map((d) => d?.id),
+      o,
+    )
+    return got
+  }
+
+  override async directoryLs(
+    id: string,
+    options?: DirectoryLsOptions,
+  ): Promise<DirectoryEntryInfo[] | null> {
+    const got = await this.inner.directoryLs(id, options)
+    if (got === null) return null
+    // A recursive listing shows what subdirectories hold: each of them is read.
+    const dirs = options?.recursive ? got.filter((e) => e.type === 'dir').map((e) => e.target) : []
+    await this.#check('dir', [id, ...dirs], options)
+    return got
+  }
+
+  override async directoryEntryGetByPath(
+    id: string,
+    path: readonly Uint8Array[],
+    o?: AbortOptions,
+  ): Promise<DirectoryEntryInfo | null> {
+    // Every directory walked through is read (its entry names): each must be visible.
+    const walked = [id]
+    for (let i = 1; i < path.length - 1; i++) {
+      const e = await this.inner.directoryEntryGetByPath(id, path.slice(0, i), o)
+      if (e?.type === 'dir') walked.push(e.target)
+    }
+    const got = await this.inner.directoryEntryGetByPath(id, path, o)
+    if (got && path.length > 1) walked.push(got.dirId)
+    await this.#check('dir', walked, o)
+    return got
+  }
+
+  override async revisionGet(ids: readonly string[], o?: AbortOptions) {
+    const got = await this.inner.revisionGet(ids, o)
+    await this.#check(
+      'rev',
+      got.map((r) => r?.id),
+      o,
+    )
+    return got
+  }
+
+  override async *revisionLog(
+    ids: readonly string[],
+    options?: RevisionLogOptions,
+  ): AsyncIterable<Revision> {
+    await this.#check('rev', ids, options)
+    let chunk: Revision[] = []
+    const flush = async function* (self: MaskingStorage): AsyncGenerator<Revision> {
+      const masked = await self.masks.masked(
+        chunk.map((r) => swhidString('rev', r.id)),
+        options,
+      )
+      for (const r of chunk) if (!masked.has(swhidString('rev', r.id))) yield r
+      chunk = []
+    }
+    for await (const r of this.inner.revisionLog(ids, options)) {
+      chunk.push(r)
+      if (chunk.length >= LOG_CHUNK) yield* flush(this)
+    }
+    if (chunk.length > 0) yield* flush(this)
+  }
+
+  override async releaseGet(ids: readonly string[], o?: AbortOptions) {
+    const got = await this.inner.releaseGet(ids, o)
+    await this.#check(
+      'rel',
+      got.map((r) => r?.id),
+      o,
+    )
+    return got
+  }
+
+  override async snapshotGet(ids: readonly string[], o?: AbortOptions) {
+    const got = await this.inner.snapshotGet(ids, o)
+    await this.#check(
+      'snp',
+      got.map((s) => s?.id),
+      o,
+    )
+    return got
+  }
+
+  override async snapshotGetBranches(
+    id: string,
+    options?: SnapshotBranchesOptions,
+  ): Promise<SnapshotBranchesPage | null> {
+    const got = await this.inner.snapshotGetBranches(id, options)
+    if (got) await this.#check('snp', [id], options)
+    return got
+  }
+
+  override async snapshotCountBranches(id: string, o?: AbortOptions) {
+    const got = await this.inner.snapshotCountBranches(id, o)
+    if (got) await this.#check('snp', [id], o)
+    return got
+  }
+
+  override async extidGetFromExtid(
+    extidType: string,
+    extids: readonly Uint8Array[],
+    options?: { readonly version?: number } & AbortOptions,
+  ): Promise<ExtId[]> {
+    const got = await this.inner.extidGetFromExtid(extidType, extids, options)
+    await this.masks.check(
+      got.map((e) => formatSwhid(e.target)),
+      options,
+    )
+    return got
+  }
+
+  override async extidGetFromTarget(
+    target: CoreSwhid,
+    options?: { readonly extidType?: string; readonly version?: number } & AbortOptions,
+  ): Promise<ExtId[]> {
+    const got = await this.inner.extidGetFromTarget(target, options)
+    if (got.length > 0) await this.masks.check([formatSwhid(target)], options)
+    return got
+  }
+
+  // -- origins ---------------------------------------------------------------------------------
+
+  override async originGet(urls: readonly string[], o?: AbortOptions): Promise<(Origin | null)[]> {
+    const got = await this.inner.originGet(urls, o)
+    await this.masks.check(
+      got.filter((x): x is Origin => x !== null).map((x) => originSwhid(x.url)),
+      o,
+    )
+    return got
+  }
+
+  override async originGetBySha1(ids: readonly string[], o?: AbortOptions) {
+    const got = await this.inner.originGetBySha1(ids, o)
+    await this.masks.check(
+      got.filter((x): x is Origin => x !== null).map((x) => originSwhid(x.url)),
+      o,
+    )
+    return got
+  }
+
+  async #visible<T>(items: readonly T[], url: (t: T) => string, o?: AbortOptions): Promise<T[]> {
+    const masked = await this.masks.masked(
+      items.map((t) => originSwhid(url(t))),
+      o,
+    )
+    return masked.size === 0 ? [...items] : items.filter((t) => !masked.has(originSwhid(url(t))))
+  }
+
+  override async originList(options?: OriginListOptions): Promise<Page<Origin>> {
+    const page = await this.inner.originList(options)
+    return { ...page, results: await this.#visible(page.results, (x) => x.url, options) }
+  }
+
+  override async originSearch(
+    pattern: string,
+    options?: OriginSearchOptions,
+  ): Promise<Page<OriginSearchResult>> {
+    // The backend leaves masked origins out of the search itself (full pages, exact counts);
+    // the results are checked again here.
+    const page = await this.inner.originSearch(pattern, { ...options, excludeMasked: true })
+    return { ...page, results: await this.#visible(page.results, (x) => x.url, options) }
+  }
+
+  override originSearchCount(pattern: string, options?: OriginSearchOptions): Promise<number> {
+    return this.inner.originSearchCount(pattern, { ...options, excludeMasked: true })
+  }
+
+  override async originVisitStatusGetRecent(
+    limit: number,
+    options?: { readonly statuses?: readonly string[] } & AbortOptions,
+  ): Promise<OriginVisitStatus[]> {
+    // Ask for more until `limit` visible ones are found or the backend has no more.
+    for (let ask = limit; ; ask *= 4) {
+      const got = await this.inner.originVisitStatusGetRecent(ask, options)
+      const visible = await this.#visible(got, (x) => x.origin, options)
+      if (visible.length >= limit || got.length < ask) return visible.slice(0, limit)
+    }
+  }
+
+  override async originVisitGet(origin: string, options?: OriginVisitGetOptions) {
+    const got = await this.inner.originVisitGet(origin, options)
+    await this.#checkOrigin(origin, got.results.length > 0, options)
+    return got
+  }
+
+  override async originVisitGetByNumber(origin: string, visit: number, o?: AbortOptions) {
+    const got = await this.inner.originVisitGetByNumber(origin, visit, o)
+    await this.#checkOrigin(origin, got !== null, o)
+    return got
+  }
+
+  override async originVisitGetLatest(
+    origin: string,
+    options?: OriginVisitLatestOptions,
+  ): Promise<OriginVisitWithStatus | null> {
+    const got = await this.inner.originVisitGetLatest(origin, options)
+    await this.#checkOrigin(origin, got !== null, options)
+    return got
+  }
+
+  override async originVisitStatusGetLatest(origin: string, visit: number, o?: AbortOptions) {
+    const got = await this.inner.originVisitStatusGetLatest(origin, visit, o)
+    await this.#checkOrigin(origin, got !== null, o)
+    return got
+  }
+
+  override async originVisitStatusGet(
+    origin: string,
+    visit: number,
+    options?: OriginVisitStatusGetOptions,
+  ) {
+    const got = await this.inner.originVisitStatusGet(origin, visit, options)
+    await this.#checkOrigin(origin, got.results.length > 0, options)
+    return got
+  }
+}
