@@ -71,13 +71,13 @@ export async function regexpScan(
   const out: { id: number; url: string }[] = []
   let after = options.after ?? 0
   for (;;) {
-    if (Date.now() > deadline) throw tooSlow(re, limitMs)
+    if (Date.now() >= deadline) throw tooSlow(re, limitMs)
     const rows = await db.all<{ id: unknown; url: unknown }>(
       `SELECT o.id, o.url FROM origin o WHERE ${where.sql} AND o.id > ? ORDER BY o.id LIMIT ?`,
       [...where.params, after, SCAN_CHUNK],
     )
     for (const r of rows) {
-      if (Date.now() > deadline) throw tooSlow(re, limitMs)
+      if (Date.now() >= deadline) throw tooSlow(re, limitMs)
       const url = String(r.url)
       if (re.test(url)) {
         out.push({ id: Number(r.id), url })
