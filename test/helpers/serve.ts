@@ -27,7 +27,7 @@ export function startServe(args: readonly string[]): Promise<ServeProcess> {
     child.once('exit', (code) => resolve(code)),
   )
   return new Promise((resolve, reject) => {
-    child.stderr!.on('data', (b: Buffer) => {
+    child.stderr.on('data', (b: Buffer) => {
       err += b.toString('utf8')
       const m = / at (http:\/\/[^/\s]+)\//.exec(err)
       if (m && child.pid !== undefined) {

@@ -3,12 +3,12 @@
  * fly) is refused with a 413 in the API's error shape while it streams in, with or without a
  * Content-Length, the server's memory stays bounded and it keeps answering.
  */
-import { request } from 'node:http'
+import { connect } from 'node:net'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { makeTemp, removeTemp } from '../helpers/tree.js'
 import { type ServeProcess, startServe } from '../helpers/serve.js'
+import { makeTemp, removeTemp } from '../helpers/tree.js'
 
 const MiB = 1024 * 1024
 
@@ -19,9 +19,11 @@ interface Answer {
 }
 
 /**
- * POSTs `total` bytes of `filler` to `path`, written in 64 KiB chunks as the socket takes them,
- * and stops writing once the answer arrives. `contentLength` announces a length (else the body
- * is chunked); `stopAfter` stops writing after that many bytes, leaving the body unfinished.
+ * POSTs `total` bytes of filler to `path` over a raw socket, written as the socket takes them,
+ * and stops writing once an answer arrives (read from the same socket, so an answer sent
+ * before the server closes the connection is never lost to a write error). `contentLength`
+ * announces a length (else the body is chunked); `stopAfter` stops writing after that many
+ * bytes, leaving the body unfinished.
  */
 function streamPost(
   base: string,
@@ -29,50 +31,61 @@ function streamPost(
   total: number,
   opts: { contentLength?: number; stopAfter?: number } = {},
 ): Promise<Answer> {
-  const url = new URL(path, base)
-  const chunk = Buffer.alloc(64 * 1024, 'a')
+  const url = new URL(base)
+  const chunked = opts.contentLength === undefined
+  const data = Buffer.alloc(64 * 1024, 'a')
+  const piece = chunked
+    ? Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n')])
+    : data
+  const head =
+    `POST ${path} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n` +
+    (chunked ? 'Transfer-Encoding: chunked\r\n' : `Content-Length: ${opts.contentLength}\r\n`) +
+    '\r\n'
   return new Promise((resolve, reject) => {
     let sent = 0
-    let answered = false
-    const req = request(
-      {
-        method: 'POST',
-        // A connection of its own: the server closes one whose body it refused.
-        agent: false,
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        headers: {
-          'Content-Type': 'application/json',
-          ...(opts.contentLength === undefined
-            ? { 'Transfer-Encoding': 'chunked' }
-            : { 'Content-Length': String(opts.contentLength) }),
-        },
-      },
-      (res) => {
-        answered = true
-        const parts: Buffer[] = []
-        res.on('data', (b: Buffer) => parts.push(b))
-        res.on('end', () => {
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString(), sent })
-          req.destroy()
-        })
-      },
-    )
-    req.on('error', (e) => {
-      if (!answered) reject(e)
+    let received = Buffer.alloc(0)
+    let done = false
+    const socket = connect(Number(url.port), url.hostname)
+    /** The answer, once its head and its Content-Length worth of body are in. */
+    const answer = (): Answer | null => {
+      const end = received.indexOf('\r\n\r\n')
+      if (end < 0) return null
+      const lines = received.subarray(0, end).toString('latin1').split('\r\n')
+      const length = lines.find((l) => /^content-length:/i.test(l))
+      const body = received.subarray(end + 4)
+      if (length && body.length < Number(length.split(':')[1])) return null
+      return { status: Number(lines[0]!.split(' ')[1]), body: body.toString(), sent }
+    }
+    const finish = (): void => {
+      const a = answer()
+      if (done || !a) return
+      done = true
+      socket.destroy()
+      resolve(a)
+    }
+    socket.on('data', (b: Buffer) => {
+      received = Buffer.concat([received, b])
+      finish()
+    })
+    socket.on('error', () => undefined) // the server may close while we write; see 'close'
+    socket.on('close', () => {
+      finish()
+      if (!done) reject(new Error(`connection closed without an answer: ${received.toString()}`))
     })
     const write = (): void => {
-      while (!answered && sent < Math.min(total, opts.stopAfter ?? total)) {
-        sent += chunk.length
-        if (!req.write(chunk)) {
-          req.once('drain', write)
+      while (!done && sent < Math.min(total, opts.stopAfter ?? total)) {
+        sent += data.length
+        if (!socket.write(piece)) {
+          socket.once('drain', write)
           return
         }
       }
-      if (!answered && opts.stopAfter === undefined) req.end()
+      if (!done && chunked && opts.stopAfter === undefined) socket.write('0\r\n\r\n')
     }
-    write()
+    socket.once('connect', () => {
+      socket.write(head)
+      write()
+    })
   })
 }
 
