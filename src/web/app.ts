@@ -2,8 +2,10 @@
  * The web application: `/api/1` (Software Heritage compatible) on Hono. Other modules (the
  * browse pages) mount their routes on the same app.
  *
- * Request pipeline: CORS and OPTIONS → authentication (bearer token, optional) → rate limit of
- * the route's scope → handler → errors mapped to `{exception, reason}` with their status.
+ * Request pipeline: CORS and OPTIONS → body limit (every route) → authentication (bearer token,
+ * optional; it needs the `api` scope) → rate limit of the route's scope → handler → errors
+ * mapped to `{exception, reason}` with their status. The mirror feed and the admin routes check
+ * their own scopes (`auth/scopes.ts`).
  *
  * @module
  */

@@ -35,6 +35,7 @@ export function compileOriginRegexp(pattern: string): OriginRegexp {
     )
   let re: RE2JS
   try {
+    RE2JS.compile(pattern) // its errors quote the pattern as given (with the flag: "(?i)…")
     re = RE2JS.compile(pattern, RE2JS.CASE_INSENSITIVE)
   } catch (e) {
     const why = e instanceof RE2JSException ? `: ${e.message}` : ''
