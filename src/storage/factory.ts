@@ -39,17 +39,6 @@ export async function openStorage(url: string, components: StorageComponents): P
       )
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
     const db = new SqliteDb({ path })
-    db.handle.function(
-      'arca_regexp',
-      { deterministic: true },
-      (pattern: unknown, value: unknown) => {
-        try {
-          return new RegExp(String(pattern), 'i').test(String(value)) ? 1 : 0
-        } catch {
-          return 0
-        }
-      },
-    )
     storage = new SqlStorage(db, migrations('sqlite'), components)
   } else if (/^postgres(ql)?:\/\//.test(url)) {
     storage = new SqlStorage(new PostgresDb({ url }), migrations('postgres'), components)

@@ -2,35 +2,31 @@
  * The web application: `/api/1` (Software Heritage compatible) on Hono. Other modules (the
  * browse pages) mount their routes on the same app.
  *
- * Request pipeline: CORS and OPTIONS → authentication (bearer token, optional) → rate limit of
- * the route's scope → handler → errors mapped to `{exception, reason}` with their status.
+ * Request pipeline: CORS and OPTIONS → body limit (every route) → authentication (bearer token,
+ * optional; it needs the `api` scope) → rate limit of the route's scope → handler → errors
+ * mapped to `{exception, reason}` with their status. The mirror feed and the admin routes check
+ * their own scopes (`auth/scopes.ts`).
  *
  * @module
  */
 
 import { type Context, Hono } from 'hono'
 
-import { ArcaError, UnauthorizedError } from '../errors.js'
+import { ArcaError } from '../errors.js'
+import { mountAdmin } from './admin.js'
 import { apiRoutes, type RouteDef } from './api/routes.js'
+import { bearerSecret, checkScope, verifiedToken } from './auth/scopes.js'
 import type { TokenInfo } from './auth/tokens.js'
+import { clientIp } from './client-ip.js'
 import type { WebContext } from './context.js'
 import { mountFeed } from './feed.js'
 import { baseUrl, errorBody, respond } from './http.js'
+import { bodyLimits } from './middleware/body-limit.js'
 import { openApiDocument } from './openapi.js'
 
 /** Variables set on each request by the middleware. */
 export interface AppEnv {
   Variables: { token: TokenInfo | null; tokenSecret: string | null }
-}
-
-/** The client address (socket address, or the first forwarded one when trusted). */
-export function clientIp(c: Context, trustProxy: boolean): string {
-  if (trustProxy) {
-    const fwd = c.req.header('x-forwarded-for')
-    if (fwd) return fwd.split(',')[0]!.trim()
-  }
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined
-  return env?.incoming?.socket?.remoteAddress ?? '127.0.0.1'
 }
 
 /**
@@ -79,17 +75,17 @@ export function createApp(
     return undefined
   })
 
+  app.use('*', bodyLimits())
+
   app.use('/api/*', async (c, next) => {
-    const auth = c.req.header('authorization')
     c.set('token', null)
     c.set('tokenSecret', null)
-    if (auth) {
-      const m = /^Bearer\s+(\S+)$/i.exec(auth)
-      if (!m) throw new UnauthorizedError('Invalid Authorization header: use "Bearer <token>"')
-      const token = await ctx.tokens.verify(m[1]!)
-      if (!token) throw new UnauthorizedError('Invalid or revoked token')
+    const secret = bearerSecret(c)
+    if (secret !== null) {
+      const token = await verifiedToken(ctx.tokens, secret)
+      checkScope(token, 'api', 'The Web API with a token')
       c.set('token', token)
-      c.set('tokenSecret', m[1]!)
+      c.set('tokenSecret', secret)
     }
     await next()
   })
@@ -139,6 +135,7 @@ export function createApp(
     else app.post(path, limited(r))
   }
   mountFeed(app, ctx)
+  mountAdmin(app, ctx)
   extra(app)
   return app
 }

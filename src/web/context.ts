@@ -6,12 +6,16 @@
 
 import type { MaskedView } from '../storage/proxies/masked-view.js'
 import type { TokenStore } from './auth/tokens.js'
+import type { TrustProxySetting } from './client-ip.js'
 import type { RateLimiter } from './middleware/rate-limit.js'
 
 /** Settings of the web server. */
 export interface WebConfig {
-  /** Trust forwarded headers (X-Forwarded-*, Forwarded) for absolute links and client IPs. */
-  readonly trustProxy: boolean
+  /**
+   * Reverse proxies whose forwarded headers (X-Forwarded-*, Forwarded) are believed, for
+   * absolute links and client addresses (see `client-ip.ts`); `false`: none.
+   */
+  readonly trustProxy: TrustProxySetting
 }
 
 /** Defaults of {@link WebConfig}. */

@@ -1,6 +1,6 @@
 /**
  * The mirror feed: what a mirror that cannot reach the upstream's NATS reads over HTTP. Every
- * route needs a bearer token with the `mirror` (or `admin`) scope.
+ * route needs a bearer token with the `mirror` scope.
  *
  * - `GET /mirror/1/journal` — `{topics: {TOPIC: endOffset}, counters: {...}}`.
  * - `GET /mirror/1/journal/TOPIC?from=N&limit=M` — records of TOPIC from offset N (at most M,
@@ -26,12 +26,13 @@
 
 import type { Context, Hono } from 'hono'
 
-import { ForbiddenError, InvalidInputError, UnauthorizedError } from '../errors.js'
+import { InvalidInputError } from '../errors.js'
 import { type Topic, TOPICS } from '../journal/interface.js'
 import { encodeRecord } from '../journal/serde.js'
 import { fromHex, toHex } from '../model/bytes.js'
 import { swhidString } from '../model/swhid.js'
 import type { AppEnv } from './app.js'
+import { requireScope } from './auth/scopes.js'
 import type { WebContext } from './context.js'
 
 /** Most ids per content request. */
@@ -53,13 +54,7 @@ const OBJECT_KINDS: Readonly<Record<string, 'cnt' | 'dir' | 'rev' | 'rel' | 'snp
 }
 
 async function requireMirrorToken(c: Context<AppEnv>, ctx: WebContext): Promise<void> {
-  const auth = c.req.header('authorization')
-  const m = auth ? /^Bearer\s+(\S+)$/i.exec(auth) : null
-  if (!m) throw new UnauthorizedError('The mirror feed needs "Authorization: Bearer <token>"')
-  const token = await ctx.tokens.verify(m[1]!)
-  if (!token) throw new UnauthorizedError('Invalid or revoked token')
-  if (!token.scopes.includes('mirror') && !token.scopes.includes('admin'))
-    throw new ForbiddenError('The mirror feed needs a token with the "mirror" scope')
+  await requireScope(c, ctx.tokens, 'mirror', 'The mirror feed')
 }
 
 function intParam(c: Context, name: string, dflt: number, max: number): number {

@@ -11,6 +11,7 @@ import type { Context } from 'hono'
 import { stringify as toYaml } from 'yaml'
 
 import { type ErrorCode, isArcaError } from '../errors.js'
+import { fromTrustedProxy, type TrustProxySetting } from './client-ip.js'
 
 /** HTTP status of each error code. */
 export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
@@ -56,8 +57,11 @@ export function errorBody(e: unknown): { status: number; body: Record<string, un
 
 /** Settings that shape URLs. */
 export interface UrlSettings {
-  /** Trust `X-Forwarded-Proto/Host` and `Forwarded` headers for absolute links. */
-  readonly trustProxy: boolean
+  /**
+   * Proxies trusted (see `client-ip.ts`): `X-Forwarded-Proto/Host` and `Forwarded` headers are
+   * believed for absolute links only when the socket peer is one of them.
+   */
+  readonly trustProxy: TrustProxySetting
 }
 
 /** The scheme+host this request reached, for absolute `*_url` links. */
@@ -65,7 +69,7 @@ export function baseUrl(c: Context, settings: UrlSettings): string {
   const url = new URL(c.req.url)
   let proto = url.protocol.replace(':', '')
   let host = c.req.header('host') ?? url.host
-  if (settings.trustProxy) {
+  if (fromTrustedProxy(c, settings.trustProxy)) {
     const fwd = c.req.header('forwarded')
     if (fwd) {
       const first = fwd.split(',')[0]!

@@ -8,6 +8,7 @@ import type { Command } from 'commander'
 
 import { InvalidInputError } from '../../errors.js'
 import { openArchive } from '../../storage/archive.js'
+import { proxyTrust } from '../../web/client-ip.js'
 import {
   DEFAULT_EXEMPT_NETWORKS,
   parseRate,
@@ -21,7 +22,7 @@ import { writeErr } from '../output.js'
 interface ServeFlags extends ArchiveFlags {
   port: number
   host: string
-  trustProxy?: boolean
+  trustProxy?: boolean | string
   rate: string[]
   exempt?: string
   noRateLimit?: boolean
@@ -46,7 +47,10 @@ export function registerServe(program: Command): void {
       )
       .option('--port <port>', `port (env ARCA_PORT, default ${DEFAULT_PORT})`, parsePort)
       .option('--host <host>', `address to listen on (env ARCA_HOST, default ${DEFAULT_HOST})`)
-      .option('--trust-proxy', 'trust X-Forwarded-* / Forwarded headers (behind a reverse proxy)')
+      .option(
+        '--trust-proxy [proxies]',
+        'behind reverse proxies: believe X-Forwarded-* / Forwarded headers from these (comma list of loopback, linklocal, uniquelocal, addresses, CIDRs; or a hop count; the flag alone: loopback)',
+      )
       .option(
         '--rate <scope=rate>',
         'rate of a scope, e.g. swh_api=120/h (repeatable)',
@@ -77,6 +81,8 @@ export function registerServe(program: Command): void {
         : flags.exempt === 'none'
           ? []
           : flags.exempt.split(',').map((x) => x.trim())
+    const trustProxy = flags.trustProxy ?? false
+    proxyTrust(trustProxy) // a bad list is an error before anything starts
     const storeUrl = flags.rateLimitStore ?? process.env['ARCA_RATE_LIMIT_STORE']
     const counter =
       storeUrl && flags.rateLimit !== false ? await RedisRateCounter.connect(storeUrl) : undefined
@@ -92,7 +98,7 @@ export function registerServe(program: Command): void {
       archive,
       port,
       host,
-      config: { trustProxy: flags.trustProxy === true },
+      config: { trustProxy },
       rateLimits: {
         rates,
         ...(exempt ? { exemptNetworks: exempt } : {}),

@@ -73,6 +73,7 @@ import type {
   Storage,
 } from '../interface.js'
 import type { Migration, SqlDatabase, SqlExecutor, SqlValue } from './executor.js'
+import { compileOriginRegexp, regexpScan } from './origin-regexp.js'
 
 /** Rows per multi-row statement (keeps parameters under both engines' limits). */
 const CHUNK = 400
@@ -852,15 +853,8 @@ export class SqlStorage implements Storage {
   #searchWhere(pattern: string, options: OriginSearchOptions): { sql: string; params: SqlValue[] } {
     const where: string[] = []
     const params: SqlValue[] = []
-    if (options.regexp) {
-      try {
-        new RegExp(pattern, 'i')
-      } catch (e) {
-        throw new InvalidInputError(`Invalid regular expression "${pattern}"`, { cause: e })
-      }
-      where.push(this.#db.dialect === 'postgres' ? 'o.url ~* ?' : 'arca_regexp(?, o.url)')
-      params.push(pattern)
-    } else if (pattern !== '') {
+    // A regular expression is matched in JavaScript by regexpScan (linear time, bounded).
+    if (!options.regexp && pattern !== '') {
       const escaped = pattern.replace(/[\\%_]/g, (c) => '\\' + c)
       where.push(
         this.#db.dialect === 'postgres' ? "o.url ILIKE ? ESCAPE '\\'" : "o.url LIKE ? ESCAPE '\\'",
@@ -892,10 +886,12 @@ export class SqlStorage implements Storage {
     const after = parseToken(options.pageToken, 'origin search') ?? 0
     const limit = Math.max(1, Math.min(options.limit ?? 50, 10_000))
     const w = this.#searchWhere(pattern, options)
-    const rows = await this.#db.all<Row>(
-      `SELECT o.id, o.url FROM origin o WHERE ${w.sql} AND o.id > ? ORDER BY o.id LIMIT ?`,
-      [...w.params, after, limit + 1],
-    )
+    const rows: Row[] = options.regexp
+      ? await regexpScan(this.#db, compileOriginRegexp(pattern), w, { after, want: limit + 1 })
+      : await this.#db.all<Row>(
+          `SELECT o.id, o.url FROM origin o WHERE ${w.sql} AND o.id > ? ORDER BY o.id LIMIT ?`,
+          [...w.params, after, limit + 1],
+        )
     const page = rows.slice(0, limit)
     const types = new Map<number, string[]>()
     const ids = page.map((r) => num(r['id']))
@@ -921,6 +917,7 @@ export class SqlStorage implements Storage {
 
   async originSearchCount(pattern: string, options: OriginSearchOptions = {}): Promise<number> {
     const w = this.#searchWhere(pattern, options)
+    if (options.regexp) return (await regexpScan(this.#db, compileOriginRegexp(pattern), w)).length
     const rows = await this.#db.all<Row>(
       `SELECT COUNT(*) AS n FROM origin o WHERE ${w.sql}`,
       w.params,

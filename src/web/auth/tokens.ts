@@ -56,8 +56,6 @@ function info(r: Row): TokenInfo {
  * ```
  */
 export class TokenStore {
-  readonly #cache = new Map<string, { info: TokenInfo | null; at: number }>()
-
   constructor(private readonly db: SqlExecutor) {}
 
   /** Creates a token; returns its id and secret (shown once). */
@@ -91,18 +89,17 @@ export class TokenStore {
     }
   }
 
-  /** The token a secret belongs to, if valid (not revoked). Cached for a few seconds. */
+  /**
+   * The token a secret belongs to, if valid (not revoked). Not cached: each call is one lookup
+   * by the secret's hash (a unique index), so a token revoked by any process (`arca token
+   * revoke`) is refused from the next request on.
+   */
   async verify(secret: string): Promise<TokenInfo | null> {
-    const hit = this.#cache.get(secret)
-    if (hit && Date.now() - hit.at < 5000) return hit.info
     const rows = await this.db.all<Row>('SELECT * FROM api_token WHERE secret_hash = ?', [
       hashSecret(secret),
     ])
     const found = rows[0] ? info(rows[0]) : null
-    const result = found && found.revoked === null ? found : null
-    if (this.#cache.size > 10_000) this.#cache.clear()
-    this.#cache.set(secret, { info: result, at: Date.now() })
-    return result
+    return found && found.revoked === null ? found : null
   }
 
   async list(): Promise<TokenInfo[]> {
@@ -116,6 +113,5 @@ export class TokenStore {
       [Date.now(), id],
     )
     if (n === 0) throw new NotFoundError(`No active token "${id}"`)
-    this.#cache.clear()
   }
 }

@@ -1,0 +1,42 @@
+/**
+ * Administration over HTTP, for tokens with the `admin` scope (only them: see `auth/scopes.ts`):
+ *
+ * - `GET /admin/1/tokens` — the tokens, as `arca token list --json` gives them (never secrets);
+ * - `POST /admin/1/tokens/ID/revoke` — revokes a token (404 if there is no active token ID);
+ *   it is refused from the next request on, by every server of the archive.
+ *
+ * @module
+ */
+
+import type { Hono } from 'hono'
+
+import type { AppEnv } from './app.js'
+import { requireScope } from './auth/scopes.js'
+import type { TokenInfo } from './auth/tokens.js'
+import type { WebContext } from './context.js'
+
+function listed(t: TokenInfo): Record<string, unknown> {
+  return {
+    id: t.id,
+    name: t.name,
+    scopes: t.scopes,
+    created: t.created.toISOString(),
+    revoked: t.revoked ? t.revoked.toISOString() : null,
+  }
+}
+
+/** Mounts the administration routes. */
+export function mountAdmin(app: Hono<AppEnv>, ctx: WebContext): void {
+  const what = 'Administration'
+  app.get('/admin/1/tokens', async (c) => {
+    await requireScope(c, ctx.tokens, 'admin', what)
+    return c.json((await ctx.tokens.list()).map(listed), 200, { 'Cache-Control': 'no-store' })
+  })
+
+  app.post('/admin/1/tokens/:id/revoke', async (c) => {
+    await requireScope(c, ctx.tokens, 'admin', what)
+    const id = c.req.param('id')
+    await ctx.tokens.revoke(id)
+    return c.json({ id, revoked: true }, 200, { 'Cache-Control': 'no-store' })
+  })
+}
