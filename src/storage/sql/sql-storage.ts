@@ -753,20 +753,22 @@ export class SqlStorage implements Storage {
       where.push(`target_type IN ${inList(options.targetTypes.length)}`)
       params.push(...options.targetTypes)
     }
+    if (options.branchNameExcludePrefix !== undefined) {
+      // Names starting with the prefix are exactly those in [prefix, the next prefix): a range
+      // the index answers, applied before LIMIT so that every page is full.
+      const p = Buffer.from(options.branchNameExcludePrefix)
+      const end = prefixEnd(p)
+      if (end === null) where.push('name < ?')
+      else where.push('(name < ? OR name >= ?)')
+      params.push(p, ...(end === null ? [] : [end]))
+    }
     const rows = await this.#db.all<Row>(
       `SELECT name, target_type, target FROM snapshot_branch WHERE ${where.join(' AND ')} ORDER BY name LIMIT ?`,
       [...params, count + 1],
     )
-    let branches = rows.map(branchFromRow)
-    if (options.branchNameExcludePrefix !== undefined) {
-      const p = options.branchNameExcludePrefix
-      branches = branches.filter(
-        (br) =>
-          !(br.name.length >= p.length && compareBytes(br.name.subarray(0, p.length), p) === 0),
-      )
-    }
+    const branches = rows.slice(0, count).map(branchFromRow)
     const nextBranch = rows.length > count ? plainBytes(rows[count]!['name'] as Uint8Array) : null
-    return { id, branches: branches.slice(0, count), nextBranch }
+    return { id, branches, nextBranch }
   }
 
   async snapshotCountBranches(id: string): Promise<Readonly<Record<string, number>> | null> {
@@ -1344,6 +1346,16 @@ function branchFromRow(r: Row): SnapshotBranch {
       ? { targetType: 'alias', target: plainBytes(r['target'] as Uint8Array) }
       : { targetType: str(type) as ReleaseTargetType, target: hex(r['target']) }
   return { name, target }
+}
+
+/** The smallest byte string greater than every string starting with `p`; null if none. */
+function prefixEnd(p: Buffer): Buffer | null {
+  let n = p.length
+  while (n > 0 && p[n - 1] === 0xff) n--
+  if (n === 0) return null
+  const end = Buffer.from(p.subarray(0, n))
+  end[n - 1] = end[n - 1]! + 1
+  return end
 }
 
 function visitFromRow(origin: string, r: Row): OriginVisit {
