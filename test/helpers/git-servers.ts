@@ -78,6 +78,8 @@ export async function startGitDaemon(root: string): Promise<GitServer> {
 export interface HttpBackendOptions {
   /** Answer 401 to every request for repositories whose name starts with this. */
   readonly requireAuthPrefix?: string
+  /** With `requireAuthPrefix`: serve requests carrying these Basic credentials (`user:password`). */
+  readonly basicAuth?: string
   /** Cut the connection after this many response bytes of an upload-pack request. */
   readonly dropAfterBytes?: number
 }
@@ -92,6 +94,7 @@ export async function startHttpBackend(
 ): Promise<GitServer> {
   const args = [join(REPO_ROOT, 'test', 'fixtures', 'git-http-server.mjs'), root]
   if (options.requireAuthPrefix) args.push('--auth-prefix', options.requireAuthPrefix)
+  if (options.basicAuth !== undefined) args.push('--basic-auth', options.basicAuth)
   if (options.dropAfterBytes !== undefined)
     args.push('--drop-after', String(options.dropAfterBytes))
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })

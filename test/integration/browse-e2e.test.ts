@@ -65,10 +65,10 @@ describe.runIf(haveChromium)('browse pages in Chromium', () => {
     root = makeTemp('arca-e2e-')
     data = makeTemp('arca-e2e-data-')
     const repo = makeRepo(root)
-    origin = repo
     const writer = await openArchive({ dataDir: data, layers: LOADER_LAYERS })
     const r = await loadGit(repo, { storage: writer.storage, scratchDir: writer.tmpDir })
     expect(r.status).toBe('full')
+    origin = r.origin
     await writer.storage.originAdd([{ url: evilOrigin }])
     const [v] = await writer.storage.originVisitAdd([
       { origin: evilOrigin, date: new Date(), type: 'git' },

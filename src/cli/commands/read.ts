@@ -7,6 +7,7 @@
 import type { Command } from 'commander'
 
 import { InvalidInputError } from '../../errors.js'
+import { redactUserinfo, splitRemoteUrl } from '../../loader/origin-url.js'
 import { concatBytes, decodeForDisplay, utf8 } from '../../model/bytes.js'
 import {
   directoryObjectManifest,
@@ -158,11 +159,20 @@ export function registerReadCommands(program: Command): void {
       .summary('list the visits of an origin')
       .argument('<url>', 'origin URL')
       .option('--json', 'print one JSON object per line'),
-  ).action(async (url: string, flags: JsonFlag) => {
+  ).action(async (given: string, flags: JsonFlag) => {
     await withArchive(flags, [], async (archive) => {
       const s = archive.storage
-      if ((await s.originGet([url]))[0] === null)
-        throw new InvalidInputError(`Origin "${url}" is not in the archive`)
+      // The origin as `arca save` records it (a local path as its file:// URL), else as given.
+      let normalised = given
+      try {
+        normalised = splitRemoteUrl(given).originUrl
+      } catch {
+        // not a repository URL: looked up as given
+      }
+      const found = await s.originGet([normalised, given])
+      const url = found[0] ? normalised : given
+      if (!found[0] && !found[1])
+        throw new InvalidInputError(`Origin "${redactUserinfo(given)}" is not in the archive`)
       let token: string | null = null
       do {
         const page = await s.originVisitGet(url, { limit: 100, pageToken: token })

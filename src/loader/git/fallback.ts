@@ -10,11 +10,22 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 
 import { gitEnv } from '../../fromdisk/git-snapshot.js'
+import { gitFetchArgs } from '../origin-url.js'
 import { classifyRemoteMessage, type RemoteRef } from './protocol.js'
 
-async function git(repo: string, args: string[], signal?: AbortSignal): Promise<Buffer> {
+async function git(
+  repo: string,
+  args: string[],
+  signal?: AbortSignal,
+  env: Record<string, string> = {},
+): Promise<Buffer> {
   const proc = spawn('git', ['-c', 'core.fsmonitor=false', '-C', repo, ...args], {
-    env: { ...gitEnv(repo), GIT_TERMINAL_PROMPT: '0', GIT_SSH_COMMAND: 'ssh -o BatchMode=yes' },
+    env: {
+      ...gitEnv(repo),
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_SSH_COMMAND: 'ssh -o BatchMode=yes',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(signal ? { signal } : {}),
   })
@@ -36,7 +47,9 @@ export async function fallbackFetch(
   signal?: AbortSignal,
 ): Promise<RemoteRef[]> {
   await git(scratch, ['init', '--bare', '-q', '.'], signal)
-  const listing = await git(scratch, ['ls-remote', '--symref', url], signal)
+  // Credentials travel in the environment, not on the command line.
+  const remote = gitFetchArgs(url)
+  const listing = await git(scratch, ['ls-remote', '--symref', remote.url], signal, remote.env)
   const refs: RemoteRef[] = []
   const symrefs = new Map<string, Buffer>()
   for (const line of listing.toString('latin1').split('\n')) {
@@ -54,8 +67,9 @@ export async function fallbackFetch(
   })
   await git(
     scratch,
-    ['fetch', '--no-tags', '--no-write-fetch-head', '-q', url, '+refs/*:refs/*'],
+    ['fetch', '--no-tags', '--no-write-fetch-head', '-q', remote.url, '+refs/*:refs/*'],
     signal,
+    remote.env,
   )
   return withSymrefs
 }

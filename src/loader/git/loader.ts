@@ -38,6 +38,7 @@ import type {
   VisitStatusValue,
 } from '../../model/objects.js'
 import type { Storage } from '../../storage/interface.js'
+import { type RemoteUrl, scrubRemote, splitRemoteUrl } from '../origin-url.js'
 import { CatFile, type GitObjectType } from './cat-file.js'
 import {
   checkGitId,
@@ -137,7 +138,9 @@ const TARGET_OF_GIT: Readonly<Record<GitObjectType, ReleaseTargetType>> = {
 const MAX_HAVES = 1024
 
 /**
- * Loads (visits) the git repository at `url` into the archive.
+ * Loads (visits) the git repository at `url` into the archive. The origin recorded is `url`
+ * normalised and without credentials (see `../origin-url.ts`); credentials in `url` are used
+ * for the fetch only, and scrubbed from every message.
  *
  * @example
  * ```ts
@@ -146,7 +149,13 @@ const MAX_HAVES = 1024
  * console.log(r.status, r.snapshot)
  * ```
  */
-export async function loadGit(url: string, options: GitLoadOptions): Promise<GitLoadResult> {
+export async function loadGit(input: string, options: GitLoadOptions): Promise<GitLoadResult> {
+  const remote = splitRemoteUrl(input)
+  const url = remote.originUrl
+  options = {
+    ...options,
+    ...(options.forkOf ? { forkOf: options.forkOf.map((f) => splitRemoteUrl(f).originUrl) } : {}),
+  }
   const storage = options.storage
   const date = options.date ?? new Date()
   await storage.originAdd([{ url }])
@@ -168,9 +177,10 @@ export async function loadGit(url: string, options: GitLoadOptions): Promise<Git
     allowedStatuses: ['full', 'partial'],
   })
   await status('ongoing', null, null)
-  const loader = new GitVisit(url, v, options)
+  const loader = new GitVisit(remote, v, options)
   try {
-    const result = await loader.run(previous?.status.snapshot ?? null)
+    const ran = await loader.run(previous?.status.snapshot ?? null)
+    const result = { ...ran, message: ran.message && scrubRemote(ran.message, remote) }
     await storage.flush()
     await status(result.status, result.snapshot, {
       eventful: result.eventful,
@@ -181,7 +191,7 @@ export async function loadGit(url: string, options: GitLoadOptions): Promise<Git
     return result
   } catch (e) {
     const notFound = e instanceof ArcaError && e.code === 'not_found'
-    const message = errorMessage(e)
+    const message = scrubRemote(errorMessage(e), remote)
     // Whatever was stored stays (it is complete and consistent); the visit is not full.
     await storage.flush().catch(() => undefined)
     await status(notFound ? 'not_found' : 'failed', null, { message })
@@ -217,7 +227,10 @@ class GitVisit {
     fetchedObjects: 0,
     fetchedBytes: 0,
   }
+  /** The origin URL (shown, stored). */
   readonly #url: string
+  /** The URL fetched from (credentials included: never shown). */
+  readonly #fetchUrl: string
   readonly #visit: OriginVisit
   readonly #opts: GitLoadOptions
   readonly #storage: Storage
@@ -232,8 +245,9 @@ class GitVisit {
   readonly #missing: string[] = []
   readonly #submodules = new Set<string>()
 
-  constructor(url: string, visit: OriginVisit, opts: GitLoadOptions) {
-    this.#url = url
+  constructor(remote: RemoteUrl, visit: OriginVisit, opts: GitLoadOptions) {
+    this.#url = remote.originUrl
+    this.#fetchUrl = remote.fetchUrl
     this.#visit = visit
     this.#opts = opts
     this.#storage = opts.storage
@@ -257,7 +271,7 @@ class GitVisit {
     let refs: RemoteRef[]
     let session: UploadPackSession | null = null
     try {
-      session = await UploadPackSession.open(this.#url, signal)
+      session = await UploadPackSession.open(this.#fetchUrl, signal)
       refs = await session.lsRefs(signal)
     } catch (e) {
       await session?.close()
@@ -270,7 +284,7 @@ class GitVisit {
       if (session === null) {
         // Protocol v0 only: let the git binary fetch everything, then store what is new.
         this.#scratch = makeScratch(this.#opts.scratchDir)
-        refs = await fallbackFetch(this.#url, this.#scratch, signal)
+        refs = await fallbackFetch(this.#fetchUrl, this.#scratch, signal)
         this.#refsForTips = refs
       } else {
         await this.#fetchNew(session, refs, previousSnapshot)
@@ -353,7 +367,7 @@ class GitVisit {
       await session.close()
       const got: string[] = []
       for (const want of wants) {
-        const one = await UploadPackSession.open(this.#url, this.#opts.signal)
+        const one = await UploadPackSession.open(this.#fetchUrl, this.#opts.signal)
         try {
           await this.#fetchPack(one, [want], [...haves, ...got])
           got.push(want)
