@@ -24,6 +24,7 @@ import { CorruptError, InvalidInputError } from '../errors.js'
 import type { JournalRecord, JournalWriter, Topic } from '../journal/interface.js'
 import { decodeValue, keyOf, type TakedownRecord, type TopicObjects } from '../journal/serde.js'
 import { verify } from '../model/manifest.js'
+import { epochMicros } from '../model/micro-date.js'
 import type {
   Content,
   Directory,
@@ -400,7 +401,8 @@ export class Replayer {
         if (s.snapshot) waits.push(swhidString('snp', s.snapshot))
         return {
           ...base,
-          key: `status:${s.visit}:${s.date.getTime()}:${s.origin}`,
+          // Two statuses of one visit may share a date: the status tells them apart.
+          key: `status:${s.visit}:${epochMicros(s.date, s.dateExtraMicros)}:${s.status}:${s.snapshot ?? '-'}:${s.origin}`,
           waitsFor: waits,
         }
       }
@@ -656,6 +658,7 @@ export class Replayer {
             origin: v.origin,
             visit: v.visit,
             date: v.date,
+            ...(v.dateExtraMicros ? { dateExtraMicros: v.dateExtraMicros } : {}),
             type: v.type,
           })),
         )

@@ -15,6 +15,7 @@ import {
   revisionObjectManifest,
   snapshotManifest,
 } from '../../model/manifest.js'
+import { isoformatUtc } from '../../model/micro-date.js'
 import { type CoreSwhid, formatSwhid } from '../../model/swhid.js'
 import type { Archive } from '../../storage/archive.js'
 import {
@@ -182,7 +183,7 @@ export function registerReadCommands(program: Command): void {
           else {
             const snp = st?.snapshot ? `swh:1:snp:${st.snapshot}` : '-'
             writeOut(
-              `${v.visit}\t${v.date.toISOString()}\t${v.type}\t${st?.status ?? 'created'}\t${snp}\n`,
+              `${v.visit}\t${isoformatUtc(v.date, v.dateExtraMicros)}\t${v.type}\t${st?.status ?? 'created'}\t${snp}\n`,
             )
           }
         }

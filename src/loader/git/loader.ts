@@ -27,6 +27,7 @@ import { gitEnv } from '../../fromdisk/git-snapshot.js'
 import { compareBytes } from '../../model/bytes.js'
 import { ContentHasher } from '../../model/hash.js'
 import { makeSnapshot } from '../../model/manifest.js'
+import type { MicroDate } from '../../model/micro-date.js'
 import type {
   BranchTarget,
   Directory,
@@ -39,6 +40,7 @@ import type {
 } from '../../model/objects.js'
 import type { Storage } from '../../storage/interface.js'
 import { type RemoteUrl, scrubRemote, splitRemoteUrl } from '../origin-url.js'
+import { nowMicros } from '../visit-clock.js'
 import { CatFile, type GitObjectType } from './cat-file.js'
 import {
   checkGitId,
@@ -157,17 +159,19 @@ export async function loadGit(input: string, options: GitLoadOptions): Promise<G
     ...(options.forkOf ? { forkOf: options.forkOf.map((f) => splitRemoteUrl(f).originUrl) } : {}),
   }
   const storage = options.storage
-  const date = options.date ?? new Date()
+  const date = options.date ? { date: options.date } : microFields(nowMicros())
   await storage.originAdd([{ url }])
-  const [visit] = await storage.originVisitAdd([{ origin: url, date, type: 'git' }])
+  const [visit] = await storage.originVisitAdd([{ origin: url, ...date, type: 'git' }])
   const v = visit!
   const status = async (
     s: VisitStatusValue,
     snapshot: string | null,
     metadata: Record<string, unknown> | null,
   ): Promise<void> => {
+    // Every status is kept, even two in one microsecond (the storage orders them as added).
+    const at = microFields(nowMicros())
     await storage.originVisitStatusAdd([
-      { origin: url, visit: v.visit, date: new Date(), type: 'git', status: s, snapshot, metadata },
+      { origin: url, visit: v.visit, ...at, type: 'git', status: s, snapshot, metadata },
     ])
   }
   await status('created', null, null)
@@ -209,6 +213,10 @@ export async function loadGit(input: string, options: GitLoadOptions): Promise<G
   } finally {
     loader.cleanup()
   }
+}
+
+function microFields(t: MicroDate): { date: Date; dateExtraMicros?: number } {
+  return t.extraMicros === 0 ? { date: t.date } : { date: t.date, dateExtraMicros: t.extraMicros }
 }
 
 /** Where an object of the visit stands. */
