@@ -83,7 +83,9 @@ export function splitRemoteUrl(input: string, cwd: string = process.cwd()): Remo
       try {
         path = fileURLToPath(new URL(input))
       } catch (e) {
-        throw new InvalidInputError(`"${input}" is not a local file:// URL`, { cause: e })
+        throw new InvalidInputError(`"${redactUserinfo(input)}" is not a local file:// URL`, {
+          cause: e,
+        })
       }
       return local(path, cwd)
     }

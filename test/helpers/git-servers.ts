@@ -80,6 +80,8 @@ export interface HttpBackendOptions {
   readonly requireAuthPrefix?: string
   /** With `requireAuthPrefix`: serve requests carrying these Basic credentials (`user:password`). */
   readonly basicAuth?: string
+  /** Speak git protocol version 0 only. */
+  readonly v0Only?: boolean
   /** Cut the connection after this many response bytes of an upload-pack request. */
   readonly dropAfterBytes?: number
 }
@@ -95,6 +97,7 @@ export async function startHttpBackend(
   const args = [join(REPO_ROOT, 'test', 'fixtures', 'git-http-server.mjs'), root]
   if (options.requireAuthPrefix) args.push('--auth-prefix', options.requireAuthPrefix)
   if (options.basicAuth !== undefined) args.push('--basic-auth', options.basicAuth)
+  if (options.v0Only) args.push('--v0')
   if (options.dropAfterBytes !== undefined)
     args.push('--drop-after', String(options.dropAfterBytes))
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })

@@ -135,6 +135,47 @@ describe('credentials in a repository URL', () => {
   })
 })
 
+describe('credentials with a protocol v0 server (the git binary fetches)', () => {
+  it('are passed to git outside its command line and appear nowhere', async () => {
+    const v0 = await startHttpBackend(root, {
+      requireAuthPrefix: 'private',
+      basicAuth: `${USER}:${SECRET}`,
+      v0Only: true,
+    })
+    const data = makeTemp('arca-data-')
+    try {
+      const host = new URL(v0.url).host
+      const ok = arca([
+        'save',
+        '--json',
+        '--data',
+        data,
+        `http://${USER}:${SECRET}@${host}/private.git`,
+      ])
+      expect(ok.status, ok.stderr).toBe(0)
+      expect(JSON.parse(ok.stdout)).toMatchObject({
+        origin: `http://${host}/private.git`,
+        status: 'full',
+      })
+      const wrong = arca([
+        'save',
+        '--json',
+        '--data',
+        data,
+        `http://${USER}:${WRONG}@${host}/private.git`,
+      ])
+      expect(JSON.parse(wrong.stdout).status).toMatch(/not_found|failed/)
+      for (const r of [ok, wrong])
+        for (const secret of [SECRET, WRONG]) expect(r.stdout + r.stderr).not.toContain(secret)
+      for (const secret of [SECRET, WRONG, `${USER}:`])
+        expect(filesContaining(data, secret), secret).toEqual([])
+    } finally {
+      await v0.stop()
+      removeTemp(data)
+    }
+  })
+})
+
 describe('local paths', () => {
   it('every spelling of one path is one file:// origin, with a visit each', () => {
     const data = makeTemp('arca-data-')
