@@ -102,6 +102,7 @@ export function splitRemoteUrl(input: string, cwd: string = process.cwd()): Remo
     const pm = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(hostPort)
     if (!pm) throw new InvalidInputError(`"${redactUserinfo(input)}" has an invalid host`)
     const host = pm[1]!.toLowerCase()
+    noOption(userinfo || host, input)
     const port = pm[2] ?? ''
     hostPort = port === '' || DEFAULT_PORTS[scheme] === port ? host : `${host}:${port}`
     return {
@@ -113,6 +114,7 @@ export function splitRemoteUrl(input: string, cwd: string = process.cwd()): Remo
   const scp = SCP_LIKE.exec(input)
   if (scp && !input.startsWith('/') && !input.startsWith('.')) {
     const userinfo = scp[1] ?? ''
+    noOption(userinfo || scp[2]!, input)
     return {
       originUrl: `${scp[2]!.toLowerCase()}:${scp[3]!}`,
       fetchUrl: input,
@@ -120,6 +122,14 @@ export function splitRemoteUrl(input: string, cwd: string = process.cwd()): Remo
     }
   }
   return local(input, cwd)
+}
+
+/** A host or user starting with "-" would be read by ssh as an option (`-oProxyCommand=…`). */
+function noOption(start: string, input: string): void {
+  if (start.startsWith('-'))
+    throw new InvalidInputError(
+      `"${redactUserinfo(input)}" names a host or user starting with "-", which is refused`,
+    )
 }
 
 function local(path: string, cwd: string): RemoteUrl {

@@ -27,6 +27,14 @@ describe('splitRemoteUrl', () => {
     expect(splitRemoteUrl('/srv/100%#?.git', '/').originUrl).toBe('file:///srv/100%25%23%3F.git')
     expect(() => splitRemoteUrl('file://elsewhere/x.git')).toThrow(/not a local file/)
     expect(() => splitRemoteUrl('')).toThrow(/empty/)
+    // Hosts and users that ssh would read as options.
+    for (const evil of [
+      '-oProxyCommand=x:repo',
+      '-oProxyCommand=x@host:repo',
+      'ssh://-oProxyCommand=x/repo',
+      'ssh://-oProxyCommand=x@host/repo',
+    ])
+      expect(() => splitRemoteUrl(evil), evil).toThrow(/starting with "-"/)
   })
 
   it('other URLs: scheme and host lowercased, default port and userinfo dropped, rest kept', () => {
