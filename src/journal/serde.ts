@@ -3,7 +3,9 @@
  * `to_dict()` (snake_case keys, ids as 20 raw bytes, names and messages as bytes, timestamps as
  * `{timestamp: {seconds, microseconds}, offset_bytes}`), and decoded back to model objects.
  * Differences: snapshot branches are a list of `[name, target]` pairs (msgpack maps with byte
- * keys do not round-trip in JavaScript), and dates are msgpack timestamps.
+ * keys do not round-trip in JavaScript), and dates are msgpack timestamps (visit and visit
+ * status dates to the microsecond, in the timestamp's nanoseconds; a reader that keeps
+ * milliseconds reads the same records, to the millisecond).
  *
  * Decoding validates the shape and throws InvalidInputError naming the bad field; ids are not
  * recomputed here (the mirror's validate layer does that).
@@ -11,7 +13,15 @@
  * @module
  */
 
-import { Decoder, Encoder } from '@msgpack/msgpack'
+import {
+  Decoder,
+  decodeTimestampToTimeSpec,
+  Encoder,
+  encodeTimeSpecToTimestamp,
+  encodeTimestampExtension,
+  EXT_TIMESTAMP,
+  ExtensionCodec,
+} from '@msgpack/msgpack'
 
 import { InvalidInputError } from '../errors.js'
 import { fromHex, toHex } from '../model/bytes.js'
@@ -38,10 +48,37 @@ import type {
 import { formatSwhid, parseCoreSwhid } from '../model/swhid.js'
 import type { JournalRecordInit, Topic } from './interface.js'
 
+/** A msgpack timestamp (seconds and nanoseconds): what dates encode to and decode from. */
+class TimeSpec {
+  constructor(
+    readonly sec: number,
+    readonly nsec: number,
+  ) {}
+
+  static of(date: Date, extraMicros = 0): TimeSpec {
+    const ms = date.getTime()
+    const sec = Math.floor(ms / 1000)
+    return new TimeSpec(sec, (ms - sec * 1000) * 1_000_000 + extraMicros * 1000)
+  }
+}
+
+// The standard timestamp extension, with nanoseconds kept on decoding (the default decoder
+// rounds to a Date's milliseconds).
+const extensionCodec = new ExtensionCodec()
+extensionCodec.register({
+  type: EXT_TIMESTAMP,
+  encode: (v: unknown) =>
+    v instanceof TimeSpec ? encodeTimeSpecToTimestamp(v) : encodeTimestampExtension(v),
+  decode: (data: Uint8Array) => {
+    const t = decodeTimestampToTimeSpec(data)
+    return new TimeSpec(t.sec, t.nsec)
+  },
+})
+
 // Reused coder instances (encoding and decoding are synchronous, so sharing is safe). Dates use
 // the msgpack timestamp extension; 64-bit integers decode to numbers.
-const encoder = new Encoder({ ignoreUndefined: false })
-const decoder = new Decoder()
+const encoder = new Encoder({ ignoreUndefined: false, extensionCodec })
+const decoder = new Decoder({ extensionCodec })
 const packr = {
   pack: (value: unknown): Uint8Array => encoder.encode(value),
   unpack: (bytes: Uint8Array): unknown => decoder.decode(bytes),
@@ -183,14 +220,19 @@ export function toDict<T extends Topic>(topic: T, obj: TopicObjects[T]): Dict {
       return { url: (obj as Origin).url }
     case 'origin_visit': {
       const v = obj as OriginVisit
-      return { origin: v.origin, date: v.date, type: v.type, visit: v.visit }
+      return {
+        origin: v.origin,
+        date: TimeSpec.of(v.date, v.dateExtraMicros),
+        type: v.type,
+        visit: v.visit,
+      }
     }
     case 'origin_visit_status': {
       const s = obj as OriginVisitStatus
       return {
         origin: s.origin,
         visit: s.visit,
-        date: s.date,
+        date: TimeSpec.of(s.date, s.dateExtraMicros),
         status: s.status,
         snapshot: nullableId(s.snapshot),
         metadata: s.metadata === null ? null : JSON.stringify(s.metadata),
@@ -245,7 +287,11 @@ export function keyOf<T extends Topic>(topic: T, obj: TopicObjects[T]): Uint8Arr
     }
     case 'origin_visit_status': {
       const s = obj as OriginVisitStatus
-      return packr.pack({ origin: s.origin, visit: s.visit, date: s.date })
+      return packr.pack({
+        origin: s.origin,
+        visit: s.visit,
+        date: TimeSpec.of(s.date, s.dateExtraMicros),
+      })
     }
     case 'takedown':
       return packr.pack({ id: (obj as TakedownRecord).id })
@@ -319,8 +365,15 @@ class Reader {
   }
   date(f: string): Date {
     const v = this.d[f]
-    if (!(v instanceof Date) || Number.isNaN(v.getTime())) this.#fail(f, 'a date')
-    return v
+    const d = v instanceof TimeSpec ? new Date(v.sec * 1000 + Math.floor(v.nsec / 1e6)) : null
+    if (d === null || Number.isNaN(d.getTime())) this.#fail(f, 'a date')
+    return d
+  }
+  /** A date with its microseconds: `date` and, when not zero, `dateExtraMicros`. */
+  microDate(f: string): { date: Date; dateExtraMicros?: number } {
+    const date = this.date(f)
+    const extra = Math.floor((this.d[f] as TimeSpec).nsec / 1000) % 1000
+    return extra === 0 ? { date } : { date, dateExtraMicros: extra }
   }
   dateOrNull(f: string): Date | null {
     return this.d[f] === null || this.d[f] === undefined ? null : this.date(f)
@@ -522,14 +575,14 @@ function fromReader(topic: Topic, r: Reader): unknown {
       return {
         origin: r.str('origin'),
         visit: r.int('visit'),
-        date: r.date('date'),
+        ...r.microDate('date'),
         type: r.str('type'),
       } satisfies OriginVisit
     case 'origin_visit_status':
       return {
         origin: r.str('origin'),
         visit: r.int('visit'),
-        date: r.date('date'),
+        ...r.microDate('date'),
         status: r.oneOf('status', VISIT_STATUSES),
         snapshot: r.idOrNull('snapshot'),
         metadata: r.json('metadata'),

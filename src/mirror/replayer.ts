@@ -30,6 +30,7 @@ import {
   type TopicObjects,
 } from '../journal/serde.js'
 import { verify } from '../model/manifest.js'
+import { epochMicros } from '../model/micro-date.js'
 import type {
   Content,
   Directory,
@@ -409,7 +410,8 @@ export class Replayer {
         if (s.snapshot) waits.push(swhidString('snp', s.snapshot))
         return {
           ...base,
-          key: `status:${s.visit}:${s.date.getTime()}:${s.origin}`,
+          // Two statuses of one visit may share a date: the status tells them apart.
+          key: `status:${s.visit}:${epochMicros(s.date, s.dateExtraMicros)}:${s.status}:${s.snapshot ?? '-'}:${s.origin}`,
           waitsFor: waits,
         }
       }
@@ -665,6 +667,7 @@ export class Replayer {
             origin: v.origin,
             visit: v.visit,
             date: v.date,
+            ...(v.dateExtraMicros ? { dateExtraMicros: v.dateExtraMicros } : {}),
             type: v.type,
           })),
         )

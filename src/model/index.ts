@@ -8,6 +8,7 @@
 export * from './bytes.js'
 export * from './hash.js'
 export * from './manifest.js'
+export * from './micro-date.js'
 export * from './objects.js'
 export * from './person.js'
 export * from './swhid.js'

@@ -164,6 +164,8 @@ export interface OriginVisit {
   readonly origin: string
   readonly visit: number
   readonly date: Date
+  /** Microseconds past the millisecond of `date` (0–999; absent: 0), see `./micro-date.ts`. */
+  readonly dateExtraMicros?: number
   readonly type: string
 }
 
@@ -172,6 +174,8 @@ export interface OriginVisitStatus {
   readonly origin: string
   readonly visit: number
   readonly date: Date
+  /** Microseconds past the millisecond of `date` (0–999; absent: 0), see `./micro-date.ts`. */
+  readonly dateExtraMicros?: number
   readonly type: string
   readonly status: VisitStatusValue
   readonly snapshot: Sha1Hex | null

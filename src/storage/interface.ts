@@ -190,6 +190,8 @@ export interface OriginVisitStatusGetOptions extends AbortOptions {
 export interface OriginVisitInit {
   readonly origin: string
   readonly date: Date
+  /** Microseconds past the millisecond of `date` (0–999; absent: 0). */
+  readonly dateExtraMicros?: number
   readonly type: string
   /**
    * The visit number, when replicating another archive's visit (mirrors); adding a visit that
@@ -312,7 +314,11 @@ export interface Storage {
    * with concurrent writers. The origin must exist.
    */
   originVisitAdd(visits: readonly OriginVisitInit[], options?: AbortOptions): Promise<OriginVisit[]>
-  /** Adds visit statuses (idempotent on origin, visit and date). */
+  /**
+   * Adds visit statuses. Every status is kept, even several of one visit at the same date
+   * (ordered by date, then as added); adding a status equal to a stored one in every field
+   * changes nothing (replays are idempotent).
+   */
   originVisitStatusAdd(
     statuses: readonly OriginVisitStatus[],
     options?: AbortOptions,

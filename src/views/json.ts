@@ -8,6 +8,7 @@
  */
 
 import { decodeForDisplay } from '../model/bytes.js'
+import { isoformatUtc } from '../model/micro-date.js'
 import type {
   Content,
   Directory,
@@ -172,7 +173,8 @@ export function snapshotJson(s: Snapshot): Json {
 /** A visit with its latest status (`/api/1/origin/<url>/visit/<n>/` shape). */
 export function visitJson(v: OriginVisit, s: OriginVisitStatus | null): Json {
   return {
-    date: v.date.toISOString().replace('Z', '+00:00'),
+    // Python's isoformat(), as Software Heritage: microseconds, no fraction when zero.
+    date: isoformatUtc(v.date, v.dateExtraMicros),
     metadata: s?.metadata ?? {},
     origin: v.origin,
     snapshot: s?.snapshot ?? null,

@@ -78,10 +78,12 @@ export async function startGitDaemon(root: string): Promise<GitServer> {
 export interface HttpBackendOptions {
   /** Answer 401 to every request for repositories whose name starts with this. */
   readonly requireAuthPrefix?: string
+  /** With `requireAuthPrefix`: serve requests carrying these Basic credentials (`user:password`). */
+  readonly basicAuth?: string
+  /** Speak git protocol version 0 only. */
+  readonly v0Only?: boolean
   /** Cut the connection after this many response bytes of an upload-pack request. */
   readonly dropAfterBytes?: number
-  /** Speak only git protocol version 0 (the client's request for version 2 is ignored). */
-  readonly protocolV0?: boolean
 }
 
 /**
@@ -94,9 +96,10 @@ export async function startHttpBackend(
 ): Promise<GitServer> {
   const args = [join(REPO_ROOT, 'test', 'fixtures', 'git-http-server.mjs'), root]
   if (options.requireAuthPrefix) args.push('--auth-prefix', options.requireAuthPrefix)
+  if (options.basicAuth !== undefined) args.push('--basic-auth', options.basicAuth)
+  if (options.v0Only) args.push('--v0')
   if (options.dropAfterBytes !== undefined)
     args.push('--drop-after', String(options.dropAfterBytes))
-  if (options.protocolV0) args.push('--protocol-v0')
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
   const port = await new Promise<number>((resolve, reject) => {
     let out = ''

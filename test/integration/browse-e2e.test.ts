@@ -58,6 +58,7 @@ describe.runIf(haveChromium)('browse pages in Chromium', () => {
   let server: RunningServer
   let browser: Browser
   let origin: string
+  let repoDir: string
   const evilOrigin = `https://example.org/${XSS}`
 
   beforeAll(async () => {
@@ -65,10 +66,11 @@ describe.runIf(haveChromium)('browse pages in Chromium', () => {
     root = makeTemp('arca-e2e-')
     data = makeTemp('arca-e2e-data-')
     const repo = makeRepo(root)
-    origin = repo
+    repoDir = repo
     const writer = await openArchive({ dataDir: data, layers: LOADER_LAYERS })
     const r = await loadGit(repo, { storage: writer.storage, scratchDir: writer.tmpDir })
     expect(r.status).toBe('full')
+    origin = r.origin
     await writer.storage.originAdd([{ url: evilOrigin }])
     const [v] = await writer.storage.originVisitAdd([
       { origin: evilOrigin, date: new Date(), type: 'git' },
@@ -227,7 +229,7 @@ describe.runIf(haveChromium)('browse pages in Chromium', () => {
     const badge = await page.goto(`${server.url}/badge/origin/${origin}/`)
     expect(badge?.headers()['content-type']).toContain('image/svg+xml')
     expect(await badge?.text()).toContain('archived')
-    const blob = git(origin, ['rev-parse', 'main:src/long.c'])
+    const blob = git(repoDir, ['rev-parse', 'main:src/long.c'])
     const embed = await page.goto(`${server.url}/embed/swh:1:cnt:${blob};path=/src/long.c/`)
     expect(embed?.status()).toBe(200)
     expect(await page.locator('header.top').count()).toBe(0)

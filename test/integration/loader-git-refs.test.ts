@@ -125,7 +125,7 @@ beforeAll(async () => {
   upperHex = makeUpperHexRepo(root)
   daemon = await startGitDaemon(root)
   http = await startHttpBackend(root)
-  httpV0 = await startHttpBackend(root, { protocolV0: true })
+  httpV0 = await startHttpBackend(root, { v0Only: true })
 }, 60_000)
 
 afterAll(async () => {

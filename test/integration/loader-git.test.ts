@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process'
 import { readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -129,7 +130,7 @@ describe('git loader: transports and lossless objects', () => {
         expect(`swh:1:snp:${r.snapshot}`).toBe(identifySnapshot(rich))
         expect(r.submodules).toEqual([
           transport === 'path'
-            ? join(root, 'library.git')
+            ? pathToFileURL(join(root, 'library.git')).href
             : url
                 .replace(/\/rich$/, '/library.git')
                 .replace(/^file:\/\/.*$/, `file://${join(root, 'library.git')}`),
@@ -330,7 +331,7 @@ describe('git loader: failures', () => {
         const archive = await openArchive({ dataDir: data })
         try {
           expect(await checkArchive(archive)).toEqual([])
-          const latest = await archive.storage.originVisitGetLatest(repo)
+          const latest = await archive.storage.originVisitGetLatest(pathToFileURL(repo).href)
           if (latest) expect(latest.status.status).not.toBe('full')
         } finally {
           await archive.close()

@@ -7,6 +7,7 @@
 import type { Command } from 'commander'
 
 import { InvalidInputError } from '../../errors.js'
+import { redactUserinfo, splitRemoteUrl } from '../../loader/origin-url.js'
 import { concatBytes, decodeForDisplay, utf8 } from '../../model/bytes.js'
 import {
   directoryObjectManifest,
@@ -14,6 +15,7 @@ import {
   revisionObjectManifest,
   snapshotManifest,
 } from '../../model/manifest.js'
+import { isoformatUtc } from '../../model/micro-date.js'
 import { type CoreSwhid, formatSwhid } from '../../model/swhid.js'
 import type { Archive } from '../../storage/archive.js'
 import {
@@ -158,11 +160,20 @@ export function registerReadCommands(program: Command): void {
       .summary('list the visits of an origin')
       .argument('<url>', 'origin URL')
       .option('--json', 'print one JSON object per line'),
-  ).action(async (url: string, flags: JsonFlag) => {
+  ).action(async (given: string, flags: JsonFlag) => {
     await withArchive(flags, [], async (archive) => {
       const s = archive.storage
-      if ((await s.originGet([url]))[0] === null)
-        throw new InvalidInputError(`Origin "${url}" is not in the archive`)
+      // The origin as `arca save` records it (a local path as its file:// URL), else as given.
+      let normalised = given
+      try {
+        normalised = splitRemoteUrl(given).originUrl
+      } catch {
+        // not a repository URL: looked up as given
+      }
+      const found = await s.originGet([normalised, given])
+      const url = found[0] ? normalised : given
+      if (!found[0] && !found[1])
+        throw new InvalidInputError(`Origin "${redactUserinfo(given)}" is not in the archive`)
       let token: string | null = null
       do {
         const page = await s.originVisitGet(url, { limit: 100, pageToken: token })
@@ -172,7 +183,7 @@ export function registerReadCommands(program: Command): void {
           else {
             const snp = st?.snapshot ? `swh:1:snp:${st.snapshot}` : '-'
             writeOut(
-              `${v.visit}\t${v.date.toISOString()}\t${v.type}\t${st?.status ?? 'created'}\t${snp}\n`,
+              `${v.visit}\t${isoformatUtc(v.date, v.dateExtraMicros)}\t${v.type}\t${st?.status ?? 'created'}\t${snp}\n`,
             )
           }
         }

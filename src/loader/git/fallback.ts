@@ -12,11 +12,22 @@ import { once } from 'node:events'
 
 import { IGNORED_REFSPECS } from '../../fromdisk/git-refs.js'
 import { gitEnv } from '../../fromdisk/git-snapshot.js'
+import { gitFetchArgs } from '../origin-url.js'
 import { classifyRemoteMessage, type RemoteRef } from './protocol.js'
 
-async function git(repo: string, args: string[], signal?: AbortSignal): Promise<Buffer> {
+async function git(
+  repo: string,
+  args: string[],
+  signal?: AbortSignal,
+  env: Record<string, string> = {},
+): Promise<Buffer> {
   const proc = spawn('git', ['-c', 'core.fsmonitor=false', '-C', repo, ...args], {
-    env: { ...gitEnv(repo), GIT_TERMINAL_PROMPT: '0', GIT_SSH_COMMAND: 'ssh -o BatchMode=yes' },
+    env: {
+      ...gitEnv(repo),
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_SSH_COMMAND: 'ssh -o BatchMode=yes',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(signal ? { signal } : {}),
   })
@@ -38,7 +49,9 @@ export async function fallbackFetch(
   signal?: AbortSignal,
 ): Promise<RemoteRef[]> {
   await git(scratch, ['init', '--bare', '-q', '.'], signal)
-  const listing = await git(scratch, ['ls-remote', '--symref', url], signal)
+  // Credentials travel in the environment, not on the command line.
+  const remote = gitFetchArgs(url)
+  const listing = await git(scratch, ['ls-remote', '--symref', remote.url], signal, remote.env)
   const refs: RemoteRef[] = []
   const symrefs = new Map<string, Buffer>()
   for (const line of listing.toString('latin1').split('\n')) {
@@ -61,11 +74,12 @@ export async function fallbackFetch(
       '--no-tags',
       '--no-write-fetch-head',
       '-q',
-      url,
+      remote.url,
       '+refs/*:refs/*',
       ...IGNORED_REFSPECS,
     ],
     signal,
+    remote.env,
   )
   return withSymrefs
 }

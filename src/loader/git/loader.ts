@@ -27,6 +27,7 @@ import { keptRefs, refsToBranches } from '../../fromdisk/git-refs.js'
 import { gitEnv } from '../../fromdisk/git-snapshot.js'
 import { ContentHasher } from '../../model/hash.js'
 import { makeSnapshot } from '../../model/manifest.js'
+import type { MicroDate } from '../../model/micro-date.js'
 import type {
   Directory,
   OriginVisit,
@@ -36,6 +37,8 @@ import type {
   VisitStatusValue,
 } from '../../model/objects.js'
 import type { Storage } from '../../storage/interface.js'
+import { type RemoteUrl, scrubRemote, splitRemoteUrl } from '../origin-url.js'
+import { nowMicros } from '../visit-clock.js'
 import { CatFile, type GitObjectType } from './cat-file.js'
 import {
   checkGitId,
@@ -135,7 +138,9 @@ const TARGET_OF_GIT: Readonly<Record<GitObjectType, ReleaseTargetType>> = {
 const MAX_HAVES = 1024
 
 /**
- * Loads (visits) the git repository at `url` into the archive.
+ * Loads (visits) the git repository at `url` into the archive. The origin recorded is `url`
+ * normalised and without credentials (see `../origin-url.ts`); credentials in `url` are used
+ * for the fetch only, and scrubbed from every message.
  *
  * @example
  * ```ts
@@ -144,19 +149,27 @@ const MAX_HAVES = 1024
  * console.log(r.status, r.snapshot)
  * ```
  */
-export async function loadGit(url: string, options: GitLoadOptions): Promise<GitLoadResult> {
+export async function loadGit(input: string, options: GitLoadOptions): Promise<GitLoadResult> {
+  const remote = splitRemoteUrl(input)
+  const url = remote.originUrl
+  options = {
+    ...options,
+    ...(options.forkOf ? { forkOf: options.forkOf.map((f) => splitRemoteUrl(f).originUrl) } : {}),
+  }
   const storage = options.storage
-  const date = options.date ?? new Date()
+  const date = options.date ? { date: options.date } : microFields(nowMicros())
   await storage.originAdd([{ url }])
-  const [visit] = await storage.originVisitAdd([{ origin: url, date, type: 'git' }])
+  const [visit] = await storage.originVisitAdd([{ origin: url, ...date, type: 'git' }])
   const v = visit!
   const status = async (
     s: VisitStatusValue,
     snapshot: string | null,
     metadata: Record<string, unknown> | null,
   ): Promise<void> => {
+    // Every status is kept, even two in one microsecond (the storage orders them as added).
+    const at = microFields(nowMicros())
     await storage.originVisitStatusAdd([
-      { origin: url, visit: v.visit, date: new Date(), type: 'git', status: s, snapshot, metadata },
+      { origin: url, visit: v.visit, ...at, type: 'git', status: s, snapshot, metadata },
     ])
   }
   await status('created', null, null)
@@ -166,9 +179,10 @@ export async function loadGit(url: string, options: GitLoadOptions): Promise<Git
     allowedStatuses: ['full', 'partial'],
   })
   await status('ongoing', null, null)
-  const loader = new GitVisit(url, v, options)
+  const loader = new GitVisit(remote, v, options)
   try {
-    const result = await loader.run(previous?.status.snapshot ?? null)
+    const ran = await loader.run(previous?.status.snapshot ?? null)
+    const result = { ...ran, message: ran.message && scrubRemote(ran.message, remote) }
     await storage.flush()
     await status(result.status, result.snapshot, {
       eventful: result.eventful,
@@ -179,7 +193,7 @@ export async function loadGit(url: string, options: GitLoadOptions): Promise<Git
     return result
   } catch (e) {
     const notFound = e instanceof ArcaError && e.code === 'not_found'
-    const message = errorMessage(e)
+    const message = scrubRemote(errorMessage(e), remote)
     // Whatever was stored stays (it is complete and consistent); the visit is not full.
     await storage.flush().catch(() => undefined)
     await status(notFound ? 'not_found' : 'failed', null, { message })
@@ -199,6 +213,10 @@ export async function loadGit(url: string, options: GitLoadOptions): Promise<Git
   }
 }
 
+function microFields(t: MicroDate): { date: Date; dateExtraMicros?: number } {
+  return t.extraMicros === 0 ? { date: t.date } : { date: t.date, dateExtraMicros: t.extraMicros }
+}
+
 /** Where an object of the visit stands. */
 interface Known {
   readonly type: ReleaseTargetType
@@ -215,7 +233,10 @@ class GitVisit {
     fetchedObjects: 0,
     fetchedBytes: 0,
   }
+  /** The origin URL (shown, stored). */
   readonly #url: string
+  /** The URL fetched from (credentials included: never shown). */
+  readonly #fetchUrl: string
   readonly #visit: OriginVisit
   readonly #opts: GitLoadOptions
   readonly #storage: Storage
@@ -230,8 +251,9 @@ class GitVisit {
   readonly #missing: string[] = []
   readonly #submodules = new Set<string>()
 
-  constructor(url: string, visit: OriginVisit, opts: GitLoadOptions) {
-    this.#url = url
+  constructor(remote: RemoteUrl, visit: OriginVisit, opts: GitLoadOptions) {
+    this.#url = remote.originUrl
+    this.#fetchUrl = remote.fetchUrl
     this.#visit = visit
     this.#opts = opts
     this.#storage = opts.storage
@@ -255,7 +277,7 @@ class GitVisit {
     let refs: RemoteRef[]
     let session: UploadPackSession | null = null
     try {
-      session = await UploadPackSession.open(this.#url, signal)
+      session = await UploadPackSession.open(this.#fetchUrl, signal)
       refs = keptRefs(await session.lsRefs(signal))
     } catch (e) {
       await session?.close()
@@ -268,7 +290,7 @@ class GitVisit {
       if (session === null) {
         // Protocol v0 only: let the git binary fetch everything, then store what is new.
         this.#scratch = makeScratch(this.#opts.scratchDir)
-        refs = keptRefs(await fallbackFetch(this.#url, this.#scratch, signal))
+        refs = keptRefs(await fallbackFetch(this.#fetchUrl, this.#scratch, signal))
         this.#refsForTips = refs
       } else {
         await this.#fetchNew(session, refs, previousSnapshot)
@@ -351,7 +373,7 @@ class GitVisit {
       await session.close()
       const got: string[] = []
       for (const want of wants) {
-        const one = await UploadPackSession.open(this.#url, this.#opts.signal)
+        const one = await UploadPackSession.open(this.#fetchUrl, this.#opts.signal)
         try {
           await this.#fetchPack(one, [want], [...haves, ...got])
           got.push(want)

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { splitRemoteUrl } from '../origin-url.js'
+
 /**
  * The submodule URLs of a `.gitmodules` file (git config syntax: `url = …` keys in
  * `[submodule "name"]` sections). Relative URLs (`../other.git`) are resolved against the
@@ -32,7 +34,8 @@ export function parseGitmodules(data: Uint8Array, superUrl: string): string[] {
     let url = m[1]!.trim()
     if (url.startsWith('"') && url.endsWith('"')) url = url.slice(1, -1)
     const resolved = resolveSubmoduleUrl(url, superUrl)
-    if (resolved && !urls.includes(resolved)) urls.push(resolved)
+    const origin = resolved === null ? null : submoduleOrigin(resolved)
+    if (origin && !urls.includes(origin)) urls.push(origin)
   }
   return urls
 }
@@ -52,4 +55,17 @@ export function resolveSubmoduleUrl(url: string, superUrl: string): string | nul
     } else break
   }
   return `${base}/${rest}`
+}
+
+/**
+ * The origin URL of a resolved submodule URL (normalised, credentials dropped); a path that is
+ * neither absolute nor a URL is kept as written (there is no directory to resolve it against).
+ */
+function submoduleOrigin(url: string): string | null {
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(url) && !url.startsWith('/')) return url
+  try {
+    return splitRemoteUrl(url, '/').originUrl
+  } catch {
+    return null
+  }
 }

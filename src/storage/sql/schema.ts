@@ -92,6 +92,25 @@ const V2 = [
    ) WITHOUT ROWID`,
 ]
 
+// Visit and status dates in microseconds (Software Heritage's precision; they were milliseconds),
+// and every status kept: `seq` orders the statuses of one date as they were added, where the old
+// key (origin, visit, date) dropped a second status of the same millisecond.
+const V4 = [
+  `UPDATE origin_visit SET date = date * 1000`,
+  `CREATE TABLE origin_visit_status_v4 (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     origin_id INT8 NOT NULL, visit INT8 NOT NULL, date INT8 NOT NULL, status TEXT NOT NULL,
+     snapshot BYTES, type TEXT NOT NULL, metadata TEXT
+   )`,
+  `INSERT INTO origin_visit_status_v4 (origin_id, visit, date, status, snapshot, type, metadata)
+     SELECT origin_id, visit, date * 1000, status, snapshot, type, metadata
+     FROM origin_visit_status ORDER BY origin_id, visit, date`,
+  `DROP TABLE origin_visit_status`,
+  `ALTER TABLE origin_visit_status_v4 RENAME TO origin_visit_status`,
+  `CREATE INDEX origin_visit_status_visit ON origin_visit_status (origin_id, visit, date, seq)`,
+  `CREATE INDEX origin_visit_status_date ON origin_visit_status (date, seq)`,
+]
+
 /** Every migration, in order. */
 export function migrations(dialect: Dialect): Migration[] {
   return [
@@ -103,6 +122,11 @@ export function migrations(dialect: Dialect): Migration[] {
       statements: [
         render(dialect, 'CREATE INDEX origin_visit_status_date ON origin_visit_status (date)'),
       ],
+    },
+    {
+      version: 4,
+      description: 'microsecond visit dates, every visit status kept',
+      statements: V4.map((s) => render(dialect, s)),
     },
   ]
 }

@@ -74,6 +74,7 @@ import type {
 } from '../interface.js'
 import type { Migration, SqlDatabase, SqlExecutor, SqlValue } from './executor.js'
 import { compileOriginRegexp, regexpScan } from './origin-regexp.js'
+import { dateFields, dateMicros, parseStatusToken, statusToken } from './visit-dates.js'
 
 /** Rows per multi-row statement (keeps parameters under both engines' limits). */
 const CHUNK = 400
@@ -754,20 +755,22 @@ export class SqlStorage implements Storage {
       where.push(`target_type IN ${inList(options.targetTypes.length)}`)
       params.push(...options.targetTypes)
     }
+    if (options.branchNameExcludePrefix !== undefined) {
+      // Names starting with the prefix are exactly those in [prefix, the next prefix): a range
+      // the index answers, applied before LIMIT so that every page is full.
+      const p = Buffer.from(options.branchNameExcludePrefix)
+      const end = prefixEnd(p)
+      if (end === null) where.push('name < ?')
+      else where.push('(name < ? OR name >= ?)')
+      params.push(p, ...(end === null ? [] : [end]))
+    }
     const rows = await this.#db.all<Row>(
       `SELECT name, target_type, target FROM snapshot_branch WHERE ${where.join(' AND ')} ORDER BY name LIMIT ?`,
       [...params, count + 1],
     )
-    let branches = rows.map(branchFromRow)
-    if (options.branchNameExcludePrefix !== undefined) {
-      const p = options.branchNameExcludePrefix
-      branches = branches.filter(
-        (br) =>
-          !(br.name.length >= p.length && compareBytes(br.name.subarray(0, p.length), p) === 0),
-      )
-    }
+    const branches = rows.slice(0, count).map(branchFromRow)
     const nextBranch = rows.length > count ? plainBytes(rows[count]!['name'] as Uint8Array) : null
-    return { id, branches: branches.slice(0, count), nextBranch }
+    return { id, branches, nextBranch }
   }
 
   async snapshotCountBranches(id: string): Promise<Readonly<Record<string, number>> | null> {
@@ -953,7 +956,7 @@ export class SqlStorage implements Storage {
               return {
                 origin: v.origin,
                 visit: v.visit,
-                date: new Date(num(e['date'])),
+                ...dateFields(e['date']),
                 type: str(e['type']),
               }
             }
@@ -965,10 +968,10 @@ export class SqlStorage implements Storage {
           const visit = v.visit ?? num(max[0]?.['m'] ?? 0) + 1
           await tx.run(
             'INSERT INTO origin_visit (origin_id, visit, date, type) VALUES (?, ?, ?, ?)',
-            [oid, visit, v.date.getTime(), v.type],
+            [oid, visit, dateMicros(v), v.type],
           )
           await this.#bump(tx, 'origin_visit', 1)
-          return { origin: v.origin, visit, date: v.date, type: v.type }
+          return { origin: v.origin, visit, ...dateFields(dateMicros(v)), type: v.type }
         }),
       )
     }
@@ -981,27 +984,52 @@ export class SqlStorage implements Storage {
         tx,
         statuses.map((s) => s.origin),
       )
-      const rows: SqlValue[][] = []
+      if (tx.dialect === 'postgres' && ids.size > 0) {
+        // Writers of statuses of one origin go one after the other, so that the check for an
+        // equal stored status below sees what the other wrote (SQLite serialises writers).
+        await tx.all(
+          `SELECT id FROM origin WHERE id IN ${inList(ids.size)} ORDER BY id FOR UPDATE`,
+          [...ids.values()],
+        )
+      }
+      // Every status is kept, in the order given; one equal in every field to a stored one
+      // (a replay) is skipped.
+      const seen = new Set<string>()
+      let n = 0
       for (const s of statuses) {
         const oid = ids.get(s.origin)
         if (oid === undefined)
           throw new NotFoundError(`Cannot add a visit status of unknown origin "${s.origin}"`)
-        rows.push([
+        const row: SqlValue[] = [
           oid,
           s.visit,
-          s.date.getTime(),
+          dateMicros(s),
           s.status,
           s.snapshot === null ? null : b(s.snapshot),
           s.type,
           s.metadata === null ? null : JSON.stringify(s.metadata),
-        ])
+        ]
+        const key = JSON.stringify(row.map((v) => (Buffer.isBuffer(v) ? v.toString('hex') : v)))
+        if (seen.has(key)) continue
+        seen.add(key)
+        const stored = await tx.all<Row>(
+          'SELECT status, snapshot, type, metadata FROM origin_visit_status WHERE origin_id = ? AND visit = ? AND date = ?',
+          row.slice(0, 3),
+        )
+        const same = stored.some(
+          (r) =>
+            str(r['status']) === s.status &&
+            hexOrNull(r['snapshot']) === s.snapshot &&
+            str(r['type']) === s.type &&
+            (r['metadata'] === null ? null : str(r['metadata'])) === row[6],
+        )
+        if (same) continue
+        await tx.run(
+          'INSERT INTO origin_visit_status (origin_id, visit, date, status, snapshot, type, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          row,
+        )
+        n++
       }
-      const n = await this.#insert(
-        tx,
-        'origin_visit_status',
-        ['origin_id', 'visit', 'date', 'status', 'snapshot', 'type', 'metadata'],
-        rows,
-      )
       await this.#bump(tx, 'origin_visit_status', n)
       return n
     })
@@ -1059,7 +1087,7 @@ export class SqlStorage implements Storage {
     const rows = await this.#db.all<Row>(
       `SELECT v.visit, v.date AS vdate, v.type AS vtype, s.date, s.status, s.snapshot, s.type, s.metadata
        FROM origin_visit v JOIN origin_visit_status s ON s.origin_id = v.origin_id AND s.visit = v.visit
-       WHERE ${where.join(' AND ')} ORDER BY v.visit DESC, s.date DESC LIMIT 1`,
+       WHERE ${where.join(' AND ')} ORDER BY v.visit DESC, s.date DESC, s.seq DESC LIMIT 1`,
       params,
     )
     const r = rows[0]
@@ -1068,7 +1096,7 @@ export class SqlStorage implements Storage {
       visit: {
         origin,
         visit: num(r['visit']),
-        date: new Date(num(r['vdate'])),
+        ...dateFields(r['vdate']),
         type: str(r['vtype']),
       },
       status: statusFromRow(origin, r),
@@ -1082,7 +1110,7 @@ export class SqlStorage implements Storage {
     const oid = await this.#originId(origin)
     if (oid === null) return null
     const rows = await this.#db.all<Row>(
-      'SELECT visit, date, status, snapshot, type, metadata FROM origin_visit_status WHERE origin_id = ? AND visit = ? ORDER BY date DESC LIMIT 1',
+      'SELECT visit, date, status, snapshot, type, metadata FROM origin_visit_status WHERE origin_id = ? AND visit = ? ORDER BY date DESC, seq DESC LIMIT 1',
       [oid, visit],
     )
     return rows[0] ? statusFromRow(origin, rows[0]) : null
@@ -1095,7 +1123,7 @@ export class SqlStorage implements Storage {
     const statuses = options.statuses ?? []
     const where = statuses.length > 0 ? `WHERE s.status IN ${inList(statuses.length)}` : ''
     const rows = await this.#db.all<Row>(
-      `SELECT o.url, s.visit, s.date, s.status, s.snapshot, s.type, s.metadata FROM origin_visit_status s JOIN origin o ON o.id = s.origin_id ${where} ORDER BY s.date DESC LIMIT ?`,
+      `SELECT o.url, s.visit, s.date, s.status, s.snapshot, s.type, s.metadata FROM origin_visit_status s JOIN origin o ON o.id = s.origin_id ${where} ORDER BY s.date DESC, s.seq DESC LIMIT ?`,
       [...statuses, Math.max(1, Math.min(limit, 1000))],
     )
     return rows.map((r) => statusFromRow(str(r['url']), r))
@@ -1108,18 +1136,23 @@ export class SqlStorage implements Storage {
   ): Promise<Page<OriginVisitStatus>> {
     const oid = await this.#originId(origin)
     if (oid === null) return { results: [], nextPageToken: null }
-    const after = parseToken(options.pageToken, 'visit status')
+    const after = parseStatusToken(options.pageToken)
     const desc = options.order === 'desc'
     const limit = Math.max(1, Math.min(options.limit ?? 10, 10_000))
-    const cond = after === null ? '' : desc ? ' AND date < ?' : ' AND date > ?'
+    const op = desc ? '<' : '>'
+    const cond = after === null ? '' : ` AND (date ${op} ? OR (date = ? AND seq ${op} ?))`
+    const dir = desc ? 'DESC' : 'ASC'
     const rows = await this.#db.all<Row>(
-      `SELECT visit, date, status, snapshot, type, metadata FROM origin_visit_status WHERE origin_id = ? AND visit = ?${cond} ORDER BY date ${desc ? 'DESC' : 'ASC'} LIMIT ?`,
-      after === null ? [oid, visit, limit + 1] : [oid, visit, after, limit + 1],
+      `SELECT visit, date, seq, status, snapshot, type, metadata FROM origin_visit_status WHERE origin_id = ? AND visit = ?${cond} ORDER BY date ${dir}, seq ${dir} LIMIT ?`,
+      after === null
+        ? [oid, visit, limit + 1]
+        : [oid, visit, after[0], after[0], after[1], limit + 1],
     )
     const page = rows.slice(0, limit)
+    const last = page[page.length - 1]
     return {
       results: page.map((r) => statusFromRow(origin, r)),
-      nextPageToken: rows.length > limit ? token(num(page[page.length - 1]!['date'])) : null,
+      nextPageToken: rows.length > limit && last ? statusToken(last['date'], last['seq']) : null,
     }
   }
 
@@ -1350,15 +1383,25 @@ function branchFromRow(r: Row): SnapshotBranch {
   return { name, target }
 }
 
+/** The smallest byte string greater than every string starting with `p`; null if none. */
+function prefixEnd(p: Buffer): Buffer | null {
+  let n = p.length
+  while (n > 0 && p[n - 1] === 0xff) n--
+  if (n === 0) return null
+  const end = Buffer.from(p.subarray(0, n))
+  end[n - 1] = end[n - 1]! + 1
+  return end
+}
+
 function visitFromRow(origin: string, r: Row): OriginVisit {
-  return { origin, visit: num(r['visit']), date: new Date(num(r['date'])), type: str(r['type']) }
+  return { origin, visit: num(r['visit']), ...dateFields(r['date']), type: str(r['type']) }
 }
 
 function statusFromRow(origin: string, r: Row): OriginVisitStatus {
   return {
     origin,
     visit: num(r['visit']),
-    date: new Date(num(r['date'])),
+    ...dateFields(r['date']),
     status: str(r['status']) as VisitStatusValue,
     snapshot: hexOrNull(r['snapshot']),
     type: str(r['type']),

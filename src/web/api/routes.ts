@@ -16,6 +16,7 @@ import {
   revisionObjectManifest,
   snapshotManifest,
 } from '../../model/manifest.js'
+import { isoformatUtc } from '../../model/micro-date.js'
 import type { ExtId, OriginVisit, OriginVisitStatus } from '../../model/objects.js'
 import {
   type CoreSwhid,
@@ -801,7 +802,7 @@ export function apiRoutes(): RouteDef[] {
             visit_types: r.visitTypes,
             has_visits: r.hasVisits,
             last_visit_date: latest
-              ? latest.status.date.toISOString().replace('Z', '+00:00')
+              ? isoformatUtc(latest.status.date, latest.status.dateExtraMicros)
               : null,
             snapshot_id: withSnp?.status.snapshot ?? null,
           })

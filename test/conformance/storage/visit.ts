@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import type { Storage } from '../../../src/storage/interface.js'
+import type { OriginVisitStatus } from '../../../src/model/objects.js'
+import type { Page, Storage } from '../../../src/storage/interface.js'
 import { added, type StorageSuiteContext, uniq } from './context.js'
 
 /** Visits and statuses. */
@@ -75,6 +76,99 @@ export function visitTests(ctx: StorageSuiteContext): void {
       expect(history.results.map((h) => h.status)).toEqual(['created', 'full'])
       expect((await s.originVisitGetByNumber(url, 2))!.date.getTime()).toBe(t0 + 1000)
       expect(await s.originVisitGetByNumber(url, 9)).toBeNull()
+    })
+
+    it('keeps the statuses of a visit added in one millisecond, in the order added', async () => {
+      const url = `https://example.org/${uniq('ms')}`
+      await added(s, s.originAdd([{ url }]))
+      const date = new Date(Date.UTC(2024, 3, 4, 5, 6, 7, 8))
+      await s.originVisitAdd([{ origin: url, date, type: 'git' }])
+      const st = (status: 'created' | 'ongoing' | 'full') => ({
+        origin: url,
+        visit: 1,
+        date,
+        type: 'git',
+        status,
+        snapshot: null,
+        metadata: null,
+      })
+      await added(s, s.originVisitStatusAdd([st('created')]))
+      await added(s, s.originVisitStatusAdd([st('ongoing')]))
+      await added(s, s.originVisitStatusAdd([st('full')]))
+      const history = await s.originVisitStatusGet(url, 1, { limit: 10 })
+      expect(history.results.map((h) => h.status)).toEqual(['created', 'ongoing', 'full'])
+      expect((await s.originVisitStatusGetLatest(url, 1))!.status).toBe('full')
+    })
+
+    it('keeps every status, in order, even two at one date; dates to the microsecond', async () => {
+      const url = `https://example.org/${uniq('m')}`
+      await added(s, s.originAdd([{ url }]))
+      const t0 = Date.UTC(2024, 2, 3, 4, 5, 6, 7)
+      const [v] = await s.originVisitAdd([
+        { origin: url, date: new Date(t0), dateExtraMicros: 890, type: 'git' },
+      ])
+      expect(v).toMatchObject({ visit: 1, dateExtraMicros: 890 })
+      const back = await s.originVisitGetByNumber(url, 1)
+      expect(back!.date.getTime()).toBe(t0)
+      expect(back!.dateExtraMicros).toBe(890)
+      const snp = 'e'.repeat(40)
+      const at = (extra: number, status: 'created' | 'ongoing' | 'full', n: number) => ({
+        origin: url,
+        visit: 1,
+        date: new Date(t0 + 1),
+        ...(extra ? { dateExtraMicros: extra } : {}),
+        type: 'git',
+        status,
+        snapshot: status === 'full' ? snp : null,
+        metadata: { n },
+      })
+      // Two statuses in one millisecond and microsecond (0), in one call; two more in another
+      // microsecond of that millisecond, in two calls; one earlier microsecond added last.
+      const all = [at(0, 'created', 1), at(0, 'ongoing', 2), at(5, 'ongoing', 3), at(5, 'full', 4)]
+      expect(
+        (await added(s, s.originVisitStatusAdd(all.slice(0, 2))))['origin_visit_status:add'],
+      ).toBe(2)
+      expect((await added(s, s.originVisitStatusAdd([all[2]!])))['origin_visit_status:add']).toBe(1)
+      expect((await added(s, s.originVisitStatusAdd([all[3]!])))['origin_visit_status:add']).toBe(1)
+      const early = { ...at(0, 'created', 0), date: new Date(t0), dateExtraMicros: 999 }
+      expect((await added(s, s.originVisitStatusAdd([early])))['origin_visit_status:add']).toBe(1)
+      // A replay of the same statuses adds nothing.
+      expect(
+        (await added(s, s.originVisitStatusAdd([...all, early])))['origin_visit_status:add'] ?? 0,
+      ).toBe(0)
+      const expected = [early, ...all].map((x) => ({
+        status: x.status,
+        t: x.date.getTime(),
+        extra: x.dateExtraMicros,
+        n: x.metadata.n,
+      }))
+      const shape = (x: OriginVisitStatus) => ({
+        status: x.status,
+        t: x.date.getTime(),
+        extra: x.dateExtraMicros,
+        n: x.metadata!['n'],
+      })
+      // Paged one by one, ascending and descending: every status, in order.
+      for (const order of ['asc', 'desc'] as const) {
+        const got: OriginVisitStatus[] = []
+        let token: string | null = null
+        do {
+          const page: Page<OriginVisitStatus> = await s.originVisitStatusGet(url, 1, {
+            limit: 1,
+            order,
+            pageToken: token,
+          })
+          got.push(...page.results)
+          token = page.nextPageToken
+        } while (token)
+        expect(got.map(shape)).toEqual(order === 'asc' ? expected : [...expected].reverse())
+      }
+      expect(shape((await s.originVisitStatusGetLatest(url, 1))!)).toEqual(expected[4])
+      const latest = await s.originVisitGetLatest(url)
+      expect(shape(latest!.status)).toEqual(expected[4])
+      expect(latest!.visit.dateExtraMicros).toBe(890)
+      const recent = await s.originVisitStatusGetRecent(1000)
+      expect(recent.filter((r) => r.origin === url).map(shape)).toEqual([...expected].reverse())
     })
 
     it('refuses visits of unknown origins', async () => {

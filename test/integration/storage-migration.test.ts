@@ -1,0 +1,102 @@
+/**
+ * Schema migrations of an existing archive: a graph written by the version-3 schema (visit and
+ * status dates in milliseconds, statuses keyed on their date) opens with the current schema,
+ * dates intact, and then keeps every status.
+ */
+import { join } from 'node:path'
+
+import { describe, expect, it } from 'vitest'
+
+import { FsObjStorage } from '../../src/objstorage/fs/fs-objstorage.js'
+import { PostgresDb } from '../../src/storage/postgres/postgres-db.js'
+import type { Dialect, SqlDatabase } from '../../src/storage/sql/executor.js'
+import { migrations } from '../../src/storage/sql/schema.js'
+import { SqlStorage } from '../../src/storage/sql/sql-storage.js'
+import { SqliteDb } from '../../src/storage/sqlite/sqlite-db.js'
+import { createTestDatabase, postgresAvailable } from '../helpers/services.js'
+import { makeTemp, removeTemp } from '../helpers/tree.js'
+
+const available = await postgresAvailable()
+
+async function migrationSuite(dialect: Dialect, makeDb: () => SqlDatabase, dir: string) {
+  const objstorage = () => new FsObjStorage({ root: join(dir, 'objects'), fsync: false })
+  const url = 'https://example.org/migrated.git'
+  const t = Date.UTC(2023, 0, 5, 10, 12, 13, 123)
+  // The archive as the version-3 schema wrote it.
+  const old = new SqlStorage(makeDb(), migrations(dialect).slice(0, 3), {
+    objstorage: objstorage(),
+  })
+  await old.open()
+  await old.originAdd([{ url }])
+  const [origin] = await old.db.all<{ id: unknown }>('SELECT id FROM origin WHERE url = ?', [url])
+  const id = Number(origin!.id)
+  await old.db.run('INSERT INTO origin_visit (origin_id, visit, date, type) VALUES (?, 1, ?, ?)', [
+    id,
+    t,
+    'git',
+  ])
+  for (const [ms, status] of [
+    [t, 'created'],
+    [t + 2, 'ongoing'],
+    [t + 9, 'full'],
+  ] as const) {
+    await old.db.run(
+      'INSERT INTO origin_visit_status (origin_id, visit, date, status, snapshot, type, metadata) VALUES (?, 1, ?, ?, NULL, ?, NULL)',
+      [id, ms, status, 'git'],
+    )
+  }
+  await old.close()
+
+  const s = new SqlStorage(makeDb(), migrations(dialect), { objstorage: objstorage() })
+  await s.open()
+  try {
+    const visit = await s.originVisitGetByNumber(url, 1)
+    expect(visit!.date.toISOString()).toBe('2023-01-05T10:12:13.123Z')
+    expect(visit!.dateExtraMicros).toBeUndefined()
+    const statuses = (await s.originVisitStatusGet(url, 1, { limit: 10 })).results
+    expect(statuses.map((x) => [x.status, x.date.getTime()])).toEqual([
+      ['created', t],
+      ['ongoing', t + 2],
+      ['full', t + 9],
+    ])
+    // After the migration, a second status at an existing date is kept.
+    await s.originVisitStatusAdd([
+      {
+        origin: url,
+        visit: 1,
+        date: new Date(t + 9),
+        type: 'git',
+        status: 'partial',
+        snapshot: null,
+        metadata: null,
+      },
+    ])
+    const after = (await s.originVisitStatusGet(url, 1, { limit: 10 })).results
+    expect(after.map((x) => x.status)).toEqual(['created', 'ongoing', 'full', 'partial'])
+    expect((await s.originVisitStatusGetLatest(url, 1))!.status).toBe('partial')
+  } finally {
+    await s.close()
+  }
+}
+
+describe('schema migration of visit dates and statuses', () => {
+  it('SQLite', async () => {
+    const dir = makeTemp('arca-migrate-')
+    try {
+      await migrationSuite('sqlite', () => new SqliteDb({ path: join(dir, 'graph.sqlite') }), dir)
+    } finally {
+      removeTemp(dir)
+    }
+  })
+
+  it.runIf(available)('PostgreSQL', async () => {
+    const db = await createTestDatabase()
+    const dir = makeTemp('arca-migrate-')
+    try {
+      await migrationSuite('postgres', () => new PostgresDb({ url: db.url }), dir)
+    } finally {
+      await db.drop()
+      removeTemp(dir)
+    }
+  })
+})
