@@ -89,8 +89,6 @@ export async function renderContent(
   return c.html(page({ title: name, body, embed }))
 }
 
-// ---------------------------------------------------------------------------------------------
-
 /** Route handlers of the content pages. */
 export function contentPages(wctx: WebContext) {
   const s = wctx.archive.storage

@@ -108,6 +108,3 @@ export async function fileDiff(wctx: WebContext, ch: FileChange): Promise<Fragme
     </table>
   </div>`
 }
-
-// ---------------------------------------------------------------------------------------------
-// Handlers

@@ -8,7 +8,7 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
 
-import { InvalidInputError, NotFoundError } from '../../errors.js'
+import { NotFoundError } from '../../errors.js'
 import { isSha1Hex } from '../../model/bytes.js'
 import type { DirectoryEntryInfo } from '../../storage/interface.js'
 import type { WebContext } from '../context.js'
@@ -20,9 +20,9 @@ import {
   pathBytes,
   splitPath,
 } from './context.js'
-import { type Fragment, page, show, size } from './layout.js'
+import { type Fragment, listTable, page, show, size } from './layout.js'
 import { readmeSection } from './readme.js'
-import { q } from './shared.js'
+import { idParam, q } from './shared.js'
 import { contentLinkFor, contextPermalinks, crumbs, dirLinkFor } from './views.js'
 
 const PERMS = (p: number): string => p.toString(8).padStart(6, '0')
@@ -78,22 +78,11 @@ export async function renderDirectory(
     <div class="layout">
       <div>
         ${crumbs(ctx, dirLink)}
-        <table>
-          <caption class="skip">
-            Directory listing
-          </caption>
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Type</th>
-              <th class="num">Size</th>
-              <th>Permissions</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${rows}
-          </tbody>
-        </table>
+        ${listTable(
+          ['Name', 'Type', { label: 'Size', num: true }, 'Permissions'],
+          rows,
+          'Directory listing',
+        )}
         ${readmeHtml}
       </div>
       ${contextPermalinks(ctx, { dir: dirId, path: ctx.path.join('/') })}
@@ -111,8 +100,7 @@ export function directoryPages(wctx: WebContext) {
   const s = wctx.archive.storage
 
   const directory = async (c: Context): Promise<Response> => {
-    const id = c.req.param('id') ?? ''
-    if (!isSha1Hex(id)) throw new InvalidInputError(`Invalid directory id "${id}"`)
+    const id = idParam(c, 'directory')
     const url = new URL(c.req.url)
     const prefix = `/browse/directory/${id}/`
     const rest = decodeURIComponent(

@@ -8,7 +8,7 @@ import type { Context } from 'hono'
 import { html, raw } from 'hono/html'
 
 import type { WebContext } from '../context.js'
-import { type Fragment, page, visitTypeIcon, when } from './layout.js'
+import { type Fragment, listTable, page, visitTypeIcon, when } from './layout.js'
 import { q } from './shared.js'
 
 /** Route handlers of the home and search pages. */
@@ -44,19 +44,11 @@ export function homePages(wctx: WebContext) {
       ${
         recent.length === 0
           ? html`<p class="muted">Nothing archived yet: run <code>arca save URL</code>.</p>`
-          : html`<table>
-              <thead>
-                <tr>
-                  <th>Origin</th>
-                  <th>Type</th>
-                  <th>Date</th>
-                  <th>Status</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${recent.map(
-                  (r) =>
-                    html`<tr>
+          : listTable(
+              ['Origin', 'Type', 'Date', 'Status'],
+              recent.map(
+                (r) =>
+                  html`<tr>
                       <td>
                         <a
                           href="/browse/origin/directory/?origin_url=${encodeURIComponent(r.origin)}&amp;visit_id=${String(r.visit)}"
@@ -67,9 +59,8 @@ export function homePages(wctx: WebContext) {
                       <td>${when(r.date)}</td>
                       <td class="status-${r.status}">${r.status}</td>
                     </tr>`,
-                )}
-              </tbody>
-            </table>`
+              ),
+            )
       }`
     return c.html(page({ title: 'Home', body }))
   }
@@ -136,18 +127,7 @@ export function homePages(wctx: WebContext) {
         ${String(total)} origin${total === 1 ? '' : 's'}
         found${total > 0 ? `, showing ${start + 1}–${start + res.results.length}` : ''}.
       </p>
-      <table>
-        <thead>
-          <tr>
-            <th>Origin</th>
-            <th>Visit types</th>
-            <th>Latest visit</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${rows}
-        </tbody>
-      </table>
+      ${listTable(['Origin', 'Visit types', 'Latest visit'], rows)}
       <nav class="pager" aria-label="Pages">
         ${prevHref ? html`<a class="button" rel="prev" href="${prevHref}">Previous</a>` : ''}${nextHref ? html`<a class="button" rel="next" href="${nextHref}">Next</a>` : ''}
       </nav>`

@@ -11,7 +11,7 @@ import type { Revision } from '../../model/objects.js'
 import { formatDateRfc3339 } from '../../model/person.js'
 import type { WebContext } from '../context.js'
 import { type BrowseContext, contextQuery } from './context.js'
-import { type Fragment, page, show } from './layout.js'
+import { type Fragment, listTable, page, show } from './layout.js'
 import { personName } from './shared.js'
 
 /** The history page of the context's revision, from `p.offset`, below `header`. */
@@ -56,19 +56,7 @@ export async function renderLog(
     `${new URL(c.req.url).pathname}${contextQuery(ctx, { offset: String(o) })}`
   const body = html`${header}
     <h2>History</h2>
-    <table>
-      <thead>
-        <tr>
-          <th>Revision</th>
-          <th>Message</th>
-          <th>Author</th>
-          <th>Date</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${rows}
-      </tbody>
-    </table>
+    ${listTable(['Revision', 'Message', 'Author', 'Date'], rows)}
     <nav class="pager">
       ${offset > 0 ? html`<a class="button" rel="prev" href="${url(Math.max(0, offset - PER))}">Newer</a>` : ''}${more ? html`<a class="button" rel="next" href="${url(offset + PER)}">Older</a>` : ''}
     </nav>`

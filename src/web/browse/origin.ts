@@ -15,7 +15,7 @@ import type { WebContext } from '../context.js'
 import { renderContentEntry } from './content.js'
 import { originContext, pathBytes } from './context.js'
 import { renderDirectory } from './directory.js'
-import { type Fragment, page, show } from './layout.js'
+import { type Fragment, listTable, page, show } from './layout.js'
 import { renderLog } from './log.js'
 import { orMasked, q } from './shared.js'
 import { branchChoices, originHeader } from './views.js'
@@ -152,19 +152,7 @@ export function originPages(wctx: WebContext) {
       : null
     const body = html`${header}
       <h2>${kind === 'releases' ? 'Releases' : 'Branches'}</h2>
-      <table>
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Target</th>
-            <th>Message</th>
-            <th>Date</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${rows}
-        </tbody>
-      </table>
+      ${listTable(['Name', 'Target', 'Message', 'Date'], rows)}
       ${next ? html`<nav class="pager"><a class="button" rel="next" href="${next}">Next</a></nav>` : ''}`
     return c.html(page({ title: kind, body }))
   }

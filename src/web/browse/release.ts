@@ -7,12 +7,12 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
 
-import { InvalidInputError, NotFoundError } from '../../errors.js'
-import { isSha1Hex } from '../../model/bytes.js'
+import { NotFoundError } from '../../errors.js'
 import { formatDateRfc3339 } from '../../model/person.js'
 import type { WebContext } from '../context.js'
 import { type BrowseContext, EMPTY_CONTEXT } from './context.js'
 import { page, show } from './layout.js'
+import { idParam } from './shared.js'
 import { contextPermalinks, objectHref } from './views.js'
 
 /** Route handlers of the release page. */
@@ -20,8 +20,7 @@ export function releasePages(wctx: WebContext) {
   const s = wctx.archive.storage
 
   const release = async (c: Context): Promise<Response> => {
-    const id = c.req.param('id') ?? ''
-    if (!isSha1Hex(id)) throw new InvalidInputError(`Invalid release id "${id}"`)
+    const id = idParam(c, 'release')
     const [r] = await s.releaseGet([id])
     if (!r) throw new NotFoundError(`Release ${id} not found`)
     const target = r.target ? objectHref(r.targetType, r.target) : null

@@ -7,15 +7,14 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
 
-import { InvalidInputError, NotFoundError } from '../../errors.js'
-import { isSha1Hex } from '../../model/bytes.js'
+import { NotFoundError } from '../../errors.js'
 import { formatDateRfc3339 } from '../../model/person.js'
 import type { WebContext } from '../context.js'
 import { type BrowseContext, EMPTY_CONTEXT, originContext } from './context.js'
 import { DIFF_MAX_FILES, type FileChange, fileDiff, treeChanges } from './diff.js'
 import { type Fragment, page, show } from './layout.js'
 import { renderLog } from './log.js'
-import { q } from './shared.js'
+import { idParam, q } from './shared.js'
 import { contextPermalinks } from './views.js'
 
 /** Route handlers of the revision pages. */
@@ -23,8 +22,7 @@ export function revisionPages(wctx: WebContext) {
   const s = wctx.archive.storage
 
   const revision = async (c: Context): Promise<Response> => {
-    const id = c.req.param('id') ?? ''
-    if (!isSha1Hex(id)) throw new InvalidInputError(`Invalid revision id "${id}"`)
+    const id = idParam(c, 'revision')
     const [r] = await s.revisionGet([id])
     if (!r) throw new NotFoundError(`Revision ${id} not found`)
     const p = q(c)

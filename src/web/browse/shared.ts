@@ -7,8 +7,8 @@
 
 import type { Context } from 'hono'
 
-import { isArcaError } from '../../errors.js'
-import { decodeForDisplay } from '../../model/bytes.js'
+import { InvalidInputError, isArcaError } from '../../errors.js'
+import { decodeForDisplay, isSha1Hex } from '../../model/bytes.js'
 import type { Content } from '../../model/objects.js'
 import { splitFullname } from '../../model/person.js'
 import type { WebContext } from '../context.js'
@@ -23,6 +23,13 @@ const IMAGE_TYPES: Readonly<Record<string, string>> = {
   bmp: 'image/bmp',
   ico: 'image/x-icon',
   svg: 'image/svg+xml',
+}
+
+/** The `:id` parameter of a route, which must be the hex id of an object of `kind`. */
+export function idParam(c: Context, kind: string): string {
+  const id = c.req.param('id') ?? ''
+  if (!isSha1Hex(id)) throw new InvalidInputError(`Invalid ${kind} id "${id}"`)
+  return id
 }
 
 /** The image MIME type of a file name, or null when not an image. */

@@ -7,12 +7,12 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
 
-import { InvalidInputError, NotFoundError } from '../../errors.js'
-import { isSha1Hex, utf8 } from '../../model/bytes.js'
+import { NotFoundError } from '../../errors.js'
+import { utf8 } from '../../model/bytes.js'
 import type { WebContext } from '../context.js'
 import { type BrowseContext, EMPTY_CONTEXT } from './context.js'
-import { page, show } from './layout.js'
-import { q } from './shared.js'
+import { listTable, page, show } from './layout.js'
+import { idParam, q } from './shared.js'
 import { contextPermalinks, objectHref } from './views.js'
 
 /** Route handlers of the snapshot page. */
@@ -20,8 +20,7 @@ export function snapshotPages(wctx: WebContext) {
   const s = wctx.archive.storage
 
   const snapshot = async (c: Context): Promise<Response> => {
-    const id = c.req.param('id') ?? ''
-    if (!isSha1Hex(id)) throw new InvalidInputError(`Invalid snapshot id "${id}"`)
+    const id = idParam(c, 'snapshot')
     const from = q(c)['branches_from']
     const pg = await s.snapshotGetBranches(id, {
       branchesCount: 200,
@@ -52,18 +51,7 @@ export function snapshotPages(wctx: WebContext) {
             .map(([k, v]) => `${v} ${k === 'null' ? 'dangling' : k}`)
             .join(', ')}
         </p>
-        <table>
-          <thead>
-            <tr>
-              <th>Branch</th>
-              <th>Target type</th>
-              <th>Target</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${rows}
-          </tbody>
-        </table>
+        ${listTable(['Branch', 'Target type', 'Target'], rows)}
         ${next ? html`<nav class="pager"><a class="button" rel="next" href="${next}">Next</a></nav>` : ''}
       </div>
       ${contextPermalinks(ctx, { path: '' })}

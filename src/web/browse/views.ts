@@ -11,9 +11,15 @@ import type { ReleaseTargetType } from '../../model/objects.js'
 import { swhidString } from '../../model/swhid.js'
 import type { WebContext } from '../context.js'
 import { type BrowseContext, contextQuery, qualifiers } from './context.js'
-import { type Fragment, originLink, permalinksPanel, show, tabs, when } from './layout.js'
-
-// Shared views
+import {
+  type Fragment,
+  originLink,
+  type PermalinkItem,
+  permalinksPanel,
+  show,
+  tabs,
+  when,
+} from './layout.js'
 
 /** The header of origin pages: origin, visit, branch selector and the tabs (`current` selected). */
 export function originHeader(
@@ -124,42 +130,24 @@ export function contextPermalinks(
   ctx: BrowseContext,
   here: { dir?: string; cnt?: string; path: string },
 ): Fragment {
-  const items = []
-  if (here.cnt) {
-    items.push({
-      label: 'Content',
-      core: swhidString('cnt', here.cnt),
-      contextual: swhidString('cnt', here.cnt) + qualifiers(ctx, { path: `/${here.path}` }),
-      lines: true,
-    })
+  const items: PermalinkItem[] = []
+  const add = (
+    label: string,
+    type: 'cnt' | 'dir' | 'rev' | 'rel' | 'snp',
+    id: string,
+    contextQualifiers: string,
+    lines = false,
+  ): void => {
+    const core = swhidString(type, id)
+    items.push({ label, core, contextual: core + contextQualifiers, lines })
   }
-  if (here.dir) {
-    const dirPath = here.path ? `/${here.path}/` : '/'
-    items.push({
-      label: 'Directory',
-      core: swhidString('dir', here.dir),
-      contextual: swhidString('dir', here.dir) + qualifiers(ctx, { path: dirPath }),
-    })
-  }
-  if (ctx.revision)
-    items.push({
-      label: 'Revision',
-      core: swhidString('rev', ctx.revision),
-      contextual: swhidString('rev', ctx.revision) + qualifiers(ctx, { anchor: false }),
-    })
-  if (ctx.releaseId)
-    items.push({
-      label: 'Release',
-      core: swhidString('rel', ctx.releaseId),
-      contextual: swhidString('rel', ctx.releaseId) + qualifiers(ctx, { anchor: false }),
-    })
+  if (here.cnt) add('Content', 'cnt', here.cnt, qualifiers(ctx, { path: `/${here.path}` }), true)
+  if (here.dir)
+    add('Directory', 'dir', here.dir, qualifiers(ctx, { path: here.path ? `/${here.path}/` : '/' }))
+  if (ctx.revision) add('Revision', 'rev', ctx.revision, qualifiers(ctx, { anchor: false }))
+  if (ctx.releaseId) add('Release', 'rel', ctx.releaseId, qualifiers(ctx, { anchor: false }))
   if (ctx.snapshot)
-    items.push({
-      label: 'Snapshot',
-      core: swhidString('snp', ctx.snapshot),
-      contextual:
-        swhidString('snp', ctx.snapshot) + qualifiers(ctx, { anchor: false, visit: false }),
-    })
+    add('Snapshot', 'snp', ctx.snapshot, qualifiers(ctx, { anchor: false, visit: false }))
   const badges = []
   if (ctx.origin) badges.push({ label: 'Origin', url: `/badge/origin/${ctx.origin}/` })
   const first = items[0]

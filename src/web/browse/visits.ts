@@ -11,7 +11,7 @@ import { InvalidInputError, NotFoundError } from '../../errors.js'
 import type { OriginVisit, OriginVisitStatus } from '../../model/objects.js'
 import type { WebContext } from '../context.js'
 import { EMPTY_CONTEXT } from './context.js'
-import { type Fragment, page, visitTypeIcon, when } from './layout.js'
+import { type Fragment, listTable, page, visitTypeIcon, when } from './layout.js'
 import { q } from './shared.js'
 import { originHeader } from './views.js'
 
@@ -79,20 +79,7 @@ export function visitsPages(wctx: WebContext) {
       <h2>Visits in ${String(year)}</h2>
       <div class="cal" role="img" aria-label="Calendar of visits in ${String(year)}">${cells}</div>
       <p class="muted">Green: full; yellow: partial; red: failed or not found.</p>
-      <table>
-        <thead>
-          <tr>
-            <th>Visit</th>
-            <th>Date</th>
-            <th>Type</th>
-            <th>Status</th>
-            <th>Snapshot</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${rows}
-        </tbody>
-      </table>`
+      ${listTable(['Visit', 'Date', 'Type', 'Status', 'Snapshot'], rows)}`
     return c.html(page({ title: `Visits of ${origin}`, body }))
   }
 
