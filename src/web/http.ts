@@ -120,7 +120,11 @@ export function applyFields(data: unknown, fields: string | undefined): unknown 
   return Array.isArray(data) ? data.map(pick) : pick(data)
 }
 
-function escapeHtml(s: string): string {
+/**
+ * `s` with HTML's special characters escaped, as hono's `html` template escapes them: the one
+ * escaper for HTML built as strings (hono's `html` escapes its own values).
+ */
+export function escapeHtml(s: string): string {
   return s.replace(
     /[&<>"']/g,
     (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!,

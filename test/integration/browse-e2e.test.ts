@@ -30,6 +30,8 @@ if (!haveChromium) {
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'browse')
 const XSS = '<img src=x onerror="window.__xss=1">'
 const XSS_SCRIPT = '<script>window.__xss=1</script>'
+/** A plain-text README: shown as text, every character as written. */
+const README_TXT = `Plain ${XSS_SCRIPT} & "double" 'single' <b>not bold</b> &amp; stays\n`
 
 function makeRepo(root: string): string {
   const repo = join(root, 'project')
@@ -40,6 +42,7 @@ function makeRepo(root: string): string {
       '\n',
     ) + '\n'
   writeFileSync(join(repo, 'src', 'long.c'), long)
+  writeFileSync(join(repo, 'src', 'README.txt'), README_TXT)
   writeFileSync(
     join(repo, 'README.md'),
     `# Project\n\nSome *markdown* with ${XSS_SCRIPT} and [a link](javascript:window.__xss=1).\n`,
@@ -218,6 +221,9 @@ describe.runIf(haveChromium)('browse pages in Chromium', () => {
       `${server.url}/browse/origin/directory/?origin_url=${encodeURIComponent(origin)}&path=src`,
     )
     expect(await page.textContent('table')).toContain('long.c')
+    // The plain-text README is escaped text: no element of its own, every character shown.
+    expect(await page.textContent('.readme pre')).toBe(README_TXT)
+    expect(await page.locator('.readme pre *').count()).toBe(0)
     expect((await page.textContent('#swhid-0'))!.trim()).toMatch(/^swh:1:dir:[0-9a-f]{40};origin=/)
     await page.click('a:text-is("long.c")')
     expect(await page.textContent('#L3')).toContain('line_3')

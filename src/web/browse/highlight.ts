@@ -11,6 +11,8 @@
 
 import hljs from 'highlight.js'
 
+import { escapeHtml } from '../http.js'
+
 /** Files larger than this are not highlighted. */
 export const HIGHLIGHT_MAX_BYTES = 128 * 1024
 
@@ -36,13 +38,6 @@ export function languageOf(filename: string): string | null {
   const lang = hljs.getLanguage(ext)
   if (!lang) return null
   return ext
-}
-
-function escape(s: string): string {
-  return s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;' })[c]!,
-  )
 }
 
 /** Splits highlighted HTML into lines, closing and re-opening spans across line breaks. */
@@ -83,9 +78,9 @@ export function highlightLines(
     try {
       out = hljs.highlight(text, { language: lang, ignoreIllegals: true }).value
     } catch {
-      out = escape(text)
+      out = escapeHtml(text)
     }
-  } else out = escape(text)
+  } else out = escapeHtml(text)
   const lines = splitLines(out)
   // A final newline does not make an extra, empty line.
   if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop()
@@ -124,7 +119,7 @@ export async function renderCodeRows(
     const lines = slice.split('\n')
     if (end === text.length && lines.length > 1 && lines[lines.length - 1] === '') lines.pop()
     else if (slice.endsWith('\n')) lines.pop()
-    for (const l of lines) parts.push(row(escape(l), ++n))
+    for (const l of lines) parts.push(row(escapeHtml(l), ++n))
     start = end
     if (start < text.length) await new Promise((resolve) => setImmediate(resolve))
   }
@@ -133,10 +128,10 @@ export async function renderCodeRows(
 
 /** One highlighted line (for diffs), or the escaped line. */
 export function highlightLine(line: string, language: string | null): string {
-  if (!language) return escape(line)
+  if (!language) return escapeHtml(line)
   try {
     return hljs.highlight(line, { language, ignoreIllegals: true }).value
   } catch {
-    return escape(line)
+    return escapeHtml(line)
   }
 }

@@ -13,8 +13,18 @@ import type { AppEnv } from '../app.js'
 import type { WebContext } from '../context.js'
 import { errorBody } from '../http.js'
 import { ASSETS } from './assets.js'
+import { badgePages } from './badge.js'
+import { contentPages } from './content.js'
+import { directoryPages } from './directory.js'
+import { embedPages } from './embed.js'
+import { homePages } from './home.js'
 import { page } from './layout.js'
-import { browseHandlers } from './pages.js'
+import { originPages } from './origin.js'
+import { releasePages } from './release.js'
+import { resolvePages } from './resolve.js'
+import { revisionPages } from './revision.js'
+import { snapshotPages } from './snapshot.js'
+import { visitsPages } from './visits.js'
 
 type Handler = (c: Context) => Promise<Response> | Response
 
@@ -58,6 +68,23 @@ function safe(h: Handler): Handler {
         status as 404,
       )
     }
+  }
+}
+
+/** Route handlers of every browse page family. */
+function browseHandlers(wctx: WebContext) {
+  return {
+    ...homePages(wctx),
+    ...originPages(wctx),
+    ...visitsPages(wctx),
+    ...directoryPages(wctx),
+    ...contentPages(wctx),
+    ...revisionPages(wctx),
+    ...releasePages(wctx),
+    ...snapshotPages(wctx),
+    ...resolvePages(wctx),
+    ...badgePages(wctx),
+    ...embedPages(wctx),
   }
 }
 

@@ -189,3 +189,27 @@ export function when(d: Date): string {
     .replace('T', ' ')
     .replace(/\.\d+Z$/, ' UTC')
 }
+
+/** A column of {@link listTable}: its heading, `num` when its cells are right-aligned numbers. */
+export type Column = string | { readonly label: string; readonly num: true }
+
+/** A table of `rows` under a heading row of `columns`, with a caption for screen readers. */
+export function listTable(
+  columns: readonly Column[],
+  rows: readonly Fragment[],
+  caption?: string,
+): Fragment {
+  return html`<table>
+    ${caption ? html`<caption class="skip">${caption}</caption>` : ''}
+    <thead>
+      <tr>
+        ${columns.map((c) =>
+          typeof c === 'string' ? html`<th>${c}</th>` : html`<th class="num">${c.label}</th>`,
+        )}
+      </tr>
+    </thead>
+    <tbody>
+      ${rows}
+    </tbody>
+  </table>`
+}
