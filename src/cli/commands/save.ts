@@ -4,8 +4,9 @@
  * @module
  */
 
-import type { Command } from 'commander'
+import { type Command, InvalidArgumentError } from 'commander'
 
+import { DEFAULT_STALL_TIMEOUT_MS } from '../../loader/git/child.js'
 import {
   DEFAULT_MAX_CONTENT_SIZE,
   type GitLoadProgress,
@@ -21,7 +22,14 @@ import { formatBytes, ProgressReporter } from '../progress.js'
 interface SaveFlags extends ArchiveFlags {
   forkOf: string[]
   maxContentSize?: number
+  stallTimeout?: number
   json?: boolean
+}
+
+function parseSeconds(v: string): number {
+  if (!/^\d+(\.\d+)?$/.test(v.trim()) || Number(v) <= 0)
+    throw new InvalidArgumentError(`"${v}" is not a number of seconds`)
+  return Number(v)
 }
 
 function parseSize(v: string): number {
@@ -57,6 +65,11 @@ export function registerSave(program: Command): void {
         `store larger files as skipped contents (default ${DEFAULT_MAX_CONTENT_SIZE / 1024 / 1024}MiB)`,
         parseSize,
       )
+      .option(
+        '--stall-timeout <seconds>',
+        `give up a remote that sends nothing for this long (default ${DEFAULT_STALL_TIMEOUT_MS / 1000})`,
+        parseSeconds,
+      )
       .option('--json', 'print the result as JSON'),
   ).action(async (url: string, flags: SaveFlags) => {
     const progress = new ProgressReporter({
@@ -79,6 +92,9 @@ export function registerSave(program: Command): void {
           scratchDir: archive.tmpDir,
           forkOf: flags.forkOf,
           ...(flags.maxContentSize === undefined ? {} : { maxContentSize: flags.maxContentSize }),
+          ...(flags.stallTimeout === undefined
+            ? {}
+            : { stallTimeoutMs: Math.round(flags.stallTimeout * 1000) }),
           onProgress: (p: GitLoadProgress) => progress.update({ ...p }),
         }),
       { bufferThresholds: LOADER_BUFFER_THRESHOLDS },
