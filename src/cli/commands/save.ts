@@ -6,6 +6,7 @@
 
 import { type Command, InvalidArgumentError } from 'commander'
 
+import { IoError } from '../../errors.js'
 import { DEFAULT_STALL_TIMEOUT_MS } from '../../loader/git/child.js'
 import {
   DEFAULT_MAX_CONTENT_SIZE,
@@ -25,6 +26,9 @@ interface SaveFlags extends ArchiveFlags {
   stallTimeout?: number
   json?: boolean
 }
+
+/** Exit codes after an interruption (128 + the signal's number, as shells report it). */
+const EXIT_OF_SIGNAL: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 }
 
 function parseSeconds(v: string): number {
   if (!/^\d+(\.\d+)?$/.test(v.trim()) || Number(v) <= 0)
@@ -83,11 +87,23 @@ export function registerSave(program: Command): void {
         return `${phase}: ${objects.toLocaleString('en')}${total} objects, ${formatBytes(bytes)} (${formatBytes(bytes / Math.max(s, 0.001))}/s)`
       },
     })
+    // SIGINT / SIGTERM abort the load: the visit ends failed, the scratch directory is removed,
+    // and the exit code is 130 / 143. A second signal exits at once.
+    const interrupt = new AbortController()
+    let caught: NodeJS.Signals | null = null
+    const onSignal = (sig: NodeJS.Signals): void => {
+      if (caught) process.exit(EXIT_OF_SIGNAL[sig] ?? 130)
+      caught = sig
+      interrupt.abort(new IoError(`Interrupted by ${sig}`))
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
     const result = await withArchive(
       flags,
       LOADER_LAYERS,
       (archive) =>
         loadGit(url, {
+          signal: interrupt.signal,
           storage: archive.storage,
           scratchDir: archive.tmpDir,
           forkOf: flags.forkOf,
@@ -98,7 +114,10 @@ export function registerSave(program: Command): void {
           onProgress: (p: GitLoadProgress) => progress.update({ ...p }),
         }),
       { bufferThresholds: LOADER_BUFFER_THRESHOLDS },
-    )
+    ).finally(() => {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    })
     progress.done()
     if (flags.json) {
       writeOut(
@@ -122,5 +141,6 @@ export function registerSave(program: Command): void {
       if (result.message) writeOut(`message: ${result.message}\n`)
     }
     process.exitCode = result.status === 'full' ? 0 : result.status === 'partial' ? 1 : 2
+    if (caught) process.exitCode = EXIT_OF_SIGNAL[caught] ?? 130
   })
 }

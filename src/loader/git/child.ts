@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type ChildProcess, spawn, type StdioPipe } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 
 /** How a child ended. */
 export interface ChildExit {
@@ -62,7 +62,7 @@ export function startChild(
   const max = options.maxStderr ?? 8192
   const proc = spawn(cmd, [...args], {
     env: options.env ?? process.env,
-    stdio: [options.stdin ?? 'ignore', options.stdout ?? 'ignore', 'pipe' as StdioPipe],
+    stdio: [options.stdin ?? 'ignore', options.stdout ?? 'ignore', 'pipe'],
   })
   let err = ''
   let done = false

@@ -9,7 +9,7 @@
 import { readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 
-import { type ArcaError, CorruptError, IoError } from '../../errors.js'
+import { type ArcaError, CorruptError, IoError, isArcaError } from '../../errors.js'
 
 /** The error for a pack `index-pack` did not accept, from its standard error. */
 export function packError(url: string, scratch: string, stderr: string): ArcaError {
@@ -30,6 +30,14 @@ export function removePartialPacks(scratch: string): void {
     return
   }
   for (const n of names) if (/^tmp_(pack|idx|rev)_/.test(n)) rmSync(join(dir, n), { force: true })
+}
+
+/**
+ * Whether a failed fetch ends the visit rather than being retried with fewer wants: the
+ * repository is gone, the load was interrupted, or a local I/O failure (a full disk).
+ */
+export function fatalFetchError(e: unknown, signal: AbortSignal | undefined): boolean {
+  return isAbort(e, signal) || isArcaError(e, 'not_found') || isArcaError(e, 'io')
 }
 
 /** Whether `e` comes from aborting `signal` (the load was interrupted). */

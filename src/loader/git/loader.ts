@@ -18,7 +18,7 @@
  */
 
 import { once } from 'node:events'
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { ArcaError, CorruptError, errorMessage } from '../../errors.js'
@@ -37,7 +37,9 @@ import type {
   VisitStatusValue,
 } from '../../model/objects.js'
 import type { Storage } from '../../storage/interface.js'
+import { sweepScratch } from '../../storage/scratch-sweep.js'
 import { CatFile, type GitObjectType } from './cat-file.js'
+import { startChild } from './child.js'
 import {
   checkGitId,
   commitToRevision,
@@ -45,12 +47,11 @@ import {
   tagToRelease,
   treeToDirectory,
 } from './convert.js'
-import { startChild } from './child.js'
 import { fallbackFetch } from './fallback.js'
+import { fatalFetchError, packError, removePartialPacks } from './fetch-errors.js'
 import { fetchInHalves } from './fetch-plan.js'
 import { IdSet } from './id-set.js'
 import { PackIndex } from './pack-index.js'
-import { isAbort, packError, removePartialPacks } from './fetch-errors.js'
 import {
   ProtocolV0Error,
   type RemoteRef,
@@ -192,7 +193,8 @@ export async function loadGit(url: string, options: GitLoadOptions): Promise<Git
     return result
   } catch (e) {
     const notFound = e instanceof ArcaError && e.code === 'not_found'
-    const message = errorMessage(e)
+    // Once interrupted, whatever failed next failed because of it.
+    const message = errorMessage(options.signal?.aborted ? (options.signal.reason ?? e) : e)
     // Whatever was stored stays (it is complete and consistent); the visit is not full.
     await storage.flush().catch(() => undefined)
     await status(notFound ? 'not_found' : 'failed', null, { message })
@@ -365,7 +367,7 @@ class GitVisit {
     try {
       await this.#fetchPack(session, wants, haves)
     } catch (e) {
-      if (e instanceof ArcaError && e.code === 'not_found') throw e
+      if (fatalFetchError(e, this.#opts.signal)) throw e
       // The remote could not send everything at once (often a corrupt or missing object on its
       // side): fetch the wanted tips in halves, so that everything it can send is archived in
       // few fetches, and name the refs it cannot serve.
@@ -391,9 +393,7 @@ class GitVisit {
         {
           haves,
           maxHaves: MAX_HAVES,
-          fatal: (err) =>
-            (err instanceof ArcaError && err.code === 'not_found') ||
-            isAbort(err, this.#opts.signal),
+          fatal: (err) => fatalFetchError(err, this.#opts.signal),
         },
       )
       this.stats.fetches += plan.fetches
@@ -889,21 +889,8 @@ class GitVisit {
  * that were killed (their process is gone): scratch space never accumulates.
  */
 function makeScratch(dir: string): string {
-  for (const name of readdirSync(dir)) {
-    const m = /^git-(\d+)-/.exec(name)
-    if (m && Number(m[1]) !== process.pid && !alive(Number(m[1])))
-      rmSync(join(dir, name), { recursive: true, force: true })
-  }
+  sweepScratch(dir)
   return mkdtempSync(join(dir, `git-${process.pid}-`))
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 /** Runs git in `repo`; resolves with stdout. */

@@ -33,6 +33,7 @@ import { createGunzip, createGzip, gunzip, gzipSync } from 'node:zlib'
 import { CorruptError, InvalidInputError, NotFoundError } from '../../errors.js'
 import { gitHeader } from '../../model/hash.js'
 import type { AbortOptions, ObjGetOptions, ObjListOptions, ObjStorage } from '../interface.js'
+import { diskError, sweepTemps, tempName, TMP_DIR } from './sweep.js'
 import { type WriteItem, WritePool } from './write-pool.js'
 
 const gunzipAsync = promisify(gunzip)
@@ -145,6 +146,8 @@ export class FsObjStorage implements ObjStorage {
       await rename(tmp, configPath)
     }
     this.#slices = parseSlicing(slicing)
+    // Temporary files of writers that were killed.
+    sweepTemps(this.#init.root)
     this.#opened = true
   }
 
@@ -197,7 +200,7 @@ export class FsObjStorage implements ObjStorage {
     }
     const gzip = (this.#init.compression ?? DEFAULT_FS_OBJSTORAGE.compression) === 'gzip'
     const final = join(dir, id + (gzip ? '.gz' : ''))
-    const tmp = join(dir, `.tmp-${id}-${process.pid}-${Math.random().toString(36).slice(2)}`)
+    const tmp = join(this.#init.root, TMP_DIR, tempName(id))
     const fsync = this.#init.fsync ?? DEFAULT_FS_OBJSTORAGE.fsync
     try {
       if (data instanceof Uint8Array && data.length <= 4 << 20) {
@@ -229,7 +232,7 @@ export class FsObjStorage implements ObjStorage {
       if (fsync) await syncDir(dir)
     } catch (e) {
       await rm(tmp, { force: true })
-      throw e
+      throw diskError(e, `content ${id} under ${this.#init.root}`)
     }
   }
 
@@ -250,7 +253,12 @@ export class FsObjStorage implements ObjStorage {
     }
     if (small.length === 0) return
     this.#pool ??= new WritePool(this.#init.writeWorkers ?? DEFAULT_FS_OBJSTORAGE.writeWorkers)
-    await this.#pool.write(small, { fsync: this.#init.fsync ?? DEFAULT_FS_OBJSTORAGE.fsync, gzip })
+    await this.#pool.write(small, {
+      fsync: this.#init.fsync ?? DEFAULT_FS_OBJSTORAGE.fsync,
+      gzip,
+      tmpDir: join(this.#init.root, TMP_DIR),
+      root: this.#init.root,
+    })
   }
 
   async has(id: string): Promise<boolean> {
