@@ -1,8 +1,9 @@
 /**
  * Filesystem content store with sliced paths: `<root>/ab/cd/abcd…` for the default slicing
- * `0:2/2:4`, optionally gzip-compressed (`….gz`). Writes are atomic: a temporary file in the
- * final directory, fsync, rename, fsync of the directory; a crash leaves at worst a `.tmp-`
- * file, never a partial object under its final name.
+ * `0:2/2:4`, optionally gzip-compressed (`….gz`). Writes are atomic: a temporary file in
+ * `<root>/.tmp/` (named after the writer's pid), fsync, rename into the final directory, fsync
+ * of the directory; a crash leaves at worst a temporary file, which the next opening removes
+ * (`sweep.ts`), never a partial object under its final name.
  *
  * The store records its slicing in `<root>/.arca-objstorage.json` at creation; later opens
  * use it, so a store always reads back what it wrote. Compression may change between runs:
