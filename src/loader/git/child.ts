@@ -72,7 +72,7 @@ export function startChild(
   proc.stdin?.on('error', () => undefined)
   proc.stdout?.on('error', () => undefined)
   const exited = new Promise<ChildExit>((resolve) => {
-    proc.once('error', (e) => {
+    proc.on('error', (e) => {
       // A spawn failure emits no 'exit'; a kill failure of a running process is ignored.
       if (proc.pid === undefined) {
         done = true

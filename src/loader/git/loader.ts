@@ -36,6 +36,7 @@ import type {
   SnapshotBranch,
   VisitStatusValue,
 } from '../../model/objects.js'
+import { diskError } from '../../objstorage/fs/sweep.js'
 import type { Storage } from '../../storage/interface.js'
 import { sweepScratch } from '../../storage/scratch-sweep.js'
 import { CatFile, type GitObjectType } from './cat-file.js'
@@ -194,7 +195,9 @@ export async function loadGit(url: string, options: GitLoadOptions): Promise<Git
   } catch (e) {
     const notFound = e instanceof ArcaError && e.code === 'not_found'
     // Once interrupted, whatever failed next failed because of it.
-    const message = errorMessage(options.signal?.aborted ? (options.signal.reason ?? e) : e)
+    const message = errorMessage(
+      options.signal?.aborted ? (options.signal.reason ?? e) : diskError(e, `the visit of ${url}`),
+    )
     // Whatever was stored stays (it is complete and consistent); the visit is not full.
     await storage.flush().catch(() => undefined)
     await status(notFound ? 'not_found' : 'failed', null, { message })
@@ -308,7 +311,10 @@ class GitVisit {
     })
     const partial = this.#missing.length > 0
     const reasons = [
-      ...this.#failedTips.map((t) => `could not fetch ${t}`),
+      ...this.#failedTips.slice(0, 20).map((t) => `could not fetch ${t}`),
+      ...(this.#failedTips.length > 20
+        ? [`and ${this.#failedTips.length - 20} more refs could not be fetched`]
+        : []),
       ...(this.#missing.length > this.#failedTips.length
         ? [
             `missing or corrupt objects: ${this.#missing.slice(0, 20).join(', ')}${this.#missing.length > 20 ? ', …' : ''}`,

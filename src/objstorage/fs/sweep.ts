@@ -65,7 +65,7 @@ export function sweepTemps(root: string): number {
 export function diskError(e: unknown, what: string): unknown {
   if (e instanceof ArcaError) return e
   const code = (e as NodeJS.ErrnoException).code
-  if (code === 'ENOSPC' || code === 'EDQUOT')
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL')
     return new IoError(`No space left on device while writing ${what}`, { cause: e })
   return e
 }
