@@ -43,6 +43,9 @@ export const EXIT_INTERNAL = 70
 
 const VERSION = '0.1.0'
 
+/** System and SQLite error codes of a full disk or quota. */
+const DISK_FULL = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL'])
+
 /** Builds the command tree. */
 export function buildProgram(): Command {
   const program = new Command('arca')
@@ -90,6 +93,16 @@ function exitCodeOf(e: unknown, debug: boolean): number {
   if (e instanceof CommanderError) {
     // Commander has already printed its message (or the help / version text).
     return e.exitCode === 0 ? 0 : EXIT_USAGE
+  }
+  const sysCode = (e as { code?: unknown } | null)?.code
+  if (!isArcaError(e) && typeof sysCode === 'string' && DISK_FULL.has(sysCode)) {
+    // A full disk is the environment's failure, not a bug.
+    const path = (e as { path?: unknown }).path
+    const what =
+      sysCode === 'SQLITE_FULL' ? 'the database' : typeof path === 'string' ? path : 'files'
+    writeErr(`arca: error: no space left on device while writing ${what} (${errorMessage(e)})`)
+    if (debug && e instanceof Error && e.stack) writeErr(e.stack)
+    return EXIT_CODES.io
   }
   if (isArcaError(e)) {
     writeErr(`arca: error: ${e.message}`)

@@ -6,7 +6,8 @@
  * - `graph.sqlite` — the graph (unless `storageUrl` points at PostgreSQL),
  * - `objects/` — content bytes (sliced paths),
  * - `journal/` — the embedded journal,
- * - `tmp/` — scratch space of loaders (always cleaned up).
+ * - `tmp/` — scratch space of loaders (removed by each loader; what killed ones left is swept
+ *   at every opening).
  *
  * @module
  */
@@ -24,6 +25,7 @@ import { BufferingStorage, type BufferThresholds } from './proxies/buffer.js'
 import { FilteringStorage } from './proxies/filter.js'
 import { JournalWritingStorage } from './proxies/journal-writer.js'
 import { ValidatingStorage } from './proxies/validate.js'
+import { sweepScratch } from './scratch-sweep.js'
 import type { SqlStorage } from './sql/sql-storage.js'
 
 /** Storage layers, outermost first. */
@@ -89,6 +91,8 @@ export async function openArchive(init: ArchiveInit): Promise<Archive> {
   mkdirSync(init.dataDir, { recursive: true })
   const tmpDir = join(init.dataDir, 'tmp')
   mkdirSync(tmpDir, { recursive: true })
+  // Scratch directories of loaders that were killed.
+  sweepScratch(tmpDir)
   const objstorage = new FsObjStorage({
     root: join(init.dataDir, 'objects'),
     ...(init.compression ? { compression: init.compression } : {}),

@@ -84,6 +84,10 @@ export interface HttpBackendOptions {
   readonly v0Only?: boolean
   /** Cut the connection after this many response bytes of an upload-pack request. */
   readonly dropAfterBytes?: number
+  /** Stop sending (keeping the connection open) after this many upload-pack response bytes. */
+  readonly stallAfterBytes?: number
+  /** Append one line per upload-pack request (path and command) to this file. */
+  readonly logFile?: string
 }
 
 /**
@@ -100,6 +104,9 @@ export async function startHttpBackend(
   if (options.v0Only) args.push('--v0')
   if (options.dropAfterBytes !== undefined)
     args.push('--drop-after', String(options.dropAfterBytes))
+  if (options.stallAfterBytes !== undefined)
+    args.push('--stall-after', String(options.stallAfterBytes))
+  if (options.logFile !== undefined) args.push('--log', options.logFile)
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
   const port = await new Promise<number>((resolve, reject) => {
     let out = ''

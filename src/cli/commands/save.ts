@@ -4,8 +4,10 @@
  * @module
  */
 
-import type { Command } from 'commander'
+import { type Command, InvalidArgumentError } from 'commander'
 
+import { IoError } from '../../errors.js'
+import { DEFAULT_STALL_TIMEOUT_MS } from '../../loader/git/child.js'
 import {
   DEFAULT_MAX_CONTENT_SIZE,
   type GitLoadProgress,
@@ -21,7 +23,17 @@ import { formatBytes, ProgressReporter } from '../progress.js'
 interface SaveFlags extends ArchiveFlags {
   forkOf: string[]
   maxContentSize?: number
+  stallTimeout?: number
   json?: boolean
+}
+
+/** Exit codes after an interruption (128 + the signal's number, as shells report it). */
+const EXIT_OF_SIGNAL: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 }
+
+function parseSeconds(v: string): number {
+  if (!/^\d+(\.\d+)?$/.test(v.trim()) || Number(v) <= 0)
+    throw new InvalidArgumentError(`"${v}" is not a number of seconds`)
+  return Number(v)
 }
 
 function parseSize(v: string): number {
@@ -57,6 +69,11 @@ export function registerSave(program: Command): void {
         `store larger files as skipped contents (default ${DEFAULT_MAX_CONTENT_SIZE / 1024 / 1024}MiB)`,
         parseSize,
       )
+      .option(
+        '--stall-timeout <seconds>',
+        `give up a remote that sends nothing for this long (default ${DEFAULT_STALL_TIMEOUT_MS / 1000})`,
+        parseSeconds,
+      )
       .option('--json', 'print the result as JSON'),
   ).action(async (url: string, flags: SaveFlags) => {
     const progress = new ProgressReporter({
@@ -70,19 +87,37 @@ export function registerSave(program: Command): void {
         return `${phase}: ${objects.toLocaleString('en')}${total} objects, ${formatBytes(bytes)} (${formatBytes(bytes / Math.max(s, 0.001))}/s)`
       },
     })
+    // SIGINT / SIGTERM abort the load: the visit ends failed, the scratch directory is removed,
+    // and the exit code is 130 / 143. A second signal exits at once.
+    const interrupt = new AbortController()
+    let caught: NodeJS.Signals | null = null
+    const onSignal = (sig: NodeJS.Signals): void => {
+      if (caught) process.exit(EXIT_OF_SIGNAL[sig] ?? 130)
+      caught = sig
+      interrupt.abort(new IoError(`Interrupted by ${sig}`))
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
     const result = await withArchive(
       flags,
       LOADER_LAYERS,
       (archive) =>
         loadGit(url, {
+          signal: interrupt.signal,
           storage: archive.storage,
           scratchDir: archive.tmpDir,
           forkOf: flags.forkOf,
           ...(flags.maxContentSize === undefined ? {} : { maxContentSize: flags.maxContentSize }),
+          ...(flags.stallTimeout === undefined
+            ? {}
+            : { stallTimeoutMs: Math.round(flags.stallTimeout * 1000) }),
           onProgress: (p: GitLoadProgress) => progress.update({ ...p }),
         }),
       { bufferThresholds: LOADER_BUFFER_THRESHOLDS },
-    )
+    ).finally(() => {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    })
     progress.done()
     if (flags.json) {
       writeOut(
@@ -106,5 +141,6 @@ export function registerSave(program: Command): void {
       if (result.message) writeOut(`message: ${result.message}\n`)
     }
     process.exitCode = result.status === 'full' ? 0 : result.status === 'partial' ? 1 : 2
+    if (caught) process.exitCode = EXIT_OF_SIGNAL[caught] ?? 130
   })
 }

@@ -17,9 +17,8 @@
  * @module
  */
 
-import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { ArcaError, CorruptError, errorMessage } from '../../errors.js'
@@ -36,10 +35,13 @@ import type {
   Snapshot,
   VisitStatusValue,
 } from '../../model/objects.js'
+import { diskError } from '../../objstorage/fs/sweep.js'
 import type { Storage } from '../../storage/interface.js'
+import { sweepScratch } from '../../storage/scratch-sweep.js'
 import { type RemoteUrl, scrubRemote, splitRemoteUrl } from '../origin-url.js'
 import { nowMicros } from '../visit-clock.js'
 import { CatFile, type GitObjectType } from './cat-file.js'
+import { startChild } from './child.js'
 import {
   checkGitId,
   commitToRevision,
@@ -48,9 +50,16 @@ import {
   treeToDirectory,
 } from './convert.js'
 import { fallbackFetch } from './fallback.js'
+import { fatalFetchError, packError, removePartialPacks } from './fetch-errors.js'
+import { fetchInHalves } from './fetch-plan.js'
 import { IdSet } from './id-set.js'
 import { PackIndex } from './pack-index.js'
-import { ProtocolV0Error, type RemoteRef, UploadPackSession } from './protocol.js'
+import {
+  ProtocolV0Error,
+  type RemoteRef,
+  type SessionOptions,
+  UploadPackSession,
+} from './protocol.js'
 import { ScratchDb } from './scratch-db.js'
 import { parseGitmodules } from './submodules.js'
 
@@ -96,6 +105,8 @@ export interface GitLoadOptions {
   readonly signal?: AbortSignal
   /** Visit date (default: now). */
   readonly date?: Date
+  /** A remote that sends nothing for this long is given up (default 120 s). */
+  readonly stallTimeoutMs?: number
 }
 
 /** Counts of what a load stored. */
@@ -109,6 +120,8 @@ export interface GitLoadStats {
   /** Objects received from the remote. */
   fetchedObjects: number
   fetchedBytes: number
+  /** Fetch requests made to the remote. */
+  fetches: number
 }
 
 /** Outcome of a visit. */
@@ -193,7 +206,15 @@ export async function loadGit(input: string, options: GitLoadOptions): Promise<G
     return result
   } catch (e) {
     const notFound = e instanceof ArcaError && e.code === 'not_found'
-    const message = scrubRemote(errorMessage(e), remote)
+    // Once interrupted, whatever failed next failed because of it.
+    const message = scrubRemote(
+      errorMessage(
+        options.signal?.aborted
+          ? (options.signal.reason ?? e)
+          : diskError(e, `the visit of ${url}`),
+      ),
+      remote,
+    )
     // Whatever was stored stays (it is complete and consistent); the visit is not full.
     await storage.flush().catch(() => undefined)
     await status(notFound ? 'not_found' : 'failed', null, { message })
@@ -232,6 +253,7 @@ class GitVisit {
     releases: 0,
     fetchedObjects: 0,
     fetchedBytes: 0,
+    fetches: 0,
   }
   /** The origin URL (shown, stored). */
   readonly #url: string
@@ -260,6 +282,12 @@ class GitVisit {
     this.#maxContent = opts.maxContentSize ?? DEFAULT_MAX_CONTENT_SIZE
   }
 
+  get #sessionOptions(): SessionOptions {
+    return this.#opts.stallTimeoutMs === undefined
+      ? {}
+      : { stallTimeoutMs: this.#opts.stallTimeoutMs }
+  }
+
   #progress(p: GitLoadProgress): void {
     this.#opts.onProgress?.(p)
   }
@@ -277,7 +305,7 @@ class GitVisit {
     let refs: RemoteRef[]
     let session: UploadPackSession | null = null
     try {
-      session = await UploadPackSession.open(this.#fetchUrl, signal)
+      session = await UploadPackSession.open(this.#fetchUrl, signal, this.#sessionOptions)
       refs = keptRefs(await session.lsRefs(signal))
     } catch (e) {
       await session?.close()
@@ -308,7 +336,10 @@ class GitVisit {
     })
     const partial = this.#missing.length > 0
     const reasons = [
-      ...this.#failedTips.map((t) => `could not fetch ${t}`),
+      ...this.#failedTips.slice(0, 20).map((t) => `could not fetch ${t}`),
+      ...(this.#failedTips.length > 20
+        ? [`and ${this.#failedTips.length - 20} more refs could not be fetched`]
+        : []),
       ...(this.#missing.length > this.#failedTips.length
         ? [
             `missing or corrupt objects: ${this.#missing.slice(0, 20).join(', ')}${this.#missing.length > 20 ? ', …' : ''}`,
@@ -363,50 +394,75 @@ class GitVisit {
     const haves = await this.#haves(previousSnapshot)
     this.#scratch = makeScratch(this.#opts.scratchDir)
     await runGit(this.#scratch, ['init', '--bare', '-q', this.#scratch])
+    this.stats.fetches++
     try {
       await this.#fetchPack(session, wants, haves)
     } catch (e) {
-      if (e instanceof ArcaError && e.code === 'not_found') throw e
+      if (fatalFetchError(e, this.#opts.signal)) throw e
       // The remote could not send everything at once (often a corrupt or missing object on its
-      // side): fetch the wanted tips one by one, so that everything it can send is archived,
-      // and name the refs it cannot serve.
-      await session.close()
-      const got: string[] = []
-      for (const want of wants) {
-        const one = await UploadPackSession.open(this.#fetchUrl, this.#opts.signal)
-        try {
-          await this.#fetchPack(one, [want], [...haves, ...got])
-          got.push(want)
-        } catch (err) {
-          if (err instanceof ArcaError && err.code === 'not_found') throw err
-          const names = refs.filter((r) => r.oid === want).map((r) => r.name.toString('latin1'))
-          this.#failedTips.push(`${names.join(', ') || want} (${want}): ${errorMessage(err)}`)
-          this.#lostObject(want)
-        } finally {
-          await one.close()
-        }
+      // side): fetch the wanted tips in halves, so that everything it can send is archived in
+      // few fetches, and name the refs it cannot serve.
+      await session.abort()
+      const plan = await fetchInHalves(
+        wants,
+        e,
+        async (some, someHaves) => {
+          const one = await UploadPackSession.open(
+            this.#fetchUrl,
+            this.#opts.signal,
+            this.#sessionOptions,
+          )
+          try {
+            await this.#fetchPack(one, some, someHaves)
+          } catch (err) {
+            await one.abort()
+            throw err
+          } finally {
+            await one.close()
+          }
+        },
+        {
+          haves,
+          maxHaves: MAX_HAVES,
+          fatal: (err) => fatalFetchError(err, this.#opts.signal),
+        },
+      )
+      this.stats.fetches += plan.fetches
+      for (const { want, error } of plan.failed) {
+        const names = refs.filter((r) => r.oid === want).map((r) => r.name.toString('latin1'))
+        this.#failedTips.push(`${names.join(', ') || want} (${want}): ${errorMessage(error)}`)
+        this.#lostObject(want)
       }
-      if (got.length === 0) throw e
+      // Nothing new came and the archive holds none of the refs: there is no snapshot to make.
+      if (plan.fetched.length === 0 && this.#archived.size === 0) throw plan.failed[0]?.error ?? e
     }
   }
 
-  /** Fetches a pack for `wants` into the scratch repository (indexed, ids checked by git). */
+  /**
+   * Fetches a pack for `wants` into the scratch repository (indexed, ids checked by git). On any
+   * failure the session is aborted, `index-pack` killed and its partial files removed.
+   */
   async #fetchPack(
     session: UploadPackSession,
     wants: readonly string[],
     haves: readonly string[],
   ): Promise<void> {
     const scratch = this.#scratch!
-    const index = spawn('git', ['-C', scratch, 'index-pack', '--stdin', '--keep'], {
+    const index = startChild('git', ['-C', scratch, 'index-pack', '--stdin', '--keep'], {
       env: gitEnv(scratch),
-      stdio: ['pipe', 'ignore', 'pipe'],
+      stdin: 'pipe',
+      signal: this.#opts.signal,
     })
-    let indexErr = ''
-    index.stderr.on('data', (d: Buffer) => {
-      if (indexErr.length < 4096) indexErr += d.toString()
+    const stdin = index.proc.stdin!
+    // Rejects if index-pack ends before it was given the whole pack.
+    const indexGone = index.exited.then((x) => {
+      throw packError(
+        this.#url,
+        scratch,
+        index.stderr() || `index-pack ended (${x.code ?? x.signal})`,
+      )
     })
-    index.stdin.on('error', () => undefined)
-    const indexDone = once(index, 'exit')
+    indexGone.catch(() => undefined)
     let lastReport = 0
     try {
       await session.fetch(
@@ -418,19 +474,21 @@ class GitVisit {
             lastReport = this.stats.fetchedBytes
             this.#progress({ phase: 'fetch', objects: 0, bytes: this.stats.fetchedBytes })
           }
-          if (!index.stdin.write(chunk)) await once(index.stdin, 'drain')
+          if (index.done) await indexGone
+          // A write error (EPIPE) means index-pack is gone: its exit tells why.
+          if (!stdin.write(chunk))
+            await Promise.race([once(stdin, 'drain').catch(() => indexGone), indexGone])
         },
         this.#opts.signal,
       )
+      stdin.end()
+      const { code } = await index.exited
+      if (code !== 0) throw packError(this.#url, scratch, index.stderr())
     } catch (e) {
-      index.kill('SIGKILL')
-      await indexDone
+      await Promise.all([index.kill(), session.abort()])
+      removePartialPacks(scratch)
       throw e
     }
-    index.stdin.end()
-    const [code] = (await indexDone) as [number | null]
-    if (code !== 0)
-      throw new CorruptError(`The pack received from ${this.#url} is invalid: ${indexErr.trim()}`)
     this.#progress({ phase: 'fetch', objects: 0, bytes: this.stats.fetchedBytes })
   }
 
@@ -851,38 +909,21 @@ class GitVisit {
  * that were killed (their process is gone): scratch space never accumulates.
  */
 function makeScratch(dir: string): string {
-  for (const name of readdirSync(dir)) {
-    const m = /^git-(\d+)-/.exec(name)
-    if (m && Number(m[1]) !== process.pid && !alive(Number(m[1])))
-      rmSync(join(dir, name), { recursive: true, force: true })
-  }
+  sweepScratch(dir)
   return mkdtempSync(join(dir, `git-${process.pid}-`))
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 /** Runs git in `repo`; resolves with stdout. */
 export async function runGit(repo: string, args: string[]): Promise<Buffer> {
-  const proc = spawn(
+  const child = startChild(
     'git',
     ['-c', 'core.fsmonitor=false', ...(args[0] === 'init' ? [] : ['-C', repo]), ...args],
-    {
-      env: gitEnv(repo),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { env: gitEnv(repo), stdout: 'pipe' },
   )
   const out: Buffer[] = []
-  let err = ''
-  proc.stdout.on('data', (d: Buffer) => out.push(d))
-  proc.stderr.on('data', (d: Buffer) => (err += d.toString()))
-  const [code] = (await once(proc, 'exit')) as [number | null]
-  if (code !== 0) throw new CorruptError(`git ${args[0]} failed: ${err.trim()}`)
+  child.proc.stdout!.on('data', (d: Buffer) => out.push(d))
+  const { code, error } = await child.exited
+  if (code !== 0)
+    throw new CorruptError(`git ${args[0]} failed: ${error?.message ?? child.stderr()}`)
   return Buffer.concat(out)
 }

@@ -6,7 +6,6 @@
  * @module
  */
 
-import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs'
 import { join } from 'node:path'
@@ -14,7 +13,9 @@ import { createInterface } from 'node:readline'
 
 import { IoError } from '../../errors.js'
 import { gitEnv } from '../../fromdisk/git-snapshot.js'
+import { diskError } from '../../objstorage/fs/sweep.js'
 import type { GitObjectType } from './cat-file.js'
+import { startChild } from './child.js'
 import { IdSet } from './id-set.js'
 
 const TYPES: readonly GitObjectType[] = ['blob', 'tree', 'commit', 'tag']
@@ -40,7 +41,14 @@ export class PackIndex {
     const files = new Map<GitObjectType, WriteStream>(
       TYPES.map((t) => [t, createWriteStream(join(repo, `arca-${t}.list`))]),
     )
-    const proc = spawn(
+    // A write error (a full disk) ends the listing with a clear error, never an unhandled event.
+    let writeError: unknown = null
+    for (const f of files.values())
+      f.on('error', (e) => {
+        writeError ??= e
+        void child.kill()
+      })
+    const child = startChild(
       'git',
       [
         '-C',
@@ -50,15 +58,9 @@ export class PackIndex {
         '--unordered',
         '--batch-check=%(objectname) %(objecttype)',
       ],
-      {
-        env: gitEnv(repo),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+      { env: gitEnv(repo), stdout: 'pipe' },
     )
-    let err = ''
-    proc.stderr.on('data', (d: Buffer) => (err += d.toString()))
-    const exited = once(proc, 'exit')
-    for await (const line of createInterface({ input: proc.stdout, crlfDelay: Infinity })) {
+    for await (const line of createInterface({ input: child.proc.stdout!, crlfDelay: Infinity })) {
       const sp = line.indexOf(' ')
       const oid = line.slice(0, sp)
       const type = line.slice(sp + 1) as GitObjectType
@@ -67,13 +69,22 @@ export class PackIndex {
       set.add(oid)
       index.#counts.set(type, index.#counts.get(type)! + 1)
       const out = files.get(type)!
-      if (!out.write(oid + '\n')) await once(out, 'drain')
+      if (writeError === null && !out.write(oid + '\n'))
+        await once(out, 'drain').catch(() => undefined)
     }
-    const [code] = (await exited) as [number | null]
+    const { code, error } = await child.exited
     await Promise.all(
-      [...files.values()].map((f) => new Promise<void>((resolve) => f.end(resolve))),
+      [...files.values()].map(
+        (f) =>
+          new Promise<void>((resolve) => {
+            if (f.destroyed) resolve()
+            else f.end(() => resolve())
+          }),
+      ),
     )
-    if (code !== 0) throw new IoError(`Cannot list the fetched objects: ${err.trim()}`)
+    if (writeError !== null) throw diskError(writeError, `the list of fetched objects in ${repo}`)
+    if (code !== 0)
+      throw new IoError(`Cannot list the fetched objects: ${error?.message ?? child.stderr()}`)
     return index
   }
 

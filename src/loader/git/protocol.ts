@@ -13,10 +13,10 @@
  * @module
  */
 
-import { type ChildProcess, spawn } from 'node:child_process'
 import { connect, type Socket } from 'node:net'
 
 import { ArcaError, IoError, NotFoundError, UnavailableError } from '../../errors.js'
+import { DEFAULT_STALL_TIMEOUT_MS, startChild } from './child.js'
 
 /** A ref advertised by the remote. `oid` is null for an unborn ref (empty repository HEAD). */
 export interface RemoteRef {
@@ -52,20 +52,50 @@ type Pkt =
   | { kind: 'end' }
   | { kind: 'eof' }
 
-/** Reads pkt-lines from a stream of chunks. */
+/** Options of a session: how long a remote may stay silent. */
+export interface SessionOptions {
+  /** A remote that sends no byte for this long is given up (default 120 s). */
+  readonly stallTimeoutMs?: number
+}
+
+/** Reads pkt-lines from a stream of chunks; a read waiting longer than the stall timeout fails. */
 class PktReader {
   #buf = Buffer.alloc(0)
   readonly #it: AsyncIterator<Uint8Array>
   #done = false
 
-  constructor(source: AsyncIterable<Uint8Array>) {
+  constructor(
+    source: AsyncIterable<Uint8Array>,
+    readonly url: string,
+    readonly stallMs: number,
+  ) {
     this.#it = source[Symbol.asyncIterator]()
+  }
+
+  async #next(): Promise<IteratorResult<Uint8Array>> {
+    let timer: NodeJS.Timeout | undefined
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new UnavailableError(
+              `${this.url} sent nothing for ${Math.round(this.stallMs / 1000)} s (stall timeout): transfer abandoned`,
+            ),
+          ),
+        this.stallMs,
+      )
+    })
+    try {
+      return await Promise.race([this.#it.next(), stalled])
+    } finally {
+      clearTimeout(timer)
+    }
   }
 
   async #fill(n: number): Promise<boolean> {
     while (this.#buf.length < n) {
       if (this.#done) return false
-      const r = await this.#it.next()
+      const r = await this.#next()
       if (r.done) {
         this.#done = true
         return false
@@ -139,7 +169,10 @@ interface Transport {
   /** Server capabilities (after the `version 2` line). */
   readonly capabilities: ReadonlyMap<string, string>
   request(body: Buffer, signal?: AbortSignal): Promise<PktReader>
+  /** Ends the exchange politely (the remote may finish). */
   close(): Promise<void>
+  /** Ends it now (after a failure or a stall): the process is killed, the connection cut. */
+  abort(): Promise<void>
 }
 
 function parseCapabilities(lines: readonly Buffer[], where: string): Map<string, string> {
@@ -195,13 +228,18 @@ async function* webStream(body: ReadableStream<Uint8Array>): AsyncIterable<Uint8
   }
 }
 
-async function openHttp(url: string, signal?: AbortSignal): Promise<Transport> {
+async function openHttp(url: string, stallMs: number, signal?: AbortSignal): Promise<Transport> {
   const { base, headers } = httpTarget(url)
+  // Aborted by abort(): an unread response body would keep its connection (and the server's
+  // upload-pack, blocked writing) alive.
+  const cut = new AbortController()
+  const both = (sig?: AbortSignal): AbortSignal =>
+    sig ? AbortSignal.any([sig, cut.signal]) : cut.signal
   let res: Response
   try {
     res = await fetch(`${base}/info/refs?service=git-upload-pack`, {
       headers: { ...headers, 'Git-Protocol': 'version=2', 'User-Agent': `git/${AGENT}` },
-      ...(signal ? { signal } : {}),
+      signal: both(signal),
     })
   } catch (e) {
     throw networkError(url, e)
@@ -213,7 +251,7 @@ async function openHttp(url: string, signal?: AbortSignal): Promise<Transport> {
       `Remote ${url} is not a smart HTTP git server (dumb HTTP is not supported)`,
     )
   }
-  const reader = new PktReader(webStream(res.body!))
+  const reader = new PktReader(webStream(res.body!), url, stallMs)
   const first = await reader.lines()
   // "# service=git-upload-pack" then a flush, then the v2 advertisement.
   const lines =
@@ -234,15 +272,19 @@ async function openHttp(url: string, signal?: AbortSignal): Promise<Transport> {
             'User-Agent': `git/${AGENT}`,
           },
           body: new Uint8Array(body),
-          ...(sig ? { signal: sig } : {}),
+          signal: both(sig),
         })
       } catch (e) {
         throw networkError(url, e)
       }
       if (!r.ok) return httpFailure(r, url)
-      return new PktReader(webStream(r.body!))
+      return new PktReader(webStream(r.body!), url, stallMs)
     },
     close: () => Promise.resolve(),
+    abort: () => {
+      cut.abort()
+      return Promise.resolve()
+    },
   }
 }
 
@@ -263,15 +305,18 @@ function streamTransport(
   write: (b: Buffer) => void,
   source: AsyncIterable<Uint8Array>,
   closeFn: () => Promise<void>,
+  abortFn: () => Promise<void>,
   stderr: () => Promise<string>,
+  stallMs: number,
 ): Promise<Transport> {
-  const reader = new PktReader(source)
+  const reader = new PktReader(source, url, stallMs)
   return (async () => {
     let caps: Map<string, string>
     try {
       caps = parseCapabilities(await reader.lines(), url)
     } catch (e) {
       const err = (await stderr()).trim()
+      await abortFn()
       if (err && !(e instanceof ProtocolV0Error)) throw classifyRemoteMessage(err)
       if (e instanceof ArcaError && e.code === 'not_found') throw e
       if (err && /fatal|error|denied|not found/i.test(err)) throw classifyRemoteMessage(err)
@@ -284,24 +329,9 @@ function streamTransport(
         return Promise.resolve(reader)
       },
       close: closeFn,
+      abort: abortFn,
     }
   })()
-}
-
-function childSource(proc: ChildProcess): AsyncIterable<Uint8Array> {
-  return proc.stdout! as AsyncIterable<Uint8Array>
-}
-
-async function endChild(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return
-  proc.stdin?.end()
-  await new Promise<void>((resolve) => {
-    const t = setTimeout(() => proc.kill('SIGKILL'), 3000)
-    proc.once('exit', () => {
-      clearTimeout(t)
-      resolve()
-    })
-  })
 }
 
 function spawnTransport(
@@ -309,45 +339,63 @@ function spawnTransport(
   cmd: string,
   args: string[],
   env: NodeJS.ProcessEnv,
+  stallMs: number,
+  signal?: AbortSignal,
 ): Promise<Transport> {
-  const proc = spawn(cmd, args, {
+  const child = startChild(cmd, args, {
     env: { ...process.env, ...env, GIT_PROTOCOL: 'version=2' },
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stdin: 'pipe',
+    stdout: 'pipe',
+    signal,
   })
-  let err = ''
-  proc.stderr.on('data', (d: Buffer) => {
-    if (err.length < 8192) err += d.toString()
+  const spawnError = child.exited.then((x) => {
+    if (x.error) throw new IoError(`Cannot run ${cmd}: ${x.error.message}`, { cause: x.error })
+    return new Promise<never>(() => undefined)
   })
-  proc.stdin.on('error', () => undefined)
-  const spawnError = new Promise<never>((_, reject) =>
-    proc.once('error', (e) => reject(new IoError(`Cannot run ${cmd}: ${e.message}`, { cause: e }))),
-  )
   spawnError.catch(() => undefined)
   return Promise.race([
     streamTransport(
       url,
-      (b) => proc.stdin.write(b),
-      childSource(proc),
-      () => endChild(proc),
+      (b) => child.proc.stdin!.write(b),
+      child.proc.stdout! as AsyncIterable<Uint8Array>,
+      async () => {
+        await child.end(3000)
+      },
+      async () => {
+        await child.kill()
+      },
       // The error message may still be on its way when stdout closes: wait for the exit.
       async () => {
-        await Promise.race([
-          new Promise((r) => proc.once('exit', r)),
-          new Promise((r) => setTimeout(r, 2000)),
-        ])
-        return err
+        await Promise.race([child.exited, new Promise((r) => setTimeout(r, 2000))])
+        return child.stderr()
       },
+      stallMs,
     ),
     spawnError,
   ])
 }
 
-async function openGitDaemon(url: string): Promise<Transport> {
+async function openGitDaemon(
+  url: string,
+  stallMs: number,
+  signal?: AbortSignal,
+): Promise<Transport> {
   const u = new URL(url)
   const port = Number(u.port || 9418)
   const socket: Socket = connect({ host: u.hostname, port })
+  const cut = (): void => void socket.destroy()
+  signal?.addEventListener('abort', cut, { once: true })
+  socket.once('close', () => signal?.removeEventListener('abort', cut))
+  socket.setTimeout(stallMs, () =>
+    socket.destroy(
+      new UnavailableError(`${url} did not answer for ${Math.round(stallMs / 1000)} s`),
+    ),
+  )
   await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve)
+    socket.once('connect', () => {
+      socket.setTimeout(0)
+      resolve()
+    })
     socket.once('error', (e) => reject(networkError(url, e)))
   })
   socket.on('error', () => undefined)
@@ -364,7 +412,12 @@ async function openGitDaemon(url: string): Promise<Transport> {
         socket.end(() => resolve())
         socket.destroy()
       }),
+    () => {
+      socket.destroy()
+      return Promise.resolve()
+    },
     () => Promise.resolve(''),
+    stallMs,
   )
 }
 
@@ -387,14 +440,21 @@ export function localPath(url: string): string {
   return /^file:\/\//i.test(url) ? decodeURIComponent(new URL(url).pathname) : url
 }
 
-function openTransport(url: string, signal?: AbortSignal): Promise<Transport> {
+function openTransport(url: string, stallMs: number, signal?: AbortSignal): Promise<Transport> {
   switch (remoteKind(url)) {
     case 'http':
-      return openHttp(url, signal)
+      return openHttp(url, stallMs, signal)
     case 'git':
-      return openGitDaemon(url)
+      return openGitDaemon(url, stallMs, signal)
     case 'local':
-      return spawnTransport(url, 'git', ['upload-pack', '--timeout=600', localPath(url)], {})
+      return spawnTransport(
+        url,
+        'git',
+        ['upload-pack', '--timeout=600', localPath(url)],
+        {},
+        stallMs,
+        signal,
+      )
     case 'ssh': {
       let host: string
       let path: string
@@ -414,6 +474,8 @@ function openTransport(url: string, signal?: AbortSignal): Promise<Transport> {
         'ssh',
         [...args, host, `git-upload-pack '${path.replace(/'/g, "'\\''")}'`],
         {},
+        stallMs,
+        signal,
       )
     }
   }
@@ -440,8 +502,13 @@ export class UploadPackSession {
   ) {}
 
   /** Connects and reads the server's capabilities. */
-  static async open(url: string, signal?: AbortSignal): Promise<UploadPackSession> {
-    return new UploadPackSession(url, await openTransport(url, signal))
+  static async open(
+    url: string,
+    signal?: AbortSignal,
+    options: SessionOptions = {},
+  ): Promise<UploadPackSession> {
+    const stallMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS
+    return new UploadPackSession(url, await openTransport(url, stallMs, signal))
   }
 
   /** Every ref the remote advertises, with symref targets, the unborn HEAD included. */
@@ -539,5 +606,10 @@ export class UploadPackSession {
 
   async close(): Promise<void> {
     await this.transport.close()
+  }
+
+  /** Ends the session now: after a failed or stalled command, its stream is of no more use. */
+  async abort(): Promise<void> {
+    await this.transport.abort()
   }
 }

@@ -1,8 +1,9 @@
 /**
  * Filesystem content store with sliced paths: `<root>/ab/cd/abcd…` for the default slicing
- * `0:2/2:4`, optionally gzip-compressed (`….gz`). Writes are atomic: a temporary file in the
- * final directory, fsync, rename, fsync of the directory; a crash leaves at worst a `.tmp-`
- * file, never a partial object under its final name.
+ * `0:2/2:4`, optionally gzip-compressed (`….gz`). Writes are atomic: a temporary file in
+ * `<root>/.tmp/` (named after the writer's pid), fsync, rename into the final directory, fsync
+ * of the directory; a crash leaves at worst a temporary file, which the next opening removes
+ * (`sweep.ts`), never a partial object under its final name.
  *
  * The store records its slicing in `<root>/.arca-objstorage.json` at creation; later opens
  * use it, so a store always reads back what it wrote. Compression may change between runs:
@@ -33,6 +34,7 @@ import { createGunzip, createGzip, gunzip, gzipSync } from 'node:zlib'
 import { CorruptError, InvalidInputError, NotFoundError } from '../../errors.js'
 import { gitHeader } from '../../model/hash.js'
 import type { AbortOptions, ObjGetOptions, ObjListOptions, ObjStorage } from '../interface.js'
+import { diskError, sweepTemps, tempName, TMP_DIR } from './sweep.js'
 import { type WriteItem, WritePool } from './write-pool.js'
 
 const gunzipAsync = promisify(gunzip)
@@ -145,6 +147,8 @@ export class FsObjStorage implements ObjStorage {
       await rename(tmp, configPath)
     }
     this.#slices = parseSlicing(slicing)
+    // Temporary files of writers that were killed.
+    sweepTemps(this.#init.root)
     this.#opened = true
   }
 
@@ -197,7 +201,7 @@ export class FsObjStorage implements ObjStorage {
     }
     const gzip = (this.#init.compression ?? DEFAULT_FS_OBJSTORAGE.compression) === 'gzip'
     const final = join(dir, id + (gzip ? '.gz' : ''))
-    const tmp = join(dir, `.tmp-${id}-${process.pid}-${Math.random().toString(36).slice(2)}`)
+    const tmp = join(this.#init.root, TMP_DIR, tempName(id))
     const fsync = this.#init.fsync ?? DEFAULT_FS_OBJSTORAGE.fsync
     try {
       if (data instanceof Uint8Array && data.length <= 4 << 20) {
@@ -229,7 +233,7 @@ export class FsObjStorage implements ObjStorage {
       if (fsync) await syncDir(dir)
     } catch (e) {
       await rm(tmp, { force: true })
-      throw e
+      throw diskError(e, `content ${id} under ${this.#init.root}`)
     }
   }
 
@@ -250,7 +254,12 @@ export class FsObjStorage implements ObjStorage {
     }
     if (small.length === 0) return
     this.#pool ??= new WritePool(this.#init.writeWorkers ?? DEFAULT_FS_OBJSTORAGE.writeWorkers)
-    await this.#pool.write(small, { fsync: this.#init.fsync ?? DEFAULT_FS_OBJSTORAGE.fsync, gzip })
+    await this.#pool.write(small, {
+      fsync: this.#init.fsync ?? DEFAULT_FS_OBJSTORAGE.fsync,
+      gzip,
+      tmpDir: join(this.#init.root, TMP_DIR),
+      root: this.#init.root,
+    })
   }
 
   async has(id: string): Promise<boolean> {

@@ -10,6 +10,8 @@
 
 import { Worker } from 'node:worker_threads'
 
+import { IoError } from '../../errors.js'
+
 // Runs inside each worker (plain CommonJS, evaluated).
 const WORKER_SOURCE = String.raw`
 const { parentPort } = require('node:worker_threads')
@@ -23,26 +25,33 @@ function exists(p) {
 parentPort.on('message', (msg) => {
   const dirs = new Set()
   const errors = []
+  const codes = []
   let written = 0
   for (const item of msg.items) {
+    let tmp = null
     try {
       if (exists(item.final) || exists(item.other)) continue
       const dir = path.dirname(item.final)
       if (!made.has(dir)) { fs.mkdirSync(dir, { recursive: true }); made.add(dir) }
-      const tmp = path.join(dir, '.tmp-' + path.basename(item.final) + '-' + process.pid + '-' + Math.random().toString(36).slice(2))
+      tmp = path.join(msg.tmpDir, process.pid + '.' + Math.random().toString(36).slice(2) + '.' + path.basename(item.final))
       const data = Buffer.from(item.data.buffer, item.data.byteOffset, item.data.byteLength)
       const fd = fs.openSync(tmp, 'wx', 0o644)
       try {
-        fs.writeSync(fd, msg.gzip ? zlib.gzipSync(data) : data)
+        // writeSync may write less than asked (a full disk): loop until all is written or it throws.
+        const bytes = msg.gzip ? zlib.gzipSync(data) : data
+        for (let off = 0; off < bytes.length; ) off += fs.writeSync(fd, bytes, off, bytes.length - off)
         if (msg.fsync) fs.fdatasyncSync(fd)
       } finally {
         fs.closeSync(fd)
       }
       fs.renameSync(tmp, item.final)
+      tmp = null
       dirs.add(dir)
       written++
     } catch (e) {
+      if (tmp) { try { fs.rmSync(tmp, { force: true }) } catch {} }
       errors.push(item.final + ': ' + e.message)
+      if (e.code) codes.push(e.code)
     }
   }
   // One fsync per directory for the whole batch makes the new names durable.
@@ -51,7 +60,7 @@ parentPort.on('message', (msg) => {
       try { const fd = fs.openSync(dir, 'r'); try { fs.fsyncSync(fd) } finally { fs.closeSync(fd) } } catch (e) { errors.push(dir + ': ' + e.message) }
     }
   }
-  parentPort.postMessage({ id: msg.id, written, errors })
+  parentPort.postMessage({ id: msg.id, written, errors, codes })
 })
 `
 
@@ -80,7 +89,7 @@ export class WritePool {
   readonly #slots: Slot[] = []
   readonly #pending = new Map<
     number,
-    { resolve: () => void; reject: (e: Error) => void; slot: Slot }
+    { resolve: () => void; reject: (e: Error) => void; slot: Slot; root: string }
   >()
   #next = 0
 
@@ -88,14 +97,21 @@ export class WritePool {
     for (let i = 0; i < workers; i++) {
       const worker = new Worker(WORKER_SOURCE, { eval: true })
       const slot: Slot = { worker, busy: 0 }
-      worker.on('message', (m: { id: number; errors: string[] }) => {
+      worker.on('message', (m: { id: number; errors: string[]; codes: string[] }) => {
         const p = this.#pending.get(m.id)
         if (!p) return
         this.#pending.delete(m.id)
         if (--p.slot.busy === 0) p.slot.worker.unref()
-        if (m.errors.length > 0)
-          p.reject(new Error(`Cannot write content files: ${m.errors.slice(0, 3).join('; ')}`))
-        else p.resolve()
+        if (m.errors.length > 0) {
+          const detail = m.errors.slice(0, 3).join('; ')
+          p.reject(
+            m.codes.includes('ENOSPC')
+              ? new IoError(`No space left on device while writing content files under ${p.root}`, {
+                  details: { errors: m.errors.slice(0, 3) },
+                })
+              : new IoError(`Cannot write content files: ${detail}`),
+          )
+        } else p.resolve()
       })
       worker.on('error', (e) => {
         for (const [id, p] of this.#pending) {
@@ -113,7 +129,7 @@ export class WritePool {
   /** Writes `items` split across the workers; resolves when all are durable. */
   async write(
     items: readonly WriteItem[],
-    options: { fsync: boolean; gzip: boolean },
+    options: { fsync: boolean; gzip: boolean; tmpDir: string; root: string },
   ): Promise<void> {
     if (items.length === 0) return
     const per = Math.ceil(items.length / this.#slots.length)
@@ -125,7 +141,7 @@ export class WritePool {
       slot.worker.ref()
       parts.push(
         new Promise<void>((resolve, reject) => {
-          this.#pending.set(id, { resolve, reject, slot })
+          this.#pending.set(id, { resolve, reject, slot, root: options.root })
           slot.worker.postMessage({ id, items: items.slice(i * per, (i + 1) * per), ...options })
         }),
       )
