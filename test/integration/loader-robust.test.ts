@@ -8,6 +8,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -254,7 +255,8 @@ describe('git loader: leftovers of killed and interrupted loads', () => {
       expect(leftovers(data)).toEqual([])
       const archive = await openArchive({ dataDir: data })
       try {
-        const latest = await archive.storage.originVisitGetLatest(repo)
+        // A local path is archived as its absolute file:// URL.
+        const latest = await archive.storage.originVisitGetLatest(pathToFileURL(repo).href)
         expect(latest?.status.status).toBe('failed')
         expect(JSON.stringify(latest?.status.metadata)).toMatch(/Interrupted by SIGINT/)
         expect(await checkArchive(archive)).toEqual([])
