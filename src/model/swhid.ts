@@ -6,7 +6,7 @@
  */
 
 import { InvalidInputError } from '../errors.js'
-import { fromLatin1, latin1, utf8 } from './bytes.js'
+import { fromLatin1, isSha1Hex, latin1, utf8 } from './bytes.js'
 import type { ReleaseTargetType } from './objects.js'
 
 /** Object types of core and qualified SWHIDs. */
@@ -93,7 +93,7 @@ function explainSyntax(input: string): string {
     return `object type "${parts[2]}" is not one of ${CORE_TYPES.join(', ')}`
   }
   const id = parts.slice(3).join(':')
-  if (!/^[0-9a-f]{40}$/.test(id)) {
+  if (!isSha1Hex(id)) {
     if (/^[0-9a-fA-F]{40}$/.test(id)) return `object id "${id}" must be lowercase hex`
     return `object id "${id}" is not 40 hexadecimal digits`
   }
