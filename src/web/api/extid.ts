@@ -54,9 +54,15 @@ export const extidRoutes: readonly RouteDef[] = [
         required: true,
       },
       {
+        name: 'format',
+        in: 'path',
+        description: 'how the external identifier is written: hex, base64url or raw',
+        required: true,
+      },
+      {
         name: 'extid',
         in: 'path',
-        description: 'format:value with format hex, base64url or raw',
+        description: 'the external identifier, written in that format',
         required: true,
       },
       {
