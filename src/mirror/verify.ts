@@ -9,7 +9,6 @@
  * @module
  */
 
-import { type CoreType, SWHID_TYPE_OF_KIND } from '../model/index.js'
 import { verify } from '../model/manifest.js'
 import type { Snapshot } from '../model/objects.js'
 import { swhidString } from '../model/swhid.js'
@@ -44,7 +43,15 @@ export interface WalkOptions {
   readonly onProgress?: (objects: number) => void
 }
 
-type Kind = CoreType
+type Kind = 'cnt' | 'dir' | 'rev' | 'rel' | 'snp'
+
+const TARGET_KIND = {
+  content: 'cnt',
+  directory: 'dir',
+  revision: 'rev',
+  release: 'rel',
+  snapshot: 'snp',
+} as const
 
 /** Walks the archive; see the module documentation. */
 export async function walkArchive(
@@ -146,7 +153,7 @@ export async function walkArchive(
               corrupt(r.id, e)
             }
           }
-          if (r.target) push(SWHID_TYPE_OF_KIND[r.targetType], r.target, swhidString('rel', r.id))
+          if (r.target) push(TARGET_KIND[r.targetType], r.target, swhidString('rel', r.id))
         })
         break
       }
@@ -219,6 +226,6 @@ function pushBranches(s: Snapshot, push: (kind: Kind, id: string, from: string) 
   const from = swhidString('snp', s.id)
   for (const b of s.branches) {
     if (b.target && b.target.targetType !== 'alias')
-      push(SWHID_TYPE_OF_KIND[b.target.targetType], b.target.target, from)
+      push(TARGET_KIND[b.target.targetType], b.target.target, from)
   }
 }
