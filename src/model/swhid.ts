@@ -6,7 +6,8 @@
  */
 
 import { InvalidInputError } from '../errors.js'
-import { fromLatin1, latin1, utf8 } from './bytes.js'
+import { fromLatin1, isSha1Hex, latin1, utf8 } from './bytes.js'
+import type { ReleaseTargetType } from './objects.js'
 
 /** Object types of core and qualified SWHIDs. */
 export const CORE_TYPES = ['cnt', 'dir', 'rev', 'rel', 'snp'] as const
@@ -16,6 +17,27 @@ export type CoreType = (typeof CORE_TYPES)[number]
 export const EXTENDED_TYPES = [...CORE_TYPES, 'ori', 'emd'] as const
 /** One of {@link EXTENDED_TYPES}. */
 export type ExtendedType = (typeof EXTENDED_TYPES)[number]
+
+/**
+ * The SWHID type of each object kind, by the names Software Heritage's API, journal topics and
+ * release targets use.
+ */
+export const SWHID_TYPE_OF_KIND = {
+  content: 'cnt',
+  directory: 'dir',
+  revision: 'rev',
+  release: 'rel',
+  snapshot: 'snp',
+} as const satisfies Readonly<Record<ReleaseTargetType, CoreType>>
+
+/** The object kind of each core SWHID type (the inverse of {@link SWHID_TYPE_OF_KIND}). */
+export const KIND_OF_SWHID_TYPE = {
+  cnt: 'content',
+  dir: 'directory',
+  rev: 'revision',
+  rel: 'release',
+  snp: 'snapshot',
+} as const satisfies Readonly<Record<CoreType, ReleaseTargetType>>
 
 /** A core SWHID: a type and a 40-hex object id. */
 export interface CoreSwhid {
@@ -71,7 +93,7 @@ function explainSyntax(input: string): string {
     return `object type "${parts[2]}" is not one of ${CORE_TYPES.join(', ')}`
   }
   const id = parts.slice(3).join(':')
-  if (!/^[0-9a-f]{40}$/.test(id)) {
+  if (!isSha1Hex(id)) {
     if (/^[0-9a-fA-F]{40}$/.test(id)) return `object id "${id}" must be lowercase hex`
     return `object id "${id}" is not 40 hexadecimal digits`
   }

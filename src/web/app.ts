@@ -2,7 +2,7 @@
  * The web application: `/api/1` (Software Heritage compatible) on Hono. Other modules (the
  * browse pages) mount their routes on the same app.
  *
- * Request pipeline: CORS and OPTIONS → body limit (every route) → authentication (bearer token,
+ * Request pipeline: CORS and OPTIONS (`hono/cors`) → body limit (every route) → authentication (bearer token,
  * optional; it needs the `api` scope) → rate limit of the route's scope → handler → errors
  * mapped to `{exception, reason}` with their status. The mirror feed and the admin routes check
  * their own scopes (`auth/scopes.ts`).
@@ -11,6 +11,7 @@
  */
 
 import { type Context, Hono } from 'hono'
+import { cors } from 'hono/cors'
 
 import { ArcaError } from '../errors.js'
 import { mountAdmin } from './admin.js'
@@ -23,6 +24,9 @@ import { mountFeed } from './feed.js'
 import { baseUrl, errorBody, respond } from './http.js'
 import { bodyLimits } from './middleware/body-limit.js'
 import { openApiDocument } from './openapi.js'
+
+/** The methods the app serves (HEAD answers as GET does). */
+const METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST'] as const
 
 /** Variables set on each request by the middleware. */
 export interface AppEnv {
@@ -57,23 +61,26 @@ export function createApp(
     ),
   )
 
-  app.use('*', async (c, next): Promise<Response | undefined> => {
-    if (c.req.method === 'OPTIONS') {
-      return c.body(null, 204, {
-        Allow: 'GET, HEAD, OPTIONS, POST',
-        'Access-Control-Allow-Origin': '*',
-        'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS, POST',
-        'Access-Control-Allow-Headers': 'Authorization, Content-Type, Accept',
-      })
-    }
+  // OPTIONS is answered by the CORS middleware (204); `Allow` names the methods served.
+  app.use('*', async (c, next) => {
     await next()
-    c.res.headers.set('Access-Control-Allow-Origin', '*')
-    c.res.headers.set(
-      'Access-Control-Expose-Headers',
-      'Link, X-Total-Count, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset',
-    )
-    return undefined
+    if (c.req.method === 'OPTIONS') c.res.headers.set('Allow', METHODS.join(', '))
   })
+  app.use(
+    '*',
+    cors({
+      origin: '*',
+      allowMethods: [...METHODS],
+      allowHeaders: ['Authorization', 'Content-Type', 'Accept'],
+      exposeHeaders: [
+        'Link',
+        'X-Total-Count',
+        'X-RateLimit-Limit',
+        'X-RateLimit-Remaining',
+        'X-RateLimit-Reset',
+      ],
+    }),
+  )
 
   app.use('*', bodyLimits())
 

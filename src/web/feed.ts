@@ -30,6 +30,7 @@ import { InvalidInputError } from '../errors.js'
 import { type Topic, TOPICS } from '../journal/interface.js'
 import { encodeRecord } from '../journal/serde.js'
 import { fromHex, toHex } from '../model/bytes.js'
+import { SWHID_TYPE_OF_KIND } from '../model/index.js'
 import { swhidString } from '../model/swhid.js'
 import type { AppEnv } from './app.js'
 import { requireScope } from './auth/scopes.js'
@@ -44,14 +45,6 @@ export const FEED_MAX_LIMIT = 50_000
 const FEED_READ_AHEAD = 32
 /** Length marking a content whose bytes are missing. */
 export const FEED_MISSING = 0xffffffff
-/** Kinds of the object route and their SWHID types. */
-const OBJECT_KINDS: Readonly<Record<string, 'cnt' | 'dir' | 'rev' | 'rel' | 'snp'>> = {
-  content: 'cnt',
-  directory: 'dir',
-  revision: 'rev',
-  release: 'rel',
-  snapshot: 'snp',
-}
 
 async function requireMirrorToken(c: Context<AppEnv>, ctx: WebContext): Promise<void> {
   await requireScope(c, ctx.tokens, 'mirror', 'The mirror feed')
@@ -160,7 +153,9 @@ export function mountFeed(app: Hono<AppEnv>, ctx: WebContext): void {
   app.post('/mirror/1/objects/:kind', async (c) => {
     await requireMirrorToken(c, ctx)
     const kind = c.req.param('kind')
-    const prefix = Object.hasOwn(OBJECT_KINDS, kind) ? OBJECT_KINDS[kind] : undefined
+    const prefix = Object.hasOwn(SWHID_TYPE_OF_KIND, kind)
+      ? SWHID_TYPE_OF_KIND[kind as keyof typeof SWHID_TYPE_OF_KIND]
+      : undefined
     if (!prefix)
       throw new InvalidInputError(
         `Unknown object kind "${kind}": content, directory, revision, release or snapshot`,

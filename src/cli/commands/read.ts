@@ -9,6 +9,7 @@ import type { Command } from 'commander'
 import { InvalidInputError } from '../../errors.js'
 import { redactUserinfo, splitRemoteUrl } from '../../loader/origin-url.js'
 import { concatBytes, decodeForDisplay, utf8 } from '../../model/bytes.js'
+import { SWHID_TYPE_OF_KIND } from '../../model/index.js'
 import {
   directoryObjectManifest,
   releaseObjectManifest,
@@ -58,14 +59,7 @@ async function rootDirectory(archive: Archive, swhid: CoreSwhid): Promise<string
     if (target.type === 'rel') {
       const [r] = await s.releaseGet([target.id])
       if (!r || r.target === null) notArchived(formatSwhid(target))
-      const t = {
-        content: 'cnt',
-        directory: 'dir',
-        revision: 'rev',
-        release: 'rel',
-        snapshot: 'snp',
-      } as const
-      target = { type: t[r.targetType], id: r.target }
+      target = { type: SWHID_TYPE_OF_KIND[r.targetType], id: r.target }
       continue
     }
     break
@@ -130,14 +124,6 @@ function stripHeader(framedManifest: Uint8Array): Uint8Array {
   return framedManifest.subarray(framedManifest.indexOf(0) + 1)
 }
 
-const KIND_TO_TYPE = {
-  content: 'cnt',
-  directory: 'dir',
-  revision: 'rev',
-  release: 'rel',
-  snapshot: 'snp',
-} as const
-
 /** The object a snapshot's HEAD branch leads to (aliases followed). */
 async function snapshotHead(archive: Archive, id: string): Promise<CoreSwhid | null> {
   const [snp] = await archive.storage.snapshotGet([id])
@@ -149,7 +135,7 @@ async function snapshotHead(archive: Archive, id: string): Promise<CoreSwhid | n
   for (let i = 0; i < 8 && t?.targetType === 'alias'; i++)
     t = byName.get(Buffer.from(t.target).toString('latin1')) ?? null
   if (!t || t.targetType === 'alias') return null
-  return { type: KIND_TO_TYPE[t.targetType], id: t.target }
+  return { type: SWHID_TYPE_OF_KIND[t.targetType], id: t.target }
 }
 
 /** Registers the read-back commands. */

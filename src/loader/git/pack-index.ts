@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline'
 
 import { IoError } from '../../errors.js'
 import { gitEnv } from '../../fromdisk/git-snapshot.js'
+import { isSha1Hex } from '../../model/index.js'
 import { diskError } from '../../objstorage/fs/sweep.js'
 import type { GitObjectType } from './cat-file.js'
 import { startChild } from './child.js'
@@ -65,7 +66,7 @@ export class PackIndex {
       const oid = line.slice(0, sp)
       const type = line.slice(sp + 1) as GitObjectType
       const set = index.#sets.get(type)
-      if (!set || !/^[0-9a-f]{40}$/.test(oid)) continue
+      if (!set || !isSha1Hex(oid)) continue
       set.add(oid)
       index.#counts.set(type, index.#counts.get(type)! + 1)
       const out = files.get(type)!

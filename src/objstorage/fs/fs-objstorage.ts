@@ -33,6 +33,7 @@ import { createGunzip, createGzip, gunzip, gzipSync } from 'node:zlib'
 
 import { CorruptError, InvalidInputError, NotFoundError } from '../../errors.js'
 import { gitHeader } from '../../model/hash.js'
+import { isSha1Hex } from '../../model/index.js'
 import type { AbortOptions, ObjGetOptions, ObjListOptions, ObjStorage } from '../interface.js'
 import { diskError, sweepTemps, tempName, TMP_DIR } from './sweep.js'
 import { type WriteItem, WritePool } from './write-pool.js'
@@ -68,7 +69,6 @@ export const DEFAULT_FS_OBJSTORAGE = {
 } as const
 
 const CONFIG_FILE = '.arca-objstorage.json'
-const ID_RE = /^[0-9a-f]{40}$/
 
 function parseSlicing(spec: string): [number, number][] {
   const parts = spec.split('/').map((p) => p.split(':').map(Number))
@@ -96,7 +96,7 @@ function parseSlicing(spec: string): [number, number][] {
 }
 
 function checkId(id: string): void {
-  if (!ID_RE.test(id))
+  if (!isSha1Hex(id))
     throw new InvalidInputError(`Invalid content id "${id}": expected 40 lowercase hex digits`)
 }
 
@@ -389,7 +389,7 @@ export class FsObjStorage implements ObjStorage {
           names.sort()
           if (level === slices.length) {
             const ids = [...new Set(names.map((n) => n.replace(/\.gz$/, '')))]
-              .filter((n) => ID_RE.test(n))
+              .filter((n) => isSha1Hex(n))
               .sort()
             for (const id of ids) {
               options.signal?.throwIfAborted()

@@ -18,6 +18,7 @@ import type {
 } from '../../journal/interface.js'
 import { decodeValue } from '../../journal/serde.js'
 import { toHex } from '../../model/bytes.js'
+import { type CoreType, SWHID_TYPE_OF_KIND } from '../../model/index.js'
 import { formatSwhid, swhidString } from '../../model/swhid.js'
 import { type MaskChecker, originSwhid } from './masking.js'
 
@@ -29,13 +30,8 @@ export function isWithheld(r: { readonly key: Uint8Array; readonly value: Uint8A
   return r.key.length === 0 && r.value.length === 0
 }
 
-const ID_PREFIX: Partial<Record<Topic, 'cnt' | 'dir' | 'rev' | 'rel' | 'snp'>> = {
-  content: 'cnt',
-  directory: 'dir',
-  revision: 'rev',
-  release: 'rel',
-  snapshot: 'snp',
-}
+/** The SWHID type of the objects of each object topic. */
+const ID_PREFIX: Partial<Record<Topic, CoreType>> = SWHID_TYPE_OF_KIND
 
 /** The SWHID whose mask withholds a record, or null (takedowns, undecodable records). */
 function recordSwhid(topic: Topic, r: JournalRecord): string | null {

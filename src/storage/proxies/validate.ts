@@ -7,6 +7,7 @@
  */
 
 import { InvalidInputError } from '../../errors.js'
+import { isSha1Hex } from '../../model/index.js'
 import { verify } from '../../model/manifest.js'
 import type {
   Content,
@@ -44,8 +45,8 @@ export class ValidatingStorage extends ForwardingStorage {
   ): Promise<AddSummary> {
     for (const c of contents) {
       if (
-        !/^[0-9a-f]{40}$/.test(c.sha1Git) ||
-        !/^[0-9a-f]{40}$/.test(c.sha1) ||
+        !isSha1Hex(c.sha1Git) ||
+        !isSha1Hex(c.sha1) ||
         !/^[0-9a-f]{64}$/.test(c.sha256) ||
         !/^[0-9a-f]{64}$/.test(c.blake2s256) ||
         !(c.length >= 0)

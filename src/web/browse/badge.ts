@@ -6,7 +6,12 @@
 
 import type { Context } from 'hono'
 
-import { formatSwhid, parseQualifiedSwhid, swhidString } from '../../model/swhid.js'
+import {
+  formatSwhid,
+  parseQualifiedSwhid,
+  SWHID_TYPE_OF_KIND,
+  swhidString,
+} from '../../model/index.js'
 import type { WebContext } from '../context.js'
 import { escapeHtml } from '../http.js'
 
@@ -31,19 +36,7 @@ export function badgePages(wctx: WebContext) {
     } else {
       let swhid = what.replace(/\/+$/, '')
       const m = /^(content|directory|revision|release|snapshot)\/([0-9a-f]{40})$/.exec(swhid)
-      if (m)
-        swhid = swhidString(
-          (
-            {
-              content: 'cnt',
-              directory: 'dir',
-              revision: 'rev',
-              release: 'rel',
-              snapshot: 'snp',
-            } as const
-          )[m[1] as 'content'],
-          m[2]!,
-        )
+      if (m) swhid = swhidString(SWHID_TYPE_OF_KIND[m[1] as keyof typeof SWHID_TYPE_OF_KIND], m[2]!)
       const sw = parseQualifiedSwhid(swhid)
       await s.objectExists({ type: sw.type, id: sw.id }) // 403 when masked
       label = 'SWHID'

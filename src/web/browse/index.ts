@@ -7,6 +7,7 @@
  */
 
 import type { Context, Hono } from 'hono'
+import { etag, RETAINED_304_HEADERS } from 'hono/etag'
 import { html } from 'hono/html'
 
 import type { AppEnv } from '../app.js'
@@ -25,6 +26,9 @@ import { resolvePages } from './resolve.js'
 import { revisionPages } from './revision.js'
 import { snapshotPages } from './snapshot.js'
 import { visitsPages } from './visits.js'
+
+/** The CORS headers `app.ts` sets on every answer. */
+const CORS_RESPONSE_HEADERS = ['access-control-allow-origin', 'access-control-expose-headers']
 
 type Handler = (c: Context) => Promise<Response> | Response
 
@@ -91,16 +95,20 @@ function browseHandlers(wctx: WebContext) {
 /** Mounts every browse route on `app`. */
 export function mountBrowse(app: Hono<AppEnv>, wctx: WebContext): void {
   const h = browseHandlers(wctx)
-  for (const [path, asset] of Object.entries(ASSETS)) {
-    app.get(path, (c) => {
-      if (c.req.header('if-none-match') === asset.etag) return c.body(null, 304)
-      return c.body(asset.body, 200, {
+  // `hono/etag` answers a matching If-None-Match with a 304 (keeping ETag, Cache-Control and
+  // the CORS headers); the assets carry their precomputed ETag, so it hashes nothing.
+  app.use(
+    '/static/*',
+    etag({ retainedHeaders: [...RETAINED_304_HEADERS, ...CORS_RESPONSE_HEADERS] }),
+  )
+  for (const [path, asset] of Object.entries(ASSETS))
+    app.get(path, (c) =>
+      c.body(asset.body, 200, {
         'Content-Type': asset.type,
         ETag: asset.etag,
         'Cache-Control': 'public, max-age=3600',
-      })
-    })
-  }
+      }),
+    )
   app.get('/', safe(h.home))
   app.get('/browse/search', safe(h.search))
   app.get('/browse/origin/directory', safe(h.originDirectory))
