@@ -26,6 +26,7 @@ import { ArcaError, CorruptError, errorMessage } from '../../errors.js'
 import { keptRefs, refsToBranches } from '../../fromdisk/git-refs.js'
 import { gitEnv } from '../../fromdisk/git-snapshot.js'
 import { ContentHasher } from '../../model/hash.js'
+import { CORE_TYPE_OF } from '../../model/index.js'
 import { makeSnapshot } from '../../model/manifest.js'
 import type {
   Directory,
@@ -36,6 +37,7 @@ import type {
   VisitStatusValue,
 } from '../../model/objects.js'
 import type { Storage } from '../../storage/interface.js'
+import { missingIds } from '../../storage/missing.js'
 import { CatFile, type GitObjectType } from './cat-file.js'
 import {
   checkGitId,
@@ -311,16 +313,11 @@ class GitVisit {
     const out = new Map<string, Known>()
     if (ids.length === 0) return out
     const s = this.#storage
-    const checks: [ReleaseTargetType, (ids: string[]) => Promise<string[]>][] = [
-      ['revision', (x) => s.revisionMissing(x)],
-      ['release', (x) => s.releaseMissing(x)],
-      ['directory', (x) => s.directoryMissing(x)],
-      ['content', (x) => s.contentMissing(x)],
-    ]
+    const checks: ReleaseTargetType[] = ['revision', 'release', 'directory', 'content']
     let todo = [...new Set(ids)]
-    for (const [type, missing] of checks) {
+    for (const type of checks) {
       if (todo.length === 0) break
-      const absent = new Set(await missing(todo))
+      const absent = await missingIds(s, CORE_TYPE_OF[type], todo)
       for (const id of todo) if (!absent.has(id)) out.set(id, { type })
       todo = todo.filter((id) => absent.has(id))
     }
@@ -578,18 +575,9 @@ class GitVisit {
 
   /** Whether `oid` (not from this pack) is in the archive; `kind` tells which table. */
   async #archivedAs(oids: readonly string[], kind: ReleaseTargetType): Promise<Set<string>> {
-    const s = this.#storage
-    const ask = (x: string[]): Promise<string[]> =>
-      kind === 'content'
-        ? s.contentMissing(x)
-        : kind === 'directory'
-          ? s.directoryMissing(x)
-          : kind === 'revision'
-            ? s.revisionMissing(x)
-            : s.releaseMissing(x)
     const todo = oids.filter((o) => !this.#done.has(o) && !this.#broken.has(o))
     if (todo.length === 0) return new Set()
-    const missing = new Set(await ask(todo))
+    const missing = await missingIds(this.#storage, CORE_TYPE_OF[kind], todo)
     const found = new Set(todo.filter((o) => !missing.has(o)))
     for (const o of found) this.#done.add(o)
     return found

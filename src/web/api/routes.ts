@@ -27,6 +27,7 @@ import {
   swhidString,
 } from '../../model/swhid.js'
 import type { ContentHashName, DirectoryEntryInfo } from '../../storage/interface.js'
+import { missingIds } from '../../storage/missing.js'
 import {
   branchesJson,
   contentJson,
@@ -402,17 +403,7 @@ export function apiRoutes(): RouteDef[] {
         for (const p of parsed) byType.set(p.type, [...(byType.get(p.type) ?? []), p.id])
         const missing = new Set<string>()
         for (const [type, ids] of byType) {
-          const m =
-            type === 'cnt'
-              ? await s.contentMissing(ids)
-              : type === 'dir'
-                ? await s.directoryMissing(ids)
-                : type === 'rev'
-                  ? await s.revisionMissing(ids)
-                  : type === 'rel'
-                    ? await s.releaseMissing(ids)
-                    : await s.snapshotMissing(ids)
-          m.forEach((id) => missing.add(`${type}:${id}`))
+          for (const id of await missingIds(s, type, ids)) missing.add(`${type}:${id}`)
         }
         const out: Record<string, { known: boolean }> = {}
         for (const p of parsed) out[formatSwhid(p)] = { known: !missing.has(`${p.type}:${p.id}`) }
