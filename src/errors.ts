@@ -21,6 +21,11 @@ export type ErrorCode =
   | 'io'
   | 'internal'
 
+/** Options every cancellable call accepts (storage, content store, journal). */
+export interface AbortOptions {
+  readonly signal?: AbortSignal
+}
+
 /** Options accepted by every {@link ArcaError} constructor. */
 export interface ArcaErrorOptions {
   readonly cause?: unknown

@@ -7,10 +7,10 @@
  * @module
  */
 
-/** Options every call accepts. */
-export interface AbortOptions {
-  readonly signal?: AbortSignal
-}
+import type { AbortOptions } from '../errors.js'
+
+/** Options every call accepts (one definition, in `errors`). */
+export type { AbortOptions }
 
 /** Topics: one per object kind, plus the takedown topic. */
 export const TOPICS = [

@@ -9,9 +9,7 @@
  * @module
  */
 
-import { verify } from '../model/manifest.js'
-import type { Snapshot } from '../model/objects.js'
-import { swhidString } from '../model/swhid.js'
+import { type Reference, references, swhidString, verify } from '../model/index.js'
 import type { ObjStorage } from '../objstorage/interface.js'
 import type { Storage } from '../storage/interface.js'
 
@@ -43,15 +41,7 @@ export interface WalkOptions {
   readonly onProgress?: (objects: number) => void
 }
 
-type Kind = 'cnt' | 'dir' | 'rev' | 'rel' | 'snp'
-
-const TARGET_KIND = {
-  content: 'cnt',
-  directory: 'dir',
-  revision: 'rev',
-  release: 'rel',
-  snapshot: 'snp',
-} as const
+type Kind = Reference['type']
 
 /** Walks the archive; see the module documentation. */
 export async function walkArchive(
@@ -77,6 +67,10 @@ export async function walkArchive(
     if (seen.has(key)) return
     seen.add(key)
     queues[kind].push({ id, from })
+  }
+  /** Queues what an object references. */
+  const pushRefs = (refs: readonly Reference[], from: string): void => {
+    for (const ref of refs) push(ref.type, ref.id, from)
   }
   const problem = (p: WalkProblem): void => {
     if (problems.length < maxProblems) problems.push(p)
@@ -137,7 +131,7 @@ export async function walkArchive(
               corrupt(s.id, e)
             }
           }
-          pushBranches(s, push)
+          pushRefs(references(s), swhidString('snp', s.id))
         })
         break
       }
@@ -153,7 +147,7 @@ export async function walkArchive(
               corrupt(r.id, e)
             }
           }
-          if (r.target) push(TARGET_KIND[r.targetType], r.target, swhidString('rel', r.id))
+          pushRefs(references(r), swhidString('rel', r.id))
         })
         break
       }
@@ -169,9 +163,7 @@ export async function walkArchive(
               corrupt(r.id, e)
             }
           }
-          const from = swhidString('rev', r.id)
-          push('dir', r.directory, from)
-          for (const p of r.parents) push('rev', p, from)
+          pushRefs(references(r), swhidString('rev', r.id))
         })
         break
       }
@@ -187,11 +179,7 @@ export async function walkArchive(
               corrupt(d.id, e)
             }
           }
-          const from = swhidString('dir', d.id)
-          for (const e of d.entries) {
-            if (e.type === 'file') push('cnt', e.target, from)
-            else if (e.type === 'dir') push('dir', e.target, from)
-          }
+          pushRefs(references(d), swhidString('dir', d.id))
         })
         break
       }
@@ -220,12 +208,4 @@ export async function walkArchive(
     options.onProgress?.(objects.cnt + objects.dir + objects.rev + objects.rel + objects.snp)
   }
   return { objects, problems }
-}
-
-function pushBranches(s: Snapshot, push: (kind: Kind, id: string, from: string) => void): void {
-  const from = swhidString('snp', s.id)
-  for (const b of s.branches) {
-    if (b.target && b.target.targetType !== 'alias')
-      push(TARGET_KIND[b.target.targetType], b.target.target, from)
-  }
 }

@@ -6,9 +6,11 @@
  */
 
 export * from './bytes.js'
+export * from './glob.js'
 export * from './hash.js'
 export * from './manifest.js'
 export * from './micro-date.js'
 export * from './objects.js'
 export * from './person.js'
+export * from './references.js'
 export * from './swhid.js'

@@ -5,10 +5,10 @@
  * @module
  */
 
-/** Options every call accepts. */
-export interface AbortOptions {
-  readonly signal?: AbortSignal
-}
+import type { AbortOptions } from '../errors.js'
+
+/** Options every call accepts (one definition, in `errors`). */
+export type { AbortOptions }
 
 /** Options of {@link ObjStorage.get}. */
 export interface ObjGetOptions extends AbortOptions {

@@ -12,6 +12,7 @@
  * @module
  */
 
+import type { AbortOptions } from '../errors.js'
 import type {
   Content,
   Directory,
@@ -28,10 +29,8 @@ import type {
 } from '../model/objects.js'
 import type { CoreSwhid, ExtendedSwhid } from '../model/swhid.js'
 
-/** Options every call accepts. */
-export interface AbortOptions {
-  readonly signal?: AbortSignal
-}
+/** Options every call accepts (one definition, in `errors`). */
+export type { AbortOptions }
 
 /** Object kinds counted by {@link Storage.statCounters} and reported by adds. */
 export type ObjectKind =

@@ -2,11 +2,27 @@
  * Integrity checks of an archive after crashes: every visible object's references are visible,
  * and every content file under its final name hashes to its name.
  */
-import { toHex } from '../../src/model/bytes.js'
+import {
+  type BranchTarget,
+  type CoreType,
+  references,
+  type ReferencingObject,
+  type ReleaseTargetType,
+  type SnapshotBranch,
+  toHex,
+} from '../../src/model/index.js'
 import type { Archive } from '../../src/storage/archive.js'
 import { unpackEntries, unpackIds } from '../../src/storage/codec.js'
 
 type Row = Record<string, unknown>
+
+const NAME: Record<CoreType, string> = {
+  cnt: 'content',
+  dir: 'directory',
+  rev: 'revision',
+  rel: 'release',
+  snp: 'snapshot',
+}
 
 /** Problems found: dangling edges and corrupt content files (empty when the archive is sound). */
 export async function checkArchive(archive: Archive): Promise<string[]> {
@@ -15,49 +31,52 @@ export async function checkArchive(archive: Archive): Promise<string[]> {
   const ids = async (sql: string): Promise<Set<string>> =>
     new Set((await db.all<Row>(sql)).map((r) => toHex(r['k'] as Uint8Array)))
   const contents = await ids('SELECT sha1_git AS k FROM content')
-  const directories = await ids('SELECT id AS k FROM directory')
-  const revisions = await ids('SELECT id AS k FROM revision')
-  const releases = await ids('SELECT id AS k FROM release')
   const snapshots = await ids('SELECT id AS k FROM snapshot')
-  const byKind: Record<string, Set<string>> = {
-    content: contents,
-    directory: directories,
-    revision: revisions,
-    release: releases,
-    snapshot: snapshots,
+  const byType: Record<CoreType, Set<string>> = {
+    cnt: contents,
+    dir: await ids('SELECT id AS k FROM directory'),
+    rev: await ids('SELECT id AS k FROM revision'),
+    rel: await ids('SELECT id AS k FROM release'),
+    snp: snapshots,
+  }
+  /** Reports each reference of `object` (`what`) that is not in the archive. */
+  const check = (what: string, object: ReferencingObject): void => {
+    for (const ref of references(object))
+      if (!byType[ref.type].has(ref.id))
+        problems.push(`${what} -> missing ${NAME[ref.type]} ${ref.id}`)
   }
 
-  for (const r of await db.all<Row>('SELECT id, entries FROM directory')) {
-    for (const e of unpackEntries(r['entries'] as Uint8Array)) {
-      if (e.type === 'file' && !contents.has(e.target))
-        problems.push(`directory ${toHex(r['id'] as Uint8Array)} -> missing content ${e.target}`)
-      if (e.type === 'dir' && !directories.has(e.target))
-        problems.push(`directory ${toHex(r['id'] as Uint8Array)} -> missing directory ${e.target}`)
-    }
-  }
-  for (const r of await db.all<Row>('SELECT id, directory, parents FROM revision')) {
-    const id = toHex(r['id'] as Uint8Array)
-    if (!directories.has(toHex(r['directory'] as Uint8Array)))
-      problems.push(`revision ${id} -> missing directory`)
-    for (const p of unpackIds(r['parents'] as Uint8Array))
-      if (!revisions.has(p)) problems.push(`revision ${id} -> missing parent ${p}`)
-  }
-  for (const r of await db.all<Row>('SELECT id, target, target_type FROM release')) {
-    const t = r['target'] === null ? null : toHex(r['target'] as Uint8Array)
-    if (t !== null && !byKind[String(r['target_type'])]?.has(t))
-      problems.push(
-        `release ${toHex(r['id'] as Uint8Array)} -> missing ${String(r['target_type'])} ${t}`,
-      )
-  }
+  for (const r of await db.all<Row>('SELECT id, entries FROM directory'))
+    check(`directory ${toHex(r['id'] as Uint8Array)}`, {
+      entries: unpackEntries(r['entries'] as Uint8Array),
+    })
+  for (const r of await db.all<Row>('SELECT id, directory, parents FROM revision'))
+    check(`revision ${toHex(r['id'] as Uint8Array)}`, {
+      directory: toHex(r['directory'] as Uint8Array),
+      parents: unpackIds(r['parents'] as Uint8Array),
+    })
+  for (const r of await db.all<Row>('SELECT id, target, target_type FROM release'))
+    check(`release ${toHex(r['id'] as Uint8Array)}`, {
+      targetType: r['target_type'] as ReleaseTargetType,
+      target: r['target'] === null ? null : toHex(r['target'] as Uint8Array),
+    })
+  const branches = new Map<string, SnapshotBranch[]>()
   for (const r of await db.all<Row>(
     'SELECT b.snapshot_id, b.target, b.target_type FROM snapshot_branch b JOIN snapshot s ON s.id = b.snapshot_id',
   )) {
     const type = r['target_type'] as string | null
+    // Aliases and dangling branches reference no object.
     if (type === null || type === 'alias') continue
-    const t = toHex(r['target'] as Uint8Array)
-    if (!byKind[type]?.has(t))
-      problems.push(`snapshot ${toHex(r['snapshot_id'] as Uint8Array)} -> missing ${type} ${t}`)
+    const snapshot = toHex(r['snapshot_id'] as Uint8Array)
+    const target = {
+      targetType: type as ReleaseTargetType,
+      target: toHex(r['target'] as Uint8Array),
+    } satisfies BranchTarget
+    let list = branches.get(snapshot)
+    if (!list) branches.set(snapshot, (list = []))
+    list.push({ name: new Uint8Array(), target })
   }
+  for (const [snapshot, list] of branches) check(`snapshot ${snapshot}`, { branches: list })
   for (const r of await db.all<Row>(
     'SELECT snapshot FROM origin_visit_status WHERE snapshot IS NOT NULL',
   )) {

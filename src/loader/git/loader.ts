@@ -25,6 +25,7 @@ import { ArcaError, CorruptError, errorMessage } from '../../errors.js'
 import { keptRefs, refsToBranches } from '../../fromdisk/git-refs.js'
 import { gitEnv } from '../../fromdisk/git-snapshot.js'
 import { ContentHasher } from '../../model/hash.js'
+import { CORE_TYPE_OF } from '../../model/index.js'
 import { makeSnapshot } from '../../model/manifest.js'
 import type { MicroDate } from '../../model/micro-date.js'
 import type {
@@ -37,6 +38,7 @@ import type {
 } from '../../model/objects.js'
 import { diskError } from '../../objstorage/fs/sweep.js'
 import type { Storage } from '../../storage/interface.js'
+import { missingIds } from '../../storage/missing.js'
 import { sweepScratch } from '../../storage/scratch-sweep.js'
 import { type RemoteUrl, scrubRemote, splitRemoteUrl } from '../origin-url.js'
 import { nowMicros } from '../visit-clock.js'
@@ -364,16 +366,11 @@ class GitVisit {
     const out = new Map<string, Known>()
     if (ids.length === 0) return out
     const s = this.#storage
-    const checks: [ReleaseTargetType, (ids: string[]) => Promise<string[]>][] = [
-      ['revision', (x) => s.revisionMissing(x)],
-      ['release', (x) => s.releaseMissing(x)],
-      ['directory', (x) => s.directoryMissing(x)],
-      ['content', (x) => s.contentMissing(x)],
-    ]
+    const checks: ReleaseTargetType[] = ['revision', 'release', 'directory', 'content']
     let todo = [...new Set(ids)]
-    for (const [type, missing] of checks) {
+    for (const type of checks) {
       if (todo.length === 0) break
-      const absent = new Set(await missing(todo))
+      const absent = await missingIds(s, CORE_TYPE_OF[type], todo)
       for (const id of todo) if (!absent.has(id)) out.set(id, { type })
       todo = todo.filter((id) => absent.has(id))
     }
@@ -658,18 +655,9 @@ class GitVisit {
 
   /** Whether `oid` (not from this pack) is in the archive; `kind` tells which table. */
   async #archivedAs(oids: readonly string[], kind: ReleaseTargetType): Promise<Set<string>> {
-    const s = this.#storage
-    const ask = (x: string[]): Promise<string[]> =>
-      kind === 'content'
-        ? s.contentMissing(x)
-        : kind === 'directory'
-          ? s.directoryMissing(x)
-          : kind === 'revision'
-            ? s.revisionMissing(x)
-            : s.releaseMissing(x)
     const todo = oids.filter((o) => !this.#done.has(o) && !this.#broken.has(o))
     if (todo.length === 0) return new Set()
-    const missing = new Set(await ask(todo))
+    const missing = await missingIds(this.#storage, CORE_TYPE_OF[kind], todo)
     const found = new Set(todo.filter((o) => !missing.has(o)))
     for (const o of found) this.#done.add(o)
     return found

@@ -55,6 +55,7 @@ import type {
   SnapshotBranchesPage,
   Storage,
 } from '../interface.js'
+import { missingIds } from '../missing.js'
 import { ForwardingStorage } from './forwarding.js'
 
 /** Revisions of a log checked per masking query. */
@@ -129,19 +130,7 @@ export class MaskingStorage extends ForwardingStorage {
    * object (SWHID resolution, badges) without reading it.
    */
   async objectExists(swhid: CoreSwhid, options?: AbortOptions): Promise<boolean> {
-    const s = this.inner
-    const ids = [swhid.id]
-    const missing =
-      swhid.type === 'cnt'
-        ? await s.contentMissing(ids, options)
-        : swhid.type === 'dir'
-          ? await s.directoryMissing(ids, options)
-          : swhid.type === 'rev'
-            ? await s.revisionMissing(ids, options)
-            : swhid.type === 'rel'
-              ? await s.releaseMissing(ids, options)
-              : await s.snapshotMissing(ids, options)
-    if (missing.length > 0) return false
+    if ((await missingIds(this.inner, swhid.type, [swhid.id], options)).size > 0) return false
     await this.masks.check([formatSwhid(swhid)], options)
     return true
   }

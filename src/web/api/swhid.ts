@@ -16,6 +16,7 @@ import {
   percentEncodePath,
   swhidString,
 } from '../../model/index.js'
+import { missingIds } from '../../storage/missing.js'
 import type { Json } from '../../views/json.js'
 import { respond } from '../http.js'
 import { links } from './links.js'
@@ -86,17 +87,7 @@ export const swhidRoutes: readonly RouteDef[] = [
       for (const p of parsed) byType.set(p.type, [...(byType.get(p.type) ?? []), p.id])
       const missing = new Set<string>()
       for (const [type, ids] of byType) {
-        const m =
-          type === 'cnt'
-            ? await s.contentMissing(ids)
-            : type === 'dir'
-              ? await s.directoryMissing(ids)
-              : type === 'rev'
-                ? await s.revisionMissing(ids)
-                : type === 'rel'
-                  ? await s.releaseMissing(ids)
-                  : await s.snapshotMissing(ids)
-        m.forEach((id) => missing.add(`${type}:${id}`))
+        for (const id of await missingIds(s, type, ids)) missing.add(`${type}:${id}`)
       }
       const out: Record<string, { known: boolean }> = {}
       for (const p of parsed) out[formatSwhid(p)] = { known: !missing.has(`${p.type}:${p.id}`) }
