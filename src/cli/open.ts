@@ -5,8 +5,8 @@
  */
 
 import { InvalidInputError } from '../errors.js'
-import { type CoreSwhid, parseQualifiedSwhid } from '../model/swhid.js'
-import { type Archive, type ArchiveInit, type Layer, openArchive } from '../storage/archive.js'
+import { type CoreSwhid, parseQualifiedSwhid } from '../model/index.js'
+import { type Archive, type ArchiveInit, type Layer, openArchive } from '../storage/index.js'
 import { type ArchiveFlags, archiveLocation } from './archive-options.js'
 
 /** Opens the archive named by the flags, runs `fn`, closes it (flushing) whatever happens. */

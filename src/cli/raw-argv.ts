@@ -8,7 +8,7 @@
 
 import { readFileSync } from 'node:fs'
 
-import { utf8 } from '../model/bytes.js'
+import { utf8 } from '../model/index.js'
 
 let cache: Map<string, Uint8Array[]> | undefined
 

@@ -27,8 +27,8 @@ import {
   contentSha1Git,
   gitHeader,
   hashContent,
-} from '../model/hash.js'
-import { Perms } from '../model/objects.js'
+  Perms,
+} from '../model/index.js'
 import { fsError, modeToPerms } from './walk.js'
 
 /** A hashed file. `sha1`, `sha256` and `blake2s256` are set when all hashes were asked for. */

@@ -17,8 +17,7 @@
  * @module
  */
 
-import { latin1 } from '../model/bytes.js'
-import type { BranchTarget, SnapshotBranch } from '../model/objects.js'
+import { type BranchTarget, latin1, type SnapshotBranch } from '../model/index.js'
 
 /** A ref as listed by a remote or read from a repository. */
 export interface ListedRef {

@@ -12,9 +12,14 @@ import { dirname, resolve } from 'node:path'
 import { promisify } from 'node:util'
 
 import { InvalidInputError, IoError } from '../errors.js'
-import { latin1 } from '../model/bytes.js'
-import { makeSnapshot } from '../model/manifest.js'
-import type { BranchTarget, ReleaseTargetType, Snapshot, SnapshotBranch } from '../model/objects.js'
+import {
+  type BranchTarget,
+  latin1,
+  makeSnapshot,
+  type ReleaseTargetType,
+  type Snapshot,
+  type SnapshotBranch,
+} from '../model/index.js'
 import { type ListedRef, refsToBranches } from './git-refs.js'
 
 const run = promisify(execFile)

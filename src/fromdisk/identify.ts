@@ -13,9 +13,7 @@
 import { statSync } from 'node:fs'
 
 import { InvalidInputError } from '../errors.js'
-import { decodeUtf8 } from '../model/bytes.js'
-import { originId } from '../model/manifest.js'
-import { swhidString } from '../model/swhid.js'
+import { decodeUtf8, originId, swhidString } from '../model/index.js'
 import { hashFile, hashStream } from './file.js'
 import { gitRepositorySnapshot } from './git-snapshot.js'
 import { type DiskNode, fsError, walkDirectory, type WalkProgress } from './walk.js'

@@ -17,10 +17,16 @@
 import { type Dirent, readdirSync, readlinkSync } from 'node:fs'
 
 import { IoError } from '../errors.js'
-import { compareBytes, concatBytes } from '../model/bytes.js'
-import { contentSha1Git, hashContent } from '../model/hash.js'
-import { makeDirectory } from '../model/manifest.js'
-import { type Directory, type DirectoryEntry, Perms } from '../model/objects.js'
+import {
+  compareBytes,
+  concatBytes,
+  contentSha1Git,
+  type Directory,
+  type DirectoryEntry,
+  hashContent,
+  makeDirectory,
+  Perms,
+} from '../model/index.js'
 import { compileFnmatch, type Fnmatcher } from './fnmatch.js'
 import { FileHashError, type FileHashResult, HashPool } from './hash-pool.js'
 

@@ -24,28 +24,30 @@ import {
 } from '@msgpack/msgpack'
 
 import { InvalidInputError } from '../errors.js'
-import { fromHex, toHex } from '../model/bytes.js'
-import type {
-  BranchTarget,
-  Content,
-  Directory,
-  DirectoryEntry,
-  EntryType,
-  ExtId,
-  Origin,
-  OriginVisit,
-  OriginVisitStatus,
-  Person,
-  Release,
-  ReleaseTargetType,
-  Revision,
-  RevisionType,
-  SkippedContent,
-  Snapshot,
-  TimestampWithTimezone,
-  VisitStatusValue,
-} from '../model/objects.js'
-import { formatSwhid, parseCoreSwhid } from '../model/swhid.js'
+import {
+  type BranchTarget,
+  type Content,
+  type Directory,
+  type DirectoryEntry,
+  type EntryType,
+  type ExtId,
+  formatSwhid,
+  fromHex,
+  type Origin,
+  type OriginVisit,
+  type OriginVisitStatus,
+  parseCoreSwhid,
+  type Person,
+  type Release,
+  type ReleaseTargetType,
+  type Revision,
+  type RevisionType,
+  type SkippedContent,
+  type Snapshot,
+  type TimestampWithTimezone,
+  toHex,
+  type VisitStatusValue,
+} from '../model/index.js'
 import type { JournalRecordInit, Topic } from './interface.js'
 
 /** A msgpack timestamp (seconds and nanoseconds): what dates encode to and decode from. */

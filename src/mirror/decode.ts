@@ -11,8 +11,7 @@
  */
 
 import { InvalidInputError } from '../errors.js'
-import type { Topic } from '../journal/interface.js'
-import { decodeValue, type TakedownRecord } from '../journal/serde.js'
+import { decodeValue, type TakedownRecord, type Topic } from '../journal/index.js'
 import {
   type Content,
   type Directory,

@@ -6,8 +6,7 @@
  */
 
 import { CORE_TYPES, type CoreType } from '../model/index.js'
-import type { Storage } from '../storage/interface.js'
-import { missingIds } from '../storage/missing.js'
+import { missingIds, type Storage } from '../storage/index.js'
 
 /** Most keys remembered as stored (about 100 bytes each). */
 const KNOWN_MAX = 1_000_000

@@ -24,12 +24,10 @@
  * @module
  */
 
-import type { JournalRecord, JournalWriter, Topic } from '../journal/interface.js'
+import type { JournalRecord, JournalWriter, Topic } from '../journal/index.js'
 import type { OriginVisitStatus } from '../model/index.js'
-import type { ObjStorage } from '../objstorage/interface.js'
-import type { Archive } from '../storage/archive.js'
-import type { Storage } from '../storage/interface.js'
-import { isWithheld } from '../storage/proxies/masking-journal.js'
+import type { ObjStorage } from '../objstorage/index.js'
+import { isWithheld, type MaskWriter, type Storage } from '../storage/index.js'
 import { type Decoded, decodeRecord, type Reject, REPLAY_ORDER } from './decode.js'
 import { orderBatch } from './order.js'
 import { Presence } from './presence.js'
@@ -49,7 +47,8 @@ export { globToRegExp, SELECTIVE_TOPICS } from './selective.js'
 
 /** Settings of {@link Replayer}. */
 export interface ReplayerInit {
-  readonly archive: Archive
+  /** Where takedowns are recorded (the archive's backend). */
+  readonly masks: MaskWriter
   /** Where objects are written (the archive's backend, without layers). */
   readonly storage: Storage
   /**

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Topic } from '../journal/interface.js'
+import type { Topic } from '../journal/index.js'
 import {
   globRegExp,
   KIND_OF_SWHID_TYPE,

@@ -17,8 +17,7 @@ import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 
 import { InvalidInputError } from '../errors.js'
-import type { Topic } from '../journal/interface.js'
-import { TOPICS } from '../journal/interface.js'
+import { type Topic, TOPICS } from '../journal/index.js'
 
 /** A rejected record. */
 export interface Reject {

@@ -14,11 +14,16 @@
  */
 
 import { InvalidInputError, UnavailableError } from '../errors.js'
-import type { JournalDelivery, JournalRecord, Topic } from '../journal/interface.js'
-import { TOPICS } from '../journal/interface.js'
-import { NatsJournal, natsJournalInitFromUrl } from '../journal/nats/nats-journal.js'
-import { fromHex, toHex } from '../model/bytes.js'
-import type { Counters } from '../storage/interface.js'
+import {
+  type JournalDelivery,
+  type JournalRecord,
+  NatsJournal,
+  natsJournalInitFromUrl,
+  type Topic,
+  TOPICS,
+} from '../journal/index.js'
+import { fromHex, toHex } from '../model/index.js'
+import type { Counters } from '../storage/index.js'
 
 /** Length marking a content whose bytes the upstream does not have (see the feed). */
 const MISSING = 0xffffffff

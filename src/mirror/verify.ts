@@ -10,8 +10,8 @@
  */
 
 import { type Reference, references, swhidString, verify } from '../model/index.js'
-import type { ObjStorage } from '../objstorage/interface.js'
-import type { Storage } from '../storage/interface.js'
+import type { ObjStorage } from '../objstorage/index.js'
+import type { Storage } from '../storage/index.js'
 
 /** A problem found by {@link walkArchive}. */
 export interface WalkProblem {

@@ -9,8 +9,14 @@
  */
 
 import { CorruptError } from '../errors.js'
-import type { JournalWriter, Topic } from '../journal/interface.js'
-import { encodeRecord, keyOf, type TakedownRecord, type TopicObjects } from '../journal/serde.js'
+import {
+  encodeRecord,
+  type JournalWriter,
+  keyOf,
+  type TakedownRecord,
+  type Topic,
+  type TopicObjects,
+} from '../journal/index.js'
 import type {
   Content,
   Directory,
@@ -24,16 +30,14 @@ import type {
   Snapshot,
 } from '../model/index.js'
 import { verify } from '../model/index.js'
-import type { ObjStorage } from '../objstorage/interface.js'
-import type { Archive } from '../storage/archive.js'
-import type { Storage } from '../storage/interface.js'
-import { missingIds } from '../storage/missing.js'
+import type { ObjStorage } from '../objstorage/index.js'
+import { type MaskWriter, missingIds, type Storage } from '../storage/index.js'
 import type { Decoded, Reject } from './decode.js'
 import type { Upstream } from './upstream.js'
 
 /** Settings of {@link ObjectWriter} (see `ReplayerInit`). */
 export interface WriterInit {
-  readonly archive: Archive
+  readonly masks: MaskWriter
   readonly storage: Storage
   readonly journal?: JournalWriter
   readonly objstorage?: ObjStorage
@@ -128,7 +132,7 @@ export class ObjectWriter {
         return
       case 'takedown':
         for (const t of objs as TakedownRecord[]) {
-          await this.#init.archive.backend.maskSet(
+          await this.#init.masks.maskSet(
             t.id,
             t.reason,
             t.swhids,

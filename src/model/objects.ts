@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { CoreSwhid, ExtendedSwhid } from './swhid.js'
+import type { CoreSwhid, ExtendedSwhid, ReleaseTargetType } from './swhid.js'
 
 /** 40 lowercase hex digits: a SHA-1 (object id or content hash). */
 export type Sha1Hex = string
@@ -115,8 +115,8 @@ export interface Revision {
   readonly rawManifest: Uint8Array | null
 }
 
-/** What a release points at. */
-export type ReleaseTargetType = 'content' | 'directory' | 'revision' | 'release' | 'snapshot'
+/** What a release points at (defined beside the SWHID types). */
+export type { ReleaseTargetType }
 
 /** A release (annotated tag). */
 export interface Release {

@@ -7,7 +7,6 @@
 
 import { InvalidInputError } from '../errors.js'
 import { fromLatin1, isSha1Hex, latin1, utf8 } from './bytes.js'
-import type { ReleaseTargetType } from './objects.js'
 
 /** Object types of core and qualified SWHIDs. */
 export const CORE_TYPES = ['cnt', 'dir', 'rev', 'rel', 'snp'] as const
@@ -17,6 +16,9 @@ export type CoreType = (typeof CORE_TYPES)[number]
 export const EXTENDED_TYPES = [...CORE_TYPES, 'ori', 'emd'] as const
 /** One of {@link EXTENDED_TYPES}. */
 export type ExtendedType = (typeof EXTENDED_TYPES)[number]
+
+/** What a release (or a branch) points at: an object kind, by Software Heritage's names. */
+export type ReleaseTargetType = 'content' | 'directory' | 'revision' | 'release' | 'snapshot'
 
 /**
  * The SWHID type of each object kind, by the names Software Heritage's API, journal topics and

@@ -15,10 +15,8 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 
-import { journalFromUrl } from '../journal/factory.js'
-import type { Journal } from '../journal/interface.js'
-import { type FsCompression, FsObjStorage } from '../objstorage/fs/fs-objstorage.js'
-import type { ObjStorage } from '../objstorage/interface.js'
+import { type Journal, journalFromUrl } from '../journal/index.js'
+import { type FsCompression, FsObjStorage, type ObjStorage } from '../objstorage/index.js'
 import { openStorage } from './factory.js'
 import type { Storage } from './interface.js'
 import { BufferingStorage, type BufferThresholds } from './proxies/buffer.js'

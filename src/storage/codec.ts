@@ -11,8 +11,13 @@
  */
 
 import { CorruptError } from '../errors.js'
-import { fromHex, toHex } from '../model/bytes.js'
-import type { DirectoryEntry, EntryType, ExtraHeader } from '../model/objects.js'
+import {
+  type DirectoryEntry,
+  type EntryType,
+  type ExtraHeader,
+  fromHex,
+  toHex,
+} from '../model/index.js'
 
 const TYPE_CODE: Readonly<Record<EntryType, number>> = { file: 0, dir: 1, rev: 2 }
 const CODE_TYPE: readonly EntryType[] = ['file', 'dir', 'rev']

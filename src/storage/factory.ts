@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 
 import { InvalidInputError } from '../errors.js'
-import type { ObjStorage } from '../objstorage/interface.js'
+import type { ObjStorage } from '../objstorage/index.js'
 import { PostgresDb } from './postgres/postgres-db.js'
 import { migrations } from './sql/schema.js'
 import { SqlStorage } from './sql/sql-storage.js'

@@ -15,8 +15,10 @@
 import type { AbortOptions } from '../errors.js'
 import type {
   Content,
+  CoreSwhid,
   Directory,
   DirectoryEntry,
+  ExtendedSwhid,
   ExtId,
   Origin,
   OriginVisit,
@@ -26,8 +28,7 @@ import type {
   SkippedContent,
   Snapshot,
   SnapshotBranch,
-} from '../model/objects.js'
-import type { CoreSwhid, ExtendedSwhid } from '../model/swhid.js'
+} from '../model/index.js'
 
 /** Options every call accepts (one definition, in `errors`). */
 export type { AbortOptions }
@@ -206,6 +207,20 @@ export type Counters = Readonly<Record<ObjectKind, number>>
 export interface MaskingState {
   readonly requestId: string
   readonly state: 'restricted' | 'pending_decision'
+}
+
+/**
+ * Records masking requests (takedowns) over objects; `state: null` lifts every mask of the
+ * given objects. The SQL backend (`Archive.backend`) implements it.
+ */
+export interface MaskWriter {
+  maskSet(
+    requestId: string,
+    reason: string,
+    swhids: readonly string[],
+    state: MaskingState['state'] | null,
+    date?: Date,
+  ): Promise<void>
 }
 
 /**

@@ -10,7 +10,7 @@
 import { readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 
-import { alive } from '../objstorage/fs/sweep.js'
+import { alive } from '../objstorage/index.js'
 
 /** Pid of the process that made the scratch entry `name`, if named like one. */
 export function scratchOwner(name: string): number | null {

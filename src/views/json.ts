@@ -7,21 +7,22 @@
  * @module
  */
 
-import { decodeForDisplay } from '../model/bytes.js'
-import { isoformatUtc } from '../model/micro-date.js'
-import type {
-  Content,
-  Directory,
-  OriginVisit,
-  OriginVisitStatus,
-  Person,
-  Release,
-  Revision,
-  Snapshot,
-  TimestampWithTimezone,
-} from '../model/objects.js'
-import { formatDateRfc3339, splitFullname } from '../model/person.js'
-import type { DirectoryEntryInfo } from '../storage/interface.js'
+import {
+  type Content,
+  decodeForDisplay,
+  type Directory,
+  formatDateRfc3339,
+  isoformatUtc,
+  type OriginVisit,
+  type OriginVisitStatus,
+  type Person,
+  type Release,
+  type Revision,
+  type Snapshot,
+  splitFullname,
+  type TimestampWithTimezone,
+} from '../model/index.js'
+import type { DirectoryEntryInfo } from '../storage/index.js'
 
 /** A JSON object. */
 export type Json = Record<string, unknown>

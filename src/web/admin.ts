@@ -10,10 +10,10 @@
 
 import type { Hono } from 'hono'
 
-import type { AppEnv } from './app.js'
 import { requireScope } from './auth/scopes.js'
 import type { TokenInfo } from './auth/tokens.js'
 import type { WebContext } from './context.js'
+import type { AppEnv } from './env.js'
 
 function listed(t: TokenInfo): Record<string, unknown> {
   return {

@@ -17,9 +17,9 @@ import { ArcaError } from '../errors.js'
 import { mountAdmin } from './admin.js'
 import { apiRoutes, type RouteDef } from './api/routes.js'
 import { bearerSecret, checkScope, verifiedToken } from './auth/scopes.js'
-import type { TokenInfo } from './auth/tokens.js'
 import { clientIp } from './client-ip.js'
 import type { WebContext } from './context.js'
+import type { AppEnv } from './env.js'
 import { mountFeed } from './feed.js'
 import { baseUrl, errorBody, respond } from './http.js'
 import { bodyLimits } from './middleware/body-limit.js'
@@ -28,10 +28,7 @@ import { openApiDocument } from './openapi.js'
 /** The methods the app serves (HEAD answers as GET does). */
 const METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST'] as const
 
-/** Variables set on each request by the middleware. */
-export interface AppEnv {
-  Variables: { token: TokenInfo | null; tokenSecret: string | null }
-}
+export type { AppEnv } from './env.js'
 
 /**
  * Builds the app.

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { MaskedView } from '../storage/proxies/masked-view.js'
+import type { MaskedView } from '../storage/index.js'
 import type { TokenStore } from './auth/tokens.js'
 import type { TrustProxySetting } from './client-ip.js'
 import type { RateLimiter } from './middleware/rate-limit.js'

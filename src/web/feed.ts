@@ -27,14 +27,11 @@
 import type { Context, Hono } from 'hono'
 
 import { InvalidInputError } from '../errors.js'
-import { type Topic, TOPICS } from '../journal/interface.js'
-import { encodeRecord } from '../journal/serde.js'
-import { fromHex, toHex } from '../model/bytes.js'
-import { SWHID_TYPE_OF_KIND } from '../model/index.js'
-import { swhidString } from '../model/swhid.js'
-import type { AppEnv } from './app.js'
+import { encodeRecord, type Topic, TOPICS } from '../journal/index.js'
+import { fromHex, SWHID_TYPE_OF_KIND, swhidString, toHex } from '../model/index.js'
 import { requireScope } from './auth/scopes.js'
 import type { WebContext } from './context.js'
+import type { AppEnv } from './env.js'
 
 /** Most ids per content request. */
 export const FEED_MAX_CONTENT_IDS = 1000

@@ -8,8 +8,7 @@ import type { AddressInfo } from 'node:net'
 
 import { serve } from '@hono/node-server'
 
-import type { Archive } from '../storage/archive.js'
-import { maskedView } from '../storage/proxies/masked-view.js'
+import { type Archive, maskedView } from '../storage/index.js'
 import { createApp } from './app.js'
 import { TokenStore } from './auth/tokens.js'
 import { mountBrowse } from './browse/index.js'

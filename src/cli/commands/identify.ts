@@ -16,8 +16,13 @@ import {
   type IdentifyType,
   stripTrailingSlashes,
 } from '../../fromdisk/index.js'
-import { concatBytes, decodeForDisplay, utf8 } from '../../model/bytes.js'
-import { formatSwhid, parseCoreSwhid } from '../../model/swhid.js'
+import {
+  concatBytes,
+  decodeForDisplay,
+  formatSwhid,
+  parseCoreSwhid,
+  utf8,
+} from '../../model/index.js'
 import { writeErr, writeOut } from '../output.js'
 import { formatBytes, ProgressReporter } from '../progress.js'
 import { rawArg } from '../raw-argv.js'

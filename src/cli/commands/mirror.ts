@@ -12,14 +12,18 @@ import { setTimeout as delay } from 'node:timers/promises'
 import type { Command } from 'commander'
 
 import { InvalidInputError, UnavailableError } from '../../errors.js'
-import { encodeRecord, type TakedownRecord } from '../../journal/serde.js'
-import { Replayer, SELECTIVE_TOPICS } from '../../mirror/replayer.js'
-import { MirrorState } from '../../mirror/state.js'
-import { HttpUpstream, NatsUpstream, type Upstream } from '../../mirror/upstream.js'
-import { walkArchive } from '../../mirror/verify.js'
-import { originId } from '../../model/manifest.js'
-import { formatSwhid, parseExtendedSwhid } from '../../model/swhid.js'
-import { KINDS_IN_REFERENCE_ORDER } from '../../storage/interface.js'
+import { encodeRecord, type TakedownRecord } from '../../journal/index.js'
+import {
+  HttpUpstream,
+  MirrorState,
+  NatsUpstream,
+  Replayer,
+  SELECTIVE_TOPICS,
+  type Upstream,
+  walkArchive,
+} from '../../mirror/index.js'
+import { formatSwhid, originId, parseExtendedSwhid } from '../../model/index.js'
+import { KINDS_IN_REFERENCE_ORDER } from '../../storage/index.js'
 import { addArchiveOptions, type ArchiveFlags } from '../archive-options.js'
 import { withArchive } from '../open.js'
 import { writeErr, writeOut } from '../output.js'
@@ -129,7 +133,7 @@ export function registerMirror(program: Command): void {
               format: (f) => `mirror ${f['topic']} ${f['offset']}/${f['end']}`,
             })
             const replayer = new Replayer({
-              archive,
+              masks: archive.backend,
               storage: archive.backend,
               journal: archive.journal,
               objstorage: archive.objstorage,

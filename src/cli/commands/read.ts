@@ -7,25 +7,28 @@
 import type { Command } from 'commander'
 
 import { InvalidInputError } from '../../errors.js'
-import { redactUserinfo, splitRemoteUrl } from '../../loader/origin-url.js'
-import { concatBytes, decodeForDisplay, utf8 } from '../../model/bytes.js'
-import { SWHID_TYPE_OF_KIND } from '../../model/index.js'
+import { redactUserinfo, splitRemoteUrl } from '../../loader/index.js'
 import {
+  concatBytes,
+  type CoreSwhid,
+  decodeForDisplay,
   directoryObjectManifest,
+  formatSwhid,
+  isoformatUtc,
   releaseObjectManifest,
   revisionObjectManifest,
   snapshotManifest,
-} from '../../model/manifest.js'
-import { isoformatUtc } from '../../model/micro-date.js'
-import { type CoreSwhid, formatSwhid } from '../../model/swhid.js'
-import type { Archive } from '../../storage/archive.js'
+  SWHID_TYPE_OF_KIND,
+  utf8,
+} from '../../model/index.js'
+import type { Archive } from '../../storage/index.js'
 import {
   branchesJson,
   directoryEntryJson,
   releaseJson,
   revisionJson,
   visitJson,
-} from '../../views/json.js'
+} from '../../views/index.js'
 import { addArchiveOptions, type ArchiveFlags } from '../archive-options.js'
 import { notArchived, swhidArg, withArchive } from '../open.js'
 import { writeOut } from '../output.js'

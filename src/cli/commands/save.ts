@@ -7,14 +7,14 @@
 import { type Command, InvalidArgumentError } from 'commander'
 
 import { IoError } from '../../errors.js'
-import { DEFAULT_STALL_TIMEOUT_MS } from '../../loader/git/child.js'
 import {
   DEFAULT_MAX_CONTENT_SIZE,
+  DEFAULT_STALL_TIMEOUT_MS,
   type GitLoadProgress,
   LOADER_BUFFER_THRESHOLDS,
   loadGit,
-} from '../../loader/git/loader.js'
-import { LOADER_LAYERS } from '../../storage/archive.js'
+} from '../../loader/index.js'
+import { LOADER_LAYERS } from '../../storage/index.js'
 import { addArchiveOptions, type ArchiveFlags } from '../archive-options.js'
 import { withArchive } from '../open.js'
 import { writeOut } from '../output.js'

@@ -7,15 +7,17 @@
 import type { Command } from 'commander'
 
 import { InvalidInputError } from '../../errors.js'
-import { openArchive } from '../../storage/archive.js'
-import { proxyTrust } from '../../web/client-ip.js'
+import { openArchive } from '../../storage/index.js'
 import {
   DEFAULT_EXEMPT_NETWORKS,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
   parseRate,
+  proxyTrust,
   type Rate,
   RedisRateCounter,
-} from '../../web/middleware/rate-limit.js'
-import { DEFAULT_HOST, DEFAULT_PORT, startServer } from '../../web/server.js'
+  startServer,
+} from '../../web/index.js'
 import { addArchiveOptions, type ArchiveFlags, archiveLocation } from '../archive-options.js'
 import { writeErr } from '../output.js'
 

@@ -7,14 +7,14 @@
 import type { Command } from 'commander'
 
 import { errorMessage } from '../../errors.js'
-import { toHex } from '../../model/bytes.js'
 import {
   type ExtendedSwhid,
   formatSwhid,
   parseExtendedSwhid,
   parseQualifiedSwhid,
   type QualifiedSwhid,
-} from '../../model/swhid.js'
+  toHex,
+} from '../../model/index.js'
 import { writeErr, writeOut } from '../output.js'
 
 function parseAny(s: string): QualifiedSwhid | ExtendedSwhid {

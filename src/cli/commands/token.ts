@@ -6,7 +6,7 @@
 
 import type { Command } from 'commander'
 
-import { TOKEN_SCOPES, TokenStore } from '../../web/auth/tokens.js'
+import { TOKEN_SCOPES, TokenStore } from '../../web/index.js'
 import { addArchiveOptions, type ArchiveFlags } from '../archive-options.js'
 import { withArchive } from '../open.js'
 import { writeOut } from '../output.js'

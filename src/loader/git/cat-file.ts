@@ -11,7 +11,7 @@ import { type ChildProcessByStdio, spawn } from 'node:child_process'
 import type { Readable, Writable } from 'node:stream'
 
 import { IoError } from '../../errors.js'
-import { gitEnv } from '../../fromdisk/git-snapshot.js'
+import { gitEnv } from '../../fromdisk/index.js'
 
 /** Git object types. */
 export type GitObjectType = 'blob' | 'tree' | 'commit' | 'tag'

@@ -8,25 +8,26 @@
  */
 
 import { CorruptError } from '../../errors.js'
-import { concatBytes, toHex, utf8 } from '../../model/bytes.js'
-import { gitHeader, sha1Hex } from '../../model/hash.js'
 import {
   compareDirectoryEntries,
+  concatBytes,
+  type Directory,
+  type DirectoryEntry,
+  type EntryType,
+  type ExtraHeader,
+  gitHeader,
   makeDirectory,
   makeRelease,
   makeRevision,
-} from '../../model/manifest.js'
-import type {
-  Directory,
-  DirectoryEntry,
-  EntryType,
-  ExtraHeader,
-  Person,
-  Release,
-  ReleaseTargetType,
-  Revision,
-  TimestampWithTimezone,
-} from '../../model/objects.js'
+  type Person,
+  type Release,
+  type ReleaseTargetType,
+  type Revision,
+  sha1Hex,
+  type TimestampWithTimezone,
+  toHex,
+  utf8,
+} from '../../model/index.js'
 
 /** The framed bytes of a git object: `type size\0body`. */
 export function framed(type: string, body: Uint8Array): Uint8Array {

@@ -10,8 +10,7 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 
-import { IGNORED_REFSPECS } from '../../fromdisk/git-refs.js'
-import { gitEnv } from '../../fromdisk/git-snapshot.js'
+import { gitEnv, IGNORED_REFSPECS } from '../../fromdisk/index.js'
 import { gitFetchArgs } from '../origin-url.js'
 import { classifyRemoteMessage, type RemoteRef } from './protocol.js'
 

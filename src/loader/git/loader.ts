@@ -22,24 +22,21 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { ArcaError, CorruptError, errorMessage } from '../../errors.js'
-import { keptRefs, refsToBranches } from '../../fromdisk/git-refs.js'
-import { gitEnv } from '../../fromdisk/git-snapshot.js'
-import { ContentHasher } from '../../model/hash.js'
-import { CORE_TYPE_OF } from '../../model/index.js'
-import { makeSnapshot } from '../../model/manifest.js'
-import type { MicroDate } from '../../model/micro-date.js'
-import type {
-  Directory,
-  OriginVisit,
-  ReleaseTargetType,
-  SkippedContent,
-  Snapshot,
-  VisitStatusValue,
-} from '../../model/objects.js'
-import { diskError } from '../../objstorage/fs/sweep.js'
-import type { Storage } from '../../storage/interface.js'
-import { missingIds } from '../../storage/missing.js'
-import { sweepScratch } from '../../storage/scratch-sweep.js'
+import { gitEnv, keptRefs, refsToBranches } from '../../fromdisk/index.js'
+import {
+  ContentHasher,
+  CORE_TYPE_OF,
+  type Directory,
+  makeSnapshot,
+  type MicroDate,
+  type OriginVisit,
+  type ReleaseTargetType,
+  type SkippedContent,
+  type Snapshot,
+  type VisitStatusValue,
+} from '../../model/index.js'
+import { diskError } from '../../objstorage/index.js'
+import { missingIds, type Storage, sweepScratch } from '../../storage/index.js'
 import { type RemoteUrl, scrubRemote, splitRemoteUrl } from '../origin-url.js'
 import { nowMicros } from '../visit-clock.js'
 import { CatFile, type GitObjectType } from './cat-file.js'

@@ -12,13 +12,14 @@ import type {
   Content,
   Directory,
   ExtId,
+  Origin,
+  OriginVisit,
   OriginVisitStatus,
   Release,
   Revision,
   SkippedContent,
   Snapshot,
-} from '../../model/objects.js'
-import type { Origin, OriginVisit } from '../../model/objects.js'
+} from '../../model/index.js'
 import type { AbortOptions, AddSummary, ContentWithData, OriginVisitInit } from '../interface.js'
 import { ForwardingStorage } from './forwarding.js'
 

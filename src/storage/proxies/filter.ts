@@ -14,7 +14,7 @@ import type {
   Revision,
   SkippedContent,
   Snapshot,
-} from '../../model/objects.js'
+} from '../../model/index.js'
 import type { AbortOptions, AddSummary, ContentWithData } from '../interface.js'
 import { ForwardingStorage } from './forwarding.js'
 

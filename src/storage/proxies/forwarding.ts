@@ -7,7 +7,9 @@
 
 import type {
   Content,
+  CoreSwhid,
   Directory,
+  ExtendedSwhid,
   ExtId,
   Origin,
   OriginVisit,
@@ -16,8 +18,7 @@ import type {
   Revision,
   SkippedContent,
   Snapshot,
-} from '../../model/objects.js'
-import type { CoreSwhid, ExtendedSwhid } from '../../model/swhid.js'
+} from '../../model/index.js'
 import type {
   AbortOptions,
   AddSummary,

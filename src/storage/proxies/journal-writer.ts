@@ -15,8 +15,12 @@
  */
 
 import { InvalidInputError } from '../../errors.js'
-import type { JournalWriter, Topic } from '../../journal/interface.js'
-import { encodeRecord, type TopicObjects } from '../../journal/serde.js'
+import {
+  encodeRecord,
+  type JournalWriter,
+  type Topic,
+  type TopicObjects,
+} from '../../journal/index.js'
 import type {
   Content,
   Directory,
@@ -28,8 +32,8 @@ import type {
   Revision,
   SkippedContent,
   Snapshot,
-} from '../../model/objects.js'
-import type { ObjStorage } from '../../objstorage/interface.js'
+} from '../../model/index.js'
+import type { ObjStorage } from '../../objstorage/index.js'
 import type {
   AbortOptions,
   AddSummary,

@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { JournalReader } from '../../journal/interface.js'
-import type { ObjStorage } from '../../objstorage/interface.js'
+import type { JournalReader } from '../../journal/index.js'
+import type { ObjStorage } from '../../objstorage/index.js'
 import type { Storage } from '../interface.js'
 import { MaskingStorage } from './masking.js'
 import { MaskingJournalReader } from './masking-journal.js'

@@ -9,17 +9,21 @@
  * @module
  */
 
-import type {
-  AbortOptions,
-  JournalReader,
-  JournalReadOptions,
-  JournalRecord,
-  Topic,
-} from '../../journal/interface.js'
-import { decodeValue } from '../../journal/serde.js'
-import { toHex } from '../../model/bytes.js'
-import { type CoreType, SWHID_TYPE_OF_KIND } from '../../model/index.js'
-import { formatSwhid, swhidString } from '../../model/swhid.js'
+import {
+  type AbortOptions,
+  decodeValue,
+  type JournalReader,
+  type JournalReadOptions,
+  type JournalRecord,
+  type Topic,
+} from '../../journal/index.js'
+import {
+  type CoreType,
+  formatSwhid,
+  SWHID_TYPE_OF_KIND,
+  swhidString,
+  toHex,
+} from '../../model/index.js'
 import { type MaskChecker, originSwhid } from './masking.js'
 
 /** Records checked per masking query. */

@@ -6,13 +6,13 @@
  * @module
  */
 
-import { swhidString } from '../../model/swhid.js'
+import { swhidString } from '../../model/index.js'
 import type {
   AbortOptions,
   ObjGetOptions,
   ObjListOptions,
   ObjStorage,
-} from '../../objstorage/interface.js'
+} from '../../objstorage/index.js'
 import type { MaskChecker } from './masking.js'
 
 /**

@@ -22,21 +22,19 @@
  */
 
 import { MaskedError } from '../../errors.js'
-import { originId } from '../../model/manifest.js'
-import type {
-  ExtId,
-  Origin,
-  OriginVisitStatus,
-  Revision,
-  SkippedContent,
-} from '../../model/objects.js'
 import {
   type CoreSwhid,
   type ExtendedType,
+  type ExtId,
   formatSwhid,
+  type Origin,
+  originId,
+  type OriginVisitStatus,
   parseExtendedSwhid,
+  type Revision,
+  type SkippedContent,
   swhidString,
-} from '../../model/swhid.js'
+} from '../../model/index.js'
 import type {
   AbortOptions,
   ContentHashName,

@@ -7,17 +7,17 @@
  */
 
 import { InvalidInputError } from '../../errors.js'
-import { isSha1Hex } from '../../model/index.js'
-import { verify } from '../../model/manifest.js'
-import type {
-  Content,
-  Directory,
-  ExtId,
-  Release,
-  Revision,
-  SkippedContent,
-  Snapshot,
-} from '../../model/objects.js'
+import {
+  type Content,
+  type Directory,
+  type ExtId,
+  isSha1Hex,
+  type Release,
+  type Revision,
+  type SkippedContent,
+  type Snapshot,
+  verify,
+} from '../../model/index.js'
 import type { AbortOptions, AddSummary, ContentWithData } from '../interface.js'
 import { ForwardingStorage } from './forwarding.js'
 

@@ -10,35 +10,35 @@
 import { createHash } from 'node:crypto'
 
 import { InvalidInputError, NotFoundError } from '../../errors.js'
-import { compareBytes, fromHex, toHex } from '../../model/bytes.js'
-import { originId } from '../../model/manifest.js'
-import type {
-  BranchTarget,
-  Content,
-  Directory,
-  DirectoryEntry,
-  ExtId,
-  Origin,
-  OriginVisit,
-  OriginVisitStatus,
-  Person,
-  Release,
-  ReleaseTargetType,
-  Revision,
-  RevisionType,
-  SkippedContent,
-  Snapshot,
-  SnapshotBranch,
-  TimestampWithTimezone,
-  VisitStatusValue,
-} from '../../model/objects.js'
 import {
+  type BranchTarget,
+  compareBytes,
+  type Content,
   type CoreSwhid,
   type CoreType,
+  type Directory,
+  type DirectoryEntry,
   type ExtendedSwhid,
+  type ExtId,
   formatSwhid,
-} from '../../model/swhid.js'
-import type { ObjStorage } from '../../objstorage/interface.js'
+  fromHex,
+  type Origin,
+  originId,
+  type OriginVisit,
+  type OriginVisitStatus,
+  type Person,
+  type Release,
+  type ReleaseTargetType,
+  type Revision,
+  type RevisionType,
+  type SkippedContent,
+  type Snapshot,
+  type SnapshotBranch,
+  type TimestampWithTimezone,
+  toHex,
+  type VisitStatusValue,
+} from '../../model/index.js'
+import type { ObjStorage } from '../../objstorage/index.js'
 import {
   packEntries,
   packHeaders,

@@ -7,7 +7,7 @@
  */
 
 import { InvalidInputError } from '../../errors.js'
-import { epochMicros, fromEpochMicros } from '../../model/micro-date.js'
+import { epochMicros, fromEpochMicros } from '../../model/index.js'
 
 /** The stored date (microseconds since the epoch) of a model date. */
 export function dateMicros(d: { readonly date: Date; readonly dateExtraMicros?: number }): number {

@@ -6,9 +6,10 @@
 
 import { NotFoundError } from '../../errors.js'
 import type { WebContext } from '../context.js'
+import { parseHashQuery } from '../hash-query.js'
 import { respond } from '../http.js'
 import { contentWithLinks, links } from './links.js'
-import { hashParam, parseHashQuery } from './params.js'
+import { hashParam } from './params.js'
 import type { RouteDef } from './route.js'
 import { streamOf } from './stream.js'
 

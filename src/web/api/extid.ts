@@ -6,7 +6,7 @@
 
 import { InvalidInputError, NotFoundError } from '../../errors.js'
 import { type ExtId, formatSwhid, parseCoreSwhid, utf8 } from '../../model/index.js'
-import type { Json } from '../../views/json.js'
+import type { Json } from '../../views/index.js'
 import { respond } from '../http.js'
 import { type Links, links } from './links.js'
 import { intParam } from './params.js'

@@ -7,7 +7,7 @@
 import type { Context } from 'hono'
 
 import { type OriginVisit, type OriginVisitStatus, swhidString } from '../../model/index.js'
-import type { DirectoryEntryInfo } from '../../storage/interface.js'
+import type { DirectoryEntryInfo } from '../../storage/index.js'
 import {
   contentJson,
   directoryEntryJson,
@@ -15,7 +15,7 @@ import {
   releaseJson,
   revisionJson,
   visitJson,
-} from '../../views/json.js'
+} from '../../views/index.js'
 import type { WebContext } from '../context.js'
 import { baseUrl } from '../http.js'
 

@@ -9,7 +9,7 @@ import type { Context } from 'hono'
 
 import { InvalidInputError, NotFoundError } from '../../errors.js'
 import { isoformatUtc, type OriginVisit, type OriginVisitStatus } from '../../model/index.js'
-import type { Json } from '../../views/json.js'
+import type { Json } from '../../views/index.js'
 import type { WebContext } from '../context.js'
 import { linkHeader, respond, withQuery } from '../http.js'
 import { links, originWithLinks, visitWithLinks } from './links.js'

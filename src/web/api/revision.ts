@@ -7,7 +7,7 @@
 import type { Context } from 'hono'
 
 import { NotFoundError } from '../../errors.js'
-import type { Json } from '../../views/json.js'
+import type { Json } from '../../views/index.js'
 import type { WebContext } from '../context.js'
 import { respond } from '../http.js'
 import { contentWithLinks, entryWithLinks, links, revisionWithLinks } from './links.js'

@@ -19,7 +19,6 @@ import { statRoutes } from './stat.js'
 import { swhidRoutes } from './swhid.js'
 
 export { Links } from './links.js'
-export { parseHashQuery } from './params.js'
 export type { ParamDoc, RouteDef } from './route.js'
 export { streamOf } from './stream.js'
 

@@ -6,7 +6,7 @@
 
 import { InvalidInputError, NotFoundError } from '../../errors.js'
 import { utf8 } from '../../model/index.js'
-import { branchesJson, type Json } from '../../views/json.js'
+import { branchesJson, type Json } from '../../views/index.js'
 import { linkHeader, respond, withQuery } from '../http.js'
 import { links } from './links.js'
 import { intParam, sha1GitParam, sha1Param } from './params.js'

@@ -16,8 +16,8 @@ import {
   percentEncodePath,
   swhidString,
 } from '../../model/index.js'
-import { missingIds } from '../../storage/missing.js'
-import type { Json } from '../../views/json.js'
+import { missingIds } from '../../storage/index.js'
+import type { Json } from '../../views/index.js'
 import { respond } from '../http.js'
 import { links } from './links.js'
 import type { RouteDef } from './route.js'

@@ -8,7 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 
 import { InvalidInputError, NotFoundError } from '../../errors.js'
-import type { SqlExecutor } from '../../storage/sql/executor.js'
+import type { SqlExecutor } from '../../storage/index.js'
 
 /** Scopes a token may carry. */
 export const TOKEN_SCOPES = ['api', 'mirror', 'admin'] as const

@@ -8,15 +8,18 @@
  */
 
 import { InvalidInputError, NotFoundError } from '../../errors.js'
-import { isSha1Hex, utf8 } from '../../model/bytes.js'
-import type {
-  OriginVisit,
-  OriginVisitStatus,
-  Snapshot,
-  SnapshotBranch,
-} from '../../model/objects.js'
-import { escapeOrigin, percentEncodePath, swhidString } from '../../model/swhid.js'
-import type { Storage } from '../../storage/interface.js'
+import {
+  escapeOrigin,
+  isSha1Hex,
+  type OriginVisit,
+  type OriginVisitStatus,
+  percentEncodePath,
+  type Snapshot,
+  type SnapshotBranch,
+  swhidString,
+  utf8,
+} from '../../model/index.js'
+import type { Storage } from '../../storage/index.js'
 
 /** Where the viewed object sits. */
 export interface BrowseContext {

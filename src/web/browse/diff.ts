@@ -8,8 +8,8 @@
 import { structuredPatch } from 'diff'
 import { html, raw } from 'hono/html'
 
-import { decodeForDisplay } from '../../model/bytes.js'
-import type { DirectoryEntryInfo } from '../../storage/interface.js'
+import { decodeForDisplay } from '../../model/index.js'
+import type { DirectoryEntryInfo } from '../../storage/index.js'
 import type { WebContext } from '../context.js'
 import { highlightLine, languageOf } from './highlight.js'
 import { type Fragment, show } from './layout.js'

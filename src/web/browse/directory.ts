@@ -9,8 +9,8 @@ import type { Context } from 'hono'
 import { html } from 'hono/html'
 
 import { NotFoundError } from '../../errors.js'
-import { isSha1Hex } from '../../model/bytes.js'
-import type { DirectoryEntryInfo } from '../../storage/interface.js'
+import { isSha1Hex } from '../../model/index.js'
+import type { DirectoryEntryInfo } from '../../storage/index.js'
 import type { WebContext } from '../context.js'
 import { renderContentEntry } from './content.js'
 import {

@@ -8,7 +8,7 @@ import type { Context } from 'hono'
 import { html } from 'hono/html'
 
 import { NotFoundError } from '../../errors.js'
-import { formatSwhid, parseQualifiedSwhid } from '../../model/swhid.js'
+import { formatSwhid, parseQualifiedSwhid } from '../../model/index.js'
 import type { WebContext } from '../context.js'
 import { renderContent } from './content.js'
 import { EMPTY_CONTEXT, splitPath } from './context.js'

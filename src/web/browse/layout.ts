@@ -10,7 +10,7 @@
 import { html, raw } from 'hono/html'
 import type { HtmlEscapedString } from 'hono/utils/html'
 
-import { decodeForDisplay } from '../../model/bytes.js'
+import { decodeForDisplay } from '../../model/index.js'
 
 /** A rendered fragment. */
 export type Fragment = HtmlEscapedString | Promise<HtmlEscapedString> | string

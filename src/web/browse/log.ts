@@ -7,8 +7,7 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
 
-import type { Revision } from '../../model/objects.js'
-import { formatDateRfc3339 } from '../../model/person.js'
+import { formatDateRfc3339, type Revision } from '../../model/index.js'
 import type { WebContext } from '../context.js'
 import { type BrowseContext, contextQuery } from './context.js'
 import { type Fragment, listTable, page, show } from './layout.js'

@@ -8,7 +8,7 @@ import type { Context } from 'hono'
 import { html } from 'hono/html'
 
 import { NotFoundError } from '../../errors.js'
-import { formatDateRfc3339 } from '../../model/person.js'
+import { formatDateRfc3339 } from '../../model/index.js'
 import type { WebContext } from '../context.js'
 import { type BrowseContext, EMPTY_CONTEXT } from './context.js'
 import { page, show } from './layout.js'

@@ -7,7 +7,7 @@
 
 import type { Context } from 'hono'
 
-import { parseQualifiedSwhid } from '../../model/swhid.js'
+import { parseQualifiedSwhid } from '../../model/index.js'
 import type { WebContext } from '../context.js'
 
 /** Route handlers of SWHID resolution. */

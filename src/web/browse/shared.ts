@@ -8,9 +8,7 @@
 import type { Context } from 'hono'
 
 import { InvalidInputError, isArcaError } from '../../errors.js'
-import { decodeForDisplay, isSha1Hex } from '../../model/bytes.js'
-import type { Content } from '../../model/objects.js'
-import { splitFullname } from '../../model/person.js'
+import { type Content, decodeForDisplay, isSha1Hex, splitFullname } from '../../model/index.js'
 import type { WebContext } from '../context.js'
 import { show } from './layout.js'
 

@@ -7,8 +7,7 @@
 
 import { html, raw } from 'hono/html'
 
-import type { ReleaseTargetType } from '../../model/objects.js'
-import { swhidString } from '../../model/swhid.js'
+import { type ReleaseTargetType, swhidString } from '../../model/index.js'
 import type { WebContext } from '../context.js'
 import { type BrowseContext, contextQuery, qualifiers } from './context.js'
 import {

@@ -8,7 +8,7 @@ import type { Context } from 'hono'
 import { html } from 'hono/html'
 
 import { InvalidInputError, NotFoundError } from '../../errors.js'
-import type { OriginVisit, OriginVisitStatus } from '../../model/objects.js'
+import type { OriginVisit, OriginVisitStatus } from '../../model/index.js'
 import type { WebContext } from '../context.js'
 import { EMPTY_CONTEXT } from './context.js'
 import { type Fragment, listTable, page, visitTypeIcon, when } from './layout.js'

@@ -1,0 +1,10 @@
+/**
+ * Mirrors: upstreams (HTTP feed, NATS), the verified replayer, its state and the graph walk. Other areas import mirror code only from here.
+ *
+ * @module
+ */
+
+export { Replayer, SELECTIVE_TOPICS } from './replayer.js'
+export { MirrorState } from './state.js'
+export { HttpUpstream, NatsUpstream, type Upstream } from './upstream.js'
+export { walkArchive } from './verify.js'

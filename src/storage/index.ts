@@ -1,0 +1,26 @@
+/**
+ * Graph storage: the interface, the SQL backend (SQLite, PostgreSQL), its layers and the archive that opens them. Other areas import storage only from here.
+ *
+ * @module
+ */
+
+export {
+  type Archive,
+  type ArchiveInit,
+  type Layer,
+  LOADER_LAYERS,
+  openArchive,
+} from './archive.js'
+export {
+  type ContentHashName,
+  type Counters,
+  type DirectoryEntryInfo,
+  KINDS_IN_REFERENCE_ORDER,
+  type MaskWriter,
+  type Storage,
+} from './interface.js'
+export { missingIds } from './missing.js'
+export { type MaskedView, maskedView } from './proxies/masked-view.js'
+export { isWithheld } from './proxies/masking-journal.js'
+export { sweepScratch } from './scratch-sweep.js'
+export { type SqlExecutor } from './sql/executor.js'
