@@ -1,0 +1,139 @@
+/**
+ * Directories: rows hold the packed entries; listings join the contents of file entries.
+ *
+ * @module
+ */
+
+import { compareBytes, type Directory, type DirectoryEntry } from '../../model/index.js'
+import { packEntries, unpackEntries } from '../codec.js'
+import type { AddSummary, DirectoryEntryInfo, DirectoryLsOptions } from '../interface.js'
+import { addCounted } from './counters.js'
+import type { SqlExecutor } from './executor.js'
+import { b, bytesOrNull, num, type Row, str } from './rows.js'
+import { chunks, getRows, inList, missingIds, uniqueBy } from './statements.js'
+
+export async function directoryAdd(
+  db: SqlExecutor,
+  directories: readonly Directory[],
+): Promise<AddSummary> {
+  const unique = uniqueBy(directories, (d) => d.id)
+  const added = await addCounted(
+    db,
+    'directory',
+    ['id', 'entries', 'raw_manifest'],
+    unique.map((d) => [
+      b(d.id),
+      Buffer.from(packEntries(d.entries)),
+      d.rawManifest === null ? null : Buffer.from(d.rawManifest),
+    ]),
+  )
+  return { 'directory:add': added }
+}
+
+export function directoryMissing(db: SqlExecutor, ids: readonly string[]): Promise<string[]> {
+  return missingIds(db, 'directory', 'id', ids)
+}
+
+export async function directoryGet(
+  db: SqlExecutor,
+  ids: readonly string[],
+): Promise<(Directory | null)[]> {
+  const rows = await getRows(db, 'directory', 'id', ids)
+  return ids.map((id) => {
+    const r = rows.get(id)
+    return r
+      ? {
+          id,
+          entries: unpackEntries(r['entries'] as Uint8Array),
+          rawManifest: bytesOrNull(r['raw_manifest']),
+        }
+      : null
+  })
+}
+
+async function entryInfos(
+  db: SqlExecutor,
+  dirId: string,
+  entries: readonly DirectoryEntry[],
+  prefix: Uint8Array | null,
+): Promise<DirectoryEntryInfo[]> {
+  const fileTargets = [...new Set(entries.filter((e) => e.type === 'file').map((e) => e.target))]
+  // Hashes come back as hex text computed by the database: listings of big directories then
+  // allocate no buffer per hash.
+  const hexOf = (col: string): string =>
+    db.dialect === 'postgres' ? `encode(${col}, 'hex')` : `lower(hex(${col}))`
+  const contents = new Map<string, Row>()
+  for (const part of chunks(fileTargets)) {
+    const rows = await db.all<Row>(
+      `SELECT ${hexOf('sha1_git')} AS id, length, status, ${hexOf('sha1')} AS sha1, ${hexOf('sha256')} AS sha256, ${hexOf('blake2s256')} AS blake2s256 FROM content WHERE sha1_git IN ${inList(part.length)}`,
+      part.map(b),
+    )
+    for (const r of rows) contents.set(str(r['id']), r)
+  }
+  return entries.map((e) => {
+    const c = e.type === 'file' ? contents.get(e.target) : undefined
+    return {
+      ...e,
+      dirId,
+      path: prefix === null ? e.name : Buffer.concat([prefix, Buffer.from('/'), e.name]),
+      length: c ? num(c['length']) : null,
+      status: c ? (str(c['status']) as 'visible' | 'hidden') : null,
+      sha1: c ? str(c['sha1']) : null,
+      sha256: c ? str(c['sha256']) : null,
+      blake2s256: c ? str(c['blake2s256']) : null,
+    }
+  })
+}
+
+export async function directoryLs(
+  db: SqlExecutor,
+  id: string,
+  options: DirectoryLsOptions = {},
+): Promise<DirectoryEntryInfo[] | null> {
+  const [dir] = await directoryGet(db, [id])
+  if (!dir) return null
+  const top = await entryInfos(db, id, dir.entries, null)
+  if (!options.recursive) return top
+  // Depth first, each directory's entry before its children.
+  const out: DirectoryEntryInfo[] = []
+  const visit = async (entries: DirectoryEntryInfo[]): Promise<void> => {
+    for (const e of entries) {
+      options.signal?.throwIfAborted()
+      out.push(e)
+      if (e.type !== 'dir') continue
+      const [sub] = await directoryGet(db, [e.target])
+      if (sub) await visit(await entryInfos(db, e.target, sub.entries, e.path))
+    }
+  }
+  await visit(top)
+  return out
+}
+
+export async function directoryEntryGetByPath(
+  db: SqlExecutor,
+  id: string,
+  path: readonly Uint8Array[],
+): Promise<DirectoryEntryInfo | null> {
+  if (path.length === 0) return null
+  let current = id
+  let prefix: Uint8Array | null = null
+  for (let i = 0; i < path.length; i++) {
+    const [dir] = await directoryGet(db, [current])
+    if (!dir) return null
+    const entry = dir.entries.find((e) => compareBytes(e.name, path[i]!) === 0)
+    if (!entry) return null
+    if (i === path.length - 1) {
+      const [info] = await entryInfos(db, current, [entry], prefix)
+      return info
+        ? {
+            ...info,
+            path: Buffer.concat(path.flatMap((p, k) => (k === 0 ? [p] : [Buffer.from('/'), p]))),
+          }
+        : null
+    }
+    if (entry.type !== 'dir') return null
+    prefix = prefix === null ? entry.name : Buffer.concat([prefix, Buffer.from('/'), entry.name])
+    current = entry.target
+  }
+  return null
+}

@@ -1,0 +1,173 @@
+/**
+ * Origins: adds, lookups by URL or SHA1, listing and search (substring in SQL, regular
+ * expressions through {@link regexpScan}).
+ *
+ * @module
+ */
+
+import { type Origin, originId } from '../../model/index.js'
+import type {
+  AddSummary,
+  OriginListOptions,
+  OriginSearchOptions,
+  OriginSearchResult,
+  Page,
+} from '../interface.js'
+import { addCounted } from './counters.js'
+import type { SqlExecutor, SqlValue } from './executor.js'
+import { compileOriginRegexp, regexpScan } from './origin-regexp.js'
+import { b, num, type Row, str } from './rows.js'
+import { chunks, getRows, inList, parseToken, token, uniqueBy } from './statements.js'
+
+export async function originAdd(db: SqlExecutor, origins: readonly Origin[]): Promise<AddSummary> {
+  const unique = uniqueBy(origins, (o) => o.url)
+  const added = await addCounted(
+    db,
+    'origin',
+    ['url', 'sha1'],
+    unique.map((o) => [o.url, b(originId(o.url))]),
+  )
+  return { 'origin:add': added }
+}
+
+export async function originGet(
+  db: SqlExecutor,
+  urls: readonly string[],
+): Promise<(Origin | null)[]> {
+  const found = new Set<string>()
+  for (const part of chunks([...new Set(urls)])) {
+    const rows = await db.all<Row>(
+      `SELECT url FROM origin WHERE url IN ${inList(part.length)}`,
+      part,
+    )
+    rows.forEach((r) => found.add(str(r['url'])))
+  }
+  return urls.map((u) => (found.has(u) ? { url: u } : null))
+}
+
+export async function originGetBySha1(
+  db: SqlExecutor,
+  ids: readonly string[],
+): Promise<(Origin | null)[]> {
+  const rows = await getRows(db, 'origin', 'sha1', ids, 'url, sha1')
+  return ids.map((id) => {
+    const r = rows.get(id)
+    return r ? { url: str(r['url']) } : null
+  })
+}
+
+/** Row ids of origins by URL (unknown URLs absent). */
+export async function originRowIds(
+  tx: SqlExecutor,
+  urls: readonly string[],
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>()
+  for (const part of chunks([...new Set(urls)])) {
+    const rows = await tx.all<Row>(
+      `SELECT id, url FROM origin WHERE url IN ${inList(part.length)}`,
+      part,
+    )
+    rows.forEach((r) => out.set(str(r['url']), num(r['id'])))
+  }
+  return out
+}
+
+/** The row id of an origin; null if unknown. */
+export async function originRowId(db: SqlExecutor, url: string): Promise<number | null> {
+  return (await originRowIds(db, [url])).get(url) ?? null
+}
+
+export async function originList(
+  db: SqlExecutor,
+  options: OriginListOptions = {},
+): Promise<Page<Origin>> {
+  const after = parseToken(options.pageToken, 'origin list') ?? 0
+  const limit = Math.max(1, Math.min(options.limit ?? 100, 10_000))
+  const rows = await db.all<Row>('SELECT id, url FROM origin WHERE id > ? ORDER BY id LIMIT ?', [
+    after,
+    limit + 1,
+  ])
+  const page = rows.slice(0, limit)
+  return {
+    results: page.map((r) => ({ url: str(r['url']) })),
+    nextPageToken: rows.length > limit ? token(num(page[page.length - 1]!['id'])) : null,
+  }
+}
+
+function searchWhere(
+  db: SqlExecutor,
+  pattern: string,
+  options: OriginSearchOptions,
+): { sql: string; params: SqlValue[] } {
+  const where: string[] = []
+  const params: SqlValue[] = []
+  // A regular expression is matched in JavaScript by regexpScan (linear time, bounded).
+  if (!options.regexp && pattern !== '') {
+    const escaped = pattern.replace(/[\\%_]/g, (c) => '\\' + c)
+    where.push(db.dialect === 'postgres' ? "o.url ILIKE ? ESCAPE '\\'" : "o.url LIKE ? ESCAPE '\\'")
+    params.push(`%${escaped}%`)
+  }
+  if (options.visitTypes && options.visitTypes.length > 0) {
+    where.push(
+      `EXISTS (SELECT 1 FROM origin_visit v WHERE v.origin_id = o.id AND v.type IN ${inList(options.visitTypes.length)})`,
+    )
+    params.push(...options.visitTypes)
+  } else if (options.withVisit) {
+    where.push('EXISTS (SELECT 1 FROM origin_visit v WHERE v.origin_id = o.id)')
+  }
+  if (options.excludeMasked) {
+    const hexSha1 = db.dialect === 'postgres' ? "encode(o.sha1, 'hex')" : 'lower(hex(o.sha1))'
+    where.push(
+      `NOT EXISTS (SELECT 1 FROM masked_object m WHERE m.swhid = 'swh:1:ori:' || ${hexSha1})`,
+    )
+  }
+  return { sql: where.length > 0 ? where.join(' AND ') : '1 = 1', params }
+}
+
+export async function originSearch(
+  db: SqlExecutor,
+  pattern: string,
+  options: OriginSearchOptions = {},
+): Promise<Page<OriginSearchResult>> {
+  const after = parseToken(options.pageToken, 'origin search') ?? 0
+  const limit = Math.max(1, Math.min(options.limit ?? 50, 10_000))
+  const w = searchWhere(db, pattern, options)
+  const rows: Row[] = options.regexp
+    ? await regexpScan(db, compileOriginRegexp(pattern), w, { after, want: limit + 1 })
+    : await db.all<Row>(
+        `SELECT o.id, o.url FROM origin o WHERE ${w.sql} AND o.id > ? ORDER BY o.id LIMIT ?`,
+        [...w.params, after, limit + 1],
+      )
+  const page = rows.slice(0, limit)
+  const types = new Map<number, string[]>()
+  const ids = page.map((r) => num(r['id']))
+  for (const part of chunks(ids)) {
+    const trows = await db.all<Row>(
+      `SELECT DISTINCT origin_id, type FROM origin_visit WHERE origin_id IN ${inList(part.length)} ORDER BY type`,
+      part,
+    )
+    for (const t of trows) {
+      const list = types.get(num(t['origin_id'])) ?? []
+      list.push(str(t['type']))
+      types.set(num(t['origin_id']), list)
+    }
+  }
+  return {
+    results: page.map((r) => {
+      const vt = types.get(num(r['id'])) ?? []
+      return { url: str(r['url']), visitTypes: vt, hasVisits: vt.length > 0 }
+    }),
+    nextPageToken: rows.length > limit ? token(ids[ids.length - 1]!) : null,
+  }
+}
+
+export async function originSearchCount(
+  db: SqlExecutor,
+  pattern: string,
+  options: OriginSearchOptions = {},
+): Promise<number> {
+  const w = searchWhere(db, pattern, options)
+  if (options.regexp) return (await regexpScan(db, compileOriginRegexp(pattern), w)).length
+  const rows = await db.all<Row>(`SELECT COUNT(*) AS n FROM origin o WHERE ${w.sql}`, w.params)
+  return num(rows[0]?.['n'] ?? 0)
+}

@@ -1,0 +1,107 @@
+/**
+ * Revisions and the revision log (breadth first from the given heads).
+ *
+ * @module
+ */
+
+import type { Revision } from '../../model/index.js'
+import { packHeaders, packIds } from '../codec.js'
+import type { AddSummary, RevisionLogOptions } from '../interface.js'
+import { addCounted } from './counters.js'
+import type { SqlExecutor } from './executor.js'
+import { b, dateCols, revisionFromRow } from './rows.js'
+import { getRows, missingIds, uniqueBy } from './statements.js'
+
+export async function revisionAdd(
+  db: SqlExecutor,
+  revisions: readonly Revision[],
+): Promise<AddSummary> {
+  const unique = uniqueBy(revisions, (r) => r.id)
+  const added = await addCounted(
+    db,
+    'revision',
+    [
+      'id',
+      'directory',
+      'parents',
+      'author',
+      'committer',
+      'date_seconds',
+      'date_micro',
+      'date_offset',
+      'committer_date_seconds',
+      'committer_date_micro',
+      'committer_date_offset',
+      'message',
+      'type',
+      'synthetic',
+      'metadata',
+      'extra_headers',
+      'raw_manifest',
+    ],
+    unique.map((r) => [
+      b(r.id),
+      b(r.directory),
+      Buffer.from(packIds(r.parents)),
+      r.author === null ? null : Buffer.from(r.author.fullname),
+      r.committer === null ? null : Buffer.from(r.committer.fullname),
+      ...dateCols(r.date),
+      ...dateCols(r.committerDate),
+      r.message === null ? null : Buffer.from(r.message),
+      r.type,
+      r.synthetic ? 1 : 0,
+      r.metadata === null ? null : JSON.stringify(r.metadata),
+      Buffer.from(packHeaders(r.extraHeaders)),
+      r.rawManifest === null ? null : Buffer.from(r.rawManifest),
+    ]),
+  )
+  return { 'revision:add': added }
+}
+
+export function revisionMissing(db: SqlExecutor, ids: readonly string[]): Promise<string[]> {
+  return missingIds(db, 'revision', 'id', ids)
+}
+
+export async function revisionGet(
+  db: SqlExecutor,
+  ids: readonly string[],
+): Promise<(Revision | null)[]> {
+  const rows = await getRows(db, 'revision', 'id', ids)
+  return ids.map((id) => {
+    const r = rows.get(id)
+    return r ? revisionFromRow(r) : null
+  })
+}
+
+export function revisionLog(
+  db: SqlExecutor,
+  ids: readonly string[],
+  options: RevisionLogOptions = {},
+): AsyncIterable<Revision> {
+  const limit = options.limit ?? Infinity
+  return {
+    async *[Symbol.asyncIterator]() {
+      const seen = new Set<string>()
+      let frontier = [...new Set(ids)]
+      frontier.forEach((id) => seen.add(id))
+      let emitted = 0
+      while (frontier.length > 0 && emitted < limit) {
+        options.signal?.throwIfAborted()
+        const revs = await revisionGet(db, frontier)
+        const next: string[] = []
+        for (const r of revs) {
+          if (!r) continue
+          yield r
+          if (++emitted >= limit) return
+          for (const p of r.parents) {
+            if (!seen.has(p)) {
+              seen.add(p)
+              next.push(p)
+            }
+          }
+        }
+        frontier = next
+      }
+    },
+  }
+}
