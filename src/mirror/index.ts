@@ -5,6 +5,7 @@
  */
 
 export { Replayer, SELECTIVE_TOPICS } from './replayer.js'
+export { resumeDelayMs } from './retry.js'
 export { MirrorState } from './state.js'
 export { HttpUpstream, NatsUpstream, type Upstream } from './upstream.js'
 export { walkArchive } from './verify.js'

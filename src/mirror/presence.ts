@@ -5,6 +5,8 @@
  * @module
  */
 
+import { LRUCache } from 'lru-cache'
+
 import { CORE_TYPES, type CoreType } from '../model/index.js'
 import { missingIds, type Storage } from '../storage/index.js'
 
@@ -16,8 +18,11 @@ const CORE: ReadonlySet<string> = new Set(CORE_TYPES)
 /** Presence of keys in one storage. */
 export class Presence {
   readonly #storage: Storage
-  /** Keys known to be stored (written by this run or found present). Bounded: cleared when full. */
-  #known = new Set<string>()
+  /**
+   * Keys known to be stored (written by this run or found present). Bounded: the least
+   * recently used are forgotten first.
+   */
+  readonly #known = new LRUCache<string, true>({ max: KNOWN_MAX })
 
   constructor(storage: Storage) {
     this.#storage = storage
@@ -25,8 +30,7 @@ export class Presence {
 
   /** Records `keys` as stored. */
   remember(keys: Iterable<string>): void {
-    if (this.#known.size > KNOWN_MAX) this.#known = new Set()
-    for (const k of keys) this.#known.add(k)
+    for (const k of keys) this.#known.set(k, true)
   }
 
   /**
@@ -37,7 +41,7 @@ export class Presence {
     const out = new Set<string>()
     const byType = new Map<string, string[]>()
     for (const k of keys) {
-      if (this.#known.has(k)) {
+      if (this.#known.get(k)) {
         out.add(k)
         continue
       }

@@ -7,7 +7,8 @@
  *   a durable consumer per topic named after the mirror and acknowledged as the mirror commits;
  *   the bytes (which never travel through the journal) still from the feed.
  *
- * Transient failures (connection refused or cut, 5xx, 429) are retried with backoff; a cut
+ * Transient failures (connection refused or cut, 5xx, 429) are retried under one policy (see
+ * `retry.ts`: bounded attempts, jittered backoff, `Retry-After`, abortable); a cut journal
  * stream raises, and the replayer resumes from its last committed offset.
  *
  * @module
@@ -24,6 +25,7 @@ import {
 } from '../journal/index.js'
 import { fromHex, toHex } from '../model/index.js'
 import type { Counters } from '../storage/index.js'
+import { parseRetryAfter, RetryAfterError, type RetryPolicy, withRetry } from './retry.js'
 
 /** Length marking a content whose bytes the upstream does not have (see the feed). */
 const MISSING = 0xffffffff
@@ -67,18 +69,21 @@ export interface HttpUpstreamInit {
   readonly url: string
   /** A token with the `mirror` scope. */
   readonly token: string | undefined
-  /** Attempts for a transient failure before giving up. */
-  readonly retries?: number
+  /** Retry policy for transient failures (attempts, backoff); see `retry.ts`. */
+  readonly retry?: Omit<RetryPolicy, 'signal'>
+  /** Longest wait for an answer's headers, in ms (default 60 000). */
+  readonly timeoutMs?: number
+  /** Ends every request and wait of this upstream (e.g. on SIGINT). */
+  readonly signal?: AbortSignal
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 /** Reads an upstream's mirror feed over HTTP(S). */
 export class HttpUpstream implements Upstream {
   readonly description: string
   readonly #base: string
   readonly #token: string | undefined
-  readonly #retries: number
+  readonly #retry: RetryPolicy
+  readonly #timeoutMs: number
 
   constructor(init: HttpUpstreamInit) {
     let u: URL
@@ -92,35 +97,52 @@ export class HttpUpstream implements Upstream {
     this.#base = u.href.replace(/\/+$/, '')
     this.description = this.#base
     this.#token = init.token
-    this.#retries = init.retries ?? 8
+    this.#retry = { ...init.retry, signal: init.signal }
+    this.#timeoutMs = init.timeoutMs ?? 60_000
   }
 
-  async #fetch(path: string, init: RequestInit = {}): Promise<Response> {
+  /**
+   * One request, no retry: the answer when 2xx, else an error ({@link UnavailableError} when
+   * transient). The caller's signal and a timeout (on the wait for the answer's headers; bodies
+   * stream for as long as they last) end it.
+   */
+  async #fetchOnce(path: string, init: RequestInit = {}): Promise<Response> {
     const headers: Record<string, string> = {}
     if (this.#token) headers['Authorization'] = `Bearer ${this.#token}`
-    let lastError: unknown
-    for (let attempt = 0; attempt <= this.#retries; attempt++) {
-      if (attempt > 0) await sleep(Math.min(5000, 100 * 2 ** attempt))
-      let res: Response
-      try {
-        res = await fetch(`${this.#base}${path}`, { ...init, headers })
-      } catch (e) {
-        lastError = e
-        continue
-      }
-      if (res.ok) return res
-      const text = await res.text().catch(() => '')
-      if (res.status >= 500 || res.status === 429) {
-        lastError = new UnavailableError(`Upstream answered ${res.status} for ${path}: ${text}`)
-        continue
-      }
-      if (res.status === 401 || res.status === 403)
-        throw new InvalidInputError(
-          `Upstream refused the mirror feed (${res.status}): ${text || 'no reason'}; pass a token with the "mirror" scope (--token or ARCA_MIRROR_TOKEN)`,
-        )
-      throw new InvalidInputError(`Upstream answered ${res.status} for ${path}: ${text}`)
+    const caller = this.#retry.signal
+    const timer = new AbortController()
+    const timeout = setTimeout(
+      () => timer.abort(new DOMException('The upstream did not answer in time', 'TimeoutError')),
+      this.#timeoutMs,
+    )
+    const signal = caller ? AbortSignal.any([caller, timer.signal]) : timer.signal
+    let res: Response
+    try {
+      res = await fetch(`${this.#base}${path}`, { ...init, headers, signal })
+    } catch (e) {
+      if (caller?.aborted) throw caller.reason
+      throw new UnavailableError(`Upstream ${this.#base} is unreachable`, { cause: e })
+    } finally {
+      clearTimeout(timeout)
     }
-    throw new UnavailableError(`Upstream ${this.#base} is unreachable`, { cause: lastError })
+    if (res.ok) return res
+    const text = await res.text().catch(() => '')
+    const message = `Upstream answered ${res.status} for ${path}: ${text}`
+    if (res.status === 429 || res.status === 503) {
+      const after = parseRetryAfter(res.headers.get('retry-after'))
+      if (after !== null) throw new RetryAfterError(message, after)
+    }
+    if (res.status >= 500 || res.status === 429) throw new UnavailableError(message)
+    if (res.status === 401 || res.status === 403)
+      throw new InvalidInputError(
+        `Upstream refused the mirror feed (${res.status}): ${text || 'no reason'}; pass a token with the "mirror" scope (--token or ARCA_MIRROR_TOKEN)`,
+      )
+    throw new InvalidInputError(message)
+  }
+
+  /** {@link #fetchOnce} under the retry policy. */
+  #fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    return withRetry(() => this.#fetchOnce(path, init), this.#retry)
   }
 
   async #status(): Promise<{ topics: Record<Topic, number>; counters: Counters }> {
@@ -174,8 +196,8 @@ export class HttpUpstream implements Upstream {
     if (ids.length === 0) return []
     const body = new Uint8Array(ids.length * 20)
     ids.forEach((id, i) => body.set(fromHex(id), i * 20))
-    for (let attempt = 0; ; attempt++) {
-      const res = await this.#fetch('/mirror/1/contents', { method: 'POST', body })
+    return withRetry(async () => {
+      const res = await this.#fetchOnce('/mirror/1/contents', { method: 'POST', body })
       const reader = new FrameReader(res.body!)
       try {
         const out: ContentBytes[] = []
@@ -194,13 +216,10 @@ export class HttpUpstream implements Upstream {
           out.push({ id, data })
         }
         return out
-      } catch (e) {
-        if (!(e instanceof UnavailableError) || attempt >= this.#retries) throw e
-        await sleep(Math.min(5000, 100 * 2 ** attempt))
       } finally {
         await reader.cancel()
       }
-    }
+    }, this.#retry)
   }
 
   async objects(kind: ObjectFetchKind, ids: readonly string[]): Promise<FetchedObject[]> {

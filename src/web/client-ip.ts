@@ -16,6 +16,7 @@
 import type { IncomingMessage } from 'node:http'
 
 import type { Context } from 'hono'
+import { LRUCache } from 'lru-cache'
 import proxyaddr from 'proxy-addr'
 
 import { InvalidInputError } from '../errors.js'
@@ -26,7 +27,8 @@ export type TrustProxySetting = boolean | number | string
 /** Whether the hop `hop` away from the server (0: the socket peer), at `address`, is trusted. */
 export type ProxyTrust = (address: string, hop: number) => boolean
 
-const compiled = new Map<TrustProxySetting, ProxyTrust>()
+/** Compiled settings, the least recently used forgotten beyond 100. */
+const compiled = new LRUCache<TrustProxySetting, ProxyTrust>({ max: 100 })
 
 /** The trust function of a setting; a bad setting is an error naming it. */
 export function proxyTrust(setting: TrustProxySetting): ProxyTrust {
@@ -55,7 +57,6 @@ export function proxyTrust(setting: TrustProxySetting): ProxyTrust {
       )
     }
   }
-  if (compiled.size > 100) compiled.clear()
   compiled.set(setting, trust)
   return trust
 }

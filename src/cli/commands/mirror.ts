@@ -18,6 +18,7 @@ import {
   MirrorState,
   NatsUpstream,
   Replayer,
+  resumeDelayMs,
   SELECTIVE_TOPICS,
   type Upstream,
   walkArchive,
@@ -39,7 +40,11 @@ function statePath(dataDir: string): string {
   return join(dataDir, 'mirror', 'state.sqlite')
 }
 
-async function openUpstream(url: string, flags: UpstreamFlags): Promise<Upstream> {
+async function openUpstream(
+  url: string,
+  flags: UpstreamFlags,
+  signal?: AbortSignal,
+): Promise<Upstream> {
   const token = flags.token ?? process.env['ARCA_MIRROR_TOKEN']
   if (url.startsWith('nats://')) {
     const feed = flags.feed ?? process.env['ARCA_MIRROR_FEED']
@@ -47,11 +52,14 @@ async function openUpstream(url: string, flags: UpstreamFlags): Promise<Upstream
       throw new InvalidInputError(
         'A nats:// upstream needs --feed URL (or ARCA_MIRROR_FEED): the node serving content bytes',
       )
-    const up = new NatsUpstream(url, new HttpUpstream({ url: feed, token }))
+    const up = new NatsUpstream(
+      url,
+      new HttpUpstream({ url: feed, token, ...(signal && { signal }) }),
+    )
     await up.open()
     return up
   }
-  return new HttpUpstream({ url, token })
+  return new HttpUpstream({ url, token, ...(signal && { signal }) })
 }
 
 /** Waits `ms`, or less once `signal` aborts (the loop then ends). */
@@ -109,8 +117,8 @@ export function registerMirror(program: Command): void {
       if (!(interval >= 0)) throw new InvalidInputError(`Invalid --interval "${flags.interval}"`)
       if (!Number.isInteger(batch) || batch < 1 || batch > 50_000)
         throw new InvalidInputError(`Invalid --batch "${flags.batch}": 1 to 50000`)
-      const upstream = await openUpstream(flags.upstream, flags)
       const abort = new AbortController()
+      const upstream = await openUpstream(flags.upstream, flags, abort.signal)
       const stop = (): void => abort.abort()
       process.once('SIGINT', stop)
       process.once('SIGTERM', stop)
@@ -158,7 +166,7 @@ export function registerMirror(program: Command): void {
                 failures++
                 if (!(e instanceof UnavailableError) || (flags.once && failures > 20)) throw e
                 writeErr(`arca: mirror: ${(e as Error).message}; resuming`)
-                await sleep(Math.min(30_000, 250 * 2 ** Math.min(failures, 7)), abort.signal)
+                await sleep(resumeDelayMs(failures), abort.signal)
                 continue
               }
               failures = 0
