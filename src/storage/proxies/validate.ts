@@ -1,12 +1,16 @@
 /**
  * Validating layer: recomputes every id before anything reaches the inner storage (invariant 2:
- * everything is verified on the way in). A mismatch is a CorruptError naming the object; the
- * whole batch is refused, so nothing of a corrupt batch is stored.
+ * everything is verified on the way in). Directories, revisions, releases, snapshots and extids
+ * are hashed from their manifests; a content added with its bytes is hashed from them (four
+ * hashes and the length); a content added as rows only (its bytes already in the content store,
+ * as the mirror writes them) is hashed from the bytes read back from the content store, and
+ * refused if they are not there. A mismatch is a CorruptError naming the object; the whole
+ * batch is refused, so nothing of a corrupt batch is stored.
  *
  * @module
  */
 
-import { InvalidInputError } from '../../errors.js'
+import { CorruptError, InvalidInputError } from '../../errors.js'
 import {
   type Content,
   type Directory,
@@ -18,7 +22,8 @@ import {
   type Snapshot,
   verify,
 } from '../../model/index.js'
-import type { AbortOptions, AddSummary, ContentWithData } from '../interface.js'
+import type { ObjStorage } from '../../objstorage/index.js'
+import type { AbortOptions, AddSummary, ContentWithData, Storage } from '../interface.js'
 import { ForwardingStorage } from './forwarding.js'
 
 /**
@@ -26,11 +31,19 @@ import { ForwardingStorage } from './forwarding.js'
  *
  * @example
  * ```ts
- * const storage = new ValidatingStorage(backend)
+ * const storage = new ValidatingStorage(backend, { objstorage })
  * await storage.directoryAdd([dir]) // throws CorruptError if dir.id is wrong
  * ```
  */
 export class ValidatingStorage extends ForwardingStorage {
+  readonly #objstorage: ObjStorage
+
+  /** `objstorage`: where the bytes of contents added as rows only are read back from. */
+  constructor(inner: Storage, components: { readonly objstorage: ObjStorage }) {
+    super(inner)
+    this.#objstorage = components.objstorage
+  }
+
   override contentAdd(
     contents: readonly ContentWithData[],
     options?: AbortOptions,
@@ -39,7 +52,7 @@ export class ValidatingStorage extends ForwardingStorage {
     return super.contentAdd(contents, options)
   }
 
-  override contentAddMetadata(
+  override async contentAddMetadata(
     contents: readonly Content[],
     options?: AbortOptions,
   ): Promise<AddSummary> {
@@ -53,6 +66,20 @@ export class ValidatingStorage extends ForwardingStorage {
       ) {
         throw new InvalidInputError(`Cannot add content "${c.sha1Git}": malformed hashes or length`)
       }
+    }
+    const absent = new Set(
+      await this.#objstorage.missing(
+        contents.map((c) => c.sha1Git),
+        options,
+      ),
+    )
+    for (const c of contents) {
+      if (absent.has(c.sha1Git))
+        throw new CorruptError(
+          `Content "swh:1:cnt:${c.sha1Git}" has no bytes in the content store: its hashes cannot be checked`,
+          { details: { swhid: `swh:1:cnt:${c.sha1Git}` } },
+        )
+      verify.content(c, await this.#objstorage.getBytes(c.sha1Git, options))
     }
     return super.contentAddMetadata(contents, options)
   }
