@@ -44,7 +44,7 @@ export class ValidatingStorage extends ForwardingStorage {
     this.#objstorage = components.objstorage
   }
 
-  override contentAdd(
+  override async contentAdd(
     contents: readonly ContentWithData[],
     options?: AbortOptions,
   ): Promise<AddSummary> {
@@ -84,7 +84,7 @@ export class ValidatingStorage extends ForwardingStorage {
     return super.contentAddMetadata(contents, options)
   }
 
-  override skippedContentAdd(
+  override async skippedContentAdd(
     contents: readonly SkippedContent[],
     options?: AbortOptions,
   ): Promise<AddSummary> {
@@ -96,7 +96,7 @@ export class ValidatingStorage extends ForwardingStorage {
     return super.skippedContentAdd(contents, options)
   }
 
-  override directoryAdd(
+  override async directoryAdd(
     directories: readonly Directory[],
     options?: AbortOptions,
   ): Promise<AddSummary> {
@@ -104,7 +104,7 @@ export class ValidatingStorage extends ForwardingStorage {
     return super.directoryAdd(directories, options)
   }
 
-  override revisionAdd(
+  override async revisionAdd(
     revisions: readonly Revision[],
     options?: AbortOptions,
   ): Promise<AddSummary> {
@@ -112,12 +112,15 @@ export class ValidatingStorage extends ForwardingStorage {
     return super.revisionAdd(revisions, options)
   }
 
-  override releaseAdd(releases: readonly Release[], options?: AbortOptions): Promise<AddSummary> {
+  override async releaseAdd(
+    releases: readonly Release[],
+    options?: AbortOptions,
+  ): Promise<AddSummary> {
     for (const r of releases) verify.release(r)
     return super.releaseAdd(releases, options)
   }
 
-  override snapshotAdd(
+  override async snapshotAdd(
     snapshots: readonly Snapshot[],
     options?: AbortOptions,
   ): Promise<AddSummary> {
@@ -125,7 +128,7 @@ export class ValidatingStorage extends ForwardingStorage {
     return super.snapshotAdd(snapshots, options)
   }
 
-  override extidAdd(extids: readonly ExtId[], options?: AbortOptions): Promise<AddSummary> {
+  override async extidAdd(extids: readonly ExtId[], options?: AbortOptions): Promise<AddSummary> {
     for (const e of extids) verify.extid(e)
     return super.extidAdd(extids, options)
   }
