@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util'
 import pg from 'pg'
 
 import { makeContent, makeDirectory, makeRevision } from '../dist/index.js'
-import { openArchive, WRITER_LAYERS } from '../dist/storage/archive.js'
+import { openArchive } from '../dist/storage/archive.js'
 
 const { values: opts } = parseArgs({
   options: {
@@ -57,7 +57,7 @@ async function run(label, storageUrl) {
   const archive = await openArchive({
     dataDir,
     ...(storageUrl ? { storageUrl } : {}),
-    layers: WRITER_LAYERS,
+    writer: 'import',
   })
   const s = archive.storage
   // Only time spent inside storage calls is measured (not generating the objects).

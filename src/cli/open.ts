@@ -6,13 +6,16 @@
 
 import { InvalidInputError } from '../errors.js'
 import { type CoreSwhid, parseQualifiedSwhid } from '../model/index.js'
-import { type Archive, type ArchiveInit, type Layer, openArchive } from '../storage/index.js'
+import { type Archive, type ArchiveInit, openArchive, type Writer } from '../storage/index.js'
 import { type ArchiveFlags, archiveLocation } from './archive-options.js'
 
-/** Opens the archive named by the flags, runs `fn`, closes it (flushing) whatever happens. */
+/**
+ * Opens the archive named by the flags, runs `fn`, closes it (flushing) whatever happens.
+ * `writer` names the program writing (its layers are in `WRITER_STACKS`); null for readers.
+ */
 export async function withArchive<T>(
   flags: ArchiveFlags,
-  layers: readonly Layer[],
+  writer: Writer | null,
   fn: (archive: Archive) => Promise<T>,
   init: Partial<Pick<ArchiveInit, 'bufferThresholds'>> = {},
 ): Promise<T> {
@@ -21,7 +24,7 @@ export async function withArchive<T>(
     dataDir: loc.dataDir,
     storageUrl: loc.storageUrl,
     journalUrl: loc.journalUrl,
-    layers,
+    writer: writer ?? undefined,
     ...init,
   })
   try {

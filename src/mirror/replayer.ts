@@ -49,7 +49,10 @@ export { globToRegExp, SELECTIVE_TOPICS } from './selective.js'
 export interface ReplayerInit {
   /** Where takedowns are recorded (the archive's backend). */
   readonly masks: MaskWriter
-  /** Where objects are written (the archive's backend, without layers). */
+  /**
+   * Where objects are written: the archive opened for the `mirror` writer (its layers, in
+   * `WRITER_STACKS`, validate ids once more below the replayer's own per-record checks).
+   */
   readonly storage: Storage
   /**
    * The mirror's own journal: every object written is appended to it first, with the record

@@ -19,33 +19,21 @@ import { type Journal, journalFromUrl } from '../journal/index.js'
 import { type FsCompression, FsObjStorage, type ObjStorage } from '../objstorage/index.js'
 import { openStorage } from './factory.js'
 import type { Storage } from './interface.js'
-import { BufferingStorage, type BufferThresholds } from './proxies/buffer.js'
-import { FilteringStorage } from './proxies/filter.js'
-import { JournalWritingStorage } from './proxies/journal-writer.js'
-import { ValidatingStorage } from './proxies/validate.js'
+import type { BufferThresholds } from './proxies/buffer.js'
 import { sweepScratch } from './scratch-sweep.js'
 import type { SqlStorage } from './sql/sql-storage.js'
-
-/** Storage layers, outermost first. */
-export type Layer = 'validate' | 'buffer' | 'filter' | 'journal'
-
-/** Layers of a writer (mirrors, imports): validate → buffer → filter → journal → backend. */
-export const WRITER_LAYERS: readonly Layer[] = ['validate', 'buffer', 'filter', 'journal']
-
-/**
- * Layers of a loader that verifies every object itself (the git loader: git's index-pack
- * computes every id from the bytes received, and the converters re-hash each object and compare
- * with its git id), so recomputing ids once more in a validate layer would only double the work.
- */
-export const LOADER_LAYERS: readonly Layer[] = ['buffer', 'filter', 'journal']
+import { buildStack, type Writer, WRITER_STACKS } from './stack.js'
 
 /** Settings of {@link openArchive}. */
 export interface ArchiveInit {
   readonly dataDir: string
   /** `sqlite:PATH` or `postgres://…`; default `sqlite:<dataDir>/graph.sqlite`. */
   readonly storageUrl?: string | undefined
-  /** Layers around the backend, outermost first (default: none, for readers). */
-  readonly layers?: readonly Layer[]
+  /**
+   * The program writing through `storage`: its layers come from {@link WRITER_STACKS} (default:
+   * none, for readers).
+   */
+  readonly writer?: Writer | undefined
   /** Journal: the embedded one (default) or another backend. */
   readonly journal?: Journal
   /** Journal URL (`embedded`, `embedded:PATH`, `nats://HOST:PORT[/PREFIX]`) when `journal` is unset. */
@@ -59,7 +47,7 @@ export interface ArchiveInit {
 /** An open archive. */
 export interface Archive {
   readonly dataDir: string
-  /** The storage with its layers. */
+  /** The storage with the layers of `writer` (the backend itself for readers). */
   readonly storage: Storage
   /** The backend without layers. */
   readonly backend: SqlStorage
@@ -80,7 +68,7 @@ export function defaultStorageUrl(dataDir: string): string {
  *
  * @example
  * ```ts
- * const archive = await openArchive({ dataDir: 'arca-data', layers: WRITER_LAYERS })
+ * const archive = await openArchive({ dataDir: 'arca-data', writer: 'import' })
  * await archive.storage.contentAdd([content])
  * await archive.close() // flushes
  * ```
@@ -101,23 +89,13 @@ export async function openArchive(init: ArchiveInit): Promise<Archive> {
   const backend = await openStorage(init.storageUrl ?? defaultStorageUrl(init.dataDir), {
     objstorage,
   })
-  let storage: Storage = backend
-  for (const layer of [...(init.layers ?? [])].reverse()) {
-    switch (layer) {
-      case 'journal':
-        storage = new JournalWritingStorage(storage, { journal, objstorage })
-        break
-      case 'filter':
-        storage = new FilteringStorage(storage)
-        break
-      case 'buffer':
-        storage = new BufferingStorage(storage, init.bufferThresholds)
-        break
-      case 'validate':
-        storage = new ValidatingStorage(storage)
-        break
-    }
-  }
+  const storage: Storage = init.writer
+    ? buildStack(backend, WRITER_STACKS[init.writer], {
+        journal,
+        objstorage,
+        bufferThresholds: init.bufferThresholds,
+      })
+    : backend
   return {
     dataDir: init.dataDir,
     storage,

@@ -4,13 +4,7 @@
  * @module
  */
 
-export {
-  type Archive,
-  type ArchiveInit,
-  type Layer,
-  LOADER_LAYERS,
-  openArchive,
-} from './archive.js'
+export { type Archive, type ArchiveInit, openArchive } from './archive.js'
 export {
   type ContentHashName,
   type Counters,
@@ -24,3 +18,4 @@ export { type MaskedView, maskedView } from './proxies/masked-view.js'
 export { isWithheld } from './proxies/masking-journal.js'
 export { sweepScratch } from './scratch-sweep.js'
 export { type SqlExecutor } from './sql/executor.js'
+export { type Layer, type Writer, WRITER_STACKS } from './stack.js'

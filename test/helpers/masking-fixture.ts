@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { expect } from 'vitest'
 
 import { loadGit } from '../../src/loader/git/loader.js'
-import { type Archive, LOADER_LAYERS, openArchive } from '../../src/storage/archive.js'
+import { type Archive, openArchive } from '../../src/storage/archive.js'
 import { createApp } from '../../src/web/app.js'
 import { mountBrowse } from '../../src/web/browse/index.js'
 import { webContext } from '../../src/web/server.js'
@@ -67,7 +67,7 @@ export async function makeFixture(storageUrl?: string): Promise<Fixture> {
   const writer = await openArchive({
     dataDir: data,
     ...(storageUrl ? { storageUrl } : {}),
-    layers: LOADER_LAYERS,
+    writer: 'loader',
   })
   const r = await loadGit(repo, { storage: writer.storage, scratchDir: writer.tmpDir })
   expect(r.status).toBe('full')

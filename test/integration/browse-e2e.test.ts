@@ -13,7 +13,7 @@ import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { loadGit } from '../../src/loader/git/loader.js'
-import { type Archive, LOADER_LAYERS, openArchive } from '../../src/storage/archive.js'
+import { type Archive, openArchive } from '../../src/storage/archive.js'
 import { type RunningServer, startServer } from '../../src/web/server.js'
 import { git, gitEnvFixed } from '../helpers/repos.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
@@ -70,7 +70,7 @@ describe.runIf(haveChromium)('browse pages in Chromium', () => {
     data = makeTemp('arca-e2e-data-')
     const repo = makeRepo(root)
     repoDir = repo
-    const writer = await openArchive({ dataDir: data, layers: LOADER_LAYERS })
+    const writer = await openArchive({ dataDir: data, writer: 'loader' })
     const r = await loadGit(repo, { storage: writer.storage, scratchDir: writer.tmpDir })
     expect(r.status).toBe('full')
     origin = r.origin

@@ -9,7 +9,7 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { loadGit } from '../../src/loader/git/loader.js'
-import { type Archive, LOADER_LAYERS, openArchive } from '../../src/storage/archive.js'
+import { type Archive, openArchive } from '../../src/storage/archive.js'
 import { apiRoutes } from '../../src/web/api/routes.js'
 import { createApp } from '../../src/web/app.js'
 import { startServer, webContext } from '../../src/web/server.js'
@@ -38,7 +38,7 @@ async function makeFixture(storageUrl?: string): Promise<Fixture> {
   const writer = await openArchive({
     dataDir: data,
     ...(storageUrl ? { storageUrl } : {}),
-    layers: LOADER_LAYERS,
+    writer: 'loader',
   })
   const origin = 'https://example.org/rich.git'
   // Load from the local path, recorded under a URL-like origin name.

@@ -123,7 +123,7 @@ export function registerMirror(program: Command): void {
       process.once('SIGINT', stop)
       process.once('SIGTERM', stop)
       try {
-        await withArchive(flags, [], async (archive) => {
+        await withArchive(flags, 'mirror', async (archive) => {
           const state = new MirrorState(statePath(archive.dataDir))
           try {
             state.bindUpstream(upstream.description)
@@ -142,7 +142,8 @@ export function registerMirror(program: Command): void {
             })
             const replayer = new Replayer({
               masks: archive.backend,
-              storage: archive.backend,
+              // The mirror's layers (WRITER_STACKS.mirror); it journals records itself.
+              storage: archive.storage,
               journal: archive.journal,
               objstorage: archive.objstorage,
               upstream,
@@ -205,7 +206,7 @@ export function registerMirror(program: Command): void {
       .option('--rejects <n>', 'list at most this many rejected records', '20')
       .option('--json', 'print JSON'),
   ).action(async (flags: ArchiveFlags & UpstreamFlags & { rejects: string; json?: boolean }) => {
-    await withArchive(flags, [], async (archive) => {
+    await withArchive(flags, null, async (archive) => {
       const state = new MirrorState(statePath(archive.dataDir))
       try {
         const url = flags.upstream ?? state.upstream()?.split(' ')[0]
@@ -272,7 +273,7 @@ export function registerMirror(program: Command): void {
       .option('--no-rehash', 'check presence only, without recomputing ids and hashes')
       .option('--json', 'print JSON'),
   ).action(async (flags: ArchiveFlags & UpstreamFlags & { rehash: boolean; json?: boolean }) => {
-    await withArchive(flags, [], async (archive) => {
+    await withArchive(flags, null, async (archive) => {
       const state = new MirrorState(statePath(archive.dataDir))
       const url = flags.upstream ?? state.upstream()?.split(' ')[0]
       const selective = state.select().length > 0
@@ -349,7 +350,7 @@ export function registerMirror(program: Command): void {
         if (/^[a-z][a-z0-9+.-]*:\/\//i.test(t)) return `swh:1:ori:${originId(t)}`
         throw new InvalidInputError(`"${t}" is neither a SWHID nor an origin URL`)
       })
-      await withArchive(flags, [], async (archive) => {
+      await withArchive(flags, null, async (archive) => {
         const record: TakedownRecord = {
           id: randomUUID(),
           swhids,

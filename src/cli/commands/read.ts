@@ -79,7 +79,7 @@ async function catBatch(flags: ArchiveFlags): Promise<void> {
   for await (const chunk of process.stdin as AsyncIterable<Buffer>)
     buffered += chunk.toString('utf8')
   for (const l of buffered.split('\n')) if (l.trim() !== '') lines.push(l.trim())
-  await withArchive(flags, [], async (archive) => {
+  await withArchive(flags, null, async (archive) => {
     const s = archive.storage
     for (const line of lines) {
       const swhid = swhidArg(line)
@@ -150,7 +150,7 @@ export function registerReadCommands(program: Command): void {
       .argument('<url>', 'origin URL')
       .option('--json', 'print one JSON object per line'),
   ).action(async (given: string, flags: JsonFlag) => {
-    await withArchive(flags, [], async (archive) => {
+    await withArchive(flags, null, async (archive) => {
       const s = archive.storage
       // The origin as `arca save` records it (a local path as its file:// URL), else as given.
       let normalised = given
@@ -190,7 +190,7 @@ export function registerReadCommands(program: Command): void {
       .option('--json', 'print one JSON object per line'),
   ).action(async (text: string, flags: JsonFlag & { recursive?: boolean }) => {
     const swhid = swhidArg(text)
-    await withArchive(flags, [], async (archive) => {
+    await withArchive(flags, null, async (archive) => {
       const dir = await rootDirectory(archive, swhid)
       const entries = await archive.storage.directoryLs(dir, {
         recursive: flags.recursive === true,
@@ -229,7 +229,7 @@ export function registerReadCommands(program: Command): void {
       if (flags.batch) return catBatch(flags)
       if (text === undefined) throw new InvalidInputError('cat needs a SWHID (or --batch)')
       const swhid = swhidArg(text)
-      await withArchive(flags, [], async (archive) => {
+      await withArchive(flags, null, async (archive) => {
         const s = archive.storage
         const shown = formatSwhid(swhid)
         const body = (framedManifest: Uint8Array): Uint8Array =>
@@ -287,7 +287,7 @@ export function registerReadCommands(program: Command): void {
       .option('--json', 'print one JSON object per line'),
   ).action(async (text: string, flags: JsonFlag & { limit?: number }) => {
     const swhid = swhidArg(text)
-    await withArchive(flags, [], async (archive) => {
+    await withArchive(flags, null, async (archive) => {
       const s = archive.storage
       let head: string | null = null
       if (swhid.type === 'rev') head = swhid.id

@@ -14,7 +14,6 @@ import {
   LOADER_BUFFER_THRESHOLDS,
   loadGit,
 } from '../../loader/index.js'
-import { LOADER_LAYERS } from '../../storage/index.js'
 import { addArchiveOptions, type ArchiveFlags } from '../archive-options.js'
 import { withArchive } from '../open.js'
 import { writeOut } from '../output.js'
@@ -100,7 +99,7 @@ export function registerSave(program: Command): void {
     process.on('SIGTERM', onSignal)
     const result = await withArchive(
       flags,
-      LOADER_LAYERS,
+      'loader',
       (archive) =>
         loadGit(url, {
           signal: interrupt.signal,

@@ -27,7 +27,7 @@ export function registerToken(program: Command): void {
       )
       .option('--json', 'print JSON'),
   ).action(async (flags: ArchiveFlags & { name: string; scope: string[]; json?: boolean }) => {
-    await withArchive(flags, [], async (archive) => {
+    await withArchive(flags, null, async (archive) => {
       const t = await new TokenStore(archive.backend.db).create(
         flags.name,
         flags.scope.length > 0 ? flags.scope : ['api'],
@@ -46,7 +46,7 @@ export function registerToken(program: Command): void {
       .description('list tokens (never their secrets)')
       .option('--json', 'print JSON lines'),
   ).action(async (flags: ArchiveFlags & { json?: boolean }) => {
-    await withArchive(flags, [], async (archive) => {
+    await withArchive(flags, null, async (archive) => {
       for (const t of await new TokenStore(archive.backend.db).list()) {
         if (flags.json) writeOut(JSON.stringify(t) + '\n')
         else
@@ -62,7 +62,7 @@ export function registerToken(program: Command): void {
       .description('revoke a token by id')
       .argument('<id>', 'token id (see list)'),
   ).action(async (id: string, flags: ArchiveFlags) => {
-    await withArchive(flags, [], async (archive) => {
+    await withArchive(flags, null, async (archive) => {
       await new TokenStore(archive.backend.db).revoke(id)
       writeOut(`revoked ${id}\n`)
     })

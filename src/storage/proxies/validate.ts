@@ -1,12 +1,16 @@
 /**
  * Validating layer: recomputes every id before anything reaches the inner storage (invariant 2:
- * everything is verified on the way in). A mismatch is a CorruptError naming the object; the
- * whole batch is refused, so nothing of a corrupt batch is stored.
+ * everything is verified on the way in). Directories, revisions, releases, snapshots and extids
+ * are hashed from their manifests; a content added with its bytes is hashed from them (four
+ * hashes and the length); a content added as rows only (its bytes already in the content store,
+ * as the mirror writes them) is hashed from the bytes read back from the content store, and
+ * refused if they are not there. A mismatch is a CorruptError naming the object; the whole
+ * batch is refused, so nothing of a corrupt batch is stored.
  *
  * @module
  */
 
-import { InvalidInputError } from '../../errors.js'
+import { CorruptError, InvalidInputError } from '../../errors.js'
 import {
   type Content,
   type Directory,
@@ -18,7 +22,8 @@ import {
   type Snapshot,
   verify,
 } from '../../model/index.js'
-import type { AbortOptions, AddSummary, ContentWithData } from '../interface.js'
+import type { ObjStorage } from '../../objstorage/index.js'
+import type { AbortOptions, AddSummary, ContentWithData, Storage } from '../interface.js'
 import { ForwardingStorage } from './forwarding.js'
 
 /**
@@ -26,12 +31,20 @@ import { ForwardingStorage } from './forwarding.js'
  *
  * @example
  * ```ts
- * const storage = new ValidatingStorage(backend)
+ * const storage = new ValidatingStorage(backend, { objstorage })
  * await storage.directoryAdd([dir]) // throws CorruptError if dir.id is wrong
  * ```
  */
 export class ValidatingStorage extends ForwardingStorage {
-  override contentAdd(
+  readonly #objstorage: ObjStorage
+
+  /** `objstorage`: where the bytes of contents added as rows only are read back from. */
+  constructor(inner: Storage, components: { readonly objstorage: ObjStorage }) {
+    super(inner)
+    this.#objstorage = components.objstorage
+  }
+
+  override async contentAdd(
     contents: readonly ContentWithData[],
     options?: AbortOptions,
   ): Promise<AddSummary> {
@@ -39,7 +52,7 @@ export class ValidatingStorage extends ForwardingStorage {
     return super.contentAdd(contents, options)
   }
 
-  override contentAddMetadata(
+  override async contentAddMetadata(
     contents: readonly Content[],
     options?: AbortOptions,
   ): Promise<AddSummary> {
@@ -54,10 +67,24 @@ export class ValidatingStorage extends ForwardingStorage {
         throw new InvalidInputError(`Cannot add content "${c.sha1Git}": malformed hashes or length`)
       }
     }
+    const absent = new Set(
+      await this.#objstorage.missing(
+        contents.map((c) => c.sha1Git),
+        options,
+      ),
+    )
+    for (const c of contents) {
+      if (absent.has(c.sha1Git))
+        throw new CorruptError(
+          `Content "swh:1:cnt:${c.sha1Git}" has no bytes in the content store: its hashes cannot be checked`,
+          { details: { swhid: `swh:1:cnt:${c.sha1Git}` } },
+        )
+      verify.content(c, await this.#objstorage.getBytes(c.sha1Git, options))
+    }
     return super.contentAddMetadata(contents, options)
   }
 
-  override skippedContentAdd(
+  override async skippedContentAdd(
     contents: readonly SkippedContent[],
     options?: AbortOptions,
   ): Promise<AddSummary> {
@@ -69,7 +96,7 @@ export class ValidatingStorage extends ForwardingStorage {
     return super.skippedContentAdd(contents, options)
   }
 
-  override directoryAdd(
+  override async directoryAdd(
     directories: readonly Directory[],
     options?: AbortOptions,
   ): Promise<AddSummary> {
@@ -77,7 +104,7 @@ export class ValidatingStorage extends ForwardingStorage {
     return super.directoryAdd(directories, options)
   }
 
-  override revisionAdd(
+  override async revisionAdd(
     revisions: readonly Revision[],
     options?: AbortOptions,
   ): Promise<AddSummary> {
@@ -85,12 +112,15 @@ export class ValidatingStorage extends ForwardingStorage {
     return super.revisionAdd(revisions, options)
   }
 
-  override releaseAdd(releases: readonly Release[], options?: AbortOptions): Promise<AddSummary> {
+  override async releaseAdd(
+    releases: readonly Release[],
+    options?: AbortOptions,
+  ): Promise<AddSummary> {
     for (const r of releases) verify.release(r)
     return super.releaseAdd(releases, options)
   }
 
-  override snapshotAdd(
+  override async snapshotAdd(
     snapshots: readonly Snapshot[],
     options?: AbortOptions,
   ): Promise<AddSummary> {
@@ -98,7 +128,7 @@ export class ValidatingStorage extends ForwardingStorage {
     return super.snapshotAdd(snapshots, options)
   }
 
-  override extidAdd(extids: readonly ExtId[], options?: AbortOptions): Promise<AddSummary> {
+  override async extidAdd(extids: readonly ExtId[], options?: AbortOptions): Promise<AddSummary> {
     for (const e of extids) verify.extid(e)
     return super.extidAdd(extids, options)
   }

@@ -1,3 +1,4 @@
+import type { ObjStorage } from '../../../src/objstorage/interface.js'
 import type { AddSummary, Storage } from '../../../src/storage/interface.js'
 
 /** How a backend's spec file gives the suite a storage. */
@@ -5,6 +6,8 @@ export interface StorageSuiteContext {
   /** A storage to test (shared by the tests of one describe block). */
   setup(): Promise<Storage>
   teardown(storage: Storage): Promise<void>
+  /** The content store under `storage` (where `contentAddMetadata` expects the bytes). */
+  objstorage(storage: Storage): ObjStorage
 }
 
 /** Unique text for this run, so tests sharing a database do not collide. */
@@ -13,10 +16,11 @@ export function uniq(prefix: string): string {
 }
 
 /**
- * The summary of an add, including what a buffering layer writes only on flush: adds are
- * followed by a flush, so the objects are stored when this resolves.
+ * The counts of an add. A buffering layer reports what it stored only when it writes, so the
+ * add is followed by a flush here, and only here: the suite's other adds are not flushed, so
+ * reads and `*Missing` right after them see what a buffer holds.
  */
-export async function added(s: Storage, p: Promise<AddSummary>): Promise<Record<string, number>> {
+export async function counted(s: Storage, p: Promise<AddSummary>): Promise<Record<string, number>> {
   const out: Record<string, number> = { ...(await p) }
   for (const [k, v] of Object.entries(await s.flush())) out[k] = (out[k] ?? 0) + v
   return out

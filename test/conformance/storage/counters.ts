@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { makeContent, makeDirectory, utf8 } from '../../../src/index.js'
 import type { Storage } from '../../../src/storage/interface.js'
-import { added, type StorageSuiteContext, uniq } from './context.js'
+import { type StorageSuiteContext, uniq } from './context.js'
 
 /** Counters follow what is stored, not what is offered. */
 export function counterTests(ctx: StorageSuiteContext): void {
@@ -20,10 +20,10 @@ export function counterTests(ctx: StorageSuiteContext): void {
       const d = makeDirectory({
         entries: [{ name: utf8(uniq('n')), type: 'file', perms: 0o100644, target: c.sha1Git }],
       })
-      await added(s, s.contentAdd([c, c]))
-      await added(s, s.contentAdd([c]))
-      await added(s, s.directoryAdd([d, d]))
-      await added(s, s.originAdd([{ url: `https://count.example/${uniq('o')}` }]))
+      await s.contentAdd([c, c])
+      await s.contentAdd([c])
+      await s.directoryAdd([d, d])
+      await s.originAdd([{ url: `https://count.example/${uniq('o')}` }])
       const after = await s.statCounters()
       expect(after.content - before.content).toBe(1)
       expect(after.directory - before.directory).toBe(1)

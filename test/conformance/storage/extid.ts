@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { makeExtId, utf8 } from '../../../src/index.js'
 import type { Storage } from '../../../src/storage/interface.js'
-import { added, type StorageSuiteContext, uniq } from './context.js'
+import { counted, type StorageSuiteContext, uniq } from './context.js'
 
 /** External ids. */
 export function extidTests(ctx: StorageSuiteContext): void {
@@ -32,7 +32,7 @@ export function extidTests(ctx: StorageSuiteContext): void {
         payloadType: null,
         payload: null,
       })
-      expect((await added(s, s.extidAdd([e0, e1, e0])))['extid:add']).toBe(2)
+      expect((await counted(s, s.extidAdd([e0, e1, e0])))['extid:add']).toBe(2)
       expect((await s.extidGetFromExtid('hg-nodeid', [node])).map((e) => e.id).sort()).toEqual(
         [e0.id, e1.id].sort(),
       )

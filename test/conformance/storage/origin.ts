@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { originId } from '../../../src/index.js'
 import type { Storage } from '../../../src/storage/interface.js'
-import { added, type StorageSuiteContext, uniq } from './context.js'
+import { counted, type StorageSuiteContext, uniq } from './context.js'
 
 /** Origins: add, get, list, search with filters, paging and counts. */
 export function originTests(ctx: StorageSuiteContext): void {
@@ -15,8 +15,8 @@ export function originTests(ctx: StorageSuiteContext): void {
 
     it('adds idempotently and finds by URL and by sha1', async () => {
       const url = `https://example.org/${uniq('o')}`
-      expect((await added(s, s.originAdd([{ url }, { url }])))['origin:add']).toBe(1)
-      expect((await added(s, s.originAdd([{ url }])))['origin:add'] ?? 0).toBe(0)
+      expect((await counted(s, s.originAdd([{ url }, { url }])))['origin:add']).toBe(1)
+      expect((await counted(s, s.originAdd([{ url }])))['origin:add'] ?? 0).toBe(0)
       expect(await s.originGet([url, `${url}/other`])).toEqual([{ url }, null])
       expect(await s.originGetBySha1([originId(url)])).toEqual([{ url }])
     })
@@ -24,7 +24,7 @@ export function originTests(ctx: StorageSuiteContext): void {
     it('lists every origin over pages', async () => {
       const tag = uniq('list')
       const urls = Array.from({ length: 7 }, (_, i) => `https://list.example/${tag}/${i}`)
-      await added(s, s.originAdd(urls.map((url) => ({ url }))))
+      await s.originAdd(urls.map((url) => ({ url })))
       const seen: string[] = []
       let token: string | null = null
       do {
@@ -38,7 +38,7 @@ export function originTests(ctx: StorageSuiteContext): void {
     it('searches by substring (case-insensitive) and regexp, with visit filters, paging and count', async () => {
       const tag = uniq('Search')
       const urls = Array.from({ length: 5 }, (_, i) => `https://forge.example/${tag}/repo${i}%_`)
-      await added(s, s.originAdd(urls.map((url) => ({ url }))))
+      await s.originAdd(urls.map((url) => ({ url })))
       await s.originVisitAdd([
         { origin: urls[1]!, date: new Date(), type: 'git' },
         { origin: urls[3]!, date: new Date(), type: 'hg' },

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeSnapshot, type SnapshotBranch, snapshotManifest, utf8 } from '../../../src/index.js'
 import type { Storage } from '../../../src/storage/interface.js'
 import { snapshotArb } from '../../arbitraries.js'
-import { added, type StorageSuiteContext, uniq } from './context.js'
+import { counted, type StorageSuiteContext, uniq } from './context.js'
 
 /** Snapshots: paging, filters, counts. */
 export function snapshotTests(ctx: StorageSuiteContext): void {
@@ -32,7 +32,7 @@ export function snapshotTests(ctx: StorageSuiteContext): void {
         })
       }
       const snp = makeSnapshot(branches)
-      await added(s, s.snapshotAdd([snp]))
+      await s.snapshotAdd([snp])
       const names: string[] = []
       let from: Uint8Array | undefined
       for (;;) {
@@ -86,7 +86,7 @@ export function snapshotTests(ctx: StorageSuiteContext): void {
       for (let i = 0; i < 40; i++)
         branches.push({ name: utf8(`refs/changes/${String(i).padStart(2, '0')}/1`), target: null })
       const snp = makeSnapshot(branches)
-      await added(s, s.snapshotAdd([snp]))
+      await s.snapshotAdd([snp])
       const expected = ['HEAD', 'refs/changes0', ...kept]
       const pages: string[][] = []
       let from: Uint8Array | undefined
@@ -119,8 +119,8 @@ export function snapshotTests(ctx: StorageSuiteContext): void {
     it('property: add twice, missing, get regenerates the manifest', async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(snapshotArb, { maxLength: 4 }), async (snps) => {
-          await added(s, s.snapshotAdd(snps))
-          expect((await added(s, s.snapshotAdd(snps)))['snapshot:add'] ?? 0).toBe(0)
+          await counted(s, s.snapshotAdd(snps))
+          expect((await counted(s, s.snapshotAdd(snps)))['snapshot:add'] ?? 0).toBe(0)
           expect(await s.snapshotMissing(snps.map((x) => x.id))).toEqual([])
           const got = await s.snapshotGet(snps.map((x) => x.id))
           got.forEach((g, i) =>

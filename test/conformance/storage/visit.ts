@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import type { OriginVisitStatus } from '../../../src/model/objects.js'
 import type { Page, Storage } from '../../../src/storage/interface.js'
-import { added, type StorageSuiteContext, uniq } from './context.js'
+import { counted, type StorageSuiteContext, uniq } from './context.js'
 
 /** Visits and statuses. */
 export function visitTests(ctx: StorageSuiteContext): void {
@@ -15,7 +15,7 @@ export function visitTests(ctx: StorageSuiteContext): void {
 
     it('numbers visits per origin, pages them, finds the latest by type, status and snapshot', async () => {
       const url = `https://example.org/${uniq('v')}`
-      await added(s, s.originAdd([{ url }]))
+      await s.originAdd([{ url }])
       const t0 = Date.UTC(2024, 0, 1)
       const visits = await s.originVisitAdd([
         { origin: url, date: new Date(t0), type: 'git' },
@@ -38,19 +38,16 @@ export function visitTests(ctx: StorageSuiteContext): void {
         snapshot,
         metadata: { n: ms },
       })
-      await added(
-        s,
-        s.originVisitStatusAdd([
-          st(1, 10, 'created', null),
-          st(1, 20, 'full', snp),
-          st(2, 30, 'created', null),
-          st(2, 40, 'failed', null),
-          st(3, 50, 'partial', snp),
-        ]),
-      )
+      await s.originVisitStatusAdd([
+        st(1, 10, 'created', null),
+        st(1, 20, 'full', snp),
+        st(2, 30, 'created', null),
+        st(2, 40, 'failed', null),
+        st(3, 50, 'partial', snp),
+      ])
       // Idempotent on (origin, visit, date).
       expect(
-        (await added(s, s.originVisitStatusAdd([st(1, 10, 'created', null)])))[
+        (await counted(s, s.originVisitStatusAdd([st(1, 10, 'created', null)])))[
           'origin_visit_status:add'
         ],
       ).toBe(0)
@@ -80,7 +77,7 @@ export function visitTests(ctx: StorageSuiteContext): void {
 
     it('keeps the statuses of a visit added in one millisecond, in the order added', async () => {
       const url = `https://example.org/${uniq('ms')}`
-      await added(s, s.originAdd([{ url }]))
+      await s.originAdd([{ url }])
       const date = new Date(Date.UTC(2024, 3, 4, 5, 6, 7, 8))
       await s.originVisitAdd([{ origin: url, date, type: 'git' }])
       const st = (status: 'created' | 'ongoing' | 'full') => ({
@@ -92,9 +89,9 @@ export function visitTests(ctx: StorageSuiteContext): void {
         snapshot: null,
         metadata: null,
       })
-      await added(s, s.originVisitStatusAdd([st('created')]))
-      await added(s, s.originVisitStatusAdd([st('ongoing')]))
-      await added(s, s.originVisitStatusAdd([st('full')]))
+      await s.originVisitStatusAdd([st('created')])
+      await s.originVisitStatusAdd([st('ongoing')])
+      await s.originVisitStatusAdd([st('full')])
       const history = await s.originVisitStatusGet(url, 1, { limit: 10 })
       expect(history.results.map((h) => h.status)).toEqual(['created', 'ongoing', 'full'])
       expect((await s.originVisitStatusGetLatest(url, 1))!.status).toBe('full')
@@ -102,7 +99,7 @@ export function visitTests(ctx: StorageSuiteContext): void {
 
     it('keeps every status, in order, even two at one date; dates to the microsecond', async () => {
       const url = `https://example.org/${uniq('m')}`
-      await added(s, s.originAdd([{ url }]))
+      await s.originAdd([{ url }])
       const t0 = Date.UTC(2024, 2, 3, 4, 5, 6, 7)
       const [v] = await s.originVisitAdd([
         { origin: url, date: new Date(t0), dateExtraMicros: 890, type: 'git' },
@@ -126,15 +123,19 @@ export function visitTests(ctx: StorageSuiteContext): void {
       // microsecond of that millisecond, in two calls; one earlier microsecond added last.
       const all = [at(0, 'created', 1), at(0, 'ongoing', 2), at(5, 'ongoing', 3), at(5, 'full', 4)]
       expect(
-        (await added(s, s.originVisitStatusAdd(all.slice(0, 2))))['origin_visit_status:add'],
+        (await counted(s, s.originVisitStatusAdd(all.slice(0, 2))))['origin_visit_status:add'],
       ).toBe(2)
-      expect((await added(s, s.originVisitStatusAdd([all[2]!])))['origin_visit_status:add']).toBe(1)
-      expect((await added(s, s.originVisitStatusAdd([all[3]!])))['origin_visit_status:add']).toBe(1)
+      expect((await counted(s, s.originVisitStatusAdd([all[2]!])))['origin_visit_status:add']).toBe(
+        1,
+      )
+      expect((await counted(s, s.originVisitStatusAdd([all[3]!])))['origin_visit_status:add']).toBe(
+        1,
+      )
       const early = { ...at(0, 'created', 0), date: new Date(t0), dateExtraMicros: 999 }
-      expect((await added(s, s.originVisitStatusAdd([early])))['origin_visit_status:add']).toBe(1)
+      expect((await counted(s, s.originVisitStatusAdd([early])))['origin_visit_status:add']).toBe(1)
       // A replay of the same statuses adds nothing.
       expect(
-        (await added(s, s.originVisitStatusAdd([...all, early])))['origin_visit_status:add'] ?? 0,
+        (await counted(s, s.originVisitStatusAdd([...all, early])))['origin_visit_status:add'] ?? 0,
       ).toBe(0)
       const expected = [early, ...all].map((x) => ({
         status: x.status,
