@@ -1,7 +1,7 @@
 /**
- * Manifests and identifiers: one pure function per object kind turns a model object into the
- * exact bytes Software Heritage hashes (SWHID spec §3–§7), and `make*` factories build objects
- * with their computed id.
+ * Manifests: one pure function per object kind turns a model object into the exact bytes
+ * Software Heritage hashes (SWHID spec §3–§7). The factories that build objects with their id
+ * are in `make.ts`; the id checks of stored objects in `verify.ts`.
  *
  * A manifest here is always the framed byte string `<type> <len>\0<body>`; its SHA-1 is the id.
  * An object carrying a `rawManifest` is hashed from those bytes instead (spec §4).
@@ -9,21 +9,18 @@
  * @module
  */
 
-import { CorruptError, InvalidInputError } from '../errors.js'
-import { compareBytes, concatBytes, fromHex, isSha1Hex, toHex, utf8 } from './bytes.js'
-import { gitHeader, hashContent, sha1Hex } from './hash.js'
+import { InvalidInputError } from '../errors.js'
+import { compareBytes, concatBytes, fromHex, utf8 } from './bytes.js'
+import { gitHeader, sha1Hex } from './hash.js'
 import type {
-  Content,
   Directory,
   DirectoryEntry,
   ExtId,
-  ExtraHeader,
   Person,
   RawExtrinsicMetadata,
   Release,
   ReleaseTargetType,
   Revision,
-  RevisionType,
   Snapshot,
   SnapshotBranch,
   Timestamp,
@@ -298,148 +295,6 @@ export function rawExtrinsicMetadataManifest(m: Omit<RawExtrinsicMetadata, 'id'>
 }
 
 // ---------------------------------------------------------------------------------------------
-// Factories: build objects with their id
-
-function checkSha1(what: string, value: string): void {
-  if (!isSha1Hex(value)) {
-    throw new InvalidInputError(`${what} "${value}" is not 40 lowercase hexadecimal digits`)
-  }
-}
-
-/** Input of {@link makeDirectory}. */
-export interface DirectoryInit {
-  readonly entries: readonly DirectoryEntry[]
-  readonly rawManifest?: Uint8Array | null
-}
-
-/**
- * Builds a directory: entries sorted in manifest order, id computed (from the raw manifest
- * when one is given).
- *
- * @example
- * ```ts
- * makeDirectory({ entries: [] }).id // '4b825dc642cb6eb9a060e54bf8d69288fbee4904'
- * ```
- */
-export function makeDirectory(init: DirectoryInit): Directory {
-  for (const e of init.entries) checkSha1('Directory entry target', e.target)
-  const entries = sortDirectoryEntries(init.entries)
-  const rawManifest = init.rawManifest ?? null
-  const id = manifestId(rawManifest ?? directoryManifest(entries))
-  return { id, entries, rawManifest }
-}
-
-/** Input of {@link makeRevision}: every field but the id; defaults for the rare ones. */
-export interface RevisionInit {
-  readonly directory: string
-  readonly parents?: readonly string[]
-  readonly author: Person | null
-  readonly committer: Person | null
-  readonly date: TimestampWithTimezone | null
-  readonly committerDate: TimestampWithTimezone | null
-  readonly message: Uint8Array | null
-  readonly extraHeaders?: readonly ExtraHeader[]
-  readonly type?: RevisionType
-  readonly synthetic?: boolean
-  readonly metadata?: Readonly<Record<string, unknown>> | null
-  readonly rawManifest?: Uint8Array | null
-}
-
-/** Builds a revision with its id. */
-export function makeRevision(init: RevisionInit): Revision {
-  checkSha1('Revision directory', init.directory)
-  for (const p of init.parents ?? []) checkSha1('Revision parent', p)
-  const fields: RevisionFields = {
-    directory: init.directory,
-    parents: init.parents ?? [],
-    author: init.author,
-    committer: init.committer,
-    date: init.date,
-    committerDate: init.committerDate,
-    extraHeaders: init.extraHeaders ?? [],
-    message: init.message,
-  }
-  const rawManifest = init.rawManifest ?? null
-  return {
-    ...fields,
-    id: manifestId(rawManifest ?? revisionManifest(fields)),
-    type: init.type ?? 'git',
-    synthetic: init.synthetic ?? false,
-    metadata: init.metadata ?? null,
-    rawManifest,
-  }
-}
-
-/** Input of {@link makeRelease}. */
-export interface ReleaseInit {
-  readonly name: Uint8Array
-  readonly target: string
-  readonly targetType: ReleaseTargetType
-  readonly author: Person | null
-  readonly date: TimestampWithTimezone | null
-  readonly message: Uint8Array | null
-  readonly synthetic?: boolean
-  readonly rawManifest?: Uint8Array | null
-}
-
-/** Builds a release with its id. */
-export function makeRelease(init: ReleaseInit): Release {
-  checkSha1('Release target', init.target)
-  const rawManifest = init.rawManifest ?? null
-  const fields: ReleaseFields = {
-    name: init.name,
-    target: init.target,
-    targetType: init.targetType,
-    author: init.author,
-    date: init.date,
-    message: init.message,
-  }
-  return {
-    ...fields,
-    id: manifestId(rawManifest ?? releaseManifest(fields)),
-    synthetic: init.synthetic ?? false,
-    rawManifest,
-  }
-}
-
-/** Builds a snapshot with its id; branches are sorted, a repeated name is an error. */
-export function makeSnapshot(branches: readonly SnapshotBranch[]): Snapshot {
-  const sorted = sortBranches(branches)
-  for (let i = 0; i < sorted.length; i++) {
-    const b = sorted[i]!
-    if (i > 0 && compareBytes(sorted[i - 1]!.name, b.name) === 0) {
-      throw new InvalidInputError(`Snapshot branch "${toHex(b.name)}" (hex) appears twice`)
-    }
-    if (b.target !== null && b.target.targetType !== 'alias') {
-      checkSha1('Snapshot branch target', b.target.target)
-    }
-  }
-  return { id: manifestId(snapshotManifest(sorted)), branches: sorted }
-}
-
-/** Builds a content record (four hashes and length) from its bytes. */
-export function makeContent(data: Uint8Array, ctime: Date | null = null): Content {
-  return { ...hashContent(data), length: data.length, status: 'visible', ctime }
-}
-
-/** Builds an ExtID with its id. */
-export function makeExtId(init: Omit<ExtId, 'id'>): ExtId {
-  return { ...init, id: manifestId(extIdManifest(init)) }
-}
-
-/** Builds a raw extrinsic metadata record with its id. */
-export function makeRawExtrinsicMetadata(
-  init: Omit<RawExtrinsicMetadata, 'id'>,
-): RawExtrinsicMetadata {
-  return { ...init, id: manifestId(rawExtrinsicMetadataManifest(init)) }
-}
-
-/** The `ori` id of an origin: SHA-1 of the URL's UTF-8 bytes, no frame (spec §1). */
-export function originId(url: string): string {
-  return sha1Hex(utf8(url))
-}
-
-// ---------------------------------------------------------------------------------------------
 // Manifests and id checks of stored objects
 
 /** The bytes a directory hashes to its id: the raw manifest, or the canonical one. */
@@ -460,62 +315,4 @@ export function releaseObjectManifest(r: Release): Uint8Array {
 /** The bytes a snapshot hashes to its id. */
 export function snapshotObjectManifest(s: Snapshot): Uint8Array {
   return snapshotManifest(s.branches)
-}
-
-/** Recomputed ids, per kind; each throws {@link CorruptError} naming the object on mismatch. */
-export const verify = {
-  directory(d: Directory): void {
-    expectId('directory', d.id, manifestId(directoryObjectManifest(d)))
-  },
-  revision(r: Revision): void {
-    expectId('revision', r.id, manifestId(revisionObjectManifest(r)))
-  },
-  release(r: Release): void {
-    expectId('release', r.id, manifestId(releaseObjectManifest(r)))
-  },
-  snapshot(s: Snapshot): void {
-    expectId('snapshot', s.id, manifestId(snapshotObjectManifest(s)))
-  },
-  extid(e: ExtId): void {
-    expectId('extid', e.id, manifestId(extIdManifest(e)))
-  },
-  rawExtrinsicMetadata(m: RawExtrinsicMetadata): void {
-    expectId('raw_extrinsic_metadata', m.id, manifestId(rawExtrinsicMetadataManifest(m)))
-  },
-  /** Checks the four hashes and the length of a content against its bytes. */
-  content(
-    c: Pick<Content, 'sha1' | 'sha1Git' | 'sha256' | 'blake2s256' | 'length'>,
-    data: Uint8Array,
-  ): void {
-    const h = hashContent(data)
-    const bad: string[] = []
-    if (c.length !== data.length) bad.push(`length ${c.length} != ${data.length}`)
-    if (h.sha1 !== c.sha1) bad.push('sha1')
-    if (h.sha1Git !== c.sha1Git) bad.push('sha1_git')
-    if (h.sha256 !== c.sha256) bad.push('sha256')
-    if (h.blake2s256 !== c.blake2s256) bad.push('blake2s256')
-    if (bad.length > 0) {
-      throw new CorruptError(
-        `Content "swh:1:cnt:${c.sha1Git}" does not match its bytes (${bad.join(', ')})`,
-        { details: { swhid: `swh:1:cnt:${c.sha1Git}`, mismatched: bad } },
-      )
-    }
-  },
-}
-
-const KIND_TAG: Readonly<Record<string, string>> = {
-  directory: 'dir',
-  revision: 'rev',
-  release: 'rel',
-  snapshot: 'snp',
-}
-
-function expectId(kind: string, claimed: string, computed: string): void {
-  if (claimed !== computed) {
-    const tag = KIND_TAG[kind]
-    const name = tag ? `swh:1:${tag}:${claimed}` : `${kind} ${claimed}`
-    throw new CorruptError(`Object "${name}" hashes to ${computed}, not to its id`, {
-      details: { kind, claimed, computed },
-    })
-  }
 }

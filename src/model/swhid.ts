@@ -96,7 +96,7 @@ function explainSyntax(input: string): string {
   }
   const id = parts.slice(3).join(':')
   if (!isSha1Hex(id)) {
-    if (/^[0-9a-fA-F]{40}$/.test(id)) return `object id "${id}" must be lowercase hex`
+    if (isSha1Hex(id.toLowerCase())) return `object id "${id}" must be lowercase hex`
     return `object id "${id}" is not 40 hexadecimal digits`
   }
   if (input.endsWith(';')) return 'empty qualifier after ";"'

@@ -1,6 +1,6 @@
 /**
- * Integrity checks of an archive after crashes: every visible object's references are visible,
- * and every content file under its final name hashes to its name.
+ * Integrity checks of an archive after crashes, or beside a writer: every visible object's
+ * references are visible, and every content file under its final name hashes to its name.
  */
 import {
   type BranchTarget,
@@ -30,36 +30,13 @@ export async function checkArchive(archive: Archive): Promise<string[]> {
   const problems: string[] = []
   const ids = async (sql: string): Promise<Set<string>> =>
     new Set((await db.all<Row>(sql)).map((r) => toHex(r['k'] as Uint8Array)))
-  const contents = await ids('SELECT sha1_git AS k FROM content')
-  const snapshots = await ids('SELECT id AS k FROM snapshot')
-  const byType: Record<CoreType, Set<string>> = {
-    cnt: contents,
-    dir: await ids('SELECT id AS k FROM directory'),
-    rev: await ids('SELECT id AS k FROM revision'),
-    rel: await ids('SELECT id AS k FROM release'),
-    snp: snapshots,
-  }
-  /** Reports each reference of `object` (`what`) that is not in the archive. */
-  const check = (what: string, object: ReferencingObject): void => {
-    for (const ref of references(object))
-      if (!byType[ref.type].has(ref.id))
-        problems.push(`${what} -> missing ${NAME[ref.type]} ${ref.id}`)
-  }
-
-  for (const r of await db.all<Row>('SELECT id, entries FROM directory'))
-    check(`directory ${toHex(r['id'] as Uint8Array)}`, {
-      entries: unpackEntries(r['entries'] as Uint8Array),
-    })
-  for (const r of await db.all<Row>('SELECT id, directory, parents FROM revision'))
-    check(`revision ${toHex(r['id'] as Uint8Array)}`, {
-      directory: toHex(r['directory'] as Uint8Array),
-      parents: unpackIds(r['parents'] as Uint8Array),
-    })
-  for (const r of await db.all<Row>('SELECT id, target, target_type FROM release'))
-    check(`release ${toHex(r['id'] as Uint8Array)}`, {
-      targetType: r['target_type'] as ReleaseTargetType,
-      target: r['target'] === null ? null : toHex(r['target'] as Uint8Array),
-    })
+  // Rows that reference come first, the ids they reference after: a writer stores what is
+  // referenced before what references it, so a check running beside a writer sees no false
+  // dangling edge (each SELECT reads one consistent state; a later one sees at least as much).
+  const edges: [string, ReferencingObject][] = []
+  const visitSnapshots = (
+    await db.all<Row>('SELECT snapshot FROM origin_visit_status WHERE snapshot IS NOT NULL')
+  ).map((r) => toHex(r['snapshot'] as Uint8Array))
   const branches = new Map<string, SnapshotBranch[]>()
   for (const r of await db.all<Row>(
     'SELECT b.snapshot_id, b.target, b.target_type FROM snapshot_branch b JOIN snapshot s ON s.id = b.snapshot_id',
@@ -76,13 +53,43 @@ export async function checkArchive(archive: Archive): Promise<string[]> {
     if (!list) branches.set(snapshot, (list = []))
     list.push({ name: new Uint8Array(), target })
   }
-  for (const [snapshot, list] of branches) check(`snapshot ${snapshot}`, { branches: list })
-  for (const r of await db.all<Row>(
-    'SELECT snapshot FROM origin_visit_status WHERE snapshot IS NOT NULL',
-  )) {
-    const t = toHex(r['snapshot'] as Uint8Array)
-    if (!snapshots.has(t)) problems.push(`visit status -> missing snapshot ${t}`)
+  for (const [snapshot, list] of branches) edges.push([`snapshot ${snapshot}`, { branches: list }])
+  for (const r of await db.all<Row>('SELECT id, target, target_type FROM release'))
+    edges.push([
+      `release ${toHex(r['id'] as Uint8Array)}`,
+      {
+        targetType: r['target_type'] as ReleaseTargetType,
+        target: r['target'] === null ? null : toHex(r['target'] as Uint8Array),
+      },
+    ])
+  for (const r of await db.all<Row>('SELECT id, directory, parents FROM revision'))
+    edges.push([
+      `revision ${toHex(r['id'] as Uint8Array)}`,
+      {
+        directory: toHex(r['directory'] as Uint8Array),
+        parents: unpackIds(r['parents'] as Uint8Array),
+      },
+    ])
+  for (const r of await db.all<Row>('SELECT id, entries FROM directory'))
+    edges.push([
+      `directory ${toHex(r['id'] as Uint8Array)}`,
+      { entries: unpackEntries(r['entries'] as Uint8Array) },
+    ])
+
+  const byType: Record<CoreType, Set<string>> = {
+    snp: await ids('SELECT id AS k FROM snapshot'),
+    rel: await ids('SELECT id AS k FROM release'),
+    rev: await ids('SELECT id AS k FROM revision'),
+    dir: await ids('SELECT id AS k FROM directory'),
+    cnt: await ids('SELECT sha1_git AS k FROM content'),
   }
+  const contents = byType.cnt
+  for (const [what, object] of edges)
+    for (const ref of references(object))
+      if (!byType[ref.type].has(ref.id))
+        problems.push(`${what} -> missing ${NAME[ref.type]} ${ref.id}`)
+  for (const t of visitSnapshots)
+    if (!byType.snp.has(t)) problems.push(`visit status -> missing snapshot ${t}`)
   for (const c of contents) {
     if (!(await archive.objstorage.has(c))) problems.push(`content row ${c} without bytes`)
   }

@@ -3,7 +3,11 @@
  * git repositories and served over a real socket; `arca mirror` child processes replaying it
  * over the HTTP feed or from NATS JetStream; faults injected (SIGKILL at random points,
  * duplicated and shuffled records, corrupt records, connections cut mid-stream) while a checker
- * walks the mirror looking for dangling edges.
+ * reads the mirror's tables looking for dangling edges. Each mirror is judged against git, not
+ * against Arca: per origin, the latest snapshot must be the one computed from the source
+ * repository's refs (hashed here from the spec), and every object git reaches from those refs
+ * must be on the mirror, trees with git's entries, commits with git's tree and parents, blobs
+ * with git's bytes.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -19,12 +23,21 @@ import { type JournalRecord, TOPICS } from '../../src/journal/interface.js'
 import { NatsJournal } from '../../src/journal/nats/nats-journal.js'
 import { encodeRecord } from '../../src/journal/serde.js'
 import { MirrorState } from '../../src/mirror/state.js'
-import { walkArchive } from '../../src/mirror/verify.js'
 import type { Directory, Revision } from '../../src/model/objects.js'
 import { type Archive, openArchive } from '../../src/storage/archive.js'
 import { TokenStore } from '../../src/web/auth/tokens.js'
 import { type RunningServer, startServer } from '../../src/web/server.js'
+import { checkArchive } from '../helpers/archive-check.js'
 import { arca, ARCA_BIN, type CliResult } from '../helpers/cli.js'
+import {
+  commitLinks,
+  type ExpectedBranches,
+  expectedBranches,
+  objectBytes,
+  parseTree,
+  reachableObjects,
+  snapshotIdOf,
+} from '../helpers/git-expect.js'
 import { makeHistoryRepo, makeRichRepo } from '../helpers/repos.js'
 import { deleteNatsPrefix, NATS_SERVER, natsAvailable } from '../helpers/services.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
@@ -151,12 +164,73 @@ async function counters(dir: string): Promise<Record<string, number>> {
   }
 }
 
-/** Walks `dir` (read-only) and returns its dangling edges and corrupt objects. */
-async function problems(dir: string, rehash = true): Promise<string[]> {
+/** Dangling edges and corrupt content files of `dir` (read-only; sound beside a writer). */
+async function problems(dir: string): Promise<string[]> {
   const a = await openArchive({ dataDir: dir })
   try {
-    const r = await walkArchive(a.storage, a.objstorage, { rehash })
-    return r.problems.map((p) => `${p.problem} ${p.swhid}: ${p.detail}`)
+    return await checkArchive(a)
+  } finally {
+    await a.close()
+  }
+}
+
+const latin1 = (b: Uint8Array): string => Buffer.from(b).toString('latin1')
+
+/**
+ * Judges the mirror in `dir` against git: its visited origins are exactly `repos` (`file://`);
+ * per origin, the latest snapshot is the one git's refs give (id and branches), and every object
+ * reachable from the refs is there with git's content.
+ */
+async function expectMirrorOf(dir: string, repos: readonly string[]): Promise<void> {
+  const a = await openArchive({ dataDir: dir })
+  try {
+    const s = a.storage
+    // Origins visited (a submodule's URL is an origin with no visit of its own).
+    const visited: string[] = []
+    for (const o of (await s.originList({ limit: 1000 })).results)
+      if (await s.originVisitGetLatest(o.url)) visited.push(o.url)
+    expect(visited.sort()).toEqual(repos.map((r) => `file://${r}`).sort())
+    for (const repo of repos) {
+      const url = `file://${repo}`
+      const expected = expectedBranches(repo)
+      const latest = await s.originVisitGetLatest(url, { requireSnapshot: true })
+      expect(latest?.status.snapshot, url).toBe(snapshotIdOf(expected))
+      const [snapshot] = await s.snapshotGet([latest!.status.snapshot!])
+      const got: ExpectedBranches = new Map(
+        snapshot!.branches.map((b) => [
+          latin1(b.name),
+          b.target === null
+            ? null
+            : b.target.targetType === 'alias'
+              ? { type: 'alias', target: latin1(b.target.target) }
+              : { type: b.target.targetType, target: b.target.target },
+        ]),
+      )
+      expect(got, url).toEqual(expected)
+
+      const objects = reachableObjects(repo)
+      const ofType = (t: string): string[] => objects.filter((o) => o.type === t).map((o) => o.oid)
+      expect(await s.releaseMissing(ofType('tag')), url).toEqual([])
+      expect(await s.revisionMissing(ofType('commit')), url).toEqual([])
+      expect(await s.directoryMissing(ofType('tree')), url).toEqual([])
+      expect(await s.contentMissing(ofType('blob')), url).toEqual([])
+      const links = commitLinks(repo)
+      for (const r of await s.revisionGet(ofType('commit'))) {
+        expect({ tree: r!.directory, parents: r!.parents }, r!.id).toEqual(links.get(r!.id))
+      }
+      const trees = objectBytes(repo, ofType('tree'))
+      const byName = (x: { name: string }, y: { name: string }): number =>
+        Buffer.compare(Buffer.from(x.name, 'latin1'), Buffer.from(y.name, 'latin1'))
+      for (const d of await s.directoryGet(ofType('tree'))) {
+        const entries = d!.entries
+          .map((e) => ({ name: latin1(e.name), perms: e.perms, target: e.target }))
+          .sort(byName)
+        expect(entries, d!.id).toEqual(parseTree(trees.get(d!.id)!))
+      }
+      for (const [oid, bytes] of objectBytes(repo, ofType('blob'))) {
+        expect(Buffer.from(await a.objstorage.getBytes(oid)).equals(bytes), oid).toBe(true)
+      }
+    }
   } finally {
     await a.close()
   }
@@ -184,13 +258,17 @@ async function checkWhile(
 describe('arca mirror over the HTTP feed', () => {
   let up: Upstream
   let repos: string
+  /** The repositories saved upstream (each an origin). */
+  const upRepos: string[] = []
+  let history: string
   beforeAll(async () => {
     repos = join(root, 'repos')
     const rich = makeRichRepo(repos)
-    const history = makeHistoryRepo(repos, 120, 4)
+    history = makeHistoryRepo(repos, 120, 4)
     const dir = join(root, 'up-http')
     save(dir, `file://${rich}`)
     save(dir, `file://${history}`)
+    upRepos.push(rich, history)
     up = await serveUpstream(dir)
   }, 120_000)
   afterAll(async () => up?.close())
@@ -201,6 +279,7 @@ describe('arca mirror over the HTTP feed', () => {
     expect(r.status, r.stderr).toBe(0)
     const summary = JSON.parse(r.stdout) as { records: number; rejected: number; held: number }
     expect(summary.rejected).toBe(0)
+    await expectMirrorOf(dir, upRepos)
     expect(await counters(dir)).toEqual(await counters(up.dir))
     const v = await arcaAsync(['mirror', 'verify', '--data', dir, '--token', up.token])
     expect(v.status, v.stdout + v.stderr).toBe(0)
@@ -209,9 +288,11 @@ describe('arca mirror over the HTTP feed', () => {
     // A new commit upstream; the mirror catches up with only what is new.
     const more = makeHistoryRepo(join(root, 'repos2'), 130, 4)
     save(up.dir, `file://${more}`)
+    upRepos.push(more)
     const again = await mirrorOnce(dir, up.server.url, up.token)
     expect(again.status, again.stderr).toBe(0)
     expect(JSON.parse(again.stdout).records).toBeLessThan(summary.records)
+    await expectMirrorOf(dir, upRepos)
     expect(await counters(dir)).toEqual(await counters(up.dir))
     expect(await problems(dir)).toEqual([])
 
@@ -221,6 +302,7 @@ describe('arca mirror over the HTTP feed', () => {
       const chained = join(root, 'mirror-of-mirror')
       const c = await mirrorOnce(chained, second.server.url, second.token)
       expect(c.status, c.stderr).toBe(0)
+      await expectMirrorOf(chained, upRepos)
       expect(await counters(chained)).toEqual(await counters(up.dir))
       expect(await problems(chained)).toEqual([])
     } finally {
@@ -242,17 +324,20 @@ describe('arca mirror over the HTTP feed', () => {
       const origins = (await a.storage.originList({ limit: 100 })).results.map((o) => o.url)
       expect(origins).toHaveLength(1)
       expect(origins[0]).toMatch(/\/repos\/history$/)
-      const report = await walkArchive(a.storage, a.objstorage)
-      expect(report.problems).toEqual([])
-      // Everything stored is reachable from the selected origin, and nothing else is stored.
+      expect(await checkArchive(a)).toEqual([])
+      // What git reaches from the selected origin's refs is stored, and nothing else.
+      const reached = reachableObjects(history)
+      const count = (t: string): number => reached.filter((o) => o.type === t).length
       const c = await a.storage.statCounters()
-      expect(c.revision).toBe(report.objects.rev)
-      expect(c.directory).toBe(report.objects.dir)
-      expect(c.content).toBe(report.objects.cnt)
+      expect(c.revision).toBe(count('commit'))
+      expect(c.directory).toBe(count('tree'))
+      expect(c.content).toBe(count('blob'))
+      expect(c.release).toBe(count('tag'))
       expect(c.content).toBeLessThan((await up.archive.storage.statCounters()).content)
     } finally {
       await a.close()
     }
+    await expectMirrorOf(dir, [history])
     const v = await arcaAsync(['mirror', 'verify', '--data', dir, '--token', up.token])
     expect(v.status, v.stdout + v.stderr).toBe(0)
     // Status: the origin topics are caught up; graph topics are not read, so show no lag.
@@ -300,13 +385,14 @@ describe('arca mirror over the HTTP feed', () => {
       const child = spawnMirror(dir, up.server.url, up.token, ['--batch', '40'])
       const done = exited(child)
       const timer = setTimeout(() => child.kill('SIGKILL'), delay)
-      seen.push(...(await checkWhile(done, () => problems(dir, false))))
+      seen.push(...(await checkWhile(done, () => problems(dir))))
       clearTimeout(timer)
       await done
     }
     const last = await mirrorOnce(dir, up.server.url, up.token)
     expect(last.status, last.stderr).toBe(0)
-    expect(seen.filter((s) => s.startsWith('missing'))).toEqual([])
+    expect(seen.filter((s) => s.includes('-> missing'))).toEqual([])
+    await expectMirrorOf(dir, upRepos)
     expect(await counters(dir)).toEqual(await counters(up.dir))
     expect(await problems(dir)).toEqual([])
   }, 300_000)
@@ -345,6 +431,7 @@ describe('arca mirror over the HTTP feed', () => {
       })
       expect(r).toBe(0)
       expect(cuts).toBeGreaterThan(0)
+      await expectMirrorOf(dir, upRepos)
       expect(await counters(dir)).toEqual(await counters(up.dir))
       expect(await problems(dir)).toEqual([])
     } finally {
@@ -402,8 +489,8 @@ describe('arca mirror of a hostile journal', () => {
     // of the records duplicated, and corrupt records appended.
     const repos = join(root, 'hostile-repos')
     const clean = join(root, 'hostile-clean')
-    save(clean, `file://${makeHistoryRepo(repos, 80, 3)}`)
-    save(clean, `file://${makeRichRepo(repos)}`)
+    const sources = [makeHistoryRepo(repos, 80, 3), makeRichRepo(repos)]
+    for (const repo of sources) save(clean, `file://${repo}`)
     const dir = join(root, 'hostile-up')
     cpSync(clean, dir, { recursive: true })
     rmSync(join(dir, 'journal'), { recursive: true, force: true })
@@ -468,9 +555,10 @@ describe('arca mirror of a hostile journal', () => {
       const mdir = join(root, 'hostile-mirror')
       const child = spawnMirror(mdir, up.server.url, up.token, ['--batch', '25'])
       const done = exited(child)
-      const seen = await checkWhile(done, () => problems(mdir, false))
+      const seen = await checkWhile(done, () => problems(mdir))
       expect(await done).toBe(1) // records were rejected
-      expect(seen.filter((s) => s.startsWith('missing'))).toEqual([])
+      expect(seen.filter((s) => s.includes('-> missing'))).toEqual([])
+      await expectMirrorOf(mdir, sources)
       expect(await counters(mdir)).toEqual(await counters(clean))
       expect(await problems(mdir)).toEqual([])
       const state = new MirrorState(join(mdir, 'mirror', 'state.sqlite'))
@@ -499,12 +587,14 @@ if (natsOk) {
       const natsUrl = `nats://${NATS_SERVER}/${prefix}`
       try {
         const dir = join(root, 'up-nats')
-        save(dir, `file://${makeRichRepo(join(root, 'nats-repos'))}`, ['--journal', natsUrl])
+        const rich = makeRichRepo(join(root, 'nats-repos'))
+        save(dir, `file://${rich}`, ['--journal', natsUrl])
         const up = await serveUpstream(dir, natsUrl)
         try {
           const mdir = join(root, 'mirror-nats')
           const r = await mirrorOnce(mdir, natsUrl, up.token, ['--feed', up.server.url])
           expect(r.status, r.stderr).toBe(0)
+          await expectMirrorOf(mdir, [rich])
           expect(await counters(mdir)).toEqual(await counters(dir))
           expect(await problems(mdir)).toEqual([])
           // The mirror read through its own durable consumers and acknowledged everything.

@@ -347,7 +347,7 @@ function apiSuite(label: string, setup: () => Promise<Fixture | null>): void {
     })
 
     it('extids both ways', async () => {
-      const { makeExtId } = await import('../../src/model/manifest.js')
+      const { makeExtId } = await import('../../src/model/index.js')
       const e = makeExtId({
         extidType: 'hg-nodeid',
         extid: Buffer.from('ab'.repeat(20), 'hex'),

@@ -13,6 +13,11 @@ const cnt2 = 'swh:1:cnt:' + '2'.repeat(40)
 const dir = 'swh:1:dir:' + 'd'.repeat(40)
 const rev = 'swh:1:rev:' + 'e'.repeat(40)
 const rel = 'swh:1:rel:' + 'f'.repeat(40)
+const dir2 = 'swh:1:dir:' + 'a'.repeat(40)
+const p1 = 'swh:1:rev:' + '3'.repeat(40)
+const p2 = 'swh:1:rev:' + '4'.repeat(40)
+const merge = 'swh:1:rev:' + '5'.repeat(40)
+const snp = 'swh:1:snp:' + '6'.repeat(40)
 
 const obj = (key: string, ...waitsFor: string[]): { key: string; waitsFor: string[] } => ({
   key,
@@ -104,5 +109,41 @@ describe('orderBatch', () => {
     const out = orderBatch([], new Set([cnt1]))
     expect(out.ready).toEqual([])
     expect(out.held).toEqual([])
+  })
+
+  it('orders a diamond: a merge after both parents, the shared tree once before them', () => {
+    // merge -> p1, p2, dir; p2 -> p1, dir; p1 -> dir; dir -> cnt1. Worked by hand: only cnt1
+    // starts ready; dir follows it; dir releases p1 (its last need), p1 releases p2, p2 merge.
+    const batch = [
+      obj(merge, dir, p1, p2),
+      obj(p2, dir, p1),
+      obj(p1, dir),
+      obj(dir, cnt1),
+      obj(cnt1),
+    ]
+    const out = orderBatch(batch, new Set())
+    expect(keys(out.ready)).toEqual([cnt1, dir, p1, p2, merge])
+    expect(out.held).toEqual([])
+  })
+
+  it('holds a whole chain above a reference that is neither present nor in the batch', () => {
+    // rev lacks a directory nobody sent; rel waits for rev, the snapshot for both.
+    const out = orderBatch([obj(snp, rel, rev), obj(rel, rev), obj(rev, dir)], new Set())
+    expect(out.ready).toEqual([])
+    expect(held(out.held)).toEqual([
+      [snp, [rel, rev]],
+      [rel, [rev]],
+      [rev, [dir]],
+    ])
+  })
+
+  it('names only the unmet references of a held object, not those present', () => {
+    // dir2 has cnt1 (present) and dir (held: lacks cnt2): it waits for dir alone.
+    const out = orderBatch([obj(dir2, cnt1, dir), obj(dir, cnt2)], new Set([cnt1]))
+    expect(out.ready).toEqual([])
+    expect(held(out.held)).toEqual([
+      [dir2, [dir]],
+      [dir, [cnt2]],
+    ])
   })
 })

@@ -18,21 +18,14 @@
 
 import {
   closeSync,
-  fstatSync,
   fsyncSync,
-  ftruncateSync,
   mkdirSync,
   openSync,
-  readdirSync,
   readFileSync,
-  readSync,
   renameSync,
-  statSync,
-  writeFileSync,
   writeSync,
 } from 'node:fs'
 import { join } from 'node:path'
-import { crc32 } from 'node:zlib'
 
 import Database from 'better-sqlite3'
 
@@ -49,6 +42,8 @@ import type {
   Topic,
 } from '../interface.js'
 import { TOPICS } from '../interface.js'
+import { listSegments, measureSegment, readSegment, type Segment } from './segment.js'
+import { appendRecords } from './segment-append.js'
 
 /** Settings of {@link EmbeddedJournal}. */
 export interface EmbeddedJournalInit {
@@ -68,56 +63,6 @@ export const DEFAULT_EMBEDDED_JOURNAL = {
   fsync: true,
   lockTimeoutMs: 30_000,
 } as const
-
-const HEADER = 12
-const INDEX_EVERY = 64
-const INDEX_ENTRY = 8
-const MAX_RECORD = 1 << 30
-
-interface Segment {
-  readonly base: number
-  readonly path: string
-}
-
-interface Tail {
-  /** Active (last) segment. */
-  segment: Segment
-  /** Byte size of its valid prefix. */
-  size: number
-  /** Records in it. */
-  count: number
-}
-
-function segmentName(base: number): string {
-  return String(base).padStart(20, '0')
-}
-
-/** Scans records of a segment from `position` (record `count`), stopping at the end or at a
- * torn record. Calls `onRecord(relativeIndex, position)` for each valid record. */
-function scanSegment(
-  fd: number,
-  fileSize: number,
-  position: number,
-  count: number,
-  onRecord?: (rel: number, pos: number) => void,
-): { size: number; count: number } {
-  const header = Buffer.alloc(HEADER)
-  let pos = position
-  let n = count
-  let buf = Buffer.alloc(1 << 16)
-  while (pos + HEADER <= fileSize) {
-    if (readSync(fd, header, 0, HEADER, pos) !== HEADER) break
-    const length = header.readUInt32BE(0)
-    if (length < 4 || length > MAX_RECORD || pos + 8 + length > fileSize) break
-    if (buf.length < length) buf = Buffer.alloc(length)
-    if (readSync(fd, buf, 0, length, pos + 8) !== length) break
-    if (crc32(buf.subarray(0, length)) !== header.readUInt32BE(4)) break
-    onRecord?.(n, pos)
-    pos += 8 + length
-    n++
-  }
-  return { size: pos, count: n }
-}
 
 /**
  * Append-only journal on local disk.
@@ -167,55 +112,13 @@ export class EmbeddedJournal implements Journal {
   }
 
   #segments(topic: Topic): Segment[] {
-    const dir = this.#topicDir(topic)
-    let names: string[]
-    try {
-      names = readdirSync(dir)
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return []
-      throw e
-    }
-    return names
-      .filter((n) => /^\d{20}\.log$/.test(n))
-      .map((n) => ({ base: Number(n.slice(0, 20)), path: join(dir, n) }))
-      .sort((a, b) => a.base - b.base)
-  }
-
-  /** Index entries (relative record number → position) of a segment, only valid ones. */
-  #index(seg: Segment, fileSize: number): { rel: number; pos: number }[] {
-    let raw: Buffer
-    try {
-      raw = readFileSync(seg.path.replace(/\.log$/, '.idx'))
-    } catch {
-      return []
-    }
-    const out: { rel: number; pos: number }[] = []
-    for (let i = 0; i + INDEX_ENTRY <= raw.length; i += INDEX_ENTRY) {
-      const rel = raw.readUInt32BE(i)
-      const pos = raw.readUInt32BE(i + 4)
-      if (pos >= fileSize || (out.length > 0 && rel <= out[out.length - 1]!.rel)) break
-      out.push({ rel, pos })
-    }
-    return out
-  }
-
-  /** Valid size and record count of a segment (from its index, then scanning the rest). */
-  #measure(seg: Segment): { size: number; count: number } {
-    const fd = openSync(seg.path, 'r')
-    try {
-      const fileSize = fstatSync(fd).size
-      const idx = this.#index(seg, fileSize)
-      const last = idx[idx.length - 1]
-      return scanSegment(fd, fileSize, last?.pos ?? 0, last?.rel ?? 0)
-    } finally {
-      closeSync(fd)
-    }
+    return listSegments(this.#topicDir(topic))
   }
 
   endOffset(topic: Topic): Promise<number> {
     const segs = this.#segments(topic)
     const last = segs[segs.length - 1]
-    return Promise.resolve(last ? last.base + this.#measure(last).count : 0)
+    return Promise.resolve(last ? last.base + measureSegment(last).count : 0)
   }
 
   /**
@@ -257,100 +160,10 @@ export class EmbeddedJournal implements Journal {
   }
 
   #appendLocked(topic: Topic, records: readonly JournalRecordInit[]): number {
-    const fsync = this.#init.fsync ?? DEFAULT_EMBEDDED_JOURNAL.fsync
-    const segBytes = this.#init.segmentBytes ?? DEFAULT_EMBEDDED_JOURNAL.segmentBytes
-    const segs = this.#segments(topic)
-    let tail: Tail
-    const lastSeg = segs[segs.length - 1]
-    if (lastSeg) {
-      const m = this.#measure(lastSeg)
-      tail = { segment: lastSeg, ...m }
-      // A torn tail left by a crashed writer is cut off before appending.
-      if (statSync(lastSeg.path).size !== m.size) {
-        const fd = openSync(lastSeg.path, 'r+')
-        try {
-          ftruncateSync(fd, m.size)
-        } finally {
-          closeSync(fd)
-        }
-      }
-    } else {
-      tail = { segment: this.#newSegment(topic, 0), size: 0, count: 0 }
-    }
-    const first = tail.segment.base + tail.count
-    if (records.length === 0) return first
-
-    let fd = openSync(tail.segment.path, 'a')
-    let idxFd = openSync(tail.segment.path.replace(/\.log$/, '.idx'), 'a')
-    try {
-      let batch: Buffer[] = []
-      let batchBytes = 0
-      let idxEntries: Buffer[] = []
-      const flush = (): void => {
-        if (batch.length > 0) writeSync(fd, Buffer.concat(batch, batchBytes))
-        if (idxEntries.length > 0) writeSync(idxFd, Buffer.concat(idxEntries))
-        batch = []
-        batchBytes = 0
-        idxEntries = []
-      }
-      for (const r of records) {
-        const length = 4 + r.key.length + r.value.length
-        if (length > MAX_RECORD)
-          throw new InvalidInputError(`Journal record of ${length} bytes is too large`)
-        if (tail.size > 0 && tail.size + 8 + length > segBytes) {
-          flush()
-          if (fsync) fsyncSync(fd)
-          closeSync(fd)
-          closeSync(idxFd)
-          tail = {
-            segment: this.#newSegment(topic, tail.segment.base + tail.count),
-            size: 0,
-            count: 0,
-          }
-          fd = openSync(tail.segment.path, 'a')
-          idxFd = openSync(tail.segment.path.replace(/\.log$/, '.idx'), 'a')
-        }
-        const rec = Buffer.allocUnsafe(8 + length)
-        rec.writeUInt32BE(length, 0)
-        rec.writeUInt32BE(r.key.length, 8)
-        rec.set(r.key, 12)
-        rec.set(r.value, 12 + r.key.length)
-        rec.writeUInt32BE(crc32(rec.subarray(8)), 4)
-        if (tail.count % INDEX_EVERY === 0) {
-          const e = Buffer.allocUnsafe(INDEX_ENTRY)
-          e.writeUInt32BE(tail.count, 0)
-          e.writeUInt32BE(tail.size, 4)
-          idxEntries.push(e)
-        }
-        batch.push(rec)
-        batchBytes += rec.length
-        tail.size += rec.length
-        tail.count++
-        if (batchBytes >= 1 << 20) flush()
-      }
-      flush()
-      if (fsync) fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-      closeSync(idxFd)
-    }
-    return first
-  }
-
-  #newSegment(topic: Topic, base: number): Segment {
-    const dir = this.#topicDir(topic)
-    const path = join(dir, `${segmentName(base)}.log`)
-    closeSync(openSync(path, 'a'))
-    writeFileSync(path.replace(/\.log$/, '.idx'), '')
-    if (this.#init.fsync ?? DEFAULT_EMBEDDED_JOURNAL.fsync) {
-      const dfd = openSync(dir, 'r')
-      try {
-        fsyncSync(dfd)
-      } finally {
-        closeSync(dfd)
-      }
-    }
-    return { base, path }
+    return appendRecords(this.#topicDir(topic), records, {
+      segmentBytes: this.#init.segmentBytes ?? DEFAULT_EMBEDDED_JOURNAL.segmentBytes,
+      fsync: this.#init.fsync ?? DEFAULT_EMBEDDED_JOURNAL.fsync,
+    })
   }
 
   read(
@@ -371,7 +184,7 @@ export class EmbeddedJournal implements Journal {
           const seg = segs[s]!
           const next = segs[s + 1]
           if (next && next.base <= fromOffset) continue
-          for (const r of self.#readSegment(
+          for (const r of readSegment(
             topic,
             seg,
             Math.max(fromOffset, seg.base),
@@ -385,68 +198,6 @@ export class EmbeddedJournal implements Journal {
           await Promise.resolve()
         }
       },
-    }
-  }
-
-  *#readSegment(topic: Topic, seg: Segment, from: number, max: number): Generator<JournalRecord> {
-    let fd: number
-    try {
-      fd = openSync(seg.path, 'r')
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return
-      throw e
-    }
-    try {
-      const fileSize = fstatSync(fd).size
-      const idx = this.#index(seg, fileSize)
-      let rel = 0
-      let pos = 0
-      for (const e of idx) {
-        if (seg.base + e.rel > from) break
-        rel = e.rel
-        pos = e.pos
-      }
-      let buf = Buffer.alloc(1 << 20)
-      let bufStart = pos
-      let bufLen = 0
-      let emitted = 0
-      while (emitted < max) {
-        // Make sure the buffer holds the header, then the whole record at `pos`.
-        if (pos + HEADER > fileSize) return
-        if (pos + HEADER > bufStart + bufLen) {
-          bufStart = pos
-          bufLen = readSync(fd, buf, 0, buf.length, pos)
-          if (bufLen < HEADER) return
-        }
-        const off = pos - bufStart
-        const length = buf.readUInt32BE(off)
-        if (length < 4 || length > MAX_RECORD || pos + 8 + length > fileSize) return
-        if (off + 8 + length > bufLen) {
-          if (buf.length < 8 + length) buf = Buffer.alloc(8 + length)
-          bufStart = pos
-          bufLen = readSync(fd, buf, 0, buf.length, pos)
-          if (bufLen < 8 + length) return
-        }
-        const o = pos - bufStart
-        const body = buf.subarray(o + 8, o + 8 + length)
-        if (crc32(body) !== buf.readUInt32BE(o + 4)) return // torn or being written
-        const offset = seg.base + rel
-        if (offset >= from) {
-          const keyLength = body.readUInt32BE(0)
-          const copy = Buffer.from(body)
-          yield {
-            topic,
-            offset,
-            key: copy.subarray(4, 4 + keyLength),
-            value: copy.subarray(4 + keyLength),
-          }
-          emitted++
-        }
-        pos += 8 + length
-        rel++
-      }
-    } finally {
-      closeSync(fd)
     }
   }
 

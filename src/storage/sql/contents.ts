@@ -14,7 +14,7 @@ import type { AbortOptions, AddSummary, ContentHashName, ContentWithData } from 
 import { addCounted } from './counters.js'
 import type { SqlExecutor } from './executor.js'
 import { b, contentFromRow, type Row, skippedFromRow } from './rows.js'
-import { existing, getRows, missingIds, uniqueBy } from './statements.js'
+import { absentIds, existing, getRows, uniqueBy } from './statements.js'
 
 export async function contentAdd(
   db: SqlExecutor,
@@ -71,7 +71,7 @@ export async function contentAddMetadata(
 }
 
 export function contentMissing(db: SqlExecutor, ids: readonly string[]): Promise<string[]> {
-  return missingIds(db, 'content', 'sha1_git', ids)
+  return absentIds(db, 'content', 'sha1_git', ids)
 }
 
 export async function contentGet(

@@ -10,7 +10,7 @@ import type { AddSummary, DirectoryEntryInfo, DirectoryLsOptions } from '../inte
 import { addCounted } from './counters.js'
 import type { SqlExecutor } from './executor.js'
 import { b, bytesOrNull, num, type Row, str } from './rows.js'
-import { chunks, getRows, inList, missingIds, uniqueBy } from './statements.js'
+import { absentIds, chunks, getRows, inList, uniqueBy } from './statements.js'
 
 export async function directoryAdd(
   db: SqlExecutor,
@@ -31,7 +31,7 @@ export async function directoryAdd(
 }
 
 export function directoryMissing(db: SqlExecutor, ids: readonly string[]): Promise<string[]> {
-  return missingIds(db, 'directory', 'id', ids)
+  return absentIds(db, 'directory', 'id', ids)
 }
 
 export async function directoryGet(

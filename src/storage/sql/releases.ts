@@ -9,7 +9,7 @@ import type { AddSummary } from '../interface.js'
 import { addCounted } from './counters.js'
 import type { SqlExecutor } from './executor.js'
 import { b, dateCols, releaseFromRow } from './rows.js'
-import { getRows, missingIds, uniqueBy } from './statements.js'
+import { absentIds, getRows, uniqueBy } from './statements.js'
 
 export async function releaseAdd(
   db: SqlExecutor,
@@ -48,7 +48,7 @@ export async function releaseAdd(
 }
 
 export function releaseMissing(db: SqlExecutor, ids: readonly string[]): Promise<string[]> {
-  return missingIds(db, 'release', 'id', ids)
+  return absentIds(db, 'release', 'id', ids)
 }
 
 export async function releaseGet(

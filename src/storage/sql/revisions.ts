@@ -10,7 +10,7 @@ import type { AddSummary, RevisionLogOptions } from '../interface.js'
 import { addCounted } from './counters.js'
 import type { SqlExecutor } from './executor.js'
 import { b, dateCols, revisionFromRow } from './rows.js'
-import { getRows, missingIds, uniqueBy } from './statements.js'
+import { absentIds, getRows, uniqueBy } from './statements.js'
 
 export async function revisionAdd(
   db: SqlExecutor,
@@ -59,7 +59,7 @@ export async function revisionAdd(
 }
 
 export function revisionMissing(db: SqlExecutor, ids: readonly string[]): Promise<string[]> {
-  return missingIds(db, 'revision', 'id', ids)
+  return absentIds(db, 'revision', 'id', ids)
 }
 
 export async function revisionGet(

@@ -10,7 +10,7 @@ import type { AddSummary, SnapshotBranchesOptions, SnapshotBranchesPage } from '
 import { bump } from './counters.js'
 import type { SqlExecutor, SqlValue } from './executor.js'
 import { b, branchFromRow, num, type Row, str } from './rows.js'
-import { inList, insert, missingIds, uniqueBy } from './statements.js'
+import { absentIds, inList, insert, uniqueBy } from './statements.js'
 
 export async function snapshotAdd(
   db: SqlExecutor,
@@ -46,7 +46,7 @@ export async function snapshotAdd(
 }
 
 export function snapshotMissing(db: SqlExecutor, ids: readonly string[]): Promise<string[]> {
-  return missingIds(db, 'snapshot', 'id', ids)
+  return absentIds(db, 'snapshot', 'id', ids)
 }
 
 export async function snapshotGet(

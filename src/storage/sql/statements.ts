@@ -91,7 +91,7 @@ export async function existing(
 }
 
 /** The hex ids (each once) that `table` does not hold in `col`. */
-export async function missingIds(
+export async function absentIds(
   db: SqlExecutor,
   table: string,
   col: string,

@@ -8,6 +8,7 @@ import type { Context } from 'hono'
 
 import {
   formatSwhid,
+  isSha1Hex,
   parseQualifiedSwhid,
   SWHID_TYPE_OF_KIND,
   swhidString,
@@ -35,8 +36,9 @@ export function badgePages(wctx: WebContext) {
       color = latest ? '#e37b22' : '#9f9f9f'
     } else {
       let swhid = what.replace(/\/+$/, '')
-      const m = /^(content|directory|revision|release|snapshot)\/([0-9a-f]{40})$/.exec(swhid)
-      if (m) swhid = swhidString(SWHID_TYPE_OF_KIND[m[1] as keyof typeof SWHID_TYPE_OF_KIND], m[2]!)
+      const m = /^(content|directory|revision|release|snapshot)\/(.*)$/s.exec(swhid)
+      if (m && isSha1Hex(m[2]!))
+        swhid = swhidString(SWHID_TYPE_OF_KIND[m[1] as keyof typeof SWHID_TYPE_OF_KIND], m[2]!)
       const sw = parseQualifiedSwhid(swhid)
       await s.objectExists({ type: sw.type, id: sw.id }) // 403 when masked
       label = 'SWHID'
