@@ -1,7 +1,8 @@
 /**
  * pkt-line framing (`gitprotocol-common`): every line is a 4-hex-digit length (the length
  * prefix included) then its data; `0000` is a flush, `0001` a delimiter and `0002` the end of a
- * response (protocol v2). {@link PktReader} reads them from a stream of chunks cut anywhere.
+ * response (protocol v2); no line is longer than 65520 bytes. {@link PktReader} reads them
+ * from a stream of chunks cut anywhere.
  *
  * @module
  */
@@ -14,6 +15,9 @@ export function pkt(data: string | Uint8Array): Buffer {
   const body = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data)
   return Buffer.concat([Buffer.from((body.length + 4).toString(16).padStart(4, '0')), body])
 }
+
+/** The longest pkt-line, its 4 length bytes included (65516 bytes of data). */
+export const MAX_PKT_LENGTH = 65520
 
 /** The flush packet `0000`. */
 export const FLUSH = Buffer.from('0000')
@@ -90,7 +94,8 @@ export class PktReader {
       this.#buf = this.#buf.subarray(4)
       return len === 0 ? { kind: 'flush' } : len === 1 ? { kind: 'delim' } : { kind: 'end' }
     }
-    if (len < 4) throw new IoError(`Bad pkt-line length ${len} from the remote`)
+    if (len < 4 || len > MAX_PKT_LENGTH)
+      throw new IoError(`Bad pkt-line length ${len} from the remote`)
     if (!(await this.#fill(len)))
       throw new IoError('The connection closed in the middle of a pkt-line')
     const payload = this.#buf.subarray(4, len)
