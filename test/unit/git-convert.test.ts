@@ -460,7 +460,17 @@ describe('treeToDirectory and parseTreeEntries', () => {
       'padded' | 'unsorted' | 'duplicate' | 'apart',
       string
     >
-    void padded
+    // A zero-padded mode is read as the number it writes.
+    expect(
+      treeToDirectory(padded, body('tree', padded)).entries.map((e) => [
+        text(e.name),
+        e.perms.toString(8),
+        e.type,
+      ]),
+    ).toEqual([
+      ['a', '100644', 'file'],
+      ['b', '40000', 'dir'],
+    ])
     // Entries in manifest order; the non-canonical 100664 kept as found.
     expect(
       treeToDirectory(unsorted, body('tree', unsorted)).entries.map((e) => [
