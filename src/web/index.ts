@@ -9,6 +9,7 @@ export { proxyTrust } from './client-ip.js'
 export {
   DEFAULT_EXEMPT_NETWORKS,
   parseRate,
+  parseScopedRate,
   type Rate,
   RedisRateCounter,
 } from './middleware/rate-limit.js'

@@ -3,10 +3,9 @@
  * snapshot SWHID cited from Software Heritage resolves here; and objects whose ids are written
  * in upper-case hex (git reads them). Real repositories made by git, served by `git daemon` and
  * `git http-backend` (protocol v2, and v0 for the git-binary fallback). The expected snapshot
- * ids are computed here from git's own listing of the refs, filtered by the rules written out
- * below, and hashed by hand (SWHID spec §7).
+ * ids are computed from git's own listing of the refs, filtered by the rules written out in
+ * test/helpers/snapshot-expect.ts, and hashed by hand (SWHID spec §7).
  */
-import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -22,89 +21,8 @@ import {
   type UpperHexRepo,
 } from '../helpers/ref-repos.js'
 import { git, makeEmptyRepo } from '../helpers/repos.js'
+import { expectedBranches, snapshotId } from '../helpers/snapshot-expect.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
-
-// ---- The expectation, from the rules of swh-loader-git (utils.ignore_branch_name and
-// GitLoader.get_snapshot), written out independently of Arca's code.
-
-/** Refs Software Heritage's git loader leaves out of a snapshot. */
-function swhIgnores(name: string): boolean {
-  return (
-    name.endsWith('^{}') ||
-    (name.startsWith('refs/pull/') && name.endsWith('/merge')) ||
-    (name.startsWith('refs/merge-requests/') && name.endsWith('/merge')) ||
-    name.startsWith('refs/pipelines/') ||
-    name.startsWith('refs/changes/')
-  )
-}
-
-type Expected = Map<string, { type: string; target: Buffer } | null>
-
-const TYPE_WORD: Record<string, string> = {
-  commit: 'revision',
-  tag: 'release',
-  tree: 'directory',
-  blob: 'content',
-}
-
-/**
- * The branches a visit over `protocol` sees, from git's listing of the repository: protocol v2
- * names every symbolic ref and an unborn HEAD; protocol v0 names only HEAD's target, and only
- * when HEAD resolves (other symbolic refs look like plain refs).
- */
-function expectedBranches(repo: string, protocol: 'v0' | 'v2'): Expected {
-  const listing = git(repo, [
-    'for-each-ref',
-    '--format=%(refname) %(objectname) %(objecttype) %(symref)',
-  ])
-  const plain: [string, string, string][] = []
-  const symbolic: [string, string][] = []
-  for (const line of listing.split('\n').filter(Boolean)) {
-    const [name, oid, type, symref] = line.split(' ') as [string, string, string, string]
-    if (symref && protocol === 'v2') symbolic.push([name, symref])
-    else plain.push([name, oid, type])
-  }
-  let headTarget: string | null = null
-  try {
-    headTarget = git(repo, ['symbolic-ref', '-q', 'HEAD'])
-  } catch {
-    // Detached: not in these repositories.
-  }
-  let headResolves = true
-  try {
-    git(repo, ['rev-parse', '-q', '--verify', 'HEAD'])
-  } catch {
-    headResolves = false
-  }
-  if (headTarget !== null && (protocol === 'v2' || headResolves))
-    symbolic.push(['HEAD', headTarget])
-  const out: Expected = new Map()
-  for (const [name, oid, type] of plain)
-    if (!swhIgnores(name))
-      out.set(name, { type: TYPE_WORD[type]!, target: Buffer.from(oid, 'hex') })
-  for (const [name, target] of symbolic) {
-    if (swhIgnores(name)) continue
-    out.set(name, { type: 'alias', target: Buffer.from(target) })
-    if (!out.has(target)) out.set(target, null)
-  }
-  return out
-}
-
-/** sha1 of `snapshot <len>\0` + each branch `<type> <name>\0<len>:<target>`, by name bytes. */
-function snapshotId(branches: Expected): string {
-  const names = [...branches.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
-  const body = Buffer.concat(
-    names.map((n) => {
-      const b = branches.get(n)!
-      const type = b === null ? 'dangling' : b.type
-      const target = b === null ? Buffer.alloc(0) : b.target
-      return Buffer.concat([Buffer.from(`${type} ${n}\0${target.length}:`), target])
-    }),
-  )
-  return createHash('sha1')
-    .update(Buffer.concat([Buffer.from(`snapshot ${body.length}\0`), body]))
-    .digest('hex')
-}
 
 // ---- Servers and repositories.
 

@@ -12,7 +12,7 @@ import {
   DEFAULT_EXEMPT_NETWORKS,
   DEFAULT_HOST,
   DEFAULT_PORT,
-  parseRate,
+  parseScopedRate,
   proxyTrust,
   type Rate,
   RedisRateCounter,
@@ -72,10 +72,8 @@ export function registerServe(program: Command): void {
     const loc = archiveLocation(flags)
     const rates: Record<string, Rate> = {}
     for (const r of flags.rate) {
-      const eq = r.indexOf('=')
-      if (eq < 0)
-        throw new InvalidInputError(`Invalid --rate "${r}": use scope=rate, e.g. swh_api=120/h`)
-      rates[r.slice(0, eq)] = parseRate(r.slice(eq + 1))
+      const [scope, rate] = parseScopedRate(r)
+      rates[scope] = rate
     }
     const exempt =
       flags.exempt === undefined

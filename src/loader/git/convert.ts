@@ -92,6 +92,24 @@ export function parseTreeEntries(oid: string, body: Uint8Array): RawTreeEntry[] 
 }
 
 /**
+ * Whether a file or gitlink before the directory `entries[k]`, in sorted entries, has its name.
+ * Strictly sorted entries differ in sort key, but a directory's key is its name and a `/`: a
+ * file of the same name sorts before it, with only names that extend it by bytes below `/`
+ * (`dup`, `dup.c`, then directory `dup`) in between.
+ */
+function sharesNameWithEarlier(entries: readonly DirectoryEntry[], k: number): boolean {
+  const name = entries[k]!.name
+  for (let j = k - 1; j >= 0; j--) {
+    const other = entries[j]!.name
+    if (other.length < name.length) return false
+    for (let b = 0; b < name.length; b++) if (other[b] !== name[b]) return false
+    if (other.length === name.length) return true
+    if (other[name.length]! >= 0x2f) return false
+  }
+  return false
+}
+
+/**
  * A directory from a git tree. Duplicate names (possible in old or broken repositories) are
  * kept as swh-model does: one entry keeps the name (a `rev`, else a `dir`, else a `file`), the
  * others get `_<first 10 hex of target>` appended; the raw manifest keeps the original bytes.
@@ -107,13 +125,14 @@ export function treeToDirectory(oid: string, body: Uint8Array): Directory {
     target: e.oid,
   }))
   // Fast path (nearly every tree): modes written canonically, names without '/', entries
-  // strictly in manifest order (so no duplicates). Then the model's manifest is exactly these
+  // strictly in manifest order, no duplicate names. Then the model's manifest is exactly these
   // bytes, whose hash the caller checked: the id is the oid, no raw manifest is needed.
   let canonical = true
   for (let k = 0; k < raw.length && canonical; k++) {
     const e = raw[k]!
     if (e.paddedMode || e.name.includes(0x2f) || e.name.length === 0) canonical = false
     else if (k > 0 && compareDirectoryEntries(entries[k - 1]!, entries[k]!) >= 0) canonical = false
+    else if (entries[k]!.type === 'dir' && sharesNameWithEarlier(entries, k)) canonical = false
   }
   if (canonical) return { id: oid, entries, rawManifest: null }
   const names = new Set<string>()

@@ -39,13 +39,33 @@ export const DEFAULT_EXEMPT_NETWORKS: readonly string[] = ['127.0.0.0/8', '::1/1
 /** Factor applied to a rate for token holders. */
 export const AUTHENTICATED_FACTOR = 10
 
-/** Parses `120/h`, `10/min`, `5/s`, `1000/d`. */
+/** Parses `120/h`, `10/min`, `5/s`, `1000/d` (s, sec, second, m, min, minute, h, hour, d, day). */
 export function parseRate(text: string): Rate {
   const m = /^(\d+)\s*\/\s*(s|sec|second|m|min|minute|h|hour|d|day)$/i.exec(text.trim())
   if (!m) throw new InvalidInputError(`Invalid rate "${text}": use e.g. 120/h, 10/min`)
+  const count = Number(m[1])
+  if (!Number.isSafeInteger(count))
+    throw new InvalidInputError(`Invalid rate "${text}": the count is too large`)
   const unit = m[2]!.toLowerCase()[0]!
   const seconds = unit === 's' ? 1 : unit === 'm' ? 60 : unit === 'h' ? 3600 : 86400
-  return { count: Number(m[1]), seconds }
+  return { count, seconds }
+}
+
+/**
+ * Parses a `--rate` option, `scope=rate` (`swh_api=120/h`), into its scope and rate. The scope
+ * must be one of {@link DEFAULT_RATES}: a misspelt scope would otherwise change nothing.
+ */
+export function parseScopedRate(spec: string): [scope: string, rate: Rate] {
+  const eq = spec.indexOf('=')
+  if (eq < 0)
+    throw new InvalidInputError(`Invalid --rate "${spec}": use scope=rate, e.g. swh_api=120/h`)
+  const scope = spec.slice(0, eq).trim()
+  if (!Object.hasOwn(DEFAULT_RATES, scope)) {
+    throw new InvalidInputError(
+      `Invalid --rate "${spec}": unknown scope "${scope}" (scopes: ${Object.keys(DEFAULT_RATES).join(', ')})`,
+    )
+  }
+  return [scope, parseRate(spec.slice(eq + 1))]
 }
 
 /** Result of counting one request. */
