@@ -5,104 +5,13 @@
  * shared/spec/swhid.md (§7), and every object git can reach from a ref (`git rev-list --objects
  * --all`) with its type and, for blobs, its bytes.
  *
- * (test/integration/loader-git-refs.test.ts writes a similar expectation of its own, with the
- * protocol v0 listing too.)
+ * The branches and the snapshot id come from ./snapshot-expect.ts (shared with the loader tests).
  */
 import { execFileSync } from 'node:child_process'
-import { createHash } from 'node:crypto'
 
 import { git } from './repos.js'
 
-/** A branch's target: its type word as the manifest writes it, and its bytes. */
-export interface ExpectedTarget {
-  /** `revision`, `release`, `directory`, `content` or `alias`. */
-  readonly type: string
-  /** Hex id (object targets) or the target name, latin-1 (aliases). */
-  readonly target: string
-}
-
-/** Branches by name (latin-1 strings: git's bytes one for one); null for a dangling branch. */
-export type ExpectedBranches = Map<string, ExpectedTarget | null>
-
-const BRANCH_TYPE: Readonly<Record<string, string>> = {
-  commit: 'revision',
-  tag: 'release',
-  tree: 'directory',
-  blob: 'content',
-}
-
-/** Ref names swh-loader-git leaves out of a snapshot (`utils.ignore_branch_name`). */
-function leftOut(name: string): boolean {
-  if (name.endsWith('^{}')) return true
-  if (name.startsWith('refs/pipelines/') || name.startsWith('refs/changes/')) return true
-  const mergeRef = name.startsWith('refs/pull/') || name.startsWith('refs/merge-requests/')
-  return mergeRef && name.endsWith('/merge')
-}
-
-/**
- * The snapshot branches of `repo` as a protocol v2 visit sees them: every ref under refs/ to its
- * object (symbolic ones as aliases), and HEAD as an alias to its target, which is recorded as
- * dangling when it is not itself a ref (an unborn branch).
- */
-export function expectedBranches(repo: string): ExpectedBranches {
-  const out: ExpectedBranches = new Map()
-  const aliases: [string, string][] = []
-  const listing = git(repo, [
-    'for-each-ref',
-    '--format=%(refname)%00%(objectname)%00%(objecttype)%00%(symref)',
-  ])
-  for (const line of listing.split('\n').filter(Boolean)) {
-    const [name, oid, type, symref] = line.split('\0') as [string, string, string, string]
-    if (leftOut(name)) continue
-    if (symref) aliases.push([name, symref])
-    else out.set(name, { type: BRANCH_TYPE[type]!, target: oid })
-  }
-  let head: string | null = null
-  try {
-    head = git(repo, ['symbolic-ref', '-q', 'HEAD'])
-  } catch {
-    // A detached HEAD is a plain ref to its commit.
-    const oid = git(repo, ['rev-parse', '-q', '--verify', 'HEAD'])
-    out.set('HEAD', { type: 'revision', target: oid })
-  }
-  if (head !== null) aliases.push(['HEAD', head])
-  for (const [name, target] of aliases) {
-    out.set(name, { type: 'alias', target })
-    if (!out.has(target)) out.set(target, null)
-  }
-  return out
-}
-
-/**
- * The snapshot id of `branches`: SHA-1 of `snapshot <len>\0` followed by, for each branch in
- * order of name bytes, `<type> <name>\0<target length>:<target>`, where the target is the 20
- * raw id bytes, the alias's name, or nothing for a dangling branch (type `dangling`).
- */
-export function snapshotIdOf(branches: ExpectedBranches): string {
-  const names = [...branches.keys()]
-    .map((n) => Buffer.from(n, 'latin1'))
-    .sort((a, b) => Buffer.compare(a, b))
-  const parts: Buffer[] = []
-  for (const name of names) {
-    const b = branches.get(name.toString('latin1'))!
-    const target =
-      b === null
-        ? Buffer.alloc(0)
-        : b.type === 'alias'
-          ? Buffer.from(b.target, 'latin1')
-          : Buffer.from(b.target, 'hex')
-    parts.push(
-      Buffer.from(`${b === null ? 'dangling' : b.type} `),
-      name,
-      Buffer.from(`\0${target.length}:`),
-      target,
-    )
-  }
-  const body = Buffer.concat(parts)
-  return createHash('sha1')
-    .update(Buffer.concat([Buffer.from(`snapshot ${body.length}\0`), body]))
-    .digest('hex')
-}
+export { type ExpectedBranches, expectedBranches, snapshotId } from './snapshot-expect.js'
 
 /** An object git reaches from a ref. */
 export interface GitObject {

@@ -36,7 +36,7 @@ import {
   objectBytes,
   parseTree,
   reachableObjects,
-  snapshotIdOf,
+  snapshotId,
 } from '../helpers/git-expect.js'
 import { makeHistoryRepo, makeRichRepo } from '../helpers/repos.js'
 import { deleteNatsPrefix, NATS_SERVER, natsAvailable } from '../helpers/services.js'
@@ -194,7 +194,7 @@ async function expectMirrorOf(dir: string, repos: readonly string[]): Promise<vo
       const url = `file://${repo}`
       const expected = expectedBranches(repo)
       const latest = await s.originVisitGetLatest(url, { requireSnapshot: true })
-      expect(latest?.status.snapshot, url).toBe(snapshotIdOf(expected))
+      expect(latest?.status.snapshot, url).toBe(snapshotId(expected))
       const [snapshot] = await s.snapshotGet([latest!.status.snapshot!])
       const got: ExpectedBranches = new Map(
         snapshot!.branches.map((b) => [
@@ -202,8 +202,8 @@ async function expectMirrorOf(dir: string, repos: readonly string[]): Promise<vo
           b.target === null
             ? null
             : b.target.targetType === 'alias'
-              ? { type: 'alias', target: latin1(b.target.target) }
-              : { type: b.target.targetType, target: b.target.target },
+              ? { type: 'alias', target: Buffer.from(b.target.target) }
+              : { type: b.target.targetType, target: Buffer.from(b.target.target, 'hex') },
         ]),
       )
       expect(got, url).toEqual(expected)
