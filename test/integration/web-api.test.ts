@@ -234,8 +234,11 @@ function apiSuite(label: string, setup: () => Promise<Fixture | null>): void {
       expect(onlyAliases.branches.HEAD).toEqual({
         target: 'refs/heads/main',
         target_type: 'alias',
-        target_url: null,
+        // The URL of what the alias resolves to (refs/heads/main, outside this page).
+        target_url: `${BASE}/api/1/revision/${f.head}/`,
       })
+      const firstPage = await json(await get(f.app, `/api/1/snapshot/${f.snapshot}/`))
+      expect(firstPage.branches.HEAD.target_url).toBe(`${BASE}/api/1/revision/${f.head}/`)
       expect((await get(f.app, `/api/1/snapshot/${f.snapshot}/?target_types=bogus`)).status).toBe(
         400,
       )
@@ -340,10 +343,48 @@ function apiSuite(label: string, setup: () => Promise<Fixture | null>): void {
       expect(latest.snapshot_url).toBe(`${BASE}/api/1/snapshot/${f.snapshot}/`)
       const one = await json(await get(f.app, `/api/1/origin/${f.origin}/visit/1/`))
       expect(one).toMatchObject({ visit: 1, date: '2024-01-02T03:04:05+00:00', status: 'full' })
+      // Software Heritage's links: a visit's own page links its origin, a list item itself.
+      for (const v of [latest, one]) {
+        expect(v.origin_url).toBe(`${BASE}/api/1/origin/${f.origin}/get/`)
+        expect(v).not.toHaveProperty('origin_visit_url')
+      }
+      for (const v of page1) {
+        expect(v.origin_visit_url).toBe(`${BASE}/api/1/origin/${f.origin}/visit/${v.visit}/`)
+        expect(v).not.toHaveProperty('origin_url')
+      }
       expect((await get(f.app, `/api/1/origin/${f.origin}/visit/99/`)).status).toBe(404)
       expect((await get(f.app, `/api/1/origin/${f.origin}/visit/abc/`)).status).toBe(400)
       // Clients sometimes collapse the "//" of an embedded URL.
       expect((await get(f.app, '/api/1/origin/https:/example.org/rich.git/get/')).status).toBe(200)
+    })
+
+    it('visit and status dates to the microsecond, as Python isoformat() writes them', async () => {
+      const origin = 'https://micro.test/repo.git'
+      const st = f.archive.storage
+      await st.originAdd([{ url: origin }])
+      const [v] = await st.originVisitAdd([
+        { origin, date: new Date('2024-03-01T00:00:00.123Z'), dateExtraMicros: 456, type: 'git' },
+      ])
+      await st.originVisitStatusAdd([
+        {
+          origin,
+          visit: v!.visit,
+          date: new Date('2024-03-01T00:01:00.000Z'),
+          dateExtraMicros: 789,
+          type: 'git',
+          status: 'full',
+          snapshot: f.snapshot,
+          metadata: null,
+        },
+      ])
+      const one = await json(await get(f.app, `/api/1/origin/${origin}/visit/1/`))
+      expect(one.date).toBe('2024-03-01T00:00:00.123456+00:00')
+      const latest = await json(await get(f.app, `/api/1/origin/${origin}/visit/latest/`))
+      expect(latest.date).toBe('2024-03-01T00:00:00.123456+00:00')
+      const list = await json(await get(f.app, `/api/1/origin/${origin}/visits/`))
+      expect(list.map((x: any) => x.date)).toEqual(['2024-03-01T00:00:00.123456+00:00'])
+      const found = await json(await get(f.app, '/api/1/origin/search/micro.test/'))
+      expect(found[0].last_visit_date).toBe('2024-03-01T00:01:00.000789+00:00')
     })
 
     it('extids both ways', async () => {
@@ -511,7 +552,14 @@ describe('Web API: auth and rate limits', () => {
     expect(last!.headers.get('x-ratelimit-limit')).toBe('3')
     expect(last!.headers.get('x-ratelimit-remaining')).toBe('0')
     expect(Number(last!.headers.get('x-ratelimit-reset'))).toBeGreaterThan(Date.now() / 1000)
-    expect(await json(last!)).toMatchObject({ exception: 'Throttled' })
+    const throttled = await json(last!)
+    expect(throttled.exception).toBe('Throttled')
+    // Software Heritage's reason names the wait, the same number as Retry-After.
+    const wait = /^Request was throttled\. Expected available in (\d+) seconds?\.$/.exec(
+      throttled.reason,
+    )
+    expect(wait, throttled.reason).not.toBeNull()
+    expect(wait![1]).toBe(last!.headers.get('retry-after'))
     const { secret } = await ctx.tokens.create('test', ['api'])
     const authed = await get(app, '/api/1/origin/search/example/', {
       Authorization: `Bearer ${secret}`,

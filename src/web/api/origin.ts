@@ -59,7 +59,7 @@ async function originRoute(c: Context, ctx: WebContext): Promise<Response> {
       pageToken: lastVisit ?? null,
     })
     const out: Json[] = []
-    for (const v of page.results) out.push(visitWithLinks(l, v, await latestStatus(ctx, v)))
+    for (const v of page.results) out.push(visitWithLinks(l, v, await latestStatus(ctx, v), 'list'))
     const next = page.nextPageToken
       ? withQuery(c, l.base, { last_visit: page.nextPageToken, per_page: String(perPage) })
       : null
@@ -75,7 +75,7 @@ async function originRoute(c: Context, ctx: WebContext): Promise<Response> {
       requireSnapshot: boolParam(c, 'require_snapshot'),
     })
     if (!latest) throw new NotFoundError(`No visit for origin ${url} found`)
-    return respond(c, visitWithLinks(l, latest.visit, latest.status))
+    return respond(c, visitWithLinks(l, latest.visit, latest.status, 'single'))
   }
   if ((m = /^(.+)\/visit\/([^/]+)\/?$/.exec(rest))) {
     const url = originFromPath(m[1]!)
@@ -83,7 +83,7 @@ async function originRoute(c: Context, ctx: WebContext): Promise<Response> {
     await requireOrigin(ctx, url)
     const v = await s.originVisitGetByNumber(url, Number(m[2]))
     if (!v) throw new NotFoundError(`Visit ${m[2]} of origin ${url} not found`)
-    return respond(c, visitWithLinks(l, v, await latestStatus(ctx, v)))
+    return respond(c, visitWithLinks(l, v, await latestStatus(ctx, v), 'single'))
   }
   throw new NotFoundError(`No API route for origin path "${rest}"`)
 }
