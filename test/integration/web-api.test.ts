@@ -59,11 +59,16 @@ async function makeFixture(storageUrl?: string): Promise<Fixture> {
       metadata: null,
     },
   ])
-  // More origins and visits for paging.
-  for (let i = 0; i < 12; i++)
-    await writer.storage.originAdd([
-      { url: `https://example.org/paging/${String(i).padStart(2, '0')}` },
+  // More origins and visits for paging (an origin is listed once it has a visit).
+  for (let i = 0; i < 12; i++) {
+    const url = `https://example.org/paging/${String(i).padStart(2, '0')}`
+    await writer.storage.originAdd([{ url }])
+    await writer.storage.originVisitAdd([
+      { origin: url, date: new Date(Date.UTC(2024, 0, 1, i)), type: 'git' },
     ])
+  }
+  // An origin never visited (as the loader records submodule URLs): listed nowhere.
+  await writer.storage.originAdd([{ url: 'https://example.org/paging/unvisited' }])
   for (let i = 0; i < 4; i++) {
     const [pv] = await writer.storage.originVisitAdd([
       { origin, date: new Date(Date.UTC(2024, 1, i + 1)), type: 'git' },
@@ -306,6 +311,12 @@ function apiSuite(label: string, setup: () => Promise<Fixture | null>): void {
       const list = await get(f.app, '/api/1/origins/?origin_count=5')
       expect(await json(list)).toHaveLength(5)
       expect(list.headers.get('link')).toMatch(/page_token=/)
+      const all = (await json(await get(f.app, '/api/1/origins/?origin_count=100'))).map(
+        (o: any) => o.url,
+      )
+      // The loaded repository's path, example.org/rich.git and the 12 paging origins.
+      expect(all).toHaveLength(14)
+      expect(all).not.toContain('https://example.org/paging/unvisited')
       const o = await json(await get(f.app, `/api/1/origin/${f.origin}/get/`))
       expect(o).toEqual({
         url: f.origin,
@@ -320,7 +331,7 @@ function apiSuite(label: string, setup: () => Promise<Fixture | null>): void {
       const next = /<([^>]+)>; rel="next"/.exec(search.headers.get('link')!)![1]!
       expect(await json(await get(f.app, next.replace(BASE, '')))).toHaveLength(5)
       const withVisit = await json(
-        await get(f.app, '/api/1/origin/search/example/?with_visit=true'),
+        await get(f.app, '/api/1/origin/search/rich.git/?with_visit=true'),
       )
       expect(withVisit.map((x: any) => x.url)).toEqual([f.origin])
       expect(withVisit[0]).toMatchObject({ has_visits: true, snapshot_id: f.snapshot })

@@ -107,7 +107,10 @@ export const originRoutes: readonly RouteDef[] = [
     scope: 'swh_api',
     handler: async (c, ctx) => {
       const count = intParam(c, 'origin_count', 100, 1, 10_000)
+      // Only visited origins, as Software Heritage lists them (the URLs of submodules that the
+      // loader records are origins to visit, not archived projects yet).
       const page = await ctx.archive.storage.originList({
+        withVisit: true,
         limit: count,
         pageToken: c.req.query('page_token') ?? null,
       })
@@ -145,7 +148,7 @@ export const originRoutes: readonly RouteDef[] = [
         name: 'with_visit',
         in: 'query',
         type: 'boolean',
-        description: 'only origins with at least one visit',
+        description: 'accepted for compatibility: every origin listed has a visit',
       },
       {
         name: 'visit_type',
@@ -165,8 +168,9 @@ export const originRoutes: readonly RouteDef[] = [
       const pattern = decodeURIComponent(c.req.param('pattern') ?? '')
       const limit = intParam(c, 'limit', 50, 1, 1000)
       const visitType = c.req.query('visit_type')
+      // Every origin listed has a visit (as in Software Heritage): `with_visit` changes nothing.
       const opts = {
-        withVisit: boolParam(c, 'with_visit'),
+        withVisit: true,
         regexp: boolParam(c, 'use_regexp'),
         ...(visitType ? { visitTypes: [visitType] } : {}),
       }
