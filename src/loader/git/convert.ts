@@ -92,6 +92,22 @@ export function parseTreeEntries(oid: string, body: Uint8Array): RawTreeEntry[] 
 }
 
 /**
+ * Whether the directory `entries[k]` has the name of an earlier entry. In git order a
+ * directory sorts as its name plus `/`, so a file or submodule of the same name comes before
+ * it, separated only by names that extend it with a byte below `/` (`sub-x`, `sub.c`).
+ */
+function sharesNameWithEarlier(entries: readonly DirectoryEntry[], k: number): boolean {
+  const name = Buffer.from(entries[k]!.name)
+  for (let j = k - 1; j >= 0; j--) {
+    const other = Buffer.from(entries[j]!.name)
+    if (other.length < name.length || other.compare(name, 0, name.length, 0, name.length) !== 0)
+      return false
+    if (other.length === name.length) return true
+  }
+  return false
+}
+
+/**
  * A directory from a git tree. Duplicate names (possible in old or broken repositories) are
  * kept as swh-model does: one entry keeps the name (a `rev`, else a `dir`, else a `file`), the
  * others get `_<first 10 hex of target>` appended; the raw manifest keeps the original bytes.
@@ -114,6 +130,7 @@ export function treeToDirectory(oid: string, body: Uint8Array): Directory {
     const e = raw[k]!
     if (e.paddedMode || e.name.includes(0x2f) || e.name.length === 0) canonical = false
     else if (k > 0 && compareDirectoryEntries(entries[k - 1]!, entries[k]!) >= 0) canonical = false
+    else if (entries[k]!.type === 'dir' && sharesNameWithEarlier(entries, k)) canonical = false
   }
   if (canonical) return { id: oid, entries, rawManifest: null }
   const names = new Set<string>()
