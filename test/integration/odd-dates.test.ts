@@ -53,6 +53,7 @@ describe('odd dates and names, as Software Heritage shows them', () => {
   let tree: string
   let blob: string
   let subTree: string
+  let tag: string
   const get = async (path: string): Promise<any> => {
     const res = await app.request(`${BASE}${path}`)
     expect(res.status, path).toBe(200)
@@ -89,6 +90,14 @@ describe('odd dates and names, as Software Heritage shows them', () => {
       commits.push(parent)
     }
     git(repo, ['update-ref', 'refs/heads/main', parent!])
+    tag = writeLiteral(
+      repo,
+      'tag',
+      Buffer.from(
+        `object ${parent!}\ntype commit\ntag odd\ntagger Ada <ada@example.org> 1700000000 +9959\n\nodd tag\n`,
+      ),
+    )
+    git(repo, ['update-ref', 'refs/tags/odd', tag])
     const writer = await openArchive({ dataDir: data, layers: LOADER_LAYERS })
     const r = await loadGit(repo, { storage: writer.storage, scratchDir: writer.tmpDir })
     expect(r.status, r.message ?? '').toBe('full')
@@ -116,6 +125,12 @@ describe('odd dates and names, as Software Heritage shows them', () => {
         expect(rev.date_warnings.committer_date, what).toMatch(warning)
       }
     }
+  })
+
+  it('a release date likewise (tagger offset +9959: 24 hours or more, shown in UTC)', async () => {
+    const rel = await get(`/api/1/release/${tag}/`)
+    expect(rel.date).toBe('2023-11-14T22:13:20+00:00')
+    expect(rel.date_warnings).toEqual({ date: expect.stringMatching(/24 hours or more/) })
   })
 
   it('a file and a directory of one name: the file is renamed <name>_<10 hex>', async () => {
