@@ -10,7 +10,7 @@
 
 import { fromLatin1, latin1 } from './bytes.js'
 import type { TimestampWithTimezone } from './objects.js'
-import { formatOffset, readOffset } from './offset.js'
+import { formatOffset, quoteForWarning, readOffset } from './offset.js'
 
 /** A date as shown, and why it is shown otherwise than written (null when it is not). */
 export interface ShownDate {
@@ -57,7 +57,7 @@ export function showUnreadDate(value: Uint8Array): ShownDate | null {
   const gt = text.lastIndexOf('> ')
   if (gt < 0 || text.slice(gt + 2).trim() === '') return null
   const rest = text.slice(gt + 2)
-  const quoted = JSON.stringify(rest)
+  const quoted = quoteForWarning(rest)
   const sp = rest.lastIndexOf(' ')
   const secondsText =
     sp < 0 ? null : /^[ \t\n\v\f\r]*([+-]?\d+)[ \t\n\v\f\r]*$/.exec(rest.slice(0, sp))

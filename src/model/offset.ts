@@ -25,6 +25,11 @@ const DAY_MINUTES = 24 * 60
 
 const WS = '[ \\t\\n\\v\\f\\r]*'
 
+/** Text quoted for a warning (JSON string), cut after 40 characters. */
+export function quoteForWarning(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text)
+}
+
 /** `[+-]digits` in swh-model's reading: the last two digits are minutes when there are more than two. */
 function strictMinutes(sign: string, digits: string): number | null {
   const hours = Number(digits.length <= 2 ? digits : digits.slice(0, -2))
@@ -36,7 +41,7 @@ function strictMinutes(sign: string, digits: string): number | null {
 /** The shown offset of raw offset bytes, with what was changed to show it. */
 export function readOffset(offsetBytes: Uint8Array): OffsetReading {
   const raw = latin1(offsetBytes)
-  const quoted = JSON.stringify(raw)
+  const quoted = quoteForWarning(raw)
   let minutes: number | null
   let problem: string | null = null
   const strict = /^([+-])(\d+)$/.exec(raw)
