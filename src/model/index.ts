@@ -6,12 +6,14 @@
  */
 
 export * from './bytes.js'
+export * from './date-display.js'
 export * from './glob.js'
 export * from './hash.js'
 export * from './make.js'
 export * from './manifest.js'
 export * from './micro-date.js'
 export * from './objects.js'
+export * from './offset.js'
 export * from './person.js'
 export * from './references.js'
 export * from './swhid.js'

@@ -5,6 +5,7 @@
  */
 
 import { utf8 } from './bytes.js'
+import { showDate } from './date-display.js'
 import type { Person, TimestampWithTimezone } from './objects.js'
 
 /** Name and email guessed from a raw fullname in the `name <email>` form (swh-model rules). */
@@ -76,19 +77,10 @@ export function offsetBytesFromMinutes(minutes: number, negativeUtc = false): Ui
 
 /**
  * RFC 3339 text of a date in its original offset, with microseconds when present:
- * `2023-11-14T22:13:20+01:00`. An offset that cannot be read is shown as UTC.
+ * `2023-11-14T22:13:20+01:00`. The offset is read as Software Heritage shows it (see
+ * {@link showDate}: one that cannot be read, or of 24 hours or more, is shown as UTC); a date
+ * outside years 1–9999 in its offset is shown as its number of seconds.
  */
 export function formatDateRfc3339(d: TimestampWithTimezone): string {
-  const off = offsetMinutes(d.offsetBytes)
-  const localMs = d.timestamp.seconds * 1000 + off * 60_000
-  const date = new Date(localMs)
-  if (Number.isNaN(date.getTime())) return String(d.timestamp.seconds)
-  const iso = date.toISOString() // always UTC: the offset was added to the instant above
-  const base = iso.slice(0, iso.lastIndexOf('.'))
-  const us = d.timestamp.microseconds
-  const frac = us === 0 ? '' : '.' + String(us).padStart(6, '0')
-  const sign = off < 0 ? '-' : '+'
-  const abs = Math.abs(off)
-  const tz = `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`
-  return base + frac + tz
+  return showDate(d).text ?? String(d.timestamp.seconds)
 }

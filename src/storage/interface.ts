@@ -132,6 +132,8 @@ export interface OriginListOptions extends AbortOptions {
   readonly pageToken?: string | null
   /** Page size (default 100). */
   readonly limit?: number
+  /** Only origins with at least one visit (what the Web API lists). */
+  readonly withVisit?: boolean
 }
 
 /** Options of {@link Storage.originSearch}. */

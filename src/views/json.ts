@@ -18,6 +18,8 @@ import {
   type Person,
   type Release,
   type Revision,
+  showDate,
+  showUnreadDate,
   type Snapshot,
   splitFullname,
   type TimestampWithTimezone,
@@ -51,20 +53,39 @@ export function dateJson(d: TimestampWithTimezone | null): string | null {
   return d === null ? null : formatDateRfc3339(d)
 }
 
-function withFailures(obj: Json, failures: string[]): Json {
+/**
+ * A revision's or release's date as Software Heritage shows it, recording in `warnings` why it
+ * is shown otherwise than the object writes it (an offset shown as UTC or read leniently, a
+ * negative zero, a date the model could not read, read again from the person line, or one
+ * that cannot be shown: null).
+ */
+function shownDate(
+  d: TimestampWithTimezone | null,
+  person: Person | null,
+  field: string,
+  warnings: Json,
+): string | null {
+  const shown = d !== null ? showDate(d) : person ? showUnreadDate(person.fullname) : null
+  if (shown?.problem) warnings[field] = shown.problem
+  return shown?.text ?? null
+}
+
+function withFailures(obj: Json, failures: string[], dateWarnings: Json = {}): Json {
   if (failures.length > 0) obj['decoding_failures'] = failures
+  if (Object.keys(dateWarnings).length > 0) obj['date_warnings'] = dateWarnings
   return obj
 }
 
 /** A revision (`/api/1/revision/<id>/` shape). */
 export function revisionJson(r: Revision): Json {
   const f: string[] = []
+  const w: Json = {}
   return withFailures(
     {
       author: personJson(r.author, 'author', f),
       committer: personJson(r.committer, 'committer', f),
-      committer_date: dateJson(r.committerDate),
-      date: dateJson(r.date),
+      committer_date: shownDate(r.committerDate, r.committer, 'committer_date', w),
+      date: shownDate(r.date, r.author, 'date', w),
       directory: r.directory,
       extra_headers: r.extraHeaders.map(([k, v], i) => [
         text(k, `extra_headers[${i}][0]`, f),
@@ -79,16 +100,18 @@ export function revisionJson(r: Revision): Json {
       type: r.type,
     },
     f,
+    w,
   )
 }
 
 /** A release (`/api/1/release/<id>/` shape). */
 export function releaseJson(r: Release): Json {
   const f: string[] = []
+  const w: Json = {}
   return withFailures(
     {
       author: personJson(r.author, 'author', f),
-      date: dateJson(r.date),
+      date: shownDate(r.date, r.author, 'date', w),
       id: r.id,
       message: text(r.message, 'message', f),
       name: text(r.name, 'name', f),
@@ -97,6 +120,7 @@ export function releaseJson(r: Release): Json {
       target_type: r.targetType,
     },
     f,
+    w,
   )
 }
 

@@ -101,12 +101,16 @@ export function createApp(
       token: token?.id ?? null,
     })
     if (!decision.allowed) {
-      const { status, body } = errorBody(
-        new ArcaError('throttled', 'Request was throttled. Expected available in a while.'),
-      )
       const retry = Math.max(
         1,
         Number(decision.headers['X-RateLimit-Reset']) - Math.floor(Date.now() / 1000),
+      )
+      // Software Heritage's wording (Django REST framework's): the wait in whole seconds.
+      const { status, body } = errorBody(
+        new ArcaError(
+          'throttled',
+          `Request was throttled. Expected available in ${retry} second${retry === 1 ? '' : 's'}.`,
+        ),
       )
       return respond(c, body, {
         status,

@@ -1,7 +1,8 @@
 /**
  * Schema migrations of an existing archive: a graph written by the version-3 schema (visit and
  * status dates in milliseconds, statuses keyed on their date) opens with the current schema,
- * dates intact, and then keeps every status.
+ * dates intact, and then keeps every status; the origin counter then counts only the origins
+ * with a visit.
  */
 import { join } from 'node:path'
 
@@ -45,6 +46,10 @@ async function migrationSuite(dialect: Dialect, makeDb: () => SqlDatabase, dir: 
       [id, ms, status, 'git'],
     )
   }
+  // Two origins never visited (submodule URLs, as the loader records them); the old code counted
+  // every origin row.
+  await old.originAdd([{ url: `${url}/sub1` }, { url: `${url}/sub2` }])
+  await old.db.run("UPDATE counter SET value = 3 WHERE kind = 'origin'")
   await old.close()
 
   const s = new SqlStorage(makeDb(), migrations(dialect), { objstorage: objstorage() })
@@ -74,6 +79,8 @@ async function migrationSuite(dialect: Dialect, makeDb: () => SqlDatabase, dir: 
     const after = (await s.originVisitStatusGet(url, 1, { limit: 10 })).results
     expect(after.map((x) => x.status)).toEqual(['created', 'ongoing', 'full', 'partial'])
     expect((await s.originVisitStatusGetLatest(url, 1))!.status).toBe('partial')
+    // The origin counter counts the origins with a visit: one of the three.
+    expect((await s.statCounters()).origin).toBe(1)
   } finally {
     await s.close()
   }

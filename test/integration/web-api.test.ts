@@ -59,11 +59,16 @@ async function makeFixture(storageUrl?: string): Promise<Fixture> {
       metadata: null,
     },
   ])
-  // More origins and visits for paging.
-  for (let i = 0; i < 12; i++)
-    await writer.storage.originAdd([
-      { url: `https://example.org/paging/${String(i).padStart(2, '0')}` },
+  // More origins and visits for paging (an origin is listed once it has a visit).
+  for (let i = 0; i < 12; i++) {
+    const url = `https://example.org/paging/${String(i).padStart(2, '0')}`
+    await writer.storage.originAdd([{ url }])
+    await writer.storage.originVisitAdd([
+      { origin: url, date: new Date(Date.UTC(2024, 0, 1, i)), type: 'git' },
     ])
+  }
+  // An origin never visited (as the loader records submodule URLs): listed nowhere.
+  await writer.storage.originAdd([{ url: 'https://example.org/paging/unvisited' }])
   for (let i = 0; i < 4; i++) {
     const [pv] = await writer.storage.originVisitAdd([
       { origin, date: new Date(Date.UTC(2024, 1, i + 1)), type: 'git' },
@@ -234,8 +239,11 @@ function apiSuite(label: string, setup: () => Promise<Fixture | null>): void {
       expect(onlyAliases.branches.HEAD).toEqual({
         target: 'refs/heads/main',
         target_type: 'alias',
-        target_url: null,
+        // The URL of what the alias resolves to (refs/heads/main, outside this page).
+        target_url: `${BASE}/api/1/revision/${f.head}/`,
       })
+      const firstPage = await json(await get(f.app, `/api/1/snapshot/${f.snapshot}/`))
+      expect(firstPage.branches.HEAD.target_url).toBe(`${BASE}/api/1/revision/${f.head}/`)
       expect((await get(f.app, `/api/1/snapshot/${f.snapshot}/?target_types=bogus`)).status).toBe(
         400,
       )
@@ -303,6 +311,12 @@ function apiSuite(label: string, setup: () => Promise<Fixture | null>): void {
       const list = await get(f.app, '/api/1/origins/?origin_count=5')
       expect(await json(list)).toHaveLength(5)
       expect(list.headers.get('link')).toMatch(/page_token=/)
+      const all = (await json(await get(f.app, '/api/1/origins/?origin_count=100'))).map(
+        (o: any) => o.url,
+      )
+      // The loaded repository's path, example.org/rich.git and the 12 paging origins.
+      expect(all).toHaveLength(14)
+      expect(all).not.toContain('https://example.org/paging/unvisited')
       const o = await json(await get(f.app, `/api/1/origin/${f.origin}/get/`))
       expect(o).toEqual({
         url: f.origin,
@@ -317,7 +331,7 @@ function apiSuite(label: string, setup: () => Promise<Fixture | null>): void {
       const next = /<([^>]+)>; rel="next"/.exec(search.headers.get('link')!)![1]!
       expect(await json(await get(f.app, next.replace(BASE, '')))).toHaveLength(5)
       const withVisit = await json(
-        await get(f.app, '/api/1/origin/search/example/?with_visit=true'),
+        await get(f.app, '/api/1/origin/search/rich.git/?with_visit=true'),
       )
       expect(withVisit.map((x: any) => x.url)).toEqual([f.origin])
       expect(withVisit[0]).toMatchObject({ has_visits: true, snapshot_id: f.snapshot })
@@ -340,10 +354,48 @@ function apiSuite(label: string, setup: () => Promise<Fixture | null>): void {
       expect(latest.snapshot_url).toBe(`${BASE}/api/1/snapshot/${f.snapshot}/`)
       const one = await json(await get(f.app, `/api/1/origin/${f.origin}/visit/1/`))
       expect(one).toMatchObject({ visit: 1, date: '2024-01-02T03:04:05+00:00', status: 'full' })
+      // Software Heritage's links: a visit's own page links its origin, a list item itself.
+      for (const v of [latest, one]) {
+        expect(v.origin_url).toBe(`${BASE}/api/1/origin/${f.origin}/get/`)
+        expect(v).not.toHaveProperty('origin_visit_url')
+      }
+      for (const v of page1) {
+        expect(v.origin_visit_url).toBe(`${BASE}/api/1/origin/${f.origin}/visit/${v.visit}/`)
+        expect(v).not.toHaveProperty('origin_url')
+      }
       expect((await get(f.app, `/api/1/origin/${f.origin}/visit/99/`)).status).toBe(404)
       expect((await get(f.app, `/api/1/origin/${f.origin}/visit/abc/`)).status).toBe(400)
       // Clients sometimes collapse the "//" of an embedded URL.
       expect((await get(f.app, '/api/1/origin/https:/example.org/rich.git/get/')).status).toBe(200)
+    })
+
+    it('visit and status dates to the microsecond, as Python isoformat() writes them', async () => {
+      const origin = 'https://micro.test/repo.git'
+      const st = f.archive.storage
+      await st.originAdd([{ url: origin }])
+      const [v] = await st.originVisitAdd([
+        { origin, date: new Date('2024-03-01T00:00:00.123Z'), dateExtraMicros: 456, type: 'git' },
+      ])
+      await st.originVisitStatusAdd([
+        {
+          origin,
+          visit: v!.visit,
+          date: new Date('2024-03-01T00:01:00.000Z'),
+          dateExtraMicros: 789,
+          type: 'git',
+          status: 'full',
+          snapshot: f.snapshot,
+          metadata: null,
+        },
+      ])
+      const one = await json(await get(f.app, `/api/1/origin/${origin}/visit/1/`))
+      expect(one.date).toBe('2024-03-01T00:00:00.123456+00:00')
+      const latest = await json(await get(f.app, `/api/1/origin/${origin}/visit/latest/`))
+      expect(latest.date).toBe('2024-03-01T00:00:00.123456+00:00')
+      const list = await json(await get(f.app, `/api/1/origin/${origin}/visits/`))
+      expect(list.map((x: any) => x.date)).toEqual(['2024-03-01T00:00:00.123456+00:00'])
+      const found = await json(await get(f.app, '/api/1/origin/search/micro.test/'))
+      expect(found[0].last_visit_date).toBe('2024-03-01T00:01:00.000789+00:00')
     })
 
     it('extids both ways', async () => {
@@ -511,7 +563,14 @@ describe('Web API: auth and rate limits', () => {
     expect(last!.headers.get('x-ratelimit-limit')).toBe('3')
     expect(last!.headers.get('x-ratelimit-remaining')).toBe('0')
     expect(Number(last!.headers.get('x-ratelimit-reset'))).toBeGreaterThan(Date.now() / 1000)
-    expect(await json(last!)).toMatchObject({ exception: 'Throttled' })
+    const throttled = await json(last!)
+    expect(throttled.exception).toBe('Throttled')
+    // Software Heritage's reason names the wait, the same number as Retry-After.
+    const wait = /^Request was throttled\. Expected available in (\d+) seconds?\.$/.exec(
+      throttled.reason,
+    )
+    expect(wait, throttled.reason).not.toBeNull()
+    expect(wait![1]).toBe(last!.headers.get('retry-after'))
     const { secret } = await ctx.tokens.create('test', ['api'])
     const authed = await get(app, '/api/1/origin/search/example/', {
       Authorization: `Bearer ${secret}`,

@@ -13,19 +13,25 @@ import type {
   OriginSearchResult,
   Page,
 } from '../interface.js'
-import { addCounted } from './counters.js'
 import type { SqlExecutor, SqlValue } from './executor.js'
 import { compileOriginRegexp, regexpScan } from './origin-regexp.js'
 import { b, num, type Row, str } from './rows.js'
-import { chunks, getRows, inList, parseToken, token, uniqueBy } from './statements.js'
+import { chunks, getRows, inList, insert, parseToken, token, uniqueBy } from './statements.js'
 
+/**
+ * Adds origins (existing URLs ignored). The `origin` counter is not bumped here: it counts
+ * origins with a visit, as Software Heritage's archive does (an origin becomes one of its
+ * projects once visited), so {@link originVisitAdd} bumps it at an origin's first visit.
+ */
 export async function originAdd(db: SqlExecutor, origins: readonly Origin[]): Promise<AddSummary> {
   const unique = uniqueBy(origins, (o) => o.url)
-  const added = await addCounted(
-    db,
-    'origin',
-    ['url', 'sha1'],
-    unique.map((o) => [o.url, b(originId(o.url))]),
+  const added = await db.transaction((tx) =>
+    insert(
+      tx,
+      'origin',
+      ['url', 'sha1'],
+      unique.map((o) => [o.url, b(originId(o.url))]),
+    ),
   )
   return { 'origin:add': added }
 }
@@ -83,10 +89,13 @@ export async function originList(
 ): Promise<Page<Origin>> {
   const after = parseToken(options.pageToken, 'origin list') ?? 0
   const limit = Math.max(1, Math.min(options.limit ?? 100, 10_000))
-  const rows = await db.all<Row>('SELECT id, url FROM origin WHERE id > ? ORDER BY id LIMIT ?', [
-    after,
-    limit + 1,
-  ])
+  const visited = options.withVisit
+    ? ' AND EXISTS (SELECT 1 FROM origin_visit v WHERE v.origin_id = o.id)'
+    : ''
+  const rows = await db.all<Row>(
+    `SELECT o.id, o.url FROM origin o WHERE o.id > ?${visited} ORDER BY o.id LIMIT ?`,
+    [after, limit + 1],
+  )
   const page = rows.slice(0, limit)
   return {
     results: page.map((r) => ({ url: str(r['url']) })),

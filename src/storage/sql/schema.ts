@@ -111,6 +111,14 @@ const V4 = [
   `CREATE INDEX origin_visit_status_date ON origin_visit_status (date, seq)`,
 ]
 
+// The `origin` counter counts origins with at least one visit (it counted every origin row,
+// submodule URLs recorded by the loader included).
+const V5 = [
+  `UPDATE counter SET value = (SELECT COUNT(*) FROM origin o
+     WHERE EXISTS (SELECT 1 FROM origin_visit v WHERE v.origin_id = o.id))
+   WHERE kind = 'origin'`,
+]
+
 /** Every migration, in order. */
 export function migrations(dialect: Dialect): Migration[] {
   return [
@@ -127,6 +135,11 @@ export function migrations(dialect: Dialect): Migration[] {
       version: 4,
       description: 'microsecond visit dates, every visit status kept',
       statements: V4.map((s) => render(dialect, s)),
+    },
+    {
+      version: 5,
+      description: 'origin counter: origins with a visit',
+      statements: V5.map((s) => render(dialect, s)),
     },
   ]
 }

@@ -66,6 +66,8 @@ export async function originVisitAdd(
           [oid, visit, dateMicros(v), v.type],
         )
         await bump(tx, 'origin_visit', 1)
+        // The first visit of an origin makes it count (see originAdd).
+        if (max[0]?.['m'] === null || max[0]?.['m'] === undefined) await bump(tx, 'origin', 1)
         return { origin: v.origin, visit, ...dateFields(dateMicros(v)), type: v.type }
       }),
     )

@@ -106,11 +106,23 @@ export function releaseWithLinks(l: Links, r: Parameters<typeof releaseJson>[0])
   }
 }
 
-export function visitWithLinks(l: Links, v: OriginVisit, s: OriginVisitStatus | null): Json {
+/**
+ * A visit with its links as Software Heritage gives them: in the list of an origin's visits,
+ * `origin_visit_url` (the visit's own URL); on a visit's own page (`visit/latest/`,
+ * `visit/<n>/`), `origin_url` (the origin's URL) instead.
+ */
+export function visitWithLinks(
+  l: Links,
+  v: OriginVisit,
+  s: OriginVisitStatus | null,
+  where: 'list' | 'single',
+): Json {
   const j = visitJson(v, s)
   return {
     ...j,
-    origin_visit_url: l.origin(v.origin, `visit/${v.visit}/`),
+    ...(where === 'list'
+      ? { origin_visit_url: l.origin(v.origin, `visit/${v.visit}/`) }
+      : { origin_url: l.origin(v.origin, 'get/') }),
     snapshot_url: s?.snapshot ? l.snapshot(s.snapshot) : null,
   }
 }

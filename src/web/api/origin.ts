@@ -59,7 +59,7 @@ async function originRoute(c: Context, ctx: WebContext): Promise<Response> {
       pageToken: lastVisit ?? null,
     })
     const out: Json[] = []
-    for (const v of page.results) out.push(visitWithLinks(l, v, await latestStatus(ctx, v)))
+    for (const v of page.results) out.push(visitWithLinks(l, v, await latestStatus(ctx, v), 'list'))
     const next = page.nextPageToken
       ? withQuery(c, l.base, { last_visit: page.nextPageToken, per_page: String(perPage) })
       : null
@@ -75,7 +75,7 @@ async function originRoute(c: Context, ctx: WebContext): Promise<Response> {
       requireSnapshot: boolParam(c, 'require_snapshot'),
     })
     if (!latest) throw new NotFoundError(`No visit for origin ${url} found`)
-    return respond(c, visitWithLinks(l, latest.visit, latest.status))
+    return respond(c, visitWithLinks(l, latest.visit, latest.status, 'single'))
   }
   if ((m = /^(.+)\/visit\/([^/]+)\/?$/.exec(rest))) {
     const url = originFromPath(m[1]!)
@@ -83,7 +83,7 @@ async function originRoute(c: Context, ctx: WebContext): Promise<Response> {
     await requireOrigin(ctx, url)
     const v = await s.originVisitGetByNumber(url, Number(m[2]))
     if (!v) throw new NotFoundError(`Visit ${m[2]} of origin ${url} not found`)
-    return respond(c, visitWithLinks(l, v, await latestStatus(ctx, v)))
+    return respond(c, visitWithLinks(l, v, await latestStatus(ctx, v), 'single'))
   }
   throw new NotFoundError(`No API route for origin path "${rest}"`)
 }
@@ -107,7 +107,10 @@ export const originRoutes: readonly RouteDef[] = [
     scope: 'swh_api',
     handler: async (c, ctx) => {
       const count = intParam(c, 'origin_count', 100, 1, 10_000)
+      // Only visited origins, as Software Heritage lists them (the URLs of submodules that the
+      // loader records are origins to visit, not archived projects yet).
       const page = await ctx.archive.storage.originList({
+        withVisit: true,
         limit: count,
         pageToken: c.req.query('page_token') ?? null,
       })
@@ -145,7 +148,7 @@ export const originRoutes: readonly RouteDef[] = [
         name: 'with_visit',
         in: 'query',
         type: 'boolean',
-        description: 'only origins with at least one visit',
+        description: 'accepted for compatibility: every origin listed has a visit',
       },
       {
         name: 'visit_type',
@@ -165,8 +168,9 @@ export const originRoutes: readonly RouteDef[] = [
       const pattern = decodeURIComponent(c.req.param('pattern') ?? '')
       const limit = intParam(c, 'limit', 50, 1, 1000)
       const visitType = c.req.query('visit_type')
+      // Every origin listed has a visit (as in Software Heritage): `with_visit` changes nothing.
       const opts = {
-        withVisit: boolParam(c, 'with_visit'),
+        withVisit: true,
         regexp: boolParam(c, 'use_regexp'),
         ...(visitType ? { visitTypes: [visitType] } : {}),
       }

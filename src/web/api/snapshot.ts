@@ -5,12 +5,55 @@
  */
 
 import { InvalidInputError, NotFoundError } from '../../errors.js'
-import { utf8 } from '../../model/index.js'
+import { decodeForDisplay, type SnapshotBranch, utf8 } from '../../model/index.js'
+import type { Storage } from '../../storage/index.js'
 import { branchesJson, type Json } from '../../views/index.js'
 import { linkHeader, respond, withQuery } from '../http.js'
 import { links } from './links.js'
 import { intParam, sha1GitParam, sha1Param } from './params.js'
 import type { RouteDef } from './route.js'
+
+interface BranchJson {
+  readonly target: string
+  readonly target_type: string
+}
+
+/** Aliases followed at most this many steps (longer chains resolve to nothing). */
+const MAX_ALIAS_HOPS = 32
+
+/**
+ * The non-alias branch each alias of `branches` resolves to (by displayed name), following
+ * alias chains through the page and, for targets outside it, through the whole snapshot.
+ */
+async function resolveAliases(
+  storage: Storage,
+  snapshot: string,
+  branches: readonly SnapshotBranch[],
+): Promise<Map<string, BranchJson>> {
+  const byName = new Map<string, SnapshotBranch>()
+  for (const b of branches) byName.set(Buffer.from(b.name).toString('hex'), b)
+  const lookup = async (name: Uint8Array): Promise<SnapshotBranch | null> => {
+    const key = Buffer.from(name).toString('hex')
+    const known = byName.get(key)
+    if (known) return known
+    const p = await storage.snapshotGetBranches(snapshot, { branchesFrom: name, branchesCount: 1 })
+    const b = p?.branches[0]
+    if (!b || Buffer.compare(Buffer.from(b.name), Buffer.from(name)) !== 0) return null
+    byName.set(key, b)
+    return b
+  }
+  const out = new Map<string, BranchJson>()
+  for (const b of branches) {
+    if (b.target?.targetType !== 'alias') continue
+    let cur: SnapshotBranch | null = b
+    for (let hop = 0; cur?.target?.targetType === 'alias' && hop < MAX_ALIAS_HOPS; hop++)
+      cur = await lookup(cur.target.target)
+    const t = cur?.target
+    if (t && t.targetType !== 'alias')
+      out.set(decodeForDisplay(b.name).text, { target: t.target, target_type: t.targetType })
+  }
+  return out
+}
 
 /** The snapshot routes. */
 export const snapshotRoutes: readonly RouteDef[] = [
@@ -57,15 +100,17 @@ export const snapshotRoutes: readonly RouteDef[] = [
       if (!page) throw new NotFoundError(`Snapshot with id ${id} not found!`)
       const l = links(c, ctx)
       const branches = branchesJson(page) as Record<string, Json | null>
+      const resolved = await resolveAliases(ctx.archive.storage, id, page.branches)
       for (const [name, b] of Object.entries(branches)) {
-        if (b)
-          branches[name] = {
-            ...b,
-            target_url:
-              b['target_type'] === 'alias'
-                ? null
-                : l.object(String(b['target_type']), String(b['target'])),
-          }
+        if (!b) continue
+        const target =
+          b['target_type'] === 'alias'
+            ? resolved.get(name)
+            : { target: String(b['target']), target_type: String(b['target_type']) }
+        // An alias carries the URL of the branch it resolves to; one that resolves to nothing
+        // (dangling, missing, a cycle) has no `target_url`, as in Software Heritage.
+        if (target)
+          branches[name] = { ...b, target_url: l.object(target.target_type, target.target) }
       }
       const nextBranch = page.nextBranch ? Buffer.from(page.nextBranch).toString('utf8') : null
       const next = nextBranch ? withQuery(c, l.base, { branches_from: nextBranch }) : null

@@ -5,11 +5,16 @@
  */
 
 import type { Context } from 'hono'
-import { html, raw } from 'hono/html'
+import { html } from 'hono/html'
 
 import type { WebContext } from '../context.js'
 import { type Fragment, listTable, page, visitTypeIcon, when } from './layout.js'
 import { q } from './shared.js'
+
+/** A counter of the home page: its number and what it counts, singular or plural. */
+function counter(n: number, one: string, many: string): Fragment {
+  return html`<div><b>${n.toLocaleString('en')}</b>${n === 1 ? one : many}</div>`
+}
 
 /** Route handlers of the home and search pages. */
 export function homePages(wctx: WebContext) {
@@ -28,17 +33,16 @@ export function homePages(wctx: WebContext) {
           style="width:70%"
           placeholder="e.g. github.com/python"
         />
-        <label><input type="checkbox" name="with_visit" value="true" /> only visited</label>
         <button type="submit">Search</button>
       </form>
       <h2>Archive</h2>
       <div class="counters" aria-label="Archive counters">
-        <div><b>${counters.content.toLocaleString('en')}</b>source files</div>
-        <div><b>${counters.directory.toLocaleString('en')}</b>directories</div>
-        <div><b>${counters.revision.toLocaleString('en')}</b>commits</div>
-        <div><b>${counters.release.toLocaleString('en')}</b>releases</div>
-        <div><b>${counters.origin.toLocaleString('en')}</b>projects</div>
-        <div><b>${counters.origin_visit.toLocaleString('en')}</b>visits</div>
+        ${counter(counters.content, 'source file', 'source files')}
+        ${counter(counters.directory, 'directory', 'directories')}
+        ${counter(counters.revision, 'commit', 'commits')}
+        ${counter(counters.release, 'release', 'releases')}
+        ${counter(counters.origin, 'project', 'projects')}
+        ${counter(counters.origin_visit, 'visit', 'visits')}
       </div>
       <h2>Latest visits</h2>
       ${
@@ -68,13 +72,13 @@ export function homePages(wctx: WebContext) {
   const search = async (c: Context): Promise<Response> => {
     const p = q(c)
     const query = p['q'] ?? ''
-    const withVisit = p['with_visit'] === 'true' || p['with_visit'] === 'on'
     const token = p['page_token'] ?? null
     const history = (p['prev'] ?? '').split('.').filter(Boolean)
     const PER = 100
     const [res, total] = await Promise.all([
-      s.originSearch(query, { limit: PER, pageToken: token, withVisit }),
-      s.originSearchCount(query, { withVisit }),
+      // Only visited origins, as the Web API lists them.
+      s.originSearch(query, { limit: PER, pageToken: token, withVisit: true }),
+      s.originSearchCount(query, { withVisit: true }),
     ])
     const rows: Fragment[] = []
     for (const r of res.results) {
@@ -94,7 +98,6 @@ export function homePages(wctx: WebContext) {
     const base = (extra: Record<string, string>): string => {
       const u = new URLSearchParams({
         q: query,
-        ...(withVisit ? { with_visit: 'true' } : {}),
         ...extra,
       })
       return `/browse/search/?${u.toString()}`
@@ -111,18 +114,6 @@ export function homePages(wctx: WebContext) {
       : null
     const start = history.length * PER
     const body = html`<h1>Search results for “${query}”</h1>
-      <form action="/browse/search/" method="get">
-        <input type="hidden" name="q" value="${query}" /><label
-          ><input
-            type="checkbox"
-            name="with_visit"
-            value="true"
-            ${withVisit ? raw(' checked') : ''}
-          />
-          only origins with at least one visit</label
-        >
-        <button type="submit">Filter</button>
-      </form>
       <p id="total">
         ${String(total)} origin${total === 1 ? '' : 's'}
         found${total > 0 ? `, showing ${start + 1}–${start + res.results.length}` : ''}.

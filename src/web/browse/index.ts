@@ -121,7 +121,7 @@ export function mountBrowse(app: Hono<AppEnv>, wctx: WebContext): void {
   app.get('/browse/directory/:id/*', safe(h.directory))
   app.get('/browse/content/:q/raw', safe(h.contentRaw))
   app.get('/browse/content/:q', safe(h.content))
-  app.get('/browse/revision/:id/log', safe(h.revision))
+  app.get('/browse/revision/:id/log', safe(h.revisionLog))
   app.get('/browse/revision/:id', safe(h.revision))
   app.get('/browse/release/:id', safe(h.release))
   app.get('/browse/snapshot/:id', safe(h.snapshot))

@@ -21,7 +21,7 @@ import { contextPermalinks } from './views.js'
 export function revisionPages(wctx: WebContext) {
   const s = wctx.archive.storage
 
-  const revision = async (c: Context): Promise<Response> => {
+  const revisionOrLog = async (c: Context, log: boolean): Promise<Response> => {
     const id = idParam(c, 'revision')
     const [r] = await s.revisionGet([id])
     if (!r) throw new NotFoundError(`Revision ${id} not found`)
@@ -31,8 +31,7 @@ export function revisionPages(wctx: WebContext) {
       const oc = await originContext(s, p).catch(() => null)
       if (oc) ctx = { ...oc, revision: r.id, root: r.directory, releaseId: null }
     }
-    if (c.req.path.endsWith('/log/'))
-      return renderLog(c, wctx, ctx, html`<h1>History of revision ${r.id}</h1>`, p)
+    if (log) return renderLog(c, wctx, ctx, html`<h1>History of revision ${r.id}</h1>`, p)
     const parent = r.parents[0] ? ((await s.revisionGet([r.parents[0]]))[0] ?? null) : null
     const changes: FileChange[] = []
     await treeChanges(wctx, parent?.directory ?? null, r.directory, '', changes)
@@ -95,5 +94,10 @@ export function revisionPages(wctx: WebContext) {
     return c.html(page({ title: `Revision ${r.id.slice(0, 10)}`, body }))
   }
 
-  return { revision }
+  return {
+    revision: (c: Context) => revisionOrLog(c, false),
+    // The route tells the history from the revision: the app matches paths without their
+    // trailing slash, so `c.req.path` of `…/log/` has none.
+    revisionLog: (c: Context) => revisionOrLog(c, true),
+  }
 }

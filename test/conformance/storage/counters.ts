@@ -23,12 +23,19 @@ export function counterTests(ctx: StorageSuiteContext): void {
       await s.contentAdd([c, c])
       await s.contentAdd([c])
       await s.directoryAdd([d, d])
-      await s.originAdd([{ url: `https://count.example/${uniq('o')}` }])
+      const url = `https://count.example/${uniq('o')}`
+      await s.originAdd([{ url }])
       const after = await s.statCounters()
       expect(after.content - before.content).toBe(1)
       expect(after.directory - before.directory).toBe(1)
-      expect(after.origin - before.origin).toBe(1)
+      // An origin counts once it has a visit (Software Heritage counts visited origins).
+      expect(after.origin - before.origin).toBe(0)
       expect(after.revision - before.revision).toBe(0)
+      for (const date of [new Date('2024-01-01T00:00:00Z'), new Date('2024-01-02T00:00:00Z')])
+        await s.originVisitAdd([{ origin: url, date, type: 'git' }])
+      const visited = await s.statCounters()
+      expect(visited.origin - before.origin).toBe(1)
+      expect(visited.origin_visit - before.origin_visit).toBe(2)
     })
   })
 }

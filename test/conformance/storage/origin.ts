@@ -33,6 +33,19 @@ export function originTests(ctx: StorageSuiteContext): void {
         token = page.nextPageToken
       } while (token)
       for (const u of urls) expect(seen).toContain(u)
+      // withVisit: only the visited ones, over pages too.
+      await s.originVisitAdd([
+        { origin: urls[1]!, date: new Date('2024-01-01T00:00:00Z'), type: 'git' },
+        { origin: urls[5]!, date: new Date('2024-01-01T00:00:00Z'), type: 'git' },
+      ])
+      const visited: string[] = []
+      token = null
+      do {
+        const page = await s.originList({ limit: 1, pageToken: token, withVisit: true })
+        visited.push(...page.results.map((o) => o.url))
+        token = page.nextPageToken
+      } while (token)
+      expect(visited.filter((u) => u.includes(tag))).toEqual([urls[1], urls[5]])
     })
 
     it('searches by substring (case-insensitive) and regexp, with visit filters, paging and count', async () => {
