@@ -21,7 +21,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { loadGit } from '../../src/loader/git/loader.js'
-import { type Archive, LOADER_LAYERS, openArchive } from '../../src/storage/archive.js'
+import { type Archive, openArchive } from '../../src/storage/archive.js'
 import { createApp } from '../../src/web/app.js'
 import { webContext } from '../../src/web/server.js'
 import { git, writeLiteral } from '../helpers/repos.js'
@@ -98,7 +98,7 @@ describe('odd dates and names, as Software Heritage shows them', () => {
       ),
     )
     git(repo, ['update-ref', 'refs/tags/odd', tag])
-    const writer = await openArchive({ dataDir: data, layers: LOADER_LAYERS })
+    const writer = await openArchive({ dataDir: data, writer: 'loader' })
     const r = await loadGit(repo, { storage: writer.storage, scratchDir: writer.tmpDir })
     expect(r.status, r.message ?? '').toBe('full')
     await writer.close()

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { loadGit } from '../../src/loader/git/loader.js'
-import { type Archive, LOADER_LAYERS, openArchive } from '../../src/storage/archive.js'
+import { type Archive, openArchive } from '../../src/storage/archive.js'
 import { createApp } from '../../src/web/app.js'
 import { mountBrowse } from '../../src/web/browse/index.js'
 import { webContext } from '../../src/web/server.js'
@@ -44,7 +44,7 @@ describe('origins are listed and counted once visited', () => {
     git(repo, ['commit', '-q', '-m', 'first'])
     writeFileSync(join(repo, 'README'), 'super project, again\n')
     git(repo, ['commit', '-q', '-am', 'second'])
-    const writer = await openArchive({ dataDir: data, layers: LOADER_LAYERS })
+    const writer = await openArchive({ dataDir: data, writer: 'loader' })
     const r = await loadGit(repo, { storage: writer.storage, scratchDir: writer.tmpDir })
     expect(r.status).toBe('full')
     expect([...r.submodules].sort()).toEqual(SUBS)
