@@ -385,6 +385,10 @@ export interface ReleaseInit {
 /** Builds a release with its id. */
 export function makeRelease(init: ReleaseInit): Release {
   checkSha1('Release target', init.target)
+  if (!Object.hasOwn(RELEASE_TARGET_GIT_TYPE, init.targetType))
+    throw new InvalidInputError(
+      `Release target type "${String(init.targetType)}" is not one of ${Object.keys(RELEASE_TARGET_GIT_TYPE).join(', ')}`,
+    )
   const rawManifest = init.rawManifest ?? null
   const fields: ReleaseFields = {
     name: init.name,

@@ -10,27 +10,11 @@ import { errorMessage } from '../../errors.js'
 import {
   type ExtendedSwhid,
   formatSwhid,
-  parseExtendedSwhid,
-  parseQualifiedSwhid,
+  parseSwhid,
   type QualifiedSwhid,
   toHex,
 } from '../../model/index.js'
 import { writeErr, writeOut } from '../output.js'
-
-function parseAny(s: string): QualifiedSwhid | ExtendedSwhid {
-  try {
-    return parseQualifiedSwhid(s)
-  } catch (e) {
-    // ori/emd SWHIDs are valid (extended, no qualifiers): accept them too.
-    try {
-      const ext = parseExtendedSwhid(s)
-      if (ext.type === 'ori' || ext.type === 'emd') return ext
-    } catch {
-      // Report the qualified parser's error: it names the offending part.
-    }
-    throw e
-  }
-}
 
 function toJson(s: QualifiedSwhid | ExtendedSwhid): Record<string, unknown> {
   const out: Record<string, unknown> = {
@@ -68,7 +52,7 @@ export function registerSwhid(program: Command): void {
       let bad = 0
       for (const input of swhids) {
         try {
-          const s = parseAny(input)
+          const s = parseSwhid(input)
           writeOut(
             (flags.json ? JSON.stringify({ input, valid: true, ...toJson(s) }) : formatSwhid(s)) +
               '\n',
