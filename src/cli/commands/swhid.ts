@@ -40,9 +40,14 @@ function toJson(s: QualifiedSwhid | ExtendedSwhid): Record<string, unknown> {
 export function registerSwhid(program: Command): void {
   program
     .command('swhid')
-    .summary('validate SWHIDs and print their canonical form')
-    .argument('<swhids...>', 'SWHIDs, core or qualified')
-    .option('--json', 'print one JSON object per line')
+    .summary('Validate SWHIDs and print their canonical form.')
+    .description(
+      'Check each SWHID against the SWHID grammar and print its canonical form, qualifiers in ' +
+        'the standard order (origin, visit, anchor, path, lines). Extended SWHIDs (swh:1:ori:…, ' +
+        'swh:1:emd:…) are accepted without qualifiers. Exit 2 if any SWHID is invalid.',
+    )
+    .argument('<swhids...>', 'SWHIDs: core, qualified or extended.')
+    .option('--json', 'Print one JSON object per line.')
     .addHelpText(
       'after',
       '\nExample:\n  $ arca swhid "swh:1:cnt:94a9ed024d3859793618152ea559a168bbcbb5e2;lines=9-15;path=/a"\n' +
