@@ -16,6 +16,7 @@ import {
   type IdentifyType,
   stripTrailingSlashes,
 } from '../../fromdisk/index.js'
+import { redactUserinfo, splitRemoteUrl } from '../../loader/index.js'
 import {
   concatBytes,
   decodeForDisplay,
@@ -81,6 +82,19 @@ function joinDisplay(root: Uint8Array, rel: Uint8Array): Uint8Array {
     : concatBytes([base, utf8('/'), rel])
 }
 
+/**
+ * The repository of `identify -t snapshot`: a path, or a `file://` URL (as `arca save` takes
+ * it) made a path. A remote URL is refused: identify reads local repositories only.
+ */
+function repositoryArg(text: string, raw: Uint8Array): Uint8Array {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return raw
+  if (!/^file:/i.test(text))
+    throw new InvalidInputError(
+      `"${redactUserinfo(text)}" is a remote URL: identify -t snapshot reads a local repository (a path or a file:// URL); arca save archives a remote one`,
+    )
+  return utf8(splitRemoteUrl(text).fetchUrl)
+}
+
 /** Registers `identify` on the program. */
 export function registerIdentify(program: Command): void {
   program
@@ -134,6 +148,8 @@ async function runIdentify(objects: string[], flags: IdentifyFlags): Promise<voi
     throw new InvalidInputError('Verification requires a single object')
   }
   const args = objects.map(rawArg)
+  // What is read: the arguments, except that a file:// repository becomes its path.
+  const inputs = args.map((a, i) => (flags.type === 'snapshot' ? repositoryArg(objects[i]!, a) : a))
   const progress = new ProgressReporter({
     op: 'identify',
     format: (f, s) =>
@@ -181,7 +197,7 @@ async function runIdentify(objects: string[], flags: IdentifyFlags): Promise<voi
       await identify(arg, { ...common, type: 'directory', onNode })
       continue
     }
-    const { swhid } = await identify(arg, common)
+    const { swhid } = await identify(inputs[i]!, common)
     if (flags.verify !== undefined) {
       const match = swhid === flags.verify
       if (json) writeOut(JSON.stringify({ swhid, expected: flags.verify, match }) + '\n')
