@@ -34,14 +34,14 @@ export interface ArchiveLocation {
 /** Adds `--data` and `--storage` to a command. */
 export function addArchiveOptions(cmd: Command): Command {
   return cmd
-    .option('--data <dir>', `archive data directory (env ARCA_DATA, default ${DEFAULT_DATA_DIR})`)
+    .option('--data <dir>', `Archive data directory (env ARCA_DATA, default ${DEFAULT_DATA_DIR}).`)
     .option(
       '--storage <url>',
-      'graph storage: sqlite:PATH or postgres://… (env ARCA_STORAGE, default sqlite in the data directory)',
+      'Graph storage: sqlite:PATH or postgres://… (env ARCA_STORAGE, default sqlite in the data directory).',
     )
     .option(
       '--journal <url>',
-      'journal: embedded, embedded:PATH or nats://HOST:PORT[/PREFIX] (env ARCA_JOURNAL, default embedded in the data directory)',
+      'Journal: embedded, embedded:PATH or nats://HOST:PORT[/PREFIX] (env ARCA_JOURNAL, default embedded in the data directory).',
     )
 }
 

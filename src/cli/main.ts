@@ -43,15 +43,33 @@ export const EXIT_INTERNAL = 70
 
 const VERSION = '0.1.0'
 
-/** System and SQLite error codes of a full disk or quota. */
-const DISK_FULL = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL'])
+/**
+ * System and SQLite error codes that are the environment's failure, not a bug: each says what
+ * went wrong, and the command exits 2 with that line.
+ */
+const ENVIRONMENT_FAILURES: Readonly<Record<string, string>> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  SQLITE_FULL: 'no space left on device',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in the system',
+  EADDRINUSE: 'address already in use',
+}
+const DISK_FULL: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL'])
+
+const DEBUG_HELP = 'Print stack traces of errors.'
 
 /** Builds the command tree. */
 export function buildProgram(): Command {
   const program = new Command('arca')
-    .description('Arca: a source-code archive compatible with Software Heritage')
-    .version(VERSION)
-    .option('--debug', 'print stack traces of errors')
+    .description(
+      'Arca: a source-code archive compatible with Software Heritage. Run "arca COMMAND --help" for the options and examples of each command.',
+    )
+    .version(VERSION, '-V, --version', 'Print the version number.')
+    .option('--debug', DEBUG_HELP)
     .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
@@ -66,15 +84,21 @@ export function buildProgram(): Command {
   registerServe(program)
   registerToken(program)
   registerMirror(program)
+  program.addHelpText(
+    'after',
+    '\nExamples:\n  $ arca identify .\n  $ arca save https://github.com/torvalds/linux\n' +
+      '  $ arca serve',
+  )
   const configure = (cmd: Command): void => {
-    if (!cmd.options.some((o) => o.long === '--debug'))
-      cmd.option('--debug', 'print stack traces of errors')
+    if (!cmd.options.some((o) => o.long === '--debug')) cmd.option('--debug', DEBUG_HELP)
+    cmd.helpOption('-h, --help', 'Show this help.')
+    if (cmd.commands.length > 0) cmd.helpCommand('help [command]', 'Show the help of a command.')
     cmd.exitOverride()
     cmd.configureOutput(program.configureOutput())
     cmd.showHelpAfterError('(run with --help for usage)')
     cmd.commands.forEach(configure)
   }
-  program.commands.forEach(configure)
+  configure(program)
   return program
 }
 
@@ -95,12 +119,18 @@ function exitCodeOf(e: unknown, debug: boolean): number {
     return e.exitCode === 0 ? 0 : EXIT_USAGE
   }
   const sysCode = (e as { code?: unknown } | null)?.code
-  if (!isArcaError(e) && typeof sysCode === 'string' && DISK_FULL.has(sysCode)) {
-    // A full disk is the environment's failure, not a bug.
+  if (
+    !isArcaError(e) &&
+    typeof sysCode === 'string' &&
+    Object.hasOwn(ENVIRONMENT_FAILURES, sysCode)
+  ) {
+    // A full disk, a read-only or forbidden path, a taken port: the environment, not a bug.
     const path = (e as { path?: unknown }).path
     const what =
       sysCode === 'SQLITE_FULL' ? 'the database' : typeof path === 'string' ? path : 'files'
-    writeErr(`arca: error: no space left on device while writing ${what} (${errorMessage(e)})`)
+    writeErr(
+      `arca: error: ${ENVIRONMENT_FAILURES[sysCode]} while ${DISK_FULL.has(sysCode) ? 'writing' : 'using'} ${what} (${errorMessage(e)})`,
+    )
     if (debug && e instanceof Error && e.stack) writeErr(e.stack)
     return EXIT_CODES.io
   }

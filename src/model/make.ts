@@ -13,6 +13,7 @@ import {
   extIdManifest,
   manifestId,
   rawExtrinsicMetadataManifest,
+  RELEASE_TARGET_GIT_TYPE,
   type ReleaseFields,
   releaseManifest,
   type RevisionFields,
@@ -123,6 +124,10 @@ export interface ReleaseInit {
 /** Builds a release with its id. */
 export function makeRelease(init: ReleaseInit): Release {
   checkSha1('Release target', init.target)
+  if (!Object.hasOwn(RELEASE_TARGET_GIT_TYPE, init.targetType))
+    throw new InvalidInputError(
+      `Release target type "${String(init.targetType)}" is not one of ${Object.keys(RELEASE_TARGET_GIT_TYPE).join(', ')}`,
+    )
   const rawManifest = init.rawManifest ?? null
   const fields: ReleaseFields = {
     name: init.name,

@@ -148,6 +148,29 @@ export function parseExtendedSwhid(input: string): ExtendedSwhid {
   return { type: parts.type, id: parts.id }
 }
 
+/** Why an `ori` / `emd` SWHID is refused where a qualified SWHID is expected. */
+function notQualifiable(parts: RawParts): string {
+  return parts.qualifiers.size > 0
+    ? `object type "${parts.type}" takes no qualifiers (only ${CORE_TYPES.join(', ')} do)`
+    : `object type "${parts.type}" is an extended type; expected one of ${CORE_TYPES.join(', ')}`
+}
+
+/**
+ * Parses any SWHID a user may write: a core type (`cnt`, `dir`, `rev`, `rel`, `snp`) with
+ * optional qualifiers, or an extended type (`ori`, `emd`) without qualifiers.
+ *
+ * @example
+ * ```ts
+ * parseSwhid('swh:1:ori:' + '0'.repeat(40)).type // 'ori'
+ * ```
+ */
+export function parseSwhid(input: string): QualifiedSwhid | ExtendedSwhid {
+  const parts = splitSwhid(input)
+  if (CORE_SET.has(parts.type)) return parseQualifiedSwhid(input)
+  if (parts.qualifiers.size > 0) throw invalid(input, notQualifiable(parts))
+  return { type: parts.type, id: parts.id }
+}
+
 /**
  * Parses a SWHID with optional qualifiers (origin, visit, anchor, path, lines), following
  * swh-model: unknown keys are errors, a repeated key keeps its last value, `path` is decoded to
@@ -167,9 +190,7 @@ export function parseQualifiedSwhid(input: string): QualifiedSwhid {
   if (unknown.length > 0) {
     throw invalid(input, `unknown qualifier ${unknown.map((k) => `"${k}"`).join(', ')}`)
   }
-  if (!CORE_SET.has(parts.type)) {
-    throw invalid(input, `object type "${parts.type}" cannot take qualifiers`)
-  }
+  if (!CORE_SET.has(parts.type)) throw invalid(input, notQualifiable(parts))
   const q: {
     origin?: string
     visit?: CoreSwhid
@@ -210,14 +231,14 @@ function parseNested(input: string, key: string, value: string): CoreSwhid {
 }
 
 /**
- * Line numbers are parsed as swh-model does with Python's `int()` restricted to ASCII: an
- * optional `+`, digits, and single underscores between digits. Leading zeros are dropped.
+ * Line numbers follow the SWHID grammar: ASCII digits only (leading zeros dropped). swh-model's
+ * Python `int()` also takes `+5` and `1_0`; the spec does not, and Arca never emits them.
  */
-const LINE_NUMBER_RE = /^\+?[0-9](?:_?[0-9])*$/
+const LINE_NUMBER_RE = /^[0-9]+$/
 
 function parseLineNumber(input: string, whole: string, part: string): number {
   if (!LINE_NUMBER_RE.test(part)) {
-    throw invalid(input, `the "lines" qualifier "${whole}" is not N or N-M`)
+    throw invalid(input, `the "lines" qualifier "${whole}" is not N or N-M (N, M digits)`)
   }
   const n = Number(part.replace(/[+_]/g, ''))
   if (!Number.isSafeInteger(n)) throw invalid(input, `line number "${part}" is too large`)

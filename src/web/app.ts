@@ -22,6 +22,7 @@ import type { WebContext } from './context.js'
 import type { AppEnv } from './env.js'
 import { mountFeed } from './feed.js'
 import { baseUrl, errorBody, respond } from './http.js'
+import { allowedMethods, methodNotAllowedBody } from './method-not-allowed.js'
 import { bodyLimits } from './middleware/body-limit.js'
 import { openApiDocument } from './openapi.js'
 
@@ -50,13 +51,21 @@ export function createApp(
     const { status, body } = errorBody(err)
     return respond(c, body, { status })
   })
-  app.notFound((c) =>
-    respond(
+  const allowed = allowedMethods(app)
+  app.notFound((c) => {
+    const path = new URL(c.req.url).pathname
+    const allow = allowed(path)
+    if (allow.length > 0)
+      return respond(c, methodNotAllowedBody(c, allow), {
+        status: 405,
+        headers: { Allow: allow.join(', ') },
+      })
+    return respond(
       c,
-      { exception: 'NotFoundExc', reason: `No such route: ${new URL(c.req.url).pathname}` },
+      { exception: 'NotFoundExc', reason: `No such route: ${path}` },
       { status: 404 },
-    ),
-  )
+    )
+  })
 
   // OPTIONS is answered by the CORS middleware (204); `Allow` names the methods served.
   app.use('*', async (c, next) => {

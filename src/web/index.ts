@@ -8,6 +8,7 @@ export { TOKEN_SCOPES, TokenStore } from './auth/tokens.js'
 export { proxyTrust } from './client-ip.js'
 export {
   DEFAULT_EXEMPT_NETWORKS,
+  DEFAULT_RATES,
   parseRate,
   parseScopedRate,
   type Rate,

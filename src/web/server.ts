@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net'
 
 import { serve } from '@hono/node-server'
 
+import { UnavailableError } from '../errors.js'
 import { type Archive, maskedView } from '../storage/index.js'
 import { createApp } from './app.js'
 import { TokenStore } from './auth/tokens.js'
@@ -29,6 +30,22 @@ export interface ServerInit {
   readonly rateLimits?: RateLimiterInit
   /** Mounts more routes (browse pages) on the app. */
   readonly extend?: Parameters<typeof createApp>[1]
+}
+
+/** Why listening failed, naming the address: the environment's failure, not a bug. */
+function listenError(e: NodeJS.ErrnoException, host: string, port: number | undefined): Error {
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port ?? DEFAULT_PORT}`
+  const why =
+    e.code === 'EADDRINUSE'
+      ? 'the address is already in use (another server is listening there)'
+      : e.code === 'EACCES'
+        ? 'permission denied (ports below 1024 need privileges)'
+        : e.code === 'EADDRNOTAVAIL'
+          ? 'this machine has no such address'
+          : null
+  return why === null
+    ? e
+    : new UnavailableError(`Cannot listen on ${where}: ${why}`, { cause: e, details: { where } })
 }
 
 /** A running server. */
@@ -73,7 +90,7 @@ export async function startServer(init: ServerInit): Promise<RunningServer> {
     const s = serve({ fetch: app.fetch, port: init.port ?? DEFAULT_PORT, hostname: host }, () =>
       resolve(s),
     )
-    s.once('error', reject)
+    s.once('error', (e: NodeJS.ErrnoException) => reject(listenError(e, host, init.port)))
   })
   const port = (server.address() as AddressInfo).port
   const shown = host.includes(':') ? `[${host}]` : host

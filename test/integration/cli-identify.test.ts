@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -196,6 +197,16 @@ describe('arca identify', () => {
     ])
     const r = arca(['identify', '--no-filename', '-t', 'snapshot', repo])
     expect(r.stdout).toBe(`swh:1:snp:${expected.id}\n`)
+    // The file:// URL arca save takes names the same repository.
+    const url = pathToFileURL(repo).href
+    const byUrl = arca(['identify', '-t', 'snapshot', url, `${url}/`])
+    expect(byUrl.status, byUrl.stderr).toBe(0)
+    expect(byUrl.stdout).toBe(
+      `swh:1:snp:${expected.id}\t${url}\nswh:1:snp:${expected.id}\t${url}/\n`,
+    )
+    const remote = arca(['identify', '-t', 'snapshot', 'https://example.org/r.git'])
+    expect(remote.status).toBe(2)
+    expect(remote.stderr).toMatch(/is a remote URL: identify -t snapshot reads a local repository/)
     const notRepo = arca(['identify', '-t', 'snapshot', tree])
     expect(notRepo.status).toBe(2)
     expect(notRepo.stderr).toMatch(/not a git repository/)

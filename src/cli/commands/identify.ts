@@ -16,6 +16,7 @@ import {
   type IdentifyType,
   stripTrailingSlashes,
 } from '../../fromdisk/index.js'
+import { redactUserinfo, splitRemoteUrl } from '../../loader/index.js'
 import {
   concatBytes,
   decodeForDisplay,
@@ -29,9 +30,9 @@ import { rawArg } from '../raw-argv.js'
 
 interface IdentifyFlags {
   type: IdentifyType
-  exclude: string[]
-  dereference: boolean
-  filename: boolean
+  exclude?: string[]
+  dereference?: boolean
+  filename?: boolean
   recursive?: boolean
   verify?: string
   json?: boolean
@@ -81,39 +82,52 @@ function joinDisplay(root: Uint8Array, rel: Uint8Array): Uint8Array {
     : concatBytes([base, utf8('/'), rel])
 }
 
+/**
+ * The repository of `identify -t snapshot`: a path, or a `file://` URL (as `arca save` takes
+ * it) made a path. A remote URL is refused: identify reads local repositories only.
+ */
+function repositoryArg(text: string, raw: Uint8Array): Uint8Array {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return raw
+  if (!/^file:/i.test(text))
+    throw new InvalidInputError(
+      `"${redactUserinfo(text)}" is a remote URL: identify -t snapshot reads a local repository (a path or a file:// URL); arca save archives a remote one`,
+    )
+  return utf8(splitRemoteUrl(text).fetchUrl)
+}
+
 /** Registers `identify` on the program. */
 export function registerIdentify(program: Command): void {
   program
     .command('identify')
-    .summary('compute the SWHID of files, directories, origins or git snapshots')
+    .summary('Compute the SWHID of files, directories, origins or git snapshots.')
     .description(
-      'Compute the Software Heritage identifier (SWHID) of each OBJECT: a file, a directory\n' +
-        'tree, an origin URL, or (with -t snapshot) a git repository. "-" reads standard input.',
+      'Compute the Software Heritage identifier (SWHID) of each OBJECT: a file, a directory ' +
+        'tree, an origin URL, or (with -t snapshot) a git repository given as a path or a ' +
+        'file:// URL. "-" reads standard input.',
     )
-    .argument('<objects...>', 'paths, URLs, or - for standard input')
+    .argument('<objects...>', 'Paths, URLs, or - for standard input.')
     .addOption(
-      new Option('-t, --type <type>', 'type of object to identify')
+      new Option('-t, --type <type>', 'Type of object to identify')
         .choices(IDENTIFY_TYPES)
         .default('auto'),
     )
     .option(
       '-x, --exclude <pattern>',
-      'exclude paths matching this shell pattern, relative to the root (repeatable)',
-      (v: string, prev: string[]) => [...prev, v],
-      [] as string[],
+      'Exclude paths matching this shell pattern, relative to the root (repeatable).',
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
     )
-    .option('--dereference', 'follow an OBJECT that is a symlink (default)', true)
-    .option('--no-dereference', 'identify a symlink OBJECT itself')
-    .option('--filename', 'show the file name after the SWHID (default)', true)
-    .option('--no-filename', 'print only SWHIDs')
-    .option('-r, --recursive', 'print the SWHID of every node of a directory')
+    .option('--dereference', 'Follow an OBJECT that is a symlink (the default).')
+    .option('--no-dereference', 'Identify a symlink OBJECT itself.')
+    .option('--filename', 'Show the file name after the SWHID (the default).')
+    .option('--no-filename', 'Print only SWHIDs.')
+    .option('-r, --recursive', 'Print the SWHID of every node of a directory.')
     .option(
       '-v, --verify <swhid>',
-      'compare with this SWHID: exit 0 on match, 1 on mismatch',
+      'Compare with this SWHID: exit 0 on match, 1 on mismatch.',
       parseSwhidOption,
     )
-    .option('--json', 'print one JSON object per line')
-    .option('--workers <n>', 'threads hashing files (default: number of cores)', parsePositiveInt)
+    .option('--json', 'Print one JSON object per line.')
+    .option('--workers <n>', 'Threads hashing files (default: number of cores).', parsePositiveInt)
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -134,6 +148,8 @@ async function runIdentify(objects: string[], flags: IdentifyFlags): Promise<voi
     throw new InvalidInputError('Verification requires a single object')
   }
   const args = objects.map(rawArg)
+  // What is read: the arguments, except that a file:// repository becomes its path.
+  const inputs = args.map((a, i) => (flags.type === 'snapshot' ? repositoryArg(objects[i]!, a) : a))
   const progress = new ProgressReporter({
     op: 'identify',
     format: (f, s) =>
@@ -145,8 +161,8 @@ async function runIdentify(objects: string[], flags: IdentifyFlags): Promise<voi
   }
   const common = {
     type: flags.type,
-    dereference: flags.dereference,
-    exclude: flags.exclude,
+    dereference: flags.dereference !== false,
+    exclude: flags.exclude ?? [],
     onProgress,
     ...(flags.workers === undefined ? {} : { workers: flags.workers }),
   }
@@ -176,12 +192,12 @@ async function runIdentify(objects: string[], flags: IdentifyFlags): Promise<voi
           n.kind === 'content' ? `swh:1:cnt:${n.sha1Git}` : `swh:1:dir:${n.directory.id}`
         if (seen.has(swhid)) return
         seen.add(swhid)
-        writeOut(line(swhid, flags.filename ? joinDisplay(arg, n.path) : null, json))
+        writeOut(line(swhid, flags.filename !== false ? joinDisplay(arg, n.path) : null, json))
       }
       await identify(arg, { ...common, type: 'directory', onNode })
       continue
     }
-    const { swhid } = await identify(arg, common)
+    const { swhid } = await identify(inputs[i]!, common)
     if (flags.verify !== undefined) {
       const match = swhid === flags.verify
       if (json) writeOut(JSON.stringify({ swhid, expected: flags.verify, match }) + '\n')
@@ -192,7 +208,7 @@ async function runIdentify(objects: string[], flags: IdentifyFlags): Promise<voi
       process.exitCode = match ? 0 : 1
       return
     }
-    writeOut(line(swhid, flags.filename ? arg : null, json))
+    writeOut(line(swhid, flags.filename !== false ? arg : null, json))
   }
   progress.done()
 }

@@ -71,32 +71,36 @@ export function registerMirror(program: Command): void {
   const mirror = addArchiveOptions(
     program
       .command('mirror')
-      .summary('follow an upstream archive, verifying everything')
+      .summary('Follow an upstream archive, verifying everything.')
       .description(
         'Replay an upstream archive into this one: every record is re-verified (ids, content hashes), bad ones are rejected and reported, objects whose references have not arrived are held back. Follows the upstream until interrupted, or once with --once.',
       )
       .option(
         '--upstream <url>',
-        'upstream node (http(s)://HOST) or its journal (nats://HOST:PORT[/PREFIX])',
+        'Upstream node (http(s)://HOST) or its journal (nats://HOST:PORT[/PREFIX]).',
       )
       .option(
         '--feed <url>',
-        'with a nats:// upstream: the node serving content bytes (env ARCA_MIRROR_FEED)',
+        'With a nats:// upstream: the node serving content bytes (env ARCA_MIRROR_FEED).',
       )
       .option(
         '--token <token>',
-        'a token of the upstream with the mirror scope (env ARCA_MIRROR_TOKEN)',
+        'A token of the upstream with the mirror scope (env ARCA_MIRROR_TOKEN).',
       )
       .option(
         '--select <pattern>',
-        'selective mirror: keep only origins whose URL matches this glob (repeatable; * and ?)',
-        (v: string, p: string[]) => [...p, v],
-        [] as string[],
+        'Selective mirror: keep only origins whose URL matches this glob (repeatable; * and ?).',
+        (v: string, p: string[] | undefined) => [...(p ?? []), v],
       )
-      .option('--once', 'replay up to the upstream’s current end, then exit')
-      .option('--interval <seconds>', 'pause between polls when caught up', '5')
-      .option('--batch <n>', 'records per batch', '2000')
-      .option('--json', 'print the summary as JSON'),
+      .option('--once', 'Replay up to the upstream’s current end, then exit.')
+      .option('--interval <seconds>', 'Pause between polls when caught up, in seconds', '5')
+      .option('--batch <n>', 'Records per batch, 1 to 50000', '2000')
+      .option('--json', 'Print the summary as JSON.')
+      .addHelpText(
+        'after',
+        '\nExamples:\n  $ arca mirror --upstream https://archive.example.org --token "$TOKEN" --once\n' +
+          '  $ arca mirror --upstream nats://10.0.0.5:4222 --feed https://archive.example.org --select "https://github.com/*"',
+      ),
   )
   // `arca mirror status --data X`: options after a subcommand belong to the subcommand.
   mirror.enablePositionalOptions()
@@ -108,9 +112,10 @@ export function registerMirror(program: Command): void {
           interval: string
           batch: string
           json?: boolean
-          select: string[]
+          select?: string[]
         },
     ) => {
+      const select = flags.select ?? []
       if (!flags.upstream) throw new InvalidInputError('arca mirror needs --upstream URL')
       const interval = Number(flags.interval)
       const batch = Number(flags.batch)
@@ -129,13 +134,13 @@ export function registerMirror(program: Command): void {
             state.bindUpstream(upstream.description)
             const previous = state.select()
             if (
-              JSON.stringify(previous) !== JSON.stringify(flags.select) &&
+              JSON.stringify(previous) !== JSON.stringify(select) &&
               state.topics().some((t) => t.committed > 0)
             )
               throw new InvalidInputError(
                 `This mirror was started with ${previous.length > 0 ? `--select ${previous.join(' --select ')}` : 'no --select'}; use the same selection, or another --data directory`,
               )
-            state.setSelect(flags.select)
+            state.setSelect(select)
             const progress = new ProgressReporter({
               op: 'mirror',
               format: (f) => `mirror ${f['topic']} ${f['offset']}/${f['end']}`,
@@ -149,7 +154,7 @@ export function registerMirror(program: Command): void {
               upstream,
               state,
               batchSize: batch,
-              select: flags.select,
+              select,
               signal: abort.signal,
               onBatch: (topic, offset, end) => progress.update({ topic, offset, end }),
             })
@@ -199,12 +204,19 @@ export function registerMirror(program: Command): void {
   addArchiveOptions(
     mirror
       .command('status')
-      .description('lag per topic, objects replayed, records rejected and held back')
-      .option('--upstream <url>', 'upstream to measure the lag against (default: the one mirrored)')
-      .option('--feed <url>', 'with a nats:// upstream: the node serving content bytes')
-      .option('--token <token>', 'upstream token with the mirror scope (env ARCA_MIRROR_TOKEN)')
-      .option('--rejects <n>', 'list at most this many rejected records', '20')
-      .option('--json', 'print JSON'),
+      .summary('Show lag per topic, objects replayed, records rejected and held back.')
+      .description(
+        'Show the state of this mirror: lag per journal topic against the upstream, objects replayed, and the records rejected or held back.',
+      )
+      .option(
+        '--upstream <url>',
+        'Upstream to measure the lag against (default: the one mirrored).',
+      )
+      .option('--feed <url>', 'With a nats:// upstream: the node serving content bytes.')
+      .option('--token <token>', 'Upstream token with the mirror scope (env ARCA_MIRROR_TOKEN).')
+      .option('--rejects <n>', 'List at most this many rejected records', '20')
+      .option('--json', 'Print JSON.')
+      .addHelpText('after', '\nExample:\n  $ arca mirror status --data /srv/mirror --json'),
   ).action(async (flags: ArchiveFlags & UpstreamFlags & { rejects: string; json?: boolean }) => {
     await withArchive(flags, null, async (archive) => {
       const state = new MirrorState(statePath(archive.dataDir))
@@ -264,14 +276,16 @@ export function registerMirror(program: Command): void {
   addArchiveOptions(
     mirror
       .command('verify')
+      .summary('Check this mirror against the upstream, object by object.')
       .description(
-        'compare counters with the upstream, and walk every snapshot proving each reachable object present and correctly hashed',
+        'Compare counters with the upstream, and walk every snapshot proving each reachable object present and correctly hashed. Exit 1 if anything is missing or wrong.',
       )
-      .option('--upstream <url>', 'upstream to compare counters with (default: the one mirrored)')
-      .option('--feed <url>', 'with a nats:// upstream: the node serving content bytes')
-      .option('--token <token>', 'upstream token with the mirror scope (env ARCA_MIRROR_TOKEN)')
-      .option('--no-rehash', 'check presence only, without recomputing ids and hashes')
-      .option('--json', 'print JSON'),
+      .option('--upstream <url>', 'Upstream to compare counters with (default: the one mirrored).')
+      .option('--feed <url>', 'With a nats:// upstream: the node serving content bytes.')
+      .option('--token <token>', 'Upstream token with the mirror scope (env ARCA_MIRROR_TOKEN).')
+      .option('--no-rehash', 'Check presence only, without recomputing ids and hashes.')
+      .option('--json', 'Print JSON.')
+      .addHelpText('after', '\nExample:\n  $ arca mirror verify --data /srv/mirror --no-rehash'),
   ).action(async (flags: ArchiveFlags & UpstreamFlags & { rehash: boolean; json?: boolean }) => {
     await withArchive(flags, null, async (archive) => {
       const state = new MirrorState(statePath(archive.dataDir))
@@ -327,14 +341,19 @@ export function registerMirror(program: Command): void {
   addArchiveOptions(
     program
       .command('takedown')
-      .summary('mask objects or origins here and on every mirror')
+      .summary('Mask objects or origins here and on every mirror.')
       .description(
         'Mask objects (SWHIDs, including swh:1:ori:…) or origins (URLs): the API answers 403 with a "masked" field. The request is recorded with its reason and date, and goes through the journal to every mirror. --restore lifts it.',
       )
-      .argument('<targets...>', 'SWHIDs or origin URLs')
-      .requiredOption('--reason <text>', 'why (kept with the request)')
-      .option('--restore', 'lift the mask of these targets')
-      .option('--state <state>', 'restricted or pending_decision', 'restricted'),
+      .argument('<targets...>', 'SWHIDs or origin URLs.')
+      .requiredOption('--reason <text>', 'Why the targets are masked (kept with the request).')
+      .option('--restore', 'Lift the mask of these targets.')
+      .option('--state <state>', 'Mask state: restricted or pending_decision', 'restricted')
+      .addHelpText(
+        'after',
+        '\nExamples:\n  $ arca takedown --reason "DMCA notice 2026-17" https://example.org/leaked.git\n' +
+          '  $ arca takedown --restore --reason "notice withdrawn" https://example.org/leaked.git',
+      ),
   ).action(
     async (
       targets: string[],

@@ -146,9 +146,18 @@ export function registerReadCommands(program: Command): void {
   addArchiveOptions(
     program
       .command('visits')
-      .summary('list the visits of an origin')
-      .argument('<url>', 'origin URL')
-      .option('--json', 'print one JSON object per line'),
+      .summary('List the visits of an origin.')
+      .description(
+        'List the visits of an archived origin, oldest first: visit number, date, type, status ' +
+          'and snapshot SWHID. A local path is looked up as the file:// URL arca save records.',
+      )
+      .argument('<url>', 'Origin URL (or the local path given to arca save).')
+      .option('--json', 'Print one JSON object per line.')
+      .addHelpText(
+        'after',
+        '\nExample:\n  $ arca visits https://github.com/torvalds/linux\n' +
+          '  1\t2026-01-05T10:00:00+00:00\tgit\tfull\tswh:1:snp:…',
+      ),
   ).action(async (given: string, flags: JsonFlag) => {
     await withArchive(flags, null, async (archive) => {
       const s = archive.storage
@@ -184,10 +193,19 @@ export function registerReadCommands(program: Command): void {
   addArchiveOptions(
     program
       .command('ls')
-      .summary('list a directory (of a dir, rev or rel SWHID)')
-      .argument('<swhid>', 'directory, revision or release SWHID')
-      .option('-r, --recursive', 'list the whole tree')
-      .option('--json', 'print one JSON object per line'),
+      .summary('List a directory (of a dir, rev, rel or snp SWHID).')
+      .description(
+        'List the entries of an archived directory: mode, type, SWHID, size and name. A ' +
+          'revision or release lists its root directory, a snapshot that of its HEAD.',
+      )
+      .argument('<swhid>', 'Directory, revision, release or snapshot SWHID.')
+      .option('-r, --recursive', 'List the whole tree.')
+      .option('--json', 'Print one JSON object per line.')
+      .addHelpText(
+        'after',
+        '\nExamples:\n  $ arca ls swh:1:dir:4b825dc642cb6eb9a060e54bf8d69288fbee4904\n' +
+          '  $ arca ls -r --json "swh:1:rev:<id>"',
+      ),
   ).action(async (text: string, flags: JsonFlag & { recursive?: boolean }) => {
     const swhid = swhidArg(text)
     await withArchive(flags, null, async (archive) => {
@@ -217,12 +235,21 @@ export function registerReadCommands(program: Command): void {
   addArchiveOptions(
     program
       .command('cat')
-      .summary('print an object: content bytes; other objects as JSON')
-      .argument('[swhid]', 'any core SWHID')
-      .option('--raw', 'print the exact git object body (manifest without its header)')
+      .summary('Print an object: content bytes, other objects as JSON.')
+      .description(
+        'Print an archived object: a content as its exact bytes, a directory, revision, release ' +
+          'or snapshot as JSON (or, with --raw, as its git object body).',
+      )
+      .argument('[swhid]', 'Any core SWHID (qualifiers are ignored).')
+      .option('--raw', 'Print the exact git object body (the manifest without its header).')
       .option(
         '--batch',
-        'read SWHIDs from standard input, print each as git cat-file --batch does: "<id> <type> <size>", the body, a newline',
+        'Read SWHIDs from standard input and print each as git cat-file --batch does: "<id> <type> <size>", the body, a newline.',
+      )
+      .addHelpText(
+        'after',
+        '\nExamples:\n  $ arca cat swh:1:cnt:ce013625030ba8dba906f756967f9e9ca394464a\n  hello\n' +
+          '  $ echo swh:1:rev:<id> | arca cat --batch',
       ),
   ).action(
     async (text: string | undefined, flags: ArchiveFlags & { raw?: boolean; batch?: boolean }) => {
@@ -276,15 +303,20 @@ export function registerReadCommands(program: Command): void {
   addArchiveOptions(
     program
       .command('log')
-      .summary('list revisions reachable from a revision (or a snapshot head), breadth first')
-      .argument('<swhid>', 'revision, release or snapshot SWHID')
-      .option('-n, --limit <n>', 'at most this many revisions', (v: string) => {
+      .summary('List revisions reachable from a revision (or a snapshot head), breadth first.')
+      .description(
+        'List the revisions reachable from a revision, a release of one, or the HEAD of a ' +
+          'snapshot, breadth first: SWHID, date, author and first line of the message.',
+      )
+      .argument('<swhid>', 'Revision, release or snapshot SWHID.')
+      .option('-n, --limit <n>', 'Print at most this many revisions.', (v: string) => {
         const n = Number(v)
         if (!Number.isInteger(n) || n < 1)
           throw new InvalidInputError(`"${v}" is not a positive integer`)
         return n
       })
-      .option('--json', 'print one JSON object per line'),
+      .option('--json', 'Print one JSON object per line.')
+      .addHelpText('after', '\nExample:\n  $ arca log -n 10 "swh:1:snp:<id>"'),
   ).action(async (text: string, flags: JsonFlag & { limit?: number }) => {
     const swhid = swhidArg(text)
     await withArchive(flags, null, async (archive) => {

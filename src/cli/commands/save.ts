@@ -20,7 +20,7 @@ import { writeOut } from '../output.js'
 import { formatBytes, ProgressReporter } from '../progress.js'
 
 interface SaveFlags extends ArchiveFlags {
-  forkOf: string[]
+  forkOf?: string[]
   maxContentSize?: number
   stallTimeout?: number
   json?: boolean
@@ -37,7 +37,7 @@ function parseSeconds(v: string): number {
 
 function parseSize(v: string): number {
   const m = /^(\d+)\s*([kmg]i?b?)?$/i.exec(v.trim())
-  if (!m) throw new Error(`"${v}" is not a size (e.g. 100MiB)`)
+  if (!m) throw new InvalidArgumentError(`"${v}" is not a size (e.g. 100MiB, 512k, 1G)`)
   const unit = (m[2] ?? '').toLowerCase()[0]
   return (
     Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1)
@@ -49,31 +49,37 @@ export function registerSave(program: Command): void {
   addArchiveOptions(
     program
       .command('save')
-      .summary('archive a git repository now')
+      .summary('Archive a git repository now.')
       .description(
-        'Visit the git repository at URL (https://, git://, ssh://, file:// or a local path): fetch\n' +
-          'what the archive lacks, store every object, record a snapshot of every ref, and print\n' +
-          'the visit status and snapshot SWHID. Exit 0 for a full visit, 1 for a partial one, 2\n' +
-          'for not found or failed.',
+        'Visit the git repository at URL (https://, git://, ssh://, file:// or a local path): ' +
+          'fetch what the archive lacks, store every object, record a snapshot of every ref, and ' +
+          'print the visit status and snapshot SWHID. Exit 0 for a full visit, 1 for a partial ' +
+          'one, 2 for not found or failed.',
       )
-      .argument('<url>', 'repository URL or path')
+      .argument('<url>', 'Repository URL or path.')
       .option(
         '--fork-of <url>',
-        'an archived origin this one is a fork of (repeatable)',
-        (v: string, p: string[]) => [...p, v],
-        [] as string[],
+        'An archived origin this one is a fork of (repeatable).',
+        (v: string, p: string[] | undefined) => [...(p ?? []), v],
       )
       .option(
         '--max-content-size <size>',
-        `store larger files as skipped contents (default ${DEFAULT_MAX_CONTENT_SIZE / 1024 / 1024}MiB)`,
+        `Store larger files as skipped contents, e.g. 100MiB, 512k or 1G (default: ${DEFAULT_MAX_CONTENT_SIZE / 1024 / 1024}MiB).`,
         parseSize,
       )
       .option(
         '--stall-timeout <seconds>',
-        `give up a remote that sends nothing for this long (default ${DEFAULT_STALL_TIMEOUT_MS / 1000})`,
+        `Give up a remote that sends nothing for this long (default: ${DEFAULT_STALL_TIMEOUT_MS / 1000}).`,
         parseSeconds,
       )
-      .option('--json', 'print the result as JSON'),
+      .option('--json', 'Print the result as JSON.')
+      .addHelpText(
+        'after',
+        '\nExamples:\n' +
+          '  $ arca save https://github.com/torvalds/linux\n' +
+          '  $ arca save --data /srv/arca ./my-project\n' +
+          '  $ arca save --max-content-size 10MiB --json file:///srv/git/tool.git',
+      ),
   ).action(async (url: string, flags: SaveFlags) => {
     const progress = new ProgressReporter({
       op: 'save',
@@ -105,7 +111,7 @@ export function registerSave(program: Command): void {
           signal: interrupt.signal,
           storage: archive.storage,
           scratchDir: archive.tmpDir,
-          forkOf: flags.forkOf,
+          forkOf: flags.forkOf ?? [],
           ...(flags.maxContentSize === undefined ? {} : { maxContentSize: flags.maxContentSize }),
           ...(flags.stallTimeout === undefined
             ? {}

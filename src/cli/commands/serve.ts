@@ -12,6 +12,7 @@ import {
   DEFAULT_EXEMPT_NETWORKS,
   DEFAULT_HOST,
   DEFAULT_PORT,
+  DEFAULT_RATES,
   parseScopedRate,
   proxyTrust,
   type Rate,
@@ -25,7 +26,7 @@ interface ServeFlags extends ArchiveFlags {
   port: number
   host: string
   trustProxy?: boolean | string
-  rate: string[]
+  rate?: string[]
   exempt?: string
   noRateLimit?: boolean
   rateLimit?: boolean
@@ -43,35 +44,43 @@ export function registerServe(program: Command): void {
   addArchiveOptions(
     program
       .command('serve')
-      .summary('serve the Web API and browse pages')
+      .summary('Serve the Web API and browse pages.')
       .description(
-        `Serve the archive over HTTP: the Software Heritage compatible API under /api/1/ and the\nbrowse pages. Default: http://${DEFAULT_HOST}:${DEFAULT_PORT}/ (the archive is created on first run).`,
+        `Serve the archive over HTTP: the Software Heritage compatible API under /api/1/ and the browse pages. Default: http://${DEFAULT_HOST}:${DEFAULT_PORT}/ (the archive is created on first run).`,
       )
-      .option('--port <port>', `port (env ARCA_PORT, default ${DEFAULT_PORT})`, parsePort)
-      .option('--host <host>', `address to listen on (env ARCA_HOST, default ${DEFAULT_HOST})`)
+      .option(
+        '--port <port>',
+        `Port to listen on (env ARCA_PORT, default ${DEFAULT_PORT}).`,
+        parsePort,
+      )
+      .option('--host <host>', `Address to listen on (env ARCA_HOST, default ${DEFAULT_HOST}).`)
       .option(
         '--trust-proxy [proxies]',
-        'behind reverse proxies: believe X-Forwarded-* / Forwarded headers from these (comma list of loopback, linklocal, uniquelocal, addresses, CIDRs; or a hop count; the flag alone: loopback)',
+        'Behind reverse proxies: believe X-Forwarded-* / Forwarded headers from these (comma list of loopback, linklocal, uniquelocal, addresses, CIDRs; or a hop count; the flag alone: loopback).',
       )
       .option(
         '--rate <scope=rate>',
-        'rate of a scope, e.g. swh_api=120/h (repeatable)',
-        (v: string, p: string[]) => [...p, v],
-        [] as string[],
+        `Rate of a scope, e.g. swh_api=120/h (repeatable; scopes: ${Object.keys(DEFAULT_RATES).join(', ')}).`,
+        (v: string, p: string[] | undefined) => [...(p ?? []), v],
       )
       .option(
         '--exempt <cidrs>',
-        `networks without rate limits (comma list, default ${DEFAULT_EXEMPT_NETWORKS.join(',')}; "none" for none)`,
+        `Networks without rate limits (comma list, default ${DEFAULT_EXEMPT_NETWORKS.join(',')}; "none" for none).`,
       )
       .option(
         '--rate-limit-store <url>',
-        'count rate limits in Redis (redis://HOST:PORT), shared by every web process (env ARCA_RATE_LIMIT_STORE; default: in this process)',
+        'Count rate limits in Redis (redis://HOST:PORT), shared by every web process (env ARCA_RATE_LIMIT_STORE; default: in this process).',
       )
-      .option('--no-rate-limit', 'disable rate limiting'),
+      .option('--no-rate-limit', 'Disable rate limiting.')
+      .addHelpText(
+        'after',
+        '\nExamples:\n  $ arca serve --data /srv/arca --port 8080\n' +
+          '  $ arca serve --host 0.0.0.0 --trust-proxy loopback --rate swh_api=600/h',
+      ),
   ).action(async (flags: ServeFlags) => {
     const loc = archiveLocation(flags)
     const rates: Record<string, Rate> = {}
-    for (const r of flags.rate) {
+    for (const r of flags.rate ?? []) {
       const [scope, rate] = parseScopedRate(r)
       rates[scope] = rate
     }
@@ -115,6 +124,11 @@ export function registerServe(program: Command): void {
             }
           : {}),
       },
+    }).catch(async (e: unknown) => {
+      // Nothing is served (e.g. the port is taken): release what was opened, then report.
+      await counter?.close()
+      await archive.close()
+      throw e
     })
     writeErr(`arca: serving ${loc.dataDir} at ${server.url}/ (API: ${server.url}/api/1/)`)
     const stop = (): void => {

@@ -10,27 +10,11 @@ import { errorMessage } from '../../errors.js'
 import {
   type ExtendedSwhid,
   formatSwhid,
-  parseExtendedSwhid,
-  parseQualifiedSwhid,
+  parseSwhid,
   type QualifiedSwhid,
   toHex,
 } from '../../model/index.js'
 import { writeErr, writeOut } from '../output.js'
-
-function parseAny(s: string): QualifiedSwhid | ExtendedSwhid {
-  try {
-    return parseQualifiedSwhid(s)
-  } catch (e) {
-    // ori/emd SWHIDs are valid (extended, no qualifiers): accept them too.
-    try {
-      const ext = parseExtendedSwhid(s)
-      if (ext.type === 'ori' || ext.type === 'emd') return ext
-    } catch {
-      // Report the qualified parser's error: it names the offending part.
-    }
-    throw e
-  }
-}
 
 function toJson(s: QualifiedSwhid | ExtendedSwhid): Record<string, unknown> {
   const out: Record<string, unknown> = {
@@ -56,9 +40,14 @@ function toJson(s: QualifiedSwhid | ExtendedSwhid): Record<string, unknown> {
 export function registerSwhid(program: Command): void {
   program
     .command('swhid')
-    .summary('validate SWHIDs and print their canonical form')
-    .argument('<swhids...>', 'SWHIDs, core or qualified')
-    .option('--json', 'print one JSON object per line')
+    .summary('Validate SWHIDs and print their canonical form.')
+    .description(
+      'Check each SWHID against the SWHID grammar and print its canonical form, qualifiers in ' +
+        'the standard order (origin, visit, anchor, path, lines). Extended SWHIDs (swh:1:ori:…, ' +
+        'swh:1:emd:…) are accepted without qualifiers. Exit 2 if any SWHID is invalid.',
+    )
+    .argument('<swhids...>', 'SWHIDs: core, qualified or extended.')
+    .option('--json', 'Print one JSON object per line.')
     .addHelpText(
       'after',
       '\nExample:\n  $ arca swhid "swh:1:cnt:94a9ed024d3859793618152ea559a168bbcbb5e2;lines=9-15;path=/a"\n' +
@@ -68,7 +57,7 @@ export function registerSwhid(program: Command): void {
       let bad = 0
       for (const input of swhids) {
         try {
-          const s = parseAny(input)
+          const s = parseSwhid(input)
           writeOut(
             (flags.json ? JSON.stringify({ input, valid: true, ...toJson(s) }) : formatSwhid(s)) +
               '\n',

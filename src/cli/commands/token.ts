@@ -13,25 +13,40 @@ import { writeOut } from '../output.js'
 
 /** Registers `token`. */
 export function registerToken(program: Command): void {
-  const token = program.command('token').summary('manage Web API bearer tokens')
+  const token = program
+    .command('token')
+    .summary('Manage Web API bearer tokens.')
+    .description(
+      'Create, list and revoke the bearer tokens of the Web API (sent as "Authorization: Bearer ' +
+        'SECRET"). Tokens live in the archive database; only a hash of each secret is kept.',
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ arca token create --name ci --scope api\n  $ arca token list\n' +
+        '  $ arca token revoke 5f1c0e9a2b7d',
+    )
   addArchiveOptions(
     token
       .command('create')
-      .description('create a token; its secret is printed once')
-      .option('--name <name>', 'a label for the token', 'token')
+      .summary('Create a token; its secret is printed once.')
+      .description(
+        'Create a token and print its secret, once: it cannot be shown again, only revoked.',
+      )
+      .option('--name <name>', 'A label for the token', 'token')
       .option(
         '--scope <scope>',
-        `scope (repeatable): ${TOKEN_SCOPES.join(', ')} (default api)`,
-        (v: string, p: string[]) => [...p, v],
-        [] as string[],
+        `Scope to grant (repeatable): ${TOKEN_SCOPES.join(', ')} (default: api).`,
+        (v: string, p: string[] | undefined) => [...(p ?? []), v],
       )
-      .option('--json', 'print JSON'),
-  ).action(async (flags: ArchiveFlags & { name: string; scope: string[]; json?: boolean }) => {
+      .option('--json', 'Print the id, secret, scopes and name as JSON.')
+      .addHelpText(
+        'after',
+        '\nExamples:\n  $ arca token create --name ci\n' +
+          '  $ arca token create --name replica --scope mirror --json',
+      ),
+  ).action(async (flags: ArchiveFlags & { name: string; scope?: string[]; json?: boolean }) => {
     await withArchive(flags, null, async (archive) => {
-      const t = await new TokenStore(archive.backend.db).create(
-        flags.name,
-        flags.scope.length > 0 ? flags.scope : ['api'],
-      )
+      const t = await new TokenStore(archive.backend.db).create(flags.name, flags.scope ?? ['api'])
       if (flags.json)
         writeOut(
           JSON.stringify({ id: t.id, secret: t.secret, scopes: t.info.scopes, name: t.info.name }) +
@@ -43,8 +58,15 @@ export function registerToken(program: Command): void {
   addArchiveOptions(
     token
       .command('list')
-      .description('list tokens (never their secrets)')
-      .option('--json', 'print JSON lines'),
+      .summary('List tokens (never their secrets).')
+      .description(
+        'List every token: id, name, scopes, creation date, and whether it is active or revoked (never its secret).',
+      )
+      .option('--json', 'Print one JSON object per line.')
+      .addHelpText(
+        'after',
+        '\nExample:\n  $ arca token list\n  5f1c0e9a2b7d\tci\tapi\t2026-01-05T10:00:00.000Z\tactive',
+      ),
   ).action(async (flags: ArchiveFlags & { json?: boolean }) => {
     await withArchive(flags, null, async (archive) => {
       for (const t of await new TokenStore(archive.backend.db).list()) {
@@ -59,8 +81,10 @@ export function registerToken(program: Command): void {
   addArchiveOptions(
     token
       .command('revoke')
-      .description('revoke a token by id')
-      .argument('<id>', 'token id (see list)'),
+      .summary('Revoke a token by id.')
+      .description('Revoke a token by its id: from then on every request made with it is refused.')
+      .argument('<id>', 'Token id (see arca token list).')
+      .addHelpText('after', '\nExample:\n  $ arca token revoke 5f1c0e9a2b7d'),
   ).action(async (id: string, flags: ArchiveFlags) => {
     await withArchive(flags, null, async (archive) => {
       await new TokenStore(archive.backend.db).revoke(id)
