@@ -10,9 +10,9 @@ import { IoError } from '../../errors.js'
 import {
   DEFAULT_MAX_CONTENT_SIZE,
   DEFAULT_STALL_TIMEOUT_MS,
-  type GitLoadProgress,
   LOADER_BUFFER_THRESHOLDS,
   loadGit,
+  type LoadProgress,
 } from '../../loader/index.js'
 import { LOADER_LAYERS } from '../../storage/index.js'
 import { addArchiveOptions, type ArchiveFlags } from '../archive-options.js'
@@ -111,7 +111,7 @@ export function registerSave(program: Command): void {
           ...(flags.stallTimeout === undefined
             ? {}
             : { stallTimeoutMs: Math.round(flags.stallTimeout * 1000) }),
-          onProgress: (p: GitLoadProgress) => progress.update({ ...p }),
+          onProgress: (p: LoadProgress) => progress.update({ ...p }),
         }),
       { bufferThresholds: LOADER_BUFFER_THRESHOLDS },
     ).finally(() => {
