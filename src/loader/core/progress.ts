@@ -84,7 +84,7 @@ export class ProgressTracker {
       phase: 'done',
       objects,
       bytes,
-      elapsedMs: performance.now() - this.#loadStart,
+      elapsedMs: Math.round(performance.now() - this.#loadStart),
     })
   }
 
@@ -106,7 +106,7 @@ export class ProgressTracker {
       objects: this.#objects,
       ...(total === undefined ? {} : { total }),
       bytes: this.#bytes,
-      elapsedMs: performance.now() - this.#start,
+      elapsedMs: Math.round(performance.now() - this.#start),
     })
   }
 }
