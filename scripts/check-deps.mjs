@@ -37,7 +37,11 @@ const RULES = {
     internal: { sqlite: ['sql'], postgres: ['sql'] },
   },
   views: { imports: [...LOWER, 'storage'] },
-  loader: { imports: [...LOWER, 'storage', 'objstorage', 'journal', 'fromdisk'] },
+  loader: {
+    imports: [...LOWER, 'storage', 'objstorage', 'journal', 'fromdisk'],
+    // every loader (git/, and those to come) is a producer on the loader core
+    internal: { git: ['core'] },
+  },
   mirror: { imports: [...LOWER, 'storage', 'objstorage', 'journal'] },
   web: { imports: [...LOWER, 'storage', 'objstorage', 'journal', 'views'] },
   cli: {

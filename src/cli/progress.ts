@@ -48,12 +48,16 @@ export class ProgressReporter {
     this.#tty = init.tty ?? this.#stream.isTTY === true
   }
 
-  update(fields: ProgressFields): void {
+  /**
+   * Shows `fields` unless the last line was shown too recently; `force` shows them whatever
+   * the interval (e.g. the final counts of a phase), once the initial delay is over.
+   */
+  update(fields: ProgressFields, force = false): void {
     this.#fields = fields
     const now = Date.now()
     if (now - this.#start < (this.#init.delayMs ?? 1000)) return
     const interval = this.#tty ? 100 : (this.#init.logIntervalMs ?? 5000)
-    if (now - this.#last < interval) return
+    if (!force && now - this.#last < interval) return
     this.#last = now
     this.#emit(false)
   }

@@ -10,20 +10,21 @@ import { IoError } from '../../errors.js'
 import {
   DEFAULT_MAX_CONTENT_SIZE,
   DEFAULT_STALL_TIMEOUT_MS,
-  type GitLoadProgress,
   LOADER_BUFFER_THRESHOLDS,
   loadGit,
+  type LoadProgress,
 } from '../../loader/index.js'
 import { addArchiveOptions, type ArchiveFlags } from '../archive-options.js'
 import { withArchive } from '../open.js'
 import { writeOut } from '../output.js'
-import { formatBytes, ProgressReporter } from '../progress.js'
+import { formatBytes, type ProgressFields, ProgressReporter } from '../progress.js'
 
 interface SaveFlags extends ArchiveFlags {
   forkOf?: string[]
   maxContentSize?: number
   stallTimeout?: number
   json?: boolean
+  progress?: boolean
 }
 
 /** Exit codes after an interruption (128 + the signal's number, as shells report it). */
@@ -42,6 +43,30 @@ function parseSize(v: string): number {
   return (
     Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1)
   )
+}
+
+/**
+ * One line of progress: a phase's own objects (of its total when known), its bytes where it
+ * has some (fetch, contents), and its rate since the phase began; `done` sums up what the load
+ * stored.
+ */
+export function formatProgress(f: ProgressFields): string {
+  const phase = String(f['phase'])
+  const objects = Number(f['objects'])
+  const bytes = Number(f['bytes'])
+  const seconds = Math.max(Number(f['elapsedMs']) / 1000, 0.001)
+  const count = (n: number): string => n.toLocaleString('en')
+  const total = f['total'] === undefined ? '' : `/${count(Number(f['total']))}`
+  if (phase === 'done')
+    return `done: ${count(objects)} objects stored${bytes > 0 ? `, ${formatBytes(bytes)} of contents` : ''} in ${seconds.toFixed(1)} s`
+  const parts: string[] = []
+  if (objects > 0 || phase !== 'fetch') parts.push(`${count(objects)}${total} objects`)
+  if (bytes > 0 || phase === 'fetch' || phase === 'contents') parts.push(formatBytes(bytes))
+  const rate =
+    bytes > 0
+      ? `${formatBytes(bytes / seconds)}/s`
+      : `${count(Math.round(objects / seconds))} objects/s`
+  return `${phase}: ${parts.join(', ')} (${rate})`
 }
 
 /** Registers `save`. */
@@ -72,6 +97,7 @@ export function registerSave(program: Command): void {
         `Give up a remote that sends nothing for this long (default: ${DEFAULT_STALL_TIMEOUT_MS / 1000}).`,
         parseSeconds,
       )
+      .option('--progress', "Show progress from the start, and every phase's final counts.")
       .option('--json', 'Print the result as JSON.')
       .addHelpText(
         'after',
@@ -83,15 +109,18 @@ export function registerSave(program: Command): void {
   ).action(async (url: string, flags: SaveFlags) => {
     const progress = new ProgressReporter({
       op: 'save',
-      delayMs: 500,
-      format: (f, s) => {
-        const phase = String(f['phase'])
-        const objects = Number(f['objects'])
-        const total = f['total'] === undefined ? '' : `/${Number(f['total']).toLocaleString('en')}`
-        const bytes = Number(f['bytes'])
-        return `${phase}: ${objects.toLocaleString('en')}${total} objects, ${formatBytes(bytes)} (${formatBytes(bytes / Math.max(s, 0.001))}/s)`
-      },
+      delayMs: flags.progress ? 0 : 500,
+      format: formatProgress,
     })
+    // The last event of a phase holds its final counts: it is always shown when the next
+    // phase begins (a log then has one line per phase at least).
+    let previous: LoadProgress | null = null
+    const onProgress = (p: LoadProgress): void => {
+      const ended = previous !== null && previous.phase !== p.phase
+      if (ended) progress.update({ ...previous! }, true)
+      progress.update({ ...p })
+      previous = p
+    }
     // SIGINT / SIGTERM abort the load: the visit ends failed, the scratch directory is removed,
     // and the exit code is 130 / 143. A second signal exits at once.
     const interrupt = new AbortController()
@@ -116,7 +145,7 @@ export function registerSave(program: Command): void {
           ...(flags.stallTimeout === undefined
             ? {}
             : { stallTimeoutMs: Math.round(flags.stallTimeout * 1000) }),
-          onProgress: (p: GitLoadProgress) => progress.update({ ...p }),
+          onProgress,
         }),
       { bufferThresholds: LOADER_BUFFER_THRESHOLDS },
     ).finally(() => {

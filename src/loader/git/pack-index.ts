@@ -15,9 +15,9 @@ import { IoError } from '../../errors.js'
 import { gitEnv } from '../../fromdisk/index.js'
 import { isSha1Hex } from '../../model/index.js'
 import { diskError } from '../../objstorage/index.js'
+import { IdSet } from '../core/id-set.js'
 import type { GitObjectType } from './cat-file.js'
 import { startChild } from './child.js'
-import { IdSet } from './id-set.js'
 
 const TYPES: readonly GitObjectType[] = ['blob', 'tree', 'commit', 'tag']
 

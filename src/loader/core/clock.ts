@@ -5,7 +5,7 @@
  * @module
  */
 
-import { fromEpochMicros, type MicroDate } from '../model/index.js'
+import { fromEpochMicros, type MicroDate } from '../../model/index.js'
 
 /**
  * Now, from the high-resolution clock (`performance.timeOrigin + performance.now()`: wall time
