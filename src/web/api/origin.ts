@@ -14,7 +14,7 @@ import type { WebContext } from '../context.js'
 import { linkHeader, respond, withQuery } from '../http.js'
 import { links, originWithLinks, visitWithLinks } from './links.js'
 import { boolParam, intParam, originFromPath, originParam } from './params.js'
-import type { RouteDef } from './route.js'
+import type { ParamDoc, RouteDef } from './route.js'
 
 /** The origin must exist (and not be masked: the masking layer refuses it). */
 async function requireOrigin(ctx: WebContext, url: string): Promise<void> {
@@ -86,6 +86,37 @@ async function originRoute(c: Context, ctx: WebContext): Promise<Response> {
     return respond(c, visitWithLinks(l, v, await latestStatus(ctx, v), 'single'))
   }
   throw new NotFoundError(`No API route for origin path "${rest}"`)
+}
+
+const visitsParams: readonly ParamDoc[] = [
+  {
+    name: 'per_page',
+    in: 'query',
+    type: 'integer',
+    description: 'visits per page (default 10, max 50)',
+  },
+  {
+    name: 'last_visit',
+    in: 'query',
+    type: 'integer',
+    description: 'list the visits before this one',
+  },
+]
+const latestParams: readonly ParamDoc[] = [
+  { name: 'visit_type', in: 'query', description: 'only visits of this type (git, hg, …)' },
+  {
+    name: 'require_snapshot',
+    in: 'query',
+    type: 'boolean',
+    description: 'only visits that recorded a snapshot',
+  },
+]
+const visitIdParam: ParamDoc = {
+  name: 'visit_id',
+  in: 'path',
+  type: 'integer',
+  description: 'visit number',
+  required: true,
 }
 
 /** The origin routes. */
@@ -205,15 +236,25 @@ export const originRoutes: readonly RouteDef[] = [
       return respond(c, out, { headers })
     },
   },
-  {
+  // One route per resource below an origin (not a `/origin/*` wildcard), so that a path that
+  // is none of them, such as `/origin/save/…` (save code now is not offered), is 404 under every
+  // method rather than 405 with an `Allow: GET` whose GET is 404.
+  ...(
+    [
+      ['get/', 'An origin and its visit types', []],
+      ['visits/', 'The visits of an origin, most recent first (Link paging)', visitsParams],
+      ['visit/latest/', 'The latest visit of an origin', latestParams],
+      ['visit/{visit_id}/', 'One visit of an origin', [visitIdParam]],
+    ] as const
+  ).map(([tail, summary, params]): RouteDef => ({
     method: 'GET',
-    path: '/origin/*',
-    docPath: '/origin/{origin_url}/get/',
-    summary: 'An origin and its visit types',
-    params: [originParam],
-    scope: 'swh_api',
+    path: `/origin/:origin_url{.+}/${tail.replace('{visit_id}', ':visit_id')}`,
+    docPath: `/origin/{origin_url}/${tail}`,
+    summary,
+    params: [originParam, ...params],
+    scope: tail === 'visit/latest/' ? 'swh_api_origin_visit_latest' : 'swh_api',
     handler: originRoute,
-  },
+  })),
   {
     method: 'GET',
     path: '/raw-extrinsic-metadata/origin/*',
