@@ -171,7 +171,7 @@ describe('git loader: transports and lossless objects', () => {
     } finally {
       removeTemp(data)
     }
-  }, 120_000)
+  }, 300_000)
 })
 
 describe('git loader: incremental re-visits', () => {
@@ -339,5 +339,5 @@ describe('git loader: failures', () => {
         removeTemp(data)
       }
     }
-  }, 120_000)
+  }, 300_000)
 })

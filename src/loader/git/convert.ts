@@ -16,6 +16,7 @@ import {
   type EntryType,
   type ExtraHeader,
   gitHeader,
+  isSha1Hex,
   makeDirectory,
   makeRelease,
   makeRevision,
@@ -245,7 +246,8 @@ const is = (k: Uint8Array, s: string): boolean => k.length === s.length && ASCII
  */
 function headerId(value: Uint8Array): string | null {
   const s = ASCII(value)
-  return /^[0-9a-fA-F]{40}$/.test(s) ? s.toLowerCase() : null
+  const lower = s.toLowerCase()
+  return isSha1Hex(lower) ? lower : null
 }
 
 /** A revision from a git commit. */
