@@ -6,7 +6,7 @@
  */
 
 export { type BackoffInit, DEFAULT_BACKOFF, nominalDelay, retryDelay } from './backoff.js'
-export { openTaskQueue } from './factory.js'
+export { openTaskQueue, type OpenTaskQueueInit } from './factory.js'
 export {
   type ClaimedTask,
   type ClaimOptions,

@@ -99,6 +99,8 @@ export class SqlTaskQueue implements TaskQueue {
     if (tasks.length === 0) return []
     const now = this.#now()
     return this.#db.transaction(async (tx) => {
+      // an accepted task is never lost, whatever the connection's commit setting (see factory.ts)
+      if (tx.dialect === 'postgres') await tx.run('SET LOCAL synchronous_commit = on')
       const ids: number[] = []
       for (let i = 0; i < tasks.length; i += ROWS_PER_INSERT) {
         const chunk = tasks.slice(i, i + ROWS_PER_INSERT)

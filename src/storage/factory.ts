@@ -37,6 +37,12 @@ export async function openStorage(url: string, components: StorageComponents): P
   return storage
 }
 
+/** Options of {@link openSqlDatabase}. */
+export interface SqlDatabaseOptions {
+  /** PostgreSQL session settings of every connection (ignored by SQLite). */
+  readonly postgresSettings?: Readonly<Record<string, string>>
+}
+
 /**
  * Opens the SQL database named by a storage URL (`sqlite:PATH` or `postgres://…`), without any
  * schema: for areas that keep their own tables in the archive's database (the scheduler).
@@ -47,7 +53,7 @@ export async function openStorage(url: string, components: StorageComponents): P
  * await db.all('SELECT 1')
  * ```
  */
-export function openSqlDatabase(url: string): SqlDatabase {
+export function openSqlDatabase(url: string, options: SqlDatabaseOptions = {}): SqlDatabase {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length)
     if (path === '')
@@ -57,6 +63,10 @@ export function openSqlDatabase(url: string): SqlDatabase {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
     return new SqliteDb({ path })
   }
-  if (/^postgres(ql)?:\/\//.test(url)) return new PostgresDb({ url })
+  if (/^postgres(ql)?:\/\//.test(url))
+    return new PostgresDb({
+      url,
+      ...(options.postgresSettings ? { settings: options.postgresSettings } : {}),
+    })
   throw new InvalidInputError(`Unknown storage URL "${url}": use sqlite:PATH or postgres://…`)
 }

@@ -5,7 +5,7 @@
  */
 
 export { type Archive, type ArchiveInit, openArchive } from './archive.js'
-export { openSqlDatabase } from './factory.js'
+export { openSqlDatabase, type SqlDatabaseOptions } from './factory.js'
 export {
   type ContentHashName,
   type Counters,

@@ -12,19 +12,35 @@ import type { QueueSuiteContext, QueueUnderTest } from './context.js'
 
 const WORKER = join(REPO_ROOT, 'test', 'fixtures', 'queue-worker.mjs')
 
-function runWorker(url: string, name: string, batch: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WORKER, url, name, String(batch)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('exit', (code) =>
-      code === 0 ? resolve(stdout) : reject(new Error(`worker ${name} exited ${code}: ${stderr}`)),
-    )
+interface Worker {
+  /** Resolves once the worker is connected and waiting for the start. */
+  ready: Promise<void>
+  start(): void
+  /** Its output, when it exits 0. */
+  output: Promise<string>
+}
+
+function spawnWorker(url: string, name: string, batch: number): Worker {
+  const child = spawn(process.execPath, [WORKER, url, name, String(batch)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
   })
+  let stdout = ''
+  let stderr = ''
+  let markReady!: () => void
+  const ready = new Promise<void>((resolve) => (markReady = resolve))
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString()
+    if (stderr.includes('ready\n')) markReady()
+  })
+  const output = new Promise<string>((resolve, reject) =>
+    child.on('exit', (code) => {
+      markReady()
+      if (code === 0) resolve(stdout)
+      else reject(new Error(`worker ${name} exited ${code}: ${stderr}`))
+    }),
+  )
+  return { ready, output, start: () => child.stdin.end('go\n') }
 }
 
 export function concurrencyTests(ctx: QueueSuiteContext): void {
@@ -44,7 +60,11 @@ export function concurrencyTests(ctx: QueueSuiteContext): void {
         args: { i },
       }))
       const ids = await q.queue.enqueue(tasks)
-      const outputs = await Promise.all([runWorker(q.url, 'w1', 7), runWorker(q.url, 'w2', 5)])
+      // both connect first, then start together
+      const workers = [spawnWorker(q.url, 'w1', 7), spawnWorker(q.url, 'w2', 5)]
+      await Promise.all(workers.map((w) => w.ready))
+      for (const w of workers) w.start()
+      const outputs = await Promise.all(workers.map((w) => w.output))
       const lines = outputs.map((o) => o.split('\n').filter((l) => l !== ''))
       const completed = lines.flat().map((l) => Number(l.split(' ')[0]))
       // both took part, and the union is every task exactly once
