@@ -51,6 +51,34 @@ export function concurrencyTests(ctx: QueueSuiteContext): void {
       q = undefined
     })
 
+    it('a worker process killed mid-task: its task is taken again once the lease has run out', async () => {
+      let now = 0
+      q = await ctx.setup({ clock: () => now })
+      const [id] = await q.queue.enqueue([{ kind: 'load', origin: 'https://example.org/k.git' }])
+      const child = spawn(process.execPath, [WORKER, q.url, 'k1', 'hang'], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
+      const line = await new Promise<string>((resolve) => {
+        let out = ''
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString()
+          if (out.includes('\n')) resolve(out.trim())
+        })
+      })
+      const exited = new Promise((resolve) => child.on('exit', resolve))
+      child.kill('SIGKILL')
+      await exited
+      const [claimedId, leaseUntil] = line.split(' ').map(Number)
+      expect(claimedId).toBe(id)
+      expect((await q.queue.get([id!]))[0]).toMatchObject({ state: 'running', worker: 'k1' })
+      now = leaseUntil! - 1
+      expect(await q.queue.claim('w2', { leaseMs: 1000 })).toEqual([])
+      now = leaseUntil!
+      const [again] = await q.queue.claim('w2', { leaseMs: 1000 })
+      expect(again).toMatchObject({ id, worker: 'w2', attempts: 2 })
+      expect(again!.lastError).toMatch(/lease expired: worker k1 stopped heartbeating/)
+    })
+
     it('two worker processes complete 500 tasks, each exactly once', async () => {
       q = await ctx.setup({})
       // 400 tasks over 40 origins (the origin rule is in play) and 100 without an origin
