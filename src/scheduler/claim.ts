@@ -64,7 +64,7 @@ async function candidates(
     params.push(...r.kinds)
   }
   // room for candidates dropped because their origin repeats
-  params.push(Math.min(r.limit * 2, r.limit + 100))
+  params.push(r.limit + Math.min(Math.ceil(r.limit / 4), 25))
   const lock = tx.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : ''
   const rows = await tx.all<{ id: number; origin: string | null }>(
     `SELECT id, origin FROM task t
