@@ -66,6 +66,13 @@ async function candidates(
   // room for candidates dropped because their origin repeats
   params.push(r.limit + Math.min(Math.ceil(r.limit / 4), 25))
   const lock = tx.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : ''
+  if (tx.dialect === 'postgres') {
+    // The queue's statistics are always stale (thousands of tasks enqueued and claimed between
+    // two autovacuum analyses), and then the planner fetches every due task and sorts it. Walking
+    // task_ready in claim order and stopping at the limit is always right here (72 ms → 2 ms per
+    // claim with 20,000 tasks queued): this transaction's planner may not sort.
+    await tx.run('SET LOCAL enable_sort = off')
+  }
   const rows = await tx.all<{ id: number; origin: string | null }>(
     `SELECT id, origin FROM task t
      WHERE state = 'queued' AND not_before <= ?${kindFilter}
