@@ -37,6 +37,7 @@ const RULES = {
     internal: { sqlite: ['sql'], postgres: ['sql'] },
   },
   views: { imports: [...LOWER, 'storage'] },
+  scheduler: { imports: [...LOWER, 'storage'] },
   loader: {
     imports: [...LOWER, 'storage', 'objstorage', 'journal', 'fromdisk'],
     // every loader (git/, and those to come) is a producer on the loader core
@@ -54,6 +55,7 @@ const RULES = {
       'views',
       'loader',
       'mirror',
+      'scheduler',
       'web',
     ],
   },

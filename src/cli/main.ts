@@ -17,6 +17,7 @@ import { registerReadCommands } from './commands/read.js'
 import { registerSave } from './commands/save.js'
 import { registerServe } from './commands/serve.js'
 import { registerSwhid } from './commands/swhid.js'
+import { registerTasks } from './commands/tasks.js'
 import { registerToken } from './commands/token.js'
 import { writeErr } from './output.js'
 
@@ -83,6 +84,7 @@ export function buildProgram(): Command {
   registerReadCommands(program)
   registerServe(program)
   registerToken(program)
+  registerTasks(program)
   registerMirror(program)
   program.addHelpText(
     'after',

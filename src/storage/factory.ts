@@ -11,6 +11,7 @@ import { dirname } from 'node:path'
 import { InvalidInputError } from '../errors.js'
 import type { ObjStorage } from '../objstorage/index.js'
 import { PostgresDb } from './postgres/postgres-db.js'
+import type { SqlDatabase } from './sql/executor.js'
 import { migrations } from './sql/schema.js'
 import { SqlStorage } from './sql/sql-storage.js'
 import { SqliteDb } from './sqlite/sqlite-db.js'
@@ -30,7 +31,29 @@ export interface StorageComponents {
  * ```
  */
 export async function openStorage(url: string, components: StorageComponents): Promise<SqlStorage> {
-  let storage: SqlStorage
+  const db = openSqlDatabase(url)
+  const storage = new SqlStorage(db, migrations(db.dialect), components)
+  await storage.open()
+  return storage
+}
+
+/** Options of {@link openSqlDatabase}. */
+export interface SqlDatabaseOptions {
+  /** PostgreSQL session settings of every connection (ignored by SQLite). */
+  readonly postgresSettings?: Readonly<Record<string, string>>
+}
+
+/**
+ * Opens the SQL database named by a storage URL (`sqlite:PATH` or `postgres://…`), without any
+ * schema: for areas that keep their own tables in the archive's database (the scheduler).
+ *
+ * @example
+ * ```ts
+ * const db = openSqlDatabase('sqlite:arca-data/graph.sqlite')
+ * await db.all('SELECT 1')
+ * ```
+ */
+export function openSqlDatabase(url: string, options: SqlDatabaseOptions = {}): SqlDatabase {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length)
     if (path === '')
@@ -38,13 +61,12 @@ export async function openStorage(url: string, components: StorageComponents): P
         'Storage URL "sqlite:" needs a file path, e.g. sqlite:arca-data/graph.sqlite',
       )
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-    const db = new SqliteDb({ path })
-    storage = new SqlStorage(db, migrations('sqlite'), components)
-  } else if (/^postgres(ql)?:\/\//.test(url)) {
-    storage = new SqlStorage(new PostgresDb({ url }), migrations('postgres'), components)
-  } else {
-    throw new InvalidInputError(`Unknown storage URL "${url}": use sqlite:PATH or postgres://…`)
+    return new SqliteDb({ path })
   }
-  await storage.open()
-  return storage
+  if (/^postgres(ql)?:\/\//.test(url))
+    return new PostgresDb({
+      url,
+      ...(options.postgresSettings ? { settings: options.postgresSettings } : {}),
+    })
+  throw new InvalidInputError(`Unknown storage URL "${url}": use sqlite:PATH or postgres://…`)
 }

@@ -5,6 +5,7 @@
  */
 
 export { type Archive, type ArchiveInit, openArchive } from './archive.js'
+export { openSqlDatabase, type SqlDatabaseOptions } from './factory.js'
 export {
   type ContentHashName,
   type Counters,
@@ -17,5 +18,12 @@ export { missingIds } from './missing.js'
 export { type MaskedView, maskedView } from './proxies/masked-view.js'
 export { isWithheld } from './proxies/masking-journal.js'
 export { sweepScratch } from './scratch-sweep.js'
-export { type SqlExecutor } from './sql/executor.js'
+export {
+  type Dialect,
+  type Migration,
+  type SqlDatabase,
+  type SqlExecutor,
+  type SqlValue,
+} from './sql/executor.js'
+export { migrate } from './sql/migrate.js'
 export { type Layer, type Writer, WRITER_STACKS } from './stack.js'

@@ -19,6 +19,24 @@ export interface PostgresDbInit {
   readonly url: string
   /** Pool size. */
   readonly max?: number
+  /**
+   * Session settings of every connection (`SET name = value` at connect), e.g.
+   * `{ synchronous_commit: 'off' }`. Names are identifiers; values are plain words or numbers.
+   */
+  readonly settings?: Readonly<Record<string, string>>
+}
+
+function startupOptions(
+  settings: Readonly<Record<string, string>> | undefined,
+): string | undefined {
+  if (!settings) return undefined
+  const parts: string[] = []
+  for (const [name, value] of Object.entries(settings)) {
+    if (!/^[a-z_.]+$/.test(name) || !/^[A-Za-z0-9_.-]+$/.test(value))
+      throw new Error(`bad PostgreSQL setting ${name}=${value}`)
+    parts.push(`-c ${name}=${value}`)
+  }
+  return parts.join(' ')
 }
 
 const numbered = new Map<string, string>()
@@ -74,7 +92,12 @@ export class PostgresDb implements SqlDatabase {
   readonly #pool: pg.Pool
 
   constructor(init: PostgresDbInit) {
-    this.#pool = new pg.Pool({ connectionString: init.url, max: init.max ?? 8 })
+    const options = startupOptions(init.settings)
+    this.#pool = new pg.Pool({
+      connectionString: init.url,
+      max: init.max ?? 8,
+      ...(options === undefined ? {} : { options }),
+    })
     this.#pool.on('error', () => {
       // An idle client died (server restart): the pool replaces it on the next query.
     })

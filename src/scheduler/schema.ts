@@ -1,0 +1,48 @@
+/**
+ * The queue's tables, rendered for SQLite and PostgreSQL from one definition, recorded in their
+ * own bookkeeping table (`scheduler_migration`) so they can share the archive's database with
+ * the graph schema. Never edit a released migration: add a new one.
+ *
+ * Times are integer milliseconds since the epoch, given by the queue's clock (not the
+ * database's), so both engines compare the same numbers and tests can move time.
+ *
+ * @module
+ */
+
+import type { Dialect, Migration } from '../storage/index.js'
+
+/** Bookkeeping table of the scheduler's migrations. */
+export const MIGRATION_TABLE = 'scheduler_migration'
+
+function render(dialect: Dialect, sql: string): string {
+  if (dialect === 'sqlite') return sql.replace(/\bINT8\b/g, 'INTEGER')
+  return sql
+    .replace(/INTEGER PRIMARY KEY AUTOINCREMENT/g, 'BIGSERIAL PRIMARY KEY')
+    .replace(/\bINT8\b/g, 'BIGINT')
+}
+
+const V1 = [
+  `CREATE TABLE task (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     kind TEXT NOT NULL, origin TEXT, args TEXT NOT NULL, priority INT8 NOT NULL,
+     state TEXT NOT NULL, attempts INT8 NOT NULL, max_attempts INT8 NOT NULL,
+     claims INT8 NOT NULL, not_before INT8 NOT NULL, created_at INT8 NOT NULL,
+     started_at INT8, lease_until INT8, worker TEXT, finished_at INT8,
+     last_error TEXT, result TEXT
+   )`,
+  // what claim scans: due tasks in priority order
+  `CREATE INDEX task_ready ON task (priority DESC, not_before, id) WHERE state = 'queued'`,
+  // what the reaper scans
+  `CREATE INDEX task_lease ON task (lease_until) WHERE state = 'running'`,
+  // the rule "one running task per origin", kept by the database itself
+  `CREATE UNIQUE INDEX task_running_origin ON task (origin) WHERE state = 'running'`,
+  // listing dead tasks (few, among many done ones); other states list from the indexes above
+  // or from the primary key, so a completion updates as few indexes as possible
+  `CREATE INDEX task_dead ON task (id) WHERE state = 'dead'`,
+  `CREATE INDEX task_origin ON task (origin, id)`,
+]
+
+/** The scheduler's migrations for `dialect`. */
+export function schedulerMigrations(dialect: Dialect): Migration[] {
+  return [{ version: 1, description: 'task queue', statements: V1.map((s) => render(dialect, s)) }]
+}
