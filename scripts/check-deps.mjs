@@ -37,6 +37,7 @@ const RULES = {
     internal: { sqlite: ['sql'], postgres: ['sql'] },
   },
   views: { imports: [...LOWER, 'storage'] },
+  integrity: { imports: [...LOWER, 'storage', 'objstorage'] },
   loader: { imports: [...LOWER, 'storage', 'objstorage', 'journal', 'fromdisk'] },
   mirror: { imports: [...LOWER, 'storage', 'objstorage', 'journal'] },
   web: { imports: [...LOWER, 'storage', 'objstorage', 'journal', 'views'] },
@@ -51,6 +52,7 @@ const RULES = {
       'loader',
       'mirror',
       'web',
+      'integrity',
     ],
   },
   // the package entry point (src/index.ts) re-exports the public areas

@@ -1,0 +1,159 @@
+/**
+ * Checks of one page of scanned objects: each graph object is hashed again from its stored
+ * fields (its id must come out), content bytes are read back, and every reference is looked up
+ * (one batched query per referenced kind for the whole page).
+ *
+ * @module
+ */
+
+import { errorMessage } from '../errors.js'
+import {
+  type CoreType,
+  type Reference,
+  references,
+  sha1Hex,
+  SWHID_TYPE_OF_KIND,
+  verify,
+} from '../model/index.js'
+import type { ObjStorage } from '../objstorage/index.js'
+import type { ScanItem, ScanKind, ScannedObject, Storage } from '../storage/index.js'
+import { checkContents } from './contents.js'
+import type { FsckFinding } from './findings.js'
+
+/** What a finding says about the object it is about. */
+type Subject = Pick<FsckFinding, 'kind' | 'swhid' | 'origin' | 'visit'>
+
+/** The SWHID (or, for a visit status, the origin's) of a scanned row. */
+function subjectOf(kind: ScanKind, key: string, object?: ScannedObject): Subject {
+  if (kind === 'origin_visit_status') {
+    if (object?.kind !== 'origin_visit_status')
+      return { kind, swhid: `swh:1:ori:${'0'.repeat(40)}`, visit: Number(key) }
+    const s = object.value
+    return {
+      kind,
+      swhid: `swh:1:ori:${sha1Hex(Buffer.from(s.origin))}`,
+      origin: s.origin,
+      visit: s.visit,
+    }
+  }
+  return { kind, swhid: `swh:1:${SWHID_TYPE_OF_KIND[kind]}:${key}` }
+}
+
+/** The id check of a graph object; null when it hashes to its id. */
+function idProblem(object: ScannedObject): string | null {
+  try {
+    switch (object.kind) {
+      case 'directory':
+        verify.directory(object.value)
+        break
+      case 'revision':
+        verify.revision(object.value)
+        break
+      case 'release':
+        verify.release(object.value)
+        break
+      case 'snapshot':
+        verify.snapshot(object.value)
+        break
+      default:
+        break
+    }
+    return null
+  } catch (e) {
+    return errorMessage(e)
+  }
+}
+
+/** Which of `refs` (by `type:id`) the archive does not hold. */
+async function absent(storage: Storage, refs: readonly Reference[]): Promise<Set<string>> {
+  const byType = new Map<CoreType, Set<string>>()
+  for (const r of refs) {
+    let set = byType.get(r.type)
+    if (!set) byType.set(r.type, (set = new Set()))
+    set.add(r.id)
+  }
+  const out = new Set<string>()
+  for (const [type, set] of byType) {
+    const ids = [...set]
+    let missing: string[]
+    if (type === 'cnt') {
+      missing = []
+      // A content too large to archive is recorded as skipped: present, without bytes.
+      for (const id of await storage.contentMissing(ids))
+        if ((await storage.skippedContentFind(id)).length === 0) missing.push(id)
+    } else if (type === 'dir') missing = await storage.directoryMissing(ids)
+    else if (type === 'rev') missing = await storage.revisionMissing(ids)
+    else if (type === 'rel') missing = await storage.releaseMissing(ids)
+    else missing = await storage.snapshotMissing(ids)
+    for (const id of missing) out.add(`${type}:${id}`)
+  }
+  return out
+}
+
+function referencesOf(object: ScannedObject): Reference[] {
+  switch (object.kind) {
+    case 'content':
+      return []
+    case 'origin_visit_status':
+      return object.value.snapshot === null ? [] : [{ type: 'snp', id: object.value.snapshot }]
+    default:
+      return references(object.value)
+  }
+}
+
+function describeVisit(object: ScannedObject): string {
+  if (object.kind !== 'origin_visit_status') return 'it'
+  const s = object.value
+  return `visit ${s.visit} of ${s.origin} (status ${s.status} of ${s.date.toISOString()})`
+}
+
+/** The findings of one page of `kind`, in page order. */
+export async function checkPage(
+  storage: Storage,
+  store: ObjStorage,
+  kind: ScanKind,
+  items: readonly ScanItem[],
+): Promise<FsckFinding[]> {
+  const findings: FsckFinding[] = []
+  const sound: { subject: Subject; object: ScannedObject }[] = []
+  for (const item of items) {
+    const subject = subjectOf(kind, item.key, item.object)
+    if (item.object === undefined) {
+      findings.push({
+        ...subject,
+        problem: 'corrupt',
+        detail: `its stored row does not decode (${item.error})`,
+      })
+      continue
+    }
+    const problem = idProblem(item.object)
+    if (problem !== null) findings.push({ ...subject, problem: 'corrupt', detail: problem })
+    sound.push({ subject, object: item.object })
+  }
+  if (kind === 'content') {
+    findings.push(
+      ...(await checkContents(
+        store,
+        sound.flatMap((s) => (s.object.kind === 'content' ? [s.object.value] : [])),
+      )),
+    )
+    return findings
+  }
+  // References are resolved even for an object whose id is wrong: its fields are what an
+  // reader of the archive follows.
+  const refs = sound.map((s) => referencesOf(s.object))
+  const gone = await absent(storage, refs.flat())
+  sound.forEach((s, i) => {
+    for (const r of refs[i]!) {
+      if (!gone.has(`${r.type}:${r.id}`)) continue
+      const target = `swh:1:${r.type}:${r.id}`
+      findings.push({
+        ...s.subject,
+        problem: 'dangling',
+        detail: `${s.subject.kind === 'origin_visit_status' ? describeVisit(s.object) : 'it'} references ${target}, which is not in the archive`,
+        target,
+      })
+    }
+  })
+  return findings
+}
