@@ -25,7 +25,9 @@ async function hashStored(
   c: Content,
 ): Promise<{ length: number; hashes: ContentHashes }> {
   if (c.length <= WHOLE_READ_LIMIT) {
-    const data = await store.getBytes(c.sha1Git)
+    const data = store.getBytesSync
+      ? store.getBytesSync(c.sha1Git)
+      : await store.getBytes(c.sha1Git)
     const h = new ContentHasher(data.length).update(data)
     return { length: data.length, hashes: h.digest() }
   }
@@ -81,7 +83,7 @@ export async function checkContent(store: ObjStorage, c: Content): Promise<FsckF
 export async function checkContents(
   store: ObjStorage,
   contents: readonly Content[],
-  parallel = 8,
+  parallel = 32,
 ): Promise<FsckFinding[]> {
   const results: (FsckFinding | null)[] = new Array<FsckFinding | null>(contents.length).fill(null)
   let next = 0

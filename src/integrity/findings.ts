@@ -59,6 +59,15 @@ export function zeroCounts(): FsckCounts {
   }
 }
 
+const SINGULAR: Readonly<Record<FsckKind, string>> = {
+  content: 'content',
+  directory: 'directory',
+  revision: 'revision',
+  release: 'release',
+  snapshot: 'snapshot',
+  origin_visit_status: 'visit status',
+}
+
 const PLURAL: Readonly<Record<FsckKind, string>> = {
   content: 'contents',
   directory: 'directories',
@@ -72,14 +81,17 @@ const PLURAL: Readonly<Record<FsckKind, string>> = {
 export function reportText(report: FsckReport): string {
   const lines = report.findings.map((f) => `${f.problem} ${f.swhid}: ${f.detail}`)
   const checked = (Object.keys(PLURAL) as FsckKind[])
-    .map((k) => `${report.checked[k].toLocaleString('en')} ${PLURAL[k]}`)
+    .map(
+      (k) =>
+        `${report.checked[k].toLocaleString('en')} ${report.checked[k] === 1 ? SINGULAR[k] : PLURAL[k]}`,
+    )
     .join(', ')
   const by = (p: FsckProblem): number => report.findings.filter((f) => f.problem === p).length
   lines.push(
     `checked ${checked}${report.resumed ? ' (resumed run)' : ''}`,
     report.clean
       ? 'no problems found'
-      : `${report.findings.length} problems: ${by('corrupt')} corrupt, ${by('missing')} missing, ${by('dangling')} dangling`,
+      : `${report.findings.length} problem${report.findings.length === 1 ? '' : 's'}: ${by('corrupt')} corrupt, ${by('missing')} missing, ${by('dangling')} dangling`,
   )
   return lines.join('\n') + '\n'
 }

@@ -16,7 +16,7 @@ import type { ObjStorage } from '../objstorage/index.js'
 import { SCAN_KINDS, type ScanKind, type Storage, type StorageScan } from '../storage/index.js'
 import { FsckCheckpoint } from './checkpoint.js'
 import { type FsckCounts, type FsckFinding, type FsckReport, zeroCounts } from './findings.js'
-import { checkPage } from './objects.js'
+import { checkPage, PresentCache } from './objects.js'
 
 /** Progress of a run. */
 export interface FsckProgress {
@@ -69,13 +69,14 @@ export async function fsck(options: FsckOptions): Promise<FsckReport> {
   let state = previous ?? checkpoint.start(SCAN_KINDS[0], zeroCounts())
   const findings: FsckFinding[] = previous ? checkpoint.findings(previous) : []
   const checked: FsckCounts = { ...state.checked }
+  const present = new PresentCache()
   for (let k = SCAN_KINDS.indexOf(state.kind); k < SCAN_KINDS.length; k++) {
     const kind = SCAN_KINDS[k]!
     let after = kind === state.kind ? state.after : null
     for (;;) {
       options.signal?.throwIfAborted()
       const page = await options.storage.scan(kind, after, batch)
-      const found = await checkPage(options.storage, options.objstorage, kind, page.items)
+      const found = await checkPage(options.storage, options.objstorage, kind, page.items, present)
       findings.push(...found)
       checked[kind] += page.items.length
       const last = page.next === null ? null : page.next

@@ -64,10 +64,48 @@ function idProblem(object: ScannedObject): string | null {
   }
 }
 
+/**
+ * References already found present, so that objects shared by many referrers (a file in every
+ * revision's tree) are looked up once. Two generations of at most `limit` keys each: memory is
+ * bounded whatever the archive's size. Presence is never revoked (rows are not deleted while
+ * fsck runs), so a cached answer stays true.
+ */
+export class PresentCache {
+  readonly #limit: number
+  #size = 0
+  #current = new Map<CoreType, Set<string>>()
+  #previous = new Map<CoreType, Set<string>>()
+
+  constructor(limit = 250_000) {
+    this.#limit = limit
+  }
+
+  has(type: CoreType, id: string): boolean {
+    return this.#current.get(type)?.has(id) === true || this.#previous.get(type)?.has(id) === true
+  }
+
+  add(type: CoreType, id: string): void {
+    if (this.#size >= this.#limit) {
+      this.#previous = this.#current
+      this.#current = new Map()
+      this.#size = 0
+    }
+    let set = this.#current.get(type)
+    if (!set) this.#current.set(type, (set = new Set()))
+    set.add(id)
+    this.#size++
+  }
+}
+
 /** Which of `refs` (by `type:id`) the archive does not hold. */
-async function absent(storage: Storage, refs: readonly Reference[]): Promise<Set<string>> {
+async function absent(
+  storage: Storage,
+  refs: readonly Reference[],
+  cache: PresentCache,
+): Promise<Set<string>> {
   const byType = new Map<CoreType, Set<string>>()
   for (const r of refs) {
+    if (cache.has(r.type, r.id)) continue
     let set = byType.get(r.type)
     if (!set) byType.set(r.type, (set = new Set()))
     set.add(r.id)
@@ -86,6 +124,8 @@ async function absent(storage: Storage, refs: readonly Reference[]): Promise<Set
     else if (type === 'rel') missing = await storage.releaseMissing(ids)
     else missing = await storage.snapshotMissing(ids)
     for (const id of missing) out.add(`${type}:${id}`)
+    const gone = new Set(missing)
+    for (const id of ids) if (!gone.has(id)) cache.add(type, id)
   }
   return out
 }
@@ -113,6 +153,7 @@ export async function checkPage(
   store: ObjStorage,
   kind: ScanKind,
   items: readonly ScanItem[],
+  cache: PresentCache = new PresentCache(),
 ): Promise<FsckFinding[]> {
   const findings: FsckFinding[] = []
   const sound: { subject: Subject; object: ScannedObject }[] = []
@@ -142,7 +183,7 @@ export async function checkPage(
   // References are resolved even for an object whose id is wrong: its fields are what an
   // reader of the archive follows.
   const refs = sound.map((s) => referencesOf(s.object))
-  const gone = await absent(storage, refs.flat())
+  const gone = await absent(storage, refs.flat(), cache)
   sound.forEach((s, i) => {
     for (const r of refs[i]!) {
       if (!gone.has(`${r.type}:${r.id}`)) continue
