@@ -1,8 +1,8 @@
 /**
  * The state of an fsck run, kept in `<data>/fsck/` so that a killed run continues where it
- * stopped: `findings.jsonl` (each finding as one JSON line, appended and synced page by page)
- * and `state.json` (the kind and key checked last, the counts, and the length of the findings
- * file at that point), replaced atomically after each page. A resumed run cuts the findings
+ * stopped: `findings.jsonl` (each finding as one JSON line, appended and synced) and
+ * `state.json` (the kind and key checked last, the counts, and the length of the findings file
+ * at that point), replaced atomically, about once a second and whenever a kind is done. A resumed run cuts the findings
  * file back to that length, so a page that was being checked when the run died is checked
  * again and reported once. Both files are removed when a run completes.
  *
@@ -52,8 +52,13 @@ export interface FsckState {
 export class FsckCheckpoint {
   readonly #dir: string
   readonly #storage: string
+  readonly #intervalMs: number
+  #pending: FsckFinding[] = []
+  #lastWrite = 0
 
-  constructor(dataDir: string, storageUrl: string) {
+  /** `intervalMs`: the least time between two writes of the state (see {@link advance}). */
+  constructor(dataDir: string, storageUrl: string, intervalMs = 1000) {
+    this.#intervalMs = intervalMs
     this.#dir = join(dataDir, 'fsck')
     this.#storage = createHash('sha256').update(storageUrl).digest('hex')
   }
@@ -109,15 +114,23 @@ export class FsckCheckpoint {
       .map((l) => JSON.parse(l) as FsckFinding)
   }
 
-  /** Records the findings of a page, then the state after it. */
+  /**
+   * Records the findings of a page and the state after it. Written to disk (findings synced
+   * first, then the state) at most once per interval, and always with `force`; in between,
+   * both wait in memory, and a run killed meanwhile checks those pages again.
+   */
   advance(
     state: FsckState,
     next: Pick<FsckState, 'kind' | 'after' | 'checked'>,
     findings: readonly FsckFinding[],
+    force = false,
   ): FsckState {
+    this.#pending.push(...findings)
+    const updated: FsckState = { ...state, ...next, checked: { ...next.checked } }
+    if (!force && Date.now() - this.#lastWrite < this.#intervalMs) return updated
     let bytes = state.findingsBytes
-    if (findings.length > 0) {
-      const data = Buffer.from(findings.map((f) => JSON.stringify(f) + '\n').join(''))
+    if (this.#pending.length > 0) {
+      const data = Buffer.from(this.#pending.map((f) => JSON.stringify(f) + '\n').join(''))
       const fd = openSync(this.#findingsPath, 'a')
       try {
         writeSync(fd, data)
@@ -126,15 +139,12 @@ export class FsckCheckpoint {
         closeSync(fd)
       }
       bytes += data.length
+      this.#pending = []
     }
-    const updated: FsckState = {
-      ...state,
-      ...next,
-      checked: { ...next.checked },
-      findingsBytes: bytes,
-    }
-    this.#writeState(updated)
-    return updated
+    const written: FsckState = { ...updated, findingsBytes: bytes }
+    this.#writeState(written)
+    this.#lastWrite = Date.now()
+    return written
   }
 
   /** Removes the state of a finished (or discarded) run. */

@@ -1,8 +1,9 @@
 /**
  * `fsck`: every stored object of the archive, kind by kind in reference order, each kind paged
  * by key. Memory holds one page (and its findings) at a time, whatever the archive's size;
- * each page is one short read, so writers are never held up. After every page the position is
- * checkpointed (`checkpoint.ts`), and a run that was interrupted continues from there.
+ * each page is one short read, so writers are never held up. The position is checkpointed
+ * about once a second and after each kind (`checkpoint.ts`), and a run that was interrupted
+ * continues from there.
  *
  * On a live archive, objects written after their page was read are not seen by this run;
  * nothing is reported dangling for being written late, because every writer stores an object's
@@ -91,6 +92,7 @@ export async function fsck(options: FsckOptions): Promise<FsckReport> {
             checked,
           },
           found,
+          true,
         )
         options.onProgress?.({ kind, checked, findings: findings.length })
         break

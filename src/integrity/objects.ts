@@ -136,6 +136,16 @@ function referencesOf(object: ScannedObject): Reference[] {
       return []
     case 'origin_visit_status':
       return object.value.snapshot === null ? [] : [{ type: 'snp', id: object.value.snapshot }]
+    case 'directory': {
+      // The edges `references` gives (file and dir entries, not submodules), without its
+      // de-duplication: the page's lookups are de-duplicated anyway, and findings below.
+      const out: Reference[] = []
+      for (const e of object.value.entries) {
+        if (e.type === 'file') out.push({ type: 'cnt', id: e.target })
+        else if (e.type === 'dir') out.push({ type: 'dir', id: e.target })
+      }
+      return out
+    }
     default:
       return references(object.value)
   }
@@ -184,10 +194,14 @@ export async function checkPage(
   // reader of the archive follows.
   const refs = sound.map((s) => referencesOf(s.object))
   const gone = await absent(storage, refs.flat(), cache)
+  if (gone.size === 0) return findings
   sound.forEach((s, i) => {
+    const reported = new Set<string>()
     for (const r of refs[i]!) {
       if (!gone.has(`${r.type}:${r.id}`)) continue
       const target = `swh:1:${r.type}:${r.id}`
+      if (reported.has(target)) continue
+      reported.add(target)
       findings.push({
         ...s.subject,
         problem: 'dangling',
