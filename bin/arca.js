@@ -5,7 +5,7 @@ process.env.UV_THREADPOOL_SIZE ??= '16'
 // several times the live data before collecting (a 100k-object load peaked at ~400 MB RSS with
 // ~30 MB live). A growth factor of 1.2 keeps the peak near 300 MB at a small CPU cost.
 const command = process.argv.slice(2).find((a) => !a.startsWith('-'))
-if (command === 'save' || command === 'mirror') {
+if (command === 'save' || command === 'mirror' || command === 'fsck') {
   const { setFlagsFromString } = await import('node:v8')
   setFlagsFromString('--heap-growing-percent=20')
 }

@@ -37,6 +37,7 @@ const RULES = {
     internal: { sqlite: ['sql'], postgres: ['sql'] },
   },
   views: { imports: [...LOWER, 'storage'] },
+  integrity: { imports: [...LOWER, 'storage', 'objstorage'] },
   scheduler: { imports: [...LOWER, 'storage'] },
   loader: {
     imports: [...LOWER, 'storage', 'objstorage', 'journal', 'fromdisk'],
@@ -57,6 +58,7 @@ const RULES = {
       'mirror',
       'scheduler',
       'web',
+      'integrity',
     ],
   },
   // the package entry point (src/index.ts) re-exports the public areas

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { Buffer } from 'node:buffer'
+
 const encoder = new TextEncoder()
 const strictDecoder = new TextDecoder('utf-8', { fatal: true })
 
@@ -13,6 +15,10 @@ const HEX_PAIRS: string[] = Array.from({ length: 256 }, (_, i) => HEX[i >> 4]! +
 
 /** Lowercase hexadecimal of `bytes`. */
 export function toHex(bytes: Uint8Array): string {
+  // Native encoding: one flat string (a concatenation of pairs makes a rope that every later
+  // hash or comparison must flatten, which showed in fsck's lookups of millions of ids).
+  if (bytes.length >= 8)
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex')
   let out = ''
   for (let i = 0; i < bytes.length; i++) out += HEX_PAIRS[bytes[i]!]
   return out

@@ -62,6 +62,13 @@ export interface ObjStorage {
   get(id: string, options?: ObjGetOptions): AsyncIterable<Uint8Array>
   /** All bytes of `id` (for small contents). */
   getBytes(id: string, options?: ObjGetOptions): Promise<Uint8Array>
+  /**
+   * All bytes of `id`, read synchronously, for batch tools checking many small contents
+   * (`fsck`): on a local filesystem several times faster than {@link getBytes}, at the cost of
+   * blocking the event loop during each read, so servers never use it. Backends without
+   * synchronous access (remote stores) leave it out. Throws NotFoundError when absent.
+   */
+  getBytesSync?(id: string): Uint8Array
   /** Removes `id` (takedowns only). Returns whether it was present. */
   delete(id: string, options?: AbortOptions): Promise<boolean>
   /** Stored ids in increasing order within `[from, to)` (integrity scans). */

@@ -17,6 +17,14 @@ export {
 export { missingIds } from './missing.js'
 export { type MaskedView, maskedView } from './proxies/masked-view.js'
 export { isWithheld } from './proxies/masking-journal.js'
+export {
+  SCAN_KINDS,
+  type ScanItem,
+  type ScanKind,
+  type ScannedObject,
+  type ScanPage,
+  type StorageScan,
+} from './scan.js'
 export { sweepScratch } from './scratch-sweep.js'
 export {
   type Dialect,

@@ -73,6 +73,27 @@ describe('fs objstorage specifics', () => {
     }
   })
 
+  it('reads bytes synchronously, plain or gzip, and says when an object is absent', async () => {
+    const root = makeTemp('arca-objs-')
+    try {
+      // `printf 'hello\n' | git hash-object --stdin` and `printf 'bye\n' | …`
+      const hello = 'ce013625030ba8dba906f756967f9e9ca394464a'
+      const bye = 'b023018cabc396e7692c70bbf5784a93d3f738ab'
+      const gz = new FsObjStorage({ root, compression: 'gzip' })
+      await gz.open()
+      await gz.add(hello, Buffer.from('hello\n'))
+      const plain = new FsObjStorage({ root })
+      await plain.open()
+      await plain.add(bye, Buffer.from('bye\n'))
+      expect(Buffer.from(plain.getBytesSync(hello)).toString()).toBe('hello\n')
+      expect(Buffer.from(plain.getBytesSync(bye)).toString()).toBe('bye\n')
+      expect(() => plain.getBytesSync('0'.repeat(40))).toThrow(/not in the content store/)
+      expect(() => plain.getBytesSync('xyz')).toThrow(/Invalid content id/)
+    } finally {
+      removeTemp(root)
+    }
+  })
+
   it('rejects a bad slicing', async () => {
     const root = makeTemp('arca-objs-')
     try {

@@ -13,7 +13,7 @@
  */
 
 import { createHash } from 'node:crypto'
-import { createReadStream, createWriteStream } from 'node:fs'
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs'
 import {
   access,
   mkdir,
@@ -29,7 +29,7 @@ import {
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { promisify } from 'node:util'
-import { createGunzip, createGzip, gunzip, gzipSync } from 'node:zlib'
+import { createGunzip, createGzip, gunzip, gunzipSync, gzipSync } from 'node:zlib'
 
 import { CorruptError, InvalidInputError, NotFoundError } from '../../errors.js'
 import { gitHeader, isSha1Hex } from '../../model/index.js'
@@ -351,6 +351,20 @@ export class FsObjStorage implements ObjStorage {
           )
       }
       return data
+    }
+    throw new NotFoundError(`Content "swh:1:cnt:${id}" is not in the content store`)
+  }
+
+  getBytesSync(id: string): Uint8Array {
+    checkId(id)
+    const base = join(this.#dir(id), id)
+    for (const gzip of [false, true]) {
+      try {
+        const raw = readFileSync(gzip ? base + '.gz' : base)
+        return gzip ? gunzipSync(raw) : raw
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
+      }
     }
     throw new NotFoundError(`Content "swh:1:cnt:${id}" is not in the content store`)
   }

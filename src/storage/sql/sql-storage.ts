@@ -46,6 +46,7 @@ import type {
   SnapshotBranchesPage,
   Storage,
 } from '../interface.js'
+import type { ScanKind, ScanPage, StorageScan } from '../scan.js'
 import * as contents from './contents.js'
 import { statCounters } from './counters.js'
 import * as directories from './directories.js'
@@ -56,6 +57,7 @@ import { migrate } from './migrate.js'
 import * as origins from './origins.js'
 import * as releases from './releases.js'
 import * as revisions from './revisions.js'
+import { scanPage } from './scan.js'
 import * as snapshots from './snapshots.js'
 import * as visits from './visits.js'
 
@@ -74,7 +76,7 @@ export interface SqlStorageInit {
  * await storage.open()
  * ```
  */
-export class SqlStorage implements Storage {
+export class SqlStorage implements Storage, StorageScan {
   readonly #db: SqlDatabase
   readonly #migrations: readonly Migration[]
   readonly #objstorage: ObjStorage
@@ -326,6 +328,12 @@ export class SqlStorage implements Storage {
   }
 
   // -- counters and masking ------------------------------------------------------------------
+
+  // -- integrity scans -----------------------------------------------------------------------
+
+  scan(kind: ScanKind, after: string | null, limit: number): Promise<ScanPage> {
+    return scanPage(this.#db, kind, after, limit)
+  }
 
   statCounters(): Promise<Counters> {
     return statCounters(this.#db)

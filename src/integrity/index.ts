@@ -1,0 +1,17 @@
+/**
+ * Integrity checks of a whole archive (`arca fsck`): every object re-hashed, every reference
+ * resolved, resumable. Other areas import integrity only from here.
+ *
+ * @module
+ */
+
+export {
+  type FsckCounts,
+  type FsckFinding,
+  type FsckKind,
+  type FsckProblem,
+  type FsckReport,
+  reportJson,
+  reportText,
+} from './findings.js'
+export { fsck, type FsckOptions, type FsckProgress } from './fsck.js'
