@@ -22,7 +22,11 @@ const OTHER = 'https://example.org/other'
 async function seed(dataDir: string, storageUrl?: string): Promise<void> {
   const a = await openArchive({ dataDir, ...(storageUrl ? { storageUrl } : {}) })
   try {
-    await a.storage.originAdd([{ url: LONG }, { url: QUIZ }, { url: OTHER }])
+    const urls = [LONG, QUIZ, OTHER]
+    await a.storage.originAdd(urls.map((url) => ({ url })))
+    // Search lists visited origins only (as Software Heritage does): give each one a visit.
+    const date = new Date('2024-01-01T00:00:00Z')
+    await a.storage.originVisitAdd(urls.map((origin) => ({ origin, date, type: 'git' })))
   } finally {
     await a.close()
   }
