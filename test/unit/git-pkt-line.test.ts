@@ -115,6 +115,11 @@ describe('pkt-line framing (gitprotocol-common)', () => {
     }
   })
 
+  it('reads a length written in upper-case hex, as git does', async () => {
+    // 0x000A = 10: the 4 length bytes and 6 of data.
+    expect(await readAll(readerOf('000Aabcde\n0000'))).toEqual(['abcde\n', 'flush'])
+  })
+
   it('fails on input cut inside a length or inside the data; ends cleanly between lines', async () => {
     await expect(readAll(readerOf('0006a\n00'))).rejects.toThrow(/middle of a pkt-line/)
     await expect(readAll(readerOf('0009abc'))).rejects.toThrow(/middle of a pkt-line/)

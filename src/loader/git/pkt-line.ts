@@ -87,7 +87,8 @@ export class PktReader {
       return { kind: 'eof' }
     }
     const lenText = this.#buf.subarray(0, 4).toString('latin1')
-    if (!/^[0-9a-f]{4}$/.test(lenText))
+    // git's reader takes hex digits in either case (`hexval`); servers write lower case.
+    if (!/^[0-9a-fA-F]{4}$/.test(lenText))
       throw new IoError(`Bad pkt-line length "${lenText}" from the remote`)
     const len = parseInt(lenText, 16)
     if (len === 0 || len === 1 || len === 2) {
