@@ -68,7 +68,8 @@ const SINGULAR: Readonly<Record<FsckKind, string>> = {
   origin_visit_status: 'visit status',
 }
 
-const PLURAL: Readonly<Record<FsckKind, string>> = {
+/** Each kind's name in the plural, as reports and progress lines write it. */
+export const FSCK_KIND_PLURAL: Readonly<Record<FsckKind, string>> = {
   content: 'contents',
   directory: 'directories',
   revision: 'revisions',
@@ -80,10 +81,10 @@ const PLURAL: Readonly<Record<FsckKind, string>> = {
 /** The text report: one line per finding, then a summary line. */
 export function reportText(report: FsckReport): string {
   const lines = report.findings.map((f) => `${f.problem} ${f.swhid}: ${f.detail}`)
-  const checked = (Object.keys(PLURAL) as FsckKind[])
+  const checked = (Object.keys(FSCK_KIND_PLURAL) as FsckKind[])
     .map(
       (k) =>
-        `${report.checked[k].toLocaleString('en')} ${report.checked[k] === 1 ? SINGULAR[k] : PLURAL[k]}`,
+        `${report.checked[k].toLocaleString('en')} ${report.checked[k] === 1 ? SINGULAR[k] : FSCK_KIND_PLURAL[k]}`,
     )
     .join(', ')
   const by = (p: FsckProblem): number => report.findings.filter((f) => f.problem === p).length

@@ -6,6 +6,7 @@
  */
 
 export {
+  FSCK_KIND_PLURAL,
   type FsckCounts,
   type FsckFinding,
   type FsckKind,

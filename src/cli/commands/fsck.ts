@@ -9,7 +9,13 @@ import { join } from 'node:path'
 import { type Command, InvalidArgumentError } from 'commander'
 
 import { InvalidInputError, IoError } from '../../errors.js'
-import { fsck, reportJson, reportText } from '../../integrity/index.js'
+import {
+  fsck,
+  FSCK_KIND_PLURAL,
+  type FsckKind,
+  reportJson,
+  reportText,
+} from '../../integrity/index.js'
 import { addArchiveOptions, type ArchiveFlags, archiveLocation } from '../archive-options.js'
 import { withArchive } from '../open.js'
 import { writeOut } from '../output.js'
@@ -32,15 +38,6 @@ function parseCount(v: string): number {
 function parseMs(v: string): number {
   if (!/^\d+$/.test(v.trim())) throw new InvalidArgumentError(`"${v}" is not a number of ms`)
   return Number(v)
-}
-
-const KIND_WORD: Readonly<Record<string, string>> = {
-  content: 'contents',
-  directory: 'directories',
-  revision: 'revisions',
-  release: 'releases',
-  snapshot: 'snapshots',
-  origin_visit_status: 'visit statuses',
 }
 
 /** Registers `fsck`. */
@@ -79,7 +76,7 @@ export function registerFsck(program: Command): void {
       op: 'fsck',
       delayMs: 500,
       format: (f) =>
-        `${KIND_WORD[String(f['kind'])] ?? String(f['kind'])}: ${Number(f['checked']).toLocaleString('en')} checked, ${Number(f['total']).toLocaleString('en')} objects in all, ${Number(f['findings']).toLocaleString('en')} problems`,
+        `${FSCK_KIND_PLURAL[String(f['kind']) as FsckKind] ?? String(f['kind'])}: ${Number(f['checked']).toLocaleString('en')} checked, ${Number(f['total']).toLocaleString('en')} objects in all, ${Number(f['findings']).toLocaleString('en')} problems`,
     })
     const interrupt = new AbortController()
     const onSignal = (sig: NodeJS.Signals): void => {
