@@ -69,6 +69,26 @@ class SqliteTx implements SqlExecutor {
 }
 
 /**
+ * Sets WAL mode. SQLite may answer SQLITE_BUSY here without calling the busy handler (when
+ * another process is opening the same new database at that moment), so the switch is retried,
+ * with short pauses, until the busy timeout has passed.
+ */
+function switchToWal(db: Database.Database, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs
+  const pause = new Int32Array(new SharedArrayBuffer(4))
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL')
+      return
+    } catch (e) {
+      const busy = (e as { code?: unknown }).code === 'SQLITE_BUSY'
+      if (!busy || Date.now() >= deadline) throw e
+      Atomics.wait(pause, 0, 0, 10)
+    }
+  }
+}
+
+/**
  * An SQLite database. Calls from one process are serialised (one connection); other processes
  * wait on SQLite's own lock.
  *
@@ -83,12 +103,13 @@ export class SqliteDb extends SqliteTx implements SqlDatabase {
 
   constructor(init: SqliteDbInit) {
     // The busy timeout must apply from the first statement: switching to WAL takes a lock too.
-    const db = new Database(init.path, { timeout: init.busyTimeoutMs ?? 60_000 })
-    db.pragma('journal_mode = WAL')
+    const timeoutMs = init.busyTimeoutMs ?? 60_000
+    const db = new Database(init.path, { timeout: timeoutMs })
+    switchToWal(db, timeoutMs)
     // NORMAL in WAL mode: a process crash never loses or tears a commit; only an OS crash can
     // lose the last commits, never corrupt the database.
     db.pragma('synchronous = NORMAL')
-    db.pragma(`busy_timeout = ${init.busyTimeoutMs ?? 60_000}`)
+    db.pragma(`busy_timeout = ${timeoutMs}`)
     db.pragma('foreign_keys = OFF')
     db.pragma('cache_size = -16384')
     super(db, new Map())
