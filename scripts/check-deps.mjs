@@ -36,16 +36,18 @@ const RULES = {
     imports: [...LOWER, 'objstorage', 'journal'],
     internal: { sqlite: ['sql'], postgres: ['sql'] },
   },
+  // network safety (SSRF checks) for every fetch made on someone's request
+  net: { imports: LOWER },
   views: { imports: [...LOWER, 'storage'] },
   integrity: { imports: [...LOWER, 'storage', 'objstorage'] },
-  scheduler: { imports: [...LOWER, 'storage'] },
+  scheduler: { imports: [...LOWER, 'storage', 'net'] },
   loader: {
-    imports: [...LOWER, 'storage', 'objstorage', 'journal', 'fromdisk'],
+    imports: [...LOWER, 'storage', 'objstorage', 'journal', 'fromdisk', 'net'],
     // every loader (git/, and those to come) is a producer on the loader core
-    internal: { git: ['core'] },
+    internal: { git: ['core'], hg: ['core'], svn: ['core'], bzr: ['core'], cvs: ['core'] },
   },
   mirror: { imports: [...LOWER, 'storage', 'objstorage', 'journal'] },
-  web: { imports: [...LOWER, 'storage', 'objstorage', 'journal', 'views'] },
+  web: { imports: [...LOWER, 'storage', 'objstorage', 'journal', 'views', 'scheduler', 'net'] },
   cli: {
     imports: [
       ...LOWER,
@@ -59,6 +61,7 @@ const RULES = {
       'scheduler',
       'web',
       'integrity',
+      'net',
     ],
   },
   // the package entry point (src/index.ts) re-exports the public areas

@@ -31,3 +31,11 @@ export {
   loadGit,
 } from './git/loader.js'
 export { redactUserinfo, splitRemoteUrl } from './origin-url.js'
+export {
+  type LoaderEntry,
+  loaderFor,
+  loadOrigin,
+  type OriginLoadOptions,
+  probeVisitType,
+  visitTypes,
+} from './registry.js'

@@ -28,6 +28,19 @@ describe('exit codes', () => {
     expect(r.stderr).not.toMatch(/internal error/)
   })
 
+  it('an unknown --type is a usage error naming the known types', () => {
+    const r = arca(['save', '--data', data, '--type', 'darcs', '/nonexistent'])
+    expect(r.status).toBe(2)
+    expect(r.stderr).toMatch(/--type.*"darcs" is not a visit type \(.*git/)
+  })
+
+  it('a folder that is no repository of any kind: not found by probing, exit 2', () => {
+    const r = arca(['save', '--data', data, data])
+    expect(r.status).toBe(2)
+    expect(r.stderr + r.stdout).toMatch(/could not tell what kind of repository .* give --type/)
+    expect(r.stderr).not.toMatch(/internal error/)
+  })
+
   it('a port in use says so and exits 2', async () => {
     const taken: Server = createServer()
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))

@@ -1,5 +1,6 @@
 /**
- * `arca save URL`: archive a git repository now.
+ * `arca save [--type T] URL`: archive a repository (git, or any visit type the loader
+ * registry knows) now; without `--type`, the type is found by probing.
  *
  * @module
  */
@@ -11,8 +12,10 @@ import {
   DEFAULT_MAX_CONTENT_SIZE,
   DEFAULT_STALL_TIMEOUT_MS,
   LOADER_BUFFER_THRESHOLDS,
-  loadGit,
+  loadOrigin,
   type LoadProgress,
+  probeVisitType,
+  visitTypes,
 } from '../../loader/index.js'
 import { addArchiveOptions, type ArchiveFlags } from '../archive-options.js'
 import { withArchive } from '../open.js'
@@ -20,6 +23,7 @@ import { writeOut } from '../output.js'
 import { formatBytes, type ProgressFields, ProgressReporter } from '../progress.js'
 
 interface SaveFlags extends ArchiveFlags {
+  type?: string
   forkOf?: string[]
   maxContentSize?: number
   stallTimeout?: number
@@ -74,14 +78,26 @@ export function registerSave(program: Command): void {
   addArchiveOptions(
     program
       .command('save')
-      .summary('Archive a git repository now.')
+      .summary('Archive a repository now (git, hg, svn, bzr, cvs).')
       .description(
-        'Visit the git repository at URL (https://, git://, ssh://, file:// or a local path): ' +
+        'Visit the repository at URL (https://, git://, ssh://, svn://, file:// or a local path, ' +
+          'of the --type given or found by probing): ' +
           'fetch what the archive lacks, store every object, record a snapshot of every ref, and ' +
           'print the visit status and snapshot SWHID. Exit 0 for a full visit, 1 for a partial ' +
           'one, 2 for not found or failed.',
       )
       .argument('<url>', 'Repository URL or path.')
+      .option(
+        '--type <visit-type>',
+        `The kind of repository: ${visitTypes().join(', ')} (default: found by probing URL).`,
+        (v: string) => {
+          if (!visitTypes().includes(v))
+            throw new InvalidArgumentError(
+              `"${v}" is not a visit type (${visitTypes().join(', ')})`,
+            )
+          return v
+        },
+      )
       .option(
         '--fork-of <url>',
         'An archived origin this one is a fork of (repeatable).',
@@ -135,8 +151,8 @@ export function registerSave(program: Command): void {
     const result = await withArchive(
       flags,
       'loader',
-      (archive) =>
-        loadGit(url, {
+      async (archive) =>
+        loadOrigin(flags.type ?? (await probeVisitType(url, interrupt.signal)), url, {
           signal: interrupt.signal,
           storage: archive.storage,
           scratchDir: archive.tmpDir,
