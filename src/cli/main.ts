@@ -15,6 +15,7 @@ import { registerFsck } from './commands/fsck.js'
 import { registerIdentify } from './commands/identify.js'
 import { registerMirror } from './commands/mirror.js'
 import { registerReadCommands } from './commands/read.js'
+import { registerRepair } from './commands/repair.js'
 import { registerSave } from './commands/save.js'
 import { registerServe } from './commands/serve.js'
 import { registerSwhid } from './commands/swhid.js'
@@ -88,6 +89,7 @@ export function buildProgram(): Command {
   registerTasks(program)
   registerMirror(program)
   registerFsck(program)
+  registerRepair(program)
   program.addHelpText(
     'after',
     '\nExamples:\n  $ arca identify .\n  $ arca save https://github.com/torvalds/linux\n' +

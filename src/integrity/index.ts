@@ -1,6 +1,6 @@
 /**
  * Integrity checks of a whole archive (`arca fsck`): every object re-hashed, every reference
- * resolved, resumable. Other areas import integrity only from here.
+ * resolved, resumable; and repair from a peer archive (`arca repair`). Other areas import integrity only from here.
  *
  * @module
  */
@@ -16,3 +16,10 @@ export {
   reportText,
 } from './findings.js'
 export { fsck, type FsckOptions, type FsckProgress } from './fsck.js'
+export {
+  repair,
+  type RepairOptions,
+  type RepairOutcome,
+  type RepairPeer,
+  type RepairReport,
+} from './repair.js'

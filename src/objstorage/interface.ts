@@ -54,6 +54,15 @@ export interface ObjStorage {
     items: readonly { id: string; data: Uint8Array }[],
     options?: AbortOptions,
   ): Promise<void>
+  /**
+   * Stores bytes under `id` even when it is present, atomically (a reader sees the old bytes or
+   * the new ones, never a mix): how a repair rewrites corrupt bytes. The caller has verified them.
+   */
+  replace(
+    id: string,
+    data: Uint8Array | AsyncIterable<Uint8Array>,
+    options?: AbortOptions,
+  ): Promise<void>
   /** Whether `id` is stored. */
   has(id: string, options?: AbortOptions): Promise<boolean>
   /** The ids of `ids` not stored. */

@@ -23,6 +23,8 @@ export {
   type ScanKind,
   type ScannedObject,
   type ScanPage,
+  type RepairObject,
+  type StorageRepair,
   type StorageScan,
 } from './scan.js'
 export { sweepScratch } from './scratch-sweep.js'

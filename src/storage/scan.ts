@@ -55,3 +55,16 @@ export interface StorageScan {
   /** Up to `limit` objects of `kind` with a key greater than `after` (null: the first). */
   scan(kind: ScanKind, after: string | null, limit: number): Promise<ScanPage>
 }
+
+/** A graph object a repair writes back. */
+export type RepairObject = Exclude<ScannedObject, { kind: 'content' | 'origin_visit_status' }>
+
+/** A backend whose rows a repair can rewrite. */
+export interface StorageRepair {
+  /**
+   * Replaces the stored rows of these objects by the given ones (same ids; the caller has
+   * verified that each hashes to its id), each in one transaction: a reader sees the old row or
+   * the new one. Objects not stored are added. Counters are unchanged by a replacement.
+   */
+  replace(objects: readonly RepairObject[]): Promise<void>
+}

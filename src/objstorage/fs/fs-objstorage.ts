@@ -193,6 +193,28 @@ export class FsObjStorage implements ObjStorage {
   ): Promise<void> {
     checkId(id)
     if (await this.#locate(id)) return
+    await this.#write(id, data, options)
+  }
+
+  async replace(
+    id: string,
+    data: Uint8Array | AsyncIterable<Uint8Array>,
+    options: AbortOptions = {},
+  ): Promise<void> {
+    checkId(id)
+    const before = await this.#locate(id)
+    await this.#write(id, data, options)
+    // The file of the other compression, if that is what was there, goes: one file per id.
+    const now = await this.#locate(id)
+    if (before && now && before.path !== now.path) await rm(before.path, { force: true })
+  }
+
+  /** Writes `id` under a temporary name, then renames it over whatever had its final name. */
+  async #write(
+    id: string,
+    data: Uint8Array | AsyncIterable<Uint8Array>,
+    options: AbortOptions,
+  ): Promise<void> {
     const dir = this.#dir(id)
     if (!this.#dirs.has(dir)) {
       await mkdir(dir, { recursive: true })

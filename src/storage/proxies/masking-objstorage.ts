@@ -43,6 +43,14 @@ export class MaskingObjStorage implements ObjStorage {
     return this.inner.add(id, data, options)
   }
 
+  replace(
+    id: string,
+    data: Uint8Array | AsyncIterable<Uint8Array>,
+    options?: AbortOptions,
+  ): Promise<void> {
+    return this.inner.replace(id, data, options)
+  }
+
   addBatch(
     items: readonly { id: string; data: Uint8Array }[],
     options?: AbortOptions,

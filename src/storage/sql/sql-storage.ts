@@ -46,7 +46,7 @@ import type {
   SnapshotBranchesPage,
   Storage,
 } from '../interface.js'
-import type { ScanKind, ScanPage, StorageScan } from '../scan.js'
+import type { RepairObject, ScanKind, ScanPage, StorageRepair, StorageScan } from '../scan.js'
 import * as contents from './contents.js'
 import { statCounters } from './counters.js'
 import * as directories from './directories.js'
@@ -57,6 +57,7 @@ import { migrate } from './migrate.js'
 import * as origins from './origins.js'
 import * as releases from './releases.js'
 import * as revisions from './revisions.js'
+import { replaceObjects } from './repair.js'
 import { scanPage } from './scan.js'
 import * as snapshots from './snapshots.js'
 import * as visits from './visits.js'
@@ -76,7 +77,7 @@ export interface SqlStorageInit {
  * await storage.open()
  * ```
  */
-export class SqlStorage implements Storage, StorageScan {
+export class SqlStorage implements Storage, StorageScan, StorageRepair {
   readonly #db: SqlDatabase
   readonly #migrations: readonly Migration[]
   readonly #objstorage: ObjStorage
@@ -333,6 +334,10 @@ export class SqlStorage implements Storage, StorageScan {
 
   scan(kind: ScanKind, after: string | null, limit: number): Promise<ScanPage> {
     return scanPage(this.#db, kind, after, limit)
+  }
+
+  replace(objects: readonly RepairObject[]): Promise<void> {
+    return replaceObjects(this.#db, objects)
   }
 
   statCounters(): Promise<Counters> {

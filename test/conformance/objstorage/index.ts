@@ -96,6 +96,23 @@ export function objStorageConformanceTests(name: string, ctx: ObjStorageSuiteCon
       expect(part).toEqual(all.filter((id) => id >= from && id < to))
     })
 
+    it.runIf(ctx.corrupt !== undefined)(
+      'replace rewrites corrupt bytes in place, and adds an absent object',
+      async () => {
+        const data = utf8(`replace me ${name}\n`)
+        const id = idOf(data)
+        await s.add(id, data)
+        await ctx.corrupt!(s, id)
+        await s.add(id, data) // add is a no-op on a present id, corrupt or not
+        expect(Buffer.from(await s.getBytes(id)).equals(Buffer.from(data))).toBe(false)
+        await s.replace(id, data)
+        expect(Buffer.from(await s.getBytes(id)).equals(Buffer.from(data))).toBe(true)
+        const other = utf8(`replaced while absent ${name}`)
+        await s.replace(idOf(other), other)
+        expect(Buffer.from(await s.getBytes(idOf(other))).equals(Buffer.from(other))).toBe(true)
+      },
+    )
+
     it('deletes', async () => {
       const data = utf8(`delete me ${name}`)
       const id = idOf(data)
