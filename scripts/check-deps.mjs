@@ -47,7 +47,18 @@ const RULES = {
     internal: { git: ['core'], hg: ['core'], svn: ['core'], bzr: ['core'], cvs: ['core'] },
   },
   mirror: { imports: [...LOWER, 'storage', 'objstorage', 'journal'] },
-  web: { imports: [...LOWER, 'storage', 'objstorage', 'journal', 'views', 'scheduler', 'net'] },
+  web: {
+    imports: [
+      ...LOWER,
+      'storage',
+      'objstorage',
+      'journal',
+      'views',
+      'scheduler',
+      'net',
+      'integrity',
+    ],
+  },
   cli: {
     imports: [
       ...LOWER,

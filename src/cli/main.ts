@@ -17,6 +17,7 @@ import { registerMirror } from './commands/mirror.js'
 import { registerReadCommands } from './commands/read.js'
 import { registerRepair } from './commands/repair.js'
 import { registerSave } from './commands/save.js'
+import { registerScrub } from './commands/scrub.js'
 import { registerServe } from './commands/serve.js'
 import { registerSwhid } from './commands/swhid.js'
 import { registerTasks } from './commands/tasks.js'
@@ -90,6 +91,7 @@ export function buildProgram(): Command {
   registerMirror(program)
   registerFsck(program)
   registerRepair(program)
+  registerScrub(program)
   program.addHelpText(
     'after',
     '\nExamples:\n  $ arca identify .\n  $ arca save https://github.com/torvalds/linux\n' +

@@ -1,6 +1,7 @@
 /**
  * Integrity checks of a whole archive (`arca fsck`): every object re-hashed, every reference
- * resolved, resumable; and repair from a peer archive (`arca repair`). Other areas import integrity only from here.
+ * resolved, resumable; continuous scrubbing (`arca scrub`); and repair from a peer archive
+ * (`arca repair`). Other areas import integrity only from here.
  *
  * @module
  */
@@ -23,3 +24,11 @@ export {
   type RepairPeer,
   type RepairReport,
 } from './repair.js'
+export { DEFAULT_SCRUB_RATE, scrub, type ScrubOptions, type ScrubRun } from './scrub.js'
+export { scrubFindingJson, scrubStatus } from './scrub-status.js'
+export {
+  type ScrubCounts,
+  type ScrubFinding,
+  type ScrubPosition,
+  ScrubStore,
+} from './scrub-store.js'

@@ -1,9 +1,11 @@
 /**
- * What the web layer works with: the archive, the token store, the rate limiter and settings.
+ * What the web layer works with: the archive, the token store, the rate limiter, settings and
+ * the scrubber's findings.
  *
  * @module
  */
 
+import type { ScrubStore } from '../integrity/index.js'
 import type { MaskedView } from '../storage/index.js'
 import type { TokenStore } from './auth/tokens.js'
 import type { TrustProxySetting } from './client-ip.js'
@@ -31,4 +33,6 @@ export interface WebContext {
   readonly tokens: TokenStore
   readonly limiter: RateLimiter
   readonly config: WebConfig
+  /** The scrubber's findings (admin route). */
+  readonly scrub: ScrubStore
 }

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 
 import { UnavailableError } from '../errors.js'
+import { ScrubStore } from '../integrity/index.js'
 import { type Archive, maskedView } from '../storage/index.js'
 import { createApp } from './app.js'
 import { TokenStore } from './auth/tokens.js'
@@ -66,6 +67,7 @@ export function webContext(
     tokens: new TokenStore(archive.backend.db),
     limiter: new RateLimiter(rateLimits),
     config: { ...DEFAULT_WEB_CONFIG, ...config },
+    scrub: new ScrubStore(archive.backend.db),
   }
 }
 
