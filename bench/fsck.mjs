@@ -29,10 +29,18 @@ const data = join(opts.dir, `fsck-archive-${COMMITS}x${FILES}`)
 const env = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' }
 
 function timed(cmd, args) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], { encoding: 'utf8', env })
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', cmd, ...args], {
+    encoding: 'utf8',
+    env,
+  })
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`)
   const last = r.stderr.trim().split('\n').at(-1).split(' ')
-  return { seconds: Number(last[0]), rssKb: Number(last[1]), stdout: r.stdout }
+  return {
+    seconds: Number(last[0]),
+    rssKb: Number(last[1]),
+    cpu: Number(last[2]) + Number(last[3]),
+    stdout: r.stdout,
+  }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
@@ -46,18 +54,22 @@ if (!existsSync(join(data, 'graph.sqlite'))) {
 
 const gits = []
 const arcas = []
+const gitCpu = []
+const arcaCpu = []
 let gitRss = 0
 let arcaRss = 0
 let checked = null
 for (let run = 0; run < RUNS; run++) {
   const g = timed('git', ['-C', repo, 'fsck', '--full', '--no-progress'])
   gits.push(g.seconds)
+  gitCpu.push(g.cpu)
   gitRss = Math.max(gitRss, g.rssKb)
   const a = timed(process.execPath, [arcaBin, 'fsck', '--data', data, '--restart', '--json'])
   const report = JSON.parse(a.stdout)
   if (!report.clean) throw new Error(`arca fsck found problems: ${a.stdout.slice(0, 500)}`)
   checked = report.checked
   arcas.push(a.seconds)
+  arcaCpu.push(a.cpu)
   arcaRss = Math.max(arcaRss, a.rssKb)
 }
 const objects = Object.values(checked).reduce((a, b) => a + b, 0)
@@ -70,4 +82,9 @@ console.log(`  git fsck --full    ${g.toFixed(2)} s   peak RSS ${Math.round(gitR
 console.log(
   `  arca fsck          ${a.toFixed(2)} s   ${Math.round(objects / a).toLocaleString('en')} objects/s   peak RSS ${Math.round(arcaRss / 1024)} MB`,
 )
-console.log(`  ratio arca/git     ${(a / g).toFixed(2)}x (target: at most 3x)`)
+console.log(`  ratio arca/git     ${(a / g).toFixed(2)}x wall time (target: at most 3x)`)
+const gc = median(gitCpu)
+const ac = median(arcaCpu)
+console.log(
+  `  CPU time (user+sys): git ${gc.toFixed(2)} s, arca ${ac.toFixed(2)} s, ratio ${(ac / gc).toFixed(2)}x (wall time depends on the machine's load; CPU time less)`,
+)

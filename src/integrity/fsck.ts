@@ -13,10 +13,13 @@
  */
 
 import type { AbortOptions } from '../errors.js'
+import type { CoreType } from '../model/index.js'
 import type { ObjStorage } from '../objstorage/index.js'
 import { SCAN_KINDS, type ScanKind, type Storage, type StorageScan } from '../storage/index.js'
 import { FsckCheckpoint } from './checkpoint.js'
+import { checkPackedDirectories } from './directories.js'
 import { type FsckCounts, type FsckFinding, type FsckReport, zeroCounts } from './findings.js'
+import { KnownIds } from './known.js'
 import { checkPage, PresentCache } from './objects.js'
 
 /** Progress of a run. */
@@ -53,6 +56,58 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     })
   })
 
+/** The kinds each kind references, whose ids are read before its pages are checked. */
+const REFERENCED: Readonly<Record<ScanKind, readonly CoreType[]>> = {
+  content: [],
+  directory: ['cnt', 'dir'],
+  revision: ['dir', 'rev'],
+  release: ['cnt', 'dir', 'rev', 'rel', 'snp'],
+  snapshot: ['cnt', 'dir', 'rev', 'rel', 'snp'],
+  origin_visit_status: ['snp'],
+}
+
+/** One page of `kind` checked: its findings, how many objects it had, the key to go on from. */
+async function scanPage(
+  options: FsckOptions,
+  kind: ScanKind,
+  after: string | null,
+  batch: number,
+  present: PresentCache,
+  known: KnownIds,
+): Promise<{ findings: FsckFinding[]; count: number; next: string | null; last: string | null }> {
+  if (kind === 'directory') {
+    const page = await options.storage.scanPackedDirectories(after, batch)
+    const findings = await checkPackedDirectories(
+      options.storage,
+      options.objstorage,
+      page.items,
+      present,
+      known,
+    )
+    return {
+      findings,
+      count: page.items.length,
+      next: page.next,
+      last: page.items.at(-1)?.key ?? null,
+    }
+  }
+  const page = await options.storage.scan(kind, after, batch)
+  const findings = await checkPage(
+    options.storage,
+    options.objstorage,
+    kind,
+    page.items,
+    present,
+    known,
+  )
+  return {
+    findings,
+    count: page.items.length,
+    next: page.next,
+    last: page.items.at(-1)?.key ?? null,
+  }
+}
+
 /**
  * Checks the whole archive and returns the report (the findings of an interrupted run that is
  * continued are part of it).
@@ -71,15 +126,17 @@ export async function fsck(options: FsckOptions): Promise<FsckReport> {
   const findings: FsckFinding[] = previous ? checkpoint.findings(previous) : []
   const checked: FsckCounts = { ...state.checked }
   const present = new PresentCache()
+  const known = new KnownIds(options.storage)
   for (let k = SCAN_KINDS.indexOf(state.kind); k < SCAN_KINDS.length; k++) {
     const kind = SCAN_KINDS[k]!
     let after = kind === state.kind ? state.after : null
+    await known.load(REFERENCED[kind], options.signal)
     for (;;) {
       options.signal?.throwIfAborted()
-      const page = await options.storage.scan(kind, after, batch)
-      const found = await checkPage(options.storage, options.objstorage, kind, page.items, present)
+      const page = await scanPage(options, kind, after, batch, present, known)
+      const found = page.findings
       findings.push(...found)
-      checked[kind] += page.items.length
+      checked[kind] += page.count
       const last = page.next === null ? null : page.next
       if (last === null) {
         // The kind is done: the next run starts at the next kind.
@@ -88,7 +145,7 @@ export async function fsck(options: FsckOptions): Promise<FsckReport> {
           state,
           {
             kind: nextKind ?? kind,
-            after: nextKind ? null : (page.items.at(-1)?.key ?? after),
+            after: nextKind ? null : (page.last ?? after),
             checked,
           },
           found,

@@ -19,12 +19,13 @@ import type { ObjStorage } from '../objstorage/index.js'
 import type { ScanItem, ScanKind, ScannedObject, Storage } from '../storage/index.js'
 import { checkContents } from './contents.js'
 import type { FsckFinding } from './findings.js'
+import type { KnownIds } from './known.js'
 
 /** What a finding says about the object it is about. */
 type Subject = Pick<FsckFinding, 'kind' | 'swhid' | 'origin' | 'visit'>
 
 /** The SWHID (or, for a visit status, the origin's) of a scanned row. */
-function subjectOf(kind: ScanKind, key: string, object?: ScannedObject): Subject {
+export function subjectOf(kind: ScanKind, key: string, object?: ScannedObject): Subject {
   if (kind === 'origin_visit_status') {
     if (object?.kind !== 'origin_visit_status')
       return { kind, swhid: `swh:1:ori:${'0'.repeat(40)}`, visit: Number(key) }
@@ -98,14 +99,15 @@ export class PresentCache {
 }
 
 /** Which of `refs` (by `type:id`) the archive does not hold. */
-async function absent(
+export async function absent(
   storage: Storage,
   refs: readonly Reference[],
   cache: PresentCache,
+  known?: KnownIds,
 ): Promise<Set<string>> {
   const byType = new Map<CoreType, Set<string>>()
   for (const r of refs) {
-    if (cache.has(r.type, r.id)) continue
+    if (known?.has(r.type, r.id) || cache.has(r.type, r.id)) continue
     let set = byType.get(r.type)
     if (!set) byType.set(r.type, (set = new Set()))
     set.add(r.id)
@@ -164,6 +166,7 @@ export async function checkPage(
   kind: ScanKind,
   items: readonly ScanItem[],
   cache: PresentCache = new PresentCache(),
+  known?: KnownIds,
 ): Promise<FsckFinding[]> {
   const findings: FsckFinding[] = []
   const sound: { subject: Subject; object: ScannedObject }[] = []
@@ -193,7 +196,7 @@ export async function checkPage(
   // References are resolved even for an object whose id is wrong: its fields are what an
   // reader of the archive follows.
   const refs = sound.map((s) => referencesOf(s.object))
-  const gone = await absent(storage, refs.flat(), cache)
+  const gone = await absent(storage, refs.flat(), cache, known)
   if (gone.size === 0) return findings
   sound.forEach((s, i) => {
     const reported = new Set<string>()

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { createHash, type Hash } from 'node:crypto'
+import { createHash, type Hash, hash } from 'node:crypto'
 
 import { utf8 } from './bytes.js'
 
@@ -32,7 +32,8 @@ export function sha1Bytes(data: Uint8Array): Uint8Array {
 
 /** SHA-1 of `data` as lowercase hex. */
 export function sha1Hex(data: Uint8Array): string {
-  return createHash('sha1').update(data).digest('hex')
+  // One-shot hashing: about twice as fast as createHash for the small manifests of most objects.
+  return hash('sha1', data, 'hex')
 }
 
 /** The git object header `<type> <length>\0` (SWHID spec §1). */

@@ -40,6 +40,106 @@ export function packEntries(entries: readonly DirectoryEntry[]): Uint8Array {
   return out
 }
 
+/** Entry kinds as packed: 0 file, 1 dir, 2 rev. */
+export const PACKED_FILE = 0
+export const PACKED_DIR = 1
+
+/**
+ * Visits the entries of a packed blob without decoding them: `fn(code, nameStart, nameEnd,
+ * targetStart, perms)` with offsets into `blob` (code: {@link PACKED_FILE}, {@link PACKED_DIR},
+ * 2 for rev). False when the blob is malformed.
+ */
+export function forEachPackedEntry(
+  blob: Uint8Array,
+  fn: (code: number, nameStart: number, nameEnd: number, target: number, perms: number) => void,
+): boolean {
+  const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength)
+  let o = 0
+  while (o < blob.length) {
+    if (o + 9 > blob.length || blob[o]! > 2) return false
+    const perms = view.getUint32(o + 1)
+    const nameEnd = o + 9 + view.getUint32(o + 5)
+    if (nameEnd + 20 > blob.length) return false
+    fn(blob[o]!, o + 9, nameEnd, nameEnd, perms)
+    o = nameEnd + 20
+  }
+  return true
+}
+
+const PERMS_TEXT = new Map<number, Uint8Array>()
+function permsText(perms: number): Uint8Array {
+  let t = PERMS_TEXT.get(perms)
+  if (!t) {
+    t = Buffer.from(perms.toString(8) + ' ', 'latin1')
+    if (PERMS_TEXT.size < 1024) PERMS_TEXT.set(perms, t)
+  }
+  return t
+}
+
+/**
+ * The git tree manifest (header included) of packed entries, built straight from the blob:
+ * what `directoryManifest` gives for the decoded entries, at a fraction of the cost. Null when
+ * the blob is malformed or its entries are not in manifest order (the caller then decodes and
+ * checks the slow way, which sorts).
+ */
+export function packedDirectoryManifest(blob: Uint8Array): Uint8Array | null {
+  let size = 0
+  let sorted = true
+  let prevStart = -1
+  let prevEnd = -1
+  let prevDir = false
+  const ok = forEachPackedEntry(blob, (code, ns, ne, _t, perms) => {
+    size += permsText(perms).length + (ne - ns) + 21
+    const dir = code === PACKED_DIR
+    if (
+      prevStart >= 0 &&
+      sorted &&
+      compareSortKeys(blob, prevStart, prevEnd, prevDir, ns, ne, dir) >= 0
+    )
+      sorted = false
+    prevStart = ns
+    prevEnd = ne
+    prevDir = dir
+  })
+  if (!ok || !sorted) return null
+  const header = Buffer.from(`tree ${size}\0`, 'latin1')
+  const out = Buffer.allocUnsafe(header.length + size)
+  header.copy(out, 0)
+  let o = header.length
+  forEachPackedEntry(blob, (_c, ns, ne, t, perms) => {
+    const p = permsText(perms)
+    out.set(p, o)
+    o += p.length
+    out.set(blob.subarray(ns, ne), o)
+    o += ne - ns
+    out[o++] = 0
+    out.set(blob.subarray(t, t + 20), o)
+    o += 20
+  })
+  return out
+}
+
+/** Compares two names in manifest order (a directory's name sorts as if followed by `/`). */
+function compareSortKeys(
+  b: Uint8Array,
+  as: number,
+  ae: number,
+  aDir: boolean,
+  bs: number,
+  be: number,
+  bDir: boolean,
+): number {
+  const al = ae - as + (aDir ? 1 : 0)
+  const bl = be - bs + (bDir ? 1 : 0)
+  const n = Math.min(al, bl)
+  for (let i = 0; i < n; i++) {
+    const x = as + i < ae ? b[as + i]! : 0x2f
+    const y = bs + i < be ? b[bs + i]! : 0x2f
+    if (x !== y) return x - y
+  }
+  return al - bl
+}
+
 /** Inverse of {@link packEntries}. */
 export function unpackEntries(blob: Uint8Array): DirectoryEntry[] {
   const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength)

@@ -5,6 +5,13 @@
  */
 
 export { type Archive, type ArchiveInit, openArchive } from './archive.js'
+export {
+  forEachPackedEntry,
+  PACKED_DIR,
+  PACKED_FILE,
+  packedDirectoryManifest,
+  unpackEntries,
+} from './codec.js'
 export { openSqlDatabase, type SqlDatabaseOptions } from './factory.js'
 export {
   type ContentHashName,
@@ -18,12 +25,14 @@ export { missingIds } from './missing.js'
 export { type MaskedView, maskedView } from './proxies/masked-view.js'
 export { isWithheld } from './proxies/masking-journal.js'
 export {
+  type IdScanKind,
+  type PackedDirectory,
+  type RepairObject,
   SCAN_KINDS,
   type ScanItem,
   type ScanKind,
   type ScannedObject,
   type ScanPage,
-  type RepairObject,
   type StorageRepair,
   type StorageScan,
 } from './scan.js'

@@ -50,10 +50,35 @@ export interface ScanPage {
   readonly next: string | null
 }
 
+/** A directory row as stored: its entries packed (see `codec.ts`), not decoded. */
+export interface PackedDirectory {
+  /** The hex id (the scan key). */
+  readonly key: string
+  readonly packed: Uint8Array
+  readonly rawManifest: Uint8Array | null
+}
+
+/** Kinds whose ids can be scanned alone. */
+export type IdScanKind = Exclude<ScanKind, 'origin_visit_status'>
+
 /** A backend that can be scanned. */
 export interface StorageScan {
   /** Up to `limit` objects of `kind` with a key greater than `after` (null: the first). */
   scan(kind: ScanKind, after: string | null, limit: number): Promise<ScanPage>
+  /** Like {@link scan} of directories, with the entries left packed (for fast checks). */
+  scanPackedDirectories(
+    after: string | null,
+    limit: number,
+  ): Promise<{ readonly items: readonly PackedDirectory[]; readonly next: string | null }>
+  /**
+   * Up to `limit` ids (20 bytes each, concatenated) of `kind` greater than `after`, in order;
+   * `next` is the last one (null after the last page). Cheap: the primary key only.
+   */
+  scanIds(
+    kind: IdScanKind,
+    after: Uint8Array | null,
+    limit: number,
+  ): Promise<{ readonly ids: Uint8Array; readonly next: Uint8Array | null }>
 }
 
 /** A graph object a repair writes back. */

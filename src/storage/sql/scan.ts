@@ -8,7 +8,14 @@
  */
 
 import { unpackEntries } from '../codec.js'
-import type { ScanItem, ScanKind, ScannedObject, ScanPage } from '../scan.js'
+import type {
+  IdScanKind,
+  PackedDirectory,
+  ScanItem,
+  ScanKind,
+  ScannedObject,
+  ScanPage,
+} from '../scan.js'
 import type { SqlExecutor, SqlValue } from './executor.js'
 import {
   b,
@@ -113,4 +120,42 @@ export async function scanPage(
     }
   }
   return { items, next: rows.length < limit ? null : (items.at(-1)?.key ?? null) }
+}
+
+/** Directory rows in id order, entries left packed. */
+export async function scanPackedDirectories(
+  db: SqlExecutor,
+  after: string | null,
+  limit: number,
+): Promise<{ items: PackedDirectory[]; next: string | null }> {
+  const rows = await db.all<Row>(
+    `SELECT id, entries, raw_manifest FROM directory ${after === null ? '' : 'WHERE id > ?'} ORDER BY id LIMIT ?`,
+    after === null ? [limit] : [b(after), limit],
+  )
+  const items = rows.map((r) => ({
+    key: hex(r['id']),
+    packed: r['entries'] as Uint8Array,
+    rawManifest: bytesOrNull(r['raw_manifest']),
+  }))
+  return { items, next: rows.length < limit ? null : (items.at(-1)?.key ?? null) }
+}
+
+/** Ids of `kind` in order, concatenated. */
+export async function scanIds(
+  db: SqlExecutor,
+  kind: IdScanKind,
+  after: Uint8Array | null,
+  limit: number,
+): Promise<{ ids: Uint8Array; next: Uint8Array | null }> {
+  const { table, key } = SOURCE[kind]
+  const rows = await db.all<Row>(
+    `SELECT ${key} AS k FROM ${table} ${after === null ? '' : `WHERE ${key} > ?`} ORDER BY ${key} LIMIT ?`,
+    after === null ? [limit] : [Buffer.from(after), limit],
+  )
+  const ids = Buffer.allocUnsafe(rows.length * 20)
+  rows.forEach((r, i) => ids.set(r['k'] as Uint8Array, i * 20))
+  return {
+    ids,
+    next: rows.length < limit || rows.length === 0 ? null : ids.subarray((rows.length - 1) * 20),
+  }
 }

@@ -46,7 +46,15 @@ import type {
   SnapshotBranchesPage,
   Storage,
 } from '../interface.js'
-import type { RepairObject, ScanKind, ScanPage, StorageRepair, StorageScan } from '../scan.js'
+import type {
+  IdScanKind,
+  PackedDirectory,
+  RepairObject,
+  ScanKind,
+  ScanPage,
+  StorageRepair,
+  StorageScan,
+} from '../scan.js'
 import * as contents from './contents.js'
 import { statCounters } from './counters.js'
 import * as directories from './directories.js'
@@ -56,9 +64,9 @@ import * as masking from './masking.js'
 import { migrate } from './migrate.js'
 import * as origins from './origins.js'
 import * as releases from './releases.js'
-import * as revisions from './revisions.js'
 import { replaceObjects } from './repair.js'
-import { scanPage } from './scan.js'
+import * as revisions from './revisions.js'
+import { scanIds, scanPackedDirectories, scanPage } from './scan.js'
 import * as snapshots from './snapshots.js'
 import * as visits from './visits.js'
 
@@ -334,6 +342,21 @@ export class SqlStorage implements Storage, StorageScan, StorageRepair {
 
   scan(kind: ScanKind, after: string | null, limit: number): Promise<ScanPage> {
     return scanPage(this.#db, kind, after, limit)
+  }
+
+  scanPackedDirectories(
+    after: string | null,
+    limit: number,
+  ): Promise<{ items: PackedDirectory[]; next: string | null }> {
+    return scanPackedDirectories(this.#db, after, limit)
+  }
+
+  scanIds(
+    kind: IdScanKind,
+    after: Uint8Array | null,
+    limit: number,
+  ): Promise<{ ids: Uint8Array; next: Uint8Array | null }> {
+    return scanIds(this.#db, kind, after, limit)
   }
 
   replace(objects: readonly RepairObject[]): Promise<void> {
