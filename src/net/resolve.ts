@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type LookupAddress, type LookupOptions,promises as dns } from 'node:dns'
+import { type LookupAddress, type LookupOptions, promises as dns } from 'node:dns'
 import type { LookupFunction } from 'node:net'
 
 import { ForbiddenError, NotFoundError } from '../errors.js'

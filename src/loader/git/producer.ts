@@ -10,6 +10,7 @@
 
 import { keptRefs, refsToBranches } from '../../fromdisk/index.js'
 import type { ReleaseTargetType, SnapshotBranch } from '../../model/index.js'
+import type { NetPolicy } from '../../net/index.js'
 import type { LoadContext, ModelObject, Producer } from '../core/types.js'
 import { type RemoteUrl, scrubRemote } from '../origin-url.js'
 import type { GitObjectType } from './cat-file.js'
@@ -32,6 +33,8 @@ export interface GitProducerOptions {
   /** Origin URLs (normalised) this one is a fork of. */
   readonly forkOf: readonly string[]
   readonly stallTimeoutMs?: number
+  /** Every connection checked under this policy (fetches made on someone's request). */
+  readonly network?: NetPolicy
 }
 
 /** One visit of a git remote, as a {@link Producer}. */
@@ -60,10 +63,12 @@ export class GitProducer implements Producer {
     return {
       url: this.origin,
       fetchUrl: this.#remote.fetchUrl,
-      session:
-        this.#opts.stallTimeoutMs === undefined
+      session: {
+        ...(this.#opts.stallTimeoutMs === undefined
           ? {}
-          : { stallTimeoutMs: this.#opts.stallTimeoutMs },
+          : { stallTimeoutMs: this.#opts.stallTimeoutMs }),
+        ...(this.#opts.network ? { network: this.#opts.network } : {}),
+      },
       forkOf: this.#opts.forkOf,
     }
   }
@@ -83,7 +88,9 @@ export class GitProducer implements Producer {
       if (session === null) {
         // Protocol v0 only: let the git binary fetch everything, then store what is new.
         this.#scratch = ctx.scratch('git')
-        this.#refs = keptRefs(await fallbackFetch(target.fetchUrl, this.#scratch, ctx.signal))
+        this.#refs = keptRefs(
+          await fallbackFetch(target.fetchUrl, this.#scratch, ctx.signal, this.#opts.network),
+        )
         ctx.report('list', { objects: this.#refs.length })
       } else {
         ctx.report('list', { objects: this.#refs.length })
