@@ -47,12 +47,22 @@ export interface HttpResponse {
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308])
 
+/** The error an aborted request fails with: the signal's reason, as an AbortError. */
+function abortError(signal: AbortSignal): Error {
+  return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), {
+    name: 'AbortError',
+    code: 'ABORT_ERR',
+  })
+}
+
 /** `scheme://user:pass@host` → `scheme://host`, for messages. */
 function noUserinfo(url: string): string {
   return url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#@]*@/, '$1')
 }
 
 function wrap(url: string, res: IncomingMessage): HttpResponse {
+  // An error of an unread body (the request aborted) surfaces when it is read, not as a crash.
+  res.on('error', () => undefined)
   const status = res.statusCode ?? 0
   return {
     url,
@@ -158,15 +168,33 @@ export class HttpClient {
       throw new InvalidInputError(`${noUserinfo(url.href)} is not an HTTP(S) URL`)
     const send = secure ? https.request : http.request
     return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(abortError(signal))
       const req = send(url, {
         method,
         headers: body ? { ...headers, 'Content-Length': String(body.length) } : headers,
         agent: secure ? this.#https : this.#http,
         ...(this.#policy ? { lookup: checkedLookup(this.#policy) } : {}),
-        ...(signal ? { signal } : {}),
       })
-      req.once('response', resolve)
-      req.once('error', reject)
+      // Aborting cuts this exchange only while it lasts (node's own `signal` option would
+      // also act on a socket already handed back to the pool).
+      let response: IncomingMessage | null = null
+      const onAbort = (): void => {
+        const e = abortError(signal!)
+        req.destroy(e)
+        response?.destroy(e)
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      const done = (): void => signal?.removeEventListener('abort', onAbort)
+      req.once('response', (res: IncomingMessage) => {
+        response = res
+        res.once('close', done)
+        resolve(res)
+      })
+      // Errors after the response (a cut while its body is read) reach the body's reader.
+      req.on('error', (e) => {
+        done()
+        reject(e)
+      })
       req.end(body)
     })
   }

@@ -8,6 +8,9 @@
  * @module
  */
 
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+
 import { keptRefs, refsToBranches } from '../../fromdisk/index.js'
 import type { ReleaseTargetType, SnapshotBranch } from '../../model/index.js'
 import type { NetPolicy } from '../../net/index.js'
@@ -19,6 +22,15 @@ import { fetchNew, type FetchTarget } from './fetch.js'
 import { packObjects } from './ingest.js'
 import { PackIndex } from './pack-index.js'
 import { ProtocolV0Error, type RemoteRef, UploadPackSession } from './protocol.js'
+
+/** Bytes of the packs in the repository `scratch` (what the git binary fetched). */
+function packBytes(scratch: string): number {
+  const dir = join(scratch, 'objects', 'pack')
+  if (!existsSync(dir)) return 0
+  return readdirSync(dir)
+    .filter((n) => n.endsWith('.pack'))
+    .reduce((sum, n) => sum + statSync(join(dir, n)).size, 0)
+}
 
 const TARGET_OF_GIT: Readonly<Record<GitObjectType, ReleaseTargetType>> = {
   blob: 'content',
@@ -92,6 +104,9 @@ export class GitProducer implements Producer {
           await fallbackFetch(target.fetchUrl, this.#scratch, ctx.signal, this.#opts.network),
         )
         ctx.report('list', { objects: this.#refs.length })
+        // What git received, for the statistics and the visit's size limit.
+        ctx.stats.fetches++
+        ctx.stats.fetchedBytes += packBytes(this.#scratch)
       } else {
         ctx.report('list', { objects: this.#refs.length })
         const fetched = await fetchNew(ctx, target, session, this.#refs)
