@@ -13,7 +13,8 @@ import https from 'node:https'
 
 import { ForbiddenError, InvalidInputError, UnavailableError } from '../errors.js'
 import { checkUrl } from './check.js'
-import type { NetPolicy } from './policy.js'
+import { checkAddress, type NetPolicy } from './policy.js'
+import { parseAddress } from './ranges.js'
 import { checkedLookup } from './resolve.js'
 
 /** Redirects followed at most by default. */
@@ -167,6 +168,12 @@ export class HttpClient {
     if (!secure && url.protocol !== 'http:')
       throw new InvalidInputError(`${noUserinfo(url.href)} is not an HTTP(S) URL`)
     const send = secure ? https.request : http.request
+    // node calls no lookup for an address: it is checked here.
+    const literal = this.#policy ? parseAddress(url.hostname) : null
+    if (literal) {
+      const reason = checkAddress(literal.toString(), url.hostname, this.#policy!)
+      if (reason) return Promise.reject(new ForbiddenError(reason))
+    }
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(abortError(signal))
       const req = send(url, {

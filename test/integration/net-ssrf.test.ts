@@ -15,7 +15,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { loadOrigin, type OriginLoadOptions } from '../../src/loader/index.js'
-import { checkedLookup, checkUrl, type NetPolicy } from '../../src/net/index.js'
+import { checkedLookup, checkUrl, HttpClient, type NetPolicy } from '../../src/net/index.js'
 import { openArchive } from '../../src/storage/archive.js'
 import { arca } from '../helpers/cli.js'
 import { type DnsServer, startDnsServer } from '../helpers/dns-server.js'
@@ -161,6 +161,18 @@ describe('checkUrl resolves every address of every family', () => {
     await expect(fetchWith(`http://rebind.test:${forbidden.port}/a`)).rejects.toThrow(
       /rebind\.test resolves to 127\.0\.0\.2/,
     )
+    // an address needs no lookup: the client checks it itself
+    const client = new HttpClient(policy)
+    try {
+      await expect(client.request(`http://127.0.0.2:${forbidden.port}/b`)).rejects.toThrow(
+        /^127\.0\.0\.2 in 127\.0\.0\.0\/8 \(loopback\)/,
+      )
+      await expect(client.request(`http://[::ffff:127.0.0.2]:${forbidden.port}/c`)).rejects.toThrow(
+        /carries 127\.0\.0\.2 \(IPv4-mapped\)/,
+      )
+    } finally {
+      client.close()
+    }
     expect(forbidden.paths).toEqual([])
   })
 })
