@@ -6,7 +6,8 @@
  * @module
  */
 
-import { InvalidInputError, NotFoundError } from '../errors.js'
+import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors.js'
+import { checkUrl, type NetPolicy } from '../net/index.js'
 import type { LoadOptions, LoadResult } from './core/types.js'
 import { loadGit } from './git/loader.js'
 import { probeGit } from './git/probe.js'
@@ -29,9 +30,10 @@ export interface LoaderEntry {
   load(url: string, options: OriginLoadOptions): Promise<LoadResult>
   /**
    * Whether `url` looks like a source of this kind: cheap checks first (a local folder's
-   * layout, the scheme), then at most one request to the server. Never throws.
+   * layout, the scheme), then at most one request to the server. Never throws. Under a
+   * network policy, no local path is looked at and every request is checked.
    */
-  probe(url: string, signal?: AbortSignal): Promise<boolean>
+  probe(url: string, signal?: AbortSignal, network?: NetPolicy): Promise<boolean>
 }
 
 /** The loaders, in the order probing tries them. */
@@ -53,24 +55,48 @@ export function loaderFor(visitType: string): LoaderEntry {
 }
 
 /**
- * The visit type of `url`, by probing each loader in turn; an NotFoundError when none
- * recognises it.
+ * Why `url` may not be fetched under `network` (a ForbiddenError with the reason of
+ * `checkUrl`); nothing when it may, or when there is no policy.
  */
-export async function probeVisitType(url: string, signal?: AbortSignal): Promise<string> {
+async function refuse(url: string, network: NetPolicy | undefined): Promise<void> {
+  if (!network) return
+  const reason = await checkUrl(url, network)
+  if (reason !== null) throw new ForbiddenError(`Refused to fetch: ${reason}`)
+}
+
+/**
+ * The visit type of `url`, by probing each loader in turn; an NotFoundError when none
+ * recognises it. Under a network policy, a URL failing `checkUrl` is refused (ForbiddenError)
+ * before any request.
+ */
+export async function probeVisitType(
+  url: string,
+  signal?: AbortSignal,
+  network?: NetPolicy,
+): Promise<string> {
+  await refuse(url, network)
   for (const l of LOADERS) {
     signal?.throwIfAborted()
-    if (await l.probe(url, signal)) return l.visitType
+    if (await l.probe(url, signal, network)) return l.visitType
   }
   throw new NotFoundError(
     `could not tell what kind of repository ${url} is (tried ${LOADERS.map((l) => l.visitType).join(', ')}); give --type`,
   )
 }
 
-/** One visit of `url` with the loader of `visitType`. */
+/**
+ * One visit of `url` with the loader of `visitType`. Under `options.network`, a URL failing
+ * `checkUrl` is refused before any connection with a ForbiddenError naming the reason, and no
+ * origin nor visit is recorded (an address nobody may fetch does not enter the archive); what
+ * the visit reaches later (redirects, other addresses) is checked by the loader's transport,
+ * and a refusal there ends the visit failed with the reason.
+ */
 export async function loadOrigin(
   visitType: string,
   url: string,
   options: OriginLoadOptions,
 ): Promise<LoadResult> {
-  return loaderFor(visitType).load(url, options)
+  const loader = loaderFor(visitType)
+  await refuse(url, options.network)
+  return loader.load(url, options)
 }

@@ -18,11 +18,14 @@ import {
   visitTypes,
 } from '../../loader/index.js'
 import { addArchiveOptions, type ArchiveFlags } from '../archive-options.js'
+import { addNetOptions, type NetFlags, netPolicy, visitLimits } from '../net-options.js'
 import { withArchive } from '../open.js'
 import { writeOut } from '../output.js'
 import { formatBytes, type ProgressFields, ProgressReporter } from '../progress.js'
+import { parseSeconds, parseSize } from '../units.js'
 
-interface SaveFlags extends ArchiveFlags {
+interface SaveFlags extends ArchiveFlags, NetFlags {
+  restrictNetwork?: boolean
   type?: string
   forkOf?: string[]
   maxContentSize?: number
@@ -33,21 +36,6 @@ interface SaveFlags extends ArchiveFlags {
 
 /** Exit codes after an interruption (128 + the signal's number, as shells report it). */
 const EXIT_OF_SIGNAL: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 }
-
-function parseSeconds(v: string): number {
-  if (!/^\d+(\.\d+)?$/.test(v.trim()) || Number(v) <= 0)
-    throw new InvalidArgumentError(`"${v}" is not a number of seconds`)
-  return Number(v)
-}
-
-function parseSize(v: string): number {
-  const m = /^(\d+)\s*([kmg]i?b?)?$/i.exec(v.trim())
-  if (!m) throw new InvalidArgumentError(`"${v}" is not a size (e.g. 100MiB, 512k, 1G)`)
-  const unit = (m[2] ?? '').toLowerCase()[0]
-  return (
-    Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1)
-  )
-}
 
 /**
  * One line of progress: a phase's own objects (of its total when known), its bytes where it
@@ -75,54 +63,66 @@ export function formatProgress(f: ProgressFields): string {
 
 /** Registers `save`. */
 export function registerSave(program: Command): void {
-  addArchiveOptions(
-    program
-      .command('save')
-      .summary('Archive a repository now (git, hg, svn, bzr, cvs).')
-      .description(
-        'Visit the repository at URL (https://, git://, ssh://, svn://, file:// or a local path, ' +
-          'of the --type given or found by probing): ' +
-          'fetch what the archive lacks, store every object, record a snapshot of every ref, and ' +
-          'print the visit status and snapshot SWHID. Exit 0 for a full visit, 1 for a partial ' +
-          'one, 2 for not found or failed.',
-      )
-      .argument('<url>', 'Repository URL or path.')
-      .option(
-        '--type <visit-type>',
-        `The kind of repository: ${visitTypes().join(', ')} (default: found by probing URL).`,
-        (v: string) => {
-          if (!visitTypes().includes(v))
-            throw new InvalidArgumentError(
-              `"${v}" is not a visit type (${visitTypes().join(', ')})`,
-            )
-          return v
-        },
-      )
-      .option(
-        '--fork-of <url>',
-        'An archived origin this one is a fork of (repeatable).',
-        (v: string, p: string[] | undefined) => [...(p ?? []), v],
-      )
-      .option(
-        '--max-content-size <size>',
-        `Store larger files as skipped contents, e.g. 100MiB, 512k or 1G (default: ${DEFAULT_MAX_CONTENT_SIZE / 1024 / 1024}MiB).`,
-        parseSize,
-      )
-      .option(
-        '--stall-timeout <seconds>',
-        `Give up a remote that sends nothing for this long (default: ${DEFAULT_STALL_TIMEOUT_MS / 1000}).`,
-        parseSeconds,
-      )
-      .option('--progress', "Show progress from the start, and every phase's final counts.")
-      .option('--json', 'Print the result as JSON.')
-      .addHelpText(
-        'after',
-        '\nExamples:\n' +
-          '  $ arca save https://github.com/torvalds/linux\n' +
-          '  $ arca save --data /srv/arca ./my-project\n' +
-          '  $ arca save --max-content-size 10MiB --json file:///srv/git/tool.git',
-      ),
+  addNetOptions(
+    addArchiveOptions(
+      program
+        .command('save')
+        .summary('Archive a repository now (git, hg, svn, bzr, cvs).')
+        .description(
+          'Visit the repository at URL (https://, git://, ssh://, svn://, file:// or a local path, ' +
+            'of the --type given or found by probing): ' +
+            'fetch what the archive lacks, store every object, record a snapshot of every ref, and ' +
+            'print the visit status and snapshot SWHID. Exit 0 for a full visit, 1 for a partial ' +
+            'one, 2 for not found or failed.',
+        )
+        .argument('<url>', 'Repository URL or path.')
+        .option(
+          '--type <visit-type>',
+          `The kind of repository: ${visitTypes().join(', ')} (default: found by probing URL).`,
+          (v: string) => {
+            if (!visitTypes().includes(v))
+              throw new InvalidArgumentError(
+                `"${v}" is not a visit type (${visitTypes().join(', ')})`,
+              )
+            return v
+          },
+        )
+        .option(
+          '--fork-of <url>',
+          'An archived origin this one is a fork of (repeatable).',
+          (v: string, p: string[] | undefined) => [...(p ?? []), v],
+        )
+        .option(
+          '--max-content-size <size>',
+          `Store larger files as skipped contents, e.g. 100MiB, 512k or 1G (default: ${DEFAULT_MAX_CONTENT_SIZE / 1024 / 1024}MiB).`,
+          parseSize,
+        )
+        .option(
+          '--stall-timeout <seconds>',
+          `Give up a remote that sends nothing for this long (default: ${DEFAULT_STALL_TIMEOUT_MS / 1000}).`,
+          parseSeconds,
+        )
+        .option(
+          '--restrict-network',
+          'Fetch as for a request made by someone else: refuse local paths, file:// and private, ' +
+            'loopback, link-local, metadata and other special addresses (and redirects to them) ' +
+            'outside the --allow-network ones.',
+        )
+        .option('--progress', "Show progress from the start, and every phase's final counts.")
+        .option('--json', 'Print the result as JSON.')
+        .addHelpText(
+          'after',
+          '\nExamples:\n' +
+            '  $ arca save https://github.com/torvalds/linux\n' +
+            '  $ arca save --data /srv/arca ./my-project\n' +
+            '  $ arca save --max-content-size 10MiB --json file:///srv/git/tool.git\n' +
+            '  $ arca save --restrict-network --allow-network 10.1.0.0/16 --time-limit 3600 https://git.lan/x.git',
+        ),
+    ),
   ).action(async (url: string, flags: SaveFlags) => {
+    // The operator's own command is unrestricted unless asked; the limits apply either way.
+    const network = flags.restrictNetwork ? netPolicy(flags) : undefined
+    const limits = visitLimits(flags)
     const progress = new ProgressReporter({
       op: 'save',
       delayMs: flags.progress ? 0 : 500,
@@ -152,8 +152,10 @@ export function registerSave(program: Command): void {
       flags,
       'loader',
       async (archive) =>
-        loadOrigin(flags.type ?? (await probeVisitType(url, interrupt.signal)), url, {
+        loadOrigin(flags.type ?? (await probeVisitType(url, interrupt.signal, network)), url, {
           signal: interrupt.signal,
+          ...(network ? { network } : {}),
+          ...limits,
           storage: archive.storage,
           scratchDir: archive.tmpDir,
           forkOf: flags.forkOf ?? [],

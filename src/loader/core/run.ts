@@ -11,6 +11,7 @@
 
 import { ArcaError, errorMessage } from '../../errors.js'
 import { diskError } from '../../objstorage/index.js'
+import { VisitLimits } from './limits.js'
 import { ProgressTracker } from './progress.js'
 import { ScratchSpace } from './scratch.js'
 import { ObjectSink } from './sink.js'
@@ -54,10 +55,12 @@ function storedObjects(s: LoadStats): number {
  * ```
  */
 export async function runLoad(producer: Producer, options: LoadOptions): Promise<LoadResult> {
-  const { storage, signal } = options
+  const { storage } = options
   const origin = producer.origin
   const scrub = (m: string): string => producer.scrub?.(m) ?? m
   const visit = await openVisit(storage, origin, producer.visitType, options.date)
+  const limits = new VisitLimits(options)
+  const signal = limits.signal
   const stats = emptyStats()
   const progress = new ProgressTracker(options.onProgress)
   const sink = new ObjectSink(storage, stats, progress)
@@ -68,7 +71,10 @@ export async function runLoad(producer: Producer, options: LoadOptions): Promise
     signal,
     previousSnapshot: visit.previousSnapshot,
     stats,
-    report: (phase, p) => progress.set(phase, p),
+    report: (phase, p) => {
+      progress.set(phase, p)
+      if (phase === 'fetch' && p.bytes !== undefined) limits.checkFetched(p.bytes)
+    },
     expect: (phase, total) => progress.expect(phase, total),
     scratch: (kind) => scratch.make(kind),
     seen: (id) => sink.seen(id),
@@ -85,6 +91,7 @@ export async function runLoad(producer: Producer, options: LoadOptions): Promise
   try {
     progress.begin('list')
     await producer.fetch(ctx)
+    limits.checkFetched(stats.fetchedBytes)
     for await (const obj of producer.objects(ctx)) {
       signal?.throwIfAborted()
       await sink.add(obj)
@@ -139,6 +146,7 @@ export async function runLoad(producer: Producer, options: LoadOptions): Promise
       submodules: [],
     }
   } finally {
+    limits.dispose()
     try {
       await producer.cleanup?.()
     } finally {

@@ -17,6 +17,7 @@ import type {
   SnapshotBranch,
   VisitStatusValue,
 } from '../../model/index.js'
+import type { NetPolicy } from '../../net/index.js'
 import type { Storage } from '../../storage/index.js'
 
 /** A content with its bytes, as the storage takes it. */
@@ -82,6 +83,19 @@ export interface LoadOptions {
   readonly signal?: AbortSignal
   /** Visit date (default: now, to the microsecond). */
   readonly date?: Date
+  /**
+   * For a fetch made on someone's request: what the source may be (`checkUrl` before the
+   * visit) and every connection reach (see docs/security.md). Unset: unrestricted (the
+   * operator's own `arca save`).
+   */
+  readonly network?: NetPolicy
+  /** The visit is aborted after this long, and fails ("time limit of N s exceeded"). */
+  readonly timeLimitMs?: number
+  /**
+   * A visit receiving more than this many bytes from the source is stopped, and fails naming
+   * the limit (counted as the producer reports its `fetch` bytes).
+   */
+  readonly maxFetchBytes?: number
 }
 
 /** Outcome of a visit. */

@@ -10,22 +10,32 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 
+import { ForbiddenError } from '../../errors.js'
 import { gitEnv, IGNORED_REFSPECS } from '../../fromdisk/index.js'
+import { checkUrl, type NetPolicy, parseAddress, resolveAllowed, urlHost } from '../../net/index.js'
 import { gitFetchArgs } from '../origin-url.js'
 import { classifyRemoteMessage, type RemoteRef } from './protocol.js'
+
+/** How the git binary is run: its URL, its configuration and its environment. */
+interface GitRemote {
+  readonly url: string
+  readonly config: readonly string[]
+  readonly env: Record<string, string>
+}
 
 async function git(
   repo: string,
   args: string[],
   signal?: AbortSignal,
-  env: Record<string, string> = {},
+  remote: Omit<GitRemote, 'url'> = { config: [], env: {} },
 ): Promise<Buffer> {
-  const proc = spawn('git', ['-c', 'core.fsmonitor=false', '-C', repo, ...args], {
+  const config = ['-c', 'core.fsmonitor=false', ...remote.config]
+  const proc = spawn('git', [...config, '-C', repo, ...args], {
     env: {
       ...gitEnv(repo),
       GIT_TERMINAL_PROMPT: '0',
       GIT_SSH_COMMAND: 'ssh -o BatchMode=yes',
-      ...env,
+      ...remote.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(signal ? { signal } : {}),
@@ -41,16 +51,61 @@ async function git(
   return Buffer.concat(out)
 }
 
-/** Fetches every ref of `url` into the bare repository `scratch`; returns the remote's refs. */
+/** `url` (scheme://[user@]host… or scp-like [user@]host:path) with its host replaced. */
+function withHost(url: string, host: string): string {
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/(?:[^/?#@]*@)?)(\[[^\]]*\]|[^/?#:]*)/.exec(url)
+  if (scheme) return scheme[1]! + host + url.slice(scheme[0].length)
+  const scp = /^((?:[^@/]*@)?)(\[[^\]/]*\]|[^/:]+):/.exec(url)!
+  return `${scp[1]!}${host}:${url.slice(scp[0].length)}`
+}
+
+/**
+ * The git binary's remote for `url`. Under a policy the URL is checked, and git is held to the
+ * checked address: curl is told it (`http.curloptResolve`), git:// and ssh are given it in
+ * place of the host (ssh still checks the host key by name); redirects are not followed and
+ * only the URL's own protocol is allowed.
+ */
+async function gitRemote(url: string, network: NetPolicy | undefined): Promise<GitRemote> {
+  // Credentials travel in the environment, not on the command line.
+  const plain = gitFetchArgs(url)
+  if (!network) return { url: plain.url, config: [], env: plain.env }
+  const reason = await checkUrl(url, network)
+  const target = urlHost(url)
+  if (reason || 'refused' in target) throw new ForbiddenError(reason ?? 'refused')
+  const address = (await resolveAllowed(target.host, network))[0]!
+  const literal = address.family === 6 ? `[${address.address}]` : address.address
+  const host = target.host.replace(/^\[(.*)\]$/, '$1')
+  const config = ['-c', 'http.followRedirects=false', '-c', 'protocol.allow=never']
+  if (target.scheme === 'http' || target.scheme === 'https') {
+    const port = new URL(plain.url).port || (target.scheme === 'https' ? '443' : '80')
+    config.push('-c', `protocol.${target.scheme}.allow=always`)
+    if (parseAddress(host) === null)
+      config.push('-c', `http.curloptResolve=${host}:${port}:${literal}`)
+    return { url: plain.url, config, env: plain.env }
+  }
+  const pinned = withHost(plain.url, literal)
+  if (target.scheme === 'git') {
+    config.push('-c', 'protocol.git.allow=always')
+    return { url: pinned, config, env: plain.env }
+  }
+  config.push('-c', 'protocol.ssh.allow=always')
+  const alias = `ssh -o BatchMode=yes -o HostKeyAlias=${host} -o CheckHostIP=no`
+  return { url: pinned, config, env: { ...plain.env, GIT_SSH_COMMAND: alias } }
+}
+
+/**
+ * Fetches every ref of `url` into the bare repository `scratch`; returns the remote's refs.
+ * Under a network policy, git connects only to the checked address (see {@link gitRemote}).
+ */
 export async function fallbackFetch(
   url: string,
   scratch: string,
   signal?: AbortSignal,
+  network?: NetPolicy,
 ): Promise<RemoteRef[]> {
   await git(scratch, ['init', '--bare', '-q', '.'], signal)
-  // Credentials travel in the environment, not on the command line.
-  const remote = gitFetchArgs(url)
-  const listing = await git(scratch, ['ls-remote', '--symref', remote.url], signal, remote.env)
+  const remote = await gitRemote(url, network)
+  const listing = await git(scratch, ['ls-remote', '--symref', remote.url], signal, remote)
   const refs: RemoteRef[] = []
   const symrefs = new Map<string, Buffer>()
   for (const line of listing.toString('latin1').split('\n')) {
@@ -78,7 +133,7 @@ export async function fallbackFetch(
       ...IGNORED_REFSPECS,
     ],
     signal,
-    remote.env,
+    remote,
   )
   return withSymrefs
 }

@@ -63,6 +63,7 @@ export async function loadGit(input: string, options: GitLoadOptions): Promise<L
     maxContentSize: options.maxContentSize ?? DEFAULT_MAX_CONTENT_SIZE,
     forkOf: (options.forkOf ?? []).map((f) => splitRemoteUrl(f).originUrl),
     ...(options.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: options.stallTimeoutMs }),
+    ...(options.network ? { network: options.network } : {}),
   })
   return runLoad(producer, options)
 }

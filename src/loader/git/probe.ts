@@ -10,6 +10,8 @@ import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
+import { HttpClient, type NetPolicy } from '../../net/index.js'
+
 /** Time a probe request may take. */
 const PROBE_TIMEOUT_MS = 10_000
 
@@ -41,27 +43,38 @@ export function localPathOf(url: string): string | null {
   return url
 }
 
-export async function probeGit(url: string, signal?: AbortSignal): Promise<boolean> {
+/**
+ * Whether `url` is a git repository. Under a network policy a local path is not looked at,
+ * and the request (and its redirects) is checked like a fetch.
+ */
+export async function probeGit(
+  url: string,
+  signal?: AbortSignal,
+  network?: NetPolicy,
+): Promise<boolean> {
   const local = localPathOf(url)
-  if (local !== null) return isLocalGitRepository(local)
+  if (local !== null) return network ? false : isLocalGitRepository(local)
   if (/^(git|git\+ssh|ssh\+git):\/\//i.test(url)) return true
   if (/^ssh:\/\//i.test(url)) return /\.git\/?$/.test(url)
   if (!/^https?:\/\//i.test(url)) return /^[^/]+:/.test(url) && /\.git\/?$/.test(url)
   const base = url.replace(/\/+$/, '')
   const timeout = AbortSignal.timeout(PROBE_TIMEOUT_MS)
+  const client = new HttpClient(network)
   try {
-    const res = await fetch(`${base}/info/refs?service=git-upload-pack`, {
+    const res = await client.request(`${base}/info/refs?service=git-upload-pack`, {
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       headers: { 'git-protocol': 'version=2' },
     })
-    await res.body?.cancel()
+    res.cancel()
     if (!res.ok) return false
-    const type = res.headers.get('content-type') ?? ''
+    const type = res.header('content-type') ?? ''
     return (
       type.startsWith('application/x-git-upload-pack-advertisement') ||
       type.startsWith('text/plain')
     )
   } catch {
     return false
+  } finally {
+    client.close()
   }
 }

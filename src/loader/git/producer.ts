@@ -8,8 +8,12 @@
  * @module
  */
 
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+
 import { keptRefs, refsToBranches } from '../../fromdisk/index.js'
 import type { ReleaseTargetType, SnapshotBranch } from '../../model/index.js'
+import type { NetPolicy } from '../../net/index.js'
 import type { LoadContext, ModelObject, Producer } from '../core/types.js'
 import { type RemoteUrl, scrubRemote } from '../origin-url.js'
 import type { GitObjectType } from './cat-file.js'
@@ -18,6 +22,15 @@ import { fetchNew, type FetchTarget } from './fetch.js'
 import { packObjects } from './ingest.js'
 import { PackIndex } from './pack-index.js'
 import { ProtocolV0Error, type RemoteRef, UploadPackSession } from './protocol.js'
+
+/** Bytes of the packs in the repository `scratch` (what the git binary fetched). */
+function packBytes(scratch: string): number {
+  const dir = join(scratch, 'objects', 'pack')
+  if (!existsSync(dir)) return 0
+  return readdirSync(dir)
+    .filter((n) => n.endsWith('.pack'))
+    .reduce((sum, n) => sum + statSync(join(dir, n)).size, 0)
+}
 
 const TARGET_OF_GIT: Readonly<Record<GitObjectType, ReleaseTargetType>> = {
   blob: 'content',
@@ -32,6 +45,8 @@ export interface GitProducerOptions {
   /** Origin URLs (normalised) this one is a fork of. */
   readonly forkOf: readonly string[]
   readonly stallTimeoutMs?: number
+  /** Every connection checked under this policy (fetches made on someone's request). */
+  readonly network?: NetPolicy
 }
 
 /** One visit of a git remote, as a {@link Producer}. */
@@ -60,10 +75,12 @@ export class GitProducer implements Producer {
     return {
       url: this.origin,
       fetchUrl: this.#remote.fetchUrl,
-      session:
-        this.#opts.stallTimeoutMs === undefined
+      session: {
+        ...(this.#opts.stallTimeoutMs === undefined
           ? {}
-          : { stallTimeoutMs: this.#opts.stallTimeoutMs },
+          : { stallTimeoutMs: this.#opts.stallTimeoutMs }),
+        ...(this.#opts.network ? { network: this.#opts.network } : {}),
+      },
       forkOf: this.#opts.forkOf,
     }
   }
@@ -83,8 +100,13 @@ export class GitProducer implements Producer {
       if (session === null) {
         // Protocol v0 only: let the git binary fetch everything, then store what is new.
         this.#scratch = ctx.scratch('git')
-        this.#refs = keptRefs(await fallbackFetch(target.fetchUrl, this.#scratch, ctx.signal))
+        this.#refs = keptRefs(
+          await fallbackFetch(target.fetchUrl, this.#scratch, ctx.signal, this.#opts.network),
+        )
         ctx.report('list', { objects: this.#refs.length })
+        // What git received, for the statistics and the visit's size limit.
+        ctx.stats.fetches++
+        ctx.stats.fetchedBytes += packBytes(this.#scratch)
       } else {
         ctx.report('list', { objects: this.#refs.length })
         const fetched = await fetchNew(ctx, target, session, this.#refs)

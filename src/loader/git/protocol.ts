@@ -14,6 +14,7 @@
  */
 
 import { UnavailableError } from '../../errors.js'
+import type { NetPolicy } from '../../net/index.js'
 import { AGENT, lsRefsRequest, parseRefLine, type RemoteRef } from './capabilities.js'
 import { DEFAULT_STALL_TIMEOUT_MS } from './child.js'
 import { DELIM, FLUSH, pkt } from './pkt-line.js'
@@ -25,10 +26,12 @@ export { pkt } from './pkt-line.js'
 export { classifyRemoteMessage } from './remote-errors.js'
 export { localPath, type RemoteKind, remoteKind } from './transport.js'
 
-/** Options of a session: how long a remote may stay silent. */
+/** Options of a session: how long a remote may stay silent, what it may connect to. */
 export interface SessionOptions {
   /** A remote that sends no byte for this long is given up (default 120 s). */
   readonly stallTimeoutMs?: number
+  /** Every connection (and redirect) checked under this policy; unset: unrestricted. */
+  readonly network?: NetPolicy
 }
 
 /**
@@ -55,7 +58,7 @@ export class UploadPackSession {
     options: SessionOptions = {},
   ): Promise<UploadPackSession> {
     const stallMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS
-    return new UploadPackSession(url, await openTransport(url, stallMs, signal))
+    return new UploadPackSession(url, await openTransport(url, stallMs, signal, options.network))
   }
 
   /** Every ref the remote advertises, with symref targets, the unborn HEAD included. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type ArcaError, NotFoundError, UnavailableError } from '../../errors.js'
+import { type ArcaError, isArcaError, NotFoundError, UnavailableError } from '../../errors.js'
 
 /** Turns a remote's error message into not_found (gone, denied) or unavailable (transient). */
 export function classifyRemoteMessage(msg: string): ArcaError {
@@ -20,8 +20,12 @@ export function classifyRemoteMessage(msg: string): ArcaError {
   return new UnavailableError(`Remote error: ${msg}`)
 }
 
-/** A failure to reach `url`: an unknown host is not_found, anything else unavailable. */
+/**
+ * A failure to reach `url`: an unknown host is not_found, anything else unavailable; an Arca
+ * error (a refused address or redirect, an unresolvable host) stays what it is.
+ */
 export function networkError(url: string, e: unknown): ArcaError {
+  if (isArcaError(e)) return e
   const cause = (e as { cause?: { code?: string } }).cause
   const code = cause?.code ?? (e as NodeJS.ErrnoException).code
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')

@@ -10,7 +10,21 @@
 
 import { connect, type Socket } from 'node:net'
 
-import { ArcaError, IoError, NotFoundError, UnavailableError } from '../../errors.js'
+import {
+  ArcaError,
+  ForbiddenError,
+  IoError,
+  NotFoundError,
+  UnavailableError,
+} from '../../errors.js'
+import {
+  checkAddress,
+  HttpClient,
+  type HttpResponse,
+  type NetPolicy,
+  parseAddress,
+  resolveAllowed,
+} from '../../net/index.js'
 import { AGENT, parseCapabilities, ProtocolV0Error } from './capabilities.js'
 import { startChild } from './child.js'
 import { pkt, PktReader } from './pkt-line.js'
@@ -43,8 +57,8 @@ function httpTarget(url: string): { base: string; headers: Record<string, string
   return { base: u.toString().replace(/\/+$/, ''), headers }
 }
 
-async function httpFailure(res: Response, url: string): Promise<never> {
-  const text = (await res.text().catch(() => '')).slice(0, 200).trim()
+async function httpFailure(res: HttpResponse, url: string): Promise<never> {
+  const text = (await res.text(4096).catch(() => '')).slice(0, 200).trim()
   if (res.status === 401 || res.status === 403) {
     throw new NotFoundError(`Remote ${url} requires authentication (HTTP ${res.status})`)
   }
@@ -53,57 +67,83 @@ async function httpFailure(res: Response, url: string): Promise<never> {
   throw new UnavailableError(`Remote ${url} answered HTTP ${res.status}${text ? `: ${text}` : ''}`)
 }
 
-async function* webStream(body: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
-  const reader = body.getReader()
-  try {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) return
-      yield value
-    }
-  } finally {
-    reader.releaseLock()
-  }
-}
+const INFO_REFS = '/info/refs?service=git-upload-pack'
 
-async function openHttp(url: string, stallMs: number, signal?: AbortSignal): Promise<Transport> {
+async function openHttp(
+  url: string,
+  stallMs: number,
+  signal?: AbortSignal,
+  network?: NetPolicy,
+): Promise<Transport> {
   const { base, headers } = httpTarget(url)
+  // Its own connections; under a policy, each is checked and so is every redirect.
+  const client = new HttpClient(network)
   // Aborted by abort(): an unread response body would keep its connection (and the server's
   // upload-pack, blocked writing) alive.
   const cut = new AbortController()
   const both = (sig?: AbortSignal): AbortSignal =>
     sig ? AbortSignal.any([sig, cut.signal]) : cut.signal
-  let res: Response
+  const fail = (e: unknown): never => {
+    client.close()
+    throw e
+  }
+  let res: HttpResponse
   try {
-    res = await fetch(`${base}/info/refs?service=git-upload-pack`, {
+    res = await client.request(`${base}${INFO_REFS}`, {
       headers: { ...headers, 'Git-Protocol': 'version=2', 'User-Agent': `git/${AGENT}` },
       signal: both(signal),
     })
   } catch (e) {
-    throw networkError(url, e)
+    return fail(networkError(url, e))
   }
-  if (!res.ok) return httpFailure(res, url)
-  const type = res.headers.get('content-type') ?? ''
-  if (!type.includes('git-upload-pack-advertisement')) {
-    throw new UnavailableError(
-      `Remote ${url} is not a smart HTTP git server (dumb HTTP is not supported)`,
+  if (!res.ok) return httpFailure(res, url).catch(fail)
+  // As git does, commands go to where the advertisement was found (after redirects), and
+  // credentials only to the origin they were given for.
+  if (!res.url.endsWith(INFO_REFS)) {
+    res.cancel()
+    return fail(
+      new UnavailableError(
+        `Remote ${url} redirected to a URL that is not a repository's info/refs`,
+      ),
     )
   }
-  const reader = new PktReader(webStream(res.body!), url, stallMs)
-  const first = await reader.lines()
-  // "# service=git-upload-pack" then a flush, then the v2 advertisement.
-  const lines =
-    first.length > 0 && first[0]!.toString().startsWith('# service=') ? await reader.lines() : first
-  const capabilities = parseCapabilities(lines, url)
+  const postBase = res.url.slice(0, -INFO_REFS.length)
+  const postHeaders =
+    new URL(postBase).origin === new URL(base).origin
+      ? headers
+      : Object.fromEntries(Object.entries(headers).filter(([k]) => k !== 'Authorization'))
+  const type = res.header('content-type') ?? ''
+  if (!type.includes('git-upload-pack-advertisement')) {
+    res.cancel()
+    return fail(
+      new UnavailableError(
+        `Remote ${url} is not a smart HTTP git server (dumb HTTP is not supported)`,
+      ),
+    )
+  }
+  const reader = new PktReader(res.body, url, stallMs)
+  let capabilities: Map<string, string>
+  try {
+    const first = await reader.lines()
+    // "# service=git-upload-pack" then a flush, then the v2 advertisement.
+    const lines =
+      first.length > 0 && first[0]!.toString().startsWith('# service=')
+        ? await reader.lines()
+        : first
+    capabilities = parseCapabilities(lines, url)
+  } catch (e) {
+    res.cancel()
+    return fail(e)
+  }
   return {
     capabilities,
     async request(body, sig) {
-      let r: Response
+      let r: HttpResponse
       try {
-        r = await fetch(`${base}/git-upload-pack`, {
+        r = await client.request(`${postBase}/git-upload-pack`, {
           method: 'POST',
           headers: {
-            ...headers,
+            ...postHeaders,
             'Git-Protocol': 'version=2',
             'Content-Type': 'application/x-git-upload-pack-request',
             Accept: 'application/x-git-upload-pack-result',
@@ -111,16 +151,21 @@ async function openHttp(url: string, stallMs: number, signal?: AbortSignal): Pro
           },
           body: new Uint8Array(body),
           signal: both(sig),
+          maxRedirects: 0,
         })
       } catch (e) {
         throw networkError(url, e)
       }
       if (!r.ok) return httpFailure(r, url)
-      return new PktReader(webStream(r.body!), url, stallMs)
+      return new PktReader(r.body, url, stallMs)
     },
-    close: () => Promise.resolve(),
+    close: () => {
+      client.close()
+      return Promise.resolve()
+    },
     abort: () => {
       cut.abort()
+      client.close()
       return Promise.resolve()
     },
   }
@@ -202,14 +247,31 @@ function spawnTransport(
   ])
 }
 
+/**
+ * The address to connect to for `host`: under a policy, the first of its addresses once every
+ * one was checked (so the connection goes where the check looked); else the host itself.
+ */
+async function checkedHost(host: string, network: NetPolicy | undefined): Promise<string> {
+  if (!network) return host
+  const literal = parseAddress(host)
+  if (literal) {
+    const reason = checkAddress(literal.toString(), host, network)
+    if (reason) throw new ForbiddenError(reason)
+    return literal.toString()
+  }
+  return (await resolveAllowed(host, network))[0]!.address
+}
+
 async function openGitDaemon(
   url: string,
   stallMs: number,
   signal?: AbortSignal,
+  network?: NetPolicy,
 ): Promise<Transport> {
   const u = new URL(url)
   const port = Number(u.port || 9418)
-  const socket: Socket = connect({ host: u.hostname, port })
+  const host = await checkedHost(u.hostname.replace(/^\[(.*)\]$/, '$1'), network)
+  const socket: Socket = connect({ host, port })
   const cut = (): void => void socket.destroy()
   signal?.addEventListener('abort', cut, { once: true })
   socket.once('close', () => signal?.removeEventListener('abort', cut))
@@ -267,17 +329,25 @@ export function localPath(url: string): string {
   return /^file:\/\//i.test(url) ? decodeURIComponent(new URL(url).pathname) : url
 }
 
-export function openTransport(
+/**
+ * Opens a transport to `url`. Under a network policy every connection is checked: HTTP(S)
+ * through the checking client (redirects included), git:// and ssh to the checked address of
+ * their host; local paths and file:// are refused.
+ */
+export async function openTransport(
   url: string,
   stallMs: number,
   signal?: AbortSignal,
+  network?: NetPolicy,
 ): Promise<Transport> {
   switch (remoteKind(url)) {
     case 'http':
-      return openHttp(url, stallMs, signal)
+      return openHttp(url, stallMs, signal, network)
     case 'git':
-      return openGitDaemon(url, stallMs, signal)
+      return openGitDaemon(url, stallMs, signal, network)
     case 'local':
+      if (network)
+        throw new ForbiddenError('local paths and file:// URLs are not fetched on request')
       return spawnTransport(
         url,
         'git',
@@ -289,17 +359,27 @@ export function openTransport(
     case 'ssh': {
       let host: string
       let path: string
+      let user = ''
       const args = ['-o', 'BatchMode=yes', '-o', 'SendEnv=GIT_PROTOCOL']
       if (/^[a-z+]+:\/\//i.test(url)) {
         const u = new URL(url.replace(/^(git\+ssh|ssh\+git):/i, 'ssh:'))
-        host = (u.username ? `${decodeURIComponent(u.username)}@` : '') + u.hostname
+        user = u.username ? `${decodeURIComponent(u.username)}@` : ''
+        host = u.hostname.replace(/^\[(.*)\]$/, '$1')
         if (u.port) args.push('-p', u.port)
         path = decodeURIComponent(u.pathname)
       } else {
-        const colon = url.indexOf(':')
-        host = url.slice(0, colon)
-        path = url.slice(colon + 1)
+        const m = /^(?:([^@/]*)@)?(\[[^\]/]*\]|[^/:]+):(.*)$/s.exec(url)!
+        user = m[1] !== undefined ? `${m[1]}@` : ''
+        host = m[2]!.replace(/^\[(.*)\]$/, '$1')
+        path = m[3]!
       }
+      if (network) {
+        // ssh connects to the checked address; its host key is still looked up by name.
+        const address = await checkedHost(host, network)
+        if (address !== host) args.push('-o', `HostKeyAlias=${host}`, '-o', 'CheckHostIP=no')
+        host = address
+      }
+      host = user + host
       return spawnTransport(
         url,
         'ssh',
