@@ -10,7 +10,7 @@ import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors.js'
 import { checkUrl, type NetPolicy } from '../net/index.js'
 import type { LoadOptions, LoadResult } from './core/types.js'
 import { loadGit } from './git/loader.js'
-import { probeGit } from './git/probe.js'
+import { localPathOf, probeGit } from './git/probe.js'
 
 /** Options a load takes through the registry (each loader ignores what it has no use for). */
 export interface OriginLoadOptions extends LoadOptions {
@@ -65,20 +65,24 @@ async function refuse(url: string, network: NetPolicy | undefined): Promise<void
 }
 
 /**
- * The visit type of `url`, by probing each loader in turn; an NotFoundError when none
- * recognises it. Under a network policy, a URL failing `checkUrl` is refused (ForbiddenError)
- * before any request.
+ * The visit type of `url`, by probing each loader in turn; a NotFoundError when none
+ * recognises it — unless `fallback` is given and the URL is not a local path: a remote that
+ * answers no probe (not there, needs credentials, down) is then visited as `fallback`, so that
+ * the visit records why. Under a network policy, a URL failing `checkUrl` is refused
+ * (ForbiddenError) before any request.
  */
 export async function probeVisitType(
   url: string,
   signal?: AbortSignal,
   network?: NetPolicy,
+  fallback?: string,
 ): Promise<string> {
   await refuse(url, network)
   for (const l of LOADERS) {
     signal?.throwIfAborted()
     if (await l.probe(url, signal, network)) return l.visitType
   }
+  if (fallback !== undefined && localPathOf(url) === null) return fallback
   throw new NotFoundError(
     `could not tell what kind of repository ${url} is (tried ${LOADERS.map((l) => l.visitType).join(', ')}); give --type`,
   )

@@ -152,19 +152,23 @@ export function registerSave(program: Command): void {
       flags,
       'loader',
       async (archive) =>
-        loadOrigin(flags.type ?? (await probeVisitType(url, interrupt.signal, network)), url, {
-          signal: interrupt.signal,
-          ...(network ? { network } : {}),
-          ...limits,
-          storage: archive.storage,
-          scratchDir: archive.tmpDir,
-          forkOf: flags.forkOf ?? [],
-          ...(flags.maxContentSize === undefined ? {} : { maxContentSize: flags.maxContentSize }),
-          ...(flags.stallTimeout === undefined
-            ? {}
-            : { stallTimeoutMs: Math.round(flags.stallTimeout * 1000) }),
-          onProgress,
-        }),
+        loadOrigin(
+          flags.type ?? (await probeVisitType(url, interrupt.signal, network, 'git')),
+          url,
+          {
+            signal: interrupt.signal,
+            ...(network ? { network } : {}),
+            ...limits,
+            storage: archive.storage,
+            scratchDir: archive.tmpDir,
+            forkOf: flags.forkOf ?? [],
+            ...(flags.maxContentSize === undefined ? {} : { maxContentSize: flags.maxContentSize }),
+            ...(flags.stallTimeout === undefined
+              ? {}
+              : { stallTimeoutMs: Math.round(flags.stallTimeout * 1000) }),
+            onProgress,
+          },
+        ),
       { bufferThresholds: LOADER_BUFFER_THRESHOLDS },
     ).finally(() => {
       process.off('SIGINT', onSignal)
