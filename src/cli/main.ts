@@ -16,10 +16,12 @@ import { registerIdentify } from './commands/identify.js'
 import { registerMirror } from './commands/mirror.js'
 import { registerReadCommands } from './commands/read.js'
 import { registerSave } from './commands/save.js'
+import { registerSchedule } from './commands/schedule.js'
 import { registerServe } from './commands/serve.js'
 import { registerSwhid } from './commands/swhid.js'
 import { registerTasks } from './commands/tasks.js'
 import { registerToken } from './commands/token.js'
+import { registerWorker } from './commands/worker.js'
 import { writeErr } from './output.js'
 
 /** Exit code of each error code. */
@@ -84,8 +86,10 @@ export function buildProgram(): Command {
   registerSave(program)
   registerReadCommands(program)
   registerServe(program)
+  registerWorker(program)
   registerToken(program)
   registerTasks(program)
+  registerSchedule(program)
   registerMirror(program)
   registerFsck(program)
   program.addHelpText(

@@ -4,7 +4,7 @@
  * @module
  */
 
-export { type Archive, type ArchiveInit, openArchive } from './archive.js'
+export { type Archive, type ArchiveInit, defaultStorageUrl, openArchive } from './archive.js'
 export { openSqlDatabase, type SqlDatabaseOptions } from './factory.js'
 export {
   type ContentHashName,
@@ -34,4 +34,4 @@ export {
   type SqlValue,
 } from './sql/executor.js'
 export { migrate } from './sql/migrate.js'
-export { type Layer, type Writer, WRITER_STACKS } from './stack.js'
+export { buildStack, type Layer, type Writer, WRITER_STACKS } from './stack.js'
