@@ -4,8 +4,8 @@
  */
 import { join } from 'node:path'
 
-import { openScheduler, type Scheduler, type SqlTaskQueueInit } from '../../src/scheduler/index.js'
 import type { SqlVisitSchedulerInit } from '../../src/scheduler/index.js'
+import { openScheduler, type Scheduler, type SqlTaskQueueInit } from '../../src/scheduler/index.js'
 import { createTestDatabase, postgresAvailable } from './services.js'
 import { makeTemp, removeTemp } from './tree.js'
 

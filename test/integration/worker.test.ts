@@ -42,7 +42,7 @@ function spawnWorker(
   })
   let out = ''
   const claimed = new Promise<number>((resolve) =>
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString()
       const m = /claimed (\d+)/.exec(out)
       if (m) resolve(Number(m[1]))
@@ -85,12 +85,13 @@ describe.each(backends)('worker on $name', (backend) => {
       handlers: { work },
       concurrency: 3,
       idleMaxMs: 50,
-      onEnded: async (_t, end) => {
+      onEnded: (_t, end) => {
         ended.push(end)
+        return Promise.resolve()
       },
     })
     worker.start()
-    await until(async () => ended.length === 7, 'seven tasks')
+    await until(() => Promise.resolve(ended.length === 7), 'seven tasks')
     expect(most).toBe(3)
     const tasks = await s.queue.get(ids)
     expect(tasks.map((t) => [t!.state, t!.attempts, t!.result])).toEqual(
@@ -151,12 +152,13 @@ describe.each(backends)('worker on $name', (backend) => {
         hopeless: () =>
           Promise.reject(new TaskFailure('repository not found', { retry: false, result: 42 })),
       },
-      onEnded: async (t, end) => {
+      onEnded: (t, end) => {
         ended.set(t.id, end)
+        return Promise.resolve()
       },
     })
     worker.start()
-    await until(async () => ended.size === 2, 'both tasks')
+    await until(() => Promise.resolve(ended.size === 2), 'both tasks')
     expect(ended.get(flaky!)).toEqual({
       state: 'failed',
       outcome: 'retry',
@@ -206,7 +208,7 @@ describe.each(backends)('worker on $name', (backend) => {
       },
     })
     worker.start()
-    await until(async () => started === 2, 'two tasks started')
+    await until(() => Promise.resolve(started === 2), 'two tasks started')
     await worker.stop()
     expect(aborted).toBe(true)
     const [a, b, c] = await s.queue.get([short!, long!, later!])
@@ -242,13 +244,14 @@ describe.each(backends)('worker on $name', (backend) => {
       queue: s.queue,
       name: 'w2',
       idleMaxMs: 50,
-      handlers: { hold: async () => 'taken over' },
-      onEnded: async (_t, end) => {
+      handlers: { hold: () => Promise.resolve('taken over') },
+      onEnded: (_t, end) => {
         ended.push(end)
+        return Promise.resolve()
       },
     })
     worker.start()
-    await until(async () => ended.length === 1, 'the task taken over')
+    await until(() => Promise.resolve(ended.length === 1), 'the task taken over')
     const [t] = await s.queue.get([id!])
     expect(t).toMatchObject({ state: 'done', attempts: 2, worker: 'w2', result: 'taken over' })
     expect(t!.lastError).toMatch(/lease expired: worker p1 stopped heartbeating/)
