@@ -5,7 +5,7 @@
  * @module
  */
 
-import { openSqlDatabase } from '../storage/index.js'
+import { openSqlDatabase, type SqlDatabase } from '../storage/index.js'
 import { SqlTaskQueue, type SqlTaskQueueInit } from './sql-queue.js'
 import { SqlVisitScheduler, type SqlVisitSchedulerInit } from './visits.js'
 
@@ -54,6 +54,8 @@ export async function openTaskQueue(
 
 /** The queue and the recurrent visits on one database. */
 export interface Scheduler {
+  /** The database both work on. */
+  readonly db: SqlDatabase
   readonly queue: SqlTaskQueue
   readonly visits: SqlVisitScheduler
   close(): Promise<void>
@@ -83,5 +85,5 @@ export async function openScheduler(
     await db.close()
     throw e
   }
-  return { queue, visits, close: () => db.close() }
+  return { db, queue, visits, close: () => db.close() }
 }
