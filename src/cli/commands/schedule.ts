@@ -68,6 +68,10 @@ export function registerSchedule(program: Command): void {
         '(shorter after visits that found changes, longer after those that found none); after ' +
         'three unsuccessful visits in a row an origin is disabled until it is added again.',
     )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ arca schedule add https://github.com/python/cpython\n  $ arca schedule list --json',
+    )
   addArchiveOptions(
     schedule
       .command('add')
@@ -126,9 +130,14 @@ export function registerSchedule(program: Command): void {
     schedule
       .command('list')
       .summary('Show the listed origins: type, enabled, last visit, next visit due.')
+      .description(
+        'Show the origins listed for recurrent visits, by URL: visit type, whether enabled, the ' +
+          'last visit and its status (successful, failed, not_found), and when the next visit is due.',
+      )
       .option('--type <visit-type>', 'Only origins of this visit type.')
       .option('--limit <n>', 'At most this many origins.', '1000')
-      .option('--json', 'One JSON object per line.'),
+      .option('--json', 'One JSON object per line.')
+      .addHelpText('after', '\nExample:\n  $ arca schedule list --type git --limit 50'),
   ).action(async (flags: ListFlags) => {
     const limit = Number(flags.limit)
     if (!Number.isSafeInteger(limit) || limit < 1)
