@@ -239,6 +239,13 @@ export class SqlVisitScheduler {
     if (types && types.length === 0) return { firstVisits: 0, recurrent: 0, taskIds: [] }
     const now = this.#now()
     return this.#db.transaction(async (tx) => {
+      if (tx.dialect === 'postgres') {
+        // The task table's statistics are always stale (see claim.ts); then the planner reads
+        // every queued task once per candidate origin instead of probing the origin index. Here
+        // an index is always the right way in: this transaction's planner may not scan tables.
+        await tx.run('SET LOCAL enable_seqscan = off')
+        await tx.run('SET LOCAL enable_material = off')
+      }
       const first = await this.#due(tx, 'IS NULL', now, limit, types)
       const again =
         first.length < limit
