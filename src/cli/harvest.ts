@@ -9,6 +9,7 @@
 
 import { hostname } from 'node:os'
 
+import { isArcaError } from '../errors.js'
 import {
   LOADER_BUFFER_THRESHOLDS,
   loadOrigin,
@@ -17,12 +18,14 @@ import {
   visitTypes,
 } from '../loader/index.js'
 import {
+  type ClaimedTask,
   loadTaskKind,
   type LoadTaskResult,
   loadTaskUrl,
   recordLoadEnd,
   scheduleDueJob,
   type Scheduler,
+  type TaskContext,
   TaskFailure,
   type TaskHandler,
   Worker,
@@ -38,40 +41,55 @@ export function loadHandlers(archive: Archive): Record<string, TaskHandler> {
   const handlers: Record<string, TaskHandler> = {}
   for (const visitType of visitTypes()) {
     handlers[loadTaskKind(visitType)] = async (task, ctx) => {
-      const url = loadTaskUrl(task)
-      // each task its own layers (buffer, filter, journal), over the one shared backend
-      const storage = buildStack(archive.backend, WRITER_STACKS.loader, {
-        journal: archive.journal,
-        objstorage: archive.objstorage,
-        bufferThresholds: LOADER_BUFFER_THRESHOLDS,
-      })
-      const date = new Date()
-      const r = await loadOrigin(visitType, url, {
-        storage,
-        scratchDir: archive.tmpDir,
-        signal: ctx.signal,
-        date,
-        onProgress: (p: LoadProgress) => ctx.progress(p),
-      }).finally(() => storage.flush())
-      const result: LoadTaskResult = {
-        visit: r.visit,
-        status:
-          r.status === 'full' || r.status === 'partial'
-            ? r.status
-            : r.status === 'not_found'
-              ? 'not_found'
-              : 'failed',
-        snapshot: r.snapshot,
-        date: date.toISOString(),
-        eventful: r.eventful,
-        message: r.message,
+      try {
+        return await loadTask(archive, visitType, task, ctx)
+      } catch (e) {
+        // bad input (args, URL) is not fixed by a retry
+        if (isArcaError(e, 'invalid_input')) throw new TaskFailure(e.message, { retry: false })
+        throw e
       }
-      if (result.status === 'failed')
-        throw new TaskFailure(result.message ?? `visit ${r.visit} of ${url} failed`, { result })
-      return result
     }
   }
   return handlers
+}
+
+async function loadTask(
+  archive: Archive,
+  visitType: string,
+  task: ClaimedTask,
+  ctx: TaskContext,
+): Promise<LoadTaskResult> {
+  const url = loadTaskUrl(task)
+  // each task its own layers (buffer, filter, journal), over the one shared backend
+  const storage = buildStack(archive.backend, WRITER_STACKS.loader, {
+    journal: archive.journal,
+    objstorage: archive.objstorage,
+    bufferThresholds: LOADER_BUFFER_THRESHOLDS,
+  })
+  const date = new Date()
+  const r = await loadOrigin(visitType, url, {
+    storage,
+    scratchDir: archive.tmpDir,
+    signal: ctx.signal,
+    date,
+    onProgress: (p: LoadProgress) => ctx.progress(p),
+  }).finally(() => storage.flush())
+  const result: LoadTaskResult = {
+    visit: r.visit,
+    status:
+      r.status === 'full' || r.status === 'partial'
+        ? r.status
+        : r.status === 'not_found'
+          ? 'not_found'
+          : 'failed',
+    snapshot: r.snapshot,
+    date: date.toISOString(),
+    eventful: r.eventful,
+    message: r.message,
+  }
+  if (result.status === 'failed')
+    throw new TaskFailure(result.message ?? `visit ${r.visit} of ${url} failed`, { result })
+  return result
 }
 
 /** Settings of {@link startHarvestWorker}. */

@@ -11,6 +11,8 @@
  * @module
  */
 
+import { InvalidInputError } from '../errors.js'
+
 /** The kind of the load task of `visitType`. */
 export function loadTaskKind(visitType: string): string {
   return `load-${visitType}`
@@ -60,6 +62,6 @@ export function isLoadTaskResult(v: unknown): v is LoadTaskResult {
 export function loadTaskUrl(task: { readonly id: number; readonly args: unknown }): string {
   const a = task.args as Partial<LoadTaskArgs> | null
   if (typeof a !== 'object' || a === null || typeof a.url !== 'string' || a.url === '')
-    throw new Error(`load task ${task.id}: args must be { url: string }`)
+    throw new InvalidInputError(`load task ${task.id}: args must be { url: string }`)
   return a.url
 }

@@ -133,6 +133,8 @@ export class Worker {
   #wake: (() => void) | null = null
   #done: Promise<void> | null = null
   #timers: NodeJS.Timeout[] = []
+  /** Periodic jobs in flight (awaited by stop, so nothing runs after it). */
+  readonly #jobs = new Set<Promise<void>>()
 
   constructor(init: WorkerInit) {
     this.#init = init
@@ -158,7 +160,11 @@ export class Worker {
     for (const job of this.#init.periodic ?? []) {
       const tick = (): void => {
         if (this.#stopping) return
-        job.run().catch((e: unknown) => this.#emit({ event: 'error', error: errorText(e) }))
+        const p = job
+          .run()
+          .catch((e: unknown) => this.#emit({ event: 'error', error: errorText(e) }))
+          .finally(() => this.#jobs.delete(p))
+        this.#jobs.add(p)
       }
       this.#timers.push(setInterval(tick, job.everyMs))
       tick()
@@ -178,6 +184,7 @@ export class Worker {
       this.#wake?.()
     }
     await this.done
+    await Promise.all([...this.#jobs])
   }
 
   #emit(e: WorkerEvent): void {
