@@ -208,6 +208,8 @@ describe('arca serve runs tasks in its own process (embedded store)', () => {
         const result = task.result as Record<string, unknown>
         expect(result).toMatchObject({ visit: 1, status: 'full', eventful: true, message: null })
         expect(Date.parse(result['date'] as string)).toBeGreaterThan(0)
+        // the loader's last progress event stayed on the task
+        expect(task.progress).toMatchObject({ phase: expect.any(String) as unknown })
         expect(archivedHead(['--data', data], result['snapshot'] as string)).toBe(
           git(repo, ['rev-parse', 'HEAD']),
         )
