@@ -157,7 +157,14 @@ export class Worker {
   /** Starts claiming. */
   start(): void {
     if (this.#done) return
-    for (const job of this.#init.periodic ?? []) {
+    // leases that ran out are reaped by every claim; this covers a worker whose slots are full
+    const reaper: PeriodicJob = {
+      everyMs: this.#leaseMs,
+      run: async () => {
+        await this.#init.queue.reapExpired()
+      },
+    }
+    for (const job of [reaper, ...(this.#init.periodic ?? [])]) {
       const tick = (): void => {
         if (this.#stopping) return
         const p = job

@@ -136,6 +136,38 @@ describe.each(backends)('worker on $name', (backend) => {
     expect(reports).toBe(50)
   })
 
+  it('a worker with every slot busy still reaps leases that ran out', async () => {
+    s = await backend.setup()
+    const [long, orphan] = await s.queue.enqueue([
+      { kind: 'long', origin: 'a', priority: 1 },
+      { kind: 'orphan', origin: 'b' },
+    ])
+    // a worker that vanished holds the orphan with a short lease
+    const [held] = await s.queue.claim('ghost', { kinds: ['orphan'], leaseMs: 200 })
+    expect(held!.id).toBe(orphan)
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    worker = new Worker({
+      queue: s.queue,
+      name: 'w1',
+      leaseMs: 400,
+      idleMaxMs: 50,
+      handlers: { long: () => gate.then(() => 'done') },
+    })
+    worker.start()
+    await until(
+      async () => (await s!.queue.get([long!]))[0]!.state === 'running',
+      'the long task to start',
+    )
+    // no claim runs while the only slot is busy: the reaper hands the orphan back
+    await until(
+      async () => (await s!.queue.get([orphan!]))[0]!.state === 'queued',
+      'the orphan reaped',
+    )
+    expect((await s.queue.get([orphan!]))[0]!.lastError).toMatch(/worker ghost stopped/)
+    release()
+  })
+
   it('a handler error is retried; a TaskFailure without retry kills the task', async () => {
     s = await backend.setup({ backoff: { baseMs: 3_600_000 } })
     const [flaky, hopeless] = await s.queue.enqueue([
