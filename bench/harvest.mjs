@@ -6,8 +6,11 @@
 // real worker would). Reference, same run and same database: raw batched INSERT of N rows, then
 // one autocommit DELETE per row by W concurrent loops (the least a durable queue can do per task).
 // Prints tasks/s per backend, the reference rows/s, and peak RSS.
+// Part 2 (harvest-schedule.mjs): choosing the next 1,000 visits among LISTED listed origins
+// (default 1,000,000), timed per call.
 //
-// Usage: npm run bench:harvest [-- --tasks N --workers W --batch B --origins K --backends sqlite,postgres]
+// Usage: npm run bench:harvest [-- --tasks N --workers W --batch B --origins K --listed L
+//   --parts queue,schedule --backends sqlite,postgres]
 import { rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -16,6 +19,7 @@ import pg from 'pg'
 
 import { openTaskQueue } from '../dist/scheduler/index.js'
 import { openSqlDatabase } from '../dist/storage/index.js'
+import { scheduleBench } from './harvest-schedule.mjs'
 
 const { values: opts } = parseArgs({
   options: {
@@ -23,6 +27,8 @@ const { values: opts } = parseArgs({
     workers: { type: 'string', default: '4' },
     batch: { type: 'string', default: '50' },
     origins: { type: 'string', default: '2000' },
+    listed: { type: 'string', default: '1000000' },
+    parts: { type: 'string', default: 'queue,schedule' },
     backends: { type: 'string', default: 'sqlite,postgres' },
     dir: { type: 'string', default: resolve(import.meta.dirname, '..', '.bench') },
     postgres: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432' },
@@ -102,7 +108,20 @@ async function referenceRun(url) {
   return { totalMs: t1 - t0 }
 }
 
-async function bench(label, url) {
+async function bench(label, url, fresh) {
+  const parts = opts.parts.split(',')
+  if (parts.includes('schedule')) {
+    console.log(
+      `${label}: choosing the next 1,000 visits among ${Number(opts.listed).toLocaleString('en-US')} listed origins`,
+    )
+    const { times } = await scheduleBench(url, { listed: Number(opts.listed), log: console.log })
+    const rss = Math.round(process.resourceUsage().maxRSS / 1024)
+    console.log(
+      `  ${label}: slowest ${Math.max(...times).toFixed(0)} ms, median ${[...times].sort((a, b) => a - b)[2].toFixed(0)} ms; peak RSS so far ${rss} MB`,
+    )
+    url = await fresh()
+  }
+  if (!parts.includes('queue')) return
   const q = await queueRun(url)
   const ref = await referenceRun(url)
   console.log(
@@ -117,7 +136,12 @@ const backends = opts.backends.split(',')
 if (backends.includes('sqlite')) {
   const dir = join(opts.dir, 'harvest-sqlite')
   rmSync(dir, { recursive: true, force: true })
-  await bench('SQLite', `sqlite:${join(dir, 'graph.sqlite')}`)
+  let n = 0
+  await bench(
+    'SQLite',
+    `sqlite:${join(dir, 'graph.sqlite')}`,
+    async () => `sqlite:${join(dir, `graph-${++n}.sqlite`)}`,
+  )
   rmSync(dir, { recursive: true, force: true })
 }
 if (backends.includes('postgres')) {
@@ -126,9 +150,13 @@ if (backends.includes('postgres')) {
   await admin.connect()
   await admin.query(`CREATE DATABASE ${name}`)
   try {
-    await bench('PostgreSQL', `${opts.postgres}/${name}`)
+    await bench('PostgreSQL', `${opts.postgres}/${name}`, async () => {
+      await admin.query(`CREATE DATABASE ${name}_q`)
+      return `${opts.postgres}/${name}_q`
+    })
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    await admin.query(`DROP DATABASE IF EXISTS ${name}_q WITH (FORCE)`)
     await admin.end()
   }
 }

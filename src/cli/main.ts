@@ -17,11 +17,13 @@ import { registerMirror } from './commands/mirror.js'
 import { registerReadCommands } from './commands/read.js'
 import { registerRepair } from './commands/repair.js'
 import { registerSave } from './commands/save.js'
+import { registerSchedule } from './commands/schedule.js'
 import { registerScrub } from './commands/scrub.js'
 import { registerServe } from './commands/serve.js'
 import { registerSwhid } from './commands/swhid.js'
 import { registerTasks } from './commands/tasks.js'
 import { registerToken } from './commands/token.js'
+import { registerWorker } from './commands/worker.js'
 import { writeErr } from './output.js'
 
 /** Exit code of each error code. */
@@ -86,8 +88,10 @@ export function buildProgram(): Command {
   registerSave(program)
   registerReadCommands(program)
   registerServe(program)
+  registerWorker(program)
   registerToken(program)
   registerTasks(program)
+  registerSchedule(program)
   registerMirror(program)
   registerFsck(program)
   registerRepair(program)

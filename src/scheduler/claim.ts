@@ -126,7 +126,7 @@ export async function claimIn(tx: SqlExecutor, r: ClaimRequest): Promise<TaskRow
   const ids = chosen.map((c) => c.id)
   const rows = await tx.all<TaskRow>(
     `UPDATE task SET state = 'running', worker = ?, attempts = attempts + 1, claims = claims + 1,
-       started_at = ?, lease_until = ?
+       started_at = ?, lease_until = ?, progress = NULL
      WHERE state = 'queued' AND id IN (${marks(ids.length)}) RETURNING ${TASK_COLUMNS}`,
     [r.worker, r.now, r.leaseUntil, ...ids],
   )

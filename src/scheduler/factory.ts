@@ -5,8 +5,9 @@
  * @module
  */
 
-import { openSqlDatabase } from '../storage/index.js'
+import { openSqlDatabase, type SqlDatabase } from '../storage/index.js'
 import { SqlTaskQueue, type SqlTaskQueueInit } from './sql-queue.js'
+import { SqlVisitScheduler, type SqlVisitSchedulerInit } from './visits.js'
 
 /** Settings of {@link openTaskQueue}. */
 export interface OpenTaskQueueInit extends Omit<SqlTaskQueueInit, 'ownsDatabase'> {
@@ -49,4 +50,40 @@ export async function openTaskQueue(
     throw e
   }
   return queue
+}
+
+/** The queue and the recurrent visits on one database. */
+export interface Scheduler {
+  /** The database both work on. */
+  readonly db: SqlDatabase
+  readonly queue: SqlTaskQueue
+  readonly visits: SqlVisitScheduler
+  close(): Promise<void>
+}
+
+/**
+ * Opens the task queue and the recurrent visits in the database of `url`, on one connection
+ * (pool) of their own.
+ */
+export async function openScheduler(
+  url: string,
+  init: OpenTaskQueueInit & { readonly visits?: SqlVisitSchedulerInit } = {},
+): Promise<Scheduler> {
+  const { asyncCommit = true, visits: visitsInit = {}, ...rest } = init
+  const db = openSqlDatabase(
+    url,
+    asyncCommit ? { postgresSettings: { synchronous_commit: 'off' } } : {},
+  )
+  const queue = new SqlTaskQueue(db, { ...rest, ownsDatabase: false })
+  const visits = new SqlVisitScheduler(db, {
+    ...(rest.clock ? { clock: rest.clock } : {}),
+    ...visitsInit,
+  })
+  try {
+    await queue.open()
+  } catch (e) {
+    await db.close()
+    throw e
+  }
+  return { db, queue, visits, close: () => db.close() }
 }

@@ -1,12 +1,13 @@
 /**
  * The scheduler: the task queue that harvesting workers claim from (SQLite embedded,
- * PostgreSQL scale-out). Other areas import the scheduler only from here.
+ * PostgreSQL scale-out), the generic worker, the contract of load tasks, and recurrent visits
+ * of listed origins. Other areas import the scheduler only from here.
  *
  * @module
  */
 
 export { type BackoffInit, DEFAULT_BACKOFF, nominalDelay, retryDelay } from './backoff.js'
-export { openTaskQueue, type OpenTaskQueueInit } from './factory.js'
+export { openScheduler, openTaskQueue, type OpenTaskQueueInit, type Scheduler } from './factory.js'
 export {
   type ClaimedTask,
   type ClaimOptions,
@@ -23,4 +24,41 @@ export {
   type TaskQueue,
   type TaskState,
 } from './interface.js'
+export {
+  isLoadTaskResult,
+  type LoadTaskArgs,
+  loadTaskKind,
+  type LoadTaskResult,
+  loadTaskUrl,
+  visitTypeOfKind,
+} from './load-tasks.js'
+export {
+  afterVisit,
+  DEFAULT_VISIT_POLICY,
+  freshStats,
+  type LastVisitStatus,
+  type VisitOutcome,
+  type VisitPolicy,
+  type VisitStats,
+} from './policy.js'
+export { recordLoadEnd, scheduleDueJob, type ScheduleDueJobInit } from './recurrence.js'
 export { SqlTaskQueue, type SqlTaskQueueInit } from './sql-queue.js'
+export {
+  type ListedOrigin,
+  type ListedOriginInit,
+  runJobOnce,
+  type ScheduleResult,
+  SqlVisitScheduler,
+  type SqlVisitSchedulerInit,
+  type VisitTypeLag,
+} from './visits.js'
+export {
+  type PeriodicJob,
+  type TaskContext,
+  type TaskEnd,
+  TaskFailure,
+  type TaskHandler,
+  Worker,
+  type WorkerEvent,
+  type WorkerInit,
+} from './worker.js'

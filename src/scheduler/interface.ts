@@ -73,6 +73,8 @@ export interface Task {
   readonly lastError: string | null
   /** What `complete` stored. */
   readonly result: unknown
+  /** The latest progress the worker reported (`progress`), null before any. */
+  readonly progress: unknown
 }
 
 /** Proof of holding a claimed task; every call on the task presents it. */
@@ -158,6 +160,11 @@ export interface TaskQueue {
   complete(lease: Lease, result?: unknown): Promise<boolean>
   /** Records a failed attempt: retried after a backoff, or dead after the last attempt. */
   fail(lease: Lease, error: string, options?: FailOptions): Promise<FailOutcome>
+  /**
+   * Stores `progress` (JSON-serialisable) as the task's latest progress, replacing the one
+   * before; false when the lease was lost.
+   */
+  progress(lease: Lease, progress: unknown): Promise<boolean>
   /** Hands the task back unstarted (worker shutting down); its attempt does not count. */
   release(lease: Lease): Promise<boolean>
   /** Requeues running tasks whose lease ran out (dead when that was their last attempt). */

@@ -42,7 +42,42 @@ const V1 = [
   `CREATE INDEX task_origin ON task (origin, id)`,
 ]
 
+/**
+ * Harvesting: task progress; the origins to visit again and again (as SWH's `listed_origins`)
+ * and the statistics of their visits (as SWH's `origin_visit_stats`), with the time each is due
+ * next; a row per periodic job that one process at a time runs.
+ */
+const V2 = [
+  `ALTER TABLE task ADD COLUMN progress TEXT`,
+  `CREATE TABLE listed_origin (
+     url TEXT NOT NULL, visit_type TEXT NOT NULL, lister TEXT NOT NULL,
+     enabled INT8 NOT NULL, first_seen INT8 NOT NULL, last_seen INT8 NOT NULL, last_update INT8,
+     PRIMARY KEY (url, visit_type)
+   )`,
+  `CREATE TABLE origin_visit_stats (
+     url TEXT NOT NULL, visit_type TEXT NOT NULL,
+     last_visit INT8, last_visit_status TEXT, last_eventful INT8, last_uneventful INT8,
+     last_failed INT8, last_not_found INT8, last_snapshot TEXT, last_scheduled INT8,
+     successive_failures INT8 NOT NULL, interval_ms INT8 NOT NULL, next_visit_due INT8,
+     PRIMARY KEY (url, visit_type)
+   )`,
+  // what scheduleDue walks: never-visited origins by due time, then visited ones by due time
+  // (most lagging first); an origin out of the schedule (disabled) has no due time
+  `CREATE INDEX visit_due_first ON origin_visit_stats (next_visit_due)
+     WHERE next_visit_due IS NOT NULL AND last_visit IS NULL`,
+  `CREATE INDEX visit_due_again ON origin_visit_stats (next_visit_due)
+     WHERE next_visit_due IS NOT NULL AND last_visit IS NOT NULL`,
+  `CREATE TABLE scheduler_job (name TEXT PRIMARY KEY, holder TEXT, next_run INT8 NOT NULL)`,
+]
+
 /** The scheduler's migrations for `dialect`. */
 export function schedulerMigrations(dialect: Dialect): Migration[] {
-  return [{ version: 1, description: 'task queue', statements: V1.map((s) => render(dialect, s)) }]
+  return [
+    { version: 1, description: 'task queue', statements: V1.map((s) => render(dialect, s)) },
+    {
+      version: 2,
+      description: 'task progress, listed origins, visit statistics, periodic jobs',
+      statements: V2.map((s) => render(dialect, s)),
+    },
+  ]
 }

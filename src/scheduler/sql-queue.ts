@@ -22,7 +22,7 @@ import type {
   TaskInit,
   TaskQueue,
 } from './interface.js'
-import { claimedOf, jsonText, TASK_COLUMNS, taskOf, type TaskRow } from './rows.js'
+import { claimedOf, insertTasks, jsonText, TASK_COLUMNS, taskOf, type TaskRow } from './rows.js'
 import { MIGRATION_TABLE, schedulerMigrations } from './schema.js'
 
 /** Settings of {@link SqlTaskQueue}. */
@@ -38,7 +38,7 @@ export interface SqlTaskQueueInit {
   readonly ownsDatabase?: boolean
 }
 
-const ROWS_PER_INSERT = 500
+const ROWS_PER_GET = 500
 /** Times a PostgreSQL claim is retried after losing an origin race to the unique index. */
 const CLAIM_RETRIES = 5
 
@@ -101,30 +101,7 @@ export class SqlTaskQueue implements TaskQueue {
     return this.#db.transaction(async (tx) => {
       // an accepted task is never lost, whatever the connection's commit setting (see factory.ts)
       if (tx.dialect === 'postgres') await tx.run('SET LOCAL synchronous_commit = on')
-      const ids: number[] = []
-      for (let i = 0; i < tasks.length; i += ROWS_PER_INSERT) {
-        const chunk = tasks.slice(i, i + ROWS_PER_INSERT)
-        const params: SqlValue[] = []
-        for (const t of chunk) {
-          params.push(
-            t.kind,
-            t.origin ?? null,
-            jsonText(t.args),
-            t.priority ?? 0,
-            t.maxAttempts ?? this.#defaultMax,
-            Math.floor(t.notBefore ?? now),
-            now,
-          )
-        }
-        const rows = await tx.all<{ id: number }>(
-          `INSERT INTO task (kind, origin, args, priority, state, attempts, max_attempts, claims, not_before, created_at)
-           VALUES ${chunk.map(() => "(?, ?, ?, ?, 'queued', 0, ?, 0, ?, ?)").join(', ')} RETURNING id`,
-          params,
-        )
-        // ids are assigned in VALUES order
-        ids.push(...rows.map((r) => Number(r.id)).sort((a, b) => a - b))
-      }
-      return ids
+      return insertTasks(tx, tasks, now, this.#defaultMax)
     })
   }
 
@@ -192,6 +169,14 @@ export class SqlTaskQueue implements TaskQueue {
     return retry ? 'retry' : 'dead'
   }
 
+  async progress(lease: Lease, progress: unknown): Promise<boolean> {
+    const n = await this.#db.run(
+      `UPDATE task SET progress = ? WHERE id = ? AND claims = ? AND state = 'running'`,
+      [jsonText(progress), lease.taskId, lease.token],
+    )
+    return n === 1
+  }
+
   async release(lease: Lease): Promise<boolean> {
     const n = await this.#db.run(
       `UPDATE task SET state = 'queued', attempts = attempts - 1, lease_until = NULL
@@ -208,8 +193,8 @@ export class SqlTaskQueue implements TaskQueue {
 
   async get(ids: readonly number[]): Promise<(Task | null)[]> {
     const found = new Map<number, Task>()
-    for (let i = 0; i < ids.length; i += ROWS_PER_INSERT) {
-      const chunk = ids.slice(i, i + ROWS_PER_INSERT)
+    for (let i = 0; i < ids.length; i += ROWS_PER_GET) {
+      const chunk = ids.slice(i, i + ROWS_PER_GET)
       const rows = await this.#db.all<TaskRow>(
         `SELECT ${TASK_COLUMNS} FROM task WHERE id IN (${chunk.map(() => '?').join(', ')})`,
         chunk,

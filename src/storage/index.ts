@@ -4,7 +4,7 @@
  * @module
  */
 
-export { type Archive, type ArchiveInit, openArchive } from './archive.js'
+export { type Archive, type ArchiveInit, defaultStorageUrl, openArchive } from './archive.js'
 export {
   forEachPackedEntry,
   PACKED_DIR,
@@ -45,4 +45,4 @@ export {
   type SqlValue,
 } from './sql/executor.js'
 export { migrate } from './sql/migrate.js'
-export { type Layer, type Writer, WRITER_STACKS } from './stack.js'
+export { buildStack, type Layer, type Writer, WRITER_STACKS } from './stack.js'

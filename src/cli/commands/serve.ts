@@ -7,7 +7,8 @@
 import type { Command } from 'commander'
 
 import { InvalidInputError } from '../../errors.js'
-import { openArchive } from '../../storage/index.js'
+import { openScheduler, type Scheduler, type Worker } from '../../scheduler/index.js'
+import { defaultStorageUrl, openArchive } from '../../storage/index.js'
 import {
   DEFAULT_EXEMPT_NETWORKS,
   DEFAULT_HOST,
@@ -20,7 +21,9 @@ import {
   startServer,
 } from '../../web/index.js'
 import { addArchiveOptions, type ArchiveFlags, archiveLocation } from '../archive-options.js'
+import { startHarvestWorker } from '../harvest.js'
 import { writeErr } from '../output.js'
+import { parseCount } from './worker.js'
 
 interface ServeFlags extends ArchiveFlags {
   port: number
@@ -31,6 +34,8 @@ interface ServeFlags extends ArchiveFlags {
   noRateLimit?: boolean
   rateLimit?: boolean
   rateLimitStore?: string
+  workers?: number
+  worker?: boolean
 }
 
 function parsePort(v: string): number {
@@ -72,6 +77,12 @@ export function registerServe(program: Command): void {
         'Count rate limits in Redis (redis://HOST:PORT), shared by every web process (env ARCA_RATE_LIMIT_STORE; default: in this process).',
       )
       .option('--no-rate-limit', 'Disable rate limiting.')
+      .option(
+        '--workers <n>',
+        'Tasks the in-process worker runs at once (default 1 on the embedded SQLite store, none on PostgreSQL, where "arca worker" processes run them).',
+        parseCount,
+      )
+      .option('--no-worker', 'Run no tasks in this process (leave them to "arca worker").')
       .addHelpText(
         'after',
         '\nExamples:\n  $ arca serve --data /srv/arca --port 8080\n' +
@@ -131,15 +142,36 @@ export function registerServe(program: Command): void {
       throw e
     })
     writeErr(`arca: serving ${loc.dataDir} at ${server.url}/ (API: ${server.url}/api/1/)`)
+    // the in-process worker: a save request completes with no other command
+    const storageUrl = loc.storageUrl ?? defaultStorageUrl(loc.dataDir)
+    const workers =
+      flags.worker === false ? 0 : (flags.workers ?? (storageUrl.startsWith('sqlite:') ? 1 : 0))
+    let scheduler: Scheduler | null = null
+    let worker: Worker | null = null
+    if (workers > 0) {
+      scheduler = await openScheduler(storageUrl)
+      const readable = process.stderr.isTTY === true
+      worker = startHarvestWorker({
+        archive,
+        scheduler,
+        concurrency: workers,
+        log: (line) => writeErr(readable ? `arca worker: ${line}` : line),
+        readable,
+      })
+    }
+    let stopping = false
     const stop = (): void => {
-      void server
-        .close()
+      if (stopping) process.exit(130)
+      stopping = true
+      void (worker ? worker.stop() : Promise.resolve())
+        .then(() => scheduler?.close())
+        .then(() => server.close())
         .then(() => counter?.close())
         .then(() => archive.close())
         .then(() => process.exit(0))
     }
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
     await new Promise(() => undefined)
   })
 }

@@ -8,7 +8,12 @@
 import type { Command } from 'commander'
 
 import { InvalidInputError } from '../../errors.js'
-import { SqlTaskQueue, TASK_STATES, type TaskState } from '../../scheduler/index.js'
+import {
+  SqlTaskQueue,
+  SqlVisitScheduler,
+  TASK_STATES,
+  type TaskState,
+} from '../../scheduler/index.js'
 import { addArchiveOptions, type ArchiveFlags } from '../archive-options.js'
 import { withArchive } from '../open.js'
 import { writeOut } from '../output.js'
@@ -26,7 +31,9 @@ export function registerTasks(program: Command): void {
       .description(
         'Show the harvesting task queue kept in the archive database. Without --state, one line per ' +
           'task kind: tasks ready to run, delayed (not yet due, or backing off after a failure), ' +
-          'running, done, dead, and how long the oldest ready task has waited. With --state, the ' +
+          'running, done, dead, and how long the oldest ready task has waited; then, when origins ' +
+          'are listed for recurrent visits, one line per visit type: origins, enabled, never ' +
+          'visited, due now, and how long the most overdue has been due. With --state, the ' +
           'tasks in that state, oldest first; a dead task shows its last error.',
       )
       .option('--state <state>', `List the tasks in this state: ${TASK_STATES.join(', ')}.`)
@@ -57,6 +64,18 @@ export function registerTasks(program: Command): void {
           else
             writeOut(
               `${c.kind}\t${c.ready}\t${c.delayed}\t${c.running}\t${c.done}\t${c.dead}\t${(c.lagMs / 1000).toFixed(1)}\n`,
+            )
+        }
+        // the recurrent visits, when origins are listed: how far behind each visit type is
+        const visits = new SqlVisitScheduler(archive.backend.db)
+        const lags = await visits.lag()
+        if (lags.length > 0 && !flags.json)
+          writeOut('\nvisit_type\torigins\tenabled\tnever_visited\tdue\tlag_s\n')
+        for (const l of lags) {
+          if (flags.json) writeOut(JSON.stringify(l) + '\n')
+          else
+            writeOut(
+              `${l.visitType}\t${l.origins}\t${l.enabled}\t${l.neverVisited}\t${l.due}\t${(l.lagMs / 1000).toFixed(1)}\n`,
             )
         }
         return

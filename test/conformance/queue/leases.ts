@@ -81,5 +81,33 @@ export function leaseTests(ctx: QueueSuiteContext): void {
       expect(await q.queue.complete(t1!.lease)).toBe(false)
       expect(await q.queue.complete(t2!.lease)).toBe(true)
     })
+
+    it('progress keeps the latest value on the task, refuses a stale lease, and starts afresh at the next claim', async () => {
+      const clock = new TestClock()
+      q = await ctx.setup({ clock: clock.now })
+      const [id] = await q.queue.enqueue([{ kind: 'load', origin: 'o' }])
+      expect((await q.queue.get([id!]))[0]!.progress).toBeNull()
+      const [t1] = await q.queue.claim('w1', { leaseMs: 1000 })
+      expect(await q.queue.progress(t1!.lease, { phase: 'fetch', objects: 10 })).toBe(true)
+      expect(await q.queue.progress(t1!.lease, { phase: 'contents', objects: 3, total: 7 })).toBe(
+        true,
+      )
+      expect((await q.queue.get([id!]))[0]!.progress).toEqual({
+        phase: 'contents',
+        objects: 3,
+        total: 7,
+      })
+      expect((await q.queue.list({ state: 'running' }))[0]!.progress).toMatchObject({
+        phase: 'contents',
+      })
+      clock.advance(1000)
+      const [t2] = await q.queue.claim('w2', { leaseMs: 1000 })
+      expect(t2!.progress).toBeNull()
+      expect(await q.queue.progress(t1!.lease, 'stale')).toBe(false)
+      expect(await q.queue.progress(t2!.lease, 'fresh')).toBe(true)
+      expect(await q.queue.complete(t2!.lease, { ok: 1 })).toBe(true)
+      expect((await q.queue.get([id!]))[0]).toMatchObject({ progress: 'fresh', result: { ok: 1 } })
+      expect(await q.queue.progress(t2!.lease, 'after')).toBe(false)
+    })
   })
 }
