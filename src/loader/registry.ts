@@ -6,6 +6,8 @@
  * @module
  */
 
+import { existsSync } from 'node:fs'
+
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors.js'
 import { checkUrl, type NetPolicy } from '../net/index.js'
 import type { LoadOptions, LoadResult } from './core/types.js'
@@ -66,9 +68,9 @@ async function refuse(url: string, network: NetPolicy | undefined): Promise<void
 
 /**
  * The visit type of `url`, by probing each loader in turn; a NotFoundError when none
- * recognises it — unless `fallback` is given and the URL is not a local path: a remote that
- * answers no probe (not there, needs credentials, down) is then visited as `fallback`, so that
- * the visit records why. Under a network policy, a URL failing `checkUrl` is refused
+ * recognises it — unless `fallback` is given and the URL is not an existing local folder: a
+ * remote that answers no probe (not there, needs credentials, down), or a path that does not
+ * exist, is then visited as `fallback`, so that the visit records why. Under a network policy, a URL failing `checkUrl` is refused
  * (ForbiddenError) before any request.
  */
 export async function probeVisitType(
@@ -82,7 +84,8 @@ export async function probeVisitType(
     signal?.throwIfAborted()
     if (await l.probe(url, signal, network)) return l.visitType
   }
-  if (fallback !== undefined && localPathOf(url) === null) return fallback
+  const local = localPathOf(url)
+  if (fallback !== undefined && (local === null || !existsSync(local))) return fallback
   throw new NotFoundError(
     `could not tell what kind of repository ${url} is (tried ${LOADERS.map((l) => l.visitType).join(', ')}); give --type`,
   )
