@@ -23,4 +23,32 @@ export {
   type TaskQueue,
   type TaskState,
 } from './interface.js'
+export {
+  SaveCodeNow,
+  type SaveCodeNowInit,
+  type SaveRequestInfo,
+  type SaveTaskStatus,
+  type SubmitInit,
+  taskStatusOf,
+} from './save-code-now.js'
+export { openSaveCodeNow, type OpenSaveCodeNowInit } from './save-open.js'
+export {
+  PREFIX_LISTS,
+  type PrefixList,
+  SAVE_REQUEST_STATUSES,
+  type SaveRequest,
+  type SaveRequestChanges,
+  type SaveRequestInit,
+  type SaveRequestListOptions,
+  type SaveRequestStatus,
+  SaveRequestStore,
+  type SaveRequestStoreInit,
+} from './save-requests.js'
+export {
+  demangleUrl,
+  matchesPrefix,
+  originUrlFromPath,
+  SAVE_URL_SCHEMES,
+  validateOriginUrl,
+} from './save-url.js'
 export { SqlTaskQueue, type SqlTaskQueueInit } from './sql-queue.js'

@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { SaveCodeNow } from '../scheduler/index.js'
 import type { MaskedView } from '../storage/index.js'
 import type { TokenStore } from './auth/tokens.js'
 import type { TrustProxySetting } from './client-ip.js'
@@ -31,4 +32,8 @@ export interface WebContext {
   readonly tokens: TokenStore
   readonly limiter: RateLimiter
   readonly config: WebConfig
+  /** Save Code Now (requests, moderation); absent, its routes answer 503. */
+  readonly saveCodeNow?: SaveCodeNow | undefined
+  /** Forge webhook secrets of Save Code Now (see `api/save-webhooks.ts`). */
+  readonly webhookSecrets?: Readonly<Record<string, string>> | undefined
 }

@@ -7,6 +7,8 @@
 import type { Command } from 'commander'
 
 import { InvalidInputError } from '../../errors.js'
+import { visitTypes } from '../../loader/index.js'
+import { openSaveCodeNow } from '../../scheduler/index.js'
 import { openArchive } from '../../storage/index.js'
 import {
   DEFAULT_EXEMPT_NETWORKS,
@@ -100,6 +102,8 @@ export function registerServe(program: Command): void {
       storageUrl: loc.storageUrl,
       journalUrl: loc.journalUrl,
     })
+    // Save Code Now takes every visit type this archive can load
+    const saveCodeNow = await openSaveCodeNow(archive.backend.db, { visitTypes: visitTypes() })
     const port =
       flags.port ?? (process.env['ARCA_PORT'] ? parsePort(process.env['ARCA_PORT']) : DEFAULT_PORT)
     const host = flags.host ?? process.env['ARCA_HOST'] ?? DEFAULT_HOST
@@ -108,6 +112,7 @@ export function registerServe(program: Command): void {
       port,
       host,
       config: { trustProxy },
+      saveCodeNow,
       rateLimits: {
         rates,
         ...(exempt ? { exemptNetworks: exempt } : {}),

@@ -14,6 +14,7 @@ import { rawRoutes } from './raw.js'
 import { releaseRoutes } from './release.js'
 import { revisionRoutes } from './revision.js'
 import type { RouteDef } from './route.js'
+import { saveRoutes } from './save.js'
 import { snapshotRoutes } from './snapshot.js'
 import { statRoutes } from './stat.js'
 import { swhidRoutes } from './swhid.js'
@@ -32,6 +33,7 @@ export function apiRoutes(): RouteDef[] {
     ...releaseRoutes,
     ...snapshotRoutes,
     ...rawRoutes,
+    ...saveRoutes,
     ...originRoutes,
     ...statRoutes,
     ...extidRoutes,
