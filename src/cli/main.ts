@@ -16,6 +16,7 @@ import { registerIdentify } from './commands/identify.js'
 import { registerMirror } from './commands/mirror.js'
 import { registerReadCommands } from './commands/read.js'
 import { registerSave } from './commands/save.js'
+import { registerSaveRequest } from './commands/save-request.js'
 import { registerServe } from './commands/serve.js'
 import { registerSwhid } from './commands/swhid.js'
 import { registerTasks } from './commands/tasks.js'
@@ -82,6 +83,7 @@ export function buildProgram(): Command {
   registerIdentify(program)
   registerSwhid(program)
   registerSave(program)
+  registerSaveRequest(program)
   registerReadCommands(program)
   registerServe(program)
   registerToken(program)
