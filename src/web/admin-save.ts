@@ -22,11 +22,11 @@ import {
   SAVE_REQUEST_STATUSES,
   type SaveRequestStatus,
 } from '../scheduler/index.js'
-import { saveRequestJson, saveService } from './api/save.js'
 import { requireScope } from './auth/scopes.js'
 import type { WebContext } from './context.js'
 import type { AppEnv } from './env.js'
 import { baseUrl } from './http.js'
+import { saveRequestJson, saveService } from './save-json.js'
 
 const NO_STORE = { 'Cache-Control': 'no-store' }
 const WHAT = 'Save Code Now moderation'

@@ -53,7 +53,7 @@ async function call(
 ): Promise<Answer> {
   const headers: Record<string, string> = {}
   if (init.token) headers['Authorization'] = `Bearer ${init.token}`
-  let body: string | undefined
+  let body: string | null = null
   if (init.body !== undefined) {
     headers['Content-Type'] = 'application/json'
     body = JSON.stringify(init.body)

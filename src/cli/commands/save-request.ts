@@ -94,7 +94,12 @@ export function registerSaveRequest(program: Command): void {
       )
       .option('--status <status>', `Only this status: ${SAVE_REQUEST_STATUSES.join(', ')}.`)
       .option('--limit <n>', 'At most this many.', '100')
-      .option('--json', 'Print one JSON object per line.'),
+      .option('--json', 'Print one JSON object per line.')
+      .addHelpText(
+        'after',
+        '\nExample:\n  $ arca save-request list --status pending\n' +
+          '  12\t2026-01-05T10:00:00.000Z\tgit\thttps://example.org/r.git\tpending\tnot created\t',
+      ),
   ).action(async (flags: JsonFlag & { status?: string; limit: string }) => {
     if (
       flags.status !== undefined &&
@@ -120,7 +125,8 @@ export function registerSaveRequest(program: Command): void {
       )
       .argument('<id>', 'Request id (see arca save-request list).')
       .option('--note <text>', 'A note kept with the request.')
-      .option('--json', 'Print the request as JSON.'),
+      .option('--json', 'Print the request as JSON.')
+      .addHelpText('after', '\nExample:\n  $ arca save-request accept 12 --note "checked by hand"'),
   ).action(async (id: string, flags: JsonFlag & { note?: string }) => {
     await withSave(flags, async (scn) =>
       print(await scn.accept(requestId(id), flags.note), flags.json),
@@ -135,7 +141,11 @@ export function registerSaveRequest(program: Command): void {
       )
       .argument('<id>', 'Request id (see arca save-request list).')
       .requiredOption('--reason <text>', 'Why (shown as the request note).')
-      .option('--json', 'Print the request as JSON.'),
+      .option('--json', 'Print the request as JSON.')
+      .addHelpText(
+        'after',
+        '\nExample:\n  $ arca save-request reject 13 --reason "not a source code repository"',
+      ),
   ).action(async (id: string, flags: JsonFlag & { reason: string }) => {
     if (flags.reason.trim() === '') throw new InvalidInputError('--reason cannot be empty')
     await withSave(flags, async (scn) =>
@@ -149,9 +159,14 @@ export function registerSaveRequest(program: Command): void {
       .description(
         `Manage the URL prefix lists (${PREFIX_LISTS.join(', ')}). Adding a prefix decides the pending requests it covers.`,
       )
-      .argument('<action>', 'list, add or remove.')
-      .argument('<list>', PREFIX_LISTS.join(' or '))
-      .argument('[prefix]', 'The URL prefix (add, remove).'),
+      .argument('<action>', 'What to do: list, add or remove.')
+      .argument('<list>', `Which list: ${PREFIX_LISTS.join(' or ')}.`)
+      .argument('[prefix]', 'The URL prefix (add, remove).')
+      .addHelpText(
+        'after',
+        '\nExamples:\n  $ arca save-request prefix add authorized https://github.com/\n' +
+          '  $ arca save-request prefix list unauthorized',
+      ),
   ).action(
     async (action: string, listText: string, prefix: string | undefined, flags: ArchiveFlags) => {
       const list = prefixList(listText)

@@ -12,10 +12,10 @@ import { html } from 'hono/html'
 
 import { ArcaError, InvalidInputError, isArcaError } from '../../errors.js'
 import type { SaveRequestInfo } from '../../scheduler/index.js'
-import { NEVER_CACHE, saveRequestJson, saveService } from '../api/save.js'
 import { clientIp } from '../client-ip.js'
 import type { WebContext } from '../context.js'
 import { baseUrl, errorBody } from '../http.js'
+import { NEVER_CACHE, saveRequestJson, saveService } from '../save-json.js'
 import { type Fragment, listTable, originLink, page, when } from './layout.js'
 import { q } from './shared.js'
 
