@@ -448,6 +448,14 @@ describe('Save Code Now throttling', () => {
       expect((await call(server, 'GET', savePath('git', url(n)))).status).toBe(200)
     expect((await call(server, 'GET', savePath('git', url(3)))).status).toBe(404)
     expect((await call(server, 'GET', savePath('git', url(1)))).status).toBe(429)
+    // a forge whose secret the operator did not configure takes no webhook
+    const hook = await call(server, 'POST', '/api/1/origin/save/webhook/github/', {
+      body: { repository: { html_url: 'https://github.com/throttle/hook' } },
+    })
+    expect([hook.status, (hook.body as Json)['reason']]).toEqual([
+      403,
+      'GitHub webhooks are not enabled on this server (no secret)',
+    ])
     const list = arca(['save-request', 'list', '--json', '--data', dir])
     expect(list.stdout.trim().split('\n')).toHaveLength(2)
   })

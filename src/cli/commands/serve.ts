@@ -20,6 +20,7 @@ import {
   type Rate,
   RedisRateCounter,
   startServer,
+  WEBHOOK_FORGES,
 } from '../../web/index.js'
 import { addArchiveOptions, type ArchiveFlags, archiveLocation } from '../archive-options.js'
 import { writeErr } from '../output.js'
@@ -76,7 +77,9 @@ export function registerServe(program: Command): void {
       .option('--no-rate-limit', 'Disable rate limiting.')
       .addHelpText(
         'after',
-        '\nExamples:\n  $ arca serve --data /srv/arca --port 8080\n' +
+        '\nSave Code Now push webhooks (/api/1/origin/save/webhook/FORGE/) are enabled per forge by its secret in ' +
+          `the environment: ${WEBHOOK_FORGES.map((f) => `ARCA_WEBHOOK_SECRET_${f.toUpperCase()}`).join(', ')}.\n` +
+          '\nExamples:\n  $ arca serve --data /srv/arca --port 8080\n' +
           '  $ arca serve --host 0.0.0.0 --trust-proxy loopback --rate swh_api=600/h',
       ),
   ).action(async (flags: ServeFlags) => {
@@ -104,6 +107,12 @@ export function registerServe(program: Command): void {
     })
     // Save Code Now takes every visit type this archive can load
     const saveCodeNow = await openSaveCodeNow(archive.backend.db, { visitTypes: visitTypes() })
+    // push webhooks: a forge is enabled by its secret (environment only: never in argv)
+    const webhookSecrets: Record<string, string> = {}
+    for (const forge of WEBHOOK_FORGES) {
+      const secret = process.env[`ARCA_WEBHOOK_SECRET_${forge.toUpperCase()}`]
+      if (secret) webhookSecrets[forge] = secret
+    }
     const port =
       flags.port ?? (process.env['ARCA_PORT'] ? parsePort(process.env['ARCA_PORT']) : DEFAULT_PORT)
     const host = flags.host ?? process.env['ARCA_HOST'] ?? DEFAULT_HOST
@@ -113,6 +122,7 @@ export function registerServe(program: Command): void {
       host,
       config: { trustProxy },
       saveCodeNow,
+      webhookSecrets,
       rateLimits: {
         rates,
         ...(exempt ? { exemptNetworks: exempt } : {}),

@@ -15,12 +15,14 @@ import { releaseRoutes } from './release.js'
 import { revisionRoutes } from './revision.js'
 import type { RouteDef } from './route.js'
 import { saveRoutes } from './save.js'
+import { saveWebhookRoutes } from './save-webhooks.js'
 import { snapshotRoutes } from './snapshot.js'
 import { statRoutes } from './stat.js'
 import { swhidRoutes } from './swhid.js'
 
 export { Links } from './links.js'
 export type { ParamDoc, RouteDef } from './route.js'
+export { WEBHOOK_FORGES } from './save-webhooks.js'
 export { streamOf } from './stream.js'
 
 /** Every route of `/api/1`. */
@@ -33,6 +35,7 @@ export function apiRoutes(): RouteDef[] {
     ...releaseRoutes,
     ...snapshotRoutes,
     ...rawRoutes,
+    ...saveWebhookRoutes,
     ...saveRoutes,
     ...originRoutes,
     ...statRoutes,
