@@ -119,6 +119,8 @@ export class SaveCodeNow {
   readonly #store: SaveRequestStore
   readonly #queue: TaskQueue
   readonly #checkUrl: ((url: string) => Promise<string | null>) | undefined
+  /** The latest submission of each origin in progress (see `#serialized`). */
+  readonly #inFlight = new Map<string, Promise<void>>()
   /** The visit types requests may name, sorted. */
   readonly visitTypes: readonly string[]
 
@@ -172,8 +174,33 @@ export class SaveCodeNow {
    * for a refused URL; otherwise the accepted (task enqueued) or pending request.
    */
   async submit(init: SubmitInit): Promise<SaveRequestInfo> {
+    this.checkRequest(init.visitType, init.originUrl)
+    return this.#serialized(`${init.visitType} ${init.originUrl}`, () => this.#submit(init))
+  }
+
+  /**
+   * Runs `fn` after every earlier submission of the same key in this process has finished, so
+   * that concurrent requests for one origin see each other (one request, one task). Processes
+   * sharing a database may still race: then two requests are recorded and two tasks queued,
+   * and the queue runs them one after the other (one running task per origin).
+   */
+  async #serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.#inFlight.get(key) ?? Promise.resolve()
+    const run = before.then(fn, fn)
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    )
+    this.#inFlight.set(key, tail)
+    try {
+      return await run
+    } finally {
+      if (this.#inFlight.get(key) === tail) this.#inFlight.delete(key)
+    }
+  }
+
+  async #submit(init: SubmitInit): Promise<SaveRequestInfo> {
     const { visitType, originUrl } = init
-    this.checkRequest(visitType, originUrl)
     const requester = init.requester ?? 'anonymous'
     const base = { visitType, originUrl, requester, webhookOrigin: init.webhookOrigin ?? '' }
     const refusal = await this.#refusal(originUrl)

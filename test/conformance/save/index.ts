@@ -258,6 +258,18 @@ export function saveConformanceTests(name: string, ctx: SaveSuiteContext): void 
         expect((await scn.get(a.request.id)).taskStatus).toBe('running')
       })
 
+      it('concurrent requests for one origin make one request and one task', async () => {
+        await store.addPrefix('authorized', 'https://github.com/')
+        const answers = await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            scn.submit({ visitType: 'git', originUrl: URL_A, requester: `token:${i}` }),
+          ),
+        )
+        expect(new Set(answers.map((a) => a.request.id)).size).toBe(1)
+        expect(await queue.list()).toHaveLength(1)
+        expect((await store.get(answers[0]!.request.id))!.requesters).toHaveLength(8)
+      })
+
       it('a pending request is accepted by a request made once its prefix is authorized', async () => {
         const a = await scn.submit({ visitType: 'git', originUrl: URL_A })
         await store.addPrefix('authorized', 'https://github.com/')
