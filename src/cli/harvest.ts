@@ -17,9 +17,11 @@ import {
   redactUserinfo,
   visitTypes,
 } from '../loader/index.js'
+import type { NetPolicy } from '../net/index.js'
 import {
   type ClaimedTask,
   loadTaskKind,
+  loadTaskRequested,
   type LoadTaskResult,
   loadTaskUrl,
   recordLoadEnd,
@@ -37,15 +39,16 @@ import { type Archive, buildStack, WRITER_STACKS } from '../storage/index.js'
  * One handler per visit type: `load-<type>` tasks visit `args.url`. A visit ending `failed`
  * fails the task (retried), any other status completes it with the {@link LoadTaskResult}.
  */
-export function loadHandlers(archive: Archive): Record<string, TaskHandler> {
+export function loadHandlers(archive: Archive, net: HarvestNet = {}): Record<string, TaskHandler> {
   const handlers: Record<string, TaskHandler> = {}
   for (const visitType of visitTypes()) {
     handlers[loadTaskKind(visitType)] = async (task, ctx) => {
       try {
-        return await loadTask(archive, visitType, task, ctx)
+        return await loadTask(archive, visitType, task, ctx, net)
       } catch (e) {
-        // bad input (args, URL) is not fixed by a retry
-        if (isArcaError(e, 'invalid_input')) throw new TaskFailure(e.message, { retry: false })
+        // bad input (args, URL) and refused addresses are not fixed by a retry
+        if (isArcaError(e, 'invalid_input') || isArcaError(e, 'forbidden'))
+          throw new TaskFailure(e.message, { retry: false })
         throw e
       }
     }
@@ -53,13 +56,25 @@ export function loadHandlers(archive: Archive): Record<string, TaskHandler> {
   return handlers
 }
 
+/** The network rules of the loads a worker runs. */
+export interface HarvestNet {
+  /** The SSRF policy of loads made on someone's request (load task args `requested`). */
+  readonly network?: NetPolicy
+  /** Apply the policy to every load, the operator's own (listed origins) too. */
+  readonly restrictAll?: boolean
+  /** Limits of each visit. */
+  readonly limits?: { readonly timeLimitMs?: number; readonly maxFetchBytes?: number }
+}
+
 async function loadTask(
   archive: Archive,
   visitType: string,
   task: ClaimedTask,
   ctx: TaskContext,
+  net: HarvestNet,
 ): Promise<LoadTaskResult> {
   const url = loadTaskUrl(task)
+  const restricted = net.network !== undefined && (net.restrictAll || loadTaskRequested(task))
   // each task its own layers (buffer, filter, journal), over the one shared backend
   const storage = buildStack(archive.backend, WRITER_STACKS.loader, {
     journal: archive.journal,
@@ -72,6 +87,8 @@ async function loadTask(
     scratchDir: archive.tmpDir,
     signal: ctx.signal,
     date,
+    ...(restricted ? { network: net.network } : {}),
+    ...net.limits,
     onProgress: (p: LoadProgress) => ctx.progress(p),
   }).finally(() => storage.flush())
   const result: LoadTaskResult = {
@@ -107,6 +124,8 @@ export interface HarvestWorkerInit {
   readonly log: (line: string) => void
   /** Readable lines instead of JSON. */
   readonly readable: boolean
+  /** Network rules of the loads (SSRF policy, limits). */
+  readonly net?: HarvestNet
 }
 
 /** The worker's name in the queue: host and process id. */
@@ -190,7 +209,7 @@ export function startHarvestWorker(init: HarvestWorkerInit): Worker {
   const worker = new Worker({
     queue,
     name,
-    handlers: loadHandlers(init.archive),
+    handlers: loadHandlers(init.archive, init.net),
     concurrency: init.concurrency,
     ...(init.leaseMs ? { leaseMs: init.leaseMs } : {}),
     ...(init.graceMs !== undefined ? { graceMs: init.graceMs } : {}),

@@ -17,6 +17,7 @@ import { registerMirror } from './commands/mirror.js'
 import { registerReadCommands } from './commands/read.js'
 import { registerRepair } from './commands/repair.js'
 import { registerSave } from './commands/save.js'
+import { registerSaveRequest } from './commands/save-request.js'
 import { registerSchedule } from './commands/schedule.js'
 import { registerScrub } from './commands/scrub.js'
 import { registerServe } from './commands/serve.js'
@@ -86,6 +87,7 @@ export function buildProgram(): Command {
   registerIdentify(program)
   registerSwhid(program)
   registerSave(program)
+  registerSaveRequest(program)
   registerReadCommands(program)
   registerServe(program)
   registerWorker(program)

@@ -75,15 +75,26 @@ function shorten(url: string): string {
  * // '169.254.169.254 in 169.254.169.254/32 (cloud metadata (…)), which is not allowed …'
  * await checkUrl('https://github.com/git/git', { allowNetworks: [] }) // null
  * ```
+ *
+ * With `allowUnresolved`, a host that cannot be resolved at the moment passes (for requests
+ * checked when they are made; the fetch checks again when it connects).
  */
-export async function checkUrl(url: string, policy: NetPolicy): Promise<string | null> {
+export async function checkUrl(
+  url: string,
+  policy: NetPolicy,
+  options: { readonly allowUnresolved?: boolean } = {},
+): Promise<string | null> {
   const target = urlHost(url)
   if ('refused' in target) return target.refused
   try {
     await resolveAllowed(target.host, policy)
     return null
   } catch (e) {
-    if (isArcaError(e, 'forbidden') || isArcaError(e, 'not_found')) return errorMessage(e)
+    if (isArcaError(e, 'forbidden')) return errorMessage(e)
+    // When a request is made, a name that does not resolve now is no danger: every connection
+    // checks the addresses it reaches, and the visit then says why it failed.
+    if (options.allowUnresolved) return null
+    if (isArcaError(e, 'not_found')) return errorMessage(e)
     return `the host ${target.host} could not be resolved: ${errorMessage(e)}`
   }
 }

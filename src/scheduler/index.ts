@@ -28,6 +28,7 @@ export {
   isLoadTaskResult,
   type LoadTaskArgs,
   loadTaskKind,
+  loadTaskRequested,
   type LoadTaskResult,
   loadTaskUrl,
   visitTypeOfKind,
@@ -42,6 +43,34 @@ export {
   type VisitStats,
 } from './policy.js'
 export { recordLoadEnd, scheduleDueJob, type ScheduleDueJobInit } from './recurrence.js'
+export {
+  SaveCodeNow,
+  type SaveCodeNowInit,
+  type SaveRequestInfo,
+  type SaveTaskStatus,
+  type SubmitInit,
+  taskStatusOf,
+} from './save-code-now.js'
+export { openSaveCodeNow, type OpenSaveCodeNowInit } from './save-open.js'
+export {
+  PREFIX_LISTS,
+  type PrefixList,
+  SAVE_REQUEST_STATUSES,
+  type SaveRequest,
+  type SaveRequestChanges,
+  type SaveRequestInit,
+  type SaveRequestListOptions,
+  type SaveRequestStatus,
+  SaveRequestStore,
+  type SaveRequestStoreInit,
+} from './save-requests.js'
+export {
+  demangleUrl,
+  matchesPrefix,
+  originUrlFromPath,
+  SAVE_URL_SCHEMES,
+  validateOriginUrl,
+} from './save-url.js'
 export { SqlTaskQueue, type SqlTaskQueueInit } from './sql-queue.js'
 export {
   type ListedOrigin,

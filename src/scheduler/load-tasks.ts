@@ -3,7 +3,8 @@
  * handlers all code against:
  *
  * - kind `load-<visit_type>` (`load-git`, `load-hg`, …), `origin` the origin URL, args
- *   `{ url }` (the same URL), priority from {@link PRIORITY};
+ *   `{ url, requested? }` (the same URL; `requested` for loads made on someone's request, which
+ *   run under the SSRF checks), priority from {@link PRIORITY};
  * - on success the task's result is a {@link LoadTaskResult};
  * - a visit that ends `failed` fails the task (retried after the backoff), `not_found` completes
  *   it (no retry) with its result.
@@ -26,6 +27,17 @@ export function visitTypeOfKind(kind: string): string | null {
 /** Arguments of a load task (more keys may come; handlers ignore the ones they do not know). */
 export interface LoadTaskArgs {
   readonly url: string
+  /**
+   * Made on someone's request (Save Code Now, a push webhook): the worker loads it under the
+   * network policy (SSRF checks) and the per-visit limits.
+   */
+  readonly requested?: boolean
+}
+
+/** Whether a load task was made on someone's request (see {@link LoadTaskArgs.requested}). */
+export function loadTaskRequested(task: { readonly args: unknown }): boolean {
+  const a = task.args as Partial<LoadTaskArgs> | null
+  return typeof a === 'object' && a !== null && a.requested === true
 }
 
 /** What a load task's visit ended with: its result on success. */

@@ -70,6 +70,25 @@ const V2 = [
   `CREATE TABLE scheduler_job (name TEXT PRIMARY KEY, holder TEXT, next_run INT8 NOT NULL)`,
 ]
 
+// Save Code Now: the requests people make (see save-requests.ts) and the operator's URL prefix
+// lists. Dates are ms since the epoch except the visit's, kept as the ISO text the worker gave.
+const V3 = [
+  `CREATE TABLE save_request (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     visit_type TEXT NOT NULL, origin_url TEXT NOT NULL, request_date INT8 NOT NULL,
+     status TEXT NOT NULL, note TEXT NOT NULL, task_id INT8,
+     visit_date TEXT, visit_status TEXT, snapshot TEXT,
+     requesters TEXT NOT NULL, webhook_origin TEXT NOT NULL
+   )`,
+  // the requests of one origin (duplicates, GET by origin), newest first
+  `CREATE INDEX save_request_origin ON save_request (origin_url, visit_type, id)`,
+  // what moderators list
+  `CREATE INDEX save_request_status ON save_request (status, id)`,
+  `CREATE TABLE save_url_prefix (
+     list TEXT NOT NULL, prefix TEXT NOT NULL, added INT8 NOT NULL, PRIMARY KEY (list, prefix)
+   )`,
+]
+
 /** The scheduler's migrations for `dialect`. */
 export function schedulerMigrations(dialect: Dialect): Migration[] {
   return [
@@ -78,6 +97,11 @@ export function schedulerMigrations(dialect: Dialect): Migration[] {
       version: 2,
       description: 'task progress, listed origins, visit statistics, periodic jobs',
       statements: V2.map((s) => render(dialect, s)),
+    },
+    {
+      version: 3,
+      description: 'save code now requests',
+      statements: V3.map((s) => render(dialect, s)),
     },
   ]
 }

@@ -15,6 +15,7 @@ import { cors } from 'hono/cors'
 
 import { ArcaError } from '../errors.js'
 import { mountAdmin } from './admin.js'
+import { mountSaveAdmin } from './admin-save.js'
 import { apiRoutes, type RouteDef } from './api/routes.js'
 import { bearerSecret, checkScope, verifiedToken } from './auth/scopes.js'
 import { clientIp } from './client-ip.js'
@@ -153,6 +154,7 @@ export function createApp(
   }
   mountFeed(app, ctx)
   mountAdmin(app, ctx)
+  mountSaveAdmin(app, ctx)
   extra(app)
   return app
 }

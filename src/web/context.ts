@@ -6,6 +6,7 @@
  */
 
 import type { ScrubStore } from '../integrity/index.js'
+import type { SaveCodeNow } from '../scheduler/index.js'
 import type { MaskedView } from '../storage/index.js'
 import type { TokenStore } from './auth/tokens.js'
 import type { TrustProxySetting } from './client-ip.js'
@@ -35,4 +36,8 @@ export interface WebContext {
   readonly config: WebConfig
   /** The scrubber's findings (admin route). */
   readonly scrub: ScrubStore
+  /** Save Code Now (requests, moderation); absent, its routes answer 503. */
+  readonly saveCodeNow?: SaveCodeNow | undefined
+  /** Forge webhook secrets of Save Code Now (see `api/save-webhooks.ts`). */
+  readonly webhookSecrets?: Readonly<Record<string, string>> | undefined
 }

@@ -4,6 +4,7 @@
  * @module
  */
 
+export { WEBHOOK_FORGES } from './api/routes.js'
 export { TOKEN_SCOPES, TokenStore } from './auth/tokens.js'
 export { proxyTrust } from './client-ip.js'
 export {

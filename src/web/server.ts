@@ -10,6 +10,7 @@ import { serve } from '@hono/node-server'
 
 import { UnavailableError } from '../errors.js'
 import { ScrubStore } from '../integrity/index.js'
+import type { SaveCodeNow } from '../scheduler/index.js'
 import { type Archive, maskedView } from '../storage/index.js'
 import { createApp } from './app.js'
 import { TokenStore } from './auth/tokens.js'
@@ -29,6 +30,10 @@ export interface ServerInit {
   readonly host?: string
   readonly config?: Partial<WebConfig>
   readonly rateLimits?: RateLimiterInit
+  /** Save Code Now (made by the CLI with the loadable visit types); absent, its routes 503. */
+  readonly saveCodeNow?: SaveCodeNow
+  /** Per-forge secrets of the Save Code Now webhooks (`github`, `gitlab`, …). */
+  readonly webhookSecrets?: Readonly<Record<string, string>>
   /** Mounts more routes (browse pages) on the app. */
   readonly extend?: Parameters<typeof createApp>[1]
 }
@@ -61,6 +66,7 @@ export function webContext(
   archive: Archive,
   config: Partial<WebConfig> = {},
   rateLimits: RateLimiterInit = {},
+  extra: Pick<WebContext, 'saveCodeNow' | 'webhookSecrets'> = {},
 ): WebContext {
   return {
     archive: maskedView(archive),
@@ -68,6 +74,8 @@ export function webContext(
     limiter: new RateLimiter(rateLimits),
     config: { ...DEFAULT_WEB_CONFIG, ...config },
     scrub: new ScrubStore(archive.backend.db),
+    saveCodeNow: extra.saveCodeNow,
+    webhookSecrets: extra.webhookSecrets,
   }
 }
 
@@ -82,7 +90,10 @@ export function webContext(
  * ```
  */
 export async function startServer(init: ServerInit): Promise<RunningServer> {
-  const ctx = webContext(init.archive, init.config, init.rateLimits)
+  const ctx = webContext(init.archive, init.config, init.rateLimits, {
+    saveCodeNow: init.saveCodeNow,
+    webhookSecrets: init.webhookSecrets,
+  })
   const app = createApp(ctx, (a) => {
     mountBrowse(a, ctx)
     init.extend?.(a)

@@ -647,6 +647,8 @@ describe('Web API: auth and rate limits', () => {
       extid_type: 'hg-nodeid',
       format: 'hex',
       extid: 'ab'.repeat(20),
+      request_id: '1',
+      visit_type: 'git',
     }
     for (const [path, item] of Object.entries(doc.paths as Record<string, any>)) {
       for (const [method, op] of Object.entries(item as Record<string, any>)) {

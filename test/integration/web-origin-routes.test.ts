@@ -1,8 +1,8 @@
 /**
  * The routes below `/api/1/origin/<url>/`, one per resource as Software Heritage documents them
  * (`get/`, `visits/`, `visit/latest/`, `visit/<n>/`): a wrong method on one of them is 405 with
- * `Allow`, a path that is none of them (`origin/save/…`, which this node does not offer) is 404
- * under every method, `visit/latest/` counts against its own rate-limit scope
+ * `Allow`, a path that is none of them is 404 under every method (`origin/save/…` is Save Code
+ * Now's, see save-api.test.ts: 503 on an app made without it), `visit/latest/` counts against its own rate-limit scope
  * (`swh_api_origin_visit_latest`), and the OpenAPI document names each route. Found by running
  * Software Heritage's Python web client against a node: its `origin_save` got a 405 whose
  * `Allow: GET` pointed to a GET that is 404.
@@ -80,11 +80,7 @@ describe('origin routes', () => {
   })
 
   it('a path below /origin/ that is no route is 404 under every method (no Allow)', async () => {
-    for (const path of [
-      '/api/1/origin/save/git/url/https://example.org/x.git/',
-      `/api/1/origin/${origin}/`,
-      `/api/1/origin/${origin}/no-such-thing/`,
-    ]) {
+    for (const path of [`/api/1/origin/${origin}/`, `/api/1/origin/${origin}/no-such-thing/`]) {
       for (const method of ['GET', 'POST', 'PUT']) {
         const res = await call(path, method)
         expect(res.status, `${method} ${path}`).toBe(404)
@@ -92,6 +88,20 @@ describe('origin routes', () => {
         expect(((await res.json()) as { exception: string }).exception).toBe('NotFoundExc')
       }
     }
+  })
+
+  it('origin/save/… is Save Code Now: 503 on an app made without it, 405 for other methods', async () => {
+    const path = '/api/1/origin/save/git/url/https://example.org/x.git/'
+    for (const method of ['GET', 'POST']) {
+      const res = await call(path, method)
+      expect(res.status, method).toBe(503)
+      expect(((await res.json()) as { reason: string }).reason).toBe(
+        'Save Code Now is not enabled on this server',
+      )
+    }
+    const put = await call(path, 'PUT')
+    expect(put.status).toBe(405)
+    expect(put.headers.get('allow')).toContain('POST')
   })
 
   it('visit/latest/ counts against swh_api_origin_visit_latest, the others against swh_api', async () => {

@@ -1,7 +1,7 @@
 /**
  * Rate specs of `arca serve --rate scope=rate`: counts per second, minute, hour or day, the
  * scopes of Software Heritage's web API (swh/web/config.py: swh_api, swh_api_origin_search,
- * swh_api_origin_visit_latest, swh_raw_object) and Arca's mirror feed (swh_api_mirror). The
+ * swh_api_origin_visit_latest, swh_raw_object) and Arca's mirror feed (swh_api_mirror), Save Code Now's (swh_save_origin, swh_save_origin_post). The
  * expected values are worked by hand.
  */
 import { describe, expect, it } from 'vitest'
@@ -105,7 +105,7 @@ describe('parseScopedRate (--rate scope=rate)', () => {
           code: 'invalid_input',
           message:
             `Invalid --rate "${scope}=120/h": unknown scope "${scope}" (scopes: swh_api, ` +
-            'swh_api_origin_search, swh_api_origin_visit_latest, swh_raw_object, swh_api_mirror)',
+            'swh_api_origin_search, swh_api_origin_visit_latest, swh_raw_object, swh_api_mirror, swh_save_origin, swh_save_origin_post)',
         }) as Error,
       )
     }

@@ -7,7 +7,14 @@
 import type { Command } from 'commander'
 
 import { InvalidInputError } from '../../errors.js'
-import { openScheduler, type Scheduler, type Worker } from '../../scheduler/index.js'
+import { visitTypes } from '../../loader/index.js'
+import { checkUrl } from '../../net/index.js'
+import {
+  openSaveCodeNow,
+  openScheduler,
+  type Scheduler,
+  type Worker,
+} from '../../scheduler/index.js'
 import { defaultStorageUrl, openArchive } from '../../storage/index.js'
 import {
   DEFAULT_EXEMPT_NETWORKS,
@@ -19,13 +26,15 @@ import {
   type Rate,
   RedisRateCounter,
   startServer,
+  WEBHOOK_FORGES,
 } from '../../web/index.js'
 import { addArchiveOptions, type ArchiveFlags, archiveLocation } from '../archive-options.js'
 import { startHarvestWorker } from '../harvest.js'
+import { addNetOptions, type NetFlags, netPolicy, visitLimits } from '../net-options.js'
 import { writeErr } from '../output.js'
 import { parseCount } from './worker.js'
 
-interface ServeFlags extends ArchiveFlags {
+interface ServeFlags extends ArchiveFlags, NetFlags {
   port: number
   host: string
   trustProxy?: boolean | string
@@ -46,48 +55,52 @@ function parsePort(v: string): number {
 
 /** Registers `serve`. */
 export function registerServe(program: Command): void {
-  addArchiveOptions(
-    program
-      .command('serve')
-      .summary('Serve the Web API and browse pages.')
-      .description(
-        `Serve the archive over HTTP: the Software Heritage compatible API under /api/1/ and the browse pages. Default: http://${DEFAULT_HOST}:${DEFAULT_PORT}/ (the archive is created on first run).`,
-      )
-      .option(
-        '--port <port>',
-        `Port to listen on (env ARCA_PORT, default ${DEFAULT_PORT}).`,
-        parsePort,
-      )
-      .option('--host <host>', `Address to listen on (env ARCA_HOST, default ${DEFAULT_HOST}).`)
-      .option(
-        '--trust-proxy [proxies]',
-        'Behind reverse proxies: believe X-Forwarded-* / Forwarded headers from these (comma list of loopback, linklocal, uniquelocal, addresses, CIDRs; or a hop count; the flag alone: loopback).',
-      )
-      .option(
-        '--rate <scope=rate>',
-        `Rate of a scope, e.g. swh_api=120/h (repeatable; scopes: ${Object.keys(DEFAULT_RATES).join(', ')}).`,
-        (v: string, p: string[] | undefined) => [...(p ?? []), v],
-      )
-      .option(
-        '--exempt <cidrs>',
-        `Networks without rate limits (comma list, default ${DEFAULT_EXEMPT_NETWORKS.join(',')}; "none" for none).`,
-      )
-      .option(
-        '--rate-limit-store <url>',
-        'Count rate limits in Redis (redis://HOST:PORT), shared by every web process (env ARCA_RATE_LIMIT_STORE; default: in this process).',
-      )
-      .option('--no-rate-limit', 'Disable rate limiting.')
-      .option(
-        '--workers <n>',
-        'Tasks the in-process worker runs at once (default 1 on the embedded SQLite store, none on PostgreSQL, where "arca worker" processes run them).',
-        parseCount,
-      )
-      .option('--no-worker', 'Run no tasks in this process (leave them to "arca worker").')
-      .addHelpText(
-        'after',
-        '\nExamples:\n  $ arca serve --data /srv/arca --port 8080\n' +
-          '  $ arca serve --host 0.0.0.0 --trust-proxy loopback --rate swh_api=600/h',
-      ),
+  addNetOptions(
+    addArchiveOptions(
+      program
+        .command('serve')
+        .summary('Serve the Web API and browse pages.')
+        .description(
+          `Serve the archive over HTTP: the Software Heritage compatible API under /api/1/ and the browse pages. Default: http://${DEFAULT_HOST}:${DEFAULT_PORT}/ (the archive is created on first run).`,
+        )
+        .option(
+          '--port <port>',
+          `Port to listen on (env ARCA_PORT, default ${DEFAULT_PORT}).`,
+          parsePort,
+        )
+        .option('--host <host>', `Address to listen on (env ARCA_HOST, default ${DEFAULT_HOST}).`)
+        .option(
+          '--trust-proxy [proxies]',
+          'Behind reverse proxies: believe X-Forwarded-* / Forwarded headers from these (comma list of loopback, linklocal, uniquelocal, addresses, CIDRs; or a hop count; the flag alone: loopback).',
+        )
+        .option(
+          '--rate <scope=rate>',
+          `Rate of a scope, e.g. swh_api=120/h (repeatable; scopes: ${Object.keys(DEFAULT_RATES).join(', ')}).`,
+          (v: string, p: string[] | undefined) => [...(p ?? []), v],
+        )
+        .option(
+          '--exempt <cidrs>',
+          `Networks without rate limits (comma list, default ${DEFAULT_EXEMPT_NETWORKS.join(',')}; "none" for none).`,
+        )
+        .option(
+          '--rate-limit-store <url>',
+          'Count rate limits in Redis (redis://HOST:PORT), shared by every web process (env ARCA_RATE_LIMIT_STORE; default: in this process).',
+        )
+        .option('--no-rate-limit', 'Disable rate limiting.')
+        .option(
+          '--workers <n>',
+          'Tasks the in-process worker runs at once (default 1 on the embedded SQLite store, none on PostgreSQL, where "arca worker" processes run them).',
+          parseCount,
+        )
+        .option('--no-worker', 'Run no tasks in this process (leave them to "arca worker").')
+        .addHelpText(
+          'after',
+          '\nSave Code Now push webhooks (/api/1/origin/save/webhook/FORGE/) are enabled per forge by its secret in ' +
+            `the environment: ${WEBHOOK_FORGES.map((f) => `ARCA_WEBHOOK_SECRET_${f.toUpperCase()}`).join(', ')}.\n` +
+            '\nExamples:\n  $ arca serve --data /srv/arca --port 8080\n' +
+            '  $ arca serve --host 0.0.0.0 --trust-proxy loopback --rate swh_api=600/h',
+        ),
+    ),
   ).action(async (flags: ServeFlags) => {
     const loc = archiveLocation(flags)
     const rates: Record<string, Rate> = {}
@@ -111,6 +124,20 @@ export function registerServe(program: Command): void {
       storageUrl: loc.storageUrl,
       journalUrl: loc.journalUrl,
     })
+    // Save Code Now takes every visit type this archive can load
+    // Requests are checked when made (a name resolving to a refused address is rejected with the
+    // reason) and their loads again at every connection, under the operator's network policy.
+    const policy = netPolicy(flags)
+    const saveCodeNow = await openSaveCodeNow(archive.backend.db, {
+      visitTypes: visitTypes(),
+      checkUrl: (url) => checkUrl(url, policy, { allowUnresolved: true }),
+    })
+    // push webhooks: a forge is enabled by its secret (environment only: never in argv)
+    const webhookSecrets: Record<string, string> = {}
+    for (const forge of WEBHOOK_FORGES) {
+      const secret = process.env[`ARCA_WEBHOOK_SECRET_${forge.toUpperCase()}`]
+      if (secret) webhookSecrets[forge] = secret
+    }
     const port =
       flags.port ?? (process.env['ARCA_PORT'] ? parsePort(process.env['ARCA_PORT']) : DEFAULT_PORT)
     const host = flags.host ?? process.env['ARCA_HOST'] ?? DEFAULT_HOST
@@ -119,6 +146,8 @@ export function registerServe(program: Command): void {
       port,
       host,
       config: { trustProxy },
+      saveCodeNow,
+      webhookSecrets,
       rateLimits: {
         rates,
         ...(exempt ? { exemptNetworks: exempt } : {}),
@@ -157,6 +186,7 @@ export function registerServe(program: Command): void {
         concurrency: workers,
         log: (line) => writeErr(readable ? `arca worker: ${line}` : line),
         readable,
+        net: { network: policy, limits: visitLimits(flags) },
       })
     }
     let stopping = false

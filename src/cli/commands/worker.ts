@@ -12,9 +12,11 @@ import { openScheduler } from '../../scheduler/index.js'
 import { defaultStorageUrl, openArchive } from '../../storage/index.js'
 import { addArchiveOptions, type ArchiveFlags, archiveLocation } from '../archive-options.js'
 import { startHarvestWorker } from '../harvest.js'
+import { addNetOptions, type NetFlags, netPolicy, visitLimits } from '../net-options.js'
 import { writeErr } from '../output.js'
 
-interface WorkerFlags extends ArchiveFlags {
+interface WorkerFlags extends ArchiveFlags, NetFlags {
+  restrictNetwork?: boolean
   concurrency: number
   lease: number
   grace: number
@@ -41,33 +43,39 @@ const EXIT_OF_SIGNAL: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, S
 
 /** Registers `worker`. */
 export function registerWorker(program: Command): void {
-  addArchiveOptions(
-    program
-      .command('worker')
-      .summary('Run harvesting tasks (loads) from the task queue until stopped.')
-      .description(
-        'Claim load tasks from the archive task queue (save requests, first and recurrent visits) ' +
-          'and run them, --concurrency at a time, keeping each lease alive; every 10 s one worker ' +
-          'of those sharing the archive enqueues the recurrent visits that are due. Logs one JSON ' +
-          'line per task claimed and ended (a readable line per task on a terminal). SIGTERM or ' +
-          'SIGINT: claim nothing more, let running tasks finish within --grace seconds, then hand ' +
-          'them back to the queue; a second signal exits at once.',
-      )
-      .option('--concurrency <n>', 'Tasks run at once.', parseCount, 1)
-      .option(
-        '--lease <seconds>',
-        'Lease of a claimed task, renewed every third.',
-        parseSeconds,
-        60,
-      )
-      .option('--grace <seconds>', 'Time running tasks get to finish on stop.', parseSeconds, 30)
-      .option('--no-schedule', 'Do not enqueue recurrent visits from this worker.')
-      .option('--json', 'JSON log lines even on a terminal.')
-      .addHelpText(
-        'after',
-        '\nExamples:\n  $ arca worker --data /srv/arca --concurrency 4\n' +
-          '  $ arca worker --storage postgres://arca@db/arca --data /srv/shared/arca --concurrency 8',
-      ),
+  addNetOptions(
+    addArchiveOptions(
+      program
+        .command('worker')
+        .summary('Run harvesting tasks (loads) from the task queue until stopped.')
+        .description(
+          'Claim load tasks from the archive task queue (save requests, first and recurrent visits) ' +
+            'and run them, --concurrency at a time, keeping each lease alive; every 10 s one worker ' +
+            'of those sharing the archive enqueues the recurrent visits that are due. Logs one JSON ' +
+            'line per task claimed and ended (a readable line per task on a terminal). SIGTERM or ' +
+            'SIGINT: claim nothing more, let running tasks finish within --grace seconds, then hand ' +
+            'them back to the queue; a second signal exits at once.',
+        )
+        .option('--concurrency <n>', 'Tasks run at once.', parseCount, 1)
+        .option(
+          '--lease <seconds>',
+          'Lease of a claimed task, renewed every third.',
+          parseSeconds,
+          60,
+        )
+        .option('--grace <seconds>', 'Time running tasks get to finish on stop.', parseSeconds, 30)
+        .option('--no-schedule', 'Do not enqueue recurrent visits from this worker.')
+        .option('--json', 'JSON log lines even on a terminal.')
+        .addHelpText(
+          'after',
+          '\nExamples:\n  $ arca worker --data /srv/arca --concurrency 4\n' +
+            '  $ arca worker --storage postgres://arca@db/arca --data /srv/shared/arca --concurrency 8',
+        )
+        .option(
+          '--restrict-network',
+          "Apply the network checks to every load, the operator's listed origins too (loads made on request always are).",
+        ),
+    ),
   ).action(async (flags: WorkerFlags) => {
     const loc = archiveLocation(flags)
     const archive = await openArchive({
@@ -95,6 +103,11 @@ export function registerWorker(program: Command): void {
       schedule: flags.schedule,
       log,
       readable,
+      net: {
+        network: netPolicy(flags),
+        restrictAll: flags.restrictNetwork === true,
+        limits: visitLimits(flags),
+      },
     })
     let caught: NodeJS.Signals | null = null
     const onSignal = (sig: NodeJS.Signals): void => {

@@ -237,7 +237,7 @@ export const originRoutes: readonly RouteDef[] = [
     },
   },
   // One route per resource below an origin (not a `/origin/*` wildcard), so that a path that
-  // is none of them, such as `/origin/save/…` (save code now is not offered), is 404 under every
+  // is none of them, such as `/origin/no-such-thing/`, is 404 under every
   // method rather than 405 with an `Allow: GET` whose GET is 404.
   ...(
     [

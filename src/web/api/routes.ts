@@ -14,12 +14,15 @@ import { rawRoutes } from './raw.js'
 import { releaseRoutes } from './release.js'
 import { revisionRoutes } from './revision.js'
 import type { RouteDef } from './route.js'
+import { saveRoutes } from './save.js'
+import { saveWebhookRoutes } from './save-webhooks.js'
 import { snapshotRoutes } from './snapshot.js'
 import { statRoutes } from './stat.js'
 import { swhidRoutes } from './swhid.js'
 
 export { Links } from './links.js'
 export type { ParamDoc, RouteDef } from './route.js'
+export { WEBHOOK_FORGES } from './save-webhooks.js'
 export { streamOf } from './stream.js'
 
 /** Every route of `/api/1`. */
@@ -32,6 +35,8 @@ export function apiRoutes(): RouteDef[] {
     ...releaseRoutes,
     ...snapshotRoutes,
     ...rawRoutes,
+    ...saveWebhookRoutes,
+    ...saveRoutes,
     ...originRoutes,
     ...statRoutes,
     ...extidRoutes,

@@ -131,6 +131,21 @@ export const JS = `
       b.setAttribute('data-copied',text);
     });
   });
+  // Save Code Now: rows still moving are refreshed every 2 s (status and load progress).
+  function pollSaves(){
+    var rows=qsa('tr[data-save-id][data-live]'); if(rows.length===0)return;
+    var ids=rows.map(function(r){return r.getAttribute('data-save-id')}).join(',');
+    fetch('/save/status/?ids='+ids,{headers:{Accept:'application/json'}}).then(function(res){return res.ok?res.json():[]}).then(function(list){
+      list.forEach(function(s){
+        var tr=qs('tr[data-save-id="'+s.id+'"]'); if(!tr)return;
+        var set=function(f,v){var td=tr.querySelector('[data-field="'+f+'"]'); if(td)td.textContent=v==null?'':String(v)};
+        set('save_request_status',s.save_request_status); set('save_task_status',s.save_task_status);
+        set('visit_status',s.visit_status); set('progress',s.progress_text); set('note',s.note);
+        if(!s.live)tr.removeAttribute('data-live');
+      });
+    }).catch(function(){}).then(function(){setTimeout(pollSaves,2000)});
+  }
+  if(qs('tr[data-save-id][data-live]'))setTimeout(pollSaves,2000);
   // Branch selector: submit on change.
   qsa('select[data-autosubmit]').forEach(function(s){s.addEventListener('change',function(){s.form.submit()})});
 })();

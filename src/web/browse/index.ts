@@ -24,6 +24,7 @@ import { originPages } from './origin.js'
 import { releasePages } from './release.js'
 import { resolvePages } from './resolve.js'
 import { revisionPages } from './revision.js'
+import { savePages } from './save.js'
 import { snapshotPages } from './snapshot.js'
 import { visitsPages } from './visits.js'
 
@@ -89,6 +90,7 @@ function browseHandlers(wctx: WebContext) {
     ...resolvePages(wctx),
     ...badgePages(wctx),
     ...embedPages(wctx),
+    ...savePages(wctx),
   }
 }
 
@@ -110,6 +112,9 @@ export function mountBrowse(app: Hono<AppEnv>, wctx: WebContext): void {
       }),
     )
   app.get('/', safe(h.home))
+  app.get('/save', safe(h.savePage))
+  app.post('/save', safe(h.saveSubmit))
+  app.get('/save/status', safe(h.saveStatus))
   app.get('/browse/search', safe(h.search))
   app.get('/browse/origin/directory', safe(h.originDirectory))
   app.get('/browse/origin/content', safe(h.originContent))

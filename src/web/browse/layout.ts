@@ -96,7 +96,7 @@ export function page(opts: {
                     />
                     <button type="submit">Search</button>
                   </form>
-                  <nav aria-label="Site"><a href="/api/1/">API</a></nav>
+                  <nav aria-label="Site"><a href="/save/">Save code now</a> · <a href="/api/1/">API</a></nav>
                 </header>`
         }
         <main id="main">${opts.body}</main>

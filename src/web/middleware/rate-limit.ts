@@ -31,6 +31,9 @@ export const DEFAULT_RATES: Readonly<Record<string, Rate>> = {
   swh_api_origin_visit_latest: { count: 700, seconds: 60 },
   swh_raw_object: { count: 120, seconds: 3600 },
   swh_api_mirror: { count: 100_000, seconds: 60 },
+  // Save Code Now: reading requests, and making them (SWH's POST rate of `swh_save_origin`)
+  swh_save_origin: { count: 120, seconds: 3600 },
+  swh_save_origin_post: { count: 10, seconds: 3600 },
 }
 
 /** Default exempt networks (as Software Heritage: local callers). */
