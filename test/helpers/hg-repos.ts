@@ -170,11 +170,21 @@ export interface ExpectedChangeset {
 
 /**
  * Expected directory and revision ids of every changeset, from `hg debugdata -c` (the raw
- * changelog entry), `hg log` (parents) and `hg archive` (trees), by SWH's conventions.
+ * changelog entry), `hg log` (parents) and `hg archive` (trees), by SWH's conventions; those
+ * of the first revisions may be given (`prior`, from an earlier call on the same history).
  */
-export function expectedChangesets(repo: string): ExpectedChangeset[] {
-  const lines = hg(repo, ['log', '-r', 'all()', '-T', '{rev} {node} {p1.rev} {p2.rev}\n'])
-  const out: ExpectedChangeset[] = []
+export function expectedChangesets(
+  repo: string,
+  prior: readonly ExpectedChangeset[] = [],
+): ExpectedChangeset[] {
+  const lines = hg(repo, [
+    'log',
+    '-r',
+    `${prior.length}:`,
+    '-T',
+    '{rev} {node} {p1.rev} {p2.rev}\n',
+  ])
+  const out: ExpectedChangeset[] = [...prior]
   for (const line of lines.split('\n')) {
     const [rev, node, p1, p2] = line.split(' ') as [string, string, string, string]
     const work = mkdtempSync(join(tmpdir(), 'arca-hg-archive-'))

@@ -92,6 +92,19 @@ describe('hg loader', () => {
     const r = await load(data, rich)
     expect(r.status, r.message ?? '').toBe('full')
     expect(r.stats.revisions).toBe(expected.length)
+    // What the repository is made to show (checks the expectation itself).
+    expect([...branches.keys()].sort()).toEqual([
+      'HEAD',
+      'bookmarks/@',
+      'bookmarks/feature-mark',
+      'branch-closed-heads/old/0',
+      'branch-heads/default/0',
+      'branch-heads/default/1',
+      'branch-tip/default',
+      'branch-tip/feature',
+      'tags/v1',
+    ])
+    expect(branches.get('HEAD')!.target.toString()).toBe('bookmarks/@')
     expect(r.snapshot).toBe(snapshotId(branches))
     await withArchive(data, async (a) => {
       const revs = await a.storage.revisionGet(expected.map((e) => e.revision))
@@ -132,7 +145,7 @@ describe('hg loader', () => {
     const again = await load(data, copy)
     expect(again.status, again.message ?? '').toBe('full')
     expect(again.stats.revisions).toBe(3)
-    const all = expectedChangesets(copy)
+    const all = expectedChangesets(copy, expected)
     expect(again.snapshot).toBe(snapshotId(expectedHgBranches(copy, all)))
     await withArchive(data, async (a) => {
       const revs = await a.storage.revisionGet(all.map((e) => e.revision))
