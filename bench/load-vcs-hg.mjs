@@ -95,7 +95,7 @@ for (let i = 0; ; i++) {
 /** Wall time and peak RSS (KB) of the command and, sampled, of its whole process tree. */
 async function timed(cmd, args) {
   const started = process.hrtime.bigint()
-  const child = spawn('/usr/bin/time', ['-f', '%M', cmd, ...args], {
+  const child = spawn('/usr/bin/time', ['-f', '%M %U %S', cmd, ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -109,7 +109,8 @@ async function timed(cmd, args) {
   clearInterval(sample)
   if (code !== 0) throw new Error(`${cmd} failed: ${stderr}${stdout}`)
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
-  return { seconds, rssKb: Number(stderr.trim().split('\n').at(-1)), treeRssKb: treeRss, stdout }
+  const [rssKb, user, sys] = stderr.trim().split('\n').at(-1).split(' ').map(Number)
+  return { seconds, cpu: user + sys, rssKb, treeRssKb: treeRss, stdout }
 }
 
 /** Sum of RSS (KB) of `pid` and its descendants. */
@@ -134,7 +135,9 @@ function treeOf(pid) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 const clones = []
+const cloneCpu = []
 const saves = []
+const saveCpu = []
 const revisits = []
 let rss = 0
 let treeRss = 0
@@ -142,13 +145,16 @@ try {
   for (let run = 0; run < RUNS; run++) {
     const clone = join(opts.dir, 'load-hg-clone')
     rmSync(clone, { recursive: true, force: true })
-    clones.push((await timed('hg', ['clone', '-q', '--noupdate', url, clone])).seconds)
+    const c = await timed('hg', ['clone', '-q', '--noupdate', url, clone])
+    clones.push(c.seconds)
+    cloneCpu.push(c.cpu)
     rmSync(clone, { recursive: true, force: true })
     const data = join(opts.dir, 'load-hg-archive')
     rmSync(data, { recursive: true, force: true })
     const s = await timed(process.execPath, [arcaBin, 'save', '--type', 'hg', '--data', data, url])
     if (!/status: full/.test(s.stdout)) throw new Error(`arca save did not end full:\n${s.stdout}`)
     saves.push(s.seconds)
+    saveCpu.push(s.cpu)
     rss = Math.max(rss, s.rssKb)
     treeRss = Math.max(treeRss, s.treeRssKb)
     const again = await timed(process.execPath, [
@@ -179,5 +185,8 @@ console.log(
 )
 console.log(
   `                                  peak RSS ${Math.round(rss / 1024)} MB (arca), ${Math.round(treeRss / 1024)} MB (arca + hg + reader, sampled)`,
+)
+console.log(
+  `  CPU time (user + sys)           hg clone ${median(cloneCpu).toFixed(2)} s, arca save ${median(saveCpu).toFixed(2)} s (${(median(saveCpu) / median(cloneCpu)).toFixed(2)}x)`,
 )
 console.log(`  arca save again (unchanged)     ${median(revisits).toFixed(2)} s`)
