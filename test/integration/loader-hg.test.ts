@@ -5,8 +5,9 @@
  * test/helpers/hg-repos.ts computes from hg's and git's own output by Software Heritage's
  * conventions (independent of Arca).
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { chmodSync, cpSync, readdirSync, truncateSync, writeFileSync } from 'node:fs'
+import { type AddressInfo, createServer, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
@@ -167,6 +168,35 @@ describe('hg loader', () => {
     expect(r.message).toContain(expected[3]!.node)
     expect(r.stats.revisions).toBeLessThan(expected.length)
     expect(r.stats.revisions).toBeGreaterThan(0)
+  })
+
+  it('an HTTP server that sends nothing is given up after the stall timeout', async () => {
+    const sockets: Socket[] = []
+    const silent = createServer((s) => void sockets.push(s))
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r))
+    try {
+      const port = (silent.address() as AddressInfo).port
+      const r = await withArchive(join(root, 'data-silent'), (a) =>
+        loadHg(`http://127.0.0.1:${port}/repo`, {
+          storage: a.storage,
+          scratchDir: a.tmpDir,
+          stallTimeoutMs: 1000,
+        }),
+      )
+      expect(r.status).toBe('failed')
+      expect(r.message).toMatch(/timed out/)
+    } finally {
+      for (const s of sockets) s.destroy()
+      await new Promise((r) => silent.close(r))
+    }
+  })
+
+  it('an empty repository is a full visit with an empty snapshot', async () => {
+    const empty = join(root, 'empty')
+    execFileSync('hg', ['init', empty], { env: hgTestEnv() })
+    const r = await load(join(root, 'data-empty'), empty)
+    expect(r.status).toBe('full')
+    expect(r.snapshot).toBe(snapshotId(new Map()))
   })
 
   it('an unknown repository is not found, without the credentials in the message', async () => {

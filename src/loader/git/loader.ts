@@ -27,6 +27,8 @@ export const LOADER_BUFFER_THRESHOLDS = {
   directoryEntries: 30_000,
   revision: 5000,
   revisionParents: 10_000,
+  // hg-nodeid ExtIDs (one per revision) are written with the revisions, so a rerun skips them
+  extid: 5000,
 } as const
 
 /** Options of {@link loadGit}. */

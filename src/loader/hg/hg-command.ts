@@ -5,7 +5,8 @@
  * configuration (`HGRCPATH` is the load's own file, `HGRCSKIPREPO`), plain output (`HGPLAIN`) —
  * plus `HGENCODING=UTF-8`, so the texts Mercurial decodes do not depend on the machine's locale.
  * Credentials go into that configuration file (mode 600, in scratch space), never on a command
- * line; the ssh command is `ARCA_HG_SSH` when set.
+ * line; the ssh command is `ARCA_HG_SSH` when set; an HTTP(S) server silent for the stall
+ * timeout is given up.
  *
  * @module
  */
@@ -67,9 +68,18 @@ function configValue(v: string): string {
   return v
 }
 
-/** Writes the load's hgrc in `dir` and says what to clone. */
-export function prepareSource(remote: RemoteUrl, dir: string): HgSource {
-  const lines = ['[ui]', 'interactive = false', `ssh = ${process.env['ARCA_HG_SSH'] ?? 'ssh'}`]
+/**
+ * Writes the load's hgrc in `dir` and says what to clone. An HTTP(S) server that sends nothing
+ * for `stallSeconds` is given up (Mercurial's `http.timeout`, a socket timeout).
+ */
+export function prepareSource(remote: RemoteUrl, dir: string, stallSeconds: number): HgSource {
+  const lines = [
+    '[ui]',
+    'interactive = false',
+    `ssh = ${process.env['ARCA_HG_SSH'] ?? 'ssh'}`,
+    '[http]',
+    `timeout = ${stallSeconds}`,
+  ]
   let source = remote.fetchUrl
   if (/^https?:\/\//i.test(source)) {
     const u = new URL(source)

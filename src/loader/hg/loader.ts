@@ -7,6 +7,7 @@
  * @module
  */
 
+import { DEFAULT_STALL_TIMEOUT_MS } from '../core/child.js'
 import { DEFAULT_MAX_CONTENT_SIZE } from '../core/content.js'
 import { runLoad } from '../core/run.js'
 import type { LoadOptions, LoadResult } from '../core/types.js'
@@ -17,6 +18,8 @@ import { HgProducer } from './producer.js'
 export interface HgLoadOptions extends LoadOptions {
   /** Contents of this size or more are stored as skipped contents. */
   readonly maxContentSize?: number
+  /** An HTTP(S) server that sends nothing for this long is given up (default 120 s). */
+  readonly stallTimeoutMs?: number
 }
 
 /**
@@ -32,6 +35,7 @@ export interface HgLoadOptions extends LoadOptions {
 export async function loadHg(url: string, options: HgLoadOptions): Promise<LoadResult> {
   const producer = new HgProducer(splitRemoteUrl(url), {
     maxContentSize: options.maxContentSize ?? DEFAULT_MAX_CONTENT_SIZE,
+    stallTimeoutMs: options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
   })
   return runLoad(producer, options)
 }

@@ -57,6 +57,8 @@ const PERMS: Readonly<Record<string, number>> = { '': 0o100644, x: 0o100755, l: 
 /** What the Mercurial producer is told besides the remote. */
 export interface HgProducerOptions {
   readonly maxContentSize: number
+  /** An HTTP(S) server that sends nothing for this long is given up. */
+  readonly stallTimeoutMs: number
 }
 
 /** A change of the tree, applied when its changeset's frames are all read. */
@@ -92,7 +94,7 @@ export class HgProducer implements Producer {
 
   async fetch(ctx: LoadContext): Promise<void> {
     const scratch = ctx.scratch('hg')
-    this.#src = prepareSource(this.#remote, scratch)
+    this.#src = prepareSource(this.#remote, scratch, Math.ceil(this.#opts.stallTimeoutMs / 1000))
     this.#repo = join(scratch, 'repo')
     await hgClone(this.#src, this.#repo, ctx.signal)
     ctx.stats.fetches++
