@@ -62,9 +62,11 @@ export interface HgProducerOptions {
 }
 
 /** A change of the tree, applied when its changeset's frames are all read. */
-type Op =
-  | { readonly path: Buffer; readonly leaf: TreeLeaf }
-  | { readonly path: Buffer; readonly leaf: null }
+interface Op {
+  readonly path: Buffer
+  /** What the path holds now; null: removed. */
+  readonly leaf: TreeLeaf | null
+}
 
 /** One visit of a Mercurial repository, as a {@link Producer}. */
 export class HgProducer implements Producer {
