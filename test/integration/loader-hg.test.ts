@@ -157,6 +157,27 @@ describe('hg loader', () => {
     expect(third.eventful).toBe(false)
   })
 
+  it('a rerun after an interrupted load finishes it, skipping what was stored', async () => {
+    const data = join(root, 'data-interrupted')
+    const stop = new AbortController()
+    const first = await withArchive(data, (a) =>
+      loadHg(rich, {
+        storage: a.storage,
+        scratchDir: a.tmpDir,
+        signal: stop.signal,
+        // the first ExtID: one revision is stored
+        onProgress: (p) => {
+          if (p.phase === 'releases') stop.abort(new Error('Interrupted by the test'))
+        },
+      }),
+    )
+    expect(first.status).toBe('failed')
+    const again = await load(data, rich)
+    expect(again.status, again.message ?? '').toBe('full')
+    expect(again.snapshot).toBe(snapshotId(branches))
+    expect(again.stats.revisions).toBe(expected.length - 1)
+  })
+
   it('a corrupt file revision makes a partial visit naming the changeset', async () => {
     const copy = join(root, 'corrupt')
     cpSync(rich, copy, { recursive: true })
