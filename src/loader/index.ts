@@ -1,7 +1,7 @@
 /**
  * Loaders: the loader core (visit lifecycle, bottom-up sink, snapshot, progress, scratch
- * space) with its producers — today the git loader (own protocol v2 client) — and the origin
- * URL rules. Other areas import loaders only from here.
+ * space) with its producers — the git loader (own protocol v2 client) and the Mercurial
+ * loader — and the origin URL rules. Other areas import loaders only from here.
  *
  * @module
  */
@@ -30,6 +30,7 @@ export {
   LOADER_BUFFER_THRESHOLDS,
   loadGit,
 } from './git/loader.js'
+export { type HgLoadOptions, loadHg } from './hg/loader.js'
 export { redactUserinfo, splitRemoteUrl } from './origin-url.js'
 export {
   type LoaderEntry,

@@ -13,6 +13,8 @@ import { checkUrl, type NetPolicy } from '../net/index.js'
 import type { LoadOptions, LoadResult } from './core/types.js'
 import { loadGit } from './git/loader.js'
 import { localPathOf, probeGit } from './git/probe.js'
+import { loadHg } from './hg/loader.js'
+import { probeHg } from './hg/probe.js'
 
 /** Options a load takes through the registry (each loader ignores what it has no use for). */
 export interface OriginLoadOptions extends LoadOptions {
@@ -39,7 +41,10 @@ export interface LoaderEntry {
 }
 
 /** The loaders, in the order probing tries them. */
-const LOADERS: readonly LoaderEntry[] = [{ visitType: 'git', load: loadGit, probe: probeGit }]
+const LOADERS: readonly LoaderEntry[] = [
+  { visitType: 'git', load: loadGit, probe: probeGit },
+  { visitType: 'hg', load: loadHg, probe: probeHg },
+]
 
 /** The visit types this archive can load, sorted. */
 export function visitTypes(): string[] {

@@ -9,6 +9,9 @@
 import { makeContent } from '../../model/index.js'
 import type { ModelObject } from './types.js'
 
+/** Default size from which a content is archived as a skipped content (hashes only). */
+export const DEFAULT_MAX_CONTENT_SIZE = 100 * 1024 * 1024
+
 /** Why a content is skipped, in Software Heritage's words. */
 export const TOO_LARGE = 'Content too large'
 

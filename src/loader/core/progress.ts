@@ -3,7 +3,9 @@
  * bytes, time since the phase began), so rates are per phase; `done` counts what the load
  * stored. Events are thinned by amount of work (every {@link EVERY_OBJECTS} objects or
  * {@link EVERY_BYTES} bytes), never by time, and every phase ends with an event of its final
- * counts.
+ * counts. A phase may be resumed (producers of changes store a revision's contents, directories,
+ * revision and ExtID in turn): its counts and time go on, without a new first event, and the
+ * final counts of every phase are sent before `done`.
  *
  * @module
  */
@@ -15,17 +17,23 @@ export const EVERY_OBJECTS = 500
 /** An event at least every this many bytes of a phase. */
 export const EVERY_BYTES = 1 << 20
 
+/** The counts of one phase. */
+interface PhaseCounts {
+  readonly start: number
+  objects: number
+  bytes: number
+  lastObjects: number
+  lastBytes: number
+}
+
 /** Tracks the current phase and emits its events. */
 export class ProgressTracker {
   readonly #emit: ((p: LoadProgress) => void) | undefined
   readonly #loadStart = performance.now()
   readonly #totals = new Map<LoadPhase, number>()
+  /** Every phase begun, in order. */
+  readonly #phases = new Map<LoadPhase, PhaseCounts>()
   #phase: LoadPhase | null = null
-  #start = 0
-  #objects = 0
-  #bytes = 0
-  #lastObjects = 0
-  #lastBytes = 0
 
   constructor(emit: ((p: LoadProgress) => void) | undefined) {
     this.#emit = emit
@@ -40,22 +48,35 @@ export class ProgressTracker {
     this.#totals.set(phase, total)
   }
 
-  /** Ends the current phase (with its final event) and begins `phase` (with a first one). */
+  /**
+   * Begins `phase` with a first event, ending the current one with its final event; a phase
+   * begun before is resumed silently, its counts going on.
+   */
   begin(phase: LoadPhase): void {
     if (this.#phase === phase) return
+    if (this.#phases.has(phase)) {
+      this.#phase = phase
+      return
+    }
     this.end()
+    this.#phases.set(phase, {
+      start: performance.now(),
+      objects: 0,
+      bytes: 0,
+      lastObjects: 0,
+      lastBytes: 0,
+    })
     this.#phase = phase
-    this.#start = performance.now()
-    this.#objects = this.#bytes = this.#lastObjects = this.#lastBytes = 0
-    this.#send()
+    this.#send(phase)
   }
 
   /** Counts `objects` and `bytes` more work in `phase` (begun if it is not the current one). */
   advance(phase: LoadPhase, objects: number, bytes = 0): void {
     this.begin(phase)
-    this.#objects += objects
-    this.#bytes += bytes
-    this.#maybeSend()
+    const c = this.#phases.get(phase)!
+    c.objects += objects
+    c.bytes += bytes
+    this.#maybeSend(phase)
   }
 
   /** Sets the counts of `phase` (begun if it is not the current one). */
@@ -64,22 +85,27 @@ export class ProgressTracker {
     p: { readonly objects?: number; readonly bytes?: number; readonly total?: number },
   ): void {
     this.begin(phase)
+    const c = this.#phases.get(phase)!
     if (p.total !== undefined) this.#totals.set(phase, p.total)
-    if (p.objects !== undefined) this.#objects = p.objects
-    if (p.bytes !== undefined) this.#bytes = p.bytes
-    this.#maybeSend()
+    if (p.objects !== undefined) c.objects = p.objects
+    if (p.bytes !== undefined) c.bytes = p.bytes
+    this.#maybeSend(phase)
   }
 
   /** Ends the current phase with its final counts. */
   end(): void {
     if (this.#phase === null) return
-    if (this.#objects !== this.#lastObjects || this.#bytes !== this.#lastBytes) this.#send()
+    this.#flush(this.#phase)
     this.#phase = null
   }
 
-  /** Ends the load: the `done` event counts what was stored, over the whole load's time. */
+  /**
+   * Ends the load: every phase's final counts not sent yet, then the `done` event counting
+   * what was stored, over the whole load's time.
+   */
   done(objects: number, bytes: number): void {
     this.end()
+    for (const phase of this.#phases.keys()) this.#flush(phase)
     this.#emit?.({
       phase: 'done',
       objects,
@@ -88,25 +114,30 @@ export class ProgressTracker {
     })
   }
 
-  #maybeSend(): void {
-    if (
-      this.#objects - this.#lastObjects >= EVERY_OBJECTS ||
-      this.#bytes - this.#lastBytes >= EVERY_BYTES
-    )
-      this.#send()
+  /** Sends the counts of `phase` if they changed since last sent. */
+  #flush(phase: LoadPhase): void {
+    const c = this.#phases.get(phase)!
+    if (c.objects !== c.lastObjects || c.bytes !== c.lastBytes) this.#send(phase)
   }
 
-  #send(): void {
-    this.#lastObjects = this.#objects
-    this.#lastBytes = this.#bytes
-    if (!this.#emit || this.#phase === null) return
-    const total = this.#totals.get(this.#phase)
+  #maybeSend(phase: LoadPhase): void {
+    const c = this.#phases.get(phase)!
+    if (c.objects - c.lastObjects >= EVERY_OBJECTS || c.bytes - c.lastBytes >= EVERY_BYTES)
+      this.#send(phase)
+  }
+
+  #send(phase: LoadPhase): void {
+    const c = this.#phases.get(phase)!
+    c.lastObjects = c.objects
+    c.lastBytes = c.bytes
+    if (!this.#emit) return
+    const total = this.#totals.get(phase)
     this.#emit({
-      phase: this.#phase,
-      objects: this.#objects,
+      phase,
+      objects: c.objects,
       ...(total === undefined ? {} : { total }),
-      bytes: this.#bytes,
-      elapsedMs: Math.round(performance.now() - this.#start),
+      bytes: c.bytes,
+      elapsedMs: Math.round(performance.now() - c.start),
     })
   }
 }

@@ -8,13 +8,13 @@
  * @module
  */
 
+import { DEFAULT_MAX_CONTENT_SIZE } from '../core/content.js'
 import { runLoad } from '../core/run.js'
 import type { LoadOptions, LoadProgress, LoadResult, LoadStats } from '../core/types.js'
 import { splitRemoteUrl } from '../origin-url.js'
 import { GitProducer } from './producer.js'
 
-/** Default size above which a content is archived as a skipped content (hashes only). */
-export const DEFAULT_MAX_CONTENT_SIZE = 100 * 1024 * 1024
+export { DEFAULT_MAX_CONTENT_SIZE }
 
 /**
  * Buffer thresholds for loads: smaller than the storage defaults so that a load (with one flush
@@ -27,6 +27,8 @@ export const LOADER_BUFFER_THRESHOLDS = {
   directoryEntries: 30_000,
   revision: 5000,
   revisionParents: 10_000,
+  // hg-nodeid ExtIDs (one per revision) are written with the revisions, so a rerun skips them
+  extid: 5000,
 } as const
 
 /** Options of {@link loadGit}. */
