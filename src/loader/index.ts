@@ -31,6 +31,7 @@ export {
   loadGit,
 } from './git/loader.js'
 export { redactUserinfo, splitRemoteUrl } from './origin-url.js'
+export { loadSvn, type SvnLoadOptions } from './svn/loader.js'
 export {
   type LoaderEntry,
   loaderFor,

@@ -10,6 +10,8 @@ import { InvalidInputError, NotFoundError } from '../errors.js'
 import type { LoadOptions, LoadResult } from './core/types.js'
 import { loadGit } from './git/loader.js'
 import { probeGit } from './git/probe.js'
+import { loadSvn } from './svn/loader.js'
+import { probeSvn } from './svn/probe.js'
 
 /** Options a load takes through the registry (each loader ignores what it has no use for). */
 export interface OriginLoadOptions extends LoadOptions {
@@ -35,7 +37,10 @@ export interface LoaderEntry {
 }
 
 /** The loaders, in the order probing tries them. */
-const LOADERS: readonly LoaderEntry[] = [{ visitType: 'git', load: loadGit, probe: probeGit }]
+const LOADERS: readonly LoaderEntry[] = [
+  { visitType: 'git', load: loadGit, probe: probeGit },
+  { visitType: 'svn', load: loadSvn, probe: probeSvn },
+]
 
 /** The visit types this archive can load, sorted. */
 export function visitTypes(): string[] {

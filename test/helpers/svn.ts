@@ -1,0 +1,155 @@
+/**
+ * Subversion for loader tests: repositories made with the real tools, `svnserve` on loopback,
+ * and expectations independent of Arca: a directory's id is what git computes of the files
+ * `svn export --ignore-keywords` writes (`git hash-object` for each file and link, `git mktree`
+ * for each directory, empty ones included), a revision's id is `git hash-object -t commit` of a
+ * manifest written here by hand after Software Heritage's conventions.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+import { freePort, type GitServer } from './git-servers.js'
+import { tcpReachable } from './services.js'
+
+/** Runs an svn tool; its stdout. */
+export function svnTool(
+  cmd: string,
+  args: readonly string[],
+  cwd?: string,
+  input?: Buffer,
+): Buffer {
+  return execFileSync(cmd, [...args], {
+    cwd,
+    input,
+    env: { ...process.env, LC_ALL: 'C.UTF-8' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+}
+
+/** A scratch git dir to hash objects into. */
+function hashing<T>(f: (git: (args: string[], input?: Buffer) => string) => T): T {
+  const gitDir = mkdtempSync(join(tmpdir(), 'arca-svn-git-'))
+  try {
+    execFileSync('git', ['init', '-q', '--bare', gitDir])
+    const git = (args: string[], input?: Buffer): string =>
+      execFileSync('git', ['--git-dir', gitDir, ...args], { input })
+        .toString('latin1')
+        .trim()
+    return f(git)
+  } finally {
+    rmSync(gitDir, { recursive: true, force: true })
+  }
+}
+
+/** git's tree id of the directory `dir` (empty directories included). */
+export function gitTreeOfDir(dir: string): string {
+  return hashing((git) => {
+    const tree = (path: Buffer): string => {
+      const lines: Buffer[] = []
+      for (const name of readdirSync(path, { encoding: 'buffer' })) {
+        const full = Buffer.concat([path, Buffer.from('/'), name])
+        const st = lstatSync(full)
+        let entry: string
+        if (st.isSymbolicLink())
+          entry = `120000 blob ${git(['hash-object', '-w', '--stdin'], readlinkSync(full, { encoding: 'buffer' }))}`
+        else if (st.isDirectory()) entry = `040000 tree ${tree(full)}`
+        else
+          entry = `${st.mode & 0o111 ? '100755' : '100644'} blob ${git(['hash-object', '-w', '--no-filters', '--stdin'], readFileSync(full))}`
+        lines.push(Buffer.concat([Buffer.from(entry + '\t'), name, Buffer.of(0)]))
+      }
+      return git(['mktree', '-z'], Buffer.concat(lines))
+    }
+    return tree(Buffer.from(dir))
+  })
+}
+
+/** The directory id Software Heritage gives `url` at revision `rev`: its export, hashed by git. */
+export function exportedTreeId(url: string, rev: number): string {
+  const out = mkdtempSync(join(tmpdir(), 'arca-svn-export-'))
+  try {
+    const dest = join(out, 'x')
+    svnTool('svn', [
+      'export',
+      '-q',
+      '--ignore-keywords',
+      '--ignore-externals',
+      '-r',
+      String(rev),
+      `${url}@${rev}`,
+      dest,
+    ])
+    return gitTreeOfDir(dest)
+  } finally {
+    rmSync(out, { recursive: true, force: true })
+  }
+}
+
+/** A revision property of `repo` at `rev`, raw (null when unset). */
+export function revprop(repo: string, rev: number, name: string): Buffer | null {
+  try {
+    return svnTool('svnlook', ['propget', '--revprop', '-r', String(rev), repo, name])
+  } catch {
+    return null
+  }
+}
+
+/**
+ * The revision id by SWH's conventions, worked by hand: author and committer the svn:author,
+ * dates the svn:date in seconds (microseconds as a stripped fraction) at +0000, extra headers
+ * svn_repo_uuid and svn_revision, the svn:log as message.
+ */
+export function expectedRevisionId(
+  repo: string,
+  rev: number,
+  directory: string,
+  parents: readonly string[],
+): string {
+  const uuid = svnTool('svnlook', ['uuid', repo]).toString('latin1').trim()
+  const author = revprop(repo, rev, 'svn:author') ?? Buffer.alloc(0)
+  const log = revprop(repo, rev, 'svn:log') ?? Buffer.alloc(0)
+  const dateText = (revprop(repo, rev, 'svn:date') ?? Buffer.alloc(0)).toString('latin1')
+  const m = /^(.*T\d\d:\d\d:\d\d)\.(\d{6})Z$/.exec(dateText)!
+  const seconds = Date.parse(m[1] + 'Z') / 1000
+  const frac = m[2]!.replace(/0+$/, '')
+  const date = `${seconds}${frac ? '.' + frac : ''} +0000`
+  const manifest = Buffer.concat([
+    Buffer.from(`tree ${directory}\n`),
+    ...parents.map((p) => Buffer.from(`parent ${p}\n`)),
+    Buffer.from('author '),
+    author,
+    Buffer.from(` ${date}\ncommitter `),
+    author,
+    Buffer.from(` ${date}\nsvn_repo_uuid ${uuid}\nsvn_revision ${rev}\n\n`),
+    log,
+  ])
+  return hashing((git) => git(['hash-object', '-t', 'commit', '--literally', '--stdin'], manifest))
+}
+
+/** Starts `svnserve` serving the repositories under `root` (svn://127.0.0.1:PORT/name). */
+export async function startSvnserve(root: string): Promise<GitServer> {
+  const port = await freePort()
+  const proc: ChildProcess = spawn(
+    'svnserve',
+    ['-d', '--foreground', '--listen-host', '127.0.0.1', '--listen-port', String(port), '-r', root],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  )
+  const deadline = Date.now() + 10_000
+  while (!(await tcpReachable('127.0.0.1', port, 500))) {
+    if (Date.now() > deadline || proc.exitCode !== null) {
+      proc.kill()
+      throw new Error('svnserve did not start')
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return {
+    url: `svn://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null) return resolve()
+        proc.once('exit', () => resolve())
+        proc.kill('SIGTERM')
+      }),
+  }
+}
