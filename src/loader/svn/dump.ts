@@ -154,7 +154,10 @@ export function parseProps(block: Uint8Array): SvnProps {
     return b.subarray(start, end)
   }
   for (;;) {
-    if (b.subarray(pos, pos + 9).toString('latin1') === 'PROPS-END') return props
+    if (b.subarray(pos, pos + 9).toString('latin1') === 'PROPS-END') {
+      if (b.length - pos > 10) throw new CorruptError('a property block goes on after PROPS-END')
+      return props
+    }
     if (pos >= b.length) throw new CorruptError('property block without PROPS-END')
     const name = field('K').toString('utf8')
     props.set(name, Uint8Array.prototype.slice.call(field('V')))
