@@ -120,11 +120,12 @@ function expectedChain(
   target: string,
   revs: readonly number[],
   parent: string | null = null,
+  of: string = repo,
 ): string[] {
   const ids: string[] = []
   for (const r of revs) {
     const prev = ids.length > 0 ? ids[ids.length - 1]! : parent
-    ids.push(expectedRevisionId(repo, r, exportedTreeId(target, r), prev ? [prev] : []))
+    ids.push(expectedRevisionId(of, r, exportedTreeId(target, r), prev ? [prev] : []))
   }
   return ids
 }
@@ -209,6 +210,37 @@ describe('svn loader', () => {
     const old = expectedChain(url, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
     const ids = expectedChain(url, [11, 12], old[9])
     expect(await headOf(data, third.snapshot!)).toEqual([{ name: 'HEAD', target: ids[1] }])
+  })
+
+  it('an empty repository gives one revision, of revision 0', async () => {
+    const empty = join(root, 'repos', 'empty')
+    svnTool('svnadmin', ['create', empty])
+    const data = join(root, 'data-empty')
+    const r = save(data, empty)
+    expect(r.exit, r.message ?? '').toBe(0)
+    const [id] = expectedChain(`file://${empty}`, [0], null, empty)
+    expect(await headOf(data, r.snapshot!)).toEqual([{ name: 'HEAD', target: id }])
+  })
+
+  it('a rewritten history is loaded again from the first revision, after the archived head', async () => {
+    const other = join(root, 'repos', 'rewritten')
+    const make = (revisions: number): void => {
+      removeTemp(other)
+      svnTool('svnadmin', ['create', other])
+      for (let i = 1; i <= revisions; i++)
+        svnTool('svnmucc', ['-m', `r${i}`, 'put', '/dev/null', `file://${other}/f${i}`])
+    }
+    make(2)
+    const data = join(root, 'data-rewritten')
+    const first = save(data, other)
+    expect(first.stats.revisions).toBe(2)
+    const oldHead = (await headOf(data, first.snapshot!))[0]!.target
+    make(3) // a new repository (another UUID) at the same place
+    const again = save(data, other)
+    expect(again.exit, again.message ?? '').toBe(0)
+    expect(again.stats.revisions).toBe(3)
+    const ids = expectedChain(`file://${other}`, [1, 2, 3], oldHead, other)
+    expect(await headOf(data, again.snapshot!)).toEqual([{ name: 'HEAD', target: ids[2] }])
   })
 
   it('an unknown repository is not found, and credentials are never shown', () => {
