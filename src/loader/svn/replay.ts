@@ -142,7 +142,13 @@ export class SvnReplay {
     const fk = key(from)
     const tk = key(to)
     if (fromRev === this.#lastRev) {
-      if (!(await this.#tree.copy(from, to)))
+      const item = await this.#tree.get(from)
+      if (item?.kind === 'dir' && item.id !== null) {
+        // An unchanged directory (a branch or tag of trunk): put as the archived directory, so
+        // that copies share nothing in memory and are read back only where changed.
+        await this.#opts.storage.flush()
+        await this.#tree.putDirectory(to, item.id)
+      } else if (!(await this.#tree.copy(from, to)))
         throw new CorruptError(`revision ${rev} copies ${fk}@${fromRev}, which is not there`)
       const copies: [string, FileProps][] = []
       for (const [p, fp] of this.#props)
