@@ -6,7 +6,16 @@
  * manifest written here by hand after Software Heritage's conventions.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs'
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -150,6 +159,64 @@ export async function startSvnserve(root: string): Promise<GitServer> {
         if (proc.exitCode !== null) return resolve()
         proc.once('exit', () => resolve())
         proc.kill('SIGTERM')
+      }),
+  }
+}
+
+const APACHE_MODULES = '/usr/lib/apache2/modules'
+
+/** Whether Apache with mod_dav_svn (Debian's apache2 and libapache2-mod-svn) is installed. */
+export function davSvnInstalled(): boolean {
+  return existsSync('/usr/sbin/apache2') && existsSync(join(APACHE_MODULES, 'mod_dav_svn.so'))
+}
+
+/**
+ * Starts Apache with mod_dav_svn on loopback serving the repositories under `root`
+ * (http://127.0.0.1:PORT/svn/name), unprivileged, its config and logs in `dir`. Run as root,
+ * Apache's children take no user (uid -1), so `root` must be world-readable.
+ */
+export async function startDavSvn(root: string, dir: string): Promise<GitServer> {
+  const port = await freePort()
+  const conf = join(dir, 'httpd.conf')
+  const m = (name: string): string => `LoadModule ${name}_module ${APACHE_MODULES}/mod_${name}.so`
+  writeFileSync(
+    conf,
+    [
+      `ServerRoot ${dir}`,
+      m('mpm_event'),
+      m('authz_core'),
+      m('dav'),
+      m('dav_svn'),
+      `Listen 127.0.0.1:${port}`,
+      `PidFile ${join(dir, 'httpd.pid')}`,
+      `ErrorLog ${join(dir, 'error.log')}`,
+      'ServerName 127.0.0.1',
+      '<Location /svn>',
+      '  DAV svn',
+      `  SVNParentPath ${root}`,
+      '  Require all granted',
+      '</Location>',
+      '',
+    ].join('\n'),
+  )
+  const proc: ChildProcess = spawn('/usr/sbin/apache2', ['-f', conf, '-DFOREGROUND'], {
+    stdio: ['ignore', 'ignore', 'ignore'],
+  })
+  const deadline = Date.now() + 10_000
+  while (!(await tcpReachable('127.0.0.1', port, 500))) {
+    if (Date.now() > deadline || proc.exitCode !== null) {
+      proc.kill()
+      throw new Error(`apache2 did not start: ${readFileSync(join(dir, 'error.log'), 'utf8')}`)
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return {
+    url: `http://127.0.0.1:${port}/svn`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null) return resolve()
+        proc.once('exit', () => resolve())
+        proc.kill('SIGTERM') // Apache stops its children before it exits
       }),
   }
 }

@@ -4,7 +4,7 @@
  * what git computes of `svn export --ignore-keywords` of that revision, every revision id the
  * manifest written by hand after Software Heritage's conventions (test/helpers/svn.ts).
  */
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -12,13 +12,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openArchive } from '../../src/storage/archive.js'
 import { arca } from '../helpers/cli.js'
 import type { GitServer } from '../helpers/git-servers.js'
-import { expectedRevisionId, exportedTreeId, startSvnserve, svnTool } from '../helpers/svn.js'
+import { requireService } from '../helpers/services.js'
+import {
+  davSvnInstalled,
+  expectedRevisionId,
+  exportedTreeId,
+  startDavSvn,
+  startSvnserve,
+  svnTool,
+} from '../helpers/svn.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
 
 let root: string
 let repo: string
 let url: string
 let serve: GitServer
+let dav: GitServer | null = null
 
 interface SaveOutput {
   status: string
@@ -147,10 +156,16 @@ beforeAll(async () => {
   root = makeTemp('arca-svn-')
   makeRepo()
   serve = await startSvnserve(join(root, 'repos'))
+  if (await requireService('Apache with mod_dav_svn', () => Promise.resolve(davSvnInstalled()))) {
+    chmodSync(root, 0o755) // Apache's children, started by root, read as no user
+    mkdirSync(join(root, 'httpd'))
+    dav = await startDavSvn(join(root, 'repos'), join(root, 'httpd'))
+  }
 }, 60_000)
 
 afterAll(async () => {
   await serve?.stop()
+  await dav?.stop()
   if (root) removeTemp(root)
 })
 
@@ -179,6 +194,13 @@ describe('svn loader', () => {
 
   it('gives the same snapshot over svn:// (svnserve), probed without --type', () => {
     const r = save(join(root, 'data-svnserve'), `${serve.url}/repo`)
+    expect(r.exit, r.message ?? '').toBe(0)
+    expect(r.snapshot).toBe(fileSnapshot)
+  })
+
+  it('gives the same snapshot over http:// (Apache mod_dav_svn)', (ctx) => {
+    if (!dav) return ctx.skip()
+    const r = save(join(root, 'data-dav'), `${dav.url}/repo`)
     expect(r.exit, r.message ?? '').toBe(0)
     expect(r.snapshot).toBe(fileSnapshot)
   })
