@@ -9,6 +9,8 @@ import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
+import { probeVisitType } from '../../src/loader/registry.js'
+import { probeSvn } from '../../src/loader/svn/probe.js'
 import { openArchive } from '../../src/storage/archive.js'
 import { arca } from '../helpers/cli.js'
 import type { GitServer } from '../helpers/git-servers.js'
@@ -171,6 +173,8 @@ afterAll(async () => {
 
 describe('svn loader', () => {
   let fileSnapshot: string
+  /** Expected revision ids of the repository's revisions 1 to 10. */
+  let chain: string[] = []
 
   it('loads a repository over file:// as Software Heritage does', async () => {
     const data = join(root, 'data-file')
@@ -179,6 +183,7 @@ describe('svn loader', () => {
     expect(r.status).toBe('full')
     expect(r.stats.revisions).toBe(10)
     const ids = expectedChain(url, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    chain = ids
     expect(await headOf(data, r.snapshot!)).toEqual([{ name: 'HEAD', target: ids[9] }])
     const archive = await openArchive({ dataDir: data })
     try {
@@ -229,9 +234,16 @@ describe('svn loader', () => {
     const third = save(data, repo)
     expect(third.exit, third.message ?? '').toBe(0)
     expect(third.stats.revisions).toBe(2)
-    const old = expectedChain(url, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
-    const ids = expectedChain(url, [11, 12], old[9])
+    expect(chain).toHaveLength(10)
+    const ids = expectedChain(url, [11, 12], chain[9])
     expect(await headOf(data, third.snapshot!)).toEqual([{ name: 'HEAD', target: ids[1] }])
+  })
+
+  it('probes svn://, file:// to a repository root and local repository paths as svn', async () => {
+    expect(await probeVisitType(`${serve.url}/repo`)).toBe('svn')
+    expect(await probeVisitType(url)).toBe('svn')
+    expect(await probeVisitType(repo)).toBe('svn')
+    expect(await probeSvn(join(root, 'wc'))).toBe(false) // a working copy is no repository
   })
 
   it('an empty repository gives one revision, of revision 0', async () => {
