@@ -38,7 +38,7 @@ export function svnTool(
 }
 
 /** A scratch git dir to hash objects into. */
-function hashing<T>(f: (git: (args: string[], input?: Buffer) => string) => T): T {
+function hashing<T>(f: (git: (args: string[], input?: Buffer) => string, gitDir: string) => T): T {
   const gitDir = mkdtempSync(join(tmpdir(), 'arca-svn-git-'))
   try {
     execFileSync('git', ['init', '-q', '--bare', gitDir])
@@ -46,7 +46,7 @@ function hashing<T>(f: (git: (args: string[], input?: Buffer) => string) => T): 
       execFileSync('git', ['--git-dir', gitDir, ...args], { input })
         .toString('latin1')
         .trim()
-    return f(git)
+    return f(git, gitDir)
   } finally {
     rmSync(gitDir, { recursive: true, force: true })
   }
@@ -54,23 +54,50 @@ function hashing<T>(f: (git: (args: string[], input?: Buffer) => string) => T): 
 
 /** git's tree id of the directory `dir` (empty directories included). */
 export function gitTreeOfDir(dir: string): string {
-  return hashing((git) => {
-    const tree = (path: Buffer): string => {
-      const lines: Buffer[] = []
-      for (const name of readdirSync(path, { encoding: 'buffer' })) {
+  return hashing((git, gitDir) => {
+    // Every blob in one `git hash-object --stdin-paths` (link targets through scratch files),
+    // then one `git mktree` per directory.
+    interface Entry {
+      name: Buffer
+      mode: string
+      blob?: number
+      dir?: Entry[]
+    }
+    const paths: Buffer[] = []
+    const walk = (path: Buffer): Entry[] =>
+      readdirSync(path, { encoding: 'buffer' }).map((name): Entry => {
         const full = Buffer.concat([path, Buffer.from('/'), name])
         const st = lstatSync(full)
-        let entry: string
-        if (st.isSymbolicLink())
-          entry = `120000 blob ${git(['hash-object', '-w', '--stdin'], readlinkSync(full, { encoding: 'buffer' }))}`
-        else if (st.isDirectory()) entry = `040000 tree ${tree(full)}`
-        else
-          entry = `${st.mode & 0o111 ? '100755' : '100644'} blob ${git(['hash-object', '-w', '--no-filters', '--stdin'], readFileSync(full))}`
-        lines.push(Buffer.concat([Buffer.from(entry + '\t'), name, Buffer.of(0)]))
-      }
-      return git(['mktree', '-z'], Buffer.concat(lines))
-    }
-    return tree(Buffer.from(dir))
+        if (st.isDirectory()) return { name, mode: '040000', dir: walk(full) }
+        if (st.isSymbolicLink()) {
+          const tmp = join(gitDir, `link-${paths.length}`)
+          writeFileSync(tmp, readlinkSync(full, { encoding: 'buffer' }))
+          paths.push(Buffer.from(tmp))
+          return { name, mode: '120000', blob: paths.length - 1 }
+        }
+        paths.push(full)
+        return { name, mode: st.mode & 0o111 ? '100755' : '100644', blob: paths.length - 1 }
+      })
+    const top = walk(Buffer.from(dir))
+    const blobs =
+      paths.length === 0
+        ? []
+        : git(
+            ['hash-object', '-w', '--no-filters', '--stdin-paths'],
+            Buffer.concat(paths.flatMap((p) => [p, Buffer.from('\n')])),
+          ).split('\n')
+    const tree = (entries: Entry[]): string =>
+      git(
+        ['mktree', '-z'],
+        Buffer.concat(
+          entries.map((e) => {
+            const id = e.dir ? tree(e.dir) : blobs[e.blob!]!
+            const type = e.dir ? 'tree' : 'blob'
+            return Buffer.concat([Buffer.from(`${e.mode} ${type} ${id}\t`), e.name, Buffer.of(0)])
+          }),
+        ),
+      )
+    return tree(top)
   })
 }
 
