@@ -37,6 +37,7 @@ interface SaveOutput {
   eventful: boolean
   message: string | null
   stats: { revisions: number; directories: number; contents: number }
+  submodules: string[]
 }
 
 function save(
@@ -184,6 +185,8 @@ describe('svn loader', () => {
     expect(r.stats.revisions).toBe(10)
     const ids = expectedChain(url, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
     chain = ids
+    // svn:externals are not in the trees (as --ignore-externals): recorded as origins instead.
+    expect(r.submodules).toEqual([`${url}/branches/b`])
     expect(await headOf(data, r.snapshot!)).toEqual([{ name: 'HEAD', target: ids[9] }])
     const archive = await openArchive({ dataDir: data })
     try {

@@ -10,7 +10,8 @@ import { Readable } from 'node:stream'
 
 import { afterAll, describe, expect, it } from 'vitest'
 
-import { type DumpRecord,readDump } from '../../src/loader/svn/dump.js'
+import { type DumpRecord, readDump } from '../../src/loader/svn/dump.js'
+import { externalUrls } from '../../src/loader/svn/externals.js'
 import { svnDate } from '../../src/loader/svn/revision.js'
 import { archivedFile, PLAIN, translateEol } from '../../src/loader/svn/text.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
@@ -157,5 +158,36 @@ describe('svn files and dates as Software Heritage records them', () => {
     expect(Buffer.from(d.offsetBytes).toString()).toBe('+0000')
     expect(svnDate(undefined).timestamp).toEqual({ seconds: 0, microseconds: 0 })
     expect(() => svnDate(b('yesterday'))).toThrow(/bad svn:date/)
+  })
+})
+
+describe('svn:externals as origins', () => {
+  it('reads both formats and resolves relative URLs', () => {
+    const value = Buffer.from(
+      [
+        '# a comment',
+        'third-party/lib -r 12 http://svn.example.org/lib/trunk', // before Subversion 1.5
+        '-r 7 ^/vendor/zlib@7 zlib',
+        '//svn.example.org/other other',
+        '/abs/path here',
+        '../sibling/x there',
+        'https://example.com/repo/trunk/ plain',
+        'just-one-token',
+      ].join('\n'),
+    )
+    expect(
+      externalUrls(
+        value,
+        'https://host.example/svn/repo/trunk/sub',
+        'https://host.example/svn/repo',
+      ),
+    ).toEqual([
+      'http://svn.example.org/lib/trunk',
+      'https://host.example/svn/repo/vendor/zlib',
+      'https://svn.example.org/other',
+      'https://host.example/abs/path',
+      'https://host.example/svn/repo/trunk/sibling/x',
+      'https://example.com/repo/trunk',
+    ])
   })
 })

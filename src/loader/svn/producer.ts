@@ -17,7 +17,7 @@
 import { ArcaError, NotFoundError } from '../../errors.js'
 import { bytesEqual, type SnapshotBranch, utf8 } from '../../model/index.js'
 import type { LoadContext, ModelObject, Producer } from '../core/types.js'
-import { type RemoteUrl, scrubRemote } from '../origin-url.js'
+import { type RemoteUrl, scrubRemote, splitRemoteUrl } from '../origin-url.js'
 import { type DumpNode, readDump, type SvnProps } from './dump.js'
 import { EMPTY_DIR, SvnReplay } from './replay.js'
 import { localRepository, type SvnAuth, type SvnInfo, svnInfo } from './repo.js'
@@ -125,6 +125,7 @@ export class SvnProducer implements Producer {
       repo,
       maxContentSize: this.#opts.maxContentSize,
       origin: this.origin,
+      rootUrl: info.root,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     })
     const dump = startTool(
@@ -192,6 +193,7 @@ export class SvnProducer implements Producer {
     } finally {
       await stopTool(dump)
     }
+    await ctx.referOrigins(origins(replay.externals))
     if (!checked) throw new HistoryAltered()
   }
 
@@ -204,6 +206,18 @@ export class SvnProducer implements Producer {
       { name: SVN_BRANCH, target: { targetType: 'revision', target: this.#head } },
     ])
   }
+}
+
+/** Origin URLs (normalised, without credentials) of external URLs; unreadable ones skipped. */
+function origins(urls: Iterable<string>): string[] {
+  const out = new Set<string>()
+  for (const u of urls)
+    try {
+      out.add(splitRemoteUrl(u).originUrl)
+    } catch {
+      // not a URL the archive can record
+    }
+  return [...out]
 }
 
 /** `/` + path: the form of Subversion's changed paths. */

@@ -16,6 +16,7 @@ import { contentObject } from '../core/content.js'
 import { MutableTree } from '../core/tree.js'
 import type { LoadContext, ModelObject } from '../core/types.js'
 import type { DumpNode } from './dump.js'
+import { externalUrls } from './externals.js'
 import { catFile, filePropsUnder } from './repo.js'
 import { archivedFile, type FileProps, filePropsOf, PLAIN, samePropsEffect } from './text.js'
 
@@ -31,6 +32,8 @@ export interface ReplayOptions {
   readonly repo: string
   readonly maxContentSize: number
   readonly origin: string
+  /** The repository root URL the origin names (for relative `svn:externals` URLs). */
+  readonly rootUrl: string
   readonly signal?: AbortSignal
 }
 
@@ -43,6 +46,8 @@ export class SvnReplay {
   /** Root directory id of each revision replayed (20 bytes each). */
   #roots = Buffer.alloc(20 * 1024)
   #lastRev = -1
+  /** Repositories named by `svn:externals` properties (absolute URLs). */
+  readonly externals = new Set<string>()
 
   constructor(opts: ReplayOptions) {
     this.#opts = opts
@@ -67,6 +72,11 @@ export class SvnReplay {
       (node.action === 'add' || node.action === 'replace')
     if (copied) await this.#copy(node.copyfromPath, node.copyfromRev, path, rev)
     if (node.nodeKind === 'dir') {
+      const ext = node.props?.get('svn:externals')
+      if (ext !== undefined) {
+        const dirUrl = `${this.#opts.rootUrl.replace(/\/+$/, '')}/${encodeURI(Buffer.from(path).toString('utf8'))}`
+        for (const u of externalUrls(ext, dirUrl, this.#opts.rootUrl)) this.externals.add(u)
+      }
       if (!copied && node.action !== 'change') await this.#tree.mkdir(path)
       return
     }
