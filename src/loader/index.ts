@@ -31,7 +31,6 @@ export {
   loadGit,
 } from './git/loader.js'
 export { redactUserinfo, splitRemoteUrl } from './origin-url.js'
-export { loadSvn, type SvnLoadOptions } from './svn/loader.js'
 export {
   type LoaderEntry,
   loaderFor,
@@ -40,3 +39,4 @@ export {
   probeVisitType,
   visitTypes,
 } from './registry.js'
+export { loadSvn, type SvnLoadOptions } from './svn/loader.js'
