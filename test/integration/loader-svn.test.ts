@@ -228,6 +228,7 @@ describe('svn loader', () => {
     expect(first.exit, first.message ?? '').toBe(0)
     const again = save(data, repo)
     expect(again.stats.revisions).toBe(0)
+    expect(again.stats.contents + again.stats.directories).toBe(0)
     expect(again.snapshot).toBe(first.snapshot)
     expect(again.eventful).toBe(false)
     const wc = join(root, 'wc')
@@ -237,6 +238,7 @@ describe('svn loader', () => {
     const third = save(data, repo)
     expect(third.exit, third.message ?? '').toBe(0)
     expect(third.stats.revisions).toBe(2)
+    expect(third.stats.contents).toBe(1) // the changed file; the new directory is the empty one
     expect(chain).toHaveLength(10)
     const ids = expectedChain(url, [11, 12], chain[9])
     expect(await headOf(data, third.snapshot!)).toEqual([{ name: 'HEAD', target: ids[1] }])

@@ -146,9 +146,12 @@ export class SvnProducer implements Producer {
       startsWith(slashed(n.path), originDir) ||
       (n.copyfromRev !== null && startsWith(originDir, slashed(n.path)))
 
+    // Up to the last loaded revision, everything is archived (the previous visit stored its
+    // objects before its snapshot): replayed for the tree, not yielded again.
+    const archived = (rev: number): boolean => loaded !== null && rev <= loaded.rev
     const finish = async function* (this: SvnProducer): AsyncGenerator<ModelObject> {
       const c = current!
-      const root = yield* replay.end(c.rev)
+      const root = yield* quietly(replay.end(c.rev), archived(c.rev))
       const wanted = c.changes || info.head === 0
       const isLast = loaded !== null && c.rev === loaded.rev
       if (!isLast && (!wanted || (loaded !== null && c.rev < loaded.rev))) return
@@ -185,7 +188,7 @@ export class SvnProducer implements Producer {
         } else {
           if (!current) throw new ArcaError('corrupt', 'the dump has a node before any revision')
           if (touches(rec)) current.changes = true
-          yield* replay.apply(rec, current.rev, ctx)
+          yield* quietly(replay.apply(rec, current.rev, ctx), archived(current.rev))
         }
       }
       if (current) yield* finish()
@@ -205,6 +208,18 @@ export class SvnProducer implements Producer {
     return Promise.resolve([
       { name: SVN_BRANCH, target: { targetType: 'revision', target: this.#head } },
     ])
+  }
+}
+
+/** The objects of `gen` unless `quiet` (then only run), and its return value. */
+async function* quietly<R>(
+  gen: AsyncGenerator<ModelObject, R>,
+  quiet: boolean,
+): AsyncGenerator<ModelObject, R> {
+  for (;;) {
+    const next = await gen.next()
+    if (next.done) return next.value
+    if (!quiet) yield next.value
   }
 }
 
