@@ -40,3 +40,4 @@ export {
   probeVisitType,
   visitTypes,
 } from './registry.js'
+export { loadSvn, type SvnLoadOptions } from './svn/loader.js'

@@ -15,6 +15,8 @@ import { loadGit } from './git/loader.js'
 import { localPathOf, probeGit } from './git/probe.js'
 import { loadHg } from './hg/loader.js'
 import { probeHg } from './hg/probe.js'
+import { loadSvn } from './svn/loader.js'
+import { probeSvn } from './svn/probe.js'
 
 /** Options a load takes through the registry (each loader ignores what it has no use for). */
 export interface OriginLoadOptions extends LoadOptions {
@@ -44,6 +46,7 @@ export interface LoaderEntry {
 const LOADERS: readonly LoaderEntry[] = [
   { visitType: 'git', load: loadGit, probe: probeGit },
   { visitType: 'hg', load: loadHg, probe: probeHg },
+  { visitType: 'svn', load: loadSvn, probe: probeSvn },
 ]
 
 /** The visit types this archive can load, sorted. */

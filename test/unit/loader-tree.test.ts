@@ -158,6 +158,34 @@ describe('MutableTree', () => {
     expect(() => MutableTree.empty().rootId()).toThrow(/before flush/)
   })
 
+  it('puts an archived directory at a path, read only when a change reaches into it', async () => {
+    const a = blob('a\n')
+    const old = MutableTree.empty()
+    await old.putLeaf(b('lib/x'), { type: 'file', perms: 0o100644, target: a })
+    await old.mkdir(b('lib/empty'))
+    await archive.storage.directoryAdd(await flushAll(old))
+    await archive.storage.flush()
+    const lib = await old.get(b('lib'))
+    if (lib?.kind !== 'dir') throw new Error('no lib')
+
+    const tree = MutableTree.empty(archive.storage)
+    await tree.putLeaf(b('top'), { type: 'file', perms: 0o100644, target: a })
+    await tree.putDirectory(b('tags/v1'), lib.id!)
+    const changed = await flushAll(tree)
+    expect(changed).toHaveLength(2) // tags and the root; tags/v1 is archived already
+    await tree.putLeaf(b('tags/v1/y'), { type: 'file', perms: 0o100755, target: a })
+    await flushAll(tree)
+    const emptyTree = git(['mktree'], '')
+    git(['read-tree', '--empty'])
+    const withEmpty = git(
+      ['mktree'],
+      `040000 tree ${emptyTree}\tempty\n100644 blob ${a}\tx\n100755 blob ${a}\ty\n`,
+    )
+    const v1 = git(['mktree'], `040000 tree ${withEmpty}\tv1\n`)
+    expect(tree.rootId()).toBe(git(['mktree'], `040000 tree ${v1}\ttags\n100644 blob ${a}\ttop\n`))
+    await expect(MutableTree.empty().putDirectory(b('x'), lib.id!)).rejects.toThrow(/storage/)
+  })
+
   it('refuses names that are no names: empty, ".", "..", NUL', async () => {
     const tree = MutableTree.empty()
     const leaf = {

@@ -95,9 +95,12 @@ export class MutableTree {
     this.#storage = storage
   }
 
-  /** An empty tree. */
-  static empty(): MutableTree {
-    return new MutableTree(new Node(null, new Map()), null)
+  /**
+   * An empty tree; with `storage`, archived directories can be put into it
+   * ({@link putDirectory}) and are read from there when a change reaches into them.
+   */
+  static empty(storage: Storage | null = null): MutableTree {
+    return new MutableTree(new Node(null, new Map()), storage)
   }
 
   /** The tree of the archived directory `id`; subdirectories are read when first reached. */
@@ -125,6 +128,20 @@ export class MutableTree {
     const parent = await this.#parentOf(names, true)
     const name = names[names.length - 1]!
     ;(await this.#load(parent!)).set(key(name), { name, leaf: { ...leaf } })
+  }
+
+  /**
+   * Puts the archived directory `id` at `path`, replacing what is there (a Subversion copy from
+   * an older revision); its entries are read from the storage only when a change reaches them.
+   */
+  async putDirectory(path: Uint8Array, id: string): Promise<void> {
+    const names = splitTreePath(path)
+    if (names.length === 0)
+      throw new InvalidInputError('nothing can be put onto the root directory')
+    if (!this.#storage) throw new Error('MutableTree.putDirectory() needs a tree with a storage')
+    const parent = (await this.#parentOf(names, true))!
+    const name = names[names.length - 1]!
+    ;(await this.#load(parent)).set(key(name), { name, dir: new Node(id, null) })
   }
 
   /** Makes an (empty) directory at `path` unless one is there; replaces a file. */

@@ -1,0 +1,53 @@
+/**
+ * Whether a URL is a Subversion repository, for `arca save` without `--type`: a local folder
+ * by its layout (`format`, `db/`, `conf/`, as `svnadmin create` makes it), `svn://` and
+ * `svn+ssh://` by their scheme, `file://` and HTTP(S) by one `svn info`.
+ *
+ * @module
+ */
+
+import { existsSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+import { runTool } from './tools.js'
+
+/** Time a probe may take. */
+const PROBE_TIMEOUT_MS = 10_000
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+/** A repository made by `svnadmin create` (its root folder). */
+export function isLocalSvnRepository(dir: string): boolean {
+  return existsSync(join(dir, 'format')) && isDir(join(dir, 'db')) && isDir(join(dir, 'conf'))
+}
+
+export async function probeSvn(url: string, signal?: AbortSignal): Promise<boolean> {
+  if (/^svn(\+[a-z]+)?:\/\//i.test(url)) return true
+  let local: string | null = null
+  if (url.startsWith('file://')) {
+    try {
+      local = fileURLToPath(url)
+    } catch {
+      return false
+    }
+  } else if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url)) local = url
+  if (local !== null && isLocalSvnRepository(local)) return true
+  if (local === null && !/^https?:\/\//i.test(url)) return false
+  if (local !== null && !url.startsWith('file://')) return false
+  const timeout = AbortSignal.timeout(PROBE_TIMEOUT_MS)
+  try {
+    await runTool('svn', ['info', '--non-interactive', '--', url], {
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    })
+    return true
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * Replays a Subversion dump's node records onto one tree of the whole repository, as Software
+ * Heritage's svn loader replays revisions: every file as `svn export --ignore-keywords` writes
+ * it (see `text.ts`), empty directories kept, deletes removing whole subtrees, copies taken
+ * from the copy source's revision. It yields each new content as it is made and, at the end of
+ * each revision, the changed directories bottom-up; it remembers each revision's root id (20
+ * bytes a revision) for copies from older revisions, which are read back from the archive.
+ *
+ * @module
+ */
+
+import { CorruptError } from '../../errors.js'
+import { type Directory, fromHex, makeDirectory, toHex } from '../../model/index.js'
+import type { Storage } from '../../storage/index.js'
+import { contentObject } from '../core/content.js'
+import { MutableTree } from '../core/tree.js'
+import type { LoadContext, ModelObject } from '../core/types.js'
+import type { DumpNode } from './dump.js'
+import { externalUrls } from './externals.js'
+import { catFile, filePropsUnder } from './repo.js'
+import { archivedFile, type FileProps, filePropsOf, PLAIN, samePropsEffect } from './text.js'
+
+const key = (p: Uint8Array): string => Buffer.from(p).toString('latin1')
+
+/** The id of the empty directory. */
+export const EMPTY_DIR: Directory = makeDirectory({ entries: [] })
+
+/** What the replay is told. */
+export interface ReplayOptions {
+  readonly storage: Storage
+  /** The local repository (for texts and properties the dump does not repeat). */
+  readonly repo: string
+  readonly maxContentSize: number
+  readonly origin: string
+  /** The repository root URL the origin names (for relative `svn:externals` URLs). */
+  readonly rootUrl: string
+  readonly signal?: AbortSignal
+}
+
+/** The tree of a repository being replayed, revision after revision. */
+export class SvnReplay {
+  readonly #opts: ReplayOptions
+  readonly #tree: MutableTree
+  /** Properties that matter, of the files that have some, by path. */
+  readonly #props = new Map<string, FileProps>()
+  /** Root directory id of each revision replayed (20 bytes each). */
+  #roots = Buffer.alloc(20 * 1024)
+  #lastRev = -1
+  /** Repositories named by `svn:externals` properties (absolute URLs). */
+  readonly externals = new Set<string>()
+
+  constructor(opts: ReplayOptions) {
+    this.#opts = opts
+    this.#tree = MutableTree.empty(opts.storage)
+  }
+
+  /** The root id of revision `rev` (replayed already). */
+  rootAt(rev: number): string {
+    if (rev < 0 || rev > this.#lastRev)
+      throw new CorruptError(`a copy from revision ${rev}, not replayed yet`)
+    return toHex(this.#roots.subarray(rev * 20, rev * 20 + 20))
+  }
+
+  /** Applies one node record of revision `rev`; yields the contents it makes. */
+  async *apply(node: DumpNode, rev: number, ctx: LoadContext): AsyncGenerator<ModelObject> {
+    const path = node.path
+    if (node.action === 'delete' || node.action === 'replace') await this.#remove(path)
+    if (node.action === 'delete') return
+    const copied =
+      node.copyfromPath !== null &&
+      node.copyfromRev !== null &&
+      (node.action === 'add' || node.action === 'replace')
+    if (copied) await this.#copy(node.copyfromPath, node.copyfromRev, path, rev)
+    if (node.nodeKind === 'dir') {
+      const ext = node.props?.get('svn:externals')
+      if (ext !== undefined) {
+        const dirUrl = `${this.#opts.rootUrl.replace(/\/+$/, '')}/${encodeURI(Buffer.from(path).toString('utf8'))}`
+        for (const u of externalUrls(ext, dirUrl, this.#opts.rootUrl)) this.externals.add(u)
+      }
+      if (!copied && node.action !== 'change') await this.#tree.mkdir(path)
+      return
+    }
+    if (node.nodeKind !== 'file') {
+      const item = await this.#tree.get(path)
+      if (item?.kind !== 'leaf') return
+    }
+    const before = this.#props.get(key(path)) ?? PLAIN
+    const props = node.props === null ? before : filePropsOf(node.props)
+    let text = node.text
+    if (text === null) {
+      const existing = await this.#tree.get(path)
+      if (existing?.kind === 'leaf' && samePropsEffect(before, props)) {
+        this.#setProps(path, props)
+        return
+      }
+      text = await catFile(this.#opts.repo, rev, path, this.#opts.signal)
+    }
+    this.#setProps(path, props)
+    const file = archivedFile(text, props)
+    const obj = contentObject(file.data, {
+      maxContentSize: this.#opts.maxContentSize,
+      origin: this.#opts.origin,
+    })
+    const id = obj.object.sha1Git!
+    if (!ctx.seen(id)) yield obj
+    await this.#tree.putLeaf(path, { type: 'file', perms: file.perms, target: id })
+  }
+
+  /** Ends revision `rev`: yields the directories it changed; returns the root id. */
+  async *end(rev: number): AsyncGenerator<ModelObject, string> {
+    for await (const d of this.#tree.flush()) yield { type: 'directory', object: d }
+    const root = this.#tree.rootId()
+    if (this.#roots.length < (rev + 1) * 20) {
+      const grown = Buffer.alloc(Math.max(this.#roots.length * 2, (rev + 1) * 20))
+      this.#roots.copy(grown)
+      this.#roots = grown
+    }
+    for (let r = this.#lastRev + 1; r < rev; r++) fromHexInto(this.rootOrEmpty(r), this.#roots, r)
+    fromHexInto(root, this.#roots, rev)
+    this.#lastRev = rev
+    return root
+  }
+
+  private rootOrEmpty(r: number): string {
+    return r <= this.#lastRev
+      ? this.rootAt(r)
+      : this.#lastRev >= 0
+        ? this.rootAt(this.#lastRev)
+        : EMPTY_DIR.id
+  }
+
+  /** The directory id at `path` (after {@link end}), or null when no directory is there. */
+  async dirAt(path: Uint8Array): Promise<string | null> {
+    const item = await this.#tree.get(path)
+    return item?.kind === 'dir' ? item.id : null
+  }
+
+  #setProps(path: Uint8Array, props: FileProps): void {
+    if (samePropsEffect(props, PLAIN)) this.#props.delete(key(path))
+    else this.#props.set(key(path), props)
+  }
+
+  async #remove(path: Uint8Array): Promise<void> {
+    await this.#tree.remove(path)
+    const k = key(path)
+    this.#props.delete(k)
+    const prefix = k + '/'
+    for (const p of [...this.#props.keys()]) if (p.startsWith(prefix)) this.#props.delete(p)
+  }
+
+  async #copy(from: Uint8Array, fromRev: number, to: Uint8Array, rev: number): Promise<void> {
+    const fk = key(from)
+    const tk = key(to)
+    if (fromRev === this.#lastRev) {
+      const item = await this.#tree.get(from)
+      if (item?.kind === 'dir' && item.id !== null) {
+        // An unchanged directory (a branch or tag of trunk): put as the archived directory, so
+        // that copies share nothing in memory and are read back only where changed.
+        await this.#opts.storage.flush()
+        await this.#tree.putDirectory(to, item.id)
+      } else if (!(await this.#tree.copy(from, to)))
+        throw new CorruptError(`revision ${rev} copies ${fk}@${fromRev}, which is not there`)
+      const copies: [string, FileProps][] = []
+      for (const [p, fp] of this.#props)
+        if (p === fk) copies.push([tk, fp])
+        else if (p.startsWith(fk + '/')) copies.push([tk + p.slice(fk.length), fp])
+      for (const [p, fp] of copies) this.#props.set(p, fp)
+      return
+    }
+    // An older revision: its tree is in the archive (flushed to be readable).
+    await this.#opts.storage.flush()
+    const old = MutableTree.fromDirectory(this.#opts.storage, this.rootAt(fromRev))
+    const item = await old.get(from)
+    if (item === null)
+      throw new CorruptError(`revision ${rev} copies ${fk}@${fromRev}, which is not there`)
+    if (item.kind === 'leaf') await this.#tree.putLeaf(to, item)
+    else await this.#tree.putDirectory(to, item.id!)
+    const props = await filePropsUnder(this.#opts.repo, fromRev, from, this.#opts.signal)
+    for (const [p, fp] of props)
+      if (p === fk) this.#props.set(tk, fp)
+      else if (p.startsWith(fk + '/')) this.#props.set(tk + p.slice(fk.length), fp)
+  }
+}
+
+function fromHexInto(hex: string, buf: Buffer, rev: number): void {
+  buf.set(fromHex(hex), rev * 20)
+}

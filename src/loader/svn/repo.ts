@@ -1,0 +1,227 @@
+/**
+ * A Subversion repository as the loader sees it: what `svn info` says of the origin URL (its
+ * repository root, UUID, head revision, the path of the origin inside the repository), a local
+ * copy to read (the repository itself for `file://`, else a mirror made in scratch space with
+ * `svnrdump dump | svnadmin load`, as Software Heritage does), and the few reads the replay
+ * needs besides the dump (a file's text, the properties under a path at a revision).
+ *
+ * @module
+ */
+
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+import { NotFoundError } from '../../errors.js'
+import { type FileProps, PLAIN } from './text.js'
+import { runTool, startTool, ToolError } from './tools.js'
+
+/** Credentials given in the URL; used for the tools, never shown. */
+export interface SvnAuth {
+  readonly username: string
+  readonly password: string
+}
+
+/** What `svn info` says of the origin. */
+export interface SvnInfo {
+  /** The origin's URL as the server spells it. */
+  readonly url: string
+  /** The repository root URL. */
+  readonly root: string
+  readonly uuid: string
+  /** The repository's youngest revision. */
+  readonly head: number
+  /** The origin's path inside the repository (bytes, no leading or trailing `/`). */
+  readonly subpath: Uint8Array
+}
+
+/** Error codes meaning the repository is not there or not readable anonymously. */
+const NOT_FOUND_CODES = [
+  'E170013', // unable to connect
+  'E170000', // no repository at the URL / bad URL
+  'E160013', // path not found
+  'E200009', // some targets don't exist
+  'E215004', // authentication failed
+  'E170001', // authorization failed
+  'E175013', // access forbidden
+  'E000111', // connection refused
+  'E670008', // unknown host
+  'E731001', // unknown host
+  'E125002', // bad URL
+]
+
+function authArgs(auth: SvnAuth | null): string[] {
+  return auth ? ['--username', auth.username, '--password', auth.password] : []
+}
+
+function xmlText(s: string): string {
+  return s.replace(/&(#x?[0-9a-fA-F]+|amp|lt|gt|quot|apos);/g, (_, e: string) => {
+    if (e === 'amp') return '&'
+    if (e === 'lt') return '<'
+    if (e === 'gt') return '>'
+    if (e === 'quot') return '"'
+    if (e === 'apos') return "'"
+    return String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10))
+  })
+}
+
+/** The bytes of a URL's percent-encoded path. */
+export function urlPathBytes(s: string): Uint8Array {
+  const out: number[] = []
+  const raw = Buffer.from(s, 'utf8')
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!
+    if (
+      c === 0x25 &&
+      i + 2 < raw.length &&
+      /^[0-9a-fA-F]{2}$/.test(raw.subarray(i + 1, i + 3).toString('latin1'))
+    ) {
+      out.push(parseInt(raw.subarray(i + 1, i + 3).toString('latin1'), 16))
+      i += 2
+    } else out.push(c)
+  }
+  return Uint8Array.from(out)
+}
+
+function trimSlashes(b: Uint8Array): Uint8Array {
+  let s = 0
+  let e = b.length
+  while (s < e && b[s] === 0x2f) s++
+  while (e > s && b[e - 1] === 0x2f) e--
+  return b.subarray(s, e)
+}
+
+/** `svn info` of `url`; a NotFoundError when there is no readable repository there. */
+export async function svnInfo(
+  url: string,
+  auth: SvnAuth | null,
+  signal?: AbortSignal,
+): Promise<SvnInfo> {
+  let xml: string
+  try {
+    xml = (
+      await runTool('svn', ['info', '--xml', '--non-interactive', ...authArgs(auth), '--', url], {
+        ...(signal ? { signal } : {}),
+      })
+    ).toString('utf8')
+  } catch (e) {
+    if (e instanceof ToolError && NOT_FOUND_CODES.some((c) => e.stderr.includes(c)))
+      throw new NotFoundError(
+        `no Subversion repository readable at ${url}: ${firstError(e.stderr)}`,
+      )
+    throw e
+  }
+  const field = (re: RegExp, what: string): string => {
+    const m = re.exec(xml)
+    if (!m) throw new NotFoundError(`svn info of ${url} gave no ${what}`)
+    return xmlText(m[1]!)
+  }
+  const entryUrl = field(/<url>([^<]*)<\/url>/, 'URL')
+  const root = field(/<root>([^<]*)<\/root>/, 'repository root')
+  const uuid = field(/<uuid>([^<]*)<\/uuid>/, 'UUID')
+  const head = Number(field(/<entry[^>]*\brevision="(\d+)"/, 'revision'))
+  const rel = entryUrl.startsWith(root) ? entryUrl.slice(root.length) : ''
+  return { url: entryUrl, root, uuid, head, subpath: trimSlashes(urlPathBytes(rel)) }
+}
+
+function firstError(stderr: string): string {
+  return (
+    stderr
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => /E\d{6}/.test(l))
+      .pop() ?? stderr.trim()
+  )
+}
+
+/** The local repository to read: the origin's own (`file://`), or a mirror made in `scratch`. */
+export async function localRepository(
+  info: SvnInfo,
+  auth: SvnAuth | null,
+  scratch: string,
+  signal?: AbortSignal,
+): Promise<string> {
+  if (info.root.startsWith('file://')) return fileURLToPath(info.root)
+  const dir = join(scratch, 'mirror')
+  await runTool('svnadmin', ['create', dir], signal ? { signal } : {})
+  const dump = startTool(
+    'svnrdump',
+    ['dump', '-q', '--non-interactive', ...authArgs(auth), '-r', `0:${info.head}`, '--', info.root],
+    signal ? { signal } : {},
+  )
+  const load = startTool(
+    'svnadmin',
+    ['load', '-q', '--bypass-prop-validation', '--no-flush-to-disk', dir],
+    { ...(signal ? { signal } : {}), stdin: dump.child.stdout! },
+  )
+  await Promise.all([dump.done, load.done])
+  return dir
+}
+
+/** The stored text of the file at `path` in revision `rev`. */
+export async function catFile(
+  repo: string,
+  rev: number,
+  path: Uint8Array,
+  signal?: AbortSignal,
+): Promise<Uint8Array> {
+  return runTool(
+    'svnlook',
+    ['cat', '-r', String(rev), repo, '--', Buffer.from(path).toString('utf8')],
+    signal ? { signal } : {},
+  )
+}
+
+/**
+ * The properties that matter of every file under `path` at revision `rev` (only those with
+ * some), keyed by their path from the repository root (latin1 of the bytes).
+ */
+export async function filePropsUnder(
+  repo: string,
+  rev: number,
+  path: Uint8Array,
+  signal?: AbortSignal,
+): Promise<Map<string, FileProps>> {
+  const url = `${repoUrl(repo)}/${encodePath(path)}@${rev}`
+  const xml = (
+    await runTool(
+      'svn',
+      ['proplist', '-R', '-v', '--xml', '--non-interactive', url],
+      signal ? { signal } : {},
+    )
+  ).toString('utf8')
+  const rootBytes = urlPathBytes(repoUrl(repo))
+  const out = new Map<string, FileProps>()
+  for (const m of xml.matchAll(/<target\s+path="([^"]*)">([\s\S]*?)<\/target>/g)) {
+    const props = new Map<string, string>()
+    for (const p of m[2]!.matchAll(/<property\s+name="([^"]*)">([\s\S]*?)<\/property>/g))
+      props.set(xmlText(p[1]!), xmlText(p[2]!))
+    const fp: FileProps = {
+      eol: props.has('svn:eol-style') ? props.get('svn:eol-style')!.trim() : null,
+      special: props.has('svn:special'),
+      executable: props.has('svn:executable'),
+    }
+    if (fp.eol === PLAIN.eol && !fp.special && !fp.executable) continue
+    const full = urlPathBytes(xmlText(m[1]!))
+    const rel = trimSlashes(full.subarray(rootBytes.length))
+    out.set(Buffer.from(rel).toString('latin1'), fp)
+  }
+  return out
+}
+
+/** `file://` URL of a local repository path. */
+export function repoUrl(repo: string): string {
+  return `file://${encodePath(Buffer.from(repo, 'utf8'))}`
+}
+
+function encodePath(path: Uint8Array): string {
+  let s = ''
+  for (const c of path)
+    s +=
+      (c >= 0x30 && c <= 0x39) ||
+      (c >= 0x41 && c <= 0x5a) ||
+      (c >= 0x61 && c <= 0x7a) ||
+      '/-._~'.includes(String.fromCharCode(c))
+        ? String.fromCharCode(c)
+        : `%${c.toString(16).toUpperCase().padStart(2, '0')}`
+  return s
+}
