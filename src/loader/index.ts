@@ -6,6 +6,7 @@
  * @module
  */
 
+export { type BzrLoadOptions, loadBzr } from './bzr/loader.js'
 export { nowMicros } from './core/clock.js'
 export { emptyStats, runLoad } from './core/run.js'
 export type {

@@ -7,6 +7,8 @@
  */
 
 import { InvalidInputError, NotFoundError } from '../errors.js'
+import { loadBzr } from './bzr/loader.js'
+import { probeBzr } from './bzr/probe.js'
 import type { LoadOptions, LoadResult } from './core/types.js'
 import { loadGit } from './git/loader.js'
 import { probeGit } from './git/probe.js'
@@ -35,7 +37,10 @@ export interface LoaderEntry {
 }
 
 /** The loaders, in the order probing tries them. */
-const LOADERS: readonly LoaderEntry[] = [{ visitType: 'git', load: loadGit, probe: probeGit }]
+const LOADERS: readonly LoaderEntry[] = [
+  { visitType: 'git', load: loadGit, probe: probeGit },
+  { visitType: 'bzr', load: loadBzr, probe: probeBzr },
+]
 
 /** The visit types this archive can load, sorted. */
 export function visitTypes(): string[] {
