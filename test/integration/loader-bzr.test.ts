@@ -78,7 +78,8 @@ function makeBranch(root: string): string {
   writeFileSync(join(t, 'README'), 'hello again\n')
   commitAt(t, 'odd offset one', 1600000000.75, -3330)
   chmodSync(join(t, 'bin', 'run.sh'), 0o644)
-  writeFileSync(join(t, 'empty2'), 'x')
+  writeFileSync(join(t, 'one-byte'), 'x')
+  brz(t, ['add', '-q', 'one-byte'])
   commitAt(t, 'odd offset two', 1600000100.25, 5430)
   // A merge of a revision made on another branch.
   const f = join(root, 'feature')
@@ -221,7 +222,8 @@ describe.skipIf(!available)('bzr loader', () => {
 
   it('arca save --type bzr, and without --type by probing', () => {
     const data = join(root, 'data-cli')
-    const typed = arca(['save', '--json', '--type', 'bzr', '--data', data, `${http.url}trunk`])
+    // Not the HTTP server: it runs in this process, which spawnSync blocks.
+    const typed = arca(['save', '--json', '--type', 'bzr', '--data', data, `${serve.url}trunk`])
     expect(typed.status, typed.stderr).toBe(0)
     const out = JSON.parse(typed.stdout) as { status: string; snapshot: string }
     expect(out.status).toBe('full')
