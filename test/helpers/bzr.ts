@@ -251,9 +251,16 @@ export async function startBrzServe(dir: string): Promise<BzrServer> {
   }
 }
 
-/** A static HTTP server of `dir` on loopback (GET with single byte ranges, nothing else). */
-export async function startStaticHttp(dir: string): Promise<BzrServer> {
+/**
+ * A static HTTP server of `dir` on loopback (GET with single byte ranges, nothing else), with
+ * HTTP basic authentication when `auth` ("user:password") is given.
+ */
+export async function startStaticHttp(dir: string, auth?: string): Promise<BzrServer> {
   const server: Server = createServer((req, res) => {
+    if (auth && req.headers.authorization !== `Basic ${Buffer.from(auth).toString('base64')}`) {
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="bzr"' }).end()
+      return
+    }
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname))
     const file = join(dir, path)
     let size: number

@@ -5,6 +5,7 @@
  * directories with `git mktree`), revision and release manifests written by hand per Software
  * Heritage's bzr loader and hashed with `git hash-object --literally`, tags from `brz tags`.
  */
+import { execFileSync } from 'node:child_process'
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -116,7 +117,7 @@ describe.skipIf(!available)('bzr loader', () => {
   beforeAll(async () => {
     root = makeTemp('arca-bzr-')
     gitDir = join(root, 'hash.git')
-    arcaGitInit(gitDir)
+    execFileSync('git', ['init', '-q', '--bare', gitDir])
     trunk = makeBranch(root)
     expected = expectedIds(gitDir, trunk, root)
     serve = await startBrzServe(join(root, 'served'))
@@ -213,6 +214,28 @@ describe.skipIf(!available)('bzr loader', () => {
     expect(h.status).toBe('not_found')
   }, 60_000)
 
+  it('uses credentials in an HTTP URL without recording or showing them', async () => {
+    const secret = 's3cr3t-pass'
+    const guarded = await startStaticHttp(join(root, 'served'), `reader:${secret}`)
+    try {
+      const base = guarded.url.replace('http://', `http://reader:${secret}@`)
+      const r = await load(`${base}trunk`, join(root, 'data-auth'))
+      expect(r.status, r.message ?? '').toBe('full')
+      expect(r.origin).toBe(`${guarded.url}trunk`)
+      expect(r.snapshot).toBe(expectedSnapshot(expected))
+      const denied = await load(`${guarded.url}trunk`, join(root, 'data-auth'))
+      expect(denied.status, denied.message ?? '').toBe('not_found')
+      const wrong = await load(
+        `${guarded.url.replace('http://', 'http://reader:wrong-pass@')}trunk`,
+        join(root, 'data-auth'),
+      )
+      expect(wrong.status).toBe('not_found')
+      expect(wrong.message).not.toContain('wrong-pass')
+    } finally {
+      await guarded.stop()
+    }
+  }, 60_000)
+
   it('probes local, bzr:// and http branches', async () => {
     expect(await probeVisitType(trunk)).toBe('bzr')
     expect(await probeVisitType(`${serve.url}trunk`)).toBe('bzr')
@@ -233,12 +256,3 @@ describe.skipIf(!available)('bzr loader', () => {
     expect((JSON.parse(probed.stdout) as { snapshot: string }).snapshot).toBe(out.snapshot)
   }, 60_000)
 })
-
-function arcaGitInit(dir: string): void {
-  execGit(['init', '-q', '--bare', dir])
-}
-
-import { execFileSync } from 'node:child_process'
-function execGit(args: string[]): void {
-  execFileSync('git', args)
-}

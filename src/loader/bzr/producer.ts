@@ -20,7 +20,7 @@ import { contentObject } from '../core/content.js'
 import { MutableTree } from '../core/tree.js'
 import type { LoadContext, ModelObject, Producer } from '../core/types.js'
 import { type RemoteUrl, scrubRemote } from '../origin-url.js'
-import { branchInto, brzEnv, bzrPython } from './brz.js'
+import { branchInto, brzHome, bzrPython } from './brz.js'
 import { bzrRevision, type BzrRevisionMeta, bzrTagRelease } from './convert.js'
 import { FrameReader } from './frames.js'
 import { BZR_READER_PY } from './reader-script.js'
@@ -57,6 +57,7 @@ export class BzrProducer implements Producer {
   readonly #opts: BzrProducerOptions
   #scratch: string | null = null
   #known: string[] = []
+  #env: NodeJS.ProcessEnv = {}
   #child: Child | null = null
   /** sha1_git of Bazaar revisions (hex of their ids): built by this visit or found archived. */
   readonly #shaOf = new Map<string, string | null>()
@@ -77,7 +78,9 @@ export class BzrProducer implements Producer {
   async fetch(ctx: LoadContext): Promise<void> {
     this.#scratch = ctx.scratch('bzr')
     ctx.stats.fetches++
-    await branchInto(this.#remote.fetchUrl, join(this.#scratch, 'branch'), brzEnv(), ctx.signal)
+    const { url, env } = brzHome(this.#remote.fetchUrl, this.#scratch)
+    this.#env = env
+    await branchInto(url, join(this.#scratch, 'branch'), env, ctx.signal)
     ctx.report('fetch', { objects: 1 })
     this.#known = await this.#previousRevisions(ctx)
   }
@@ -146,7 +149,7 @@ export class BzrProducer implements Producer {
     const script = join(scratch, 'bzr_reader.py')
     writeFileSync(script, BZR_READER_PY)
     const child = startChild(bzrPython(), [script, join(scratch, 'branch')], {
-      env: brzEnv(),
+      env: this.#env,
       stdin: 'pipe',
       stdout: 'pipe',
       signal: ctx.signal,
