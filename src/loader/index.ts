@@ -1,7 +1,7 @@
 /**
  * Loaders: the loader core (visit lifecycle, bottom-up sink, snapshot, progress, scratch
- * space) with its producers — today the git loader (own protocol v2 client) — and the origin
- * URL rules. Other areas import loaders only from here.
+ * space) with its producers — the git loader (own protocol v2 client) and the Bazaar loader
+ * (through Breezy) — and the origin URL rules. Other areas import loaders only from here.
  *
  * @module
  */
