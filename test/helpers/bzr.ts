@@ -80,6 +80,19 @@ export function commitAt(wt: string, message: string, timestamp: number, timezon
   )
 }
 
+/** Commits in `wt` a merge of a revision the repository does not have (a ghost parent). */
+export function commitWithGhost(wt: string, message: string, ghost: string): void {
+  breezyPy(
+    [
+      'from breezy.workingtree import WorkingTree',
+      'wt = WorkingTree.open(sys.argv[1])',
+      'wt.set_parent_ids(wt.get_parent_ids() + [sys.argv[3].encode()])',
+      'wt.commit(sys.argv[2])',
+    ].join('\n'),
+    [wt, message, ghost],
+  )
+}
+
 /** What Breezy itself says of one revision (ids hex, texts as given). */
 export interface BzrRev {
   id: string

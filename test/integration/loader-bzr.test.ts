@@ -20,6 +20,7 @@ import {
   brzAvailable,
   type BzrServer,
   commitAt,
+  commitWithGhost,
   type Expected,
   expectedIds,
   startBrzServe,
@@ -93,6 +94,9 @@ function makeBranch(root: string): string {
   brz(t, ['merge', '-q', f])
   brz(t, ['commit', '-q', '-m', 'merge feature'])
   brz(t, ['tag', '-q', 'after-merge'])
+  // A merge of a revision this repository lacks: the ghost is no parent of the revision.
+  writeFileSync(join(t, 'README'), 'after the ghost\n')
+  commitWithGhost(t, 'merge a ghost', 'ghost@example.org-20200101000000-0123456789abcdef')
   return t
 }
 
