@@ -6,7 +6,18 @@
  * Heritage's bzr loader and hashed with `git hash-object --literally`, tags from `brz tags`.
  */
 import { execFileSync } from 'node:child_process'
-import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import {
+  chmodSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
@@ -237,6 +248,39 @@ describe.skipIf(!available)('bzr loader', () => {
       expect(wrong.message).not.toContain('wrong-pass')
     } finally {
       await guarded.stop()
+    }
+  }, 60_000)
+
+  it('a corrupt repository is a partial visit naming the revisions that cannot be read', async () => {
+    const c = join(root, 'corrupt')
+    brz(root, ['init', '-q', c])
+    writeFileSync(join(c, 'a'), 'one\n')
+    brz(c, ['add', '-q'])
+    brz(c, ['commit', '-q', '-m', 'readable'])
+    writeFileSync(join(c, 'big'), randomBytes(200_000).toString('base64'))
+    brz(c, ['add', '-q'])
+    brz(c, ['commit', '-q', '-m', 'its text gets corrupt'])
+    const good = expectedIds(gitDir, c, join(root, 'exports-corrupt'))
+    const [first, second] = [...good.revs.keys()]
+    // Overwrite bytes in the middle of the pack holding the big text (zlib-compressed).
+    const packs = join(c, '.bzr', 'repository', 'packs')
+    const biggest = readdirSync(packs)
+      .map((n) => join(packs, n))
+      .sort((a, b) => statSync(b).size - statSync(a).size)[0]!
+    const fd = openSync(biggest, 'r+')
+    writeSync(fd, Buffer.alloc(64, 0x58), 0, 64, Math.floor(statSync(biggest).size / 2))
+    closeSync(fd)
+    const r = await load(c, join(root, 'data-corrupt'))
+    expect(r.status).toBe('partial')
+    expect(r.message).toContain(
+      `Bazaar revision ${Buffer.from(second!, 'hex').toString()} could not be read`,
+    )
+    expect(r.stats.revisions).toBe(1)
+    const archive = await openArchive({ dataDir: join(root, 'data-corrupt') })
+    try {
+      expect(await archive.storage.revisionMissing([good.revs.get(first!)!.rev])).toEqual([])
+    } finally {
+      await archive.close()
     }
   }, 60_000)
 

@@ -58,6 +58,8 @@ export class BzrProducer implements Producer {
   #scratch: string | null = null
   #known: string[] = []
   #env: NodeJS.ProcessEnv = {}
+  /** What the reader opens: the copy in scratch space, or the source itself when corrupt. */
+  #source = ''
   #child: Child | null = null
   /** sha1_git of Bazaar revisions (hex of their ids): built by this visit or found archived. */
   readonly #shaOf = new Map<string, string | null>()
@@ -80,7 +82,15 @@ export class BzrProducer implements Producer {
     ctx.stats.fetches++
     const { url, env } = brzHome(this.#remote.fetchUrl, this.#scratch)
     this.#env = env
-    await branchInto(url, join(this.#scratch, 'branch'), env, ctx.signal)
+    this.#source = join(this.#scratch, 'branch')
+    try {
+      await branchInto(url, this.#source, env, ctx.signal)
+    } catch (e) {
+      // brz branch stops at the first corrupt object; read the source in place instead, so
+      // that every revision that can be read is archived and the others are named.
+      if (!isCorruption(e)) throw e
+      this.#source = url
+    }
     ctx.report('fetch', { objects: 1 })
     this.#known = await this.#previousRevisions(ctx)
   }
@@ -148,7 +158,7 @@ export class BzrProducer implements Producer {
     const scratch = this.#scratch!
     const script = join(scratch, 'bzr_reader.py')
     writeFileSync(script, BZR_READER_PY)
-    const child = startChild(bzrPython(), [script, join(scratch, 'branch')], {
+    const child = startChild(bzrPython(), [script, this.#source], {
       env: this.#env,
       stdin: 'pipe',
       stdout: 'pipe',
@@ -326,6 +336,14 @@ export class BzrProducer implements Producer {
   async cleanup(): Promise<void> {
     await this.#child?.kill()
   }
+}
+
+/** Whether `e` is brz's failure on a corrupt or incomplete repository. */
+function isCorruption(e: unknown): boolean {
+  return (
+    e instanceof UnavailableError &&
+    /corrupt|decompress|NoSuchRevision|RevisionNotPresent|not present|missing/i.test(e.message)
+  )
 }
 
 function lastLine(stderr: string): string {
