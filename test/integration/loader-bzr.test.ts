@@ -221,6 +221,14 @@ describe.skipIf(!available)('bzr loader', () => {
     expected = now
   }, 60_000)
 
+  it('an empty branch is a full visit with an empty snapshot (no trunk, no HEAD)', async () => {
+    const e = join(root, 'served', 'empty')
+    brz(root, ['init', '-q', e])
+    const r = await load(`${serve.url}empty`, join(root, 'data-empty'))
+    expect(r.status).toBe('full')
+    expect(r.snapshot).toBe(snapshotId(new Map()))
+  }, 60_000)
+
   it('a missing branch is not_found with a message', async () => {
     const r = await load(`${serve.url}nope`, join(root, 'data-missing'))
     expect(r.status).toBe('not_found')
