@@ -1,11 +1,13 @@
 /**
  * Loaders: the loader core (visit lifecycle, bottom-up sink, snapshot, progress, scratch
- * space) with its producers — the git loader (own protocol v2 client) and the Mercurial
- * loader — and the origin URL rules. Other areas import loaders only from here.
+ * space) with its producers — the git loader (own protocol v2 client), Mercurial, Subversion,
+ * Bazaar (through Breezy) and CVS — and the origin URL rules. Other areas import loaders only
+ * from here.
  *
  * @module
  */
 
+export { type BzrLoadOptions, loadBzr } from './bzr/loader.js'
 export { nowMicros } from './core/clock.js'
 export { emptyStats, runLoad } from './core/run.js'
 export type {

@@ -10,6 +10,8 @@ import { existsSync } from 'node:fs'
 
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors.js'
 import { checkUrl, type NetPolicy } from '../net/index.js'
+import { loadBzr } from './bzr/loader.js'
+import { probeBzr } from './bzr/probe.js'
 import type { LoadOptions, LoadResult } from './core/types.js'
 import { loadGit } from './git/loader.js'
 import { localPathOf, probeGit } from './git/probe.js'
@@ -47,6 +49,7 @@ const LOADERS: readonly LoaderEntry[] = [
   { visitType: 'git', load: loadGit, probe: probeGit },
   { visitType: 'hg', load: loadHg, probe: probeHg },
   { visitType: 'svn', load: loadSvn, probe: probeSvn },
+  { visitType: 'bzr', load: loadBzr, probe: probeBzr },
 ]
 
 /** The visit types this archive can load, sorted. */
