@@ -8,6 +8,8 @@
 
 import { InvalidInputError, NotFoundError } from '../errors.js'
 import type { LoadOptions, LoadResult } from './core/types.js'
+import { loadCvs } from './cvs/loader.js'
+import { probeCvs } from './cvs/probe.js'
 import { loadGit } from './git/loader.js'
 import { probeGit } from './git/probe.js'
 
@@ -35,7 +37,10 @@ export interface LoaderEntry {
 }
 
 /** The loaders, in the order probing tries them. */
-const LOADERS: readonly LoaderEntry[] = [{ visitType: 'git', load: loadGit, probe: probeGit }]
+const LOADERS: readonly LoaderEntry[] = [
+  { visitType: 'git', load: loadGit, probe: probeGit },
+  { visitType: 'cvs', load: loadCvs, probe: probeCvs },
+]
 
 /** The visit types this archive can load, sorted. */
 export function visitTypes(): string[] {
