@@ -1,6 +1,6 @@
 /**
  * Loaders: the loader core (visit lifecycle, bottom-up sink, snapshot, progress, scratch
- * space) with its producers — today the git loader (own protocol v2 client) — and the origin
+ * space) with its producers — the git loader (own protocol v2 client) and the CVS loader (local, rsync, pserver) — and the origin
  * URL rules. Other areas import loaders only from here.
  *
  * @module
@@ -20,6 +20,7 @@ export type {
   Producer,
 } from './core/types.js'
 export { type FinalStatus, openVisit, type Visit } from './core/visit.js'
+export { type CvsLoadOptions, loadCvs } from './cvs/loader.js'
 export { DEFAULT_STALL_TIMEOUT_MS } from './git/child.js'
 export {
   DEFAULT_MAX_CONTENT_SIZE,

@@ -68,13 +68,20 @@ async function commit(files: string[], message: string): Promise<void> {
   await nextSecond()
 }
 
-/** The date (seconds) of the latest trunk revision of `file` (module path), from rlog. */
+/**
+ * The date (seconds) of the latest trunk revision of `file` (module path; the whole module for
+ * ''), the latest of them for several files, from rlog.
+ */
 function lastDate(file: string): number {
-  const out = cvs(['rlog', '-N', '-r', `mod/${file}`], tmp)
-  const m = /^date: (\d+)[/-](\d+)[/-](\d+) (\d+):(\d+):(\d+)/m.exec(out)
-  if (!m) throw new Error(`no date in rlog of ${file}: ${out}`)
-  const n = m.slice(1).map(Number) as [number, number, number, number, number, number]
-  return Date.UTC(n[0], n[1] - 1, n[2], n[3], n[4], n[5]) / 1000
+  const out = cvs(['rlog', '-N', '-r', file === '' ? 'mod' : `mod/${file}`], tmp)
+  const dates = [...out.matchAll(/^date: (\d+)[/-](\d+)[/-](\d+) (\d+):(\d+):(\d+)/gm)].map(
+    (m) => {
+      const n = m.slice(1).map(Number) as [number, number, number, number, number, number]
+      return Date.UTC(n[0], n[1] - 1, n[2], n[3], n[4], n[5]) / 1000
+    },
+  )
+  if (dates.length === 0) throw new Error(`no date in rlog of ${file}: ${out}`)
+  return Math.max(...dates)
 }
 
 /** The tree `cvs export -D` gives at `seconds`, hashed by git. */
@@ -164,9 +171,10 @@ beforeAll(async () => {
   )
   writeFileSync(join(imp, 'sub', 'b.txt'), 'bee\n')
   writeFileSync(join(imp, 'sub', 'c.txt'), 'sea $Revision$\n')
+  // A name that is not UTF-8: bytes are names.
+  writeFileSync(Buffer.from(`${join(imp, 'sub', 'caf')}\xe9.txt`, 'latin1'), 'latin1 name\n')
   cvs(['import', '-m', 'initial import', 'mod', 'vendor', 'start'], imp)
-  const files = ['a.txt', 'sub/b.txt', 'sub/c.txt']
-  commits.push({ files, message: 'initial import', date: Math.max(...files.map(lastDate)) })
+  commits.push({ files: [], message: 'initial import', date: lastDate('') })
   await nextSecond()
   cvs(['checkout', 'mod'], tmp)
   wc = join(tmp, 'mod')

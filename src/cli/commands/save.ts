@@ -80,7 +80,9 @@ export function registerSave(program: Command): void {
       .command('save')
       .summary('Archive a repository now (git, hg, svn, bzr, cvs).')
       .description(
-        'Visit the repository at URL (https://, git://, ssh://, svn://, file:// or a local path, ' +
+        'Visit the repository at URL (https://, git://, ssh://, svn://, rsync://, pserver://, file:// ' +
+          'or a local path; a CVS module as file:///root/module, rsync://host/root/module or ' +
+          'pserver://user@host/root/module, ' +
           'of the --type given or found by probing): ' +
           'fetch what the archive lacks, store every object, record a snapshot of every ref, and ' +
           'print the visit status and snapshot SWHID. Exit 0 for a full visit, 1 for a partial ' +
@@ -120,7 +122,8 @@ export function registerSave(program: Command): void {
         '\nExamples:\n' +
           '  $ arca save https://github.com/torvalds/linux\n' +
           '  $ arca save --data /srv/arca ./my-project\n' +
-          '  $ arca save --max-content-size 10MiB --json file:///srv/git/tool.git',
+          '  $ arca save --max-content-size 10MiB --json file:///srv/git/tool.git\n' +
+          '  $ arca save --type cvs pserver://anonymous@cvs.example.org/cvsroot/proj',
       ),
   ).action(async (url: string, flags: SaveFlags) => {
     const progress = new ProgressReporter({

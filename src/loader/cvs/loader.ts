@@ -15,10 +15,15 @@ import { CvsProducer } from './producer.js'
 /** Contents of this size or more are skipped contents by default (as the git loader's). */
 const DEFAULT_MAX_CONTENT_SIZE = 100 * 1024 * 1024
 
+/** A server silent for this long is given up by default (as the git loader's). */
+const DEFAULT_STALL_TIMEOUT_MS = 120_000
+
 /** Options of {@link loadCvs}. */
 export interface CvsLoadOptions extends LoadOptions {
   /** Contents of this size or more are stored as skipped contents. */
   readonly maxContentSize?: number
+  /** A server that sends nothing for this long is given up (default 120 s). */
+  readonly stallTimeoutMs?: number
 }
 
 /**
@@ -33,6 +38,7 @@ export interface CvsLoadOptions extends LoadOptions {
 export async function loadCvs(url: string, options: CvsLoadOptions): Promise<LoadResult> {
   const producer = new CvsProducer(parseCvsUrl(url), {
     maxContentSize: options.maxContentSize ?? DEFAULT_MAX_CONTENT_SIZE,
+    stallTimeoutMs: options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
   })
   return runLoad(producer, options)
 }

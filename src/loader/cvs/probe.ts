@@ -16,7 +16,7 @@ export async function probeCvs(url: string, signal?: AbortSignal): Promise<boole
     const src = parseCvsUrl(url)
     if (src.scheme === 'file') return isLocalCvsModule(join(src.root, src.module))
     if (!isCvsScheme(url)) return false
-    const list = await runRsync([rsyncRootUrl(src)], signal)
+    const list = await runRsync(['--timeout=10', '--contimeout=10', rsyncRootUrl(src)], signal)
     return list.code === 0 && /\sCVSROOT$/m.test(list.stdout.toString('latin1'))
   } catch {
     return false

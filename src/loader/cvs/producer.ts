@@ -27,6 +27,8 @@ import type { CvsListing } from './source.js'
 /** Options of the producer. */
 export interface CvsProducerOptions {
   readonly maxContentSize: number
+  /** A server that sends nothing for this long is given up. */
+  readonly stallTimeoutMs: number
 }
 
 /** Every CVS revision's time zone: RCS dates are UTC. */
@@ -58,9 +60,9 @@ export class CvsProducer implements Producer {
     if (src.scheme === 'file') this.#listing = listLocal(src, src.localRoot!, scratch, ctx)
     else if (src.scheme === 'rsync') {
       const root = join(scratch, 'root')
-      await rsyncModule(src, root, ctx)
+      await rsyncModule(src, root, ctx, this.#options.stallTimeoutMs)
       this.#listing = listLocal(src, root, scratch, ctx)
-    } else this.#listing = await listPserver(src, scratch, ctx)
+    } else this.#listing = await listPserver(src, scratch, ctx, this.#options.stallTimeoutMs)
     ctx.stats.fetchedObjects = this.#listing.files.length
     ctx.report('fetch', { objects: this.#listing.files.length })
   }

@@ -175,10 +175,22 @@ export class PserverClient {
   }
 
   /** Connects, logs in and declares the root. */
-  static async open(t: PserverTarget, signal?: AbortSignal): Promise<PserverClient> {
+  static async open(
+    t: PserverTarget,
+    options: { readonly signal?: AbortSignal; readonly stallTimeoutMs: number },
+  ): Promise<PserverClient> {
     const where = `${t.host}:${t.port}`
+    const { signal, stallTimeoutMs } = options
     const socket = await new Promise<Socket>((resolve, reject) => {
       const s = connect({ host: t.host, port: t.port, ...(signal ? { signal } : {}) })
+      s.setTimeout(stallTimeoutMs, () =>
+        s.destroy(
+          new ArcaError(
+            'unavailable',
+            `the CVS server at ${where} sent nothing for ${Math.round(stallTimeoutMs / 1000)} s`,
+          ),
+        ),
+      )
       s.once('connect', () => resolve(s))
       s.once('error', (e) =>
         reject(new NotFoundError(`could not connect to the CVS pserver at ${where}: ${e.message}`)),

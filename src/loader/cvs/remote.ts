@@ -24,6 +24,7 @@ export async function listPserver(
   src: CvsSource,
   scratch: string,
   ctx: LoadContext,
+  stallTimeoutMs: number,
 ): Promise<CvsListing> {
   if (!src.user)
     throw new NotFoundError(
@@ -37,7 +38,7 @@ export async function listPserver(
       password: src.password ?? '',
       root: src.root,
     },
-    ctx.signal,
+    { ...(ctx.signal ? { signal: ctx.signal } : {}), stallTimeoutMs },
   )
   try {
     const dir = join(scratch, 'rlog')

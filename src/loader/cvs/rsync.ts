@@ -58,9 +58,12 @@ export async function rsyncModule(
   src: CvsSource,
   localRoot: string,
   ctx: LoadContext,
+  stallTimeoutMs: number,
 ): Promise<void> {
   const url = rsyncRootUrl(src)
-  const list = await runRsync([url], ctx.signal)
+  const seconds = Math.max(1, Math.ceil(stallTimeoutMs / 1000))
+  const timeouts = [`--timeout=${seconds}`, `--contimeout=${seconds}`]
+  const list = await runRsync([...timeouts, url], ctx.signal)
   if (list.code !== 0) {
     if (/No such file or directory|Unknown module/i.test(list.stderr))
       throw new NotFoundError(`CVS repository not found at ${src.origin}`)
@@ -79,7 +82,7 @@ export async function rsyncModule(
     const target = join(localRoot, d)
     mkdirSync(target, { recursive: true })
     const r = await runRsync(
-      ['-az', '--', `${url}${encodeURIComponent(d)}/`, `${target}/`],
+      ['-az', ...timeouts, '--', `${url}${encodeURIComponent(d)}/`, `${target}/`],
       ctx.signal,
     )
     if (r.code !== 0)
