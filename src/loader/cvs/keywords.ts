@@ -162,16 +162,26 @@ export class KeywordExpander {
     r: KeywordRevision,
   ): Uint8Array {
     const mode = modeOf(expandFlags)
-    if ((mode & (EXP_NONE | EXP_OLD)) !== 0) return text
+    if ((mode & (EXP_NONE | EXP_OLD)) !== 0 || text.indexOf(0x24) < 0) return text
     const fname = Buffer.from(filename).toString('latin1')
     const author = Buffer.from(r.author).toString('latin1')
-    const out: string[] = []
+    // Lines without a `$` are kept as bytes; the others are worked on as latin1 strings.
+    const pieces: Uint8Array[] = []
+    const out = {
+      push: (t: string): void => {
+        pieces.push(Buffer.from(t, 'latin1'))
+      },
+    }
     let changed = false
     for (const lineBytes of splitLinesUniversal(text)) {
+      if (lineBytes.indexOf(0x24) < 0) {
+        pieces.push(lineBytes)
+        continue
+      }
       let line = Buffer.from(lineBytes).toString('latin1')
       let m = this.#re.exec(line)
       if (!m) {
-        out.push(line)
+        pieces.push(lineBytes)
         continue
       }
       changed = true
@@ -239,7 +249,7 @@ export class KeywordExpander {
         else out.push(line0 + line)
       }
     }
-    return changed ? Buffer.from(out.join(''), 'latin1') : text
+    return changed ? Buffer.concat(pieces) : text
   }
 }
 

@@ -143,9 +143,9 @@ class LocalTexts implements TextSource {
     const entry = this.#entries[file]!
     const name = entry.disk.toString('utf8')
     const rcs = parseRcs(readFileSync(entry.disk), name)
-    await walkTexts(rcs, this.#wanted.get(file) ?? new Set(), name, (rev, lines) => {
+    await walkTexts(rcs, this.#wanted.get(file) ?? new Set(), name, (rev, text) => {
       const d = rcs.deltas.get(rev)!
-      const out = this.#expander.expand(Buffer.concat(lines), entry.serverName, rcs.expand, {
+      const out = this.#expander.expand(text, entry.serverName, rcs.expand, {
         rev,
         date: d.date,
         author: d.author,

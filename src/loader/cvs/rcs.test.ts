@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeTemp, removeTemp } from '../../../test/helpers/tree.js'
 import { type Changeset, ChangesetCollector, compareChangesets } from './changesets.js'
 import { KeywordExpander } from './keywords.js'
-import { applyEdits, parseRcs, rcsDate, splitLines, walkTexts } from './rcs.js'
+import { applyEdits, lineText, parseRcs, rcsDate, walkTexts } from './rcs.js'
 
 let hasCvs = true
 try {
@@ -66,13 +66,17 @@ describe('RCS helpers', () => {
   })
 
   it('applies d and a commands against the original line numbers', () => {
-    const lines = splitLines(Buffer.from('1\n2\n3\n4\n'))
-    const out = applyEdits(lines, Buffer.from('d1 1\na2 2\nx\ny\nd4 1\n'), 'test')
-    expect(Buffer.concat(out).toString()).toBe('2\nx\ny\n3\n')
+    const text = lineText(Buffer.from('1\n2\n3\n4\n'))
+    const out = applyEdits(text, Buffer.from('d1 1\na2 2\nx\ny\nd4 1\n'), 'test')
+    expect(out.bytes.toString()).toBe('2\nx\ny\n3\n')
+    const noEol = applyEdits(lineText(Buffer.from('a\nb')), Buffer.from('d2 1\na2 1\nc'), 't')
+    expect(noEol.bytes.toString()).toBe('a\nc')
   })
 
   it('refuses an edit script that does not fit the text', () => {
-    expect(() => applyEdits([], Buffer.from('d3 1\n'), 'f,v 1.1')).toThrow(/f,v 1\.1/)
+    expect(() => applyEdits(lineText(Buffer.alloc(0)), Buffer.from('d3 1\n'), 'f,v 1.1')).toThrow(
+      /f,v 1\.1/,
+    )
   })
 })
 
@@ -83,8 +87,8 @@ describe.skipIf(!hasCvs)('RCS files written by cvs', () => {
       const revs = new Set(rcs.deltas.keys())
       expect(revs).toEqual(new Set(['1.1', '1.1.1.1', '1.2', '1.3', '1.4']))
       const got = new Map<string, string>()
-      await walkTexts(rcs, revs, name, (rev, lines) => {
-        got.set(rev, Buffer.concat(lines).toString('latin1'))
+      await walkTexts(rcs, revs, name, (rev, text) => {
+        got.set(rev, text.toString('latin1'))
       })
       expect(got.size).toBe(5)
       for (const rev of revs)
@@ -105,9 +109,9 @@ describe.skipIf(!hasCvs)('RCS files written by cvs', () => {
     const expander = new KeywordExpander()
     const revs = new Set(['1.1.1.1', '1.2', '1.3', '1.4'])
     const got = new Map<string, string>()
-    await walkTexts(rcs, revs, path, (rev, lines) => {
+    await walkTexts(rcs, revs, path, (rev, text) => {
       const d = rcs.deltas.get(rev)!
-      const out = expander.expand(Buffer.concat(lines), Buffer.from(path), rcs.expand, {
+      const out = expander.expand(text, Buffer.from(path), rcs.expand, {
         rev,
         date: d.date,
         author: d.author,

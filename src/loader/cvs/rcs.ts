@@ -276,37 +276,66 @@ export function splitLines(text: Uint8Array): Uint8Array[] {
   return lines
 }
 
-/** Applies an RCS edit script to the lines of the text it was made from. */
-export function applyEdits(
-  lines: readonly Uint8Array[],
-  script: Uint8Array,
-  where: string,
-): Uint8Array[] {
-  const cmds = splitLines(script)
-  const out: Uint8Array[] = []
-  let pos = 0 // lines of `lines` consumed
-  for (let i = 0; i < cmds.length; i++) {
-    const cmd = Buffer.from(cmds[i]!).toString('latin1')
+/** A text and where its lines start (one entry per line, then the length). */
+export interface LineText {
+  readonly bytes: Buffer
+  readonly starts: Uint32Array
+}
+
+/** Indexes the lines of `bytes`. */
+export function lineText(bytes: Buffer): LineText {
+  let n = 0
+  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) n++
+  const last = bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a ? 1 : 0
+  const starts = new Uint32Array(n + last + 1)
+  let k = 0
+  let start = 0
+  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) {
+    starts[k++] = start
+    start = i + 1
+  }
+  if (last) starts[k++] = start
+  starts[k] = bytes.length
+  return { bytes, starts }
+}
+
+/**
+ * Applies an RCS edit script to the text it was made from. The result is built from ranges of
+ * the old text and of the script, never line by line.
+ */
+export function applyEdits(text: LineText, script: Uint8Array, where: string): LineText {
+  const cmds = lineText(Buffer.from(script.buffer, script.byteOffset, script.byteLength))
+  const nLines = text.starts.length - 1
+  const pieces: Buffer[] = []
+  const from = (a: number, b: number): void => {
+    if (b > a) pieces.push(text.bytes.subarray(text.starts[a], text.starts[b]))
+  }
+  let pos = 0 // lines of the old text consumed
+  const nCmds = cmds.starts.length - 1
+  for (let i = 0; i < nCmds; i++) {
+    const cmd = cmds.bytes.subarray(cmds.starts[i], cmds.starts[i + 1]).toString('latin1')
     const m = /^([ad])(\d+) (\d+)\s*$/.exec(cmd)
     if (!m) throw new CorruptError(`${where}: "${cmd.trim()}" is not an RCS edit command`)
     const at = Number(m[2])
     const count = Number(m[3])
     if (m[1] === 'd') {
-      if (at < 1 || at - 1 < pos || at - 1 + count > lines.length)
+      if (at < 1 || at - 1 < pos || at - 1 + count > nLines)
         throw new CorruptError(`${where}: "${cmd.trim()}" deletes lines that are not there`)
-      for (; pos < at - 1; pos++) out.push(lines[pos]!)
-      pos += count
+      from(pos, at - 1)
+      pos = at - 1 + count
     } else {
-      if (at < pos || at > lines.length)
+      if (at < pos || at > nLines)
         throw new CorruptError(`${where}: "${cmd.trim()}" adds after a line that is not there`)
-      for (; pos < at; pos++) out.push(lines[pos]!)
-      if (i + count >= cmds.length)
+      if (i + count >= nCmds)
         throw new CorruptError(`${where}: "${cmd.trim()}" adds lines that are not there`)
-      for (let j = 0; j < count; j++) out.push(cmds[++i]!)
+      from(pos, at)
+      pos = at
+      pieces.push(cmds.bytes.subarray(cmds.starts[i + 1], cmds.starts[i + 1 + count]))
+      i += count
     }
   }
-  for (; pos < lines.length; pos++) out.push(lines[pos]!)
-  return out
+  from(pos, nLines)
+  return lineText(Buffer.concat(pieces))
 }
 
 /** The branch a revision is on (`1.1.1` for `1.1.1.3`, `1` for `1.4`). */
@@ -315,35 +344,38 @@ export function branchOf(rev: string): string {
 }
 
 /**
- * Calls `visit(rev, lines)` with the text of every revision in `wanted`: down the trunk from
- * the head, and forward along the branches that hold a wanted revision. Each text is given as
- * its lines and is valid only during the call.
+ * Calls `visit(rev, text)` with the full text of every revision in `wanted`: down the trunk
+ * from the head, and forward along the branches that hold a wanted revision. Only the texts
+ * being walked are in memory.
  */
 export async function walkTexts(
   rcs: RcsFile,
   wanted: ReadonlySet<string>,
   name: string,
-  visit: (rev: string, lines: readonly Uint8Array[]) => void | Promise<void>,
+  visit: (rev: string, text: Buffer) => void | Promise<void>,
 ): Promise<void> {
   const wantedBranches = new Set([...wanted].filter((r) => r.split('.').length > 2).map(branchOf))
   let left = wanted.size
-  let lines: Uint8Array[] | null = null
+  let text: LineText | null = null
   let rev = rcs.head
   const seen = new Set<string>()
   while (rev !== '' && left > 0) {
     if (seen.has(rev)) throw new CorruptError(`the RCS file ${name} has a loop at ${rev}`)
     seen.add(rev)
     const delta = rcs.deltas.get(rev)
-    const text = rcs.text(rev)
-    if (!delta || !text) throw new CorruptError(`the RCS file ${name} lacks revision ${rev}`)
-    lines = lines === null ? splitLines(text) : applyEdits(lines, text, `${name} ${rev}`)
+    const t = rcs.text(rev)
+    if (!delta || !t) throw new CorruptError(`the RCS file ${name} lacks revision ${rev}`)
+    text =
+      text === null
+        ? lineText(Buffer.from(t.buffer, t.byteOffset, t.byteLength))
+        : applyEdits(text, t, `${name} ${rev}`)
     if (wanted.has(rev)) {
-      await visit(rev, lines)
+      await visit(rev, text.bytes)
       left--
     }
     for (const start of delta.branches) {
       if (!wantedBranches.has(branchOf(start))) continue
-      let blines = lines
+      let btext = text
       let b = start
       while (b !== '' && left > 0) {
         const bd = rcs.deltas.get(b)
@@ -351,9 +383,9 @@ export async function walkTexts(
         if (!bd || !bt || seen.has(b))
           throw new CorruptError(`the RCS file ${name} lacks revision ${b}`)
         seen.add(b)
-        blines = applyEdits(blines, bt, `${name} ${b}`)
+        btext = applyEdits(btext, bt, `${name} ${b}`)
         if (wanted.has(b)) {
-          await visit(b, blines)
+          await visit(b, btext.bytes)
           left--
         }
         b = bd.next
