@@ -225,6 +225,7 @@ describe.skipIf(!tools)('cvs loader', () => {
     const r = save(`rsync://127.0.0.1:${rsyncd.port}/cvs/mod`, ['--type', 'cvs'])
     expect(r.status, r.message ?? '').toBe('full')
     expect(r.origin).toBe(`rsync://127.0.0.1:${rsyncd.port}/cvs/mod`)
+    expect(r.stats.revisions).toBe(0) // all archived from the local origin
     // No keyword here names the root's path, so the ids are the local ones.
     expect(r.snapshot).toBe(expectedSnapshot())
   })

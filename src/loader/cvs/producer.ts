@@ -71,8 +71,9 @@ export class CvsProducer implements Producer {
     const { files, changesets, texts } = this.#listing!
     const tree = MutableTree.empty()
     let parent: string | null = null
-    // On a re-visit, changesets whose revision is archived are not sent again.
-    let catchingUp = ctx.previousSnapshot !== null
+    // Changesets whose revision is already archived (a re-visit, or the same repository
+    // archived from another origin) are not sent again, up to the first one that is not.
+    let catchingUp = true
     ctx.expect('revisions', changesets.length)
     const content = (path: string): ModelObject & { type: 'content' | 'skipped_content' } =>
       contentObject(readFileSync(path), {
