@@ -74,12 +74,10 @@ async function commit(files: string[], message: string): Promise<void> {
  */
 function lastDate(file: string): number {
   const out = cvs(['rlog', '-N', '-r', file === '' ? 'mod' : `mod/${file}`], tmp)
-  const dates = [...out.matchAll(/^date: (\d+)[/-](\d+)[/-](\d+) (\d+):(\d+):(\d+)/gm)].map(
-    (m) => {
-      const n = m.slice(1).map(Number) as [number, number, number, number, number, number]
-      return Date.UTC(n[0], n[1] - 1, n[2], n[3], n[4], n[5]) / 1000
-    },
-  )
+  const dates = [...out.matchAll(/^date: (\d+)[/-](\d+)[/-](\d+) (\d+):(\d+):(\d+)/gm)].map((m) => {
+    const n = m.slice(1).map(Number) as [number, number, number, number, number, number]
+    return Date.UTC(n[0], n[1] - 1, n[2], n[3], n[4], n[5]) / 1000
+  })
   if (dates.length === 0) throw new Error(`no date in rlog of ${file}: ${out}`)
   return Math.max(...dates)
 }
