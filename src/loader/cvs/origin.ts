@@ -94,7 +94,7 @@ export function parseCvsUrl(input: string, cwd: string = process.cwd()): CvsSour
     throw new InvalidInputError(`"${redact(input)}" names a host or user starting with "-"`)
   const password = decodeURIComponent(url.password)
   const user = decodeURIComponent(url.username)
-  const authority = `${url.username ? `${url.username}@` : ''}${url.host}`
+  const authority = `${url.username ? `${url.username}@` : ''}${url.host.toLowerCase()}`
   return {
     scheme,
     origin: `${scheme}://${authority}${url.pathname}`,
