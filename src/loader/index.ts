@@ -22,6 +22,7 @@ export type {
   Producer,
 } from './core/types.js'
 export { type FinalStatus, openVisit, type Visit } from './core/visit.js'
+export { type CvsLoadOptions, loadCvs } from './cvs/loader.js'
 export { DEFAULT_STALL_TIMEOUT_MS } from './git/child.js'
 export {
   DEFAULT_MAX_CONTENT_SIZE,

@@ -13,6 +13,8 @@ import { checkUrl, type NetPolicy } from '../net/index.js'
 import { loadBzr } from './bzr/loader.js'
 import { probeBzr } from './bzr/probe.js'
 import type { LoadOptions, LoadResult } from './core/types.js'
+import { loadCvs } from './cvs/loader.js'
+import { probeCvs } from './cvs/probe.js'
 import { loadGit } from './git/loader.js'
 import { localPathOf, probeGit } from './git/probe.js'
 import { loadHg } from './hg/loader.js'
@@ -50,6 +52,7 @@ const LOADERS: readonly LoaderEntry[] = [
   { visitType: 'hg', load: loadHg, probe: probeHg },
   { visitType: 'svn', load: loadSvn, probe: probeSvn },
   { visitType: 'bzr', load: loadBzr, probe: probeBzr },
+  { visitType: 'cvs', load: loadCvs, probe: probeCvs },
 ]
 
 /** The visit types this archive can load, sorted. */

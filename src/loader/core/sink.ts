@@ -21,8 +21,10 @@ import { IdSet } from './id-set.js'
 import type { ProgressTracker } from './progress.js'
 import type { ContentWithData, LoadPhase, LoadStats, ModelObject } from './types.js'
 
-/** Contents are sent to the storage in batches of this many. */
+/** Contents are sent to the storage in batches of this many, */
 const CONTENT_BATCH = 256
+/** or of this many bytes (producers that read whole files yield large contents). */
+const CONTENT_BATCH_BYTES = 8 << 20
 
 /** A reference from an object to another, with the kind it must have. */
 interface Ref {
@@ -53,6 +55,7 @@ export class ObjectSink {
   /** Why some of the lost objects are lost. */
   readonly reasons: string[] = []
   #contents: ContentWithData[] = []
+  #contentBytes = 0
 
   constructor(storage: Storage, stats: LoadStats, progress: ProgressTracker) {
     this.#storage = storage
@@ -81,11 +84,13 @@ export class ObjectSink {
         const c = obj.object
         if (this.seen(c.sha1Git)) return
         this.#contents.push(c)
+        this.#contentBytes += c.length
         this.#done.add(c.sha1Git)
         this.#stats.contents++
         this.#stats.contentBytes += c.length
         this.#progress.advance('contents', 1, c.length)
-        if (this.#contents.length >= CONTENT_BATCH) await this.flush()
+        if (this.#contents.length >= CONTENT_BATCH || this.#contentBytes >= CONTENT_BATCH_BYTES)
+          await this.flush()
         return
       }
       case 'skipped_content': {
@@ -143,7 +148,10 @@ export class ObjectSink {
 
   /** Sends the contents still batched. */
   async flush(): Promise<void> {
-    if (this.#contents.length > 0) await this.#storage.contentAdd(this.#contents.splice(0))
+    if (this.#contents.length > 0) {
+      this.#contentBytes = 0
+      await this.#storage.contentAdd(this.#contents.splice(0))
+    }
   }
 
   /** An ExtID is stored when its target is; one of a broken object is dropped. */
