@@ -6,11 +6,12 @@
 // real worker would). Reference, same run and same database: raw batched INSERT of N rows, then
 // one autocommit DELETE per row by W concurrent loops (the least a durable queue can do per task).
 // Prints tasks/s per backend, the reference rows/s, and peak RSS.
+// Part 0 (harvest-save.mjs): Save Code Now, POST to succeeded on the embedded default.
 // Part 2 (harvest-schedule.mjs): choosing the next 1,000 visits among LISTED listed origins
 // (default 1,000,000), timed per call.
 //
 // Usage: npm run bench:harvest [-- --tasks N --workers W --batch B --origins K --listed L
-//   --parts queue,schedule --backends sqlite,postgres]
+//   --parts save,queue,schedule --requests R --backends sqlite,postgres]
 import { rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -19,6 +20,7 @@ import pg from 'pg'
 
 import { openTaskQueue } from '../dist/scheduler/index.js'
 import { openSqlDatabase } from '../dist/storage/index.js'
+import { saveBench } from './harvest-save.mjs'
 import { scheduleBench } from './harvest-schedule.mjs'
 
 const { values: opts } = parseArgs({
@@ -28,7 +30,8 @@ const { values: opts } = parseArgs({
     batch: { type: 'string', default: '50' },
     origins: { type: 'string', default: '2000' },
     listed: { type: 'string', default: '1000000' },
-    parts: { type: 'string', default: 'queue,schedule' },
+    parts: { type: 'string', default: 'save,queue,schedule' },
+    requests: { type: 'string', default: '20' },
     backends: { type: 'string', default: 'sqlite,postgres' },
     dir: { type: 'string', default: resolve(import.meta.dirname, '..', '.bench') },
     postgres: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432' },
@@ -131,6 +134,13 @@ async function bench(label, url, fresh) {
       `(queue at ${((ref.totalMs / q.totalMs) * 100).toFixed(0)}% of it)`,
   )
 }
+
+if (opts.parts.split(',').includes('save'))
+  await saveBench({
+    dir: join(opts.dir, 'harvest-save'),
+    requests: Number(opts.requests),
+    log: console.log,
+  })
 
 const backends = opts.backends.split(',')
 if (backends.includes('sqlite')) {
