@@ -6,7 +6,7 @@
 //
 // Usage: npm run bench:load-vcs-svn [-- --revisions N --runs R]
 import { execFileSync, spawnSync } from 'node:child_process'
-import { closeSync,existsSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 
