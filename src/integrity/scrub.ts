@@ -37,6 +37,11 @@ export interface ScrubOptions extends AbortOptions {
   readonly batchSize?: number
   /** Stop at the end of the current round. */
   readonly once?: boolean
+  /**
+   * A round begins at most this often (default 60 s): a small archive is not checked over and
+   * over, back to back.
+   */
+  readonly roundIntervalMs?: number
   /** Stop after this many pages (a bounded slice of work, e.g. in a worker's spare time). */
   readonly maxPages?: number
   /** When another scrubber holds the lease: wait for it (default: throw a ConflictError). */
@@ -155,12 +160,15 @@ export async function scrub(options: ScrubOptions): Promise<ScrubRun> {
       run.checked += page.items.length
       run.findings += found.length
       options.onPage?.({ position: { ...next, updatedAt: now() }, findings: found.length })
+      const roundBegan = pos.roundStarted
       pos = next
       if (!(await store.lease(options.holder, now(), LEASE_MS)))
         throw new ConflictError('the scrubber lost its lease to another scrubber')
       if (roundEnded && options.once) break
       // At most `rate` objects per second: the page's share of a second, less its own time.
       await sleep((page.items.length / rate) * 1000 - (now() - began), signal)
+      if (roundEnded)
+        await sleep((options.roundIntervalMs ?? 60_000) - (now() - roundBegan), signal)
     }
   } finally {
     await store.unlease(options.holder).catch(() => undefined)

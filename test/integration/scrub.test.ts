@@ -194,6 +194,26 @@ function suite(name: string, enabled: boolean, usePg: boolean): void {
       expect(status().position).toMatchObject({ round: left.round + 1, checked: 0 })
     })
 
+    it('arca worker --scrub-rate scrubs in the background and stops with the worker', async () => {
+      const before = status().position!.round
+      const worker = spawn(
+        process.execPath,
+        [ARCA_BIN, 'worker', '--data', data, ...storage, '--no-schedule', '--scrub-rate', '100000'],
+        { stdio: 'ignore' },
+      )
+      let s = status()
+      for (let i = 0; i < 600 && !(s.position!.round > before && s.running); i++) {
+        await new Promise((r) => setTimeout(r, 100))
+        s = status()
+      }
+      expect(s.position!.round).toBeGreaterThan(before)
+      expect(s.running).toMatch(new RegExp(`:${worker.pid}$`))
+      worker.kill('SIGTERM')
+      const code = await new Promise((r) => worker.once('exit', r))
+      expect(code).toBe(0)
+      expect(status().running).toBeNull()
+    })
+
     it('serves the same status on the admin API, to admin tokens only', async () => {
       const token = arca([
         'token',

@@ -8,10 +8,12 @@
 
 import { type Command, InvalidArgumentError } from 'commander'
 
+import { errorMessage } from '../../errors.js'
+import { scrub, ScrubStore } from '../../integrity/index.js'
 import { openScheduler } from '../../scheduler/index.js'
 import { defaultStorageUrl, openArchive } from '../../storage/index.js'
 import { addArchiveOptions, type ArchiveFlags, archiveLocation } from '../archive-options.js'
-import { startHarvestWorker } from '../harvest.js'
+import { startHarvestWorker, workerName } from '../harvest.js'
 import { addNetOptions, type NetFlags, netPolicy, visitLimits } from '../net-options.js'
 import { writeErr } from '../output.js'
 
@@ -22,6 +24,7 @@ interface WorkerFlags extends ArchiveFlags, NetFlags {
   grace: number
   schedule: boolean
   json?: boolean
+  scrubRate?: number
 }
 
 /** A positive integer option. */
@@ -72,6 +75,11 @@ export function registerWorker(program: Command): void {
             '  $ arca worker --storage postgres://arca@db/arca --data /srv/shared/arca --concurrency 8',
         )
         .option(
+          '--scrub-rate <objects-per-second>',
+          'Also scrub the archive in the background at this rate (one scrubber per archive; see arca scrub).',
+          parseCount,
+        )
+        .option(
           '--restrict-network',
           "Apply the network checks to every load, the operator's listed origins too (loads made on request always are).",
         ),
@@ -109,10 +117,31 @@ export function registerWorker(program: Command): void {
         limits: visitLimits(flags),
       },
     })
+    // the background scrubber: waits for the archive's scrubber lease, then checks round after
+    // round at its rate until the worker stops
+    const scrubStop = new AbortController()
+    const scrubbing =
+      flags.scrubRate === undefined
+        ? Promise.resolve()
+        : (async () => {
+            // on the scheduler's connection: its writes take turns with the queue's in one process
+            const store = new ScrubStore(scheduler.db)
+            await store.open()
+            await scrub({
+              storage: archive.backend,
+              objstorage: archive.objstorage,
+              store,
+              holder: workerName(),
+              rate: flags.scrubRate!,
+              wait: true,
+              signal: scrubStop.signal,
+            })
+          })().catch((e: unknown) => log(`scrubber stopped: ${errorMessage(e)}`))
     let caught: NodeJS.Signals | null = null
     const onSignal = (sig: NodeJS.Signals): void => {
       if (caught) process.exit(EXIT_OF_SIGNAL[sig] ?? 130)
       caught = sig
+      scrubStop.abort()
       void worker.stop()
     }
     process.on('SIGINT', onSignal)
@@ -122,6 +151,8 @@ export function registerWorker(program: Command): void {
         `working on ${loc.dataDir} (${flags.concurrency} at a time); Ctrl-C stops after running tasks`,
       )
     await worker.done
+    scrubStop.abort()
+    await scrubbing
     await scheduler.close()
     await archive.close()
     process.off('SIGINT', onSignal)
