@@ -4,6 +4,7 @@
  * what git computes of `svn export --ignore-keywords` of that revision, every revision id the
  * manifest written by hand after Software Heritage's conventions (test/helpers/svn.ts).
  */
+import { execFileSync } from 'node:child_process'
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -32,6 +33,7 @@ let serve: GitServer
 let dav: GitServer | null = null
 
 interface SaveOutput {
+  origin: string
   status: string
   snapshot: string | null
   eventful: boolean
@@ -280,6 +282,38 @@ describe('svn loader', () => {
     expect(again.stats.revisions).toBe(3)
     const ids = expectedChain(`file://${other}`, [1, 2, 3], oldHead, other)
     expect(await headOf(data, again.snapshot!)).toEqual([{ name: 'HEAD', target: ids[2] }])
+  })
+
+  it('an svnserve repository that needs a password: loaded with it (given on stdin), refused without', () => {
+    const locked = join(root, 'repos', 'locked')
+    execFileSync('cp', ['-a', join(root, 'repos', 'repo'), locked])
+    writeFileSync(
+      join(locked, 'conf', 'svnserve.conf'),
+      '[general]\nanon-access = none\nauth-access = read\npassword-db = passwd\n',
+    )
+    writeFileSync(join(locked, 'conf', 'passwd'), '[users]\nreader = pw-s3cr3t\n')
+    const good = save(
+      join(root, 'data-locked'),
+      `${serve.url.replace('svn://', 'svn://reader:pw-s3cr3t@')}/locked`,
+      ['--type', 'svn'],
+    )
+    expect(good.exit, good.message ?? '').toBe(0)
+    // the same as the repository read locally, without svnserve nor its password
+    const local = save(join(root, 'data-locked-file'), `file://${locked}`, ['--type', 'svn'])
+    expect(good.snapshot).toBe(local.snapshot)
+    expect(good.origin).not.toContain('pw-s3cr3t')
+    const bad = arca([
+      'save',
+      '--json',
+      '--data',
+      join(root, 'data-locked'),
+      '--type',
+      'svn',
+      `${serve.url.replace('svn://', 'svn://reader:wrong-pw@')}/locked`,
+    ])
+    expect(bad.status).toBe(2)
+    expect(bad.stdout + bad.stderr).not.toContain('wrong-pw')
+    expect(JSON.parse(bad.stdout).status).toBe('not_found')
   })
 
   it('an unknown repository is not found, and credentials are never shown', () => {

@@ -9,6 +9,7 @@
  */
 
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 
 import { NotFoundError } from '../../errors.js'
@@ -50,7 +51,13 @@ const NOT_FOUND_CODES = [
 ]
 
 function authArgs(auth: SvnAuth | null): string[] {
-  return auth ? ['--username', auth.username, '--password', auth.password] : []
+  // The password goes through stdin, never on a command line (visible to every user in `ps`).
+  return auth ? ['--username', auth.username, '--password-from-stdin', '--no-auth-cache'] : []
+}
+
+/** What the tools read on stdin for {@link authArgs}: the password, or nothing. */
+function authStdin(auth: SvnAuth | null): { stdin?: NodeJS.ReadableStream } {
+  return auth ? { stdin: Readable.from([`${auth.password}\n`]) } : {}
 }
 
 function xmlText(s: string): string {
@@ -100,6 +107,7 @@ export async function svnInfo(
   try {
     xml = (
       await runTool('svn', ['info', '--xml', '--non-interactive', ...authArgs(auth), '--', url], {
+        ...authStdin(auth),
         ...(signal ? { signal } : {}),
       })
     ).toString('utf8')
@@ -146,7 +154,7 @@ export async function localRepository(
   const dump = startTool(
     'svnrdump',
     ['dump', '-q', '--non-interactive', ...authArgs(auth), '-r', `0:${info.head}`, '--', info.root],
-    signal ? { signal } : {},
+    { ...(signal ? { signal } : {}), ...authStdin(auth) },
   )
   const load = startTool(
     'svnadmin',

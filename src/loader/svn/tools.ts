@@ -76,7 +76,7 @@ export function startTool(
 export async function runTool(
   cmd: string,
   args: readonly string[],
-  options: { readonly signal?: AbortSignal } = {},
+  options: { readonly signal?: AbortSignal; readonly stdin?: NodeJS.ReadableStream } = {},
 ): Promise<Buffer> {
   const p = startTool(cmd, args, options)
   const chunks: Buffer[] = []
