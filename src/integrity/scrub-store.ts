@@ -100,7 +100,17 @@ export class ScrubStore {
 
   /** Creates the tables if needed. */
   async open(): Promise<void> {
-    await migrate(this.#db, migrations(this.#db.dialect), INTEGRITY_MIGRATION_TABLE)
+    // A read first: once the tables exist, opening takes no write lock (a server opening the
+    // store beside a busy worker in the same process must not wait for the database).
+    const wanted = migrations(this.#db.dialect)
+    try {
+      const rows = await this.#db.all<Row>(`SELECT version FROM ${INTEGRITY_MIGRATION_TABLE}`)
+      const done = new Set(rows.map((r) => n(r['version'])))
+      if (wanted.every((m) => done.has(m.version))) return
+    } catch {
+      // no bookkeeping table yet
+    }
+    await migrate(this.#db, wanted, INTEGRITY_MIGRATION_TABLE)
   }
 
   /** The position, or null before the first page. */

@@ -7,6 +7,7 @@
 import type { Command } from 'commander'
 
 import { InvalidInputError } from '../../errors.js'
+import { ScrubStore } from '../../integrity/index.js'
 import { visitTypes } from '../../loader/index.js'
 import { checkUrl } from '../../net/index.js'
 import {
@@ -125,6 +126,8 @@ export function registerServe(program: Command): void {
       journalUrl: loc.journalUrl,
     })
     // Save Code Now takes every visit type this archive can load
+    // the scrubber's tables, before any worker writes (the admin route reads them)
+    await new ScrubStore(archive.backend.db).open()
     // Requests are checked when made (a name resolving to a refused address is rejected with the
     // reason) and their loads again at every connection, under the operator's network policy.
     const policy = netPolicy(flags)
