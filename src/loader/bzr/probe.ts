@@ -6,44 +6,23 @@
  * @module
  */
 
-import { existsSync, statSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 
-/** Time a probe request may take. */
-const PROBE_TIMEOUT_MS = 10_000
-
-function localPath(url: string): string | null {
-  if (url.startsWith('file://')) {
-    try {
-      return fileURLToPath(url)
-    } catch {
-      return null
-    }
-  }
-  return /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url) ? null : url
-}
+import { isDir, localPathOf, probeSignal } from '../core/probe.js'
 
 /** Whether `url` looks like a Bazaar branch; never throws. */
 export async function probeBzr(url: string, signal?: AbortSignal): Promise<boolean> {
-  const local = localPath(url)
+  const local = localPathOf(url)
   if (local !== null) {
-    try {
-      return (
-        statSync(join(local, '.bzr')).isDirectory() &&
-        existsSync(join(local, '.bzr', 'branch-format'))
-      )
-    } catch {
-      return false
-    }
+    return isDir(join(local, '.bzr')) && existsSync(join(local, '.bzr', 'branch-format'))
   }
   if (/^bzr(\+ssh)?:\/\//i.test(url)) return true
   if (!/^https?:\/\//i.test(url)) return false
   const base = url.replace(/\/+$/, '')
-  const timeout = AbortSignal.timeout(PROBE_TIMEOUT_MS)
   try {
     const res = await fetch(`${base}/.bzr/branch-format`, {
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      signal: probeSignal(signal),
     })
     if (!res.ok) {
       await res.body?.cancel()

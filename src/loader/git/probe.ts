@@ -6,22 +6,11 @@
  * @module
  */
 
-import { existsSync, statSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 
 import { HttpClient, type NetPolicy } from '../../net/index.js'
-
-/** Time a probe request may take. */
-const PROBE_TIMEOUT_MS = 10_000
-
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory()
-  } catch {
-    return false
-  }
-}
+import { isDir, localPathOf, probeSignal } from '../core/probe.js'
 
 /** A working tree (`.git` folder or file) or a bare repository (`HEAD`, `objects/`, `refs/`). */
 export function isLocalGitRepository(dir: string): boolean {
@@ -29,24 +18,6 @@ export function isLocalGitRepository(dir: string): boolean {
   return existsSync(join(dir, 'HEAD')) && isDir(join(dir, 'objects')) && isDir(join(dir, 'refs'))
 }
 
-/** A local path of a URL as `arca save` takes it (`file://…` or a path), else null. */
-export function localPathOf(url: string): string | null {
-  if (url.startsWith('file://')) {
-    try {
-      return fileURLToPath(url)
-    } catch {
-      return null
-    }
-  }
-  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url)) return null
-  if (/^[^/]+:/.test(url) && !existsSync(url)) return null // scp-like host:path
-  return url
-}
-
-/**
- * Whether `url` is a git repository. Under a network policy a local path is not looked at,
- * and the request (and its redirects) is checked like a fetch.
- */
 export async function probeGit(
   url: string,
   signal?: AbortSignal,
@@ -58,11 +29,10 @@ export async function probeGit(
   if (/^ssh:\/\//i.test(url)) return /\.git\/?$/.test(url)
   if (!/^https?:\/\//i.test(url)) return /^[^/]+:/.test(url) && /\.git\/?$/.test(url)
   const base = url.replace(/\/+$/, '')
-  const timeout = AbortSignal.timeout(PROBE_TIMEOUT_MS)
   const client = new HttpClient(network)
   try {
     const res = await client.request(`${base}/info/refs?service=git-upload-pack`, {
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      signal: probeSignal(signal),
       headers: { 'git-protocol': 'version=2' },
     })
     res.cancel()

@@ -6,39 +6,19 @@
  * @module
  */
 
-import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 
-/** Time a probe request may take. */
-const PROBE_TIMEOUT_MS = 10_000
+import { isDir, localPathOf, probeSignal } from '../core/probe.js'
 
 /** A local Mercurial repository: a folder with a `.hg` folder holding `requires` or `store`. */
 export function isLocalHgRepository(dir: string): boolean {
-  try {
-    return statSync(join(dir, '.hg')).isDirectory()
-  } catch {
-    return false
-  }
-}
-
-function localPath(url: string): string | null {
-  if (url.startsWith('file://')) {
-    try {
-      return fileURLToPath(url)
-    } catch {
-      return null
-    }
-  }
-  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url)) return null
-  return existsSync(url) ? url : null
+  return isDir(join(dir, '.hg'))
 }
 
 export async function probeHg(url: string, signal?: AbortSignal): Promise<boolean> {
-  const local = localPath(url)
+  const local = localPathOf(url)
   if (local !== null) return isLocalHgRepository(local)
   if (!/^https?:\/\//i.test(url)) return false
-  const timeout = AbortSignal.timeout(PROBE_TIMEOUT_MS)
   try {
     const u = new URL(url)
     const headers: Record<string, string> = {}
@@ -51,7 +31,7 @@ export async function probeHg(url: string, signal?: AbortSignal): Promise<boolea
     }
     u.search = '?cmd=capabilities'
     const res = await fetch(u, {
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      signal: probeSignal(signal),
       headers,
     })
     const body = res.ok ? await res.text() : (await res.body?.cancel(), '')

@@ -6,22 +6,12 @@
  * @module
  */
 
-import { existsSync, statSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
+import { isDir, probeSignal } from '../core/probe.js'
 import { runTool } from './tools.js'
-
-/** Time a probe may take. */
-const PROBE_TIMEOUT_MS = 10_000
-
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory()
-  } catch {
-    return false
-  }
-}
 
 /** A repository made by `svnadmin create` (its root folder). */
 export function isLocalSvnRepository(dir: string): boolean {
@@ -41,10 +31,9 @@ export async function probeSvn(url: string, signal?: AbortSignal): Promise<boole
   if (local !== null && isLocalSvnRepository(local)) return true
   if (local === null && !/^https?:\/\//i.test(url)) return false
   if (local !== null && !url.startsWith('file://')) return false
-  const timeout = AbortSignal.timeout(PROBE_TIMEOUT_MS)
   try {
     await runTool('svn', ['info', '--non-interactive', '--', url], {
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      signal: probeSignal(signal),
     })
     return true
   } catch {
