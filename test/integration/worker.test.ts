@@ -122,7 +122,9 @@ describe.each(backends)('worker on $name', (backend) => {
       idleMaxMs: 50,
     })
     worker.start()
-    // another worker keeps trying to claim the task: a lease that ran out would hand it over
+    // once w1 holds it (before, a claimer could simply be first: seen in CI), another worker
+    // keeps trying to claim the task: a lease that ran out would hand it over
+    await until(async () => (await s!.queue.get([id!]))[0]!.worker === 'w1', 'w1 to claim it')
     const stolen: number[] = []
     await until(async () => {
       for (const t of await s!.queue.claim('thief', { leaseMs: 1000 })) stolen.push(t.id)
