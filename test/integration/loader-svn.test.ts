@@ -48,7 +48,8 @@ function save(
   extra: string[] = [],
 ): SaveOutput & { exit: number | null } {
   const r = arca(['save', '--json', '--data', data, ...extra, target])
-  if (!r.stdout.trim()) throw new Error(`arca save printed nothing: ${r.stderr}`)
+  if (!r.stdout.trim())
+    throw new Error(`arca save ${target} printed nothing (exit ${r.status}): ${r.stderr}`)
   return { ...(JSON.parse(r.stdout) as SaveOutput), exit: r.status }
 }
 
