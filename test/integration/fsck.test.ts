@@ -10,11 +10,10 @@ import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-import Database from 'better-sqlite3'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { arca, ARCA_BIN } from '../helpers/cli.js'
+import { postgresSql, type RawSql, sqliteSql } from '../helpers/raw-sql.js'
 import { git, gitEnvFixed } from '../helpers/repos.js'
 import { createTestDatabase, postgresAvailable } from '../helpers/services.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
@@ -101,12 +100,9 @@ function fsckKilled(args: string[], stateFile: string, killAtKind: string): Prom
   })
 }
 
-/** Runs one statement on the backend's database; rows of a query. */
-type Sql = (q: string, params: unknown[]) => Promise<Record<string, unknown>[]>
-
 interface Backend {
   name: string
-  setup(): Promise<{ storageArgs: string[]; sql: Sql }>
+  setup(): Promise<{ storageArgs: string[]; sql: RawSql }>
   teardown(): Promise<void>
 }
 
@@ -118,17 +114,7 @@ const sqlite = (data: string): Backend => ({
   setup: () =>
     Promise.resolve({
       storageArgs: [],
-      sql: (q, params) => {
-        const db = new Database(join(data, 'graph.sqlite'))
-        try {
-          const st = db.prepare(q)
-          return Promise.resolve(
-            st.reader ? (st.all(...params) as Record<string, unknown>[]) : (st.run(...params), []),
-          )
-        } finally {
-          db.close()
-        }
-      },
+      sql: sqliteSql(data),
     }),
   teardown: () => Promise.resolve(),
 })
@@ -140,20 +126,7 @@ const postgres = (): Backend => ({
     dropPg = db.drop
     return {
       storageArgs: ['--storage', db.url],
-      sql: async (q, params) => {
-        const client = new pg.Client({ connectionString: db.url })
-        await client.connect()
-        try {
-          let n = 0
-          const r = await client.query(
-            q.replace(/\?/g, () => `$${++n}`),
-            params,
-          )
-          return r.rows as Record<string, unknown>[]
-        } finally {
-          await client.end()
-        }
-      },
+      sql: postgresSql(db.url),
     }
   },
   async teardown() {
@@ -168,7 +141,7 @@ function suite(makeBackend: (data: string) => Backend, enabled: boolean): void {
   describe.runIf(enabled)(`arca fsck on ${backend.name}`, () => {
     let repo: string
     let storageArgs: string[]
-    let sql: Sql
+    let sql: RawSql
     let objects: Map<string, string>
     let expected: string[]
 

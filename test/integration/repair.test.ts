@@ -11,11 +11,10 @@ import { execFileSync, spawn } from 'node:child_process'
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-import Database from 'better-sqlite3'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { arca, ARCA_BIN } from '../helpers/cli.js'
+import { postgresSql, type RawSql, sqliteSql } from '../helpers/raw-sql.js'
 import { git, gitEnvFixed } from '../helpers/repos.js'
 import { type ServeProcess, startServe } from '../helpers/serve.js'
 import { createTestDatabase, postgresAvailable } from '../helpers/services.js'
@@ -45,39 +44,6 @@ function makeRepo(root: string): string {
 const objectFile = (data: string, id: string): string =>
   join(data, 'objects', id.slice(0, 2), id.slice(2, 4), id)
 
-type Sql = (q: string, params: unknown[]) => Promise<Record<string, unknown>[]>
-
-function sqliteSql(data: string): Sql {
-  return (q, params) => {
-    const db = new Database(join(data, 'graph.sqlite'))
-    try {
-      const st = db.prepare(q)
-      return Promise.resolve(
-        st.reader ? (st.all(...params) as Record<string, unknown>[]) : (st.run(...params), []),
-      )
-    } finally {
-      db.close()
-    }
-  }
-}
-
-function pgSql(url: string): Sql {
-  return async (q, params) => {
-    const client = new pg.Client({ connectionString: url })
-    await client.connect()
-    try {
-      let n = 0
-      const r = await client.query(
-        q.replace(/\?/g, () => `$${++n}`),
-        params,
-      )
-      return r.rows as Record<string, unknown>[]
-    } finally {
-      await client.end()
-    }
-  }
-}
-
 const pgAvailable = await postgresAvailable()
 
 function suite(name: string, enabled: boolean, usePg: boolean): void {
@@ -86,7 +52,7 @@ function suite(name: string, enabled: boolean, usePg: boolean): void {
     const data = join(tmp, 'primary')
     const mirror = join(tmp, 'mirror')
     let storageArgs: string[] = []
-    let sql: Sql
+    let sql: RawSql
     let drop: (() => Promise<void>) | null = null
     let repo: string
     let serve: ServeProcess | null = null
@@ -97,7 +63,7 @@ function suite(name: string, enabled: boolean, usePg: boolean): void {
         const db = await createTestDatabase()
         drop = db.drop
         storageArgs = ['--storage', db.url]
-        sql = pgSql(db.url)
+        sql = postgresSql(db.url)
       } else sql = sqliteSql(data)
       expect(arca(['save', '--data', data, ...storageArgs, repo]).status).toBe(0)
       const token = arca([

@@ -10,11 +10,10 @@ import { execFileSync, spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-import Database from 'better-sqlite3'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { arca, ARCA_BIN } from '../helpers/cli.js'
+import { postgresSql, type RawSql, sqliteSql } from '../helpers/raw-sql.js'
 import { git, gitEnvFixed } from '../helpers/repos.js'
 import { startServe } from '../helpers/serve.js'
 import { createTestDatabase, postgresAvailable } from '../helpers/services.js'
@@ -50,8 +49,6 @@ function makeRepo(root: string): string {
   return repo
 }
 
-type Sql = (q: string, params: unknown[]) => Promise<void>
-
 const pgAvailable = await postgresAvailable()
 
 function suite(name: string, enabled: boolean, usePg: boolean): void {
@@ -60,7 +57,7 @@ function suite(name: string, enabled: boolean, usePg: boolean): void {
     const data = join(tmp, 'data')
     const peer = join(tmp, 'peer')
     let storage: string[] = []
-    let sql: Sql
+    let sql: RawSql
     let drop: (() => Promise<void>) | null = null
     let repo: string
     let total = 0
@@ -76,23 +73,8 @@ function suite(name: string, enabled: boolean, usePg: boolean): void {
         const db = await createTestDatabase()
         drop = db.drop
         storage = ['--storage', db.url]
-        sql = async (q, params) => {
-          const client = new pg.Client({ connectionString: db.url })
-          await client.connect()
-          let n = 0
-          await client.query(
-            q.replace(/\?/g, () => `$${++n}`),
-            params,
-          )
-          await client.end()
-        }
-      } else
-        sql = (q, params) => {
-          const db = new Database(join(data, 'graph.sqlite'))
-          db.prepare(q).run(...params)
-          db.close()
-          return Promise.resolve()
-        }
+        sql = postgresSql(db.url)
+      } else sql = sqliteSql(data)
       expect(arca(['save', '--data', data, ...storage, repo]).status).toBe(0)
       expect(arca(['save', '--data', peer, repo]).status).toBe(0)
     })
