@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { loadGit } from '../../src/loader/git/loader.js'
 import { type Archive, openArchive } from '../../src/storage/archive.js'
+import { originSwhid } from '../../src/storage/proxies/masking.js'
 import { createApp } from '../../src/web/app.js'
 import { webContext } from '../../src/web/server.js'
 import { git } from '../helpers/repos.js'
@@ -100,5 +101,20 @@ describe('forks of real git repositories', () => {
     expect(second.headers.get('Link')).toBeNull()
     const none = await app.request(`${BASE}/api/1/origin/https://nowhere.example/x/forks/`)
     expect(none.status).toBe(404)
+  })
+
+  it('leaves a masked fork out and refuses a masked origin (the masking layer)', async () => {
+    const fork = [originSwhid(origins['fork']!)]
+    await archive.backend.maskSet('req-forks', 'test takedown', fork, 'restricted')
+    try {
+      const res = await app.request(`${BASE}/api/1/origin/${origins['main']}/forks/`)
+      const body = (await res.json()) as { url: string }[]
+      expect(body.map((f) => f.url)).toEqual([origins['clone']])
+      expect(res.headers.get('X-Total-Count')).toBe('1')
+      const masked = await app.request(`${BASE}/api/1/origin/${origins['fork']}/forks/`)
+      expect(masked.status).toBe(403)
+    } finally {
+      await archive.backend.maskSet('req-forks', 'lifted', fork, null)
+    }
   })
 })
