@@ -202,6 +202,29 @@ export interface OriginVisitInit {
   readonly visit?: number
 }
 
+/** Options of {@link Storage.originForks}. */
+export interface OriginForksOptions extends AbortOptions {
+  readonly pageToken?: string | null
+  /** Page size (default 20, at most 100: divergence is computed for each fork of the page). */
+  readonly limit?: number
+}
+
+/** A fork of an origin: another origin sharing a root revision with it. */
+export interface OriginFork {
+  readonly url: string
+  /** The revision the fork's latest snapshot's HEAD resolves to, or null. */
+  readonly head: string | null
+  /** Revisions reachable from the fork's head and not the origin's (null: unknown or too far). */
+  readonly ahead: number | null
+  /** Revisions reachable from the origin's head and not the fork's (null: unknown or too far). */
+  readonly behind: number | null
+}
+
+/** A page of forks with their total number. */
+export interface OriginForksPage extends Page<OriginFork> {
+  readonly total: number
+}
+
 /** Counters per object kind (approximate in the SWH sense: maintained, not counted). */
 export type Counters = Readonly<Record<ObjectKind, number>>
 
@@ -369,6 +392,12 @@ export interface Storage {
     visit: number,
     options?: OriginVisitStatusGetOptions,
   ): Promise<Page<OriginVisitStatus>>
+
+  /**
+   * Forks of an origin (origins sharing a root revision with it, from the index kept when visit
+   * statuses name snapshots), by URL, paged; null when the origin is unknown.
+   */
+  originForks(url: string, options?: OriginForksOptions): Promise<OriginForksPage | null>
 
   // -- extids --------------------------------------------------------------------------------
   extidAdd(extids: readonly ExtId[], options?: AbortOptions): Promise<AddSummary>

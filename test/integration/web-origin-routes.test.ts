@@ -61,6 +61,7 @@ describe('origin routes', () => {
     `/api/1/origin/${origin}/visits/`,
     `/api/1/origin/${origin}/visit/latest/`,
     `/api/1/origin/${origin}/visit/2/`,
+    `/api/1/origin/${origin}/forks/`,
   ]
 
   it('each route answers GET (with or without the trailing slash) and is 405 to POST', async () => {
@@ -131,6 +132,7 @@ describe('origin routes', () => {
     }
     const expected = {
       '/origin/{origin_url}/get/': ['origin_url'],
+      '/origin/{origin_url}/forks/': ['origin_url', 'per_page', 'page_token'],
       '/origin/{origin_url}/visits/': ['origin_url', 'per_page', 'last_visit'],
       '/origin/{origin_url}/visit/latest/': ['origin_url', 'visit_type', 'require_snapshot'],
       '/origin/{origin_url}/visit/{visit_id}/': ['origin_url', 'visit_id'],

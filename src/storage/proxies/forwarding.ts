@@ -28,6 +28,8 @@ import type {
   DirectoryEntryInfo,
   DirectoryLsOptions,
   MaskingState,
+  OriginForksOptions,
+  OriginForksPage,
   OriginListOptions,
   OriginSearchOptions,
   OriginSearchResult,
@@ -186,6 +188,10 @@ export class ForwardingStorage implements Storage {
 
   originSearchCount(pattern: string, options?: OriginSearchOptions): Promise<number> {
     return this.inner.originSearchCount(pattern, options)
+  }
+
+  originForks(url: string, options?: OriginForksOptions): Promise<OriginForksPage | null> {
+    return this.inner.originForks(url, options)
   }
 
   originVisitAdd(

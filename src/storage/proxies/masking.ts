@@ -40,6 +40,8 @@ import type {
   ContentHashName,
   DirectoryEntryInfo,
   DirectoryLsOptions,
+  OriginForksOptions,
+  OriginForksPage,
   OriginListOptions,
   OriginSearchOptions,
   OriginSearchResult,
@@ -323,6 +325,17 @@ export class MaskingStorage extends ForwardingStorage {
 
   override originSearchCount(pattern: string, options?: OriginSearchOptions): Promise<number> {
     return this.inner.originSearchCount(pattern, { ...options, excludeMasked: true })
+  }
+
+  override async originForks(
+    url: string,
+    options?: OriginForksOptions,
+  ): Promise<OriginForksPage | null> {
+    const got = await this.inner.originForks(url, options)
+    await this.#checkOrigin(url, got !== null, options)
+    if (got === null) return null
+    const results = await this.#visible(got.results, (x) => x.url, options)
+    return { ...got, results, total: got.total - (got.results.length - results.length) }
   }
 
   override async originVisitStatusGetRecent(

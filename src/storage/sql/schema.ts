@@ -119,6 +119,15 @@ const V5 = [
    WHERE kind = 'origin'`,
 ]
 
+// The fork index (docs/forks.md): the root revisions reachable from each origin's snapshots,
+// looked up both ways (an origin's roots; the origins of a root).
+const V7 = [
+  `CREATE TABLE origin_root (
+     origin_id INT8 NOT NULL, root BYTES NOT NULL, PRIMARY KEY (origin_id, root)
+   ) WITHOUT ROWID`,
+  `CREATE INDEX origin_root_root ON origin_root (root, origin_id)`,
+]
+
 /** Every migration, in order. */
 export function migrations(dialect: Dialect): Migration[] {
   return [
@@ -141,5 +150,6 @@ export function migrations(dialect: Dialect): Migration[] {
       description: 'origin counter: origins with a visit',
       statements: V5.map((s) => render(dialect, s)),
     },
+    { version: 7, description: 'fork index', statements: V7.map((s) => render(dialect, s)) },
   ]
 }

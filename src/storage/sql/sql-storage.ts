@@ -32,6 +32,8 @@ import type {
   DirectoryEntryInfo,
   DirectoryLsOptions,
   MaskingState,
+  OriginForksOptions,
+  OriginForksPage,
   OriginListOptions,
   OriginSearchOptions,
   OriginSearchResult,
@@ -60,6 +62,7 @@ import { statCounters } from './counters.js'
 import * as directories from './directories.js'
 import type { Migration, SqlDatabase } from './executor.js'
 import * as extids from './extids.js'
+import * as forks from './forks.js'
 import * as masking from './masking.js'
 import { migrate } from './migrate.js'
 import * as origins from './origins.js'
@@ -277,8 +280,15 @@ export class SqlStorage implements Storage, StorageScan, StorageRepair {
     return visits.originVisitAdd(this.#db, list)
   }
 
-  originVisitStatusAdd(statuses: readonly OriginVisitStatus[]): Promise<AddSummary> {
-    return visits.originVisitStatusAdd(this.#db, statuses)
+  async originVisitStatusAdd(statuses: readonly OriginVisitStatus[]): Promise<AddSummary> {
+    const summary = await visits.originVisitStatusAdd(this.#db, statuses)
+    // The snapshot and its history are stored before a status names it (write order).
+    await forks.indexSnapshots(this.#db, statuses)
+    return summary
+  }
+
+  originForks(url: string, options: OriginForksOptions = {}): Promise<OriginForksPage | null> {
+    return forks.originForks(this.#db, url, options)
   }
 
   originVisitGet(origin: string, options: OriginVisitGetOptions = {}): Promise<Page<OriginVisit>> {

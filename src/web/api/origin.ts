@@ -12,6 +12,7 @@ import { isoformatUtc, type OriginVisit, type OriginVisitStatus } from '../../mo
 import type { Json } from '../../views/index.js'
 import type { WebContext } from '../context.js'
 import { linkHeader, respond, withQuery } from '../http.js'
+import { forksRoute } from './forks.js'
 import { links, originWithLinks, visitWithLinks } from './links.js'
 import { boolParam, intParam, originFromPath, originParam } from './params.js'
 import type { ParamDoc, RouteDef } from './route.js'
@@ -66,6 +67,7 @@ async function originRoute(c: Context, ctx: WebContext): Promise<Response> {
     const link = linkHeader(next)
     return respond(c, out, link ? { headers: { Link: link } } : {})
   }
+  if ((m = /^(.+)\/forks\/?$/.exec(rest))) return forksRoute(c, ctx, originFromPath(m[1]!))
   if ((m = /^(.+)\/visit\/latest\/?$/.exec(rest))) {
     const url = originFromPath(m[1]!)
     await requireOrigin(ctx, url)
@@ -110,6 +112,10 @@ const latestParams: readonly ParamDoc[] = [
     type: 'boolean',
     description: 'only visits that recorded a snapshot',
   },
+]
+const forksParams: readonly ParamDoc[] = [
+  { name: 'per_page', in: 'query', type: 'integer', description: 'forks per page (max 100)' },
+  { name: 'page_token', in: 'query', description: 'opaque token from the previous page' },
 ]
 const visitIdParam: ParamDoc = {
   name: 'visit_id',
@@ -244,6 +250,7 @@ export const originRoutes: readonly RouteDef[] = [
       ['get/', 'An origin and its visit types', []],
       ['visits/', 'The visits of an origin, most recent first (Link paging)', visitsParams],
       ['visit/latest/', 'The latest visit of an origin', latestParams],
+      ['forks/', 'Origins sharing a root revision, with ahead/behind (beyond SWH)', forksParams],
       ['visit/{visit_id}/', 'One visit of an origin', [visitIdParam]],
     ] as const
   ).map(([tail, summary, params]): RouteDef => ({

@@ -6,6 +6,7 @@ import type { StorageSuiteContext } from './context.js'
 import { counterTests } from './counters.js'
 import { directoryTests } from './directory.js'
 import { extidTests } from './extid.js'
+import { forkTests } from './forks.js'
 import { originTests } from './origin.js'
 import { releaseTests } from './release.js'
 import { revisionTests } from './revision.js'
@@ -25,4 +26,5 @@ export function storageConformanceTests(ctx: StorageSuiteContext): void {
   visitTests(ctx)
   extidTests(ctx)
   counterTests(ctx)
+  forkTests(ctx)
 }
