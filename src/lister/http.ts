@@ -96,7 +96,7 @@ export class ListerHttp {
         headers,
         signal: AbortSignal.timeout(this.#init.timeoutMs ?? 30_000),
       })
-      const wait = rateLimitWait(res.status, res.header, this.#now())
+      const wait = rateLimitWait(res.status, (n) => res.header(n), this.#now())
       if (wait !== null) {
         res.cancel()
         if (wait > (this.#init.maxRateLimitWaitMs ?? 3_600_000) || rateWaits++ > retries)
@@ -117,7 +117,7 @@ export class ListerHttp {
       }
       const text = await res.text(MAX_BODY)
       try {
-        return { body: JSON.parse(text) as unknown, header: res.header }
+        return { body: JSON.parse(text) as unknown, header: (n: string) => res.header(n) }
       } catch {
         throw new Error(`${url}: malformed JSON answer`)
       }

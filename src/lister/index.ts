@@ -22,7 +22,7 @@ export {
   rateLimitWait,
 } from './http.js'
 export type { Lister, ListerPage, ListerState } from './interface.js'
-export { runLister, type ListerRunResult } from './run.js'
+export { type ListerRunResult, runLister } from './run.js'
 export { type ListerInstance, type ListerStatus, ListerStore } from './state.js'
 
 /** The lister types. */
