@@ -11,7 +11,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/conformance/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

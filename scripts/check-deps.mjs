@@ -41,6 +41,8 @@ const RULES = {
   views: { imports: [...LOWER, 'storage'] },
   integrity: { imports: [...LOWER, 'storage', 'objstorage'] },
   scheduler: { imports: [...LOWER, 'storage', 'net'] },
+  // forges' listings, written to the scheduler's listed origins
+  lister: { imports: [...LOWER, 'scheduler', 'net', 'storage'] },
   loader: {
     imports: [...LOWER, 'storage', 'objstorage', 'journal', 'fromdisk', 'net'],
     // every loader (git/, and those to come) is a producer on the loader core
@@ -73,6 +75,7 @@ const RULES = {
       'web',
       'integrity',
       'net',
+      'lister',
     ],
   },
   // the package entry point (src/index.ts) re-exports the public areas

@@ -13,6 +13,7 @@ import { Command, CommanderError } from 'commander'
 import { type ErrorCode, errorMessage, isArcaError } from '../errors.js'
 import { registerFsck } from './commands/fsck.js'
 import { registerIdentify } from './commands/identify.js'
+import { registerLister } from './commands/lister.js'
 import { registerMirror } from './commands/mirror.js'
 import { registerReadCommands } from './commands/read.js'
 import { registerRepair } from './commands/repair.js'
@@ -94,6 +95,7 @@ export function buildProgram(): Command {
   registerToken(program)
   registerTasks(program)
   registerSchedule(program)
+  registerLister(program)
   registerMirror(program)
   registerFsck(program)
   registerRepair(program)

@@ -89,6 +89,18 @@ const V3 = [
    )`,
 ]
 
+// Listers: one row per lister instance (forge type and URL) with its resumable state (JSON),
+// and what a forge says of a listed origin's fork parent.
+const V4 = [
+  `CREATE TABLE lister_instance (
+     type TEXT NOT NULL, url TEXT NOT NULL, state TEXT NOT NULL, complete_state TEXT,
+     status TEXT NOT NULL, last_run INT8, last_error TEXT, origins_found INT8 NOT NULL,
+     PRIMARY KEY (type, url)
+   )`,
+  `ALTER TABLE listed_origin ADD COLUMN is_fork INT8`,
+  `ALTER TABLE listed_origin ADD COLUMN forked_from_url TEXT`,
+]
+
 /** The scheduler's migrations for `dialect`. */
 export function schedulerMigrations(dialect: Dialect): Migration[] {
   return [
@@ -102,6 +114,11 @@ export function schedulerMigrations(dialect: Dialect): Migration[] {
       version: 3,
       description: 'save code now requests',
       statements: V3.map((s) => render(dialect, s)),
+    },
+    {
+      version: 4,
+      description: 'lister instances, fork columns of listed origins',
+      statements: V4.map((s) => render(dialect, s)),
     },
   ]
 }

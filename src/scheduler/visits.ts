@@ -36,6 +36,10 @@ export interface ListedOriginInit {
   readonly lister?: string
   /** When the origin last changed, as its forge says (ms), if known. */
   readonly lastUpdate?: number | null
+  /** Whether the forge says the origin is a fork (unknown when absent). */
+  readonly isFork?: boolean | null
+  /** The origin it was forked from, when the forge says. */
+  readonly forkedFromUrl?: string | null
 }
 
 /** A listed origin with its visit statistics. */
@@ -201,13 +205,25 @@ export class SqlVisitScheduler {
         added += chunk.length - Number(known[0]!.n)
         const rows: SqlValue[] = []
         for (const o of chunk)
-          rows.push(o.url, o.visitType, o.lister ?? 'manual', now, now, o.lastUpdate ?? null)
+          rows.push(
+            o.url,
+            o.visitType,
+            o.lister ?? 'manual',
+            now,
+            now,
+            o.lastUpdate ?? null,
+            o.isFork === undefined || o.isFork === null ? null : o.isFork ? 1 : 0,
+            o.forkedFromUrl ?? null,
+          )
         await tx.run(
-          `INSERT INTO listed_origin (url, visit_type, lister, enabled, first_seen, last_seen, last_update)
-           VALUES ${marks(chunk.length, '(?, ?, ?, 1, ?, ?, ?)')}
+          `INSERT INTO listed_origin (url, visit_type, lister, enabled, first_seen, last_seen, last_update,
+             is_fork, forked_from_url)
+           VALUES ${marks(chunk.length, '(?, ?, ?, 1, ?, ?, ?, ?, ?)')}
            ON CONFLICT (url, visit_type) DO UPDATE SET enabled = 1, last_seen = excluded.last_seen,
              lister = excluded.lister,
-             last_update = COALESCE(excluded.last_update, listed_origin.last_update)`,
+             last_update = COALESCE(excluded.last_update, listed_origin.last_update),
+             is_fork = COALESCE(excluded.is_fork, listed_origin.is_fork),
+             forked_from_url = COALESCE(excluded.forked_from_url, listed_origin.forked_from_url)`,
           rows,
         )
         const fresh = freshStats(this.#policy, now)

@@ -1,0 +1,84 @@
+/**
+ * `arca lister run TYPE URL [--token-env NAME]` lists a forge's repositories into the schedule
+ * (resuming a stopped listing, incremental after a complete one); `arca lister list` shows the
+ * lister instances: state, last run, origins found.
+ *
+ * @module
+ */
+
+import type { Command } from 'commander'
+
+import { InvalidInputError } from '../../errors.js'
+import { ListerHttp, ListerStore, makeLister, runLister } from '../../lister/index.js'
+import { SqlVisitScheduler } from '../../scheduler/index.js'
+import { addArchiveOptions, type ArchiveFlags } from '../archive-options.js'
+import { addNetOptions, type NetFlags, netPolicy } from '../net-options.js'
+import { withArchive } from '../open.js'
+import { writeOut } from '../output.js'
+
+type RunFlags = ArchiveFlags & NetFlags & { tokenEnv?: string }
+type ListFlags = ArchiveFlags & { json?: boolean }
+
+const iso = (t: number | null): string => (t === null ? '-' : new Date(t).toISOString())
+
+/** Registers `lister`. */
+export function registerLister(program: Command): void {
+  const lister = program
+    .command('lister')
+    .summary("List a forge's repositories into the schedule (GitHub, GitLab).")
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ arca lister run github https://api.github.com --token-env GITHUB_TOKEN\n' +
+        '  $ arca lister run gitlab https://gitlab.com\n  $ arca lister list',
+    )
+  addNetOptions(
+    addArchiveOptions(
+      lister
+        .command('run')
+        .summary('Run a lister to the end of its listing (resuming where it stopped).')
+        .argument('<type>', 'github or gitlab')
+        .argument('<url>', 'the API base URL (GitHub) or the instance URL (GitLab)')
+        .option('--token-env <name>', 'Read the API token from this environment variable.'),
+    ),
+  ).action(async (type: string, url: string, flags: RunFlags) => {
+    const l = makeLister(type, url)
+    let token: string | undefined
+    if (flags.tokenEnv !== undefined) {
+      token = process.env[flags.tokenEnv]
+      if (!token) throw new InvalidInputError(`--token-env: ${flags.tokenEnv} is not set`)
+    }
+    const http = new ListerHttp({
+      policy: netPolicy(flags),
+      ...(token ? { token, authScheme: type === 'github' ? 'token' : 'Bearer' } : {}),
+    })
+    try {
+      await withArchive(flags, null, async (archive) => {
+        const visits = new SqlVisitScheduler(archive.backend.db)
+        await visits.open()
+        const store = new ListerStore(archive.backend.db)
+        const r = await runLister(l, { http, store, visits })
+        writeOut(`${type} ${l.url}: ${r.pages} page(s), ${r.origins} origin(s), ${r.added} new\n`)
+      })
+    } finally {
+      http.close()
+    }
+  })
+  addArchiveOptions(
+    lister
+      .command('list')
+      .summary('Show the lister instances: state, last run, origins found.')
+      .option('--json', 'One JSON object per line.'),
+  ).action(async (flags: ListFlags) => {
+    await withArchive(flags, null, async (archive) => {
+      const visits = new SqlVisitScheduler(archive.backend.db)
+      await visits.open()
+      for (const i of await new ListerStore(archive.backend.db).list()) {
+        if (flags.json) writeOut(JSON.stringify(i) + '\n')
+        else
+          writeOut(
+            `${i.type}\t${i.url}\t${i.status}\t${JSON.stringify(i.state)}\t${iso(i.lastRun)}\t${i.originsFound}\n`,
+          )
+      }
+    })
+  })
+}

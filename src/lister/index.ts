@@ -1,0 +1,36 @@
+/**
+ * Listers: forges' paged listings (GitHub, GitLab) written to the scheduler's listed origins,
+ * resumable and incremental (state in the scheduler's database), through a polite HTTP client.
+ * Other areas import listers only from here. See docs/listers.md.
+ *
+ * @module
+ */
+
+import { InvalidInputError } from '../errors.js'
+import { GitHubLister } from './github.js'
+import { GitLabLister } from './gitlab.js'
+import type { Lister } from './interface.js'
+
+export { GitHubLister } from './github.js'
+export { GitLabLister } from './gitlab.js'
+export {
+  type JsonPage,
+  LISTER_USER_AGENT,
+  ListerHttp,
+  type ListerHttpInit,
+  nextLink,
+  rateLimitWait,
+} from './http.js'
+export type { Lister, ListerPage, ListerState } from './interface.js'
+export { type ListerRunResult, runLister } from './run.js'
+export { type ListerInstance, type ListerStatus, ListerStore } from './state.js'
+
+/** The lister types. */
+export const LISTER_TYPES = ['github', 'gitlab'] as const
+
+/** The lister of forge `type` at `url`. */
+export function makeLister(type: string, url: string): Lister {
+  if (type === 'github') return new GitHubLister(url)
+  if (type === 'gitlab') return new GitLabLister(url)
+  throw new InvalidInputError(`"${type}" is not a lister type (${LISTER_TYPES.join(', ')})`)
+}
