@@ -103,6 +103,11 @@ export async function originList(
   }
 }
 
+/** The words of a search query: its whitespace-separated parts, empty ones dropped. */
+export function searchWords(pattern: string): string[] {
+  return pattern.split(/\s+/u).filter((w) => w !== '')
+}
+
 function searchWhere(
   db: SqlExecutor,
   pattern: string,
@@ -111,10 +116,19 @@ function searchWhere(
   const where: string[] = []
   const params: SqlValue[] = []
   // A regular expression is matched in JavaScript by regexpScan (linear time, bounded).
-  if (!options.regexp && pattern !== '') {
-    const escaped = pattern.replace(/[\\%_]/g, (c) => '\\' + c)
+  // Otherwise every whitespace-separated word must occur in the URL, in any order.
+  const words = options.regexp ? [] : searchWords(pattern)
+  for (const word of words) {
+    const escaped = word.replace(/[\\%_]/g, (c) => '\\' + c)
     where.push(db.dialect === 'postgres' ? "o.url ILIKE ? ESCAPE '\\'" : "o.url LIKE ? ESCAPE '\\'")
     params.push(`%${escaped}%`)
+  }
+  // SQLite: the FTS5 trigram table narrows the rows first (words of 3+ characters; the LIKE
+  // above stays the exact test). PostgreSQL's pg_trgm index serves ILIKE by itself.
+  const long = words.filter((w) => [...w].length >= 3)
+  if (db.dialect === 'sqlite' && long.length > 0) {
+    where.unshift('o.id IN (SELECT rowid FROM origin_fts WHERE origin_fts MATCH ?)')
+    params.unshift(long.map((w) => `"${w.replace(/"/g, '""')}"`).join(' AND '))
   }
   if (options.visitTypes && options.visitTypes.length > 0) {
     where.push(

@@ -119,6 +119,30 @@ const V5 = [
    WHERE kind = 'origin'`,
 ]
 
+// Origin search: a trigram index on origin URLs, so that every word of a query (a substring,
+// case-insensitive) is found without reading every row. PostgreSQL: pg_trgm's GIN operator
+// class serves ILIKE directly. SQLite: an FTS5 trigram table over `origin` (external content),
+// kept up to date by triggers and filled from the existing rows here.
+function v6(dialect: Dialect): string[] {
+  if (dialect === 'postgres') {
+    return [
+      'CREATE EXTENSION IF NOT EXISTS pg_trgm',
+      'CREATE INDEX IF NOT EXISTS origin_url_trgm ON origin USING gin (url gin_trgm_ops)',
+    ]
+  }
+  return [
+    `CREATE VIRTUAL TABLE origin_fts USING fts5(url, content='origin', content_rowid='id', tokenize='trigram case_sensitive 0')`,
+    `CREATE TRIGGER origin_fts_insert AFTER INSERT ON origin BEGIN
+       INSERT INTO origin_fts (rowid, url) VALUES (new.id, new.url); END`,
+    `CREATE TRIGGER origin_fts_delete AFTER DELETE ON origin BEGIN
+       INSERT INTO origin_fts (origin_fts, rowid, url) VALUES ('delete', old.id, old.url); END`,
+    `CREATE TRIGGER origin_fts_update AFTER UPDATE OF url ON origin BEGIN
+       INSERT INTO origin_fts (origin_fts, rowid, url) VALUES ('delete', old.id, old.url);
+       INSERT INTO origin_fts (rowid, url) VALUES (new.id, new.url); END`,
+    `INSERT INTO origin_fts (origin_fts) VALUES ('rebuild')`,
+  ]
+}
+
 // The fork index (docs/forks.md): the root revisions reachable from each origin's snapshots,
 // looked up both ways (an origin's roots; the origins of a root).
 const V7 = [
@@ -150,6 +174,7 @@ export function migrations(dialect: Dialect): Migration[] {
       description: 'origin counter: origins with a visit',
       statements: V5.map((s) => render(dialect, s)),
     },
+    { version: 6, description: 'origin search: trigram index on URLs', statements: v6(dialect) },
     { version: 7, description: 'fork index', statements: V7.map((s) => render(dialect, s)) },
   ]
 }

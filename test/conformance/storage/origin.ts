@@ -48,6 +48,25 @@ export function originTests(ctx: StorageSuiteContext): void {
       expect(visited.filter((u) => u.includes(tag))).toEqual([urls[1], urls[5]])
     })
 
+    it('searches every word of a multi-word query, in any order, case-insensitively', async () => {
+      const tag = uniq('Words')
+      const urls = [
+        `https://github.com/chrislgarry/Apollo-11-${tag}`,
+        `https://github.com/chrislgarry/Gemini-${tag}`,
+        `https://gitlab.example/apollo/11-${tag}`,
+        `https://gitlab.example/11/x-${tag}`,
+      ]
+      await s.originAdd(urls.map((url) => ({ url })))
+      const search = async (q: string) => (await s.originSearch(q)).results.map((r) => r.url)
+      // Worked by hand: each word must be a substring of the URL, whatever the case and order.
+      expect(await search(`chrislgarry Apollo 11 ${tag}`)).toEqual([urls[0]])
+      expect(await search(`${tag.toUpperCase()}   11\tAPOLLO`)).toEqual([urls[0], urls[2]])
+      expect(await search(`11 ${tag}`)).toEqual([urls[0], urls[2], urls[3]])
+      expect(await search(`chrislgarry ${tag} nowhere`)).toEqual([])
+      expect(await s.originSearchCount(`github ${tag}`)).toBe(2)
+      expect(await s.originSearchCount(` ${tag} `)).toBe(4)
+    })
+
     it('searches by substring (case-insensitive) and regexp, with visit filters, paging and count', async () => {
       const tag = uniq('Search')
       const urls = Array.from({ length: 5 }, (_, i) => `https://forge.example/${tag}/repo${i}%_`)
