@@ -12,6 +12,7 @@ import { loadGit } from '../../src/loader/git/loader.js'
 import { type Archive, openArchive } from '../../src/storage/archive.js'
 import { originSwhid } from '../../src/storage/proxies/masking.js'
 import { createApp } from '../../src/web/app.js'
+import { mountBrowse } from '../../src/web/browse/index.js'
 import { webContext } from '../../src/web/server.js'
 import { git } from '../helpers/repos.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
@@ -67,7 +68,8 @@ describe('forks of real git repositories', () => {
     }
     await writer.close()
     archive = await openArchive({ dataDir: data })
-    app = createApp(webContext(archive, {}, { exemptNetworks: [] }))
+    const ctx = webContext(archive, {}, { exemptNetworks: [] })
+    app = createApp(ctx, (a) => mountBrowse(a, ctx))
   }, 120_000)
 
   afterAll(async () => {
@@ -88,6 +90,28 @@ describe('forks of real git repositories', () => {
     expect(byUrl.get(origins['clone']!)).toMatchObject({ ahead: 0, behind: 1 })
     const other = await app.request(`${BASE}/api/1/origin/${origins['other']}/forks/`)
     expect(await other.json()).toEqual([])
+  })
+
+  it('the browse page says how many forks and lists them with ahead/behind and links', async () => {
+    const res = await app.request(
+      `${BASE}/browse/origin/forks/?origin_url=${encodeURIComponent(origins['main']!)}`,
+    )
+    const page = await res.text()
+    expect(res.status, page.slice(0, 2000)).toBe(200)
+    expect(page).toContain('2 forks')
+    for (const k of ['clone', 'fork'])
+      expect(page).toContain(
+        `/browse/origin/directory/?origin_url=${encodeURIComponent(origins[k]!)}`,
+      )
+    expect(page).not.toContain(encodeURIComponent(origins['other']!))
+    // the fork's row: its HEAD (from git), then ahead and behind as git counted them
+    const head = git(join(root, 'fork'), ['rev-parse', 'HEAD']).toString().trim()
+    const row = new RegExp(`${head.slice(0, 12)}</a></td>\\s*<td>(\\d+)</td>\\s*<td>(\\d+)</td>`)
+    expect(row.exec(page)?.slice(1).map(Number)).toEqual([expected.ahead, expected.behind])
+    const other = await app.request(
+      `${BASE}/browse/origin/forks/?origin_url=${encodeURIComponent(origins['other']!)}`,
+    )
+    expect(await other.text()).toContain('0 forks')
   })
 
   it('pages with a Link header, and answers 404 for an unknown origin', async () => {

@@ -198,6 +198,8 @@ describe('takedowns on every web read path (SQLite)', () => {
       `/browse/origin/branches/?origin_url=${enc}`,
       `/browse/origin/releases/?origin_url=${enc}`,
       `/browse/origin/visits/?origin_url=${enc}`,
+      `/api/1/origin/${MASKED_ORIGIN}/forks/`,
+      `/browse/origin/forks/?origin_url=${enc}`,
       `/badge/origin/${MASKED_ORIGIN}/`,
     ]
     const listings = [

@@ -18,6 +18,7 @@ import { badgePages } from './badge.js'
 import { contentPages } from './content.js'
 import { directoryPages } from './directory.js'
 import { embedPages } from './embed.js'
+import { originForksPage } from './forks.js'
 import { homePages } from './home.js'
 import { page } from './layout.js'
 import { originPages } from './origin.js'
@@ -81,6 +82,7 @@ function browseHandlers(wctx: WebContext) {
   return {
     ...homePages(wctx),
     ...originPages(wctx),
+    originForks: originForksPage(wctx),
     ...visitsPages(wctx),
     ...directoryPages(wctx),
     ...contentPages(wctx),
@@ -122,6 +124,7 @@ export function mountBrowse(app: Hono<AppEnv>, wctx: WebContext): void {
   app.get('/browse/origin/branches', safe(h.originBranches))
   app.get('/browse/origin/releases', safe(h.originReleases))
   app.get('/browse/origin/visits', safe(h.originVisits))
+  app.get('/browse/origin/forks', safe(h.originForks))
   app.get('/browse/directory/:id', safe(h.directory))
   app.get('/browse/directory/:id/*', safe(h.directory))
   app.get('/browse/content/:q/raw', safe(h.contentRaw))

@@ -70,6 +70,7 @@ export function originHeader(
       { label: 'Branches', href: link('branches', false), current: current === 'branches' },
       { label: 'Releases', href: link('releases', false), current: current === 'releases' },
       { label: 'Visits', href: link('visits', false), current: current === 'visits' },
+      { label: 'Forks', href: link('forks', false), current: current === 'forks' },
     ])}
   </section>`
 }
