@@ -26,6 +26,11 @@ export function registerLister(program: Command): void {
   const lister = program
     .command('lister')
     .summary("List a forge's repositories into the schedule (GitHub, GitLab).")
+    .description(
+      "List a forge's repositories into the schedule, page by page. The lister's state is " +
+        'saved after every page, so a killed run resumes where it stopped, and a run after a ' +
+        'complete one asks only for what is new (docs/listers.md).',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  $ arca lister run github https://api.github.com --token-env GITHUB_TOKEN\n' +
@@ -36,9 +41,19 @@ export function registerLister(program: Command): void {
       lister
         .command('run')
         .summary('Run a lister to the end of its listing (resuming where it stopped).')
-        .argument('<type>', 'github or gitlab')
-        .argument('<url>', 'the API base URL (GitHub) or the instance URL (GitLab)')
-        .option('--token-env <name>', 'Read the API token from this environment variable.'),
+        .description(
+          'Run a lister to the end of its listing, writing every page of origins to the ' +
+            'schedule and saving its state after each page; exits 2 naming the error when a ' +
+            'page still fails after the retries.',
+        )
+        .argument('<type>', 'The forge type: github or gitlab.')
+        .argument('<url>', 'The API base URL (GitHub) or the instance URL (GitLab).')
+        .option('--token-env <name>', 'Read the API token from this environment variable.')
+        .addHelpText(
+          'after',
+          '\nExamples:\n  $ arca lister run github https://api.github.com --token-env GITHUB_TOKEN\n' +
+            '  $ arca lister run gitlab https://gitlab.example.org',
+        ),
     ),
   ).action(async (type: string, url: string, flags: RunFlags) => {
     const l = makeLister(type, url)
@@ -67,7 +82,12 @@ export function registerLister(program: Command): void {
     lister
       .command('list')
       .summary('Show the lister instances: state, last run, origins found.')
-      .option('--json', 'One JSON object per line.'),
+      .description(
+        'Show every lister instance: its type and URL, status, saved state, last run and the ' +
+          'number of origins it found.',
+      )
+      .option('--json', 'Print one JSON object per line.')
+      .addHelpText('after', '\nExamples:\n  $ arca lister list\n  $ arca lister list --json'),
   ).action(async (flags: ListFlags) => {
     await withArchive(flags, null, async (archive) => {
       const visits = new SqlVisitScheduler(archive.backend.db)
