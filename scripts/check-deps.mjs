@@ -49,6 +49,10 @@ const RULES = {
     internal: { git: ['core'], hg: ['core'], svn: ['core'], bzr: ['core'], cvs: ['core'] },
   },
   mirror: { imports: [...LOWER, 'storage', 'objstorage', 'journal'] },
+  // bundles cooked from the archive (flat tarballs, bare repositories, git packs)
+  vault: { imports: [...LOWER, 'storage', 'objstorage'] },
+  // intrinsic metadata read from archived trees, and the citations made from it
+  metadata: { imports: [...LOWER, 'storage', 'objstorage'] },
   web: {
     imports: [
       ...LOWER,
@@ -59,6 +63,9 @@ const RULES = {
       'scheduler',
       'net',
       'integrity',
+      'vault',
+      'metadata',
+      'lister',
     ],
   },
   cli: {
@@ -76,6 +83,8 @@ const RULES = {
       'integrity',
       'net',
       'lister',
+      'vault',
+      'metadata',
     ],
   },
   // the package entry point (src/index.ts) re-exports the public areas

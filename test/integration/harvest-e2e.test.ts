@@ -198,7 +198,7 @@ describe('arca serve runs tasks in its own process (embedded store)', () => {
         const [id] = await queue.enqueue([
           { kind: 'load-git', origin: url, args: { url }, priority: 100 },
         ])
-        const end = Date.now() + 45_000
+        const end = Date.now() + 100_000
         let task = (await queue.get([id!]))[0]!
         while (task.state !== 'done' && task.state !== 'dead' && Date.now() < end) {
           await new Promise((r) => setTimeout(r, 100))
@@ -221,5 +221,5 @@ describe('arca serve runs tasks in its own process (embedded store)', () => {
     } finally {
       removeTemp(dir)
     }
-  }, 60_000)
+  }, 150_000)
 })
