@@ -41,15 +41,28 @@ function confValue(v: string): string {
  * Breezy's home for one load, in scratch space: its own configuration only (none of the user's),
  * and the HTTP(S) credentials of `fetchUrl` in its `authentication.conf` (mode 600), so that
  * they never appear on a command line. Returns the URL to give brz (without userinfo) and the
- * environment.
+ * environment. With `proxy` (the load's egress proxy), every HTTP(S) connection goes through
+ * it, with no exception (`no_proxy` emptied).
  */
 export function brzHome(
   fetchUrl: string,
   scratch: string,
+  proxy: string | null = null,
 ): { url: string; env: NodeJS.ProcessEnv } {
   const home = join(scratch, 'brz-home')
   mkdirSync(join(home, 'breezy'), { recursive: true, mode: 0o700 })
-  const env = brzEnv({ BRZ_HOME: home })
+  const through: Record<string, string> =
+    proxy === null
+      ? {}
+      : {
+          http_proxy: proxy,
+          https_proxy: proxy,
+          HTTP_PROXY: proxy,
+          HTTPS_PROXY: proxy,
+          no_proxy: '',
+          NO_PROXY: '',
+        }
+  const env = brzEnv({ BRZ_HOME: home, ...through })
   if (!/^https?:\/\/[^/?#]*@/i.test(fetchUrl)) return { url: fetchUrl, env }
   const u = new URL(fetchUrl)
   const user = decodeURIComponent(u.username)

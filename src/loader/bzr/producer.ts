@@ -80,7 +80,7 @@ export class BzrProducer implements Producer {
   async fetch(ctx: LoadContext): Promise<void> {
     this.#scratch = ctx.scratch('bzr')
     ctx.stats.fetches++
-    const { url, env } = brzHome(this.#remote.fetchUrl, this.#scratch)
+    const { url, env } = brzHome(this.#remote.fetchUrl, this.#scratch, await ctx.egressProxy())
     this.#env = env
     this.#source = join(this.#scratch, 'branch')
     try {

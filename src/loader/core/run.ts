@@ -11,6 +11,7 @@
 
 import { ArcaError, errorMessage } from '../../errors.js'
 import { diskError } from '../../objstorage/index.js'
+import { EgressGate } from './egress.js'
 import { VisitLimits } from './limits.js'
 import { ProgressTracker } from './progress.js'
 import { ScratchSpace } from './scratch.js'
@@ -66,6 +67,7 @@ export async function runLoad(producer: Producer, options: LoadOptions): Promise
   const sink = new ObjectSink(storage, stats, progress)
   const scratch = new ScratchSpace(options.scratchDir)
   const referred = new Set<string>()
+  const egress = new EgressGate(options.network)
   const ctx: LoadContext = {
     storage,
     signal,
@@ -87,6 +89,7 @@ export async function runLoad(producer: Producer, options: LoadOptions): Promise
       for (const u of fresh) referred.add(u)
       if (fresh.length > 0) await storage.originAdd(fresh.map((url) => ({ url })))
     },
+    egressProxy: () => egress.url(),
   }
   try {
     progress.begin('list')
@@ -125,10 +128,17 @@ export async function runLoad(producer: Producer, options: LoadOptions): Promise
     })
     return result
   } catch (e) {
-    const notFound = e instanceof ArcaError && e.code === 'not_found'
+    // A tool's fetch that failed after the egress proxy refused a connection failed because
+    // of that refusal, whatever the tool made of it (often a 403, or "not found").
+    const refusal = await egress.refusal()
+    const notFound = refusal === null && e instanceof ArcaError && e.code === 'not_found'
     // Once interrupted, whatever failed next failed because of it.
     const message = scrub(
-      errorMessage(signal?.aborted ? (signal.reason ?? e) : diskError(e, `the visit of ${origin}`)),
+      refusal !== null
+        ? `Refused to connect: ${refusal}`
+        : errorMessage(
+            signal?.aborted ? (signal.reason ?? e) : diskError(e, `the visit of ${origin}`),
+          ),
     )
     // Whatever was stored stays (it is complete and consistent); the visit is not full.
     await storage.flush().catch(() => undefined)
@@ -147,6 +157,7 @@ export async function runLoad(producer: Producer, options: LoadOptions): Promise
     }
   } finally {
     limits.dispose()
+    await egress.close()
     try {
       await producer.cleanup?.()
     } finally {

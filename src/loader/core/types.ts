@@ -146,6 +146,14 @@ export interface LoadContext {
   classify(ids: readonly string[]): Promise<Map<string, ReleaseTargetType>>
   /** Records other repositories the source refers to as origins (see {@link LoadResult.submodules}). */
   referOrigins(urls: readonly string[]): Promise<void>
+  /**
+   * Under the load's network policy, the address (`http://127.0.0.1:PORT`) of a forward proxy
+   * that connects only where the policy allows, to the address it checked, every redirect and
+   * tunnel included: the HTTP(S) proxy to give the tools a producer runs (`hg`, `svn`, `brz`).
+   * Null when the load has no policy. Started on first use, stopped when the load ends; a
+   * load that failed after a refusal says so in its message.
+   */
+  egressProxy(): Promise<string | null>
 }
 
 /**

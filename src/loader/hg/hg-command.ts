@@ -70,9 +70,16 @@ function configValue(v: string): string {
 
 /**
  * Writes the load's hgrc in `dir` and says what to clone. An HTTP(S) server that sends nothing
- * for `stallSeconds` is given up (Mercurial's `http.timeout`, a socket timeout).
+ * for `stallSeconds` is given up (Mercurial's `http.timeout`, a socket timeout). With `proxy`
+ * (the load's egress proxy, `http://127.0.0.1:PORT`), every HTTP(S) connection goes through it,
+ * loopback addresses included (`http_proxy.always`), so that redirects are checked too.
  */
-export function prepareSource(remote: RemoteUrl, dir: string, stallSeconds: number): HgSource {
+export function prepareSource(
+  remote: RemoteUrl,
+  dir: string,
+  stallSeconds: number,
+  proxy: string | null = null,
+): HgSource {
   const lines = [
     '[ui]',
     'interactive = false',
@@ -80,6 +87,8 @@ export function prepareSource(remote: RemoteUrl, dir: string, stallSeconds: numb
     '[http]',
     `timeout = ${stallSeconds}`,
   ]
+  if (proxy !== null)
+    lines.push('[http_proxy]', `host = ${new URL(proxy).host}`, 'always = True', 'no =')
   let source = remote.fetchUrl
   if (/^https?:\/\//i.test(source)) {
     const u = new URL(source)

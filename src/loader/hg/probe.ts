@@ -8,6 +8,7 @@
 
 import { join } from 'node:path'
 
+import { HttpClient, type NetPolicy } from '../../net/index.js'
 import { isDir, localPathOf, probeSignal } from '../core/probe.js'
 
 /** A local Mercurial repository: a folder with a `.hg` folder holding `requires` or `store`. */
@@ -15,10 +16,19 @@ export function isLocalHgRepository(dir: string): boolean {
   return isDir(join(dir, '.hg'))
 }
 
-export async function probeHg(url: string, signal?: AbortSignal): Promise<boolean> {
+/**
+ * Whether `url` looks like a Mercurial repository; never throws. Under a network policy, no
+ * local path is looked at and the request (and each redirect) is checked.
+ */
+export async function probeHg(
+  url: string,
+  signal?: AbortSignal,
+  network?: NetPolicy,
+): Promise<boolean> {
   const local = localPathOf(url)
-  if (local !== null) return isLocalHgRepository(local)
+  if (local !== null) return network ? false : isLocalHgRepository(local)
   if (!/^https?:\/\//i.test(url)) return false
+  const client = new HttpClient(network)
   try {
     const u = new URL(url)
     const headers: Record<string, string> = {}
@@ -30,12 +40,9 @@ export async function probeHg(url: string, signal?: AbortSignal): Promise<boolea
       u.password = ''
     }
     u.search = '?cmd=capabilities'
-    const res = await fetch(u, {
-      signal: probeSignal(signal),
-      headers,
-    })
-    const body = res.ok ? await res.text() : (await res.body?.cancel(), '')
-    const type = res.headers.get('content-type') ?? ''
+    const res = await client.request(u.href, { signal: probeSignal(signal), headers })
+    const body = res.ok ? await res.text(64 * 1024) : (res.cancel(), '')
+    const type = res.header('content-type') ?? ''
     return (
       res.ok &&
       type.startsWith('application/mercurial') &&
@@ -43,5 +50,7 @@ export async function probeHg(url: string, signal?: AbortSignal): Promise<boolea
     )
   } catch {
     return false
+  } finally {
+    client.close()
   }
 }

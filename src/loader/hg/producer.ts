@@ -96,7 +96,12 @@ export class HgProducer implements Producer {
 
   async fetch(ctx: LoadContext): Promise<void> {
     const scratch = ctx.scratch('hg')
-    this.#src = prepareSource(this.#remote, scratch, Math.ceil(this.#opts.stallTimeoutMs / 1000))
+    this.#src = prepareSource(
+      this.#remote,
+      scratch,
+      Math.ceil(this.#opts.stallTimeoutMs / 1000),
+      await ctx.egressProxy(),
+    )
     this.#repo = join(scratch, 'repo')
     await hgClone(this.#src, this.#repo, ctx.signal)
     ctx.stats.fetches++

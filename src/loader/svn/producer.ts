@@ -81,11 +81,12 @@ export class SvnProducer implements Producer {
 
   async fetch(ctx: LoadContext): Promise<void> {
     const { url, auth } = this.#target()
-    const info = await svnInfo(url, auth, ctx.signal)
+    const proxy = await ctx.egressProxy()
+    const info = await svnInfo(url, auth, ctx.signal, proxy)
     this.#info = info
     ctx.report('list', { objects: info.head })
     this.#loaded = await this.#previous(ctx)
-    this.#repo = await localRepository(info, auth, ctx.scratch('svn'), ctx.signal)
+    this.#repo = await localRepository(info, auth, ctx.scratch('svn'), ctx.signal, proxy)
     ctx.report('fetch', { objects: info.head + 1 })
   }
 

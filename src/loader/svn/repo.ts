@@ -50,6 +50,23 @@ const NOT_FOUND_CODES = [
   'E125002', // bad URL
 ]
 
+/**
+ * Options sending every HTTP(S) connection of `svn` / `svnrdump` through `proxy` (the load's
+ * egress proxy), with no exception; none without one.
+ */
+export function proxyArgs(proxy: string | null): string[] {
+  if (proxy === null) return []
+  const u = new URL(proxy)
+  return [
+    '--config-option',
+    `servers:global:http-proxy-host=${u.hostname}`,
+    '--config-option',
+    `servers:global:http-proxy-port=${u.port}`,
+    '--config-option',
+    'servers:global:http-proxy-exceptions=',
+  ]
+}
+
 function authArgs(auth: SvnAuth | null): string[] {
   // The password goes through stdin, never on a command line (visible to every user in `ps`).
   return auth ? ['--username', auth.username, '--password-from-stdin', '--no-auth-cache'] : []
@@ -102,14 +119,16 @@ export async function svnInfo(
   url: string,
   auth: SvnAuth | null,
   signal?: AbortSignal,
+  proxy: string | null = null,
 ): Promise<SvnInfo> {
   let xml: string
   try {
     xml = (
-      await runTool('svn', ['info', '--xml', '--non-interactive', ...authArgs(auth), '--', url], {
-        ...authStdin(auth),
-        ...(signal ? { signal } : {}),
-      })
+      await runTool(
+        'svn',
+        ['info', '--xml', '--non-interactive', ...authArgs(auth), ...proxyArgs(proxy), '--', url],
+        { ...authStdin(auth), ...(signal ? { signal } : {}) },
+      )
     ).toString('utf8')
   } catch (e) {
     if (e instanceof ToolError && NOT_FOUND_CODES.some((c) => e.stderr.includes(c)))
@@ -147,13 +166,24 @@ export async function localRepository(
   auth: SvnAuth | null,
   scratch: string,
   signal?: AbortSignal,
+  proxy: string | null = null,
 ): Promise<string> {
   if (info.root.startsWith('file://')) return fileURLToPath(info.root)
   const dir = join(scratch, 'mirror')
   await runTool('svnadmin', ['create', dir], signal ? { signal } : {})
   const dump = startTool(
     'svnrdump',
-    ['dump', '-q', '--non-interactive', ...authArgs(auth), '-r', `0:${info.head}`, '--', info.root],
+    [
+      'dump',
+      '-q',
+      '--non-interactive',
+      ...authArgs(auth),
+      ...proxyArgs(proxy),
+      '-r',
+      `0:${info.head}`,
+      '--',
+      info.root,
+    ],
     { ...(signal ? { signal } : {}), ...authStdin(auth) },
   )
   const load = startTool(
