@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path'
 
+import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 
 import { FsObjStorage } from '../../src/objstorage/fs/fs-objstorage.js'
@@ -106,4 +107,68 @@ describe('schema migration of visit dates and statuses', () => {
       removeTemp(dir)
     }
   })
+})
+
+describe('a PostgreSQL user that may not create extensions', () => {
+  it.runIf(available)(
+    'gets every migration, origin search without the trigram index, and a warning',
+    async () => {
+      const db = await createTestDatabase()
+      const role = `arca_noext_${Date.now().toString(36)}`
+      const name = new URL(db.url).pathname.slice(1)
+      const admin = async (url: string, sql: string[]) => {
+        const c = new pg.Client({ connectionString: url })
+        await c.connect()
+        try {
+          for (const s of sql) await c.query(s)
+        } finally {
+          await c.end()
+        }
+      }
+      const dir = makeTemp('arca-migrate-noext-')
+      try {
+        // The database belongs to the administrator: the role may use its schema, not CREATE
+        // on the database, which a trusted extension needs.
+        await admin(db.url, [
+          `CREATE ROLE ${role} LOGIN`,
+          `GRANT CONNECT ON DATABASE ${name} TO ${role}`,
+          `GRANT USAGE, CREATE ON SCHEMA public TO ${role}`,
+        ])
+        const url = new URL(db.url)
+        url.username = role
+        const warnings: string[] = []
+        const pgdb = new PostgresDb({ url: url.href, onWarning: (m) => warnings.push(m) })
+        const storage = new SqlStorage(pgdb, migrations('postgres'), {
+          objstorage: new FsObjStorage({ root: join(dir, 'objects'), fsync: false }),
+        })
+        await storage.open()
+        try {
+          const urls = [
+            'https://github.com/chrislgarry/Apollo-11',
+            'https://gitlab.example/apollo/eleven',
+          ]
+          await storage.originAdd(urls.map((u) => ({ url: u })))
+          const found = await storage.originSearch('APOLLO chrislgarry')
+          expect(found.results.map((r) => r.url)).toEqual([urls[0]])
+          const ext = await storage.db.all("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+          expect(ext).toEqual([])
+          const index = await storage.db.all(
+            "SELECT 1 FROM pg_indexes WHERE indexname = 'origin_url_trgm'",
+          )
+          expect(index).toEqual([])
+          expect(warnings).toEqual([
+            expect.stringMatching(
+              /^the extension pg_trgm could not be created \(permission denied/,
+            ),
+          ])
+        } finally {
+          await storage.close()
+        }
+      } finally {
+        await db.drop()
+        await admin(db.url.replace(/\/[^/]*$/, '/postgres'), [`DROP ROLE IF EXISTS ${role}`])
+        removeTemp(dir)
+      }
+    },
+  )
 })

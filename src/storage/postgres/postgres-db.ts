@@ -24,6 +24,11 @@ export interface PostgresDbInit {
    * `{ synchronous_commit: 'off' }`. Names are identifiers; values are plain words or numbers.
    */
   readonly settings?: Readonly<Record<string, string>>
+  /**
+   * Receives the warnings Arca's own statements raise (a migration that could not do all it
+   * wanted, e.g. create an extension); default: written to standard error.
+   */
+  readonly onWarning?: (message: string) => void
 }
 
 function startupOptions(
@@ -100,6 +105,12 @@ export class PostgresDb implements SqlDatabase {
     })
     this.#pool.on('error', () => {
       // An idle client died (server restart): the pool replaces it on the next query.
+    })
+    const warn = init.onWarning ?? ((m: string) => process.stderr.write(`warning: ${m}\n`))
+    this.#pool.on('connect', (client) => {
+      client.on('notice', (n) => {
+        if (n.severity === 'WARNING' && n.message?.startsWith('arca: ')) warn(n.message.slice(6))
+      })
     })
   }
 

@@ -125,9 +125,21 @@ const V5 = [
 // kept up to date by triggers and filled from the existing rows here.
 function v6(dialect: Dialect): string[] {
   if (dialect === 'postgres') {
+    // A database user that may not create the extension (pg_trgm is trusted, but needs the
+    // CREATE privilege on the database) still gets a working archive: search then reads
+    // every row, and a warning says why. An administrator who creates the extension later
+    // adds the index with the second statement's CREATE INDEX.
     return [
-      'CREATE EXTENSION IF NOT EXISTS pg_trgm',
-      'CREATE INDEX IF NOT EXISTS origin_url_trgm ON origin USING gin (url gin_trgm_ops)',
+      `DO $$ BEGIN
+         CREATE EXTENSION IF NOT EXISTS pg_trgm;
+       EXCEPTION WHEN insufficient_privilege THEN
+         RAISE WARNING 'arca: the extension pg_trgm could not be created (%): origin search will read every row', SQLERRM;
+       END $$`,
+      `DO $$ BEGIN
+         IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+           CREATE INDEX IF NOT EXISTS origin_url_trgm ON origin USING gin (url gin_trgm_ops);
+         END IF;
+       END $$`,
     ]
   }
   return [
