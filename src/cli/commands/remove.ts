@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import { join } from 'node:path'
 
-import type { Command } from 'commander'
+import { type Command, InvalidArgumentError } from 'commander'
 
 import { InvalidInputError } from '../../errors.js'
 import { remove, type RemoveProgress, restoreBundle } from '../../integrity/index.js'
@@ -27,6 +27,7 @@ interface RemoveFlags extends ArchiveFlags {
   bundle?: boolean
   actor?: string
   json?: boolean
+  batch?: number
 }
 
 interface RestoreFlags extends ArchiveFlags {
@@ -83,6 +84,12 @@ function describe(p: RemoveProgress): string {
   }
 }
 
+function parseBatch(v: string): number {
+  if (!/^\d+$/.test(v.trim()) || Number(v) < 1 || Number(v) > 100_000)
+    throw new InvalidArgumentError(`"${v}" is not a number from 1 to 100000`)
+  return Number(v)
+}
+
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v]
 
 /** Registers `remove`, `remove restore` and `remove list`. */
@@ -135,6 +142,7 @@ export function registerRemove(program: Command): void {
       .option('--no-bundle', 'Write no recovery bundle: the removal cannot be undone.')
       .option('--actor <name>', 'Who removes, for the audit record (default the user name).')
       .option('--json', 'Print the outcome as one JSON document.')
+      .option('--batch <n>', 'Objects deleted per transaction (default 500).', parseBatch)
       .addHelpText(
         'after',
         '\nExamples:\n' +
@@ -162,6 +170,7 @@ export function registerRemove(program: Command): void {
         noBundle: flags.bundle === false,
         bundleDir: join(loc.dataDir, 'removals'),
         onProgress: (p) => progress.update({ text: describe(p) }),
+        ...(flags.batch === undefined ? {} : { batchSize: flags.batch }),
       }),
     )
     progress.done()
