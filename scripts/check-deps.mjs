@@ -39,7 +39,7 @@ const RULES = {
   // network safety (SSRF checks) for every fetch made on someone's request
   net: { imports: LOWER },
   views: { imports: [...LOWER, 'storage'] },
-  integrity: { imports: [...LOWER, 'storage', 'objstorage'] },
+  integrity: { imports: [...LOWER, 'storage', 'objstorage', 'journal'] },
   scheduler: { imports: [...LOWER, 'storage', 'net'] },
   // forges' listings, written to the scheduler's listed origins
   lister: { imports: [...LOWER, 'scheduler', 'net', 'storage'] },

@@ -16,6 +16,7 @@ import { registerIdentify } from './commands/identify.js'
 import { registerLister } from './commands/lister.js'
 import { registerMirror } from './commands/mirror.js'
 import { registerReadCommands } from './commands/read.js'
+import { registerRemove } from './commands/remove.js'
 import { registerRepair } from './commands/repair.js'
 import { registerSave } from './commands/save.js'
 import { registerSaveRequest } from './commands/save-request.js'
@@ -99,6 +100,7 @@ export function buildProgram(): Command {
   registerMirror(program)
   registerFsck(program)
   registerRepair(program)
+  registerRemove(program)
   registerScrub(program)
   program.addHelpText(
     'after',

@@ -18,6 +18,21 @@ export {
 } from './findings.js'
 export { fsck, type FsckOptions, type FsckProgress } from './fsck.js'
 export {
+  remove,
+  type RemoveOptions,
+  type RemoveOutcome,
+  type RemoveProgress,
+  SWHIDS_PER_RECORD,
+} from './remove.js'
+export { type BundleHeader, readBundle, writeBundle } from './remove-bundle.js'
+export {
+  type PlanProgress,
+  planRemoval,
+  type RemovalBackend,
+  type RemovalPlan,
+} from './remove-plan.js'
+export { restoreBundle, type RestoreOutcome } from './remove-restore.js'
+export {
   repair,
   type RepairOptions,
   type RepairOutcome,

@@ -65,11 +65,15 @@ export const packr = {
   unpack: (bytes: Uint8Array): unknown => decoder.decode(bytes),
 }
 
-/** A takedown record (see the mirror's takedown propagation). */
+/**
+ * A takedown record (see the mirror's takedown propagation): masking or unmasking objects, or
+ * removing them for real (`remove`: the SWHIDs are in deletion order, top-down; one removal may
+ * span several records, each with its part of the list).
+ */
 export interface TakedownRecord {
   readonly id: string
   readonly swhids: readonly string[]
-  readonly action: 'mask' | 'unmask'
+  readonly action: 'mask' | 'unmask' | 'remove'
   readonly reason: string
   readonly date: Date
 }

@@ -329,7 +329,7 @@ function fromReader(topic: Topic, r: Reader): unknown {
             throw new InvalidInputError('Malformed takedown record: swhids')
           return s
         }),
-        action: r.oneOf('action', ['mask', 'unmask'] as const),
+        action: r.oneOf('action', ['mask', 'unmask', 'remove'] as const),
         reason: r.str('reason'),
         date: r.date('date'),
       } satisfies TakedownRecord

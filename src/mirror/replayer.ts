@@ -27,7 +27,7 @@
 import type { JournalRecord, JournalWriter, Topic } from '../journal/index.js'
 import type { OriginVisitStatus } from '../model/index.js'
 import type { ObjStorage } from '../objstorage/index.js'
-import { isWithheld, type MaskWriter, type Storage } from '../storage/index.js'
+import { isWithheld, type MaskWriter, type Storage, type StorageRemoval } from '../storage/index.js'
 import { type Decoded, decodeRecord, type Reject, REPLAY_ORDER } from './decode.js'
 import { orderBatch } from './order.js'
 import { Presence } from './presence.js'
@@ -49,6 +49,11 @@ export { globToRegExp, SELECTIVE_TOPICS } from './selective.js'
 export interface ReplayerInit {
   /** Where takedowns are recorded (the archive's backend). */
   readonly masks: MaskWriter
+  /**
+   * Where removals are applied (the archive's backend): a `takedown` record with action
+   * `remove` deletes the listed objects here and records the removal in its audit table.
+   */
+  readonly removals?: StorageRemoval
   /**
    * Where objects are written: the archive opened for the `mirror` writer (its layers, in
    * `WRITER_STACKS`, validate ids once more below the replayer's own per-record checks).

@@ -31,13 +31,20 @@ import type {
 } from '../model/index.js'
 import { verify } from '../model/index.js'
 import type { ObjStorage } from '../objstorage/index.js'
-import { type MaskWriter, missingIds, type Storage } from '../storage/index.js'
+import {
+  type MaskWriter,
+  missingIds,
+  type RemovalRecord,
+  type Storage,
+  type StorageRemoval,
+} from '../storage/index.js'
 import type { Decoded, Reject } from './decode.js'
 import type { Upstream } from './upstream.js'
 
 /** Settings of {@link ObjectWriter} (see `ReplayerInit`). */
 export interface WriterInit {
   readonly masks: MaskWriter
+  readonly removals?: StorageRemoval
   readonly storage: Storage
   readonly journal?: JournalWriter
   readonly objstorage?: ObjStorage
@@ -132,6 +139,10 @@ export class ObjectWriter {
         return
       case 'takedown':
         for (const t of objs as TakedownRecord[]) {
+          if (t.action === 'remove') {
+            await this.#applyRemoval(t)
+            continue
+          }
           await this.#init.masks.maskSet(
             t.id,
             t.reason,
@@ -145,6 +156,35 @@ export class ObjectWriter {
       case 'content':
         throw new Error('contents are written by #writeContents')
     }
+  }
+
+  /**
+   * A removal made upstream (`arca remove`): the listed objects, in their deletion order
+   * (top-down), are deleted here too, with their bytes, and recorded in this archive's removal
+   * audit (actor `journal`). Idempotent: a record delivered again deletes nothing more.
+   */
+  async #applyRemoval(t: TakedownRecord): Promise<void> {
+    const removals = this.#init.removals
+    if (!removals)
+      throw new Error(`Removal ${t.id} received, but this replayer has no backend to remove from`)
+    if (!(await removals.removalGet(t.id))) {
+      const counts: Record<string, number> = {}
+      for (const s of t.swhids) counts[s.slice(6, 9)] = (counts[s.slice(6, 9)] ?? 0) + 1
+      const record: RemovalRecord = {
+        id: t.id,
+        date: t.date,
+        actor: 'journal',
+        reason: t.reason,
+        roots: [],
+        counts,
+        state: 'bundled',
+        bundle: null,
+        finished: null,
+      }
+      await removals.removalCreate(record, t.swhids)
+    }
+    await removals.removeObjects(t.swhids)
+    await removals.removalUpdate(t.id, { state: 'done', finished: new Date() })
   }
 
   /**

@@ -25,6 +25,14 @@ export { missingIds } from './missing.js'
 export { type MaskedView, maskedView } from './proxies/masked-view.js'
 export { isWithheld } from './proxies/masking-journal.js'
 export {
+  type Referrer,
+  REMOVAL_ORDER,
+  type RemovalKind,
+  type RemovalRecord,
+  type RevisionEdges,
+  type StorageRemoval,
+} from './removal.js'
+export {
   type IdScanKind,
   type PackedDirectory,
   type RepairObject,

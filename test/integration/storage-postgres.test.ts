@@ -6,6 +6,7 @@ import { FsObjStorage } from '../../src/objstorage/fs/fs-objstorage.js'
 import type { ObjStorage } from '../../src/objstorage/interface.js'
 import { openStorage } from '../../src/storage/factory.js'
 import type { Storage } from '../../src/storage/interface.js'
+import type { SqlStorage } from '../../src/storage/sql/sql-storage.js'
 import { storageConformanceTests } from '../conformance/storage/index.js'
 import { createTestDatabase, postgresAvailable } from '../helpers/services.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
@@ -33,5 +34,6 @@ describe.runIf(available)('PostgreSQL backend', () => {
       await cleanups.get(s)!()
     },
     objstorage: (s) => stores.get(s)!,
+    removal: (s) => s as SqlStorage,
   })
 })

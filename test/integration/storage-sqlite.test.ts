@@ -8,6 +8,7 @@ import { type Archive, openArchive } from '../../src/storage/archive.js'
 import { openStorage } from '../../src/storage/factory.js'
 import type { Storage } from '../../src/storage/interface.js'
 import type { BufferThresholds } from '../../src/storage/proxies/buffer.js'
+import type { SqlStorage } from '../../src/storage/sql/sql-storage.js'
 import { storageConformanceTests } from '../conformance/storage/index.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
 
@@ -29,6 +30,7 @@ describe('SQLite backend', () => {
       removeTemp(dirs.get(s)!)
     },
     objstorage: (s) => stores.get(s)!,
+    removal: (s) => s as SqlStorage,
   })
 })
 
@@ -48,6 +50,7 @@ function layered(bufferThresholds: Partial<BufferThresholds>): void {
       removeTemp(archive.dataDir)
     },
     objstorage: (s) => archives.get(s)!.objstorage,
+    removal: (s) => archives.get(s)!.backend,
   })
 }
 

@@ -147,6 +147,7 @@ export function registerMirror(program: Command): void {
             })
             const replayer = new Replayer({
               masks: archive.backend,
+              removals: archive.backend,
               // The mirror's layers (WRITER_STACKS.mirror); it journals records itself.
               storage: archive.storage,
               journal: archive.journal,

@@ -164,6 +164,24 @@ const V7 = [
   `CREATE INDEX origin_root_root ON origin_root (root, origin_id)`,
 ]
 
+// Removal (docs/removal.md): reverse references through indexes (what names a snapshot, what
+// a branch, a release or a revision's root directory points to), and the audit trail: one row per
+// removal, with its plan (the SWHIDs in deletion order) so that a killed removal resumes.
+const V11 = [
+  `CREATE INDEX origin_visit_status_snapshot ON origin_visit_status (snapshot)`,
+  `CREATE INDEX snapshot_branch_target ON snapshot_branch (target)`,
+  `CREATE INDEX release_target ON release (target)`,
+  `CREATE INDEX revision_directory ON revision (directory)`,
+  `CREATE TABLE removal (
+     id TEXT PRIMARY KEY, date INT8 NOT NULL, actor TEXT NOT NULL, reason TEXT NOT NULL,
+     roots TEXT NOT NULL, counts TEXT NOT NULL, state TEXT NOT NULL, bundle TEXT, finished INT8
+   ) WITHOUT ROWID`,
+  `CREATE TABLE removal_object (
+     removal_id TEXT NOT NULL, seq INT8 NOT NULL, swhid TEXT NOT NULL,
+     PRIMARY KEY (removal_id, seq)
+   ) WITHOUT ROWID`,
+]
+
 /** Every migration, in order. */
 export function migrations(dialect: Dialect): Migration[] {
   return [
@@ -188,5 +206,10 @@ export function migrations(dialect: Dialect): Migration[] {
     },
     { version: 6, description: 'origin search: trigram index on URLs', statements: v6(dialect) },
     { version: 7, description: 'fork index', statements: V7.map((s) => render(dialect, s)) },
+    {
+      version: 11,
+      description: 'removal: reverse-reference indexes, audit',
+      statements: V11.map((s) => render(dialect, s)),
+    },
   ]
 }

@@ -48,6 +48,7 @@ import type {
   SnapshotBranchesPage,
   Storage,
 } from '../interface.js'
+import type { Referrer, RemovalRecord, RevisionEdges, StorageRemoval } from '../removal.js'
 import type {
   IdScanKind,
   PackedDirectory,
@@ -67,6 +68,7 @@ import * as masking from './masking.js'
 import { migrate } from './migrate.js'
 import * as origins from './origins.js'
 import * as releases from './releases.js'
+import * as removal from './removal.js'
 import { replaceObjects } from './repair.js'
 import * as revisions from './revisions.js'
 import { scanIds, scanPackedDirectories, scanPage } from './scan.js'
@@ -88,7 +90,7 @@ export interface SqlStorageInit {
  * await storage.open()
  * ```
  */
-export class SqlStorage implements Storage, StorageScan, StorageRepair {
+export class SqlStorage implements Storage, StorageScan, StorageRepair, StorageRemoval {
   readonly #db: SqlDatabase
   readonly #migrations: readonly Migration[]
   readonly #objstorage: ObjStorage
@@ -371,6 +373,46 @@ export class SqlStorage implements Storage, StorageScan, StorageRepair {
 
   replace(objects: readonly RepairObject[]): Promise<void> {
     return replaceObjects(this.#db, objects)
+  }
+
+  // -- removal -------------------------------------------------------------------------------
+
+  referrers(ids: readonly string[]): Promise<Referrer[]> {
+    return removal.referrers(this.#db, ids)
+  }
+
+  scanRevisionEdges(
+    after: string | null,
+    limit: number,
+  ): Promise<{ items: RevisionEdges[]; next: string | null }> {
+    return removal.scanRevisionEdges(this.#db, after, limit)
+  }
+
+  removeObjects(swhids: readonly string[]): Promise<number> {
+    return removal.removeObjects(this.#db, this.#objstorage, swhids)
+  }
+
+  removalCreate(record: RemovalRecord, swhids: readonly string[]): Promise<void> {
+    return removal.removalCreate(this.#db, record, swhids)
+  }
+
+  removalUpdate(
+    id: string,
+    change: Partial<Pick<RemovalRecord, 'state' | 'bundle' | 'counts' | 'finished'>>,
+  ): Promise<void> {
+    return removal.removalUpdate(this.#db, id, change)
+  }
+
+  removalGet(id: string): Promise<RemovalRecord | null> {
+    return removal.removalGet(this.#db, id)
+  }
+
+  removalList(): Promise<RemovalRecord[]> {
+    return removal.removalList(this.#db)
+  }
+
+  removalObjects(id: string, from: number, limit: number): Promise<string[]> {
+    return removal.removalObjects(this.#db, id, from, limit)
   }
 
   statCounters(): Promise<Counters> {

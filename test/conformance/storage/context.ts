@@ -1,5 +1,6 @@
 import type { ObjStorage } from '../../../src/objstorage/interface.js'
 import type { AddSummary, Storage } from '../../../src/storage/interface.js'
+import type { StorageRemoval } from '../../../src/storage/removal.js'
 
 /** How a backend's spec file gives the suite a storage. */
 export interface StorageSuiteContext {
@@ -8,6 +9,8 @@ export interface StorageSuiteContext {
   teardown(storage: Storage): Promise<void>
   /** The content store under `storage` (where `contentAddMetadata` expects the bytes). */
   objstorage(storage: Storage): ObjStorage
+  /** The backend under `storage`, for the removal queries (`arca remove` calls the backend). */
+  removal(storage: Storage): StorageRemoval
 }
 
 /** Unique text for this run, so tests sharing a database do not collide. */

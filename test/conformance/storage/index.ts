@@ -9,6 +9,7 @@ import { extidTests } from './extid.js'
 import { forkTests } from './forks.js'
 import { originTests } from './origin.js'
 import { releaseTests } from './release.js'
+import { removalTests } from './removal.js'
 import { revisionTests } from './revision.js'
 import { snapshotTests } from './snapshot.js'
 import { visitTests } from './visit.js'
@@ -27,4 +28,5 @@ export function storageConformanceTests(ctx: StorageSuiteContext): void {
   extidTests(ctx)
   counterTests(ctx)
   forkTests(ctx)
+  removalTests(ctx)
 }

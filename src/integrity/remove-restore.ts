@@ -1,0 +1,136 @@
+/**
+ * `arca remove restore`: writing the objects of a recovery bundle back, each one re-verified
+ * (contents against their four hashes and length, other objects against their id), bottom-up
+ * as the bundle holds them, through the archive's writing layers (so the journal sees them
+ * again and mirrors get them back).
+ *
+ * @module
+ */
+
+import { CorruptError } from '../errors.js'
+import type { Topic, TopicObjects } from '../journal/index.js'
+import { verify } from '../model/index.js'
+import type { Storage, StorageRemoval } from '../storage/index.js'
+import { type BundleEntry, type BundleHeader, readBundle } from './remove-bundle.js'
+
+/** What a restore wrote. */
+export interface RestoreOutcome {
+  readonly header: BundleHeader
+  /** Objects written per journal topic. */
+  readonly counts: Readonly<Record<string, number>>
+}
+
+/** Options of {@link restoreBundle}. */
+export interface RestoreOptions {
+  /** The archive's writing storage (the `import` layers). */
+  readonly storage: Storage
+  /** Where the removal is recorded: marked `restored` when it is known here. */
+  readonly backend: StorageRemoval
+  readonly path: string
+  /** age identities (`AGE-SECRET-KEY-1…`). */
+  readonly identities: readonly string[]
+  readonly onProgress?: (written: number) => void
+}
+
+function check(e: BundleEntry): void {
+  switch (e.topic) {
+    case 'content':
+      if (!e.data) throw new CorruptError(`Content ${e.obj.sha1Git}: no bytes in the bundle`)
+      verify.content(e.obj, e.data)
+      return
+    case 'directory':
+      return verify.directory(e.obj)
+    case 'revision':
+      return verify.revision(e.obj)
+    case 'release':
+      return verify.release(e.obj)
+    case 'snapshot':
+      return verify.snapshot(e.obj)
+    case 'extid':
+      return verify.extid(e.obj)
+    default:
+      return
+  }
+}
+
+async function write(storage: Storage, topic: Topic, group: BundleEntry[]): Promise<void> {
+  const objs = group.map((e) => e.obj)
+  switch (topic) {
+    case 'content':
+      await storage.contentAdd(
+        group.map((e) => ({ ...(e.obj as TopicObjects['content']), data: e.data! })),
+      )
+      return
+    case 'skipped_content':
+      await storage.skippedContentAdd(objs as TopicObjects['skipped_content'][])
+      return
+    case 'directory':
+      await storage.directoryAdd(objs as TopicObjects['directory'][])
+      return
+    case 'revision':
+      await storage.revisionAdd(objs as TopicObjects['revision'][])
+      return
+    case 'release':
+      await storage.releaseAdd(objs as TopicObjects['release'][])
+      return
+    case 'snapshot':
+      await storage.snapshotAdd(objs as TopicObjects['snapshot'][])
+      return
+    case 'extid':
+      await storage.extidAdd(objs as TopicObjects['extid'][])
+      return
+    case 'origin':
+      await storage.originAdd(objs as TopicObjects['origin'][])
+      return
+    case 'origin_visit':
+      await storage.originVisitAdd(
+        (objs as TopicObjects['origin_visit'][]).map((v) => ({
+          origin: v.origin,
+          visit: v.visit,
+          date: v.date,
+          ...(v.dateExtraMicros ? { dateExtraMicros: v.dateExtraMicros } : {}),
+          type: v.type,
+        })),
+      )
+      return
+    case 'origin_visit_status':
+      await storage.originVisitStatusAdd(objs as TopicObjects['origin_visit_status'][])
+      return
+    case 'takedown':
+      return
+  }
+}
+
+/** Restores a bundle (see the module documentation); throws CorruptError on a bad object. */
+export async function restoreBundle(options: RestoreOptions): Promise<RestoreOutcome> {
+  const { header, entries } = await readBundle(options.path, options.identities)
+  const counts: Record<string, number> = {}
+  let group: BundleEntry[] = []
+  let bytes = 0
+  let written = 0
+  const flush = async (): Promise<void> => {
+    if (group.length === 0) return
+    await write(options.storage, group[0]!.topic, group)
+    written += group.length
+    options.onProgress?.(written)
+    group = []
+    bytes = 0
+  }
+  for await (const e of entries) {
+    check(e)
+    // A group is one topic: the bundle is bottom-up, so each group only needs earlier ones.
+    if (
+      group.length > 0 &&
+      (group[0]!.topic !== e.topic || group.length >= 500 || bytes > 32 << 20)
+    )
+      await flush()
+    group.push(e)
+    bytes += e.data?.length ?? 0
+    counts[e.topic] = (counts[e.topic] ?? 0) + 1
+  }
+  await flush()
+  await options.storage.flush()
+  if (await options.backend.removalGet(header.removal.id))
+    await options.backend.removalUpdate(header.removal.id, { state: 'restored' })
+  return { header, counts }
+}
