@@ -396,6 +396,49 @@ describe('citations of real repositories', () => {
     await backend.maskSet('cite-3', 'lifted', [`swh:1:cnt:${cffId}`], null)
   })
 
+  it('browse pages carry a Cite panel with every format, working without scripts', async () => {
+    const r = repos['cff']!
+    const o = encodeURIComponent(r.origin)
+    const unescape = (s: string) =>
+      s
+        .replaceAll('&lt;', '<')
+        .replaceAll('&gt;', '>')
+        .replaceAll('&quot;', '"')
+        .replaceAll('&#39;', "'")
+        .replaceAll('&amp;', '&')
+    const readme = blob(join(root, 'zurich-tools'), 'README.md')
+    const pages = [
+      `/browse/origin/directory/?origin_url=${o}`,
+      `/browse/origin/content/?origin_url=${o}&path=README.md`,
+      `/browse/revision/${r.head}/?origin_url=${o}`,
+      `/browse/directory/${r.tree}/`,
+      `/browse/content/sha1_git:${readme}/?origin_url=${o}&path=README.md`,
+    ]
+    for (const p of pages) {
+      const res = await call(p)
+      expect(res.status, p).toBe(200)
+      const page = await res.text()
+      expect(page, p).toContain('<h2 id="cite-title">Cite</h2>')
+      for (const f of ['bibtex', 'cff', 'csl', 'codemeta'])
+        expect(page, p).toContain(`data-copy="cite-${f}"`)
+      expect(page, p).toMatch(/<details open class="cite-format">/)
+      const pre = /<pre id="cite-bibtex" class="cite">([\s\S]*?)<\/pre>/.exec(page)
+      const bib = parseBibtex(unescape(pre![1]!))
+      expect(bib.errors, p).toEqual([])
+      expect(bib.entries[0]!.fields.title, p).toBe('Zürich Tools: résumé & 100% of_things')
+      const cff = /<pre id="cite-cff" class="cite">([\s\S]*?)<\/pre>/.exec(page)
+      expect(() => validateCFF(parseYaml(unescape(cff![1]!))), p).not.toThrow()
+    }
+    const content = await (await call(pages[1]!)).text()
+    const bib = parseBibtex(
+      unescape(/<pre id="cite-bibtex" class="cite">([\s\S]*?)<\/pre>/.exec(content)![1]!),
+    )
+    expect(bib.entries[0]!.type).toBe('codefragment')
+    expect(bib.entries[0]!.fields.swhid).toBe(
+      `swh:1:cnt:${readme};origin=${r.origin};visit=swh:1:snp:${r.snapshot};anchor=swh:1:rev:${r.head};path=/README.md`,
+    )
+  })
+
   it('the routes are in the OpenAPI document', async () => {
     const doc = (await (await call('/api/1/openapi.json')).json()) as {
       paths: Record<string, unknown>
