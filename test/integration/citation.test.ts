@@ -4,12 +4,16 @@
  * names, broken files) or nothing, loaded by the git loader and cited through
  * `/api/1/raw-intrinsic-metadata/citation/{origin,swhid}/`. The BibTeX is read back with a
  * real BibTeX parser (@retorquere/bibtex-parser), the CITATION.cff validated against the
- * official CFF 1.2.0 JSON schema (as shipped by cffjs, with ajv); expected values are the ones
+ * official CFF 1.2.0 JSON schema (as shipped by cffjs, with ajv), the CSL-JSON rendered by
+ * citeproc-js (no npm package ships the CSL-JSON schema); expected values are the ones
  * written into the files below, SWHIDs come from git's own ids.
  */
+import '@citation-js/plugin-csl'
+
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
+import { Cite } from '@citation-js/core'
 import { parse } from '@retorquere/bibtex-parser'
 import { validateCFF } from 'cffjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -271,6 +275,20 @@ describe('citations of real repositories', () => {
       { given: 'Søren', family: 'Kierkegård' },
     ])
     expect(csl['issued']).toEqual({ 'date-parts': [[2023, 10, 10]] })
+    // No npm package ships the CSL-JSON schema: the item is read by citeproc-js (through
+    // citation-js) and rendered in APA, whose software rule must see every field.
+    const apa = String(
+      new Cite([csl]).format('bibliography', { format: 'text', template: 'apa', lang: 'en-US' }),
+    )
+    for (const part of [
+      'Wójcik, Ł.',
+      'Kierkegård, S.',
+      '(2023)',
+      'Kraków Solver',
+      '(Version 3.0.0-rc.1)',
+      '[Computer software]',
+    ])
+      expect(apa).toContain(part)
     const cm = JSON.parse(
       (await cite({ origin_url: r.origin, citation_format: 'codemeta' })).body.content,
     ) as Record<string, unknown>
