@@ -6,6 +6,7 @@
  * @module
  */
 
+import { citationRoutes } from './citation.js'
 import { contentRoutes } from './content.js'
 import { directoryRoutes } from './directory.js'
 import { extidRoutes } from './extid.js'
@@ -40,5 +41,6 @@ export function apiRoutes(): RouteDef[] {
     ...originRoutes,
     ...statRoutes,
     ...extidRoutes,
+    ...citationRoutes,
   ]
 }

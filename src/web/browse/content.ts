@@ -12,7 +12,14 @@ import { NotFoundError } from '../../errors.js'
 import { type Content, decodeForDisplay, isSha1Hex } from '../../model/index.js'
 import type { WebContext } from '../context.js'
 import { parseHashQuery } from '../hash-query.js'
-import { type BrowseContext, EMPTY_CONTEXT, originContext, splitPath } from './context.js'
+import { citePanel } from './cite.js'
+import {
+  type BrowseContext,
+  EMPTY_CONTEXT,
+  originContext,
+  qualifiers,
+  splitPath,
+} from './context.js'
 import { renderCodeRows } from './highlight.js'
 import { type Fragment, page, size } from './layout.js'
 import { imageType, isBinary, q, readContent } from './shared.js'
@@ -83,7 +90,14 @@ export async function renderContent(
         </p>
         ${view}
       </div>
-      ${embed ? '' : contextPermalinks(ctx, { cnt: cnt.sha1Git, path: ctx.path.join('/') })}
+      ${
+        embed
+          ? ''
+          : html`<div>
+            ${contextPermalinks(ctx, { cnt: cnt.sha1Git, path: ctx.path.join('/') })}
+            ${ctx.root ? citePanel(wctx, ctx, `swh:1:cnt:${cnt.sha1Git}${qualifiers(ctx, { path: `/${ctx.path.join('/')}` })}`) : ''}
+          </div>`
+      }
     </div>`
   return c.html(page({ title: name, body, embed }))
 }

@@ -12,12 +12,14 @@ import { NotFoundError } from '../../errors.js'
 import { isSha1Hex } from '../../model/index.js'
 import type { DirectoryEntryInfo } from '../../storage/index.js'
 import type { WebContext } from '../context.js'
+import { citePanel } from './cite.js'
 import { renderContentEntry } from './content.js'
 import {
   type BrowseContext,
   EMPTY_CONTEXT,
   originContext,
   pathBytes,
+  qualifiers,
   splitPath,
 } from './context.js'
 import { type Fragment, listTable, page, show, size } from './layout.js'
@@ -85,7 +87,10 @@ export async function renderDirectory(
         )}
         ${readmeHtml}
       </div>
-      ${contextPermalinks(ctx, { dir: dirId, path: ctx.path.join('/') })}
+      <div>
+        ${contextPermalinks(ctx, { dir: dirId, path: ctx.path.join('/') })}
+        ${citePanel(wctx, ctx, `swh:1:dir:${dirId}${qualifiers(ctx, { path: ctx.path.length > 0 ? `/${ctx.path.join('/')}/` : '/' })}`)}
+      </div>
     </div>`
   return c.html(
     page({

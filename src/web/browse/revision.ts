@@ -10,7 +10,8 @@ import { html } from 'hono/html'
 import { NotFoundError } from '../../errors.js'
 import { formatDateRfc3339 } from '../../model/index.js'
 import type { WebContext } from '../context.js'
-import { type BrowseContext, EMPTY_CONTEXT, originContext } from './context.js'
+import { citePanel } from './cite.js'
+import { type BrowseContext, EMPTY_CONTEXT, originContext, qualifiers } from './context.js'
 import { DIFF_MAX_FILES, type FileChange, fileDiff, treeChanges } from './diff.js'
 import { type Fragment, page, show } from './layout.js'
 import { renderLog } from './log.js'
@@ -89,7 +90,10 @@ export function revisionPages(wctx: WebContext) {
         ${changes.length >= DIFF_MAX_FILES ? html`<p class="muted">Only the first ${String(DIFF_MAX_FILES)} changed files are shown.</p>` : ''}
         ${changes.length === 0 ? html`<p class="muted">No changed files.</p>` : diffs}
       </div>
-      ${contextPermalinks(ctx, { dir: r.directory, path: '' })}
+      <div>
+        ${contextPermalinks(ctx, { dir: r.directory, path: '' })}
+        ${citePanel(wctx, ctx, `swh:1:rev:${r.id}${qualifiers(ctx, { anchor: false })}`, r.directory)}
+      </div>
     </div>`
     return c.html(page({ title: `Revision ${r.id.slice(0, 10)}`, body }))
   }

@@ -29,6 +29,8 @@ export const DEFAULT_RATES: Readonly<Record<string, Rate>> = {
   swh_api: { count: 120, seconds: 3600 },
   swh_api_origin_search: { count: 10, seconds: 60 },
   swh_api_origin_visit_latest: { count: 700, seconds: 60 },
+  // citations (Software Heritage's `swh_api_metadata_citation`: 60/m)
+  swh_api_metadata_citation: { count: 60, seconds: 60 },
   swh_raw_object: { count: 120, seconds: 3600 },
   swh_api_mirror: { count: 100_000, seconds: 60 },
   // Save Code Now: reading requests, and making them (SWH's POST rate of `swh_save_origin`)
