@@ -50,8 +50,11 @@ export abstract class PagedJsonLister implements Lister {
     return res.body as unknown[]
   }
 
-  /** One repository's origin (throwing CorruptError when a documented field is missing). */
-  protected abstract origin(item: JsonObject, url: string): ListedOriginInit
+  /**
+   * One repository's origin (throwing CorruptError when a documented field is missing), or
+   * null for one not to archive (private).
+   */
+  protected abstract origin(item: JsonObject, url: string): ListedOriginInit | null
 
   /** The state after the page (null: the listing is complete). */
   protected abstract next(
@@ -70,7 +73,11 @@ export abstract class PagedJsonLister implements Lister {
         throw new CorruptError(`${req.url}: a repository that is not a JSON object`)
       items.push(item as JsonObject)
     }
-    const origins = items.map((i) => this.origin(i, req.url))
+    const origins: ListedOriginInit[] = []
+    for (const i of items) {
+      const o = this.origin(i, req.url)
+      if (o !== null) origins.push(o)
+    }
     return { origins, next: this.next(state, items, res) }
   }
 }
@@ -154,6 +161,18 @@ export function needString(item: JsonObject, key: string, url: string): string {
   if (typeof v !== 'string' || v === '')
     throw new CorruptError(`${url}: a repository without a string "${key}"`)
   return v
+}
+
+/** An HTTP(S) URL of the answer without its userinfo (`https://user@host/…` → `https://host/…`). */
+export function withoutUserinfo(url: string): string {
+  try {
+    const u = new URL(url)
+    u.username = ''
+    u.password = ''
+    return u.href
+  } catch {
+    return url
+  }
 }
 
 /** An ISO 8601 date of the answer as ms since the epoch, or undefined (absent or unreadable). */
