@@ -20,12 +20,15 @@ export const DEFAULT_PER_HOST = 4
 /**
  * Bounded concurrency per host (p-limit, one limiter per `host:port`): however many lister
  * runs and requests share a {@link HostLimits}, no more than `perHost` requests to one host are
- * in flight at once (a rate-limit wait or a backoff holds no slot). The process shares
+ * in flight at once (a rate-limit wait or a backoff holds no slot). A rate limit one request
+ * meets pauses the host for all of them: each waits for the time the host asked before it
+ * takes a slot. The process shares
  * {@link sharedHostLimits} unless a client is given its own.
  */
 export class HostLimits {
   readonly perHost: number
   readonly #limits = new Map<string, LimitFunction>()
+  readonly #pausedUntil = new Map<string, number>()
 
   constructor(perHost = DEFAULT_PER_HOST) {
     if (!Number.isInteger(perHost) || perHost < 1)
@@ -42,6 +45,21 @@ export class HostLimits {
       this.#limits.set(host, limit)
     }
     return limit(fn)
+  }
+
+  /** Pauses every request to `url`'s host until `untilMs` (a rate limit the host answered). */
+  pause(url: string, untilMs: number): void {
+    const host = new URL(url).host
+    this.#pausedUntil.set(host, Math.max(untilMs, this.#pausedUntil.get(host) ?? 0))
+  }
+
+  /** How long requests to `url`'s host must still wait at `nowMs` (0: none). */
+  waitFor(url: string, nowMs: number): number {
+    const host = new URL(url).host
+    const until = this.#pausedUntil.get(host)
+    if (until === undefined) return 0
+    if (until <= nowMs) this.#pausedUntil.delete(host)
+    return Math.max(0, until - nowMs)
   }
 }
 
@@ -161,6 +179,7 @@ export class ListerHttp {
     const minBackoff = this.#init.minBackoffMs ?? 1000
     const limits = this.#init.hostLimits ?? sharedHostLimits
     let rateWaits = 0
+    let waitedTo = 0 // until when this request waited for a rate limit itself
     type Answer =
       | { kind: 'page'; page: JsonPage }
       | { kind: 'wait'; status: number; ms: number }
@@ -193,6 +212,10 @@ export class ListerHttp {
         }
       })
     const attempt = async (): Promise<JsonPage> => {
+      // the host asked (another request of this process) to wait: do so before asking
+      const now = this.#now()
+      const paused = limits.waitFor(url, now) - Math.max(0, waitedTo - now)
+      if (paused > 0) await this.#sleep(paused)
       const a = await once()
       if (a.kind === 'page') return a.page
       if (a.kind === 'fail') {
@@ -201,6 +224,8 @@ export class ListerHttp {
       }
       if (a.ms > (this.#init.maxRateLimitWaitMs ?? 3_600_000) || rateWaits++ > retries)
         throw new AbortError(`${url}: rate limited (HTTP ${a.status}), wait ${a.ms} ms refused`)
+      waitedTo = this.#now() + a.ms
+      limits.pause(url, waitedTo)
       await this.#sleep(a.ms)
       // a retry the backoff does not delay further
       throw Object.assign(new Error(`${url}: rate limited (HTTP ${a.status})`), {

@@ -1,7 +1,7 @@
 /**
  * Bounded concurrency per host: two lister clients sharing one HostLimits(3) send 10 requests
  * at once to a local server that holds every request until the test releases it, counting
- * those in flight; a second host gets its own slots.
+ * those in flight; a second host gets its own slots; a rate limit pauses the host for all.
  */
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -105,6 +105,40 @@ describe('lister HTTP: bounded concurrency per host', () => {
       expect(two.max).toBe(1)
     } finally {
       http.close()
+    }
+  })
+
+  it('pauses the whole host when one request is rate limited', async () => {
+    let n = 0
+    const limited = createServer((_req, res) => {
+      if (n++ === 0) return void res.writeHead(429, { 'retry-after': '3' }).end('{}')
+      res.writeHead(200, { 'content-type': 'application/json' }).end('[]')
+    })
+    await new Promise<void>((r) => limited.listen(0, '127.0.0.1', r))
+    const url = `http://127.0.0.1:${(limited.address() as AddressInfo).port}/r`
+    const limits = new HostLimits(2)
+    const waits: Record<string, number[]> = { a: [], b: [] }
+    const client = (name: string) =>
+      new ListerHttp({
+        policy: { allowNetworks: ['127.0.0.1/32'] },
+        hostLimits: limits,
+        clock: () => 1_000_000, // the clock stands still: waits are exactly what was asked
+        sleep: (ms) => {
+          waits[name]!.push(ms)
+          return Promise.resolve()
+        },
+      })
+    const a = client('a')
+    const b = client('b')
+    try {
+      await a.getJson(url) // 429, Retry-After: 3, then the page
+      await b.getJson(url) // a request of another client: waits for the same pause first
+      expect(waits).toEqual({ a: [3000], b: [3000] })
+      expect(n).toBe(3)
+    } finally {
+      a.close()
+      b.close()
+      await new Promise((r) => limited.close(r))
     }
   })
 
