@@ -8,10 +8,63 @@
  * @module
  */
 
+import pLimit, { type LimitFunction } from 'p-limit'
 import pRetry, { AbortError } from 'p-retry'
 
 import { UnavailableError } from '../errors.js'
 import { HttpClient, type NetPolicy } from '../net/index.js'
+
+/** Requests in flight to one host at most, by default. */
+export const DEFAULT_PER_HOST = 4
+
+/**
+ * Bounded concurrency per host (p-limit, one limiter per `host:port`): however many lister
+ * runs and requests share a {@link HostLimits}, no more than `perHost` requests to one host are
+ * in flight at once (a rate-limit wait or a backoff holds no slot). A rate limit one request
+ * meets pauses the host for all of them: each waits for the time the host asked before it
+ * takes a slot. The process shares
+ * {@link sharedHostLimits} unless a client is given its own.
+ */
+export class HostLimits {
+  readonly perHost: number
+  readonly #limits = new Map<string, LimitFunction>()
+  readonly #pausedUntil = new Map<string, number>()
+
+  constructor(perHost = DEFAULT_PER_HOST) {
+    if (!Number.isInteger(perHost) || perHost < 1)
+      throw new RangeError(`per-host concurrency must be a positive integer, not ${perHost}`)
+    this.perHost = perHost
+  }
+
+  /** Runs `fn` when `url`'s host has a free slot. */
+  run<T>(url: string, fn: () => Promise<T>): Promise<T> {
+    const host = new URL(url).host
+    let limit = this.#limits.get(host)
+    if (limit === undefined) {
+      limit = pLimit(this.perHost)
+      this.#limits.set(host, limit)
+    }
+    return limit(fn)
+  }
+
+  /** Pauses every request to `url`'s host until `untilMs` (a rate limit the host answered). */
+  pause(url: string, untilMs: number): void {
+    const host = new URL(url).host
+    this.#pausedUntil.set(host, Math.max(untilMs, this.#pausedUntil.get(host) ?? 0))
+  }
+
+  /** How long requests to `url`'s host must still wait at `nowMs` (0: none). */
+  waitFor(url: string, nowMs: number): number {
+    const host = new URL(url).host
+    const until = this.#pausedUntil.get(host)
+    if (until === undefined) return 0
+    if (until <= nowMs) this.#pausedUntil.delete(host)
+    return Math.max(0, until - nowMs)
+  }
+}
+
+/** The limits every client of the process shares unless given others. */
+export const sharedHostLimits = new HostLimits()
 
 /** The User-Agent listers send. */
 export const LISTER_USER_AGENT = 'arca-lister/0.1 (+https://github.com/arca-archive/arca)'
@@ -35,6 +88,8 @@ export interface ListerHttpInit {
   readonly sleep?: (ms: number) => Promise<void>
   /** The clock, for `X-RateLimit-Reset` (ms). */
   readonly clock?: () => number
+  /** The per-host concurrency bound (default {@link sharedHostLimits}). */
+  readonly hostLimits?: HostLimits
 }
 
 /** A JSON answer and its headers. */
@@ -44,6 +99,28 @@ export interface JsonPage {
 }
 
 const MAX_BODY = 64 * 1024 * 1024
+const MESSAGE_MAX = 300
+
+/** The forge's own words in an error answer (`message`, `error.message`, `errors[0].message`). */
+function errorMessage(text: string): string {
+  let m: unknown
+  try {
+    const j = JSON.parse(text) as {
+      message?: unknown
+      error?: unknown
+      errors?: { message?: unknown }[]
+    }
+    m =
+      j.message ??
+      (typeof j.error === 'string'
+        ? j.error
+        : (j.error as { message?: unknown } | null)?.message) ??
+      j.errors?.[0]?.message
+  } catch {
+    m = undefined
+  }
+  return typeof m === 'string' ? `: ${m.slice(0, MESSAGE_MAX)}` : ''
+}
 const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 /** How long a rate-limited answer asks to wait (ms), or null when it is not one. */
@@ -81,46 +158,79 @@ export class ListerHttp {
   }
 
   /** GETs `url` as JSON, retrying as described above; throws UnavailableError at the end. */
-  async getJson(url: string): Promise<JsonPage> {
+  getJson(url: string): Promise<JsonPage> {
+    return this.#json(url)
+  }
+
+  /** POSTs `body` as JSON to `url` (GraphQL), the answer as JSON, retried as {@link getJson}. */
+  postJson(url: string, body: unknown): Promise<JsonPage> {
+    return this.#json(url, new TextEncoder().encode(JSON.stringify(body)))
+  }
+
+  async #json(url: string, post?: Uint8Array): Promise<JsonPage> {
     const headers: Record<string, string> = {
       'user-agent': LISTER_USER_AGENT,
       accept: 'application/json',
     }
+    if (post) headers['content-type'] = 'application/json'
     if (this.#init.token)
       headers['authorization'] = `${this.#init.authScheme ?? 'Bearer'} ${this.#init.token}`
     const retries = this.#init.retries ?? 5
     const minBackoff = this.#init.minBackoffMs ?? 1000
+    const limits = this.#init.hostLimits ?? sharedHostLimits
     let rateWaits = 0
-    const attempt = async (): Promise<JsonPage> => {
-      const res = await this.#client.request(url, {
-        headers,
-        signal: AbortSignal.timeout(this.#init.timeoutMs ?? 30_000),
-      })
-      const wait = rateLimitWait(res.status, (n) => res.header(n), this.#now())
-      if (wait !== null) {
-        res.cancel()
-        if (wait > (this.#init.maxRateLimitWaitMs ?? 3_600_000) || rateWaits++ > retries)
-          throw new AbortError(`${url}: rate limited (HTTP ${res.status}), wait ${wait} ms refused`)
-        await this.#sleep(wait)
-        // a retry the backoff does not delay further
-        throw Object.assign(new Error(`${url}: rate limited (HTTP ${res.status})`), {
-          rateLimited: true,
+    let waitedTo = 0 // until when this request waited for a rate limit itself
+    type Answer =
+      | { kind: 'page'; page: JsonPage }
+      | { kind: 'wait'; status: number; ms: number }
+      | { kind: 'fail'; retry: boolean; message: string }
+    // one request, holding a slot of its host until its body is read
+    const once = (): Promise<Answer> =>
+      limits.run(url, async () => {
+        const res = await this.#client.request(url, {
+          ...(post ? { method: 'POST' as const, body: post } : {}),
+          headers,
+          signal: AbortSignal.timeout(this.#init.timeoutMs ?? 30_000),
         })
+        const wait = rateLimitWait(res.status, (n) => res.header(n), this.#now())
+        if (wait !== null) {
+          res.cancel()
+          return { kind: 'wait', status: res.status, ms: wait }
+        }
+        if (!res.ok) {
+          const said = errorMessage(await res.text(64 * 1024).catch(() => ''))
+          return { kind: 'fail', retry: res.status >= 500, message: `HTTP ${res.status}${said}` }
+        }
+        const text = await res.text(MAX_BODY)
+        try {
+          return {
+            kind: 'page',
+            page: { body: JSON.parse(text) as unknown, header: (n: string) => res.header(n) },
+          }
+        } catch {
+          return { kind: 'fail', retry: true, message: 'malformed JSON answer' }
+        }
+      })
+    const attempt = async (): Promise<JsonPage> => {
+      // the host asked (another request of this process) to wait: do so before asking
+      const now = this.#now()
+      const paused = limits.waitFor(url, now) - Math.max(0, waitedTo - now)
+      if (paused > 0) await this.#sleep(paused)
+      const a = await once()
+      if (a.kind === 'page') return a.page
+      if (a.kind === 'fail') {
+        if (a.retry) throw new Error(`${url}: ${a.message}`)
+        throw new AbortError(`${url}: ${a.message}`)
       }
-      if (res.status >= 500) {
-        res.cancel()
-        throw new Error(`${url}: HTTP ${res.status}`)
-      }
-      if (!res.ok) {
-        res.cancel()
-        throw new AbortError(`${url}: HTTP ${res.status}`)
-      }
-      const text = await res.text(MAX_BODY)
-      try {
-        return { body: JSON.parse(text) as unknown, header: (n: string) => res.header(n) }
-      } catch {
-        throw new Error(`${url}: malformed JSON answer`)
-      }
+      if (a.ms > (this.#init.maxRateLimitWaitMs ?? 3_600_000) || rateWaits++ > retries)
+        throw new AbortError(`${url}: rate limited (HTTP ${a.status}), wait ${a.ms} ms refused`)
+      waitedTo = this.#now() + a.ms
+      limits.pause(url, waitedTo)
+      await this.#sleep(a.ms)
+      // a retry the backoff does not delay further
+      throw Object.assign(new Error(`${url}: rate limited (HTTP ${a.status})`), {
+        rateLimited: true,
+      })
     }
     try {
       return await pRetry(attempt, {

@@ -1,5 +1,5 @@
 /**
- * Listers: forges' paged listings (GitHub, GitLab) written to the scheduler's listed origins,
+ * Listers: forges' paged listings (GitHub, GitLab, Gitea, Forgejo, Bitbucket, SourceHut) written to the scheduler's listed origins,
  * resumable and incremental (state in the scheduler's database), through a polite HTTP client.
  * Other areas import listers only from here. See docs/listers.md.
  *
@@ -7,30 +7,51 @@
  */
 
 import { InvalidInputError } from '../errors.js'
+import { BitbucketLister } from './bitbucket.js'
+import { ForgejoLister, GiteaLister } from './gitea.js'
 import { GitHubLister } from './github.js'
 import { GitLabLister } from './gitlab.js'
 import type { Lister } from './interface.js'
+import { SourceHutLister } from './sourcehut.js'
 
+export { BitbucketLister } from './bitbucket.js'
+export { ForgejoLister, GITEA_PAGE, GiteaLister } from './gitea.js'
 export { GitHubLister } from './github.js'
 export { GitLabLister } from './gitlab.js'
 export {
+  DEFAULT_PER_HOST,
+  HostLimits,
   type JsonPage,
   LISTER_USER_AGENT,
   ListerHttp,
   type ListerHttpInit,
   nextLink,
   rateLimitWait,
+  sharedHostLimits,
 } from './http.js'
 export type { Lister, ListerPage, ListerState } from './interface.js'
+export { IdKeysetLister, PagedJsonLister, PageNumberLister } from './paged.js'
 export { type ListerRunResult, runLister } from './run.js'
+export { SourceHutLister } from './sourcehut.js'
 export { type ListerInstance, type ListerStatus, ListerStore } from './state.js'
 
 /** The lister types. */
-export const LISTER_TYPES = ['github', 'gitlab'] as const
+export const LISTER_TYPES = [
+  'github',
+  'gitlab',
+  'gitea',
+  'forgejo',
+  'bitbucket',
+  'sourcehut',
+] as const
 
 /** The lister of forge `type` at `url`. */
 export function makeLister(type: string, url: string): Lister {
   if (type === 'github') return new GitHubLister(url)
   if (type === 'gitlab') return new GitLabLister(url)
+  if (type === 'gitea') return new GiteaLister(url)
+  if (type === 'forgejo') return new ForgejoLister(url)
+  if (type === 'bitbucket') return new BitbucketLister(url)
+  if (type === 'sourcehut') return new SourceHutLister(url)
   throw new InvalidInputError(`"${type}" is not a lister type (${LISTER_TYPES.join(', ')})`)
 }

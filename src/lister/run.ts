@@ -1,6 +1,7 @@
 /**
  * Running a lister: page by page from where it stands, each page's origins written to the
- * scheduler's listed origins and the state saved after it. A run after a failed or killed one
+ * scheduler's listed origins with the state after it (one transaction), the next page fetched
+ * while one is written. A run after a failed or killed one
  * resumes from the saved state; a run after a complete one starts from the state it ended with
  * (incremental). A failure (after the client's retries) ends the run as failed and throws.
  *
@@ -50,23 +51,37 @@ export async function runLister(
   let pages = 0
   let origins = 0
   let added = 0
+  const lst = `${lister.type}:${lister.url}`
+  // the next page is fetched while this one is written (its state saved with it, in one
+  // transaction); a failure of either ends the run as failed, from the last state saved
+  let pending = lister.page(instance.state, deps.http)
   try {
     for (;;) {
-      const page = await lister.page(instance.state, deps.http)
-      const lst = `${lister.type}:${lister.url}`
-      const res = await deps.visits.addOrigins(page.origins.map((o) => ({ ...o, lister: lst })))
+      const page = await pending
+      if (page.next !== null) {
+        pending = lister.page(page.next, deps.http)
+        pending.catch(() => undefined) // awaited on the next turn; not unhandled meanwhile
+      }
+      const done = page.next === null
+      const before = instance
+      let saved: ListerInstance = before
+      const res = await deps.visits.addOrigins(
+        page.origins.map((o) => ({ ...o, lister: lst })),
+        async (tx, added) => {
+          saved = {
+            ...before,
+            state: page.next ?? before.state,
+            completeState: done ? before.state : before.completeState,
+            status: done ? 'complete' : 'running',
+            originsFound: before.originsFound + added,
+          }
+          await deps.store.save(saved, tx)
+        },
+      )
+      instance = saved
       pages++
       origins += page.origins.length
       added += res.added
-      const done = page.next === null
-      instance = {
-        ...instance,
-        state: page.next ?? instance.state,
-        completeState: done ? instance.state : instance.completeState,
-        status: done ? 'complete' : 'running',
-        originsFound: instance.originsFound + res.added,
-      }
-      await deps.store.save(instance)
       if (done) return { pages, origins, added }
     }
   } catch (e) {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { SqlDatabase } from '../storage/index.js'
+import type { SqlDatabase, SqlExecutor } from '../storage/index.js'
 import type { ListerState } from './interface.js'
 
 /** How a lister's last run is. */
@@ -67,9 +67,9 @@ export class ListerStore {
     return rows.map(fromRow)
   }
 
-  /** Saves the instance's state (inserting it if new). */
-  async save(i: ListerInstance): Promise<void> {
-    await this.#db.run(
+  /** Saves the instance's state (inserting it if new), in transaction `tx` if given. */
+  async save(i: ListerInstance, tx: SqlExecutor = this.#db): Promise<void> {
+    await tx.run(
       `INSERT INTO lister_instance (type, url, state, complete_state, status, last_run, last_error, origins_found)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (type, url) DO UPDATE SET state = excluded.state,

@@ -182,9 +182,13 @@ export class SqlVisitScheduler {
 
   /**
    * Lists origins: new ones are due at once (never visited); known ones are seen again, and
-   * enabled again if they were disabled (due at once). Returns how many were new.
+   * enabled again if they were disabled (due at once). Returns how many were new. `alsoInTx`
+   * runs in the same transaction, after them (a lister saves its state with its page).
    */
-  async addOrigins(origins: readonly ListedOriginInit[]): Promise<{ added: number }> {
+  async addOrigins(
+    origins: readonly ListedOriginInit[],
+    alsoInTx?: (tx: SqlExecutor, added: number) => Promise<void>,
+  ): Promise<{ added: number }> {
     for (const o of origins) {
       if (typeof o.url !== 'string' || o.url === '')
         throw new InvalidInputError('listed origin: url must be a non-empty string')
@@ -237,6 +241,7 @@ export class SqlVisitScheduler {
           stats,
         )
       }
+      if (alsoInTx) await alsoInTx(tx, added)
     })
     return { added }
   }

@@ -1,117 +1,99 @@
 /**
  * One suite for every lister, run on each against a local server (node:http on 127.0.0.1)
- * answering in the forge API's documented shapes, on each scheduler backend.
+ * answering in the forge API's documented shapes (test/conformance/lister-forges.ts), errors
+ * included, on each scheduler backend.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import {
-  GitHubLister,
-  GitLabLister,
-  type Lister,
-  ListerHttp,
-  ListerStore,
-  runLister,
-} from '../../src/lister/index.js'
+import { ListerHttp, ListerStore, runLister } from '../../src/lister/index.js'
 import { schedulerBackends } from '../helpers/scheduler-backends.js'
+import { type Forge, forges } from './lister-forges.js'
 
-const TOTAL = 250 // repositories on the forge: pages of 100, 100, 50
-const PAGE = 100
+const TOTAL = 250 // repositories on the forge: pages of 100, 100, 50 (or of 50)
 
 /** A fault the server answers a request with instead of the page. */
-type Fault = 'status500' | 'retry-after' | 'malformed'
-
-interface Forge {
-  readonly name: string
-  /** The cursor a request asks from (the id after which the page starts). */
-  cursor(url: URL): number
-  /** One repository in the API's shape. */
-  item(id: number): unknown
-  /** The URL a page's `Link: rel="next"` names. */
-  next(base: string, last: number): string
-  make(base: string): Lister
-  /** The origin URL a lister lists for repository `id`. */
-  origin(base: string, id: number): string
-}
-
-const forges: Forge[] = [
-  {
-    name: 'github',
-    cursor: (u) => Number(u.searchParams.get('since') ?? 0),
-    item: (id) => ({
-      id,
-      node_id: `R_${id}`,
-      name: `r${id}`,
-      full_name: `o/r${id}`,
-      html_url: `https://github.example/o/r${id}`,
-      fork: id % 10 === 0,
-      url: `https://api.github.example/repos/o/r${id}`,
-    }),
-    next: (base, last) => `${base}/repositories?since=${last}`,
-    make: (base) => new GitHubLister(base),
-    origin: (_b, id) => `https://github.example/o/r${id}`,
-  },
-  {
-    name: 'gitlab',
-    cursor: (u) => Number(u.searchParams.get('id_after') ?? 0),
-    item: (id) => ({
-      id,
-      path_with_namespace: `g/p${id}`,
-      http_url_to_repo: `https://gitlab.example/g/p${id}.git`,
-      web_url: `https://gitlab.example/g/p${id}`,
-      last_activity_at: '2024-03-01T10:00:00.000Z',
-      ...(id % 10 === 0
-        ? { forked_from_project: { id: 1, http_url_to_repo: 'https://gitlab.example/g/p1.git' } }
-        : {}),
-    }),
-    next: (base, last) =>
-      `${base}/api/v4/projects?pagination=keyset&order_by=id&sort=asc&id_after=${last}`,
-    make: (base) => new GitLabLister(base),
-    origin: (_b, id) => `https://gitlab.example/g/p${id}.git`,
-  },
-]
+type Fault =
+  | 'status500'
+  | 'retry-after'
+  | 'malformed'
+  | 'unauthorized'
+  | 'notfound'
+  | 'truncated'
+  | 'rate-limited'
 
 interface ForgeServer {
   base: string
   total: number
-  /** Cursors asked, in order. */
+  /** Offsets asked, in order. */
   asked: number[]
-  /** Faults for the next requests whose cursor is the key. */
+  /** Faults for the next requests whose offset is the key. */
   faults: Map<number, Fault[]>
   server: Server
 }
 
+const json = (res: ServerResponse, status: number, body: unknown, h: Record<string, string> = {}) =>
+  void res.writeHead(status, { 'content-type': 'application/json', ...h }).end(JSON.stringify(body))
+
 async function serve(forge: Forge): Promise<ForgeServer> {
+  const page = forge.pageSize ?? 100
   const s: ForgeServer = { base: '', total: TOTAL, asked: [], faults: new Map(), server: null! }
   s.server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const u = new URL(req.url ?? '/', s.base)
-    const from = forge.cursor(u)
-    s.asked.push(from)
-    const fault = s.faults.get(from)?.shift()
-    if (fault === 'status500') return void res.writeHead(500).end('oops')
-    if (fault === 'retry-after')
-      return void res.writeHead(429, { 'retry-after': '2' }).end('{"message":"slow down"}')
-    if (fault === 'malformed')
-      return void res.writeHead(200, { 'content-type': 'application/json' }).end('[{"id": 1,')
-    const ids: number[] = []
-    for (let id = from + 1; id <= s.total && ids.length < PAGE; id++) ids.push(id)
-    const headers: Record<string, string> = { 'content-type': 'application/json' }
-    const last = ids[ids.length - 1]
-    if (last !== undefined && last < s.total)
-      headers['link'] = `<${forge.next(s.base, last)}>; rel="next"`
-    res.writeHead(200, headers).end(JSON.stringify(ids.map((id) => forge.item(id))))
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const u = new URL(req.url ?? '/', s.base)
+      const from = forge.cursor(u, Buffer.concat(chunks).toString('utf8') || '{}')
+      s.asked.push(from)
+      const fault = s.faults.get(from)?.shift()
+      if (fault === 'status500') return json(res, 500, forge.error(500))
+      if (fault === 'unauthorized') return json(res, 401, forge.error(401))
+      if (fault === 'notfound') return json(res, 404, forge.error(404))
+      if (fault === 'retry-after')
+        return json(res, 429, { message: 'slow down' }, { 'retry-after': '2' })
+      if (fault === 'rate-limited') {
+        const a = forge.rateLimited()
+        return json(res, a.status ?? 429, a.body, a.headers)
+      }
+      if (fault === 'malformed')
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end('[{"id": 1,')
+      const ids: number[] = []
+      for (let id = from + 1; id <= s.total && ids.length < page; id++) ids.push(id)
+      const last = ids[ids.length - 1]
+      const a = forge.answer(
+        s.base,
+        ids.map((id) => forge.item(id)),
+        last !== undefined && last < s.total ? last : null,
+      )
+      const text = JSON.stringify(a.body)
+      if (fault === 'truncated') {
+        // the connection drops in the middle of the page
+        res.writeHead(200, { ...a.headers, 'content-length': String(Buffer.byteLength(text)) })
+        res.write(text.slice(0, text.length >> 1))
+        return void setImmediate(() => res.destroy())
+      }
+      res.writeHead(a.status ?? 200, a.headers).end(text)
+    })
   })
   await new Promise<void>((r) => s.server.listen(0, '127.0.0.1', r))
   s.base = `http://127.0.0.1:${(s.server.address() as AddressInfo).port}`
   return s
 }
 
+/** The offsets of the pages from `start` to the end of `total` repositories. */
+const offsets = (start: number, total: number, page: number): number[] => {
+  const r: number[] = []
+  for (let o = start; o === start || o < total; o += page) r.push(o)
+  return r
+}
+
 const backends = await schedulerBackends()
 
 describe.each(forges)('lister $name', (forge) => {
   let srv: ForgeServer
+  const P = forge.pageSize ?? 100
   const waits: number[] = []
   const http = new ListerHttp({
     policy: { allowNetworks: ['127.0.0.1/32'] },
@@ -140,23 +122,24 @@ describe.each(forges)('lister $name', (forge) => {
         waits.length = 0
         // a 5xx on the first page is retried; the second page is malformed every time: failure
         srv.faults.set(0, ['status500'])
-        srv.faults.set(100, ['malformed', 'malformed', 'malformed'])
+        srv.faults.set(P, ['malformed', 'malformed', 'malformed'])
         await expect(runLister(lister, { http, store, visits: sched.visits })).rejects.toThrow(
           /malformed JSON/,
         )
         let inst = await store.get(lister.type, lister.url)
         expect(inst?.status).toBe('failed')
-        expect(inst?.state).toEqual({ lastSeenId: 100 })
-        expect(inst?.originsFound).toBe(100)
-        expect(srv.asked).toEqual([0, 0, 100, 100, 100])
+        expect(inst?.state).toEqual(forge.state(P))
+        expect(inst?.originsFound).toBe(P)
+        expect(srv.asked).toEqual([0, 0, P, P, P])
 
-        // resumed: asks from 100 on (a 429 with Retry-After: 2 on the way), not from 0
+        // resumed: asks from P on (a 429 with Retry-After: 2 on the way), not from 0
         srv.asked = []
         waits.length = 0
-        srv.faults.set(200, ['retry-after'])
+        srv.faults.set(2 * P, ['retry-after'])
         const second = await runLister(lister, { http, store, visits: sched.visits })
-        expect(second).toEqual({ pages: 2, origins: 150, added: 150 })
-        expect(srv.asked).toEqual([100, 200, 200])
+        const rest = offsets(P, TOTAL, P)
+        expect(second).toEqual({ pages: rest.length, origins: TOTAL - P, added: TOTAL - P })
+        expect(srv.asked).toEqual([P, 2 * P, ...rest.slice(1)])
         expect(waits).toContain(2000)
         inst = await store.get(lister.type, lister.url)
         expect(inst?.status).toBe('complete')
@@ -169,17 +152,65 @@ describe.each(forges)('lister $name', (forge) => {
         }>(`SELECT url, is_fork, forked_from_url AS f FROM listed_origin ORDER BY url`)
         expect(listed).toHaveLength(TOTAL)
         const ten = listed.find((r) => r.url === forge.origin(srv.base, 10))
-        expect(Number(ten?.is_fork)).toBe(1)
         const eleven = listed.find((r) => r.url === forge.origin(srv.base, 11))
+        expect(ten).toBeDefined()
+        expect(eleven).toBeDefined()
+        if (forge.forkedFrom === null) expect(ten?.is_fork).toBeNull()
+        else expect(Number(ten?.is_fork)).toBe(1)
+        if (typeof forge.forkedFrom === 'string') expect(ten?.f).toBe(forge.forkedFrom)
         expect(eleven?.is_fork === null || Number(eleven?.is_fork) === 0).toBe(true)
 
-        // incremental: 20 new repositories; only the pages after the last id seen are asked
+        // incremental: 20 new repositories; only the pages from the last one are asked
+        // (from the start where the forge's paging does not allow that)
         srv.total = TOTAL + 20
         srv.asked = []
+        const lastPage = rest[rest.length - 1]!
         const third = await runLister(lister, { http, store, visits: sched.visits })
-        expect(srv.asked).toEqual([200])
+        expect(srv.asked).toEqual(offsets(forge.relistFrom(lastPage), TOTAL + 20, P))
         expect(third.added).toBe(20)
         expect((await store.get(lister.type, lister.url))?.originsFound).toBe(TOTAL + 20)
+      } finally {
+        await sched.teardown()
+      }
+    })
+
+    it("fails at once on 401 and 404 with the forge's message, retries 5xx, cuts, rate limits", async () => {
+      const sched = await backend.setup()
+      try {
+        const store = new ListerStore(sched.db)
+        const lister = forge.make(srv.base)
+        const run = () => runLister(lister, { http, store, visits: sched.visits })
+        srv.total = TOTAL
+        const failsWith = async (faults: Fault[], re: RegExp, asked: number[]) => {
+          srv.asked = []
+          srv.faults.set(0, faults)
+          await expect(run()).rejects.toThrow(re)
+          expect(srv.asked).toEqual(asked)
+          const inst = await store.get(lister.type, lister.url)
+          expect(inst?.status).toBe('failed')
+          expect(inst?.lastError).toMatch(re)
+          expect(inst?.originsFound).toBe(0)
+        }
+        const said = (status: number): string => JSON.stringify(forge.error(status))
+        // not retried, the forge's own words in the error
+        await failsWith(['unauthorized'], /HTTP 401: /, [0])
+        expect(said(401)).toContain(/HTTP 401: (.*)/.exec((await store.list())[0]!.lastError!)![1])
+        await failsWith(['notfound'], /HTTP 404/, [0])
+        // 5xx every time: retried (2 retries), then the run fails, never "complete"
+        await failsWith(['status500', 'status500', 'status500'], /HTTP 500/, [0, 0, 0])
+
+        // a page cut in the middle is retried; a rate limit is waited for as the forge says
+        srv.asked = []
+        waits.length = 0
+        srv.faults.set(0, ['truncated', 'rate-limited'])
+        const r = await run()
+        expect(r.origins).toBe(TOTAL)
+        expect(srv.asked.slice(0, 3)).toEqual([0, 0, 0])
+        const limited = forge.rateLimited()
+        const retryAfter = limited.headers?.['retry-after']
+        if (retryAfter !== undefined) expect(waits).toContain(Number(retryAfter) * 1000)
+        else expect(waits.some((w) => w > 0 && w <= 3000)).toBe(true)
+        expect((await store.get(lister.type, lister.url))?.status).toBe('complete')
       } finally {
         await sched.teardown()
       }

@@ -62,4 +62,64 @@ describe('arca lister', () => {
     expect(row.status).toBe('complete')
     expect(row.originsFound).toBe(3)
   })
+
+  it('lists a Forgejo instance with a token from the environment, never printed', async () => {
+    const auth: (string | undefined)[] = []
+    const forgejo = createServer((req, res) => {
+      auth.push(req.headers['authorization'])
+      const page = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page') ?? 1)
+      const headers: Record<string, string> = { 'content-type': 'application/json' }
+      if (page === 1) headers['link'] = '</api/v1/repos/search?page=2>; rel="next"'
+      const ids = page === 1 ? [1, 2] : [3]
+      res.writeHead(200, headers).end(
+        JSON.stringify({
+          ok: true,
+          data: ids.map((id) => ({
+            id,
+            clone_url: `https://codeberg.example/o/r${id}.git`,
+            updated_at: '2024-03-01T10:00:00Z',
+            fork: id === 3,
+            parent: id === 3 ? { clone_url: 'https://codeberg.example/o/r1.git' } : null,
+          })),
+        }),
+      )
+    })
+    await new Promise<void>((r) => forgejo.listen(0, '127.0.0.1', r))
+    const url = `http://127.0.0.1:${(forgejo.address() as AddressInfo).port}`
+    const data = makeTemp('arca-cli-lister-forgejo-')
+    try {
+      const r = await run(
+        process.execPath,
+        [
+          ARCA_BIN,
+          'lister',
+          'run',
+          'forgejo',
+          url,
+          '--data',
+          data,
+          '--token-env',
+          'FJ_TOKEN',
+          '--allow-network',
+          '127.0.0.1/32',
+        ],
+        { env: { ...process.env, FJ_TOKEN: 'fj-secret-42' } },
+      )
+      expect(r.stdout).toBe(`forgejo ${url}: 2 page(s), 3 origin(s), 3 new\n`)
+      expect(r.stdout + r.stderr).not.toContain('fj-secret-42')
+      expect(auth).toEqual(['token fj-secret-42', 'token fj-secret-42'])
+      const list = arca(['schedule', 'list', '--data', data])
+      for (const id of [1, 2, 3])
+        expect(list.stdout).toContain(`https://codeberg.example/o/r${id}.git`)
+      const inst = JSON.parse(arca(['lister', 'list', '--data', data, '--json']).stdout) as {
+        type: string
+        status: string
+        state: unknown
+      }
+      expect(inst).toMatchObject({ type: 'forgejo', status: 'complete', state: { page: 2 } })
+    } finally {
+      await new Promise((r) => forgejo.close(r))
+      removeTemp(data)
+    }
+  })
 })

@@ -9,7 +9,7 @@
 import type { Command } from 'commander'
 
 import { InvalidInputError } from '../../errors.js'
-import { ListerHttp, ListerStore, makeLister, runLister } from '../../lister/index.js'
+import { LISTER_TYPES, ListerHttp, ListerStore, makeLister, runLister } from '../../lister/index.js'
 import { SqlVisitScheduler } from '../../scheduler/index.js'
 import { addArchiveOptions, type ArchiveFlags } from '../archive-options.js'
 import { addNetOptions, type NetFlags, netPolicy } from '../net-options.js'
@@ -25,7 +25,9 @@ const iso = (t: number | null): string => (t === null ? '-' : new Date(t).toISOS
 export function registerLister(program: Command): void {
   const lister = program
     .command('lister')
-    .summary("List a forge's repositories into the schedule (GitHub, GitLab).")
+    .summary(
+      "List a forge's repositories into the schedule (GitHub, GitLab, Gitea, Forgejo, Bitbucket, SourceHut).",
+    )
     .description(
       "List a forge's repositories into the schedule, page by page. The lister's state is " +
         'saved after every page, so a killed run resumes where it stopped, and a run after a ' +
@@ -46,13 +48,19 @@ export function registerLister(program: Command): void {
             'schedule and saving its state after each page; exits 2 naming the error when a ' +
             'page still fails after the retries.',
         )
-        .argument('<type>', 'The forge type: github or gitlab.')
-        .argument('<url>', 'The API base URL (GitHub) or the instance URL (GitLab).')
+        .argument('<type>', `The forge type: ${LISTER_TYPES.join(', ')}.`)
+        .argument(
+          '<url>',
+          'The API base URL (GitHub, Bitbucket), the instance URL (GitLab, Gitea, Forgejo) or ' +
+            "a user's page (SourceHut, https://git.sr.ht/~user).",
+        )
         .option('--token-env <name>', 'Read the API token from this environment variable.')
         .addHelpText(
           'after',
           '\nExamples:\n  $ arca lister run github https://api.github.com --token-env GITHUB_TOKEN\n' +
-            '  $ arca lister run gitlab https://gitlab.example.org',
+            '  $ arca lister run gitlab https://gitlab.example.org\n' +
+            '  $ arca lister run forgejo https://codeberg.org\n' +
+            '  $ arca lister run sourcehut https://git.sr.ht/~sircmpwn --token-env SRHT_TOKEN',
         ),
     ),
   ).action(async (type: string, url: string, flags: RunFlags) => {
@@ -64,7 +72,9 @@ export function registerLister(program: Command): void {
     }
     const http = new ListerHttp({
       policy: netPolicy(flags),
-      ...(token ? { token, authScheme: type === 'github' ? 'token' : 'Bearer' } : {}),
+      ...(token
+        ? { token, authScheme: ['github', 'gitea', 'forgejo'].includes(type) ? 'token' : 'Bearer' }
+        : {}),
     })
     try {
       await withArchive(flags, null, async (archive) => {
