@@ -5,6 +5,7 @@
  * @module
  */
 
+import { InvalidInputError } from '../../errors.js'
 import { type Origin, originId } from '../../model/index.js'
 import type {
   AddSummary,
@@ -15,6 +16,7 @@ import type {
 } from '../interface.js'
 import type { SqlExecutor, SqlValue } from './executor.js'
 import { compileOriginRegexp, regexpScan } from './origin-regexp.js'
+import { originSummaries } from './origin-summaries.js'
 import { b, num, type Row, str } from './rows.js'
 import { chunks, getRows, inList, insert, parseToken, token, uniqueBy } from './statements.js'
 
@@ -147,19 +149,36 @@ function searchWhere(
   return { sql: where.length > 0 ? where.join(' AND ') : '1 = 1', params }
 }
 
+/** Where a page of an origin search starts: the id or URL after which its results come. */
+function searchAfter(options: OriginSearchOptions): number | string {
+  if (options.order !== 'url') return parseToken(options.pageToken, 'origin search') ?? 0
+  const t = options.pageToken
+  if (t === null || t === undefined || t === '') return ''
+  if (!/^[A-Za-z0-9_-]+$/.test(t)) throw new InvalidInputError(`Invalid page token "${t}"`)
+  return Buffer.from(t, 'base64url').toString('utf8')
+}
+
 export async function originSearch(
   db: SqlExecutor,
   pattern: string,
   options: OriginSearchOptions = {},
 ): Promise<Page<OriginSearchResult>> {
-  const after = parseToken(options.pageToken, 'origin search') ?? 0
+  const after = searchAfter(options)
   const limit = Math.max(1, Math.min(options.limit ?? 50, 10_000))
+  const skip = Math.max(0, Math.min(Math.trunc(options.offset ?? 0), 1_000_000))
+  const key = options.order === 'url' ? 'o.url' : 'o.id'
   const w = searchWhere(db, pattern, options)
   const rows: Row[] = options.regexp
-    ? await regexpScan(db, compileOriginRegexp(pattern), w, { after, want: limit + 1 })
+    ? (
+        await regexpScan(db, compileOriginRegexp(pattern), w, {
+          after,
+          want: skip + limit + 1,
+          order: options.order ?? 'id',
+        })
+      ).slice(skip)
     : await db.all<Row>(
-        `SELECT o.id, o.url FROM origin o WHERE ${w.sql} AND o.id > ? ORDER BY o.id LIMIT ?`,
-        [...w.params, after, limit + 1],
+        `SELECT o.id, o.url FROM origin o WHERE ${w.sql} AND ${key} > ? ORDER BY ${key} LIMIT ? OFFSET ?`,
+        [...w.params, after, limit + 1, skip],
       )
   const page = rows.slice(0, limit)
   const types = new Map<number, string[]>()
@@ -175,22 +194,54 @@ export async function originSearch(
       types.set(num(t['origin_id']), list)
     }
   }
+  const summaries = await originSummaries(
+    db,
+    new Map(page.map((r) => [num(r['id']), str(r['url'])])),
+  )
+  const last = page[page.length - 1]
   return {
     results: page.map((r) => {
       const vt = types.get(num(r['id'])) ?? []
-      return { url: str(r['url']), visitTypes: vt, hasVisits: vt.length > 0 }
+      const sum = summaries.get(num(r['id']))
+      return {
+        url: str(r['url']),
+        visitTypes: vt,
+        hasVisits: vt.length > 0,
+        latestStatus: sum?.latestStatus ?? null,
+        latestSnapshot: sum?.latestSnapshot ?? null,
+        branchCount: sum?.branchCount ?? null,
+      }
     }),
-    nextPageToken: rows.length > limit ? token(ids[ids.length - 1]!) : null,
+    nextPageToken:
+      rows.length > limit && last
+        ? options.order === 'url'
+          ? Buffer.from(str(last['url']), 'utf8').toString('base64url')
+          : token(num(last['id']))
+        : null,
   }
 }
 
+/**
+ * The number of origins a search matches; with `countLimit`, at most that many are counted
+ * (the LIMIT is pushed into the subquery, so an unselective word stops early).
+ */
 export async function originSearchCount(
   db: SqlExecutor,
   pattern: string,
   options: OriginSearchOptions = {},
 ): Promise<number> {
   const w = searchWhere(db, pattern, options)
-  if (options.regexp) return (await regexpScan(db, compileOriginRegexp(pattern), w)).length
-  const rows = await db.all<Row>(`SELECT COUNT(*) AS n FROM origin o WHERE ${w.sql}`, w.params)
+  const cap = options.countLimit
+  if (options.regexp)
+    return (
+      await regexpScan(db, compileOriginRegexp(pattern), w, cap === undefined ? {} : { want: cap })
+    ).length
+  const rows =
+    cap === undefined
+      ? await db.all<Row>(`SELECT COUNT(*) AS n FROM origin o WHERE ${w.sql}`, w.params)
+      : await db.all<Row>(
+          `SELECT COUNT(*) AS n FROM (SELECT 1 FROM origin o WHERE ${w.sql} LIMIT ?) AS m`,
+          [...w.params, cap],
+        )
   return num(rows[0]?.['n'] ?? 0)
 }
