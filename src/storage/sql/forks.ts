@@ -1,6 +1,6 @@
 /**
  * The fork index: `origin_root` pairs an origin with every root revision (no parents) reachable
- * from the branches of its recorded snapshots. Origins sharing a root are forks of each other.
+ * from the branches of its latest snapshot (kept up to date by fork-index.ts). Origins sharing a root are forks of each other.
  * Divergence (ahead/behind between two HEAD revisions) is computed on request, with a bounded walk.
  *
  * @module
@@ -15,25 +15,6 @@ import { chunks, inList, parseToken, token } from './statements.js'
 
 /** Most revisions walked from one head when counting ahead/behind; past it, the counts are null. */
 export const DIVERGENCE_WALK_LIMIT = 20_000
-
-/** Revision heads of a snapshot: revision branches, and revisions named by release branches. */
-async function snapshotHeads(db: SqlExecutor, snapshot: string): Promise<string[]> {
-  const rows = await db.all<Row>(
-    `SELECT target_type, target FROM snapshot_branch
-     WHERE snapshot_id = ? AND target_type IN ('revision', 'release')`,
-    [b(snapshot)],
-  )
-  const heads = rows.filter((r) => r['target_type'] === 'revision').map((r) => hex(r['target']))
-  const rels = rows.filter((r) => r['target_type'] === 'release').map((r) => hex(r['target']))
-  for (const part of chunks(rels)) {
-    const got = await db.all<Row>(
-      `SELECT target FROM release WHERE target_type = 'revision' AND id IN ${inList(part.length)}`,
-      part.map(b),
-    )
-    got.forEach((r) => heads.push(hex(r['target'])))
-  }
-  return heads
-}
 
 /**
  * Walks parents breadth first from `heads`; calls `visit` for each stored revision with its
@@ -70,32 +51,6 @@ async function walk(
     frontier = next
   }
   return true
-}
-
-/** Records the roots reachable from the snapshot of each status that names one (idempotent). */
-export async function indexSnapshots(
-  db: SqlExecutor,
-  statuses: readonly { readonly origin: string; readonly snapshot: string | null }[],
-): Promise<void> {
-  const done = new Set<string>()
-  for (const s of statuses) {
-    if (s.snapshot === null || done.has(`${s.origin} ${s.snapshot}`)) continue
-    done.add(`${s.origin} ${s.snapshot}`)
-    const oid = await originRowId(db, s.origin)
-    if (oid === null) continue
-    const roots = new Set<string>()
-    await walk(db, await snapshotHeads(db, s.snapshot), Infinity, (id, parents) => {
-      if (parents.length === 0) roots.add(id)
-    })
-    const list = [...roots]
-    for (const part of chunks(list, 200)) {
-      await db.run(
-        `INSERT INTO origin_root (origin_id, root) VALUES ${part.map(() => '(?, ?)').join(', ')}
-         ON CONFLICT DO NOTHING`,
-        part.flatMap((r) => [oid, b(r)]),
-      )
-    }
-  }
 }
 
 /** The revision HEAD of the origin's latest snapshot resolves to (aliases, one release), or null. */

@@ -152,6 +152,18 @@ const V7 = [
   `CREATE INDEX origin_root_root ON origin_root (root, origin_id)`,
 ]
 
+// The incremental fork index (docs/forks.md): roots recorded for marked revisions (snapshot
+// heads, every 256th revision walked), where later walks stop; and the snapshot each origin's
+// roots come from. Filled on ingest and by `arca forks reindex` (archives made before it).
+const V10 = [
+  `CREATE TABLE fork_root_mark (
+     revision BYTES NOT NULL, root BYTES NOT NULL, PRIMARY KEY (revision, root)
+   ) WITHOUT ROWID`,
+  `CREATE TABLE origin_fork_snapshot (
+     origin_id INT8 PRIMARY KEY, snapshot BYTES NOT NULL
+   ) WITHOUT ROWID`,
+]
+
 /** Every migration, in order. */
 export function migrations(dialect: Dialect): Migration[] {
   return [
@@ -176,5 +188,10 @@ export function migrations(dialect: Dialect): Migration[] {
     },
     { version: 6, description: 'origin search: trigram index on URLs', statements: v6(dialect) },
     { version: 7, description: 'fork index', statements: V7.map((s) => render(dialect, s)) },
+    {
+      version: 10,
+      description: 'incremental fork index',
+      statements: V10.map((s) => render(dialect, s)),
+    },
   ]
 }
