@@ -155,6 +155,16 @@ const V7 = [
 // The incremental fork index (docs/forks.md): roots recorded for marked revisions (snapshot
 // heads, every 256th revision walked), where later walks stop; and the snapshot each origin's
 // roots come from. Filled on ingest and by `arca forks reindex` (archives made before it).
+function v10(dialect: Dialect): string[] {
+  return [
+    ...V10.map((s) => render(dialect, s)),
+    // Document counts per trigram of the origin search index (trigram-stats.ts).
+    ...(dialect === 'sqlite'
+      ? [`CREATE VIRTUAL TABLE origin_fts_vocab USING fts5vocab(origin_fts, 'row')`]
+      : []),
+  ]
+}
+
 const V10 = [
   `CREATE TABLE fork_root_mark (
      revision BYTES NOT NULL, root BYTES NOT NULL, PRIMARY KEY (revision, root)
@@ -190,8 +200,8 @@ export function migrations(dialect: Dialect): Migration[] {
     { version: 7, description: 'fork index', statements: V7.map((s) => render(dialect, s)) },
     {
       version: 10,
-      description: 'incremental fork index',
-      statements: V10.map((s) => render(dialect, s)),
+      description: 'incremental fork index; origin search trigram counts',
+      statements: v10(dialect),
     },
   ]
 }
