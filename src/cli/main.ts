@@ -11,6 +11,7 @@
 import { Command, CommanderError } from 'commander'
 
 import { type ErrorCode, errorMessage, isArcaError } from '../errors.js'
+import { registerForks } from './commands/forks.js'
 import { registerFsck } from './commands/fsck.js'
 import { registerIdentify } from './commands/identify.js'
 import { registerLister } from './commands/lister.js'
@@ -102,6 +103,7 @@ export function buildProgram(): Command {
   registerRepair(program)
   registerRemove(program)
   registerScrub(program)
+  registerForks(program)
   program.addHelpText(
     'after',
     '\nExamples:\n  $ arca identify .\n  $ arca save https://github.com/torvalds/linux\n' +

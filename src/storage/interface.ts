@@ -149,6 +149,15 @@ export interface OriginSearchOptions extends AbortOptions {
   readonly visitTypes?: readonly string[]
   /** Leave out masked origins (takedowns; the masking layer sets it). */
   readonly excludeMasked?: boolean
+  /**
+   * Result order: `id` (default: the order origins were first recorded, paged by token) or
+   * `url` (by URL, byte order: forks of a project sort by owner).
+   */
+  readonly order?: 'id' | 'url'
+  /** Results skipped after the page token (page numbers of the search page). */
+  readonly offset?: number
+  /** Count at most this many matches (originSearchCount); the count is then a lower bound. */
+  readonly countLimit?: number
 }
 
 /** An origin with what search results show of its visits. */
@@ -156,6 +165,12 @@ export interface OriginSearchResult {
   readonly url: string
   readonly visitTypes: readonly string[]
   readonly hasVisits: boolean
+  /** The latest status of its latest visit (null: never visited). */
+  readonly latestStatus?: OriginVisitStatus | null
+  /** The snapshot of its latest visit status naming one. */
+  readonly latestSnapshot?: string | null
+  /** Branches of `latestSnapshot`. */
+  readonly branchCount?: number | null
 }
 
 /** Options of {@link Storage.originVisitGet}. */

@@ -46,8 +46,10 @@ export function compileOriginRegexp(pattern: string): OriginRegexp {
 
 /** Settings of a scan. */
 export interface RegexpScanOptions {
-  /** Only origins whose id is above this one. */
-  readonly after?: number
+  /** Only origins whose id (or URL, in URL order) is above this one. */
+  readonly after?: number | string
+  /** Scan order (default `id`). */
+  readonly order?: 'id' | 'url'
   /** Stop after this many matches (default: all). */
   readonly want?: number
   /** Time limit in milliseconds (default {@link ORIGIN_REGEXP_TIME_LIMIT_MS}). */
@@ -70,11 +72,12 @@ export async function regexpScan(
   const limitMs = options.timeLimitMs ?? ORIGIN_REGEXP_TIME_LIMIT_MS
   const deadline = Date.now() + limitMs
   const out: { id: number; url: string }[] = []
-  let after = options.after ?? 0
+  const key = options.order === 'url' ? 'o.url' : 'o.id'
+  let after: number | string = options.after ?? (options.order === 'url' ? '' : 0)
   for (;;) {
     if (Date.now() >= deadline) throw tooSlow(re, limitMs)
     const rows = await db.all<{ id: unknown; url: unknown }>(
-      `SELECT o.id, o.url FROM origin o WHERE ${where.sql} AND o.id > ? ORDER BY o.id LIMIT ?`,
+      `SELECT o.id, o.url FROM origin o WHERE ${where.sql} AND ${key} > ? ORDER BY ${key} LIMIT ?`,
       [...where.params, after, SCAN_CHUNK],
     )
     for (const r of rows) {
@@ -86,7 +89,8 @@ export async function regexpScan(
       }
     }
     if (rows.length < SCAN_CHUNK) return out
-    after = Number(rows[rows.length - 1]!.id)
+    const last = rows[rows.length - 1]!
+    after = options.order === 'url' ? String(last.url) : Number(last.id)
     await yieldToEventLoop()
   }
 }

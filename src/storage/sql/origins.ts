@@ -5,6 +5,7 @@
  * @module
  */
 
+import { InvalidInputError } from '../../errors.js'
 import { type Origin, originId } from '../../model/index.js'
 import type {
   AddSummary,
@@ -15,8 +16,10 @@ import type {
 } from '../interface.js'
 import type { SqlExecutor, SqlValue } from './executor.js'
 import { compileOriginRegexp, regexpScan } from './origin-regexp.js'
+import { originSummaries } from './origin-summaries.js'
 import { b, num, type Row, str } from './rows.js'
 import { chunks, getRows, inList, insert, parseToken, token, uniqueBy } from './statements.js'
+import { rarestTrigrams } from './trigram-stats.js'
 
 /**
  * Adds origins (existing URLs ignored). The `origin` counter is not bumped here: it counts
@@ -108,11 +111,11 @@ export function searchWords(pattern: string): string[] {
   return pattern.split(/\s+/u).filter((w) => w !== '')
 }
 
-function searchWhere(
+async function searchWhere(
   db: SqlExecutor,
   pattern: string,
   options: OriginSearchOptions,
-): { sql: string; params: SqlValue[] } {
+): Promise<{ from: string; idKey: string; sql: string; params: SqlValue[] }> {
   const where: string[] = []
   const params: SqlValue[] = []
   // A regular expression is matched in JavaScript by regexpScan (linear time, bounded).
@@ -125,10 +128,19 @@ function searchWhere(
   }
   // SQLite: the FTS5 trigram table narrows the rows first (words of 3+ characters; the LIKE
   // above stays the exact test). PostgreSQL's pg_trgm index serves ILIKE by itself.
+  // Joined (not `IN (SELECT …)`), so that FTS5 yields matches in rowid order and stops at the
+  // LIMIT: a page, or a capped count, of a common word does not read every match.
   const long = words.filter((w) => [...w].length >= 3)
+  let from = 'FROM origin o'
+  let idKey = 'o.id'
   if (db.dialect === 'sqlite' && long.length > 0) {
-    where.unshift('o.id IN (SELECT rowid FROM origin_fts WHERE origin_fts MATCH ?)')
-    params.unshift(long.map((w) => `"${w.replace(/"/g, '""')}"`).join(' AND '))
+    from = 'FROM origin_fts f JOIN origin o ON o.id = f.rowid'
+    idKey = 'f.rowid'
+    where.unshift('origin_fts MATCH ?')
+    // The rarest trigram of each word narrows as well as the whole word, at a fraction of the
+    // cost (trigram-stats.ts).
+    const picked = await rarestTrigrams(db, long)
+    params.unshift(picked.map((t) => `"${t.replace(/"/g, '""')}"`).join(' AND '))
   }
   if (options.visitTypes && options.visitTypes.length > 0) {
     where.push(
@@ -144,7 +156,16 @@ function searchWhere(
       `NOT EXISTS (SELECT 1 FROM masked_object m WHERE m.swhid = 'swh:1:ori:' || ${hexSha1})`,
     )
   }
-  return { sql: where.length > 0 ? where.join(' AND ') : '1 = 1', params }
+  return { from, idKey, sql: where.length > 0 ? where.join(' AND ') : '1 = 1', params }
+}
+
+/** Where a page of an origin search starts: the id or URL after which its results come. */
+function searchAfter(options: OriginSearchOptions): number | string {
+  if (options.order !== 'url') return parseToken(options.pageToken, 'origin search') ?? 0
+  const t = options.pageToken
+  if (t === null || t === undefined || t === '') return ''
+  if (!/^[A-Za-z0-9_-]+$/.test(t)) throw new InvalidInputError(`Invalid page token "${t}"`)
+  return Buffer.from(t, 'base64url').toString('utf8')
 }
 
 export async function originSearch(
@@ -152,14 +173,22 @@ export async function originSearch(
   pattern: string,
   options: OriginSearchOptions = {},
 ): Promise<Page<OriginSearchResult>> {
-  const after = parseToken(options.pageToken, 'origin search') ?? 0
+  const after = searchAfter(options)
   const limit = Math.max(1, Math.min(options.limit ?? 50, 10_000))
-  const w = searchWhere(db, pattern, options)
+  const skip = Math.max(0, Math.min(Math.trunc(options.offset ?? 0), 1_000_000))
+  const w = await searchWhere(db, pattern, options)
+  const key = options.order === 'url' ? 'o.url' : w.idKey
   const rows: Row[] = options.regexp
-    ? await regexpScan(db, compileOriginRegexp(pattern), w, { after, want: limit + 1 })
+    ? (
+        await regexpScan(db, compileOriginRegexp(pattern), w, {
+          after,
+          want: skip + limit + 1,
+          order: options.order ?? 'id',
+        })
+      ).slice(skip)
     : await db.all<Row>(
-        `SELECT o.id, o.url FROM origin o WHERE ${w.sql} AND o.id > ? ORDER BY o.id LIMIT ?`,
-        [...w.params, after, limit + 1],
+        `SELECT o.id, o.url ${w.from} WHERE ${w.sql} AND ${key} > ? ORDER BY ${key} LIMIT ? OFFSET ?`,
+        [...w.params, after, limit + 1, skip],
       )
   const page = rows.slice(0, limit)
   const types = new Map<number, string[]>()
@@ -175,22 +204,54 @@ export async function originSearch(
       types.set(num(t['origin_id']), list)
     }
   }
+  const summaries = await originSummaries(
+    db,
+    new Map(page.map((r) => [num(r['id']), str(r['url'])])),
+  )
+  const last = page[page.length - 1]
   return {
     results: page.map((r) => {
       const vt = types.get(num(r['id'])) ?? []
-      return { url: str(r['url']), visitTypes: vt, hasVisits: vt.length > 0 }
+      const sum = summaries.get(num(r['id']))
+      return {
+        url: str(r['url']),
+        visitTypes: vt,
+        hasVisits: vt.length > 0,
+        latestStatus: sum?.latestStatus ?? null,
+        latestSnapshot: sum?.latestSnapshot ?? null,
+        branchCount: sum?.branchCount ?? null,
+      }
     }),
-    nextPageToken: rows.length > limit ? token(ids[ids.length - 1]!) : null,
+    nextPageToken:
+      rows.length > limit && last
+        ? options.order === 'url'
+          ? Buffer.from(str(last['url']), 'utf8').toString('base64url')
+          : token(num(last['id']))
+        : null,
   }
 }
 
+/**
+ * The number of origins a search matches; with `countLimit`, at most that many are counted
+ * (the LIMIT is pushed into the subquery, so an unselective word stops early).
+ */
 export async function originSearchCount(
   db: SqlExecutor,
   pattern: string,
   options: OriginSearchOptions = {},
 ): Promise<number> {
-  const w = searchWhere(db, pattern, options)
-  if (options.regexp) return (await regexpScan(db, compileOriginRegexp(pattern), w)).length
-  const rows = await db.all<Row>(`SELECT COUNT(*) AS n FROM origin o WHERE ${w.sql}`, w.params)
+  const w = await searchWhere(db, pattern, options)
+  const cap = options.countLimit
+  if (options.regexp)
+    return (
+      await regexpScan(db, compileOriginRegexp(pattern), w, cap === undefined ? {} : { want: cap })
+    ).length
+  const rows =
+    cap === undefined
+      ? await db.all<Row>(`SELECT COUNT(*) AS n ${w.from} WHERE ${w.sql}`, w.params)
+      : await db.all<Row>(
+          `SELECT COUNT(*) AS n FROM (SELECT 1 ${w.from} WHERE ${w.sql} LIMIT ?) AS m`,
+          [...w.params, cap],
+        )
   return num(rows[0]?.['n'] ?? 0)
 }

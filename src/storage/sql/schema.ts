@@ -164,6 +164,28 @@ const V7 = [
   `CREATE INDEX origin_root_root ON origin_root (root, origin_id)`,
 ]
 
+// The incremental fork index (docs/forks.md): roots recorded for marked revisions (snapshot
+// heads, every 256th revision walked), where later walks stop; and the snapshot each origin's
+// roots come from. Filled on ingest and by `arca forks reindex` (archives made before it).
+function v10(dialect: Dialect): string[] {
+  return [
+    ...V10.map((s) => render(dialect, s)),
+    // Document counts per trigram of the origin search index (trigram-stats.ts).
+    ...(dialect === 'sqlite'
+      ? [`CREATE VIRTUAL TABLE origin_fts_vocab USING fts5vocab(origin_fts, 'row')`]
+      : []),
+  ]
+}
+
+const V10 = [
+  `CREATE TABLE fork_root_mark (
+     revision BYTES NOT NULL, root BYTES NOT NULL, PRIMARY KEY (revision, root)
+   ) WITHOUT ROWID`,
+  `CREATE TABLE origin_fork_snapshot (
+     origin_id INT8 PRIMARY KEY, snapshot BYTES NOT NULL
+   ) WITHOUT ROWID`,
+]
+
 // Removal (docs/removal.md): reverse references through indexes (what names a snapshot, what
 // a branch, a release or a revision's root directory points to), and the audit trail: one row per
 // removal, with its plan (the SWHIDs in deletion order) so that a killed removal resumes.
@@ -206,6 +228,11 @@ export function migrations(dialect: Dialect): Migration[] {
     },
     { version: 6, description: 'origin search: trigram index on URLs', statements: v6(dialect) },
     { version: 7, description: 'fork index', statements: V7.map((s) => render(dialect, s)) },
+    {
+      version: 10,
+      description: 'incremental fork index; origin search trigram counts',
+      statements: v10(dialect),
+    },
     {
       version: 11,
       description: 'removal: reverse-reference indexes, audit',

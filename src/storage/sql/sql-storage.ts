@@ -63,6 +63,7 @@ import { statCounters } from './counters.js'
 import * as directories from './directories.js'
 import type { Migration, SqlDatabase } from './executor.js'
 import * as extids from './extids.js'
+import * as forkIndex from './fork-index.js'
 import * as forks from './forks.js'
 import * as masking from './masking.js'
 import { migrate } from './migrate.js'
@@ -92,6 +93,7 @@ export interface SqlStorageInit {
  */
 export class SqlStorage implements Storage, StorageScan, StorageRepair, StorageRemoval {
   readonly #db: SqlDatabase
+  readonly #forkStats: forkIndex.ForkIndexStats = { origins: 0, walked: 0 }
   readonly #migrations: readonly Migration[]
   readonly #objstorage: ObjStorage
   #opened = false
@@ -285,8 +287,20 @@ export class SqlStorage implements Storage, StorageScan, StorageRepair, StorageR
   async originVisitStatusAdd(statuses: readonly OriginVisitStatus[]): Promise<AddSummary> {
     const summary = await visits.originVisitStatusAdd(this.#db, statuses)
     // The snapshot and its history are stored before a status names it (write order).
-    await forks.indexSnapshots(this.#db, statuses)
+    await forkIndex.indexStatuses(this.#db, statuses, this.#forkStats)
     return summary
+  }
+
+  /** Work done by the fork index since this storage was opened (walks are incremental). */
+  forkIndexStats(): Readonly<forkIndex.ForkIndexStats> {
+    return { ...this.#forkStats }
+  }
+
+  /** Indexes the forks of every origin with a snapshot (`arca forks reindex`). */
+  forksReindex(
+    options: { readonly force?: boolean; readonly onOrigin?: (checked: number) => void } = {},
+  ): Promise<forkIndex.ForkReindexReport> {
+    return forkIndex.reindexForks(this.#db, options)
   }
 
   originForks(url: string, options: OriginForksOptions = {}): Promise<OriginForksPage | null> {

@@ -218,19 +218,15 @@ export const originRoutes: readonly RouteDef[] = [
       ])
       const l = links(c, ctx)
       const out: Json[] = []
+      // The latest visit and snapshot of every result come with the page (batch queries).
       for (const r of page.results) {
-        const latest = r.hasVisits ? await s.originVisitGetLatest(r.url) : null
-        const withSnp = r.hasVisits
-          ? await s.originVisitGetLatest(r.url, { requireSnapshot: true })
-          : null
+        const latest = r.latestStatus ?? null
         out.push({
           ...originWithLinks(l, r.url),
           visit_types: r.visitTypes,
           has_visits: r.hasVisits,
-          last_visit_date: latest
-            ? isoformatUtc(latest.status.date, latest.status.dateExtraMicros)
-            : null,
-          snapshot_id: withSnp?.status.snapshot ?? null,
+          last_visit_date: latest ? isoformatUtc(latest.date, latest.dateExtraMicros) : null,
+          snapshot_id: r.latestSnapshot ?? null,
         })
       }
       const next = page.nextPageToken

@@ -1,5 +1,5 @@
 /**
- * The home page (counters, latest visits) and the origin search page.
+ * The home page (counters, latest visits); the search page is in search.ts.
  *
  * @module
  */
@@ -9,7 +9,7 @@ import { html } from 'hono/html'
 
 import type { WebContext } from '../context.js'
 import { type Fragment, listTable, page, visitTypeIcon, when } from './layout.js'
-import { q } from './shared.js'
+import { searchPage } from './search.js'
 
 /** A counter of the home page: its number and what it counts, singular or plural. */
 function counter(n: number, one: string, many: string): Fragment {
@@ -69,61 +69,5 @@ export function homePages(wctx: WebContext) {
     return c.html(page({ title: 'Home', body }))
   }
 
-  const search = async (c: Context): Promise<Response> => {
-    const p = q(c)
-    const query = p['q'] ?? ''
-    const token = p['page_token'] ?? null
-    const history = (p['prev'] ?? '').split('.').filter(Boolean)
-    const PER = 100
-    const [res, total] = await Promise.all([
-      // Only visited origins, as the Web API lists them.
-      s.originSearch(query, { limit: PER, pageToken: token, withVisit: true }),
-      s.originSearchCount(query, { withVisit: true }),
-    ])
-    const rows: Fragment[] = []
-    for (const r of res.results) {
-      const latest = r.hasVisits ? await s.originVisitGetLatest(r.url) : null
-      rows.push(
-        html`<tr>
-          <td>
-            <a href="/browse/origin/directory/?origin_url=${encodeURIComponent(r.url)}">${r.url}</a>
-          </td>
-          <td>${r.visitTypes.map(visitTypeIcon)}</td>
-          <td>
-            ${latest ? html`<a href="/browse/origin/visits/?origin_url=${encodeURIComponent(r.url)}">${when(latest.status.date)}</a> <span class="status-${latest.status.status}">${latest.status.status}</span>` : html`<span class="never">never visited</span>`}
-          </td>
-        </tr>`,
-      )
-    }
-    const base = (extra: Record<string, string>): string => {
-      const u = new URLSearchParams({
-        q: query,
-        ...extra,
-      })
-      return `/browse/search/?${u.toString()}`
-    }
-    const nextHref = res.nextPageToken
-      ? base({ page_token: res.nextPageToken, prev: [...history, token ?? '0'].join('.') })
-      : null
-    const prevToken = history.length > 0 ? history[history.length - 1]! : null
-    const prevHref = token
-      ? base({
-          ...(prevToken && prevToken !== '0' ? { page_token: prevToken } : {}),
-          ...(history.length > 1 ? { prev: history.slice(0, -1).join('.') } : {}),
-        })
-      : null
-    const start = history.length * PER
-    const body = html`<h1>Search results for “${query}”</h1>
-      <p id="total">
-        ${String(total)} origin${total === 1 ? '' : 's'}
-        found${total > 0 ? `, showing ${start + 1}–${start + res.results.length}` : ''}.
-      </p>
-      ${listTable(['Origin', 'Visit types', 'Latest visit'], rows)}
-      <nav class="pager" aria-label="Pages">
-        ${prevHref ? html`<a class="button" rel="prev" href="${prevHref}">Previous</a>` : ''}${nextHref ? html`<a class="button" rel="next" href="${nextHref}">Next</a>` : ''}
-      </nav>`
-    return c.html(page({ title: `Search ${query}`, body, search: query }))
-  }
-
-  return { home, search }
+  return { home, search: searchPage(wctx) }
 }

@@ -1,0 +1,185 @@
+/**
+ * Heads and divergence for a page of forks, in batch: the HEAD revisions of all the page's
+ * origins in a few queries, one walk of the origin's own history, and one walk for all forks
+ * together that stops where each fork meets that history (so a fork costs what it adds, not its
+ * whole history). `ahead` = revisions reachable from the fork's head and not from the origin's
+ * (`git rev-list --count origin..fork`), `behind` the converse.
+ *
+ * @module
+ */
+
+import { unpackIds } from '../codec.js'
+import type { SqlExecutor } from './executor.js'
+import { b, hex, num, type Row } from './rows.js'
+import { chunks, inList } from './statements.js'
+
+/** Most revisions walked from one head when counting ahead/behind; past it, the counts are null. */
+export const DIVERGENCE_WALK_LIMIT = 20_000
+
+/** How many alias hops HEAD may take. */
+const MAX_HOPS = 10
+
+/**
+ * The revision HEAD of each origin's latest snapshot resolves to (aliases followed, a release
+ * peeled once), or null; by origin row id.
+ */
+export async function originHeads(
+  db: SqlExecutor,
+  oids: readonly number[],
+): Promise<Map<number, string | null>> {
+  const out = new Map<number, string | null>(oids.map((o) => [o, null]))
+  // origin → [snapshot, branch name looked up]
+  let pending = new Map<number, [Uint8Array, Uint8Array]>()
+  for (const part of chunks([...new Set(oids)])) {
+    const rows = await db.all<Row>(
+      `SELECT o.id, (SELECT s.snapshot FROM origin_visit_status s
+                     WHERE s.origin_id = o.id AND s.snapshot IS NOT NULL
+                     ORDER BY s.visit DESC, s.date DESC, s.seq DESC LIMIT 1) AS snp
+       FROM origin o WHERE o.id IN ${inList(part.length)}`,
+      part,
+    )
+    for (const r of rows)
+      if (r['snp'] !== null && r['snp'] !== undefined)
+        pending.set(num(r['id']), [r['snp'] as Uint8Array, Buffer.from('HEAD')])
+  }
+  const releases = new Map<number, string>()
+  for (let hop = 0; hop < MAX_HOPS && pending.size > 0; hop++) {
+    const snaps = [...new Map([...pending.values()].map(([s]) => [hex(s), s])).values()]
+    const names = [...new Map([...pending.values()].map(([, n]) => [hex(n), n])).values()]
+    const found = new Map<string, Row>()
+    for (const sp of chunks(snaps, 200))
+      for (const np of chunks(names, 200)) {
+        const rows = await db.all<Row>(
+          `SELECT snapshot_id, name, target_type, target FROM snapshot_branch
+           WHERE snapshot_id IN ${inList(sp.length)} AND name IN ${inList(np.length)}`,
+          [...sp, ...np],
+        )
+        rows.forEach((r) => found.set(`${hex(r['snapshot_id'])} ${hex(r['name'])}`, r))
+      }
+    const next = new Map<number, [Uint8Array, Uint8Array]>()
+    for (const [oid, [snp, name]] of pending) {
+      const r = found.get(`${hex(snp)} ${hex(name)}`)
+      if (!r || r['target'] === null) continue
+      if (r['target_type'] === 'alias') next.set(oid, [snp, r['target'] as Uint8Array])
+      else if (r['target_type'] === 'revision') out.set(oid, hex(r['target']))
+      else if (r['target_type'] === 'release') releases.set(oid, hex(r['target']))
+    }
+    pending = next
+  }
+  const relIds = [...new Set(releases.values())]
+  const peeled = new Map<string, string>()
+  for (const part of chunks(relIds)) {
+    const rows = await db.all<Row>(
+      `SELECT id, target FROM release WHERE target_type = 'revision' AND id IN ${inList(part.length)}`,
+      part.map(b),
+    )
+    rows.forEach((r) => peeled.set(hex(r['id']), hex(r['target'])))
+  }
+  for (const [oid, rel] of releases) out.set(oid, peeled.get(rel) ?? null)
+  return out
+}
+
+/** Parents of stored revisions, read in batches and kept for the rest of the page. */
+class ParentReader {
+  readonly #known = new Map<string, string[] | null>()
+  constructor(readonly db: SqlExecutor) {}
+  async load(ids: Iterable<string>): Promise<void> {
+    const want = [...new Set(ids)].filter((id) => !this.#known.has(id))
+    for (const part of chunks(want)) {
+      const rows = await this.db.all<Row>(
+        `SELECT id, parents FROM revision WHERE id IN ${inList(part.length)}`,
+        part.map(b),
+      )
+      part.forEach((id) => this.#known.set(id, null))
+      rows.forEach((r) => this.#known.set(hex(r['id']), unpackIds(r['parents'] as Uint8Array)))
+    }
+  }
+  /** Parents of a loaded revision; null when it is not stored. */
+  get(id: string): string[] | null {
+    return this.#known.get(id) ?? null
+  }
+}
+
+/** Ahead/behind of each of `forkHeads` against `head` (null where a walk passed its limit). */
+export async function divergences(
+  db: SqlExecutor,
+  head: string,
+  forkHeads: readonly string[],
+): Promise<Map<string, { ahead: number; behind: number } | null>> {
+  const parents = new ParentReader(db)
+  // The origin's own history, whole (bounded).
+  const mine = new Set<string>([head])
+  let frontier = [head]
+  let complete = true
+  while (frontier.length > 0 && complete) {
+    await parents.load(frontier)
+    const next: string[] = []
+    for (const id of frontier)
+      for (const p of parents.get(id) ?? [])
+        if (!mine.has(p)) {
+          if (mine.size >= DIVERGENCE_WALK_LIMIT) complete = false
+          mine.add(p)
+          next.push(p)
+        }
+    frontier = next
+  }
+  const out = new Map<string, { ahead: number; behind: number } | null>()
+  if (!complete) {
+    forkHeads.forEach((f) => out.set(f, null))
+    return out
+  }
+  // Every fork at once, each stopping where it enters the origin's history (its boundary).
+  const forks = [...new Set(forkHeads)].map((f) => ({
+    head: f,
+    seen: new Set([f]),
+    frontier: [f],
+    ahead: 0,
+    boundary: new Set<string>(),
+    over: false,
+  }))
+  for (;;) {
+    const live = forks.filter((f) => f.frontier.length > 0 && !f.over)
+    if (live.length === 0) break
+    await parents.load(live.flatMap((f) => f.frontier.filter((id) => !mine.has(id))))
+    for (const f of live) {
+      const next: string[] = []
+      for (const id of f.frontier) {
+        if (mine.has(id)) {
+          f.boundary.add(id)
+          continue
+        }
+        const ps = parents.get(id)
+        if (ps === null) continue // not stored: counted by neither side
+        if (++f.ahead > DIVERGENCE_WALK_LIMIT) f.over = true
+        for (const p of ps)
+          if (!f.seen.has(p)) {
+            f.seen.add(p)
+            next.push(p)
+          }
+      }
+      f.frontier = next
+    }
+  }
+  // Behind: the origin's revisions that are not ancestors of a boundary revision.
+  const shared = new Map<string, number>()
+  const closure = (boundary: Set<string>): number => {
+    const key = [...boundary].sort().join(',')
+    const cached = shared.get(key)
+    if (cached !== undefined) return cached
+    const seen = new Set(boundary)
+    const stack = [...boundary]
+    while (stack.length > 0)
+      for (const p of parents.get(stack.pop()!) ?? [])
+        if (!seen.has(p)) {
+          seen.add(p)
+          stack.push(p)
+        }
+    const stored = [...seen].filter((id) => parents.get(id) !== null).length
+    shared.set(key, stored)
+    return stored
+  }
+  const mineStored = [...mine].filter((id) => parents.get(id) !== null).length
+  for (const f of forks)
+    out.set(f.head, f.over ? null : { ahead: f.ahead, behind: mineStored - closure(f.boundary) })
+  return out
+}
