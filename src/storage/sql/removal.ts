@@ -81,6 +81,7 @@ async function removeOrigin(tx: SqlExecutor, sha1: string): Promise<number> {
   // The `origin` counter counts origins with a visit (migration 5).
   await decrement(tx, 'origin', visits > 0 ? 1 : 0)
   await tx.run('DELETE FROM origin_root WHERE origin_id = ?', [originId])
+  await tx.run('DELETE FROM origin_fork_snapshot WHERE origin_id = ?', [originId])
   // SQLite's origin_fts follows through its delete trigger; pg_trgm is an index of the table.
   return tx.run('DELETE FROM origin WHERE id = ?', [originId])
 }
@@ -126,6 +127,8 @@ export async function removeObjects(
         const kind = type as keyof typeof TABLE
         if (kind === 'snp')
           await tx.run('DELETE FROM snapshot_branch WHERE snapshot_id = ?', [b(id)])
+        // The fork index's marks (migration 10) name revisions: none outlives its revision.
+        if (kind === 'rev') await tx.run('DELETE FROM fork_root_mark WHERE revision = ?', [b(id)])
         const n = await tx.run(`DELETE FROM ${TABLE[kind]} WHERE id = ?`, [b(id)])
         await decrement(tx, COUNTER[kind], n)
         removed += n
