@@ -37,6 +37,8 @@ import { TarWriter } from './tar.js'
 
 const MAX_ALIAS_HOPS = 100
 const MAX_RELEASE_HOPS = 100
+/** Length of the top folder name (`swh:1:dir:` and 40 hex digits). */
+const TOP_LENGTH = 50
 const SLASH = new Uint8Array([0x2f])
 const SHORT_TYPE: Readonly<Record<string, string>> = {
   directory: 'dir',
@@ -246,4 +248,39 @@ export const cookFlat: Cooker = async (ctx, target, out) => {
   }
   await done
   ctx.progress?.('Done')
+}
+
+/**
+ * The size of the uncompressed tarball of `target` (headers, data, padding; long names
+ * counted as one more block each), reading only the graph: every directory and content is
+ * read through the storage, so a masked or missing one throws here as the cook would. Stops
+ * early and answers a number above `stopAbove` once the size passes it.
+ */
+export async function flatSize(
+  ctx: Pick<CookContext, 'storage' | 'signal'>,
+  target: CoreSwhid,
+  stopAbove = Infinity,
+): Promise<number> {
+  const root = await flatRoot(ctx.storage, target)
+  const block = (n: number): number => Math.ceil(n / 512) * 512
+  let size = 1024 + 512 // end marker and the top folder
+  const stack: Frame[] = [await frame(ctx.storage, root.directory, new Uint8Array())]
+  while (stack.length > 0 && size <= stopAbove) {
+    ctx.signal?.throwIfAborted()
+    const current = stack[stack.length - 1]!
+    const e = current.entries[current.next++]
+    if (!e) {
+      stack.pop()
+      continue
+    }
+    const path = concatBytes([current.path, SLASH, e.name])
+    size += 512 + (path.length + TOP_LENGTH > 100 ? 512 + block(path.length + TOP_LENGTH + 2) : 0)
+    if (e.type === 'dir') stack.push(await frame(ctx.storage, e.target, path))
+    else if (e.type === 'file') {
+      const length = contentSize(current, e.target, e.name)
+      if (e.perms !== 0o120000) size += block(length)
+      else if (length > 100) size += 1024 + block(length)
+    }
+  }
+  return size
 }

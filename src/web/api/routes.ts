@@ -19,6 +19,7 @@ import { saveWebhookRoutes } from './save-webhooks.js'
 import { snapshotRoutes } from './snapshot.js'
 import { statRoutes } from './stat.js'
 import { swhidRoutes } from './swhid.js'
+import { vaultRoutes } from './vault.js'
 
 export { Links } from './links.js'
 export type { ParamDoc, RouteDef } from './route.js'
@@ -40,5 +41,6 @@ export function apiRoutes(): RouteDef[] {
     ...originRoutes,
     ...statRoutes,
     ...extidRoutes,
+    ...vaultRoutes,
   ]
 }
