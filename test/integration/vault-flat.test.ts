@@ -156,3 +156,41 @@ describe('flat bundles', () => {
     }
   })
 })
+
+describe('arca vault', () => {
+  it('flat writes the bundle to -o FILE, or to standard output with -o -', async () => {
+    await archive.close()
+    try {
+      const dir = makeTemp('arca-vault-cli-')
+      const swhid = `swh:1:rev:${ids.rev}`
+      const file = join(dir, 'out.tar.gz')
+      const r = arca(['vault', 'flat', swhid, '-o', file, '--data', data])
+      expect(r.status, r.stderr).toBe(0)
+      execFileSync('tar', ['-xzf', file, '-C', dir])
+      expect(gitWriteTree(join(dir, swhid))).toBe(ids.tree)
+      const s = arca(['vault', 'flat', `swh:1:dir:${ids.tree}`, '-o', '-', '--data', data], {
+        maxBuffer: 64 * 2 ** 20,
+      })
+      expect(s.status, s.stderr).toBe(0)
+      const out = join(dir, 'stdout')
+      mkdirSync(out)
+      execFileSync('tar', ['-xz', '-C', out], { input: s.stdoutBytes })
+      expect(gitWriteTree(join(out, `swh:1:dir:${ids.tree}`))).toBe(ids.tree)
+      // no partial file is left when the cook fails
+      const bad = arca([
+        'vault',
+        'flat',
+        `swh:1:dir:${'0'.repeat(40)}`,
+        '-o',
+        join(dir, 'x'),
+        '--data',
+        data,
+      ])
+      expect(bad.status).toBe(2)
+      expect(bad.stderr).toContain('not found')
+      expect(readdirSync(dir).filter((f) => f.includes('arca-vault') || f === 'x')).toEqual([])
+    } finally {
+      archive = await openArchive({ dataDir: data })
+    }
+  })
+})
