@@ -34,6 +34,7 @@ import {
   type WorkerEvent,
 } from '../scheduler/index.js'
 import { type Archive, buildStack, WRITER_STACKS } from '../storage/index.js'
+import { publicVault, vaultHandlers } from './vault-tasks.js'
 
 /**
  * One handler per visit type: `load-<type>` tasks visit `args.url`. A visit ending `failed`
@@ -209,7 +210,10 @@ export function startHarvestWorker(init: HarvestWorkerInit): Worker {
   const worker = new Worker({
     queue,
     name,
-    handlers: loadHandlers(init.archive, init.net),
+    handlers: {
+      ...loadHandlers(init.archive, init.net),
+      ...vaultHandlers(publicVault(init.archive)),
+    },
     concurrency: init.concurrency,
     ...(init.leaseMs ? { leaseMs: init.leaseMs } : {}),
     ...(init.graceMs !== undefined ? { graceMs: init.graceMs } : {}),

@@ -27,6 +27,7 @@ import { registerServe } from './commands/serve.js'
 import { registerSwhid } from './commands/swhid.js'
 import { registerTasks } from './commands/tasks.js'
 import { registerToken } from './commands/token.js'
+import { registerVault } from './commands/vault.js'
 import { registerWorker } from './commands/worker.js'
 import { writeErr } from './output.js'
 
@@ -104,6 +105,7 @@ export function buildProgram(): Command {
   registerRemove(program)
   registerScrub(program)
   registerForks(program)
+  registerVault(program)
   program.addHelpText(
     'after',
     '\nExamples:\n  $ arca identify .\n  $ arca save https://github.com/torvalds/linux\n' +

@@ -8,6 +8,7 @@
 import type { ScrubStore } from '../integrity/index.js'
 import type { SaveCodeNow } from '../scheduler/index.js'
 import type { MaskedView } from '../storage/index.js'
+import type { Vault } from '../vault/index.js'
 import type { TokenStore } from './auth/tokens.js'
 import type { TrustProxySetting } from './client-ip.js'
 import type { RateLimiter } from './middleware/rate-limit.js'
@@ -40,4 +41,6 @@ export interface WebContext {
   readonly saveCodeNow?: SaveCodeNow | undefined
   /** Forge webhook secrets of Save Code Now (see `api/save-webhooks.ts`). */
   readonly webhookSecrets?: Readonly<Record<string, string>> | undefined
+  /** The vault (bundles of objects); absent, its routes answer 501. */
+  readonly vault?: Vault | undefined
 }

@@ -12,6 +12,7 @@ import { UnavailableError } from '../errors.js'
 import { ScrubStore } from '../integrity/index.js'
 import type { SaveCodeNow } from '../scheduler/index.js'
 import { type Archive, maskedView } from '../storage/index.js'
+import type { Vault } from '../vault/index.js'
 import { createApp } from './app.js'
 import { TokenStore } from './auth/tokens.js'
 import { mountBrowse } from './browse/index.js'
@@ -34,6 +35,8 @@ export interface ServerInit {
   readonly saveCodeNow?: SaveCodeNow
   /** Per-forge secrets of the Save Code Now webhooks (`github`, `gitlab`, …). */
   readonly webhookSecrets?: Readonly<Record<string, string>>
+  /** The vault; absent, its routes answer 501. */
+  readonly vault?: Vault
   /** Mounts more routes (browse pages) on the app. */
   readonly extend?: Parameters<typeof createApp>[1]
 }
@@ -66,7 +69,7 @@ export function webContext(
   archive: Archive,
   config: Partial<WebConfig> = {},
   rateLimits: RateLimiterInit = {},
-  extra: Pick<WebContext, 'saveCodeNow' | 'webhookSecrets'> = {},
+  extra: Pick<WebContext, 'saveCodeNow' | 'webhookSecrets' | 'vault'> = {},
 ): WebContext {
   return {
     archive: maskedView(archive),
@@ -76,6 +79,7 @@ export function webContext(
     scrub: new ScrubStore(archive.backend.db),
     saveCodeNow: extra.saveCodeNow,
     webhookSecrets: extra.webhookSecrets,
+    vault: extra.vault,
   }
 }
 
@@ -93,6 +97,7 @@ export async function startServer(init: ServerInit): Promise<RunningServer> {
   const ctx = webContext(init.archive, init.config, init.rateLimits, {
     saveCodeNow: init.saveCodeNow,
     webhookSecrets: init.webhookSecrets,
+    vault: init.vault,
   })
   const app = createApp(ctx, (a) => {
     mountBrowse(a, ctx)

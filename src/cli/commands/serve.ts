@@ -14,9 +14,11 @@ import {
   openSaveCodeNow,
   openScheduler,
   type Scheduler,
+  SqlTaskQueue,
   type Worker,
 } from '../../scheduler/index.js'
-import { defaultStorageUrl, openArchive } from '../../storage/index.js'
+import { defaultStorageUrl, maskedView, openArchive } from '../../storage/index.js'
+import { archiveVault } from '../../vault/index.js'
 import {
   DEFAULT_EXEMPT_NETWORKS,
   DEFAULT_HOST,
@@ -33,6 +35,7 @@ import { addArchiveOptions, type ArchiveFlags, archiveLocation } from '../archiv
 import { startHarvestWorker } from '../harvest.js'
 import { addNetOptions, type NetFlags, netPolicy, visitLimits } from '../net-options.js'
 import { writeErr } from '../output.js'
+import { parseSize } from '../units.js'
 import { parseCount } from './worker.js'
 
 interface ServeFlags extends ArchiveFlags, NetFlags {
@@ -46,6 +49,9 @@ interface ServeFlags extends ArchiveFlags, NetFlags {
   rateLimitStore?: string
   workers?: number
   worker?: boolean
+  vaultCacheSize?: number
+  vaultInlineMax?: number
+  vaultImmediateMax?: number
 }
 
 function parsePort(v: string): number {
@@ -94,6 +100,21 @@ export function registerServe(program: Command): void {
           parseCount,
         )
         .option('--no-worker', 'Run no tasks in this process (leave them to "arca worker").')
+        .option(
+          '--vault-cache-size <size>',
+          'Total size of the cooked vault bundles kept under DATA/vault (default 10GiB; least recently used evicted).',
+          parseSize,
+        )
+        .option(
+          '--vault-inline-max <size>',
+          'Cook a vault bundle during its request when its estimate is at most this (default 16MiB; bigger ones are queued).',
+          parseSize,
+        )
+        .option(
+          '--vault-immediate-max <size>',
+          'Stream a bundle not cooked yet at once from its raw URL when its estimate is at most this (default 256MiB; 0 disables it).',
+          parseSize,
+        )
         .addHelpText(
           'after',
           '\nSave Code Now push webhooks (/api/1/origin/save/webhook/FORGE/) are enabled per forge by its secret in ' +
@@ -141,6 +162,21 @@ export function registerServe(program: Command): void {
       const secret = process.env[`ARCA_WEBHOOK_SECRET_${forge.toUpperCase()}`]
       if (secret) webhookSecrets[forge] = secret
     }
+    // the vault: small bundles cooked inline, others queued for the workers (on the archive's db)
+    const vaultQueue = new SqlTaskQueue(archive.backend.db, { ownsDatabase: false })
+    await vaultQueue.open()
+    const view = maskedView(archive)
+    const vault = archiveVault({
+      storage: view.storage,
+      objstorage: view.objstorage,
+      dataDir: loc.dataDir,
+      queue: vaultQueue,
+      ...(flags.vaultCacheSize !== undefined ? { maxCacheBytes: flags.vaultCacheSize } : {}),
+      ...(flags.vaultInlineMax !== undefined ? { inlineMaxBytes: flags.vaultInlineMax } : {}),
+      ...(flags.vaultImmediateMax !== undefined
+        ? { immediateMaxBytes: flags.vaultImmediateMax }
+        : {}),
+    })
     const port =
       flags.port ?? (process.env['ARCA_PORT'] ? parsePort(process.env['ARCA_PORT']) : DEFAULT_PORT)
     const host = flags.host ?? process.env['ARCA_HOST'] ?? DEFAULT_HOST
@@ -151,6 +187,7 @@ export function registerServe(program: Command): void {
       config: { trustProxy },
       saveCodeNow,
       webhookSecrets,
+      vault,
       rateLimits: {
         rates,
         ...(exempt ? { exemptNetworks: exempt } : {}),

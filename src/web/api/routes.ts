@@ -20,6 +20,7 @@ import { saveWebhookRoutes } from './save-webhooks.js'
 import { snapshotRoutes } from './snapshot.js'
 import { statRoutes } from './stat.js'
 import { swhidRoutes } from './swhid.js'
+import { vaultRoutes } from './vault.js'
 
 export { Links } from './links.js'
 export type { ParamDoc, RouteDef } from './route.js'
@@ -42,5 +43,6 @@ export function apiRoutes(): RouteDef[] {
     ...statRoutes,
     ...extidRoutes,
     ...citationRoutes,
+    ...vaultRoutes,
   ]
 }

@@ -36,6 +36,10 @@ export const DEFAULT_RATES: Readonly<Record<string, Rate>> = {
   // Save Code Now: reading requests, and making them (SWH's POST rate of `swh_save_origin`)
   swh_save_origin: { count: 120, seconds: 3600 },
   swh_save_origin_post: { count: 10, seconds: 3600 },
+  // the vault: requesting a cooking (SWH's default rate of `swh_vault_cooking`) and checking one
+  // (its GET rate)
+  swh_vault_cooking: { count: 120, seconds: 3600 },
+  swh_vault_cooking_get: { count: 60, seconds: 60 },
 }
 
 /** Default exempt networks (as Software Heritage: local callers). */

@@ -1,0 +1,286 @@
+/**
+ * The `flat` bundle: a gzipped tarball of a directory, as Software Heritage's vault cooks it.
+ *
+ * - The target is a directory, or the root directory of a revision, of a release (followed to
+ *   its revision or directory), or of a snapshot's `HEAD` branch (aliases followed).
+ * - The tarball holds one top folder named after the requested SWHID (`swh:1:dir:…/`), then
+ *   the tree depth first, in the directory's entry order.
+ * - Files keep their executable bit (0755, else 0644); symlinks are symlink entries whose
+ *   target is the content's bytes; a submodule (`rev` entry) is an empty directory, as in SWH.
+ * - Names are bytes, written byte-exact (GNU long-name records beyond 100 bytes): see `tar.ts`.
+ * - A masked or missing object fails the cook with an error naming it; SWH's vault writes a
+ *   placeholder text instead, which would give a tree whose identifier is not the requested
+ *   one.
+ *
+ * Memory: one directory listing per level of the path being walked, and one content chunk.
+ *
+ * @module
+ */
+
+import { once } from 'node:events'
+import { pipeline } from 'node:stream/promises'
+import { createGzip } from 'node:zlib'
+
+import { ArcaError, CorruptError, InvalidInputError, NotFoundError } from '../errors.js'
+import {
+  bytesEqual,
+  concatBytes,
+  type Content,
+  type CoreSwhid,
+  type DirectoryEntry,
+  formatSwhid,
+  utf8,
+} from '../model/index.js'
+import type { Storage } from '../storage/index.js'
+import type { CookContext, Cooker } from './cooker.js'
+import { TarWriter } from './tar.js'
+
+const MAX_ALIAS_HOPS = 100
+const MAX_RELEASE_HOPS = 100
+/** Length of the top folder name (`swh:1:dir:` and 40 hex digits). */
+const TOP_LENGTH = 50
+const SLASH = new Uint8Array([0x2f])
+const SHORT_TYPE: Readonly<Record<string, string>> = {
+  directory: 'dir',
+  revision: 'rev',
+  release: 'rel',
+  content: 'cnt',
+  snapshot: 'snp',
+}
+
+/** What a flat bundle is made of: a root directory and the mtime its entries get. */
+export interface FlatRoot {
+  readonly directory: string
+  /** Seconds since the epoch: the revision's committer date, else 0. */
+  readonly mtime: number
+}
+
+function notFound(type: string, id: string): never {
+  throw new NotFoundError(`${formatSwhid({ type: type as CoreSwhid['type'], id })} not found`)
+}
+
+async function revisionRoot(storage: Storage, id: string): Promise<FlatRoot> {
+  const [rev] = await storage.revisionGet([id])
+  if (!rev) notFound('rev', id)
+  return { directory: rev.directory, mtime: rev.committerDate?.timestamp.seconds ?? 0 }
+}
+
+async function headTarget(
+  storage: Storage,
+  id: string,
+): Promise<{ targetType: string; target: string }> {
+  let name: Uint8Array = utf8('HEAD')
+  for (let hop = 0; hop <= MAX_ALIAS_HOPS; hop++) {
+    const page = await storage.snapshotGetBranches(id, { branchesFrom: name, branchesCount: 1 })
+    if (!page) notFound('snp', id)
+    const branch = page.branches[0]
+    if (!branch || !bytesEqual(branch.name, name))
+      throw new InvalidInputError(
+        `swh:1:snp:${id} has no branch ${JSON.stringify(new TextDecoder().decode(name))} to cook (a flat bundle of a snapshot is its HEAD's tree)`,
+      )
+    const t = branch.target
+    if (!t)
+      throw new InvalidInputError(`Branch HEAD of swh:1:snp:${id} is dangling: nothing to cook`)
+    if (t.targetType !== 'alias') return { targetType: t.targetType, target: t.target }
+    name = t.target
+  }
+  throw new InvalidInputError(`Branch HEAD of swh:1:snp:${id} is an alias loop`)
+}
+
+/**
+ * The root directory of a flat bundle of `target`.
+ *
+ * @example
+ * ```ts
+ * const { directory } = await flatRoot(storage, parseCoreSwhid('swh:1:snp:…'))
+ * ```
+ */
+export async function flatRoot(storage: Storage, target: CoreSwhid): Promise<FlatRoot> {
+  let type: string = target.type
+  let id = target.id
+  if (type === 'snp') {
+    const head = await headTarget(storage, id)
+    type = SHORT_TYPE[head.targetType] ?? head.targetType
+    id = head.target
+  }
+  for (let hop = 0; type === 'rel' && hop < MAX_RELEASE_HOPS; hop++) {
+    const [rel] = await storage.releaseGet([id])
+    if (!rel) notFound('rel', id)
+    if (rel.target === null)
+      throw new InvalidInputError(`swh:1:rel:${id} has no target: nothing to cook`)
+    type = SHORT_TYPE[rel.targetType] ?? rel.targetType
+    id = rel.target
+  }
+  switch (type) {
+    case 'dir':
+      if ((await storage.directoryMissing([id])).length > 0) notFound('dir', id)
+      return { directory: id, mtime: 0 }
+    case 'rev':
+      return revisionRoot(storage, id)
+    case 'cnt':
+      throw new InvalidInputError(
+        `${formatSwhid(target)} leads to a content, which needs no cooking: use /api/1/content/raw/`,
+      )
+    default:
+      throw new InvalidInputError(`${formatSwhid(target)} cannot be cooked as a flat bundle`)
+  }
+}
+
+/** The tar entry mode of a git mode: executable or not (SWH's `mode_to_perms`). */
+function fileMode(perms: number): number {
+  return perms === 0o100755 ? 0o755 : 0o644
+}
+
+interface Frame {
+  readonly path: Uint8Array
+  readonly entries: readonly DirectoryEntry[]
+  /** Stored contents of the file entries, by sha1_git (one query per directory). */
+  readonly contents: ReadonlyMap<string, Content>
+  next: number
+}
+
+async function frame(storage: Storage, id: string, path: Uint8Array): Promise<Frame> {
+  const [dir] = await storage.directoryGet([id])
+  if (!dir) notFound('dir', id)
+  const ids = [...new Set(dir.entries.filter((e) => e.type === 'file').map((e) => e.target))]
+  const contents = new Map<string, Content>()
+  for (const c of ids.length > 0 ? await storage.contentGet(ids, 'sha1_git') : [])
+    if (c) contents.set(c.sha1Git, c)
+  return { path, entries: dir.entries, contents, next: 0 }
+}
+
+/** The length of a file entry's content; a clear error when it is not stored. */
+function contentSize(f: Frame, sha1Git: string, path: Uint8Array): number {
+  const cnt = f.contents.get(sha1Git)
+  if (!cnt || cnt.status !== 'visible') {
+    const where = new TextDecoder().decode(path)
+    throw new NotFoundError(
+      `Content swh:1:cnt:${sha1Git} (at ${JSON.stringify(where)}) is not in the archive${cnt ? ` (${cnt.status})` : ''}: the bundle cannot be complete`,
+      { details: { swhid: `swh:1:cnt:${sha1Git}` } },
+    )
+  }
+  return cnt.length
+}
+
+/**
+ * Writes the tar (not gzipped) of directory `root.directory` under top folder `top`.
+ * Exported for tests and other bundle kinds.
+ */
+export async function writeTree(
+  ctx: CookContext,
+  root: FlatRoot,
+  top: Uint8Array,
+  tar: TarWriter,
+): Promise<void> {
+  const { storage, objstorage } = ctx
+  const opts = ctx.signal ? { signal: ctx.signal } : {}
+  const mtime = root.mtime
+  await tar.entry({ name: top, type: 'dir', mode: 0o755, mtime })
+  const stack: Frame[] = [await frame(storage, root.directory, top)]
+  let files = 0
+  let lastReport = 0
+  while (stack.length > 0) {
+    ctx.signal?.throwIfAborted()
+    const current = stack[stack.length - 1]!
+    const e = current.entries[current.next++]
+    if (!e) {
+      stack.pop()
+      continue
+    }
+    const path = concatBytes([current.path, SLASH, e.name])
+    if (e.type === 'dir') {
+      await tar.entry({ name: path, type: 'dir', mode: 0o755, mtime })
+      stack.push(await frame(storage, e.target, path))
+    } else if (e.type === 'rev') {
+      await tar.entry({ name: path, type: 'dir', mode: 0o755, mtime })
+    } else if (e.perms === 0o120000) {
+      contentSize(current, e.target, path)
+      const linkname = await objstorage.getBytes(e.target, opts)
+      await tar.entry({ name: path, type: 'symlink', mode: 0o777, linkname, mtime })
+    } else {
+      const size = contentSize(current, e.target, path)
+      try {
+        await tar.file(
+          { name: path, type: 'file', mode: fileMode(e.perms), size, mtime },
+          objstorage.get(e.target, opts),
+        )
+      } catch (err) {
+        if (err instanceof ArcaError) throw err
+        throw new CorruptError(
+          `Content swh:1:cnt:${e.target}: ${err instanceof Error ? err.message : String(err)}`,
+          { cause: err },
+        )
+      }
+      files++
+      if (ctx.progress && files - lastReport >= 1000) {
+        lastReport = files
+        ctx.progress(`Processing... ${files} files written`)
+      }
+    }
+  }
+}
+
+/**
+ * The flat cooker: the `.tar.gz` of the target's directory, streamed to `out`.
+ *
+ * @example
+ * ```ts
+ * await cookFlat({ storage, objstorage }, parseCoreSwhid('swh:1:dir:…'), createWriteStream(f))
+ * ```
+ */
+export const cookFlat: Cooker = async (ctx, target, out) => {
+  ctx.progress?.('Processing...')
+  const root = await flatRoot(ctx.storage, target)
+  const gzip = createGzip()
+  const done = pipeline(gzip, out)
+  const sink = async (chunk: Uint8Array): Promise<void> => {
+    if (chunk.length === 0) return
+    if (!gzip.write(chunk)) await Promise.race([once(gzip, 'drain'), done])
+  }
+  try {
+    await writeTree(ctx, root, utf8(formatSwhid(target)), new TarWriter(sink))
+    await new TarWriter(sink).finish()
+    gzip.end()
+  } catch (err) {
+    gzip.destroy(err instanceof Error ? err : new Error(String(err)))
+    await done.catch(() => undefined)
+    throw err
+  }
+  await done
+  ctx.progress?.('Done')
+}
+
+/**
+ * The size of the uncompressed tarball of `target` (headers, data, padding; long names
+ * counted as one more block each), reading only the graph: every directory and content is
+ * read through the storage, so a masked or missing one throws here as the cook would. Stops
+ * early and answers a number above `stopAbove` once the size passes it.
+ */
+export async function flatSize(
+  ctx: Pick<CookContext, 'storage' | 'signal'>,
+  target: CoreSwhid,
+  stopAbove = Infinity,
+): Promise<number> {
+  const root = await flatRoot(ctx.storage, target)
+  const block = (n: number): number => Math.ceil(n / 512) * 512
+  let size = 1024 + 512 // end marker and the top folder
+  const stack: Frame[] = [await frame(ctx.storage, root.directory, new Uint8Array())]
+  while (stack.length > 0 && size <= stopAbove) {
+    ctx.signal?.throwIfAborted()
+    const current = stack[stack.length - 1]!
+    const e = current.entries[current.next++]
+    if (!e) {
+      stack.pop()
+      continue
+    }
+    const path = concatBytes([current.path, SLASH, e.name])
+    size += 512 + (path.length + TOP_LENGTH > 100 ? 512 + block(path.length + TOP_LENGTH + 2) : 0)
+    if (e.type === 'dir') stack.push(await frame(ctx.storage, e.target, path))
+    else if (e.type === 'file') {
+      const length = contentSize(current, e.target, e.name)
+      if (e.perms !== 0o120000) size += block(length)
+      else if (length > 100) size += 1024 + block(length)
+    }
+  }
+  return size
+}
