@@ -20,7 +20,7 @@
  * @module
  */
 
-import { type AbortOptions, InvalidInputError, NotFoundError } from '../../errors.js'
+import { type AbortOptions, InvalidInputError, MaskedError, NotFoundError } from '../../errors.js'
 import { IdSet, type Revision } from '../../model/index.js'
 import type { Storage } from '../../storage/index.js'
 import { IdList } from './ids.js'
@@ -41,6 +41,8 @@ export interface PackRequest extends AbortOptions {
   /** Commits to keep along each path from the wants (`deepen N`); absent: the whole history. */
   readonly depth?: number
   readonly progress?: (message: string) => void
+  /** Stop after the commits (the shallow boundary is all that is asked). */
+  readonly commitsOnly?: boolean
 }
 
 /** The objects of a pack, by git type, and the shallow boundary. */
@@ -62,7 +64,10 @@ export function planSize(plan: PackPlan): number {
 
 const BATCH = 256
 
-type GraphReader = Pick<Storage, 'revisionGet' | 'releaseGet' | 'directoryGet' | 'revisionMissing'>
+type GraphReader = Pick<
+  Storage,
+  'revisionGet' | 'releaseGet' | 'directoryGet' | 'revisionMissing' | 'contentGet'
+>
 
 async function revisionsOf(
   storage: GraphReader,
@@ -220,6 +225,8 @@ export async function planPack(storage: GraphReader, request: PackRequest): Prom
     request.progress?.(`Counting commits: ${plan.commits.size}`)
   }
 
+  if (request.commitsOnly) return plan
+
   // What the client has below the boundary commits is not sent again.
   const have = new IdSet()
   if (boundary.size > 0) {
@@ -245,6 +252,21 @@ export async function planPack(storage: GraphReader, request: PackRequest): Prom
     if (plan.trees.size % 4096 < BATCH) {
       request.progress?.(`Counting objects: ${planSize(plan)}`)
     }
+  }
+
+  // Every file must be servable before the first byte is sent (masked ones throw here).
+  for (const ids of plan.blobs.chunks(512)) {
+    o.signal?.throwIfAborted()
+    const got = await storage.contentGet(ids, 'sha1_git', o)
+    got.forEach((c, k) => {
+      if (c === null) {
+        throw new NotFoundError(
+          `swh:1:cnt:${ids[k]}: its bytes are not archived (skipped or missing), so no git ` +
+            'object can be made of it',
+        )
+      }
+      if (c.status === 'hidden') throw new MaskedError(`swh:1:cnt:${c.sha1Git} is hidden`)
+    })
   }
   return plan
 }
