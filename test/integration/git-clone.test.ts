@@ -182,6 +182,25 @@ describe('git fetch after a new visit', () => {
   })
 })
 
+describe('browse pages', () => {
+  it('show git clone commands that clone the origin and the revision shown', async () => {
+    const res = await fetch(
+      `${server.url}/browse/origin/directory/?origin_url=${encodeURIComponent(GROW)}`,
+    )
+    expect(res.status).toBe(200)
+    const page = await res.text()
+    const paths = [...page.matchAll(/data-clone-path="([^"]+)"/g)].map((m) => m[1]!)
+    const head = git(grow, ['rev-parse', 'main'])
+    expect(paths).toContain(`/git/${GROW}`)
+    expect(paths).toContain(`/git/swh:1:rev:${head}`)
+    for (const [i, path] of paths.entries()) {
+      const dest = join(tmp, `from-page-${i}`)
+      await g(['clone', '-q', `${server.url}${path}`, dest])
+      expect(gitIn(dest, ['rev-parse', 'HEAD'])).toBe(head)
+    }
+  })
+})
+
 describe('takedowns', () => {
   it('a masked origin is refused with 403', async () => {
     const swhid = `swh:1:ori:${createHash('sha1').update(RICH).digest('hex')}`
