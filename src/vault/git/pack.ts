@@ -72,6 +72,39 @@ const READ_AHEAD = 16 * 1024 * 1024
 const BATCH = 256
 const FLUSH_AT = 64 * 1024
 
+/** Objects smaller than this are written as stored zlib streams (see {@link storedZlib}). */
+const STORE_BELOW = 512
+
+/**
+ * A zlib stream of `data` in stored (uncompressed) blocks: header, blocks of at most 65535
+ * bytes, Adler-32. For small objects it is many times cheaper than a deflate call (whose setup
+ * dominates at this size) and only a little larger.
+ */
+export function storedZlib(data: Uint8Array): Buffer {
+  const blocks = Math.max(1, Math.ceil(data.length / 65535))
+  const out = Buffer.allocUnsafe(2 + blocks * 5 + data.length + 4)
+  out[0] = 0x78
+  out[1] = 0x01
+  let o = 2
+  for (let b = 0; b < blocks; b++) {
+    const start = b * 65535
+    const len = Math.min(65535, data.length - start)
+    out[o] = b === blocks - 1 ? 1 : 0
+    out.writeUInt16LE(len, o + 1)
+    out.writeUInt16LE(~len & 0xffff, o + 3)
+    out.set(data.subarray(start, start + len), o + 5)
+    o += 5 + len
+  }
+  let a = 1
+  let c = 0
+  for (let i = 0; i < data.length; i++) {
+    a = (a + data[i]!) % 65521
+    c = (c + a) % 65521
+  }
+  out.writeUInt32BE(((c << 16) | a) >>> 0, o)
+  return out
+}
+
 /** A pack entry header: type and size, 7 bits a byte after the first 4. */
 export function entryHeader(type: GitType, size: number): Uint8Array {
   const out: number[] = []
@@ -169,7 +202,7 @@ export async function writePack(
 
   const whole = async (type: GitType, id: string, body: Uint8Array): Promise<void> => {
     const header = entryHeader(type, body.length)
-    const data = deflateSync(body, { level })
+    const data = body.length < STORE_BELOW ? storedZlib(body) : deflateSync(body, { level })
     const offset = out.offset
     await out.push(header)
     await out.push(data)
