@@ -215,4 +215,33 @@ describe('takedowns', () => {
       await a.archive.backend.maskSet('req-git', 'lifted', [swhid], null)
     }
   })
+
+  it('a masked revision, or a masked file in what would be sent, is refused with 403', async () => {
+    const head = git(grow, ['rev-parse', 'main'])
+    const rev = `swh:1:rev:${head}`
+    await a.archive.backend.maskSet('req-rev', 'takedown', [rev], 'restricted')
+    try {
+      for (const v of ['0', '2']) {
+        const res = await fetch(`${server.url}/git/${rev}/info/refs?service=git-upload-pack`, {
+          headers: v === '2' ? { 'Git-Protocol': 'version=2' } : {},
+        })
+        expect(res.status).toBe(403)
+      }
+    } finally {
+      await a.archive.backend.maskSet('req-rev', 'lifted', [rev], null)
+    }
+    // The refs are fine, the pack would hold a masked file: the POST is refused, git fails.
+    const file = `swh:1:cnt:${git(grow, ['rev-parse', 'main:f0.txt'])}`
+    await a.archive.backend.maskSet('req-cnt', 'takedown', [file], 'restricted')
+    try {
+      for (const v of ['0', '2']) {
+        const dest = join(tmp, `masked-file-${v}`)
+        await expect(
+          g(['-c', `protocol.version=${v}`, 'clone', '-q', `${server.url}/git/${rev}`, dest]),
+        ).rejects.toThrow(/403/)
+      }
+    } finally {
+      await a.archive.backend.maskSet('req-cnt', 'lifted', [file], null)
+    }
+  })
 })

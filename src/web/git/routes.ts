@@ -205,9 +205,8 @@ export function mountGit(app: Hono<AppEnv>, ctx: WebContext): void {
     }
     const target = parseRepo(parsed.repo)
     const signal = c.req.raw.signal
-    const body = isV2(c)
-      ? (await checkRepo(ctx, target, signal), advertiseV2())
-      : advertiseV0(await refsOf(ctx, target, signal))
+    await checkRepo(ctx, target, signal)
+    const body = isV2(c) ? advertiseV2() : advertiseV0(await refsOf(ctx, target, signal))
     return c.body(new Uint8Array(body), 200, {
       'Content-Type': 'application/x-git-upload-pack-advertisement',
       ...NO_CACHE,
