@@ -229,9 +229,12 @@ export async function writePack(
   ): Promise<void> => {
     for (const ids of list.chunks(BATCH)) {
       o.signal?.throwIfAborted()
-      const got = await get(ids)
+      const cached = ids.map((id) => plan.manifests.take(id))
+      const toRead = ids.filter((_, k) => cached[k] === undefined)
+      const read = toRead.length > 0 ? await get(toRead) : []
+      let r = 0
       for (let k = 0; k < ids.length; k++) {
-        const m = got[k]
+        const m = cached[k] ?? read[r++]
         if (m === null || m === undefined) {
           throw new NotFoundError(`swh:1:${kind}:${ids[k]} is not archived`)
         }

@@ -21,7 +21,12 @@
  */
 
 import { type AbortOptions, InvalidInputError, MaskedError, NotFoundError } from '../../errors.js'
-import { IdSet, type Revision } from '../../model/index.js'
+import {
+  directoryObjectManifest,
+  IdSet,
+  type Revision,
+  revisionObjectManifest,
+} from '../../model/index.js'
 import type { Storage } from '../../storage/index.js'
 import { IdList } from './ids.js'
 
@@ -43,6 +48,8 @@ export interface PackRequest extends AbortOptions {
   readonly progress?: (message: string) => void
   /** Stop after the commits (the shallow boundary is all that is asked). */
   readonly commitsOnly?: boolean
+  /** Bytes of manifests kept for the writer ({@link MANIFEST_BUDGET}; 0: none). */
+  readonly manifestBudget?: number
 }
 
 /** The objects of a pack, by git type, and the shallow boundary. */
@@ -55,7 +62,36 @@ export interface PackPlan {
   readonly shallow: readonly string[]
   /** Client-shallow commits whose parents are now sent (`unshallow <id>` lines). */
   readonly unshallow: readonly string[]
+  /**
+   * Manifests read while planning, kept (up to a byte budget) so that writing the pack does not
+   * read them again; the pack writer takes what is there and reads the rest.
+   */
+  readonly manifests: ManifestCache
 }
+
+/** Framed manifests by id, up to a fixed number of bytes (then nothing more is kept). */
+export class ManifestCache {
+  readonly #map = new Map<string, Uint8Array>()
+  #bytes = 0
+  constructor(readonly budget: number) {}
+
+  put(id: string, manifest: () => Uint8Array): void {
+    if (this.#bytes >= this.budget) return
+    const m = manifest()
+    this.#bytes += m.length + 100
+    this.#map.set(id, m)
+  }
+
+  /** The manifest of `id`, dropped from the cache (each is written once). */
+  take(id: string): Uint8Array | undefined {
+    const m = this.#map.get(id)
+    if (m !== undefined) this.#map.delete(id)
+    return m
+  }
+}
+
+/** Bytes of manifests a plan keeps for the writer (default). */
+export const MANIFEST_BUDGET = 64 * 1024 * 1024
 
 /** Objects in a plan. */
 export function planSize(plan: PackPlan): number {
@@ -155,6 +191,7 @@ export async function planPack(storage: GraphReader, request: PackRequest): Prom
     tags: new IdList(),
     shallow: [] as string[],
     unshallow: [] as string[],
+    manifests: new ManifestCache(request.manifestBudget ?? MANIFEST_BUDGET),
   }
   const seen = new IdSet()
   const treeRoots: string[] = []
@@ -207,6 +244,7 @@ export async function planPack(storage: GraphReader, request: PackRequest): Prom
         plan.unshallow.push(r.id)
       } else {
         plan.commits.push(r.id)
+        plan.manifests.put(r.id, () => revisionObjectManifest(r))
         if (seen.add(r.directory)) treeRoots.push(r.directory)
       }
       if (atLimit) {
@@ -235,6 +273,7 @@ export async function planPack(storage: GraphReader, request: PackRequest): Prom
   }
 
   // Trees, breadth first; file entries are the blobs.
+  const checkHave = have.size > 0
   const queue = treeRoots.filter((t) => !have.has(t))
   while (queue.length > 0) {
     o.signal?.throwIfAborted()
@@ -243,8 +282,9 @@ export async function planPack(storage: GraphReader, request: PackRequest): Prom
     got.forEach((d, k) => {
       if (d === null) throw new NotFoundError(`swh:1:dir:${slice[k]} is not archived`)
       plan.trees.push(d.id)
+      plan.manifests.put(d.id, () => directoryObjectManifest(d))
       for (const e of d.entries) {
-        if (e.type === 'rev' || have.has(e.target) || !seen.add(e.target)) continue
+        if (e.type === 'rev' || (checkHave && have.has(e.target)) || !seen.add(e.target)) continue
         if (e.type === 'dir') queue.push(e.target)
         else plan.blobs.push(e.target)
       }
