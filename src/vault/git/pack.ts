@@ -105,6 +105,21 @@ export function storedZlib(data: Uint8Array): Buffer {
   return out
 }
 
+/**
+ * Deflates `data` with a window and buffers sized to it: for the small objects of a repository
+ * the setup of a full-size zlib stream costs more than the compression itself.
+ */
+function deflateFit(data: Uint8Array, level: number): Buffer {
+  let windowBits = 9
+  while (windowBits < 15 && 1 << windowBits < data.length) windowBits++
+  return deflateSync(data, {
+    level,
+    windowBits,
+    memLevel: Math.max(1, Math.min(8, windowBits - 6)),
+    chunkSize: Math.max(1024, Math.min(data.length + 1024, 64 * 1024)),
+  })
+}
+
 /** A pack entry header: type and size, 7 bits a byte after the first 4. */
 export function entryHeader(type: GitType, size: number): Uint8Array {
   const out: number[] = []
@@ -202,7 +217,7 @@ export async function writePack(
 
   const whole = async (type: GitType, id: string, body: Uint8Array): Promise<void> => {
     const header = entryHeader(type, body.length)
-    const data = body.length < STORE_BELOW ? storedZlib(body) : deflateSync(body, { level })
+    const data = body.length < STORE_BELOW ? storedZlib(body) : deflateFit(body, level)
     const offset = out.offset
     await out.push(header)
     await out.push(data)
