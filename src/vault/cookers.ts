@@ -10,6 +10,7 @@ import { join } from 'node:path'
 
 import type { BundleType, Cooker } from './cooker.js'
 import { cookFlat, flatSize } from './flat.js'
+import { cookGitBare } from './git/bare.js'
 import { type BundleEstimator, Vault, type VaultInit } from './service.js'
 
 /** Every bundle kind of Software Heritage's vault, in its order. */
@@ -19,11 +20,14 @@ export const BUNDLE_TYPES: readonly BundleType[] = ['flat', 'git-bare']
 export function defaultCookers(): Map<BundleType, Cooker> {
   return new Map<BundleType, Cooker>([
     ['flat', cookFlat],
-    // git-bare: register its cooker here (src/vault/git/bare.ts, `cookGitBare`).
+    ['git-bare', cookGitBare],
   ])
 }
 
-/** The size estimators, by bundle kind (kinds without one are always queued). */
+/**
+ * The size estimators, by bundle kind (kinds without one are always queued: git-bare, whose
+ * size is known only once its pack is planned).
+ */
 export function defaultEstimators(): Map<BundleType, BundleEstimator> {
   return new Map<BundleType, BundleEstimator>([['flat', flatSize]])
 }

@@ -22,6 +22,7 @@ import { clientIp } from './client-ip.js'
 import type { WebContext } from './context.js'
 import type { AppEnv } from './env.js'
 import { mountFeed } from './feed.js'
+import { mountGit } from './git/routes.js'
 import { baseUrl, errorBody, respond } from './http.js'
 import { allowedMethods, methodNotAllowedBody } from './method-not-allowed.js'
 import { bodyLimits } from './middleware/body-limit.js'
@@ -153,6 +154,7 @@ export function createApp(
     else app.post(path, limited(r))
   }
   mountFeed(app, ctx)
+  mountGit(app, ctx)
   mountAdmin(app, ctx)
   mountSaveAdmin(app, ctx)
   extra(app)

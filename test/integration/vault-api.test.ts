@@ -121,7 +121,7 @@ describe('vault API', () => {
     }
   })
 
-  it('answers 400 for a bad SWHID or a content, 404 for unknown objects and unrequested cooks, 501 for git-bare', async () => {
+  it('answers 400 for a bad SWHID or a content, 404 for unknown objects and unrequested cooks', async () => {
     const { app } = appWith()
     const bad = await req(app, '/api/1/vault/flat/swh:1:dir:xyz/', 'POST')
     expect(bad.status).toBe(400)
@@ -135,9 +135,47 @@ describe('vault API', () => {
     expect(((await never.json()) as { reason: string }).reason).toBe(
       `Cooking of swh:1:rev:${rev} was never requested.`,
     )
-    const gitBare = await req(app, `/api/1/vault/git-bare/swh:1:rev:${rev}/`, 'POST')
-    expect(gitBare.status).toBe(501)
-    expect(await gitBare.json()).toMatchObject({ exception: 'NotImplementedError' })
+  })
+
+  it('cooks a git-bare bundle on the worker: a bare repository git fsck accepts, with the same ids', async () => {
+    const dataDir = makeTemp('arca-vault-api-g-')
+    try {
+      const { app } = appWith({}, dataDir)
+      const swhid = `swh:1:rev:${rev}`
+      const post = await req(app, `/api/1/vault/git-bare/${swhid}/`, 'POST')
+      expect(post.status).toBe(200)
+      expect(await post.json()).toMatchObject({
+        swhid,
+        status: expect.stringMatching(/new|pending|done/),
+      })
+      const worker = new Worker({
+        queue,
+        name: 'vault-test-bare',
+        handlers: vaultHandlers(archiveVault({ ...maskedView(archive), dataDir })),
+        idleMaxMs: 50,
+      })
+      worker.start()
+      let status = 'new'
+      for (let i = 0; i < 600 && status !== 'done' && status !== 'failed'; i++) {
+        await new Promise((r) => setTimeout(r, 100))
+        const check = await req(app, `/api/1/vault/git-bare/${swhid}/`)
+        status = ((await check.json()) as { status: string }).status
+      }
+      await worker.stop()
+      expect(status).toBe('done')
+      const raw = await req(app, `/api/1/vault/git-bare/${swhid}/raw/`)
+      expect(raw.status).toBe(200)
+      const out = join(dataDir, 'out')
+      mkdirSync(out)
+      writeFileSync(join(out, 'bundle.tar'), new Uint8Array(await raw.arrayBuffer()))
+      execFileSync('tar', ['-xf', join(out, 'bundle.tar'), '-C', out])
+      const bare = join(out, `${swhid}.git`)
+      execFileSync('git', ['-C', bare, 'fsck', '--strict'], { stdio: 'pipe' })
+      expect(git(bare, ['rev-parse', `${rev}^{tree}`])).toBe(tree)
+      expect(git(bare, ['rev-parse', `${rev}:README`])).toBe(readme)
+    } finally {
+      removeTemp(dataDir)
+    }
   })
 
   it('queues a big bundle for the worker, once for concurrent requests', async () => {
@@ -151,8 +189,12 @@ describe('vault API', () => {
       const bodies = (await Promise.all(posts.map((p) => p.json()))) as Record<string, unknown>[]
       expect(bodies.every((b) => b['status'] === 'new')).toBe(true)
       const tasks = await queue.list({ kind: 'vault-cook' })
-      expect(tasks.filter((t) => (t.args as { swhid: string }).swhid === swhid)).toHaveLength(1)
-      expect(bodies[0]!['id']).toBe(tasks.find((t) => t.state === 'queued')!.id)
+      const mine = tasks.filter((t) => {
+        const a = t.args as { swhid: string; bundleType: string }
+        return a.swhid === swhid && a.bundleType === 'flat'
+      })
+      expect(mine).toHaveLength(1)
+      expect(bodies[0]!['id']).toBe(mine.find((t) => t.state === 'queued')!.id)
       // nothing cooked yet, and the immediate download is off: 404 as SWH
       expect((await req(app, `/api/1/vault/flat/${swhid}/raw/`)).status).toBe(404)
       const view = maskedView(archive)

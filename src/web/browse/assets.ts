@@ -119,6 +119,8 @@ export const JS = `
     });
   }
   var box=qs('#swhid-context'); if(box){box.addEventListener('change',updatePermalinks)}
+  // git clone commands: the page's own host before the /git/ path.
+  qsa('[data-clone-path]').forEach(function(el){el.textContent='git clone '+location.origin+el.getAttribute('data-clone-path')});
   qsa('.needs-js').forEach(function(el){el.hidden=false});
   updatePermalinks();
   qsa('button[data-copy]').forEach(function(b){

@@ -117,6 +117,13 @@ export interface PermalinkItem {
   readonly lines?: boolean
 }
 
+/** A `git clone` command of the panel: what it clones and the path of its git URL. */
+export interface GitCloneItem {
+  readonly label: string
+  /** `/git/<origin URL or SWHID>` (the page's host is put before it). */
+  readonly path: string
+}
+
 /**
  * The permalinks panel: the SWHID of each object in context, with a checkbox adding the
  * contextual qualifiers (origin, visit, anchor, path, and lines from the selection), copy
@@ -125,6 +132,7 @@ export interface PermalinkItem {
 export function permalinksPanel(
   items: readonly PermalinkItem[],
   badges: readonly { label: string; url: string }[] = [],
+  clones: readonly GitCloneItem[] = [],
 ): Fragment {
   return html`<aside class="panel" aria-labelledby="permalinks-title">
     <h2 id="permalinks-title">Permalinks</h2>
@@ -150,6 +158,23 @@ export function permalinksPanel(
         <a class="button" data-for="${id}" href="/${it.contextual}/">Permalink</a>
       </div>`
     })}
+    ${
+      clones.length > 0
+        ? html`<div class="git-clone">
+            <b>Clone with git</b>
+            ${clones.map(
+              (cl, i) =>
+                html`<div>
+                  <code class="swhid" id="clone-${i}" data-clone-path="${cl.path}"
+                    >git clone ${cl.path}</code
+                  >
+                  <button type="button" class="needs-js" hidden data-copy="clone-${i}">Copy</button>
+                  <small class="muted">${cl.label}</small>
+                </div>`,
+            )}
+          </div>`
+        : ''
+    }
     ${
       badges.length > 0
         ? html`<details>

@@ -12,6 +12,7 @@ import type { WebContext } from '../context.js'
 import { type BrowseContext, contextQuery, qualifiers } from './context.js'
 import {
   type Fragment,
+  type GitCloneItem,
   originLink,
   type PermalinkItem,
   permalinksPanel,
@@ -152,7 +153,14 @@ export function contextPermalinks(
   if (ctx.origin) badges.push({ label: 'Origin', url: `/badge/origin/${ctx.origin}/` })
   const first = items[0]
   if (first) badges.push({ label: first.label, url: `/badge/${first.core}/` })
-  return permalinksPanel(items, badges)
+  // What git can clone: the origin, and the revision, release or snapshot shown.
+  const clones: GitCloneItem[] = []
+  if (ctx.origin) clones.push({ label: 'Origin', path: `/git/${ctx.origin}` })
+  for (const it of items) {
+    if (/^swh:1:(rev|rel|snp):/.test(it.core))
+      clones.push({ label: it.label, path: `/git/${it.core}` })
+  }
+  return permalinksPanel(items, badges, clones)
 }
 
 const BROWSE_PREFIX: Readonly<Record<ReleaseTargetType, string>> = {

@@ -1,0 +1,312 @@
+/**
+ * Planning a git pack: which objects a client that wants some objects (and has others) needs,
+ * walked from the graph storage. Only ids are kept (in compact lists), never object bytes, so
+ * the pack's object count is known before its first byte is written and memory grows with the
+ * number of objects only.
+ *
+ * Rules, as git's `upload-pack` applies them:
+ * - wants are walked through releases (their targets), revisions (parents and root
+ *   directory), directories (subdirectories and file entries); gitlink entries (`rev`) are
+ *   not followed (the submodule's commit is not part of the repository);
+ * - haves (commit ids the client has) exclude every commit reachable from them, and the trees
+ *   and blobs of the boundary commits (the ones the wanted history stops at);
+ * - a depth (`git clone --depth N`) keeps N commits along each path; the last ones that have
+ *   parents are the new shallow commits.
+ *
+ * Reads go through the storage given (the masking layer for public readers): a masked object
+ * throws MaskedError, a missing one NotFoundError; a file whose bytes the archive skipped cannot
+ * be packed (its id could not be reproduced) and throws NotFoundError naming it.
+ *
+ * @module
+ */
+
+import { type AbortOptions, InvalidInputError, MaskedError, NotFoundError } from '../../errors.js'
+import {
+  directoryObjectManifest,
+  IdSet,
+  type Revision,
+  revisionObjectManifest,
+} from '../../model/index.js'
+import type { Storage } from '../../storage/index.js'
+import { IdList } from './ids.js'
+
+/** An object a client wants, with its kind. */
+export interface PackWant {
+  readonly type: 'rev' | 'rel' | 'dir' | 'cnt'
+  readonly id: string
+}
+
+/** What to plan a pack for. */
+export interface PackRequest extends AbortOptions {
+  readonly wants: readonly PackWant[]
+  /** Commit ids the client has (other ids are ignored). */
+  readonly haves?: readonly string[]
+  /** Commits the client has without their parents (a shallow clone). */
+  readonly clientShallow?: readonly string[]
+  /** Commits to keep along each path from the wants (`deepen N`); absent: the whole history. */
+  readonly depth?: number
+  readonly progress?: (message: string) => void
+  /** Stop after the commits (the shallow boundary is all that is asked). */
+  readonly commitsOnly?: boolean
+  /** Bytes of manifests kept for the writer ({@link MANIFEST_BUDGET}; 0: none). */
+  readonly manifestBudget?: number
+}
+
+/** The objects of a pack, by git type, and the shallow boundary. */
+export interface PackPlan {
+  readonly commits: IdList
+  readonly trees: IdList
+  readonly blobs: IdList
+  readonly tags: IdList
+  /** Commits sent without their parents (`shallow <id>` lines). */
+  readonly shallow: readonly string[]
+  /** Client-shallow commits whose parents are now sent (`unshallow <id>` lines). */
+  readonly unshallow: readonly string[]
+  /**
+   * Manifests read while planning, kept (up to a byte budget) so that writing the pack does not
+   * read them again; the pack writer takes what is there and reads the rest.
+   */
+  readonly manifests: ManifestCache
+}
+
+/** Framed manifests by id, up to a fixed number of bytes (then nothing more is kept). */
+export class ManifestCache {
+  readonly #map = new Map<string, Uint8Array>()
+  #bytes = 0
+  constructor(readonly budget: number) {}
+
+  put(id: string, manifest: () => Uint8Array): void {
+    if (this.#bytes >= this.budget) return
+    const m = manifest()
+    this.#bytes += m.length + 100
+    this.#map.set(id, m)
+  }
+
+  /** The manifest of `id`, dropped from the cache (each is written once). */
+  take(id: string): Uint8Array | undefined {
+    const m = this.#map.get(id)
+    if (m !== undefined) this.#map.delete(id)
+    return m
+  }
+}
+
+/** Bytes of manifests a plan keeps for the writer (default). */
+export const MANIFEST_BUDGET = 64 * 1024 * 1024
+
+/** Objects in a plan. */
+export function planSize(plan: PackPlan): number {
+  return plan.commits.size + plan.trees.size + plan.blobs.size + plan.tags.size
+}
+
+const BATCH = 256
+
+type GraphReader = Pick<
+  Storage,
+  'revisionGet' | 'releaseGet' | 'directoryGet' | 'revisionMissing' | 'contentGet'
+>
+
+async function revisionsOf(
+  storage: GraphReader,
+  ids: readonly string[],
+  o: AbortOptions,
+): Promise<Revision[]> {
+  const out: Revision[] = []
+  for (let i = 0; i < ids.length; i += BATCH) {
+    o.signal?.throwIfAborted()
+    const slice = ids.slice(i, i + BATCH)
+    const got = await storage.revisionGet(slice, o)
+    got.forEach((r, k) => {
+      if (r === null) throw new NotFoundError(`swh:1:rev:${slice[k]} is not archived`)
+      out.push(r)
+    })
+  }
+  return out
+}
+
+/** Every commit reachable from `haves` (not past the client's shallow commits). */
+async function haveClosure(
+  storage: GraphReader,
+  haves: readonly string[],
+  shallow: ReadonlySet<string>,
+  o: AbortOptions,
+): Promise<IdSet> {
+  const closed = new IdSet()
+  if (haves.length === 0) return closed
+  const missing = new Set(await storage.revisionMissing([...new Set(haves)], o))
+  let frontier = [...new Set(haves)].filter((h) => !missing.has(h) && closed.add(h))
+  while (frontier.length > 0) {
+    const next: string[] = []
+    for (const r of await revisionsOf(storage, frontier, o)) {
+      if (shallow.has(r.id)) continue
+      for (const p of r.parents) if (closed.add(p)) next.push(p)
+    }
+    frontier = next
+  }
+  return closed
+}
+
+/** Marks every tree and blob below `roots` in `into`. */
+async function markTrees(
+  storage: GraphReader,
+  roots: readonly string[],
+  into: IdSet,
+  o: AbortOptions,
+): Promise<void> {
+  const queue = roots.filter((r) => into.add(r))
+  while (queue.length > 0) {
+    o.signal?.throwIfAborted()
+    const slice = queue.splice(0, BATCH)
+    const got = await storage.directoryGet(slice, o)
+    for (const d of got) {
+      if (d === null) continue
+      for (const e of d.entries) {
+        if (e.type === 'rev') continue
+        if (into.add(e.target) && e.type === 'dir') queue.push(e.target)
+      }
+    }
+  }
+}
+
+/**
+ * Walks the graph from the wants and returns the ids of every object to send.
+ *
+ * @example
+ * ```ts
+ * const plan = await planPack(storage, { wants: [{ type: 'rev', id: head }], depth: 1 })
+ * planSize(plan) // objects the pack will hold
+ * ```
+ */
+export async function planPack(storage: GraphReader, request: PackRequest): Promise<PackPlan> {
+  const o: AbortOptions = request.signal ? { signal: request.signal } : {}
+  const depth = request.depth
+  if (depth !== undefined && (!Number.isSafeInteger(depth) || depth < 1)) {
+    throw new InvalidInputError(`Invalid depth ${depth}: a positive whole number is needed`)
+  }
+  const clientShallow = new Set(request.clientShallow ?? [])
+  const excluded = await haveClosure(storage, request.haves ?? [], clientShallow, o)
+  const plan = {
+    commits: new IdList(),
+    trees: new IdList(),
+    blobs: new IdList(),
+    tags: new IdList(),
+    shallow: [] as string[],
+    unshallow: [] as string[],
+    manifests: new ManifestCache(request.manifestBudget ?? MANIFEST_BUDGET),
+  }
+  const seen = new IdSet()
+  const treeRoots: string[] = []
+  const boundary = new Set<string>()
+  let commitFrontier: string[] = []
+
+  // Releases first: they name the commits, trees and blobs to walk.
+  let releases = request.wants.filter((w) => w.type === 'rel').map((w) => w.id)
+  for (const w of request.wants) {
+    if (w.type === 'rev' && !excluded.has(w.id) && seen.add(w.id)) commitFrontier.push(w.id)
+    if (w.type === 'dir' && seen.add(w.id)) treeRoots.push(w.id)
+    if (w.type === 'cnt' && seen.add(w.id)) plan.blobs.push(w.id)
+  }
+  while (releases.length > 0) {
+    const next: string[] = []
+    for (let i = 0; i < releases.length; i += BATCH) {
+      const slice = releases.slice(i, i + BATCH).filter((id) => seen.add(id))
+      if (slice.length === 0) continue
+      const got = await storage.releaseGet(slice, o)
+      got.forEach((rel, k) => {
+        if (rel === null) throw new NotFoundError(`swh:1:rel:${slice[k]} is not archived`)
+        plan.tags.push(rel.id)
+        const t = rel.target
+        if (t === null) throw new NotFoundError(`swh:1:rel:${rel.id} has no target`)
+        if (rel.targetType === 'release') next.push(t)
+        else if (rel.targetType === 'revision') {
+          if (!excluded.has(t) && seen.add(t)) commitFrontier.push(t)
+        } else if (rel.targetType === 'directory') {
+          if (seen.add(t)) treeRoots.push(t)
+        } else if (rel.targetType === 'content') {
+          if (seen.add(t)) plan.blobs.push(t)
+        } else {
+          throw new InvalidInputError(
+            `swh:1:rel:${rel.id} targets a snapshot, which git cannot represent`,
+          )
+        }
+      })
+    }
+    releases = next
+  }
+
+  // Commits, breadth first, generation by generation (so a depth counts along every path).
+  let generation = 1
+  while (commitFrontier.length > 0) {
+    const next: string[] = []
+    const atLimit = depth !== undefined && generation >= depth
+    for (const r of await revisionsOf(storage, commitFrontier, o)) {
+      if (excluded.has(r.id)) {
+        // A client-shallow commit reached again: its parents are sent, it is not.
+        plan.unshallow.push(r.id)
+      } else {
+        plan.commits.push(r.id)
+        plan.manifests.put(r.id, () => revisionObjectManifest(r))
+        if (seen.add(r.directory)) treeRoots.push(r.directory)
+      }
+      if (atLimit) {
+        if (r.parents.length > 0 && !excluded.has(r.id)) plan.shallow.push(r.id)
+        continue
+      }
+      for (const p of r.parents) {
+        if (excluded.has(p)) {
+          if (depth !== undefined && clientShallow.has(p) && seen.add(p)) next.push(p)
+          else boundary.add(p)
+        } else if (seen.add(p)) next.push(p)
+      }
+    }
+    commitFrontier = next
+    generation++
+    request.progress?.(`Counting commits: ${plan.commits.size}`)
+  }
+
+  if (request.commitsOnly) return plan
+
+  // What the client has below the boundary commits is not sent again.
+  const have = new IdSet()
+  if (boundary.size > 0) {
+    const roots = (await revisionsOf(storage, [...boundary], o)).map((r) => r.directory)
+    await markTrees(storage, roots, have, o)
+  }
+
+  // Trees, breadth first; file entries are the blobs.
+  const checkHave = have.size > 0
+  const queue = treeRoots.filter((t) => !have.has(t))
+  while (queue.length > 0) {
+    o.signal?.throwIfAborted()
+    const slice = queue.splice(0, BATCH)
+    const got = await storage.directoryGet(slice, o)
+    got.forEach((d, k) => {
+      if (d === null) throw new NotFoundError(`swh:1:dir:${slice[k]} is not archived`)
+      plan.trees.push(d.id)
+      plan.manifests.put(d.id, () => directoryObjectManifest(d))
+      for (const e of d.entries) {
+        if (e.type === 'rev' || (checkHave && have.has(e.target)) || !seen.add(e.target)) continue
+        if (e.type === 'dir') queue.push(e.target)
+        else plan.blobs.push(e.target)
+      }
+    })
+    if (plan.trees.size % 4096 < BATCH) {
+      request.progress?.(`Counting objects: ${planSize(plan)}`)
+    }
+  }
+
+  // Every file must be servable before the first byte is sent (masked ones throw here).
+  for (const ids of plan.blobs.chunks(512)) {
+    o.signal?.throwIfAborted()
+    const got = await storage.contentGet(ids, 'sha1_git', o)
+    got.forEach((c, k) => {
+      if (c === null) {
+        throw new NotFoundError(
+          `swh:1:cnt:${ids[k]}: its bytes are not archived (skipped or missing), so no git ` +
+            'object can be made of it',
+        )
+      }
+      if (c.status === 'hidden') throw new MaskedError(`swh:1:cnt:${c.sha1Git} is hidden`)
+    })
+  }
+  return plan
+}
