@@ -37,6 +37,12 @@ export interface ListerHttpInit {
   readonly clock?: () => number
 }
 
+/** A text answer (an HTML page) and its headers. */
+export interface TextPage {
+  readonly text: string
+  header(name: string): string | undefined
+}
+
 /** A JSON answer and its headers. */
 export interface JsonPage {
   readonly body: unknown
@@ -82,16 +88,42 @@ export class ListerHttp {
 
   /** GETs `url` as JSON, retrying as described above; throws UnavailableError at the end. */
   async getJson(url: string): Promise<JsonPage> {
-    const headers: Record<string, string> = {
-      'user-agent': LISTER_USER_AGENT,
-      accept: 'application/json',
-    }
+    return this.#get(url, 'application/json', (text, header) => {
+      try {
+        return { body: JSON.parse(text) as unknown, header }
+      } catch {
+        throw new Error(`${url}: malformed JSON answer`)
+      }
+    })
+  }
+
+  /**
+   * GETs `url` as text (an HTML page), retrying as described above; `check` throws on a page
+   * that is truncated or not the expected page, which is retried like a 5xx.
+   */
+  async getText(
+    url: string,
+    check: (text: string) => void = () => undefined,
+    accept = 'text/html',
+  ): Promise<TextPage> {
+    return this.#get(url, accept, (text, header) => {
+      check(text)
+      return { text, header }
+    })
+  }
+
+  async #get<T>(
+    url: string,
+    accept: string,
+    read: (text: string, header: (name: string) => string | undefined) => T,
+  ): Promise<T> {
+    const headers: Record<string, string> = { 'user-agent': LISTER_USER_AGENT, accept }
     if (this.#init.token)
       headers['authorization'] = `${this.#init.authScheme ?? 'Bearer'} ${this.#init.token}`
     const retries = this.#init.retries ?? 5
     const minBackoff = this.#init.minBackoffMs ?? 1000
     let rateWaits = 0
-    const attempt = async (): Promise<JsonPage> => {
+    const attempt = async (): Promise<T> => {
       const res = await this.#client.request(url, {
         headers,
         signal: AbortSignal.timeout(this.#init.timeoutMs ?? 30_000),
@@ -115,12 +147,7 @@ export class ListerHttp {
         res.cancel()
         throw new AbortError(`${url}: HTTP ${res.status}`)
       }
-      const text = await res.text(MAX_BODY)
-      try {
-        return { body: JSON.parse(text) as unknown, header: (n: string) => res.header(n) }
-      } catch {
-        throw new Error(`${url}: malformed JSON answer`)
-      }
+      return read(await res.text(MAX_BODY), (n: string) => res.header(n))
     }
     try {
       return await pRetry(attempt, {

@@ -9,14 +9,14 @@
 import type { Command } from 'commander'
 
 import { InvalidInputError } from '../../errors.js'
-import { ListerHttp, ListerStore, makeLister, runLister } from '../../lister/index.js'
+import { LISTER_TYPES, ListerHttp, ListerStore, makeLister, runLister } from '../../lister/index.js'
 import { SqlVisitScheduler } from '../../scheduler/index.js'
 import { addArchiveOptions, type ArchiveFlags } from '../archive-options.js'
 import { addNetOptions, type NetFlags, netPolicy } from '../net-options.js'
 import { withArchive } from '../open.js'
 import { writeOut } from '../output.js'
 
-type RunFlags = ArchiveFlags & NetFlags & { tokenEnv?: string }
+type RunFlags = ArchiveFlags & NetFlags & { tokenEnv?: string; baseGitUrl?: string }
 type ListFlags = ArchiveFlags & { json?: boolean }
 
 const iso = (t: number | null): string => (t === null ? '-' : new Date(t).toISOString())
@@ -46,17 +46,25 @@ export function registerLister(program: Command): void {
             'schedule and saving its state after each page; exits 2 naming the error when a ' +
             'page still fails after the retries.',
         )
-        .argument('<type>', 'The forge type: github or gitlab.')
-        .argument('<url>', 'The API base URL (GitHub) or the instance URL (GitLab).')
+        .argument('<type>', `The forge type: ${LISTER_TYPES.join(', ')}.`)
+        .argument(
+          '<url>',
+          'The API base URL (GitHub), the instance URL (GitLab), or the index page (cgit, gitweb, hgweb).',
+        )
         .option('--token-env <name>', 'Read the API token from this environment variable.')
+        .option(
+          '--base-git-url <url>',
+          'Web front-ends (cgit, gitweb): clone URLs are this base followed by each repository path.',
+        )
         .addHelpText(
           'after',
           '\nExamples:\n  $ arca lister run github https://api.github.com --token-env GITHUB_TOKEN\n' +
-            '  $ arca lister run gitlab https://gitlab.example.org',
+            '  $ arca lister run gitlab https://gitlab.example.org\n' +
+            '  $ arca lister run cgit https://git.example.org/cgit/',
         ),
     ),
   ).action(async (type: string, url: string, flags: RunFlags) => {
-    const l = makeLister(type, url)
+    const l = makeLister(type, url, flags.baseGitUrl ? { baseGitUrl: flags.baseGitUrl } : {})
     let token: string | undefined
     if (flags.tokenEnv !== undefined) {
       token = process.env[flags.tokenEnv]
