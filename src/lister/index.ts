@@ -10,11 +10,13 @@ import { InvalidInputError } from '../errors.js'
 import { CgitLister, type HtmlListerOptions } from './cgit.js'
 import { GitHubLister } from './github.js'
 import { GitLabLister } from './gitlab.js'
+import { GitwebLister } from './gitweb.js'
 import type { Lister } from './interface.js'
 
 export { CgitLister, type HtmlListerOptions } from './cgit.js'
 export { GitHubLister } from './github.js'
 export { GitLabLister } from './gitlab.js'
+export { GitwebLister } from './gitweb.js'
 export {
   type JsonPage,
   LISTER_USER_AGENT,
@@ -29,12 +31,13 @@ export { type ListerRunResult, runLister } from './run.js'
 export { type ListerInstance, type ListerStatus, ListerStore } from './state.js'
 
 /** The lister types. */
-export const LISTER_TYPES = ['github', 'gitlab', 'cgit'] as const
+export const LISTER_TYPES = ['github', 'gitlab', 'cgit', 'gitweb'] as const
 
 /** The lister of forge `type` at `url` (`options` for the web front-ends: cgit…). */
 export function makeLister(type: string, url: string, options: HtmlListerOptions = {}): Lister {
   if (type === 'github') return new GitHubLister(url)
   if (type === 'gitlab') return new GitLabLister(url)
   if (type === 'cgit') return new CgitLister(url, options)
+  if (type === 'gitweb') return new GitwebLister(url, options)
   throw new InvalidInputError(`"${type}" is not a lister type (${LISTER_TYPES.join(', ')})`)
 }

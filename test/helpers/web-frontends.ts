@@ -101,18 +101,20 @@ export async function startCgit(
   return startLighttpd(dir, CGIT_CGI, '/cgit', { CGIT_CONFIG: rc })
 }
 
-/** gitweb over every repository under `repos`, advertising `cloneBase/NAME` as URL. */
+/** gitweb over every repository under `repos`, advertising `BASE/NAME` for each base. */
 export async function startGitweb(
   dir: string,
   repos: string,
-  opts: { cloneBase: string },
+  opts: { cloneBase: readonly string[] },
 ): Promise<GitServer> {
   const conf = join(dir, 'gitweb.conf')
   writeFileSync(
     conf,
-    [`our $projectroot = "${repos}";`, `our @git_base_url_list = ("${opts.cloneBase}");`, ''].join(
-      '\n',
-    ),
+    [
+      `our $projectroot = "${repos}";`,
+      `our @git_base_url_list = (${opts.cloneBase.map((b) => `"${b}"`).join(', ')});`,
+      '',
+    ].join('\n'),
   )
   return startLighttpd(dir, GITWEB_CGI, '/gitweb', { GITWEB_CONFIG: conf })
 }
