@@ -11,12 +11,14 @@ import { CgitLister, type HtmlListerOptions } from './cgit.js'
 import { GitHubLister } from './github.js'
 import { GitLabLister } from './gitlab.js'
 import { GitwebLister } from './gitweb.js'
+import { HgwebLister } from './hgweb.js'
 import type { Lister } from './interface.js'
 
 export { CgitLister, type HtmlListerOptions } from './cgit.js'
 export { GitHubLister } from './github.js'
 export { GitLabLister } from './gitlab.js'
 export { GitwebLister } from './gitweb.js'
+export { HgwebLister } from './hgweb.js'
 export {
   type JsonPage,
   LISTER_USER_AGENT,
@@ -31,7 +33,7 @@ export { type ListerRunResult, runLister } from './run.js'
 export { type ListerInstance, type ListerStatus, ListerStore } from './state.js'
 
 /** The lister types. */
-export const LISTER_TYPES = ['github', 'gitlab', 'cgit', 'gitweb'] as const
+export const LISTER_TYPES = ['github', 'gitlab', 'cgit', 'gitweb', 'hgweb'] as const
 
 /** The lister of forge `type` at `url` (`options` for the web front-ends: cgit…). */
 export function makeLister(type: string, url: string, options: HtmlListerOptions = {}): Lister {
@@ -39,5 +41,6 @@ export function makeLister(type: string, url: string, options: HtmlListerOptions
   if (type === 'gitlab') return new GitLabLister(url)
   if (type === 'cgit') return new CgitLister(url, options)
   if (type === 'gitweb') return new GitwebLister(url, options)
+  if (type === 'hgweb') return new HgwebLister(url)
   throw new InvalidInputError(`"${type}" is not a lister type (${LISTER_TYPES.join(', ')})`)
 }
