@@ -31,6 +31,7 @@ export {
 export type { Lister, ListerPage, ListerState } from './interface.js'
 export { type ListerRunResult, runLister } from './run.js'
 export { type ListerInstance, type ListerStatus, ListerStore } from './state.js'
+export { type UrlListInit, UrlListLister, type UrlListRejection } from './url-list.js'
 
 /** The lister types. */
 export const LISTER_TYPES = ['github', 'gitlab', 'cgit', 'gitweb', 'hgweb'] as const
