@@ -3,9 +3,12 @@
  * bare repositories made with git: every repository listed across cgit's pages, with the clone
  * URL its summary page advertises (or one made from a configured base) and the last update
  * cgit shows (each repository's `info/web/last-modified`, written here), and a stopped listing
- * resumed from its saved page.
+ * resumed from its saved page. Faults (a 5xx, a truncated page) are injected by a proxy in front
+ * of the real cgit: retried, and a page truncated every time fails the run with its state kept.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -138,6 +141,66 @@ describe.runIf(ok)('cgit lister (real cgit)', () => {
       'git://mirror.example.org/git/alpha.git',
       'git://mirror.example.org/git/beta.git',
     ])
+  })
+
+  it('retries a 5xx and a truncated page; a page truncated every time fails the run', async () => {
+    // a proxy in front of the real cgit: faults for the next requests of a path
+    const faults = new Map<string, ('500' | 'truncate')[]>()
+    const asked: string[] = []
+    const proxy: Server = createServer((req, res) => {
+      const path = req.url ?? '/'
+      asked.push(path)
+      const fault = faults.get(path)?.shift()
+      if (fault === '500') return void res.writeHead(502).end('bad gateway')
+      void fetch(new URL(path, cgit.url)).then(async (r) => {
+        const body = await r.text()
+        res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'text/html' })
+        res.end(fault === 'truncate' ? body.slice(0, Math.floor(body.length / 2)) : body)
+      })
+    })
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r))
+    const base = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/cgit/`
+    const sleeps: number[] = []
+    const retrying = new ListerHttp({
+      policy: { allowNetworks: ['127.0.0.1/32'] },
+      retries: 2,
+      sleep: (ms) => {
+        sleeps.push(ms)
+        return Promise.resolve()
+      },
+    })
+    const sched = await sqlite.setup()
+    try {
+      const store = new ListerStore(sched.db)
+      const lister = new CgitLister(base, { baseGitUrl: CLONE })
+      faults.set('/cgit/', ['500', 'truncate'])
+      faults.set('/cgit/?ofs=2', ['truncate', 'truncate', 'truncate'])
+      await expect(
+        runLister(lister, { http: retrying, store, visits: sched.visits }),
+      ).rejects.toThrow(/truncated/)
+      expect(asked).toEqual([
+        '/cgit/',
+        '/cgit/',
+        '/cgit/',
+        '/cgit/?ofs=2',
+        '/cgit/?ofs=2',
+        '/cgit/?ofs=2',
+      ])
+      expect(sleeps.length).toBeGreaterThanOrEqual(4) // one backoff per retry
+      const inst = await store.get('cgit', lister.url)
+      expect(inst?.status).toBe('failed')
+      expect(inst?.state).toEqual({ page: `${base}?ofs=2` })
+      expect(inst?.originsFound).toBe(2)
+      // the next run resumes at the failed page and completes
+      asked.length = 0
+      const r = await runLister(lister, { http: retrying, store, visits: sched.visits })
+      expect(r).toEqual({ pages: 2, origins: 3, added: 3 })
+      expect(asked).toEqual(['/cgit/?ofs=2', '/cgit/?ofs=4'])
+    } finally {
+      retrying.close()
+      await sched.teardown()
+      await new Promise((r) => proxy.close(r))
+    }
   })
 
   it('fails, naming the page, on a page that is not a cgit index', async () => {
