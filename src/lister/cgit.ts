@@ -1,7 +1,8 @@
 /**
- * cgit: the repository index (`div.content`'s `table summary="repository list"`, one row without a class per repository,
- * paged by cgit's `ul.pager` as `?ofs=N`), each repository's clone URL read from its summary
- * page (`a rel="vcs-git"`, an http(s) one preferred, as swh-lister does) or made from a
+ * cgit: the repository index (`div.content`'s `table summary="repository list"`, one row
+ * without a class per repository, paged by cgit's `ul.pager` as `?ofs=N`), each repository's
+ * clone URL read from its summary page (`a rel="vcs-git"`, an http(s) one preferred, as
+ * swh-lister does; the summary tab's page when the default page is another) or made from a
  * configured base (`baseGitUrl` + the repository's path under the index), and its last update
  * from the index's age column (`span class="age-…"` whose `title` holds the absolute date).
  * The state is the URL of the next index page; cgit has no "changed since", so a run after a
@@ -24,6 +25,7 @@ import {
   resolveUrl,
   select,
   selectOne,
+  textOf,
 } from './html.js'
 import type { ListerHttp } from './http.js'
 import type { Lister, ListerPage, ListerState } from './interface.js'
@@ -97,12 +99,24 @@ export class CgitLister implements Lister {
       const rel = repo.startsWith(this.url) ? repo.slice(this.url.length) : new URL(repo).pathname
       return `${this.#base}/${rel.replace(/^\/+|\/+$/g, '')}`
     }
-    const doc = parseHtml((await http.getText(repo, checkWholePage(repo))).text)
-    return preferHttp(
+    return this.#cloneUrlOf(repo, http, true)
+  }
+
+  /** The vcs-git URL of page `url`; when it has none, once, that of its summary tab. */
+  async #cloneUrlOf(url: string, http: ListerHttp, follow: boolean): Promise<string | null> {
+    const doc = parseHtml((await http.getText(url, checkWholePage(url))).text)
+    const found = preferHttp(
       select(doc, 'a', (a) => attr(a, 'rel') === 'vcs-git' && attr(a, 'href') !== null).map((a) =>
         attr(a, 'href')!,
       ),
     )
+    if (found !== null || !follow) return found
+    // a repository whose default page is not the summary (an about page): its summary tab
+    const tabs = selectOne(doc, 'table', (t) => hasClass(t, 'tabs'))
+    const tab = tabs && selectOne(tabs, 'a', (e) => textOf(e).trim() === 'summary')
+    const href = tab ? attr(tab, 'href') : null
+    const summary = href ? resolveUrl(url, href) : null
+    return summary !== null && summary !== url ? this.#cloneUrlOf(summary, http, false) : null
   }
 }
 
