@@ -1,6 +1,7 @@
 /**
- * Listers: forges' paged listings (GitHub, GitLab) written to the scheduler's listed origins,
- * resumable and incremental (state in the scheduler's database), through a polite HTTP client.
+ * Listers: forges' paged listings (GitHub, GitLab; the web front-ends cgit, gitweb and hgweb;
+ * a plain file of URLs) written to the scheduler's listed origins, resumable and incremental
+ * (state in the scheduler's database), through a polite HTTP client.
  * Other areas import listers only from here. See docs/listers.md.
  *
  * @module

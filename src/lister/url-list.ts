@@ -144,6 +144,12 @@ async function readLines(
   const fh = await open(path, 'r')
   const decoder = new TextDecoder('utf-8', { fatal: true })
   try {
+    const { size } = await fh.stat()
+    if (start > size)
+      throw new CorruptError(
+        `${path}: the saved offset (byte ${start}) is past the end of the file (${size} bytes): ` +
+          'the list changed since the last run',
+      )
     const lines: (string | null)[] = []
     let pos = start
     let pending: Buffer[] = []

@@ -142,6 +142,11 @@ describe('url-list lister', () => {
       expect(new Set(urls.map((u) => u.url))).toEqual(
         new Set(lines.slice(500).map((l) => l.split(' ')[0])),
       )
+      // a list cut shorter than the saved offset is an error naming it, not a silent restart
+      const cut = join(dir, 'cut.txt')
+      writeFileSync(cut, 'https://93.184.216.34/x.git git\n')
+      const short = new UrlListLister(cut, { visitTypes: ['git'], policy: { allowNetworks: [] } })
+      await expect(short.page({ line: 500, byte: bytes500 })).rejects.toThrow(/past the end/)
     } finally {
       await sched.teardown()
     }
