@@ -121,12 +121,18 @@ export async function startGitweb(
 
 /**
  * `hg serve --web-conf` publishing every repository under `repos` (`[paths] / = repos/**`):
- * hgweb's index at the root, each repository at `/NAME/` (also its clone URL).
+ * hgweb's index at the root, each repository at `/NAME/` (also its clone URL); with `collapse`,
+ * repositories in sub-directories are behind directory entries (`team/`).
  */
-export async function startHgweb(dir: string, repos: string): Promise<GitServer> {
+export async function startHgweb(
+  dir: string,
+  repos: string,
+  opts: { collapse?: boolean } = {},
+): Promise<GitServer> {
   const port = await freePort()
   const conf = join(dir, 'hgweb.conf')
-  writeFileSync(conf, `[paths]\n/ = ${repos}/**\n[web]\nallow-pull = true\n`)
+  const collapse = opts.collapse ? 'collapse = True\n' : ''
+  writeFileSync(conf, `[paths]\n/ = ${repos}/**\n[web]\nallow-pull = true\n${collapse}`)
   const proc = spawn('hg', ['serve', '--web-conf', conf, '-a', '127.0.0.1', '-p', String(port)], {
     env: hgTestEnv(),
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -80,6 +80,35 @@ describe('hgweb lister (real hg serve --web-conf)', () => {
     }
   })
 
+  it('walks the directory entries of a collapsed index, one page each', async () => {
+    mkdirSync(join(dir, 'collapsed'))
+    const collapsed = await startHgweb(join(dir, 'collapsed'), join(dir, 'repos'), {
+      collapse: true,
+    })
+    const sched = await sqlite.setup()
+    try {
+      const lister = new HgwebLister(collapsed.url)
+      const first = await lister.page(lister.initialState(), http)
+      expect(first.origins.map((o) => o.url)).toEqual([
+        `${collapsed.url}alpha/`,
+        `${collapsed.url}beta/`,
+      ])
+      expect(first.next).not.toBeNull()
+      const store = new ListerStore(sched.db)
+      const r = await runLister(lister, { http, store, visits: sched.visits })
+      expect(r).toEqual({ pages: 2, origins: 3, added: 3 })
+      const rows = await sched.db.all<{ url: string; u: number }>(
+        `SELECT url, last_update AS u FROM listed_origin ORDER BY url`,
+      )
+      expect(rows.map((x) => [x.url, Number(x.u)])).toEqual(
+        Object.entries(REPOS).map(([p, when]) => [`${collapsed.url}${p}/`, when * 1000]),
+      )
+    } finally {
+      await sched.teardown()
+      await collapsed.stop()
+    }
+  })
+
   it('fails, naming the page, on an answer that is not an hgweb index', async () => {
     const lister = new HgwebLister(`${hgweb.url}alpha/`)
     await expect(lister.page(lister.initialState(), http)).rejects.toThrow(/not an hgweb index/)
