@@ -1,8 +1,8 @@
 /**
  * gitweb: the project list (`table.project_list`, one row per project linking to its summary
- * `?p=NAME;a=summary`), walked 50 projects a page (the state is the offset of the next one, so
- * a stopped listing resumes there). Each project's summary page gives its clone URLs
- * (`tr.metadata_url`, an http(s) one preferred, as swh-lister does) and its last change
+ * `?p=NAME;a=summary`, read once per run), walked 50 projects a page (the state is the offset
+ * of the next one, so a stopped listing resumes there). Each project's summary page gives its
+ * clone URLs (`tr.metadata_url`, an http(s) one preferred, as swh-lister does) and last change
  * (`tr#metadata_lchange`'s absolute date; the list's age column is only relative). Without an
  * advertised URL, the clone URL is the configured base + the project path, else
  * `git://HOST/PATH` (swh-lister's heuristic). gitweb has no "changed since": a run after a
@@ -50,6 +50,8 @@ export class GitwebLister implements Lister {
   readonly url: string
   readonly #base: string | undefined
   readonly #pageSize: number
+  /** The project list, read once per run (again when a listing starts over). */
+  #projectList: Promise<{ summary: string; name: string }[]> | null = null
 
   constructor(url: string, options: HtmlListerOptions & { readonly pageSize?: number } = {}) {
     this.url = url
@@ -67,7 +69,11 @@ export class GitwebLister implements Lister {
 
   async page(state: ListerState, http: ListerHttp): Promise<ListerPage> {
     const offset = Number(state['offset'] ?? 0)
-    const projects = await this.#projects(http)
+    if (offset === 0 || this.#projectList === null) this.#projectList = this.#projects(http)
+    const projects = await this.#projectList.catch((e: unknown) => {
+      this.#projectList = null
+      throw e
+    })
     const slice = projects.slice(offset, offset + this.#pageSize)
     const origins: ListedOriginInit[] = []
     for (let i = 0; i < slice.length; i += CONCURRENCY) {
