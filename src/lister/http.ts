@@ -154,8 +154,9 @@ export class ListerHttp {
         retries,
         minTimeout: 0,
         maxTimeout: 0,
-        onFailedAttempt: async ({ error, attemptNumber }) => {
-          if ((error as { rateLimited?: boolean }).rateLimited) return
+        onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+          // no backoff after the last attempt: the failure is reported at once
+          if ((error as { rateLimited?: boolean }).rateLimited || retriesLeft === 0) return
           const base = minBackoff * 2 ** (attemptNumber - 1)
           await this.#sleep(base / 2 + Math.random() * (base / 2))
         },
