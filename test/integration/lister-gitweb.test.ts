@@ -117,4 +117,11 @@ describe.runIf(ok)('gitweb lister (real gitweb)', () => {
     )
     expect(p.next).toBeNull()
   })
+
+  it('fails, naming the page, on a page that is not a gitweb project list', async () => {
+    const lister = new GitwebLister(`${gitweb.url}?p=one.git;a=summary`)
+    await expect(lister.page(lister.initialState(), http)).rejects.toThrow(
+      /not a gitweb project list/,
+    )
+  })
 })
