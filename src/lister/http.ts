@@ -92,6 +92,12 @@ export interface ListerHttpInit {
   readonly hostLimits?: HostLimits
 }
 
+/** A text answer (an HTML page) and its headers. */
+export interface TextPage {
+  readonly text: string
+  header(name: string): string | undefined
+}
+
 /** A JSON answer and its headers. */
 export interface JsonPage {
   readonly body: unknown
@@ -159,19 +165,41 @@ export class ListerHttp {
 
   /** GETs `url` as JSON, retrying as described above; throws UnavailableError at the end. */
   getJson(url: string): Promise<JsonPage> {
-    return this.#json(url)
+    return this.#request(url, 'application/json', undefined, jsonPage)
   }
 
   /** POSTs `body` as JSON to `url` (GraphQL), the answer as JSON, retried as {@link getJson}. */
   postJson(url: string, body: unknown): Promise<JsonPage> {
-    return this.#json(url, new TextEncoder().encode(JSON.stringify(body)))
+    const post = new TextEncoder().encode(JSON.stringify(body))
+    return this.#request(url, 'application/json', post, jsonPage)
   }
 
-  async #json(url: string, post?: Uint8Array): Promise<JsonPage> {
-    const headers: Record<string, string> = {
-      'user-agent': LISTER_USER_AGENT,
-      accept: 'application/json',
-    }
+  /**
+   * GETs `url` as text (an HTML page), retrying as described above; `check` throws on a page
+   * that is truncated or not the expected page, which is retried like a 5xx.
+   */
+  getText(
+    url: string,
+    check: (text: string) => void = () => undefined,
+    accept = 'text/html',
+  ): Promise<TextPage> {
+    return this.#request(url, accept, undefined, (text, header) => {
+      check(text)
+      return { text, header }
+    })
+  }
+
+  /**
+   * One request, retried: `read` turns the body into the answer, and throws (retried as a 5xx)
+   * when the page is malformed or truncated.
+   */
+  async #request<T>(
+    url: string,
+    accept: string,
+    post: Uint8Array | undefined,
+    read: (text: string, header: (name: string) => string | undefined) => T,
+  ): Promise<T> {
+    const headers: Record<string, string> = { 'user-agent': LISTER_USER_AGENT, accept }
     if (post) headers['content-type'] = 'application/json'
     if (this.#init.token)
       headers['authorization'] = `${this.#init.authScheme ?? 'Bearer'} ${this.#init.token}`
@@ -181,7 +209,7 @@ export class ListerHttp {
     let rateWaits = 0
     let waitedTo = 0 // until when this request waited for a rate limit itself
     type Answer =
-      | { kind: 'page'; page: JsonPage }
+      | { kind: 'page'; page: T }
       | { kind: 'wait'; status: number; ms: number }
       | { kind: 'fail'; retry: boolean; message: string }
     // one request, holding a slot of its host until its body is read
@@ -203,15 +231,12 @@ export class ListerHttp {
         }
         const text = await res.text(MAX_BODY)
         try {
-          return {
-            kind: 'page',
-            page: { body: JSON.parse(text) as unknown, header: (n: string) => res.header(n) },
-          }
-        } catch {
-          return { kind: 'fail', retry: true, message: 'malformed JSON answer' }
+          return { kind: 'page', page: read(text, (n: string) => res.header(n)) }
+        } catch (e) {
+          return { kind: 'fail', retry: true, message: e instanceof Error ? e.message : String(e) }
         }
       })
-    const attempt = async (): Promise<JsonPage> => {
+    const attempt = async (): Promise<T> => {
       // the host asked (another request of this process) to wait: do so before asking
       const now = this.#now()
       const paused = limits.waitFor(url, now) - Math.max(0, waitedTo - now)
@@ -237,8 +262,9 @@ export class ListerHttp {
         retries,
         minTimeout: 0,
         maxTimeout: 0,
-        onFailedAttempt: async ({ error, attemptNumber }) => {
-          if ((error as { rateLimited?: boolean }).rateLimited) return
+        onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+          // no backoff after the last attempt: the failure is reported at once
+          if ((error as { rateLimited?: boolean }).rateLimited || retriesLeft === 0) return
           const base = minBackoff * 2 ** (attemptNumber - 1)
           await this.#sleep(base / 2 + Math.random() * (base / 2))
         },
@@ -264,4 +290,13 @@ export function nextLink(link: string | undefined): string | null {
     if (m && /\brel="?next"?/.test(m[2]!)) return m[1]!
   }
   return null
+}
+
+/** A body read as JSON; throws (a retried failure) when it is not JSON. */
+function jsonPage(text: string, header: (name: string) => string | undefined): JsonPage {
+  try {
+    return { body: JSON.parse(text) as unknown, header }
+  } catch {
+    throw new Error('malformed JSON answer')
+  }
 }

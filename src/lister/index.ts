@@ -1,6 +1,8 @@
 /**
- * Listers: forges' paged listings (GitHub, GitLab, Gitea, Forgejo, Bitbucket, SourceHut) written to the scheduler's listed origins,
- * resumable and incremental (state in the scheduler's database), through a polite HTTP client.
+ * Listers: forges' paged listings (GitHub, GitLab, Gitea, Forgejo, Bitbucket, SourceHut; the
+ * web front-ends cgit, gitweb and hgweb; a plain file of URLs) written to the scheduler's listed
+ * origins, resumable and incremental (state in the scheduler's database), through a polite
+ * HTTP client.
  * Other areas import listers only from here. See docs/listers.md.
  *
  * @module
@@ -8,16 +10,22 @@
 
 import { InvalidInputError } from '../errors.js'
 import { BitbucketLister } from './bitbucket.js'
+import { CgitLister, type HtmlListerOptions } from './cgit.js'
 import { ForgejoLister, GiteaLister } from './gitea.js'
 import { GitHubLister } from './github.js'
 import { GitLabLister } from './gitlab.js'
+import { GitwebLister } from './gitweb.js'
+import { HgwebLister } from './hgweb.js'
 import type { Lister } from './interface.js'
 import { SourceHutLister } from './sourcehut.js'
 
 export { BitbucketLister } from './bitbucket.js'
+export { CgitLister, type HtmlListerOptions } from './cgit.js'
 export { ForgejoLister, GITEA_PAGE, GiteaLister } from './gitea.js'
 export { GitHubLister } from './github.js'
 export { GitLabLister } from './gitlab.js'
+export { GitwebLister } from './gitweb.js'
+export { HgwebLister } from './hgweb.js'
 export {
   DEFAULT_PER_HOST,
   HostLimits,
@@ -28,12 +36,14 @@ export {
   nextLink,
   rateLimitWait,
   sharedHostLimits,
+  type TextPage,
 } from './http.js'
 export type { Lister, ListerPage, ListerState } from './interface.js'
 export { IdKeysetLister, PagedJsonLister, PageNumberLister } from './paged.js'
 export { type ListerRunResult, runLister } from './run.js'
 export { SourceHutLister } from './sourcehut.js'
 export { type ListerInstance, type ListerStatus, ListerStore } from './state.js'
+export { type UrlListInit, UrlListLister, type UrlListRejection } from './url-list.js'
 
 /** The lister types. */
 export const LISTER_TYPES = [
@@ -43,15 +53,21 @@ export const LISTER_TYPES = [
   'forgejo',
   'bitbucket',
   'sourcehut',
+  'cgit',
+  'gitweb',
+  'hgweb',
 ] as const
 
-/** The lister of forge `type` at `url`. */
-export function makeLister(type: string, url: string): Lister {
+/** The lister of forge `type` at `url` (`options` for the web front-ends: cgit…). */
+export function makeLister(type: string, url: string, options: HtmlListerOptions = {}): Lister {
   if (type === 'github') return new GitHubLister(url)
   if (type === 'gitlab') return new GitLabLister(url)
   if (type === 'gitea') return new GiteaLister(url)
   if (type === 'forgejo') return new ForgejoLister(url)
   if (type === 'bitbucket') return new BitbucketLister(url)
   if (type === 'sourcehut') return new SourceHutLister(url)
+  if (type === 'cgit') return new CgitLister(url, options)
+  if (type === 'gitweb') return new GitwebLister(url, options)
+  if (type === 'hgweb') return new HgwebLister(url)
   throw new InvalidInputError(`"${type}" is not a lister type (${LISTER_TYPES.join(', ')})`)
 }

@@ -9,15 +9,49 @@
 import type { Command } from 'commander'
 
 import { InvalidInputError } from '../../errors.js'
-import { LISTER_TYPES, ListerHttp, ListerStore, makeLister, runLister } from '../../lister/index.js'
-import { SqlVisitScheduler } from '../../scheduler/index.js'
+import {
+  type Lister,
+  LISTER_TYPES,
+  ListerHttp,
+  ListerStore,
+  makeLister,
+  runLister,
+  UrlListLister,
+} from '../../lister/index.js'
+import { probeVisitType, redactUserinfo, visitTypes } from '../../loader/index.js'
+import { type NetPolicy } from '../../net/index.js'
+import { SaveRequestStore, SqlVisitScheduler } from '../../scheduler/index.js'
+import type { SqlDatabase } from '../../storage/index.js'
 import { addArchiveOptions, type ArchiveFlags } from '../archive-options.js'
 import { addNetOptions, type NetFlags, netPolicy } from '../net-options.js'
 import { withArchive } from '../open.js'
-import { writeOut } from '../output.js'
+import { writeErr, writeOut } from '../output.js'
 
-type RunFlags = ArchiveFlags & NetFlags & { tokenEnv?: string }
+type RunFlags = ArchiveFlags & NetFlags & { tokenEnv?: string; baseGitUrl?: string }
 type ListFlags = ArchiveFlags & { json?: boolean }
+
+/** The url-list lister of `file`: each line checked as Save Code Now checks a request. */
+function urlList(
+  file: string,
+  policy: NetPolicy,
+  db: SqlDatabase,
+  rejected: { n: number },
+): Lister {
+  return new UrlListLister(file, {
+    visitTypes: visitTypes(),
+    policy,
+    unauthorized: async () => {
+      const store = new SaveRequestStore(db)
+      await store.open()
+      return store.prefixes('unauthorized')
+    },
+    detect: (url) => probeVisitType(url, AbortSignal.timeout(60_000), policy),
+    onReject: (r) => {
+      rejected.n++
+      writeErr(`${file}:${r.line}: rejected ${redactUserinfo(r.text)}: ${r.reason}\n`)
+    },
+  })
+}
 
 const iso = (t: number | null): string => (t === null ? '-' : new Date(t).toISOString())
 
@@ -26,7 +60,7 @@ export function registerLister(program: Command): void {
   const lister = program
     .command('lister')
     .summary(
-      "List a forge's repositories into the schedule (GitHub, GitLab, Gitea, Forgejo, Bitbucket, SourceHut).",
+      "List a forge's repositories (or a file of URLs) into the schedule (GitHub, GitLab, Gitea, Forgejo, Bitbucket, SourceHut, cgit, gitweb, hgweb).",
     )
     .description(
       "List a forge's repositories into the schedule, page by page. The lister's state is " +
@@ -48,23 +82,34 @@ export function registerLister(program: Command): void {
             'schedule and saving its state after each page; exits 2 naming the error when a ' +
             'page still fails after the retries.',
         )
-        .argument('<type>', `The forge type: ${LISTER_TYPES.join(', ')}.`)
+        .argument('<type>', `The forge type: ${[...LISTER_TYPES, 'url-list'].join(', ')}.`)
         .argument(
           '<url>',
-          'The API base URL (GitHub, Bitbucket), the instance URL (GitLab, Gitea, Forgejo) or ' +
-            "a user's page (SourceHut, https://git.sr.ht/~user).",
+          'The API base URL (GitHub, Bitbucket), the instance URL (GitLab, Gitea, Forgejo), ' +
+            "a user's page (SourceHut, https://git.sr.ht/~user), the index page (cgit, gitweb, " +
+            'hgweb), or the file of URLs (url-list).',
         )
         .option('--token-env <name>', 'Read the API token from this environment variable.')
+        .option(
+          '--base-git-url <url>',
+          'Web front-ends (cgit, gitweb): clone URLs are this base followed by each repository path.',
+        )
         .addHelpText(
           'after',
           '\nExamples:\n  $ arca lister run github https://api.github.com --token-env GITHUB_TOKEN\n' +
             '  $ arca lister run gitlab https://gitlab.example.org\n' +
             '  $ arca lister run forgejo https://codeberg.org\n' +
-            '  $ arca lister run sourcehut https://git.sr.ht/~sircmpwn --token-env SRHT_TOKEN',
+            '  $ arca lister run sourcehut https://git.sr.ht/~sircmpwn --token-env SRHT_TOKEN\n' +
+            '  $ arca lister run cgit https://git.example.org/cgit/\n' +
+            '  $ arca lister run url-list urls.txt',
         ),
     ),
   ).action(async (type: string, url: string, flags: RunFlags) => {
-    const l = makeLister(type, url)
+    const forge =
+      type === 'url-list'
+        ? null
+        : makeLister(type, url, flags.baseGitUrl ? { baseGitUrl: flags.baseGitUrl } : {})
+    const rejected = { n: 0 }
     let token: string | undefined
     if (flags.tokenEnv !== undefined) {
       token = process.env[flags.tokenEnv]
@@ -81,8 +126,12 @@ export function registerLister(program: Command): void {
         const visits = new SqlVisitScheduler(archive.backend.db)
         await visits.open()
         const store = new ListerStore(archive.backend.db)
+        const l = forge ?? urlList(url, netPolicy(flags), archive.backend.db, rejected)
         const r = await runLister(l, { http, store, visits })
-        writeOut(`${type} ${l.url}: ${r.pages} page(s), ${r.origins} origin(s), ${r.added} new\n`)
+        const rej = type === 'url-list' ? `, ${rejected.n} line(s) rejected` : ''
+        writeOut(
+          `${type} ${l.url}: ${r.pages} page(s), ${r.origins} origin(s), ${r.added} new${rej}\n`,
+        )
       })
     } finally {
       http.close()
