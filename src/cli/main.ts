@@ -14,6 +14,7 @@ import { type ErrorCode, errorMessage, isArcaError } from '../errors.js'
 import { registerFsck } from './commands/fsck.js'
 import { registerIdentify } from './commands/identify.js'
 import { registerLister } from './commands/lister.js'
+import { registerMetadata } from './commands/metadata.js'
 import { registerMirror } from './commands/mirror.js'
 import { registerReadCommands } from './commands/read.js'
 import { registerRepair } from './commands/repair.js'
@@ -100,6 +101,7 @@ export function buildProgram(): Command {
   registerFsck(program)
   registerRepair(program)
   registerScrub(program)
+  registerMetadata(program)
   program.addHelpText(
     'after',
     '\nExamples:\n  $ arca identify .\n  $ arca save https://github.com/torvalds/linux\n' +
