@@ -16,6 +16,7 @@ import { type Archive, openArchive } from '../../src/storage/archive.js'
 import { originSwhid } from '../../src/storage/proxies/masking.js'
 import { createApp } from '../../src/web/app.js'
 import { webContext } from '../../src/web/server.js'
+import { arca } from '../helpers/cli.js'
 import { git } from '../helpers/repos.js'
 import { createTestDatabase, postgresAvailable } from '../helpers/services.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
@@ -159,3 +160,47 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     })
   })
 }
+
+describe('metadata search through the CLI', () => {
+  let root: string
+  let data: string
+  beforeAll(() => {
+    root = makeTemp('arca-mdsearch-cli-')
+    data = makeTemp('arca-mdsearch-cli-data-')
+  })
+  afterAll(() => {
+    removeTemp(root)
+    removeTemp(data)
+  })
+
+  it('`arca save` indexes what it loaded; `arca metadata index` rebuilds the index', async () => {
+    const repo = join(root, 'tracker')
+    git(root, ['init', '-q', '-b', 'main', repo])
+    writeFileSync(join(repo, 'CITATION.cff'), CFF)
+    git(repo, ['add', '.'])
+    git(repo, ['commit', '-q', '-m', 'cff'])
+    const saved = arca(['save', '--data', data, repo])
+    expect(saved.status, saved.stderr).toBe(0)
+    const find = async () => {
+      const archive = await openArchive({ dataDir: data })
+      try {
+        const app = createApp(webContext(archive, {}, { disabled: true }))
+        const res = await app.request(`${BASE}/api/1/origin/metadata-search/?fulltext=muller`)
+        return ((await res.json()) as Hit[]).map((h) => h.metadata.metadata['name'])
+      } finally {
+        await archive.close()
+      }
+    }
+    expect(await find()).toEqual(['Zebrafish Tracker'])
+    const plain = join(root, 'plain')
+    git(root, ['init', '-q', '-b', 'main', plain])
+    writeFileSync(join(plain, 'README'), 'x\n')
+    git(plain, ['add', '.'])
+    git(plain, ['commit', '-q', '-m', 'plain'])
+    expect(arca(['save', '--data', data, plain]).status).toBe(0)
+    const r = arca(['metadata', 'index', '--data', data, '--json'])
+    expect(r.status, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout)).toEqual({ indexed: 1, 'no-metadata': 1, 'no-snapshot': 0 })
+    expect(await find()).toEqual(['Zebrafish Tracker'])
+  })
+})
