@@ -93,6 +93,10 @@ export const metadataSearchRoutes: readonly RouteDef[] = [
     handler: async (c, ctx) => {
       const fulltext = c.req.query('fulltext')
       if (!fulltext?.trim()) throw new InvalidInputError('The fulltext parameter is missing')
+      if (fulltext.length > 1000)
+        throw new InvalidInputError(
+          `The fulltext parameter is too long (${fulltext.length} characters, at most 1000)`,
+        )
       const limit = intParam(c, 'limit', 70, 1, 100)
       const s = ctx.archive.storage
       const found = await s.originMetadataSearch(fulltext, { limit })
