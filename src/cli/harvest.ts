@@ -34,6 +34,7 @@ import {
   type WorkerEvent,
 } from '../scheduler/index.js'
 import { type Archive, buildStack, WRITER_STACKS } from '../storage/index.js'
+import { indexMetadata } from './metadata-index.js'
 import { publicVault, vaultHandlers } from './vault-tasks.js'
 
 /**
@@ -92,6 +93,7 @@ async function loadTask(
     ...net.limits,
     onProgress: (p: LoadProgress) => ctx.progress(p),
   }).finally(() => storage.flush())
+  if (r.status === 'full' || r.status === 'partial') await indexMetadata(archive, r.origin)
   const result: LoadTaskResult = {
     visit: r.visit,
     status:

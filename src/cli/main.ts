@@ -15,6 +15,7 @@ import { registerForks } from './commands/forks.js'
 import { registerFsck } from './commands/fsck.js'
 import { registerIdentify } from './commands/identify.js'
 import { registerLister } from './commands/lister.js'
+import { registerMetadata } from './commands/metadata.js'
 import { registerMirror } from './commands/mirror.js'
 import { registerReadCommands } from './commands/read.js'
 import { registerRemove } from './commands/remove.js'
@@ -106,6 +107,7 @@ export function buildProgram(): Command {
   registerScrub(program)
   registerForks(program)
   registerVault(program)
+  registerMetadata(program)
   program.addHelpText(
     'after',
     '\nExamples:\n  $ arca identify .\n  $ arca save https://github.com/torvalds/linux\n' +

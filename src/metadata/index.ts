@@ -13,6 +13,12 @@ export {
   parseCitationFormat,
 } from './cite.js'
 export {
+  indexOriginMetadata,
+  type IndexOutcome,
+  latestRootDirectory,
+  type MetadataIndexTarget,
+} from './index-origin.js'
+export {
   type CitationInput,
   type CitationTarget,
   citationTarget,

@@ -35,7 +35,9 @@ export class MetadataParseError extends Error {
 export function yamlObject(src: string, what: string): Obj {
   let doc: unknown
   try {
-    doc = parseYaml(src, { maxAliasCount: 100 })
+    // The failsafe schema keeps every scalar as written: `version: 1.10` stays "1.10" (the core
+    // schema would make it the number 1.1), dates stay text.
+    doc = parseYaml(src, { maxAliasCount: 100, schema: 'failsafe' })
   } catch (err) {
     throw new MetadataParseError(`${what} is not valid YAML: ${(err as Error).message}`)
   }

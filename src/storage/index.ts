@@ -19,6 +19,8 @@ export {
   type DirectoryEntryInfo,
   KINDS_IN_REFERENCE_ORDER,
   type MaskWriter,
+  type OriginMetadataRecord,
+  type OriginMetadataSearchOptions,
   type Storage,
 } from './interface.js'
 export { missingIds } from './missing.js'

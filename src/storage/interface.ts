@@ -240,6 +240,28 @@ export interface OriginForksPage extends Page<OriginFork> {
   readonly total: number
 }
 
+/**
+ * The intrinsic metadata indexed for an origin: what its latest visit's root directory says
+ * (docs/citation.md), as a CodeMeta document, with the text searched.
+ */
+export interface OriginMetadataRecord {
+  readonly origin: string
+  /** The root directory the metadata was read from. */
+  readonly directory: string
+  /** Which files it came from (Software Heritage's mapping names: `cff`, `codemeta`, `npm`, …). */
+  readonly mappings: readonly string[]
+  /** The CodeMeta JSON-LD document. */
+  readonly metadata: Readonly<Record<string, unknown>>
+  /** The words searched (title, authors, description, keywords, …). */
+  readonly text: string
+}
+
+/** Options of {@link Storage.originMetadataSearch}. */
+export interface OriginMetadataSearchOptions extends AbortOptions {
+  /** At most this many results (default 70, at most 100). */
+  readonly limit?: number
+}
+
 /** Counters per object kind (approximate in the SWH sense: maintained, not counted). */
 export type Counters = Readonly<Record<ObjectKind, number>>
 
@@ -413,6 +435,20 @@ export interface Storage {
    * statuses name snapshots), by URL, paged; null when the origin is unknown.
    */
   originForks(url: string, options?: OriginForksOptions): Promise<OriginForksPage | null>
+
+  /** Records (replacing) the indexed intrinsic metadata of origins (which must exist). */
+  originMetadataAdd(
+    records: readonly OriginMetadataRecord[],
+    options?: AbortOptions,
+  ): Promise<AddSummary>
+  /**
+   * Origins whose indexed metadata holds every word of `fulltext` (case and accents ignored),
+   * best ranked first.
+   */
+  originMetadataSearch(
+    fulltext: string,
+    options?: OriginMetadataSearchOptions,
+  ): Promise<OriginMetadataRecord[]>
 
   // -- extids --------------------------------------------------------------------------------
   extidAdd(extids: readonly ExtId[], options?: AbortOptions): Promise<AddSummary>

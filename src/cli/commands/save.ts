@@ -18,6 +18,7 @@ import {
   visitTypes,
 } from '../../loader/index.js'
 import { addArchiveOptions, type ArchiveFlags } from '../archive-options.js'
+import { indexMetadata } from '../metadata-index.js'
 import { addNetOptions, type NetFlags, netPolicy, visitLimits } from '../net-options.js'
 import { withArchive } from '../open.js'
 import { writeOut } from '../output.js'
@@ -151,8 +152,8 @@ export function registerSave(program: Command): void {
     const result = await withArchive(
       flags,
       'loader',
-      async (archive) =>
-        loadOrigin(
+      async (archive) => {
+        const r = await loadOrigin(
           flags.type ?? (await probeVisitType(url, interrupt.signal, network, 'git')),
           url,
           {
@@ -168,7 +169,10 @@ export function registerSave(program: Command): void {
               : { stallTimeoutMs: Math.round(flags.stallTimeout * 1000) }),
             onProgress,
           },
-        ),
+        )
+        if (r.status === 'full' || r.status === 'partial') await indexMetadata(archive, r.origin)
+        return r
+      },
       { bufferThresholds: LOADER_BUFFER_THRESHOLDS },
     ).finally(() => {
       process.off('SIGINT', onSignal)

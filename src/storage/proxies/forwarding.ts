@@ -31,6 +31,8 @@ import type {
   OriginForksOptions,
   OriginForksPage,
   OriginListOptions,
+  OriginMetadataRecord,
+  OriginMetadataSearchOptions,
   OriginSearchOptions,
   OriginSearchResult,
   OriginVisitGetOptions,
@@ -192,6 +194,20 @@ export class ForwardingStorage implements Storage {
 
   originForks(url: string, options?: OriginForksOptions): Promise<OriginForksPage | null> {
     return this.inner.originForks(url, options)
+  }
+
+  originMetadataAdd(
+    records: readonly OriginMetadataRecord[],
+    options?: AbortOptions,
+  ): Promise<AddSummary> {
+    return this.inner.originMetadataAdd(records, options)
+  }
+
+  originMetadataSearch(
+    fulltext: string,
+    options?: OriginMetadataSearchOptions,
+  ): Promise<OriginMetadataRecord[]> {
+    return this.inner.originMetadataSearch(fulltext, options)
   }
 
   originVisitAdd(

@@ -43,6 +43,8 @@ import type {
   OriginForksOptions,
   OriginForksPage,
   OriginListOptions,
+  OriginMetadataRecord,
+  OriginMetadataSearchOptions,
   OriginSearchOptions,
   OriginSearchResult,
   OriginVisitGetOptions,
@@ -336,6 +338,21 @@ export class MaskingStorage extends ForwardingStorage {
     if (got === null) return null
     const results = await this.#visible(got.results, (x) => x.url, options)
     return { ...got, results, total: got.total - (got.results.length - results.length) }
+  }
+
+  override async originMetadataSearch(
+    fulltext: string,
+    options?: OriginMetadataSearchOptions,
+  ): Promise<OriginMetadataRecord[]> {
+    const got = await this.inner.originMetadataSearch(fulltext, options)
+    // Neither a masked origin nor the metadata of a masked root directory is shown.
+    const masked = await this.masks.masked(
+      got.flatMap((r) => [originSwhid(r.origin), `swh:1:dir:${r.directory}`]),
+      options,
+    )
+    return got.filter(
+      (r) => !masked.has(originSwhid(r.origin)) && !masked.has(`swh:1:dir:${r.directory}`),
+    )
   }
 
   override async originVisitStatusGetRecent(

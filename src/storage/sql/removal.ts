@@ -82,6 +82,10 @@ async function removeOrigin(tx: SqlExecutor, sha1: string): Promise<number> {
   await decrement(tx, 'origin', visits > 0 ? 1 : 0)
   await tx.run('DELETE FROM origin_root WHERE origin_id = ?', [originId])
   await tx.run('DELETE FROM origin_fork_snapshot WHERE origin_id = ?', [originId])
+  // The metadata search index (migration 9): its row, and on SQLite its FTS row (same rowid).
+  await tx.run('DELETE FROM origin_intrinsic_metadata WHERE origin_id = ?', [originId])
+  if (tx.dialect === 'sqlite')
+    await tx.run('DELETE FROM origin_intrinsic_metadata_fts WHERE rowid = ?', [originId])
   // SQLite's origin_fts follows through its delete trigger; pg_trgm is an index of the table.
   return tx.run('DELETE FROM origin WHERE id = ?', [originId])
 }

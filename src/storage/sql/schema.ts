@@ -164,6 +164,29 @@ const V7 = [
   `CREATE INDEX origin_root_root ON origin_root (root, origin_id)`,
 ]
 
+// The origin metadata index (docs/citation.md, "Metadata search"): the intrinsic metadata of
+// each origin's latest visit's root directory, searched by words. SQLite: FTS5 (its rowid is the
+// origin's id, written with the row); PostgreSQL: a GIN index on the body's tsvector.
+function v9(dialect: Dialect): string[] {
+  const table = render(
+    dialect,
+    `CREATE TABLE origin_intrinsic_metadata (
+       origin_id INT8 PRIMARY KEY, directory BYTES NOT NULL, mappings TEXT NOT NULL,
+       metadata TEXT NOT NULL, body TEXT NOT NULL
+     )`,
+  )
+  if (dialect === 'postgres')
+    return [
+      table,
+      `CREATE INDEX origin_intrinsic_metadata_body ON origin_intrinsic_metadata
+         USING gin (to_tsvector('simple', body))`,
+    ]
+  return [
+    table,
+    `CREATE VIRTUAL TABLE origin_intrinsic_metadata_fts USING fts5(body, tokenize='unicode61')`,
+  ]
+}
+
 // The incremental fork index (docs/forks.md): roots recorded for marked revisions (snapshot
 // heads, every 256th revision walked), where later walks stop; and the snapshot each origin's
 // roots come from. Filled on ingest and by `arca forks reindex` (archives made before it).
@@ -228,6 +251,7 @@ export function migrations(dialect: Dialect): Migration[] {
     },
     { version: 6, description: 'origin search: trigram index on URLs', statements: v6(dialect) },
     { version: 7, description: 'fork index', statements: V7.map((s) => render(dialect, s)) },
+    { version: 9, description: 'origin metadata index', statements: v9(dialect) },
     {
       version: 10,
       description: 'incremental fork index; origin search trigram counts',

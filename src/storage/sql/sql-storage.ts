@@ -35,6 +35,8 @@ import type {
   OriginForksOptions,
   OriginForksPage,
   OriginListOptions,
+  OriginMetadataRecord,
+  OriginMetadataSearchOptions,
   OriginSearchOptions,
   OriginSearchResult,
   OriginVisitGetOptions,
@@ -67,6 +69,7 @@ import * as forkIndex from './fork-index.js'
 import * as forks from './forks.js'
 import * as masking from './masking.js'
 import { migrate } from './migrate.js'
+import * as originMetadata from './origin-metadata.js'
 import * as origins from './origins.js'
 import * as releases from './releases.js'
 import * as removal from './removal.js'
@@ -305,6 +308,17 @@ export class SqlStorage implements Storage, StorageScan, StorageRepair, StorageR
 
   originForks(url: string, options: OriginForksOptions = {}): Promise<OriginForksPage | null> {
     return forks.originForks(this.#db, url, options)
+  }
+
+  originMetadataAdd(records: readonly OriginMetadataRecord[]): Promise<AddSummary> {
+    return originMetadata.originMetadataAdd(this.#db, records)
+  }
+
+  originMetadataSearch(
+    fulltext: string,
+    options: OriginMetadataSearchOptions = {},
+  ): Promise<OriginMetadataRecord[]> {
+    return originMetadata.originMetadataSearch(this.#db, fulltext, options)
   }
 
   originVisitGet(origin: string, options: OriginVisitGetOptions = {}): Promise<Page<OriginVisit>> {

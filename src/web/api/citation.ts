@@ -15,6 +15,7 @@ import { CITATION_FORMATS, parseCitationFormat } from '../../metadata/index.js'
 import { citationAnswer, sourcesOfOrigin, sourcesOfSwhid } from '../citation.js'
 import { respond } from '../http.js'
 import { links } from './links.js'
+import { intParam } from './params.js'
 import type { ParamDoc, RouteDef } from './route.js'
 
 const formatParam: ParamDoc = {
@@ -67,6 +68,48 @@ export const citationRoutes: readonly RouteDef[] = [
       if (!swhid) throw new InvalidInputError('The target_swhid parameter is missing')
       const sources = await sourcesOfSwhid(ctx.archive, swhid)
       return respond(c, citationAnswer(sources, format, links(c, ctx).base))
+    },
+  },
+]
+
+/** `/origin/metadata-search/`: origins whose indexed intrinsic metadata has every word. */
+export const metadataSearchRoutes: readonly RouteDef[] = [
+  {
+    method: 'GET',
+    path: '/origin/metadata-search/',
+    docPath: '/origin/metadata-search/',
+    summary:
+      "Origins whose intrinsic metadata (their latest visit's CITATION.cff, codemeta.json, package.json, pyproject.toml) holds every word of fulltext, best first",
+    params: [
+      { name: 'fulltext', in: 'query', description: 'the words to find', required: true },
+      {
+        name: 'limit',
+        in: 'query',
+        type: 'integer',
+        description: 'at most this many origins (default 70, max 100)',
+      },
+    ],
+    scope: 'swh_api_origin_search',
+    handler: async (c, ctx) => {
+      const fulltext = c.req.query('fulltext')
+      if (!fulltext?.trim()) throw new InvalidInputError('The fulltext parameter is missing')
+      if (fulltext.length > 1000)
+        throw new InvalidInputError(
+          `The fulltext parameter is too long (${fulltext.length} characters, at most 1000)`,
+        )
+      const limit = intParam(c, 'limit', 70, 1, 100)
+      const s = ctx.archive.storage
+      const found = await s.originMetadataSearch(fulltext, { limit })
+      const out = []
+      for (const r of found) {
+        const latest = await s.originVisitGetLatest(r.origin)
+        out.push({
+          url: r.origin,
+          visit_types: latest ? [latest.visit.type] : [],
+          metadata: { from_directory: r.directory, mappings: r.mappings, metadata: r.metadata },
+        })
+      }
+      return respond(c, out)
     },
   },
 ]

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { citationRoutes } from './citation.js'
+import { citationRoutes, metadataSearchRoutes } from './citation.js'
 import { contentRoutes } from './content.js'
 import { directoryRoutes } from './directory.js'
 import { extidRoutes } from './extid.js'
@@ -39,6 +39,7 @@ export function apiRoutes(): RouteDef[] {
     ...rawRoutes,
     ...saveWebhookRoutes,
     ...saveRoutes,
+    ...metadataSearchRoutes,
     ...originRoutes,
     ...statRoutes,
     ...extidRoutes,
