@@ -14,7 +14,7 @@ import { generateRepo } from './lib/synthetic-repo.mjs'
 
 const { values: opts } = parseArgs({
   options: {
-    commits: { type: 'string', default: '20000' },
+    commits: { type: 'string', default: '5000' },
     files: { type: 'string', default: '3' },
     runs: { type: 'string', default: '3' },
     dir: { type: 'string', default: resolve(import.meta.dirname, '..', '.bench') },
