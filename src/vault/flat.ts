@@ -61,7 +61,7 @@ export interface FlatRoot {
 }
 
 function notFound(type: string, id: string): never {
-  throw new NotFoundError(`${formatSwhid({ type: type as CoreSwhid['type'], id })} not found`)
+  throw new NotFoundError(`${formatSwhid({ type: type as CoreSwhid['type'], id })} not found.`)
 }
 
 async function revisionRoot(storage: Storage, id: string): Promise<FlatRoot> {
