@@ -31,14 +31,19 @@ import {
   formatSwhid,
   utf8,
 } from '../model/index.js'
+import type { ObjStorage } from '../objstorage/index.js'
 import type { Storage } from '../storage/index.js'
 import type { CookContext, Cooker } from './cooker.js'
-import { TarWriter } from './tar.js'
+import { batchingSink, TarWriter } from './tar.js'
 
 const MAX_ALIAS_HOPS = 100
 const MAX_RELEASE_HOPS = 100
 /** Length of the top folder name (`swh:1:dir:` and 40 hex digits). */
 const TOP_LENGTH = 50
+/** Contents up to this size are read in one piece (a stream costs a 1 MiB buffer each). */
+const SMALL_CONTENT = 512 * 1024
+/** Small contents read ahead at once (memory: at most this many small contents per level). */
+const READ_AHEAD = 16
 const SLASH = new Uint8Array([0x2f])
 const SHORT_TYPE: Readonly<Record<string, string>> = {
   directory: 'dir',
@@ -56,7 +61,7 @@ export interface FlatRoot {
 }
 
 function notFound(type: string, id: string): never {
-  throw new NotFoundError(`${formatSwhid({ type: type as CoreSwhid['type'], id })} not found`)
+  throw new NotFoundError(`${formatSwhid({ type: type as CoreSwhid['type'], id })} not found.`)
 }
 
 async function revisionRoot(storage: Storage, id: string): Promise<FlatRoot> {
@@ -137,6 +142,10 @@ interface Frame {
   /** Stored contents of the file entries, by sha1_git (one query per directory). */
   readonly contents: ReadonlyMap<string, Content>
   next: number
+  /** Bytes of the next small contents, read ahead (by entry index). */
+  readonly ahead: Map<number, Promise<Uint8Array>>
+  /** Entries before this index were considered for reading ahead. */
+  scanned: number
 }
 
 async function frame(storage: Storage, id: string, path: Uint8Array): Promise<Frame> {
@@ -146,7 +155,7 @@ async function frame(storage: Storage, id: string, path: Uint8Array): Promise<Fr
   const contents = new Map<string, Content>()
   for (const c of ids.length > 0 ? await storage.contentGet(ids, 'sha1_git') : [])
     if (c) contents.set(c.sha1Git, c)
-  return { path, entries: dir.entries, contents, next: 0 }
+  return { path, entries: dir.entries, contents, next: 0, ahead: new Map(), scanned: 0 }
 }
 
 /** The length of a file entry's content; a clear error when it is not stored. */
@@ -160,6 +169,24 @@ function contentSize(f: Frame, sha1Git: string, path: Uint8Array): number {
     )
   }
   return cnt.length
+}
+
+/**
+ * Starts reading the small contents of the frame's next entries (at most READ_AHEAD at a
+ * time), so the waits on the content store overlap. A read that fails is reported when its
+ * entry is written.
+ */
+function readAhead(f: Frame, objstorage: ObjStorage, opts: { signal?: AbortSignal }): void {
+  for (; f.scanned < f.entries.length && f.ahead.size < READ_AHEAD; f.scanned++) {
+    const i = f.scanned
+    const e = f.entries[i]!
+    if (e.type !== 'file' || i < f.next - 1) continue
+    const cnt = f.contents.get(e.target)
+    if (!cnt || cnt.status !== 'visible' || cnt.length > SMALL_CONTENT) continue
+    const p = objstorage.getBytes(e.target, opts)
+    p.catch(() => undefined) // observed when its entry is written
+    f.ahead.set(i, p)
+  }
 }
 
 /**
@@ -187,7 +214,13 @@ export async function writeTree(
       stack.pop()
       continue
     }
+    readAhead(current, objstorage, opts)
     const path = concatBytes([current.path, SLASH, e.name])
+    const bytes = (): Promise<Uint8Array> => {
+      const p = current.ahead.get(current.next - 1)
+      current.ahead.delete(current.next - 1)
+      return p ?? objstorage.getBytes(e.target, opts)
+    }
     if (e.type === 'dir') {
       await tar.entry({ name: path, type: 'dir', mode: 0o755, mtime })
       stack.push(await frame(storage, e.target, path))
@@ -195,14 +228,18 @@ export async function writeTree(
       await tar.entry({ name: path, type: 'dir', mode: 0o755, mtime })
     } else if (e.perms === 0o120000) {
       contentSize(current, e.target, path)
-      const linkname = await objstorage.getBytes(e.target, opts)
+      const linkname = await bytes()
       await tar.entry({ name: path, type: 'symlink', mode: 0o777, linkname, mtime })
     } else {
       const size = contentSize(current, e.target, path)
       try {
         await tar.file(
           { name: path, type: 'file', mode: fileMode(e.perms), size, mtime },
-          objstorage.get(e.target, opts),
+          size <= SMALL_CONTENT
+            ? (async function* () {
+                yield await bytes()
+              })()
+            : objstorage.get(e.target, opts),
         )
       } catch (err) {
         if (err instanceof ArcaError) throw err
@@ -233,13 +270,14 @@ export const cookFlat: Cooker = async (ctx, target, out) => {
   const root = await flatRoot(ctx.storage, target)
   const gzip = createGzip()
   const done = pipeline(gzip, out)
-  const sink = async (chunk: Uint8Array): Promise<void> => {
-    if (chunk.length === 0) return
+  const { sink, flush } = batchingSink(async (chunk) => {
     if (!gzip.write(chunk)) await Promise.race([once(gzip, 'drain'), done])
-  }
+  })
   try {
-    await writeTree(ctx, root, utf8(formatSwhid(target)), new TarWriter(sink))
-    await new TarWriter(sink).finish()
+    const tar = new TarWriter(sink)
+    await writeTree(ctx, root, utf8(formatSwhid(target)), tar)
+    await tar.finish()
+    await flush()
     gzip.end()
   } catch (err) {
     gzip.destroy(err instanceof Error ? err : new Error(String(err)))

@@ -221,7 +221,7 @@ export class Vault {
     // Refuse a masked or vanished object even when its bundle is cached.
     const size = await this.estimate(type, target, this.limits.inlineMaxBytes)
     if (current && current.status !== 'failed') {
-      if (current.status !== 'done' || (await this.store.read(type, swhid)) !== null) return current
+      if (current.status !== 'done' || (await this.store.has(type, swhid))) return current
     }
     const inflight = this.inflight.get(`${type}/${swhid}`)
     if (inflight) return inflight
@@ -299,7 +299,7 @@ export class Vault {
   ): Promise<BundleState> {
     const cooker = this.cooker(type)
     const prior = await this.store.getState(type, swhid)
-    if (prior?.status === 'done' && (await this.store.read(type, swhid)) !== null) return prior
+    if (prior?.status === 'done' && (await this.store.has(type, swhid))) return prior
     let state: BundleState = {
       type,
       swhid,

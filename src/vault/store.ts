@@ -119,6 +119,14 @@ export class BundleStore {
     }
   }
 
+  /** Whether the cooked bundle is on disk. */
+  async has(type: BundleType, swhid: string): Promise<boolean> {
+    return stat(this.path(type, swhid, 'bundle')).then(
+      () => true,
+      () => false,
+    )
+  }
+
   /** The cooked bundle as a stream, or null when it is not on disk. Touches it (LRU). */
   async read(
     type: BundleType,

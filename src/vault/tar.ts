@@ -84,9 +84,11 @@ function header(
   return h
 }
 
+const ZEROS = new Uint8Array(BLOCK * 2)
+
 function padding(size: number): Uint8Array {
   const rest = size % BLOCK
-  return new Uint8Array(rest === 0 ? 0 : BLOCK - rest)
+  return ZEROS.subarray(0, rest === 0 ? 0 : BLOCK - rest)
 }
 
 /**
@@ -150,6 +152,37 @@ export class TarWriter {
 
   /** The end-of-archive marker: two zero blocks. */
   async finish(): Promise<void> {
-    await this.sink(new Uint8Array(BLOCK * 2))
+    await this.sink(ZEROS)
   }
+}
+
+/**
+ * A sink that gathers small chunks (headers, padding, small files) into `size`-byte batches
+ * before passing them on, so the compressor downstream sees few large writes. Chunks are
+ * copied: callers may reuse theirs. `flush()` passes on what is gathered.
+ */
+export function batchingSink(
+  next: TarSink,
+  size = 256 * 1024,
+): { sink: TarSink; flush: () => Promise<void> } {
+  let buf = new Uint8Array(size)
+  let used = 0
+  const flush = async (): Promise<void> => {
+    if (used === 0) return
+    const out = buf.subarray(0, used)
+    buf = new Uint8Array(size)
+    used = 0
+    await next(out)
+  }
+  const sink = async (chunk: Uint8Array): Promise<void> => {
+    if (chunk.length === 0) return
+    if (used + chunk.length > size) await flush()
+    if (chunk.length >= size) {
+      await next(chunk.slice())
+      return
+    }
+    buf.set(chunk, used)
+    used += chunk.length
+  }
+  return { sink, flush }
 }

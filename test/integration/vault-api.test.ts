@@ -4,8 +4,9 @@
  * real git repository loaded by the git loader, a real SQLite task queue and the real worker
  * for queued cooks, bundles extracted with GNU tar and identified by git.
  */
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -282,6 +283,50 @@ describe('vault API', () => {
         await archive.backend.maskSet('v1', 'lifted', [`swh:1:cnt:${readme}`], null)
       }
       expect((await req(app, `/api/1/vault/flat/${swhid}/raw/`)).status).toBe(200)
+    } finally {
+      removeTemp(dataDir)
+    }
+  })
+
+  it('recovers from a killed cook: its state reads failed, a new POST cooks, stale temp files go', async () => {
+    const dataDir = makeTemp('arca-vault-api-k-')
+    try {
+      const { app, vault } = appWith({}, dataDir)
+      const swhid = `swh:1:dir:${tree}`
+      const folder = join(dataDir, 'vault', 'flat')
+      mkdirSync(folder, { recursive: true })
+      // what a process killed mid-cook leaves: a pending state owned by it, a temp file
+      const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'])
+      const state = {
+        type: 'flat',
+        swhid,
+        id: 7,
+        status: 'pending',
+        progress: 'Processing...',
+        size: null,
+        createdAt: new Date().toISOString(),
+        doneAt: null,
+        owner: `${hostname()}:${dead.stdout.toString()}`,
+        taskId: null,
+      }
+      writeFileSync(join(folder, `${swhid.replace(/:/g, '_')}.json`), JSON.stringify(state))
+      writeFileSync(join(folder, '.tmp-stale'), 'half a bundle')
+      const old = new Date(Date.now() - 2 * 3600_000)
+      utimesSync(join(folder, '.tmp-stale'), old, old)
+      writeFileSync(join(folder, '.tmp-live'), 'a cook in progress')
+      const check = await req(app, `/api/1/vault/flat/${swhid}/`)
+      expect(await check.json()).toMatchObject({ status: 'failed' })
+      expect((await req(app, `/api/1/vault/flat/${swhid}/raw/`)).headers.get('x-arca-vault')).toBe(
+        'immediate',
+      )
+      const post = await req(app, `/api/1/vault/flat/${swhid}/`, 'POST')
+      expect(await post.json()).toMatchObject({ status: 'done' })
+      await vault.sweep()
+      expect(readdirSync(folder).sort()).toEqual([
+        '.tmp-live',
+        `${swhid.replace(/:/g, '_')}.bundle`,
+        `${swhid.replace(/:/g, '_')}.json`,
+      ])
     } finally {
       removeTemp(dataDir)
     }
