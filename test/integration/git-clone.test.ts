@@ -115,7 +115,7 @@ describe.each([
     expect(await fsck(dest)).toBe(await fsck(rich))
   })
 
-  it('--depth 1: one commit, shallow at HEAD', async () => {
+  it('--depth 1: one commit, shallow at HEAD; then --depth 3 deepens it', async () => {
     const dest = join(tmp, `shallow-${name}`)
     await g([
       '-c',
@@ -131,6 +131,13 @@ describe.each([
     expect(gitIn(dest, ['rev-list', '--count', 'HEAD'])).toBe('1')
     expect(gitIn(dest, ['rev-parse', '--is-shallow-repository'])).toBe('true')
     expect(gitIn(dest, ['rev-parse', 'HEAD^{tree}'])).toBe(git(grow, ['rev-parse', 'main^{tree}']))
+    await run('git', ['-C', dest, 'fsck'], { env: gitEnvFixed() })
+    // Deeper: the client's shallow commit gets its parents ("unshallow").
+    await g(['-C', dest, '-c', `protocol.version=${version}`, 'fetch', '-q', '--depth', '3'])
+    expect(gitIn(dest, ['rev-list', '--count', 'origin/main'])).toBe('3')
+    expect(gitIn(dest, ['log', '--format=%H %T', 'origin/main'])).toBe(
+      git(grow, ['log', '--format=%H %T', '-3', 'main']),
+    )
     await run('git', ['-C', dest, 'fsck'], { env: gitEnvFixed() })
   })
 })

@@ -183,7 +183,10 @@ export async function planPack(storage: GraphReader, request: PackRequest): Prom
     throw new InvalidInputError(`Invalid depth ${depth}: a positive whole number is needed`)
   }
   const clientShallow = new Set(request.clientShallow ?? [])
-  const excluded = await haveClosure(storage, request.haves ?? [], clientShallow, o)
+  const deepen = depth !== undefined
+  // The client has its shallow commits (without their parents) even when it does not say so.
+  const haves = [...(request.haves ?? []), ...clientShallow]
+  const excluded = await haveClosure(storage, haves, clientShallow, o)
   const plan = {
     commits: new IdList(),
     trees: new IdList(),
@@ -201,7 +204,9 @@ export async function planPack(storage: GraphReader, request: PackRequest): Prom
   // Releases first: they name the commits, trees and blobs to walk.
   let releases = request.wants.filter((w) => w.type === 'rel').map((w) => w.id)
   for (const w of request.wants) {
-    if (w.type === 'rev' && !excluded.has(w.id) && seen.add(w.id)) commitFrontier.push(w.id)
+    if (w.type === 'rev' && (deepen || !excluded.has(w.id)) && seen.add(w.id)) {
+      commitFrontier.push(w.id)
+    }
     if (w.type === 'dir' && seen.add(w.id)) treeRoots.push(w.id)
     if (w.type === 'cnt' && seen.add(w.id)) plan.blobs.push(w.id)
   }
@@ -218,7 +223,7 @@ export async function planPack(storage: GraphReader, request: PackRequest): Prom
         if (t === null) throw new NotFoundError(`swh:1:rel:${rel.id} has no target`)
         if (rel.targetType === 'release') next.push(t)
         else if (rel.targetType === 'revision') {
-          if (!excluded.has(t) && seen.add(t)) commitFrontier.push(t)
+          if ((deepen || !excluded.has(t)) && seen.add(t)) commitFrontier.push(t)
         } else if (rel.targetType === 'directory') {
           if (seen.add(t)) treeRoots.push(t)
         } else if (rel.targetType === 'content') {
@@ -239,23 +244,23 @@ export async function planPack(storage: GraphReader, request: PackRequest): Prom
     const next: string[] = []
     const atLimit = depth !== undefined && generation >= depth
     for (const r of await revisionsOf(storage, commitFrontier, o)) {
-      if (excluded.has(r.id)) {
-        // A client-shallow commit reached again: its parents are sent, it is not.
-        plan.unshallow.push(r.id)
-      } else {
+      // With a depth, the walk goes through what the client has (its shallow boundary moves);
+      // only what it lacks is sent.
+      const has = excluded.has(r.id)
+      if (!has) {
         plan.commits.push(r.id)
         plan.manifests.put(r.id, () => revisionObjectManifest(r))
         if (seen.add(r.directory)) treeRoots.push(r.directory)
       }
       if (atLimit) {
-        if (r.parents.length > 0 && !excluded.has(r.id)) plan.shallow.push(r.id)
+        if (r.parents.length > 0 && !has) plan.shallow.push(r.id)
         continue
       }
+      // A client-shallow commit walked past: its parents are sent ("unshallow").
+      if (has && clientShallow.has(r.id) && r.parents.length > 0) plan.unshallow.push(r.id)
       for (const p of r.parents) {
-        if (excluded.has(p)) {
-          if (depth !== undefined && clientShallow.has(p) && seen.add(p)) next.push(p)
-          else boundary.add(p)
-        } else if (seen.add(p)) next.push(p)
+        if (excluded.has(p) && !has) boundary.add(p)
+        if ((deepen || !excluded.has(p)) && seen.add(p)) next.push(p)
       }
     }
     commitFrontier = next
