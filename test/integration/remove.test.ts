@@ -144,6 +144,15 @@ function origins(dir: string): string[] {
   }
 }
 
+function masked(dir: string): number {
+  const db = new Database(join(dir, 'graph.sqlite'), { readonly: true })
+  try {
+    return (db.prepare('SELECT COUNT(*) AS n FROM masked_object').get() as { n: number }).n
+  } finally {
+    db.close()
+  }
+}
+
 async function fsckClean(dir: string): Promise<void> {
   const r = await arcaAsync(['fsck', '--data', dir, '--json', '--restart'])
   const report = JSON.parse(r.stdout) as { clean: boolean; findings: unknown[] }
@@ -288,6 +297,15 @@ describe('arca remove', () => {
         expect(audit.map((x) => [x.id, x.actor])).toEqual([[done.removal.id, 'journal']])
       }
 
+      // A mirror started after the removal never gets the removed objects: the feed withholds
+      // the journal's old records of them.
+      const m3 = join(root, 'mirror3')
+      await mirrorOnce(m3, up)
+      expect(present(m3, onlyA)).toEqual(new Set())
+      expect(present(m3, kept)).toEqual(kept)
+      expect(origins(m3)).toEqual([`file://${repoB}`, `file://${repoC}`])
+      await fsckClean(m3)
+
       // Undo: every object back, verified, content bytes as git has them.
       const restored = arca([
         'remove',
@@ -316,6 +334,16 @@ describe('arca remove', () => {
         state: string
       }[]
       expect(after.map((x) => x.state)).toEqual(['restored'])
+      // The mirrors get them back through the journal, unmasked.
+      await mirrorOnce(m1, up)
+      await mirrorOnce(m2, mid)
+      for (const d of [m1, m2]) {
+        expect(present(d, onlyA)).toEqual(onlyA)
+        expect(origins(d)).toEqual([urlA, `file://${repoB}`, `file://${repoC}`])
+        expect(masked(d)).toEqual(0)
+        await fsckClean(d)
+      }
+      expect(masked(dir)).toEqual(0)
     } finally {
       await mid?.close()
       await up.close()
