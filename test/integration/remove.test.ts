@@ -15,6 +15,7 @@ import { join } from 'node:path'
 
 import { generateIdentity, identityToRecipient } from 'age-encryption'
 import Database from 'better-sqlite3'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { type Archive, openArchive } from '../../src/storage/archive.js'
@@ -23,7 +24,10 @@ import { type RunningServer, startServer } from '../../src/web/server.js'
 import { arca, ARCA_BIN, type CliResult } from '../helpers/cli.js'
 import { objectBytes, reachableObjects } from '../helpers/git-expect.js'
 import { git, gitEnvFixed, makeHistoryRepo } from '../helpers/repos.js'
+import { createTestDatabase, postgresAvailable } from '../helpers/services.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
+
+const pgOk = await postgresAvailable()
 
 const SWHID_TYPE = { commit: 'rev', tree: 'dir', blob: 'cnt', tag: 'rel' } as const
 
@@ -129,6 +133,37 @@ function present(dir: string, swhids: Iterable<string>): Set<string> {
     }
   } finally {
     db.close()
+  }
+  return out
+}
+
+/** {@link present} on a PostgreSQL archive: rows there, content bytes in `dir`. */
+async function presentPg(url: string, dir: string, swhids: Iterable<string>): Promise<Set<string>> {
+  const table = {
+    cnt: ['content', 'sha1_git'],
+    dir: ['directory', 'id'],
+    rev: ['revision', 'id'],
+    rel: ['release', 'id'],
+    snp: ['snapshot', 'id'],
+  } as const
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  const out = new Set<string>()
+  try {
+    for (const s of swhids) {
+      const [t, col] = table[s.slice(6, 9) as keyof typeof table]
+      const id = s.slice(10)
+      const row =
+        (await client.query(`SELECT 1 FROM ${t} WHERE ${col} = $1`, [Buffer.from(id, 'hex')]))
+          .rowCount! > 0
+      const file = existsSync(join(dir, 'objects', id.slice(0, 2), id.slice(2, 4), id))
+      if (!s.startsWith('swh:1:cnt:')) {
+        if (row) out.add(s)
+      } else if (row && file) out.add(s)
+      else if (row || file) out.add(`${s} (half)`)
+    }
+  } finally {
+    await client.end()
   }
   return out
 }
@@ -349,6 +384,52 @@ describe('arca remove', () => {
       await up.close()
     }
   }, 300_000)
+
+  it.runIf(pgOk || process.env['CI'] === 'true')(
+    'removes and restores on PostgreSQL too',
+    async () => {
+      const db = await createTestDatabase()
+      const dir = join(root, 'pg')
+      const st = ['--data', dir, '--storage', db.url]
+      try {
+        for (const repo of [repoA, repoB, repoC]) {
+          const r = arca(['save', ...st, `file://${repo}`])
+          expect(r.status, r.stderr).toBe(0)
+        }
+        expect(await presentPg(db.url, dir, onlyA)).toEqual(onlyA)
+        const r = arca([
+          'remove',
+          ...st,
+          urlA,
+          '--reason',
+          'pg',
+          '--recipient',
+          recipient,
+          '--json',
+        ])
+        expect(r.status, r.stderr).toBe(0)
+        const out = JSON.parse(r.stdout) as { removal: { bundle: string }; swhids: string[] }
+        expect(new Set(out.swhids.filter((x) => !/^swh:1:(ori|snp):/.test(x)))).toEqual(onlyA)
+        expect(await presentPg(db.url, dir, onlyA)).toEqual(new Set())
+        expect(await presentPg(db.url, dir, kept)).toEqual(kept)
+        const f = arca(['fsck', ...st, '--json', '--restart'])
+        expect((JSON.parse(f.stdout) as { findings: unknown[] }).findings).toEqual([])
+        const back = arca([
+          'remove',
+          'restore',
+          ...st,
+          out.removal.bundle,
+          '--identity',
+          identityFile,
+        ])
+        expect(back.status, back.stderr).toBe(0)
+        expect(await presentPg(db.url, dir, onlyA)).toEqual(onlyA)
+      } finally {
+        await db.drop()
+      }
+    },
+    300_000,
+  )
 
   it('refuses a SWHID that a retained object references', () => {
     const dir = join(root, 'refuse')
