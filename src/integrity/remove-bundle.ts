@@ -197,27 +197,40 @@ export async function readBundle(
   const reader = (Readable.fromWeb(plain as never) as AsyncIterable<Uint8Array>)[
     Symbol.asyncIterator
   ]()
-  let buf = new Uint8Array(0)
-  const next = async (): Promise<Record<string, unknown> | null> => {
-    for (;;) {
-      if (buf.length >= 4) {
-        const n = new DataView(buf.buffer, buf.byteOffset).getUint32(0)
-        if (buf.length >= 4 + n) {
-          const v = decode(buf.subarray(4, 4 + n))
-          buf = buf.subarray(4 + n)
-          return v as Record<string, unknown>
-        }
-      }
+  // Chunks received and not yet consumed; joined only when a frame spans them (each byte is
+  // copied at most once per frame, whatever the chunk size).
+  let chunks: Uint8Array[] = []
+  let have = 0
+  const take = (n: number): Uint8Array => {
+    let head = chunks[0]!
+    if (head.length < n) {
+      head = Buffer.concat(chunks)
+      chunks = [head]
+    }
+    const out = head.subarray(0, n)
+    if (head.length === n) chunks.shift()
+    else chunks[0] = head.subarray(n)
+    have -= n
+    return out
+  }
+  const fill = async (n: number): Promise<boolean> => {
+    while (have < n) {
       const r = await reader.next()
       if (r.done) {
-        if (buf.length > 0) throw new InvalidInputError(`Recovery bundle ${path} is truncated`)
-        return null
+        if (have > 0) throw new InvalidInputError(`Recovery bundle ${path} is truncated`)
+        return false
       }
-      const merged = new Uint8Array(buf.length + r.value.length)
-      merged.set(buf)
-      merged.set(r.value, buf.length)
-      buf = merged
+      chunks.push(r.value)
+      have += r.value.length
     }
+    return true
+  }
+  const next = async (): Promise<Record<string, unknown> | null> => {
+    if (!(await fill(4))) return null
+    const len = take(4)
+    const n = new DataView(len.buffer, len.byteOffset, 4).getUint32(0)
+    if (!(await fill(n))) throw new InvalidInputError(`Recovery bundle ${path} is truncated`)
+    return decode(take(n)) as Record<string, unknown>
   }
   const header = (await next()) as unknown as BundleHeader | null
   if (!header || header.format !== BUNDLE_FORMAT || header.version !== 1)

@@ -25,6 +25,7 @@ import {
 } from '../model/index.js'
 import {
   forEachPackedEntry,
+  type MaskWriter,
   PACKED_DIR,
   PACKED_FILE,
   type Storage,
@@ -33,7 +34,7 @@ import {
 } from '../storage/index.js'
 
 /** What a removal reads and writes: the archive's backend. */
-export type RemovalBackend = Storage & StorageScan & StorageRemoval
+export type RemovalBackend = Storage & StorageScan & StorageRemoval & MaskWriter
 
 /** What {@link planRemoval} found. */
 export interface RemovalPlan {

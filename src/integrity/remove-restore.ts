@@ -8,9 +8,15 @@
  */
 
 import { CorruptError } from '../errors.js'
-import type { Topic, TopicObjects } from '../journal/index.js'
-import { verify } from '../model/index.js'
+import {
+  encodeRecord,
+  type JournalWriter,
+  type Topic,
+  type TopicObjects,
+} from '../journal/index.js'
+import { originId, swhidString, verify } from '../model/index.js'
 import type { Storage, StorageRemoval } from '../storage/index.js'
+import { SWHIDS_PER_RECORD } from './remove.js'
 import { type BundleEntry, type BundleHeader, readBundle } from './remove-bundle.js'
 
 /** What a restore wrote. */
@@ -24,12 +30,37 @@ export interface RestoreOutcome {
 export interface RestoreOptions {
   /** The archive's writing storage (the `import` layers). */
   readonly storage: Storage
-  /** Where the removal is recorded: marked `restored` when it is known here. */
+  /** Where the removal is recorded: its masks lifted, marked `restored` when known here. */
   readonly backend: StorageRemoval
+  /**
+   * Where the lifting of the removal's masks is published (a `takedown` record, action
+   * `unmask`), so that mirrors show the restored objects again.
+   */
+  readonly journal?: JournalWriter
   readonly path: string
   /** age identities (`AGE-SECRET-KEY-1…`). */
   readonly identities: readonly string[]
   readonly onProgress?: (written: number) => void
+}
+
+/** The SWHID a bundle entry restores, if it is one a removal lists. */
+function swhidOf(e: BundleEntry): string | null {
+  switch (e.topic) {
+    case 'content':
+      return swhidString('cnt', e.obj.sha1Git)
+    case 'directory':
+      return swhidString('dir', e.obj.id)
+    case 'revision':
+      return swhidString('rev', e.obj.id)
+    case 'release':
+      return swhidString('rel', e.obj.id)
+    case 'snapshot':
+      return swhidString('snp', e.obj.id)
+    case 'origin':
+      return swhidString('ori', originId(e.obj.url))
+    default:
+      return null
+  }
 }
 
 function check(e: BundleEntry): void {
@@ -116,8 +147,11 @@ export async function restoreBundle(options: RestoreOptions): Promise<RestoreOut
     group = []
     bytes = 0
   }
+  const swhids: string[] = []
   for await (const e of entries) {
     check(e)
+    const swhid = swhidOf(e)
+    if (swhid !== null) swhids.push(swhid)
     // A group is one topic: the bundle is bottom-up, so each group only needs earlier ones.
     if (
       group.length > 0 &&
@@ -130,6 +164,18 @@ export async function restoreBundle(options: RestoreOptions): Promise<RestoreOut
   }
   await flush()
   await options.storage.flush()
+  await options.backend.removalUnmask(header.removal.id)
+  for (let i = 0; i < swhids.length; i += SWHIDS_PER_RECORD) {
+    await options.journal?.append('takedown', [
+      encodeRecord('takedown', {
+        id: `${header.removal.id}/restored`,
+        swhids: swhids.slice(i, i + SWHIDS_PER_RECORD),
+        action: 'unmask',
+        reason: `restored: ${header.removal.reason}`,
+        date: new Date(),
+      }),
+    ])
+  }
   if (await options.backend.removalGet(header.removal.id))
     await options.backend.removalUpdate(header.removal.id, { state: 'restored' })
   return { header, counts }

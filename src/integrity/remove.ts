@@ -5,8 +5,10 @@
  *
  * 1. plan (`remove-plan.ts`): what goes, top-down; recorded with the removal (`planned`);
  * 2. the encrypted recovery bundle of every removed object (`remove-bundle.ts`; `bundled`);
- * 3. deletion in plan order, rows then content bytes, in batches (`deleted`); a rerun deletes
- *    what is left (deleting what is gone is a no-op);
+ * 3. the objects are masked under the removal's id (the feed then withholds the journal's old
+ *    records of them from mirrors that start later), then deleted in plan order, rows then
+ *    content bytes, in batches (`deleted`); a rerun deletes what is left (deleting what is gone
+ *    is a no-op);
  * 4. publication on the journal (`takedown` topic, action `remove`) so that every mirror removes
  *    the same objects (`done`).
  *
@@ -143,6 +145,9 @@ export async function remove(options: RemoveOptions): Promise<RemoveOutcome> {
     record = { ...record, state: 'bundled', bundle }
   }
   if (record.state === 'bundled') {
+    // Masked first (under the removal's id): the journal's old records of these objects are
+    // withheld from the feed from now on, so that a mirror starting later never copies them.
+    await backend.maskSet(record.id, `removal: ${record.reason}`, swhids, 'restricted', record.date)
     const batch = options.batchSize ?? 500
     for (let i = 0; i < swhids.length; i += batch) {
       await backend.removeObjects(swhids.slice(i, i + batch))

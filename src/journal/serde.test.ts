@@ -86,6 +86,23 @@ describe('journal serde', () => {
     }
   })
 
+  it('round-trips removal records (takedown topic, action remove), SWHIDs in order', () => {
+    const rec = {
+      id: 'rm-20261202T140000-0a1b2c3d/2-of-3',
+      swhids: [
+        `swh:1:ori:${'a'.repeat(40)}`,
+        `swh:1:snp:${'b'.repeat(40)}`,
+        `swh:1:cnt:${'c'.repeat(40)}`,
+      ],
+      action: 'remove' as const,
+      reason: 'court order 7',
+      date: new Date('2026-12-02T14:00:00.123Z'),
+    }
+    expect(decodeValue('takedown', encodeRecord('takedown', rec).value)).toEqual(rec)
+    const bad = encodeRecord('takedown', { ...rec, action: 'erase' as never }).value
+    expect(() => decodeValue('takedown', bad)).toThrow(/action/)
+  })
+
   it('rejects malformed values with a message naming the field', () => {
     expect(() => decodeValue('revision', Uint8Array.of(0xc1))).toThrow(/not msgpack|Malformed/)
     const good = encodeRecord('origin', { url: 'x' }).value

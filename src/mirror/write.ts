@@ -183,6 +183,8 @@ export class ObjectWriter {
       }
       await removals.removalCreate(record, t.swhids)
     }
+    // Masked too, as upstream: this mirror's own feed withholds its old records of them.
+    await this.#init.masks.maskSet(t.id, `removal: ${t.reason}`, t.swhids, 'restricted', t.date)
     await removals.removeObjects(t.swhids)
     await removals.removalUpdate(t.id, { state: 'done', finished: new Date() })
   }

@@ -84,6 +84,8 @@ export interface StorageRemoval {
   removalGet(id: string): Promise<RemovalRecord | null>
   /** Every removal, oldest first. */
   removalList(): Promise<RemovalRecord[]>
+  /** Lifts the masks a removal set on its objects (its request id), none of any other request. */
+  removalUnmask(id: string): Promise<void>
   /** Up to `limit` planned SWHIDs of a removal from position `from`, in deletion order. */
   removalObjects(id: string, from: number, limit: number): Promise<string[]>
 }

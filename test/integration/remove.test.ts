@@ -15,6 +15,7 @@ import { join } from 'node:path'
 
 import { generateIdentity, identityToRecipient } from 'age-encryption'
 import Database from 'better-sqlite3'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { type Archive, openArchive } from '../../src/storage/archive.js'
@@ -23,7 +24,10 @@ import { type RunningServer, startServer } from '../../src/web/server.js'
 import { arca, ARCA_BIN, type CliResult } from '../helpers/cli.js'
 import { objectBytes, reachableObjects } from '../helpers/git-expect.js'
 import { git, gitEnvFixed, makeHistoryRepo } from '../helpers/repos.js'
+import { createTestDatabase, postgresAvailable } from '../helpers/services.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
+
+const pgOk = await postgresAvailable()
 
 const SWHID_TYPE = { commit: 'rev', tree: 'dir', blob: 'cnt', tag: 'rel' } as const
 
@@ -133,12 +137,52 @@ function present(dir: string, swhids: Iterable<string>): Set<string> {
   return out
 }
 
+/** {@link present} on a PostgreSQL archive: rows there, content bytes in `dir`. */
+async function presentPg(url: string, dir: string, swhids: Iterable<string>): Promise<Set<string>> {
+  const table = {
+    cnt: ['content', 'sha1_git'],
+    dir: ['directory', 'id'],
+    rev: ['revision', 'id'],
+    rel: ['release', 'id'],
+    snp: ['snapshot', 'id'],
+  } as const
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  const out = new Set<string>()
+  try {
+    for (const s of swhids) {
+      const [t, col] = table[s.slice(6, 9) as keyof typeof table]
+      const id = s.slice(10)
+      const row =
+        (await client.query(`SELECT 1 FROM ${t} WHERE ${col} = $1`, [Buffer.from(id, 'hex')]))
+          .rowCount! > 0
+      const file = existsSync(join(dir, 'objects', id.slice(0, 2), id.slice(2, 4), id))
+      if (!s.startsWith('swh:1:cnt:')) {
+        if (row) out.add(s)
+      } else if (row && file) out.add(s)
+      else if (row || file) out.add(`${s} (half)`)
+    }
+  } finally {
+    await client.end()
+  }
+  return out
+}
+
 function origins(dir: string): string[] {
   const db = new Database(join(dir, 'graph.sqlite'), { readonly: true })
   try {
     return (db.prepare('SELECT url FROM origin ORDER BY url').all() as { url: string }[]).map(
       (r) => r.url,
     )
+  } finally {
+    db.close()
+  }
+}
+
+function masked(dir: string): number {
+  const db = new Database(join(dir, 'graph.sqlite'), { readonly: true })
+  try {
+    return (db.prepare('SELECT COUNT(*) AS n FROM masked_object').get() as { n: number }).n
   } finally {
     db.close()
   }
@@ -288,6 +332,15 @@ describe('arca remove', () => {
         expect(audit.map((x) => [x.id, x.actor])).toEqual([[done.removal.id, 'journal']])
       }
 
+      // A mirror started after the removal never gets the removed objects: the feed withholds
+      // the journal's old records of them.
+      const m3 = join(root, 'mirror3')
+      await mirrorOnce(m3, up)
+      expect(present(m3, onlyA)).toEqual(new Set())
+      expect(present(m3, kept)).toEqual(kept)
+      expect(origins(m3)).toEqual([`file://${repoB}`, `file://${repoC}`])
+      await fsckClean(m3)
+
       // Undo: every object back, verified, content bytes as git has them.
       const restored = arca([
         'remove',
@@ -316,11 +369,67 @@ describe('arca remove', () => {
         state: string
       }[]
       expect(after.map((x) => x.state)).toEqual(['restored'])
+      // The mirrors get them back through the journal, unmasked.
+      await mirrorOnce(m1, up)
+      await mirrorOnce(m2, mid)
+      for (const d of [m1, m2]) {
+        expect(present(d, onlyA)).toEqual(onlyA)
+        expect(origins(d)).toEqual([urlA, `file://${repoB}`, `file://${repoC}`])
+        expect(masked(d)).toEqual(0)
+        await fsckClean(d)
+      }
+      expect(masked(dir)).toEqual(0)
     } finally {
       await mid?.close()
       await up.close()
     }
   }, 300_000)
+
+  it.runIf(pgOk || process.env['CI'] === 'true')(
+    'removes and restores on PostgreSQL too',
+    async () => {
+      const db = await createTestDatabase()
+      const dir = join(root, 'pg')
+      const st = ['--data', dir, '--storage', db.url]
+      try {
+        for (const repo of [repoA, repoB, repoC]) {
+          const r = arca(['save', ...st, `file://${repo}`])
+          expect(r.status, r.stderr).toBe(0)
+        }
+        expect(await presentPg(db.url, dir, onlyA)).toEqual(onlyA)
+        const r = arca([
+          'remove',
+          ...st,
+          urlA,
+          '--reason',
+          'pg',
+          '--recipient',
+          recipient,
+          '--json',
+        ])
+        expect(r.status, r.stderr).toBe(0)
+        const out = JSON.parse(r.stdout) as { removal: { bundle: string }; swhids: string[] }
+        expect(new Set(out.swhids.filter((x) => !/^swh:1:(ori|snp):/.test(x)))).toEqual(onlyA)
+        expect(await presentPg(db.url, dir, onlyA)).toEqual(new Set())
+        expect(await presentPg(db.url, dir, kept)).toEqual(kept)
+        const f = arca(['fsck', ...st, '--json', '--restart'])
+        expect((JSON.parse(f.stdout) as { findings: unknown[] }).findings).toEqual([])
+        const back = arca([
+          'remove',
+          'restore',
+          ...st,
+          out.removal.bundle,
+          '--identity',
+          identityFile,
+        ])
+        expect(back.status, back.stderr).toBe(0)
+        expect(await presentPg(db.url, dir, onlyA)).toEqual(onlyA)
+      } finally {
+        await db.drop()
+      }
+    },
+    300_000,
+  )
 
   it('refuses a SWHID that a retained object references', () => {
     const dir = join(root, 'refuse')

@@ -230,6 +230,7 @@ export function registerRemove(program: Command): void {
       restoreBundle({
         storage: archive.storage,
         backend: archive.backend,
+        journal: archive.journal,
         path: bundle,
         identities,
       }),

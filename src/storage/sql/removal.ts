@@ -233,3 +233,8 @@ export async function removalObjects(
   )
   return rows.map((r) => str(r['swhid']))
 }
+
+/** Lifts the masks set by the removal `id` only. */
+export async function removalUnmask(db: SqlExecutor, id: string): Promise<void> {
+  await db.run('DELETE FROM masked_object WHERE request_id = ?', [id])
+}

@@ -439,6 +439,10 @@ export class SqlStorage implements Storage, StorageScan, StorageRepair, StorageR
     return removal.removalList(this.#db)
   }
 
+  removalUnmask(id: string): Promise<void> {
+    return removal.removalUnmask(this.#db, id)
+  }
+
   removalObjects(id: string, from: number, limit: number): Promise<string[]> {
     return removal.removalObjects(this.#db, id, from, limit)
   }
