@@ -21,20 +21,26 @@ const MAX_ENTRIES = 100_000
 
 const caches = new WeakMap<SqlExecutor, Map<string, { doc: number; at: number }>>()
 
-/** The trigrams of `word` as the trigram tokenizer folds them (case-insensitive). */
+/** The trigrams of `word` (3 consecutive characters, as they are in it). */
 export function trigrams(word: string): string[] {
-  const chars = [...word.toLowerCase()]
+  const chars = [...word]
   const out: string[] = []
   for (let i = 0; i + 3 <= chars.length; i++) out.push(chars.slice(i, i + 3).join(''))
   return out
 }
 
-/** For each word (3+ characters), its trigram found in the fewest URLs. */
+/** The vocabulary key of a trigram: the tokenizer folds case (only the choice depends on it). */
+const key = (t: string): string => t.toLowerCase()
+
+/**
+ * For each word (3+ characters), its trigram found in the fewest URLs, as written in the word
+ * (MATCH folds it as the index did, so every URL containing the word matches it).
+ */
 export async function rarestTrigrams(db: SqlExecutor, words: readonly string[]): Promise<string[]> {
   let cache = caches.get(db)
   if (!cache) caches.set(db, (cache = new Map<string, { doc: number; at: number }>()))
   const now = Date.now()
-  const all = [...new Set(words.flatMap(trigrams))]
+  const all = [...new Set(words.flatMap(trigrams).map(key))]
   const missing = all.filter((t) => {
     const c = cache.get(t)
     return c === undefined || now - c.at > TTL_MS
@@ -52,7 +58,7 @@ export async function rarestTrigrams(db: SqlExecutor, words: readonly string[]):
     let best = ''
     let bestDoc = Infinity
     for (const t of trigrams(w)) {
-      const doc = cache.get(t)?.doc ?? 0
+      const doc = cache.get(key(t))?.doc ?? 0
       if (doc < bestDoc) [best, bestDoc] = [t, doc]
     }
     return best
