@@ -8,6 +8,8 @@
  * @module
  */
 
+import { LRUCache } from 'lru-cache'
+
 import { unpackIds } from '../codec.js'
 import type { SqlExecutor } from './executor.js'
 import { b, hex, num, type Row } from './rows.js'
@@ -104,6 +106,26 @@ class ParentReader {
   }
 }
 
+/**
+ * Histories read by {@link historyOf}, by head. A revision's history is part of its id, so an
+ * entry stays true; the time limit only bounds what a revision stored after the walk (a parent
+ * missing then) may leave out. Bounded by the number of revisions held.
+ */
+const histories = new WeakMap<SqlExecutor, LRUCache<string, [string, string[]][]>>()
+
+function historyCache(db: SqlExecutor): LRUCache<string, [string, string[]][]> {
+  let c = histories.get(db)
+  if (!c) {
+    c = new LRUCache<string, [string, string[]][]>({
+      maxSize: 200_000,
+      sizeCalculation: (h) => h.length + 1,
+      ttl: 10 * 60_000,
+    })
+    histories.set(db, c)
+  }
+  return c
+}
+
 /** Most parents a revision may have for {@link historyOf} to unpack them in SQL. */
 const SQL_MAX_PARENTS = 16
 
@@ -151,8 +173,13 @@ export async function divergences(
   forkHeads: readonly string[],
 ): Promise<Map<string, { ahead: number; behind: number } | null>> {
   const parents = new ParentReader(db)
-  // The origin's own history, whole (bounded), in one recursive query.
-  const history = await historyOf(db, head, DIVERGENCE_WALK_LIMIT + 1)
+  // The origin's own history, whole (bounded), in one recursive query; kept for the next pages.
+  const cache = historyCache(db)
+  let history = cache.get(head) ?? null
+  if (history === null) {
+    history = await historyOf(db, head, DIVERGENCE_WALK_LIMIT + 1)
+    if (history !== null) cache.set(head, history)
+  }
   let complete = history !== null && history.length <= DIVERGENCE_WALK_LIMIT
   const mine = new Set<string>([head])
   if (history !== null && complete) {
