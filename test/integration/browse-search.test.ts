@@ -25,6 +25,7 @@ const GITLAB = Array.from({ length: 5 }, (_, i) => `https://gitlab.com/g${i}/apo
 const NEVER = ['a', 'b', 'c'].map((x) => `https://example.org/apollo-never-${x}`)
 const MASKED = 'https://github.com/zz-masked/Apollo-11'
 const UNRELATED = 'https://github.com/other/project'
+const UNICODE = 'https://git.example.org/ÜBER/straße-Ωmega'
 
 /** A snapshot of `n` branches: HEAD (alias) and n-1 revision branches. */
 function snapshotOf(n: number) {
@@ -44,12 +45,12 @@ async function seed(a: Archive): Promise<void> {
   const s3 = snapshotOf(3)
   const s1 = snapshotOf(1)
   await s.snapshotAdd([s3, s1])
-  const all = [...GITHUB, ...GITLAB, ...NEVER, MASKED, UNRELATED]
+  const all = [...GITHUB, ...GITLAB, ...NEVER, MASKED, UNRELATED, UNICODE]
   await s.originAdd(all.map((url) => ({ url })))
   const jan = new Date('2024-01-01T10:00:00Z')
   const jun = new Date('2024-06-01T10:00:00Z')
   const mar = new Date('2024-03-03T10:00:00Z')
-  const gitOnes = [...GITHUB, MASKED, UNRELATED]
+  const gitOnes = [...GITHUB, MASKED, UNRELATED, UNICODE]
   const v1 = await s.originVisitAdd(gitOnes.map((origin) => ({ origin, date: jan, type: 'git' })))
   await s.originVisitStatusAdd(
     v1.map((v) => ({ ...v, status: 'full' as const, snapshot: s3.id, metadata: null })),

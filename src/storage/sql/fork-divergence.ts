@@ -8,6 +8,8 @@
  * @module
  */
 
+import { LRUCache } from 'lru-cache'
+
 import { unpackIds } from '../codec.js'
 import type { SqlExecutor } from './executor.js'
 import { b, hex, num, type Row } from './rows.js'
@@ -94,10 +96,74 @@ class ParentReader {
       rows.forEach((r) => this.#known.set(hex(r['id']), unpackIds(r['parents'] as Uint8Array)))
     }
   }
+  /** Records revisions read elsewhere with their parents. */
+  add(rows: readonly (readonly [string, string[]])[]): void {
+    for (const [id, ps] of rows) this.#known.set(id, ps)
+  }
   /** Parents of a loaded revision; null when it is not stored. */
   get(id: string): string[] | null {
     return this.#known.get(id) ?? null
   }
+}
+
+/**
+ * Histories read by {@link historyOf}, by head. A revision's history is part of its id, so an
+ * entry stays true; the time limit only bounds what a revision stored after the walk (a parent
+ * missing then) may leave out. Bounded by the number of revisions held.
+ */
+const histories = new WeakMap<SqlExecutor, LRUCache<string, [string, string[]][]>>()
+
+function historyCache(db: SqlExecutor): LRUCache<string, [string, string[]][]> {
+  let c = histories.get(db)
+  if (!c) {
+    c = new LRUCache<string, [string, string[]][]>({
+      maxSize: 200_000,
+      sizeCalculation: (h) => h.length + 1,
+      ttl: 10 * 60_000,
+    })
+    histories.set(db, c)
+  }
+  return c
+}
+
+/** Most parents a revision may have for {@link historyOf} to unpack them in SQL. */
+const SQL_MAX_PARENTS = 16
+
+/**
+ * The stored revisions reachable from `head` with their parents, at most `limit` of them, in one
+ * recursive query; null if one has more than {@link SQL_MAX_PARENTS} parents.
+ */
+async function historyOf(
+  db: SqlExecutor,
+  head: string,
+  limit: number,
+): Promise<[string, string[]][] | null> {
+  const pg = db.dialect === 'postgres'
+  const sql = pg
+    ? `WITH RECURSIVE anc(id) AS (
+         SELECT CAST(? AS BYTEA)
+         UNION
+         SELECT substring(r.parents from 1 + 20 * k for 20) FROM anc JOIN revision r ON r.id = anc.id
+         CROSS JOIN LATERAL generate_series(0, length(r.parents) / 20 - 1) AS k
+       )
+       SELECT r.id, r.parents FROM (SELECT id FROM anc LIMIT ?) a JOIN revision r ON r.id = a.id`
+    : `WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < ${SQL_MAX_PARENTS - 1}),
+       anc(id) AS (
+         SELECT ?
+         UNION
+         SELECT substr(r.parents, 1 + 20 * k.i, 20) FROM anc JOIN revision r ON r.id = anc.id
+         JOIN k ON k.i < length(r.parents) / 20
+         LIMIT ?
+       )
+       SELECT r.id, r.parents FROM anc JOIN revision r ON r.id = anc.id`
+  const rows = await db.all<Row>(sql, [b(head), limit])
+  const out: [string, string[]][] = []
+  for (const r of rows) {
+    const ps = unpackIds(r['parents'] as Uint8Array)
+    if (ps.length > SQL_MAX_PARENTS) return null
+    out.push([hex(r['id']), ps])
+  }
+  return out
 }
 
 /** Ahead/behind of each of `forkHeads` against `head` (null where a walk passed its limit). */
@@ -107,22 +173,39 @@ export async function divergences(
   forkHeads: readonly string[],
 ): Promise<Map<string, { ahead: number; behind: number } | null>> {
   const parents = new ParentReader(db)
-  // The origin's own history, whole (bounded).
-  const mine = new Set<string>([head])
-  let frontier = [head]
-  let complete = true
-  while (frontier.length > 0 && complete) {
-    await parents.load(frontier)
-    const next: string[] = []
-    for (const id of frontier)
-      for (const p of parents.get(id) ?? [])
-        if (!mine.has(p)) {
-          if (mine.size >= DIVERGENCE_WALK_LIMIT) complete = false
-          mine.add(p)
-          next.push(p)
-        }
-    frontier = next
+  // The origin's own history, whole (bounded), in one recursive query; kept for the next pages.
+  const cache = historyCache(db)
+  let history = cache.get(head) ?? null
+  if (history === null) {
+    history = await historyOf(db, head, DIVERGENCE_WALK_LIMIT + 1)
+    if (history !== null) cache.set(head, history)
   }
+  let complete = history !== null && history.length <= DIVERGENCE_WALK_LIMIT
+  const mine = new Set<string>([head])
+  if (history !== null && complete) {
+    parents.add(history)
+    history.forEach(([id, ps]) => {
+      mine.add(id)
+      ps.forEach((p) => mine.add(p))
+    })
+  } else if (history === null) {
+    // An octopus merge of more parents than the query unpacks: walked here, level by level.
+    complete = true
+    let frontier = [head]
+    while (frontier.length > 0 && complete) {
+      await parents.load(frontier)
+      const next: string[] = []
+      for (const id of frontier)
+        for (const p of parents.get(id) ?? [])
+          if (!mine.has(p)) {
+            if (mine.size >= DIVERGENCE_WALK_LIMIT) complete = false
+            mine.add(p)
+            next.push(p)
+          }
+      frontier = next
+    }
+  }
+  await parents.load(mine) // revisions named but not stored are known as such
   const out = new Map<string, { ahead: number; behind: number } | null>()
   if (!complete) {
     forkHeads.forEach((f) => out.set(f, null))

@@ -70,19 +70,61 @@ class RootSets {
   }
 }
 
+/** What a walk found: marked revisions' roots, walked revisions' parents, in walk order. */
+interface Walk {
+  readonly known: Map<string, string[]>
+  readonly parents: Map<string, string[]>
+  readonly order: string[]
+}
+
+/** Most parents a revision may have for {@link walkInSql} to unpack them in SQLite. */
+const SQL_MAX_PARENTS = 16
+
 /**
- * The roots reachable from each of `heads`, walking only revisions not marked; marks the
- * heads and every {@link MARK_EVERY}th revision walked. Returns the union over the heads.
+ * The walk from `heads` down to marked revisions in one recursive query; null when SQLite met
+ * a revision with more than {@link SQL_MAX_PARENTS} parents (then {@link walkByLevels} does it).
  */
-export async function headRoots(
-  db: SqlExecutor,
-  heads: readonly string[],
-  stats: ForkIndexStats,
-): Promise<Set<string>> {
-  const sets = new RootSets()
-  const known = new Map<string, string[]>() // marked revisions: their recorded roots
-  const parents = new Map<string, string[]>() // walked revisions
-  const order: string[] = []
+async function walkInSql(db: SqlExecutor, heads: readonly string[]): Promise<Walk | null> {
+  const pg = db.dialect === 'postgres'
+  const start = pg
+    ? `SELECT decode(x, 'hex') FROM unnest(string_to_array(CAST(? AS TEXT), ',')) AS x`
+    : `SELECT unhex(value) FROM json_each(?)`
+  const step = pg
+    ? `SELECT substring(r.parents from 1 + 20 * k for 20) FROM anc JOIN revision r ON r.id = anc.id
+       CROSS JOIN LATERAL generate_series(0, length(r.parents) / 20 - 1) AS k
+       WHERE NOT EXISTS (SELECT 1 FROM fork_root_mark m WHERE m.revision = anc.id)`
+    : `SELECT substr(r.parents, 1 + 20 * k.i, 20) FROM anc JOIN revision r ON r.id = anc.id
+       JOIN k ON k.i < length(r.parents) / 20
+       WHERE NOT EXISTS (SELECT 1 FROM fork_root_mark m WHERE m.revision = anc.id)`
+  const ks = pg
+    ? ''
+    : `k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < ${SQL_MAX_PARENTS - 1}), `
+  const rows = await db.all<Row>(
+    `WITH RECURSIVE ${ks}anc(id) AS (${start} UNION ${step})
+     SELECT a.id, m.root, r.parents FROM anc a
+     LEFT JOIN fork_root_mark m ON m.revision = a.id
+     LEFT JOIN revision r ON r.id = a.id AND m.revision IS NULL`,
+    [pg ? heads.join(',') : JSON.stringify(heads)],
+  )
+  const walk: Walk = { known: new Map(), parents: new Map(), order: [] }
+  for (const r of rows) {
+    const id = hex(r['id'])
+    if (r['root'] !== null && r['root'] !== undefined)
+      walk.known.set(id, [...(walk.known.get(id) ?? []), hex(r['root'])])
+    else if (r['parents'] !== null && r['parents'] !== undefined) {
+      const ps = unpackIds(r['parents'] as Uint8Array)
+      if (ps.length > SQL_MAX_PARENTS && !pg) return null
+      walk.parents.set(id, ps)
+      walk.order.push(id)
+    }
+  }
+  return walk
+}
+
+/** The same walk, one query per level (any number of parents). */
+async function walkByLevels(db: SqlExecutor, heads: readonly string[]): Promise<Walk> {
+  const walk: Walk = { known: new Map(), parents: new Map(), order: [] }
+  const { known, parents, order } = walk
   const seen = new Set(heads)
   let frontier = [...seen]
   while (frontier.length > 0) {
@@ -107,7 +149,6 @@ export async function headRoots(
         const ps = unpackIds(r['parents'] as Uint8Array)
         parents.set(id, ps)
         order.push(id)
-        stats.walked++
         for (const p of ps)
           if (!seen.has(p)) {
             seen.add(p)
@@ -117,6 +158,31 @@ export async function headRoots(
     }
     frontier = next
   }
+  return walk
+}
+
+/**
+ * The roots reachable from each of `heads`, walking only revisions not marked; marks the
+ * heads and every {@link MARK_EVERY}th revision walked. Returns the union over the heads.
+ */
+export async function headRoots(
+  db: SqlExecutor,
+  heads: readonly string[],
+  stats: ForkIndexStats,
+): Promise<Set<string>> {
+  const sets = new RootSets()
+  const { known, parents } = (await walkInSql(db, heads)) ?? (await walkByLevels(db, heads))
+  stats.walked += parents.size
+  // Breadth-first order from the heads (rows come in no set order): which ones get marks.
+  const order: string[] = []
+  const queued = new Set(heads.filter((h) => parents.has(h)))
+  order.push(...queued)
+  for (let i = 0; i < order.length; i++)
+    for (const p of parents.get(order[i]!) ?? [])
+      if (parents.has(p) && !queued.has(p)) {
+        queued.add(p)
+        order.push(p)
+      }
   // Roots of every walked revision, parents first (an explicit stack: histories are deep).
   const memo = new Map<string, RootSet>()
   for (const [id, roots] of known) memo.set(id, sets.of(roots))

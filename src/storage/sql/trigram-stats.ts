@@ -3,7 +3,8 @@
  * list of every one of its trigrams, and in URLs some trigrams are everywhere ("use" of
  * "user4242", "git", "htt"), which makes a rare word cost as much as a common one. Any URL that
  * contains a word contains each of its trigrams, so matching only the rarest trigram of each word
- * finds a superset of the URLs (the LIKE test keeps the exact ones). Document counts come from an
+ * finds a superset of the URLs (the LIKE test keeps the exact ones); the few next rarest are
+ * matched with it when they are about as rare (they narrow further at little cost). Document counts come from an
  * `fts5vocab` table over the index (migration 10) and are cached for a while: they only steer
  * the choice, never the result.
  *
@@ -15,26 +16,32 @@ import { num, type Row, str } from './rows.js'
 import { inList } from './statements.js'
 
 /** How long a trigram's document count is reused, in milliseconds. */
-const TTL_MS = 10 * 60_000
+const TTL_MS = 60 * 60_000
 /** Most trigram counts kept (per database). */
 const MAX_ENTRIES = 100_000
 
 const caches = new WeakMap<SqlExecutor, Map<string, { doc: number; at: number }>>()
 
-/** The trigrams of `word` as the trigram tokenizer folds them (case-insensitive). */
+/** The trigrams of `word` (3 consecutive characters, as they are in it). */
 export function trigrams(word: string): string[] {
-  const chars = [...word.toLowerCase()]
+  const chars = [...word]
   const out: string[] = []
   for (let i = 0; i + 3 <= chars.length; i++) out.push(chars.slice(i, i + 3).join(''))
   return out
 }
 
-/** For each word (3+ characters), its trigram found in the fewest URLs. */
+/** The vocabulary key of a trigram: the tokenizer folds case (only the choice depends on it). */
+const key = (t: string): string => t.toLowerCase()
+
+/**
+ * The trigrams to match for `words` (each of 3+ characters), as written in the words (MATCH
+ * folds them as the index did, so every URL containing the words matches them all).
+ */
 export async function rarestTrigrams(db: SqlExecutor, words: readonly string[]): Promise<string[]> {
   let cache = caches.get(db)
   if (!cache) caches.set(db, (cache = new Map<string, { doc: number; at: number }>()))
   const now = Date.now()
-  const all = [...new Set(words.flatMap(trigrams))]
+  const all = [...new Set(words.flatMap(trigrams).map(key))]
   const missing = all.filter((t) => {
     const c = cache.get(t)
     return c === undefined || now - c.at > TTL_MS
@@ -48,13 +55,14 @@ export async function rarestTrigrams(db: SqlExecutor, words: readonly string[]):
     const found = new Map(rows.map((r) => [str(r['term']), num(r['doc'])]))
     for (const t of missing) cache.set(t, { doc: found.get(t) ?? 0, at: now })
   }
-  return words.map((w) => {
-    let best = ''
-    let bestDoc = Infinity
-    for (const t of trigrams(w)) {
-      const doc = cache.get(t)?.doc ?? 0
-      if (doc < bestDoc) [best, bestDoc] = [t, doc]
-    }
-    return best
+  // Per word: its rarest trigram, and the others of the same order of rarity (at most 4 times
+  // as common, at most 3 in all): matched together they narrow as much as the whole word
+  // without reading the document lists of the trigrams that are everywhere.
+  return words.flatMap((w) => {
+    const ranked = trigrams(w)
+      .map((t) => ({ t, doc: cache.get(key(t))?.doc ?? 0 }))
+      .sort((a, b) => a.doc - b.doc)
+    const floor = Math.max(ranked[0]?.doc ?? 0, 1)
+    return [...new Set(ranked.filter((x) => x.doc <= 4 * floor).map((x) => x.t))].slice(0, 3)
   })
 }
