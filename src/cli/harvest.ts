@@ -10,6 +10,7 @@
 import { hostname } from 'node:os'
 
 import { isArcaError } from '../errors.js'
+import { LIST_FORGE_TASK, ListerHttp, listForgeHandler, makeLister } from '../lister/index.js'
 import {
   LOADER_BUFFER_THRESHOLDS,
   loadOrigin,
@@ -209,7 +210,16 @@ export function startHarvestWorker(init: HarvestWorkerInit): Worker {
   const worker = new Worker({
     queue,
     name,
-    handlers: loadHandlers(init.archive, init.net),
+    handlers: {
+      ...loadHandlers(init.archive, init.net),
+      // first listings of Add Forge Now: the forge was named by someone, so the network
+      // policy always applies (the strict default without one)
+      [LIST_FORGE_TASK]: listForgeHandler({
+        db: init.scheduler.db,
+        makeLister,
+        http: () => new ListerHttp(init.net?.network ? { policy: init.net.network } : {}),
+      }),
+    },
     concurrency: init.concurrency,
     ...(init.leaseMs ? { leaseMs: init.leaseMs } : {}),
     ...(init.graceMs !== undefined ? { graceMs: init.graceMs } : {}),

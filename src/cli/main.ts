@@ -11,6 +11,7 @@
 import { Command, CommanderError } from 'commander'
 
 import { type ErrorCode, errorMessage, isArcaError } from '../errors.js'
+import { registerForge } from './commands/forge.js'
 import { registerFsck } from './commands/fsck.js'
 import { registerIdentify } from './commands/identify.js'
 import { registerLister } from './commands/lister.js'
@@ -96,6 +97,7 @@ export function buildProgram(): Command {
   registerTasks(program)
   registerSchedule(program)
   registerLister(program)
+  registerForge(program)
   registerMirror(program)
   registerFsck(program)
   registerRepair(program)

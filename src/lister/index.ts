@@ -11,6 +11,26 @@ import { GitHubLister } from './github.js'
 import { GitLabLister } from './gitlab.js'
 import type { Lister } from './interface.js'
 
+export {
+  AddForgeNow,
+  type AddForgeNowInit,
+  canonicalForgeUrl,
+  type ForgeRequestWithHistory,
+  LIST_FORGE_TASK,
+  type ListForgeArgs,
+} from './add-forge.js'
+export {
+  checkForgeStatus,
+  FORGE_REQUEST_NEXT,
+  FORGE_REQUEST_STATUSES,
+  type ForgeActorRole,
+  type ForgeRequest,
+  type ForgeRequestHistory,
+  type ForgeRequestInit,
+  type ForgeRequestStatus,
+  ForgeRequestStore,
+} from './forge-requests.js'
+export { type ListForgeDeps, listForgeHandler } from './forge-task.js'
 export { GitHubLister } from './github.js'
 export { GitLabLister } from './gitlab.js'
 export {

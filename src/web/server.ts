@@ -10,6 +10,7 @@ import { serve } from '@hono/node-server'
 
 import { UnavailableError } from '../errors.js'
 import { ScrubStore } from '../integrity/index.js'
+import type { AddForgeNow } from '../lister/index.js'
 import type { SaveCodeNow } from '../scheduler/index.js'
 import { type Archive, maskedView } from '../storage/index.js'
 import { createApp } from './app.js'
@@ -32,6 +33,8 @@ export interface ServerInit {
   readonly rateLimits?: RateLimiterInit
   /** Save Code Now (made by the CLI with the loadable visit types); absent, its routes 503. */
   readonly saveCodeNow?: SaveCodeNow
+  /** Add Forge Now (made by the CLI with the lister types); absent, its routes 503. */
+  readonly addForgeNow?: AddForgeNow
   /** Per-forge secrets of the Save Code Now webhooks (`github`, `gitlab`, …). */
   readonly webhookSecrets?: Readonly<Record<string, string>>
   /** Mounts more routes (browse pages) on the app. */
@@ -66,7 +69,7 @@ export function webContext(
   archive: Archive,
   config: Partial<WebConfig> = {},
   rateLimits: RateLimiterInit = {},
-  extra: Pick<WebContext, 'saveCodeNow' | 'webhookSecrets'> = {},
+  extra: Pick<WebContext, 'saveCodeNow' | 'webhookSecrets' | 'addForgeNow'> = {},
 ): WebContext {
   return {
     archive: maskedView(archive),
@@ -76,6 +79,7 @@ export function webContext(
     scrub: new ScrubStore(archive.backend.db),
     saveCodeNow: extra.saveCodeNow,
     webhookSecrets: extra.webhookSecrets,
+    addForgeNow: extra.addForgeNow,
   }
 }
 
@@ -93,6 +97,7 @@ export async function startServer(init: ServerInit): Promise<RunningServer> {
   const ctx = webContext(init.archive, init.config, init.rateLimits, {
     saveCodeNow: init.saveCodeNow,
     webhookSecrets: init.webhookSecrets,
+    addForgeNow: init.addForgeNow,
   })
   const app = createApp(ctx, (a) => {
     mountBrowse(a, ctx)

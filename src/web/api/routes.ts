@@ -6,6 +6,7 @@
  * @module
  */
 
+import { addForgeRoutes } from './add-forge.js'
 import { contentRoutes } from './content.js'
 import { directoryRoutes } from './directory.js'
 import { extidRoutes } from './extid.js'
@@ -37,6 +38,7 @@ export function apiRoutes(): RouteDef[] {
     ...rawRoutes,
     ...saveWebhookRoutes,
     ...saveRoutes,
+    ...addForgeRoutes,
     ...originRoutes,
     ...statRoutes,
     ...extidRoutes,

@@ -34,6 +34,9 @@ export const DEFAULT_RATES: Readonly<Record<string, Rate>> = {
   // Save Code Now: reading requests, and making them (SWH's POST rate of `swh_save_origin`)
   swh_save_origin: { count: 120, seconds: 3600 },
   swh_save_origin_post: { count: 10, seconds: 3600 },
+  // Add Forge Now: reading requests, and making or moderating them
+  swh_add_forge_now: { count: 120, seconds: 3600 },
+  swh_add_forge_now_post: { count: 10, seconds: 3600 },
 }
 
 /** Default exempt networks (as Software Heritage: local callers). */
