@@ -12,7 +12,7 @@
 
 import type { Context } from 'hono'
 
-import { ForbiddenError, InvalidInputError } from '../../errors.js'
+import { ForbiddenError, InvalidInputError, isArcaError } from '../../errors.js'
 import {
   addForgeService,
   forgeHistoryJson,
@@ -80,15 +80,23 @@ async function create(c: Context, ctx: WebContext): Promise<Response> {
   if (!token)
     throw new ForbiddenError('You must be authenticated to create a new add-forge request')
   const body = await fields(c)
-  const r = await addForgeService(ctx).create({
-    forgeType: str(body, 'forge_type', true),
-    forgeUrl: str(body, 'forge_url', true),
-    forgeContactEmail: str(body, 'forge_contact_email', true),
-    forgeContactName: str(body, 'forge_contact_name', true),
-    forgeContactComment: str(body, 'forge_contact_comment', false),
-    submitterForwardUsername: truthy(body['submitter_forward_username']),
-    submitterName: token.name,
-  })
+  let r
+  try {
+    r = await addForgeService(ctx).create({
+      forgeType: str(body, 'forge_type', true),
+      forgeUrl: str(body, 'forge_url', true),
+      forgeContactEmail: str(body, 'forge_contact_email', true),
+      forgeContactName: str(body, 'forge_contact_name', true),
+      forgeContactComment: str(body, 'forge_contact_comment', false),
+      submitterForwardUsername: truthy(body['submitter_forward_username']),
+      submitterName: token.name,
+    })
+  } catch (e) {
+    // a forge already requested: SWH's 409 (a conflict is otherwise an internal error)
+    if (isArcaError(e, 'conflict'))
+      return respond(c, { exception: 'ConflictExc', reason: e.message }, { status: 409 })
+    throw e
+  }
   return respond(c, forgeRequestJson(r, true), { status: 201, headers: NO_STORE })
 }
 
