@@ -195,7 +195,7 @@ for (const backend of ['SQLite', 'PostgreSQL'] as const) {
 
       const first = await create(valid('https://Dup.Example.org/'), user)
       expect(first.status).toBe(201)
-      const id = (first.body as Json)['id']
+      const id = (first.body as Json)['id'] as number
       // the same forge, written differently
       const again = await create(valid('https://dup.example.org'), user)
       expect(again.status).toBe(409)
