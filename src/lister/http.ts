@@ -80,18 +80,57 @@ export class ListerHttp {
     this.#now = init.clock ?? Date.now
   }
 
-  /** GETs `url` as JSON, retrying as described above; throws UnavailableError at the end. */
-  async getJson(url: string): Promise<JsonPage> {
+  /**
+   * GETs `url` as JSON, retrying as described above; throws UnavailableError at the end.
+   * `accept` replaces the `Accept` header (e.g. PyPI's `application/vnd.pypi.simple.v1+json`).
+   */
+  getJson(url: string, options: { readonly accept?: string } = {}): Promise<JsonPage> {
+    return this.#get(url, options.accept ?? 'application/json', (bytes) => {
+      try {
+        return JSON.parse(new TextDecoder().decode(bytes)) as unknown
+      } catch {
+        throw new Error(`${url}: malformed JSON answer`)
+      }
+    })
+  }
+
+  /**
+   * GETs `url` as bytes (e.g. a compressed index), with the same retries and limits;
+   * `allowNotFound`: null for a 404 instead of an error.
+   */
+  async getBytes(
+    url: string,
+    options: { readonly accept?: string; readonly allowNotFound?: boolean } = {},
+  ): Promise<({ body: Uint8Array } & JsonPage) | null> {
+    const page = await this.#get(url, options.accept ?? '*/*', (bytes) => bytes, {
+      allowNotFound: options.allowNotFound ?? false,
+    })
+    return page === null ? null : { ...page, body: page.body as Uint8Array }
+  }
+
+  async #get(
+    url: string,
+    accept: string,
+    parse: (bytes: Uint8Array) => unknown,
+    options: { readonly allowNotFound: boolean },
+  ): Promise<JsonPage | null>
+  async #get(url: string, accept: string, parse: (bytes: Uint8Array) => unknown): Promise<JsonPage>
+  async #get(
+    url: string,
+    accept: string,
+    parse: (bytes: Uint8Array) => unknown,
+    options: { readonly allowNotFound: boolean } = { allowNotFound: false },
+  ): Promise<JsonPage | null> {
     const headers: Record<string, string> = {
       'user-agent': LISTER_USER_AGENT,
-      accept: 'application/json',
+      accept,
     }
     if (this.#init.token)
       headers['authorization'] = `${this.#init.authScheme ?? 'Bearer'} ${this.#init.token}`
     const retries = this.#init.retries ?? 5
     const minBackoff = this.#init.minBackoffMs ?? 1000
     let rateWaits = 0
-    const attempt = async (): Promise<JsonPage> => {
+    const attempt = async (): Promise<JsonPage | null> => {
       const res = await this.#client.request(url, {
         headers,
         signal: AbortSignal.timeout(this.#init.timeoutMs ?? 30_000),
@@ -111,16 +150,25 @@ export class ListerHttp {
         res.cancel()
         throw new Error(`${url}: HTTP ${res.status}`)
       }
+      if (res.status === 404 && options.allowNotFound) {
+        res.cancel()
+        return null
+      }
       if (!res.ok) {
         res.cancel()
         throw new AbortError(`${url}: HTTP ${res.status}`)
       }
-      const text = await res.text(MAX_BODY)
-      try {
-        return { body: JSON.parse(text) as unknown, header: (n: string) => res.header(n) }
-      } catch {
-        throw new Error(`${url}: malformed JSON answer`)
+      const chunks: Uint8Array[] = []
+      let size = 0
+      for await (const chunk of res.body) {
+        size += chunk.length
+        if (size > MAX_BODY) {
+          res.cancel()
+          throw new AbortError(`${url}: the answer is larger than ${MAX_BODY} bytes`)
+        }
+        chunks.push(chunk)
       }
+      return { body: parse(Buffer.concat(chunks)), header: (n: string) => res.header(n) }
     }
     try {
       return await pRetry(attempt, {

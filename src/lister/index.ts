@@ -7,9 +7,13 @@
  */
 
 import { InvalidInputError } from '../errors.js'
+import { CratesLister } from './crates.js'
+import { DebianLister } from './debian.js'
 import { GitHubLister } from './github.js'
 import { GitLabLister } from './gitlab.js'
 import type { Lister } from './interface.js'
+import { NpmLister } from './npm.js'
+import { PyPILister } from './pypi.js'
 
 export {
   AddForgeNow,
@@ -19,6 +23,8 @@ export {
   LIST_FORGE_TASK,
   type ListForgeArgs,
 } from './add-forge.js'
+export { CratesLister } from './crates.js'
+export { DebianLister, sourcePackages } from './debian.js'
 export {
   checkForgeStatus,
   FORGE_REQUEST_NEXT,
@@ -42,15 +48,21 @@ export {
   rateLimitWait,
 } from './http.js'
 export type { Lister, ListerPage, ListerState } from './interface.js'
+export { NpmLister, npmOrigin } from './npm.js'
+export { PYPI_SIMPLE_JSON, PyPILister } from './pypi.js'
 export { type ListerRunResult, runLister } from './run.js'
 export { type ListerInstance, type ListerStatus, ListerStore } from './state.js'
 
 /** The lister types. */
-export const LISTER_TYPES = ['github', 'gitlab'] as const
+export const LISTER_TYPES = ['github', 'gitlab', 'npm', 'pypi', 'crates', 'debian'] as const
 
 /** The lister of forge `type` at `url`. */
 export function makeLister(type: string, url: string): Lister {
   if (type === 'github') return new GitHubLister(url)
   if (type === 'gitlab') return new GitLabLister(url)
+  if (type === 'npm') return new NpmLister(url)
+  if (type === 'pypi') return new PyPILister(url)
+  if (type === 'crates') return new CratesLister(url)
+  if (type === 'debian') return new DebianLister(url)
   throw new InvalidInputError(`"${type}" is not a lister type (${LISTER_TYPES.join(', ')})`)
 }
