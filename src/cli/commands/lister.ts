@@ -9,7 +9,7 @@
 import type { Command } from 'commander'
 
 import { InvalidInputError } from '../../errors.js'
-import { ListerHttp, ListerStore, makeLister, runLister } from '../../lister/index.js'
+import { LISTER_TYPES, ListerHttp, ListerStore, makeLister, runLister } from '../../lister/index.js'
 import { SqlVisitScheduler } from '../../scheduler/index.js'
 import { addArchiveOptions, type ArchiveFlags } from '../archive-options.js'
 import { addNetOptions, type NetFlags, netPolicy } from '../net-options.js'
@@ -25,7 +25,7 @@ const iso = (t: number | null): string => (t === null ? '-' : new Date(t).toISOS
 export function registerLister(program: Command): void {
   const lister = program
     .command('lister')
-    .summary("List a forge's repositories into the schedule (GitHub, GitLab).")
+    .summary("List a forge's repositories or a registry's packages into the schedule.")
     .description(
       "List a forge's repositories into the schedule, page by page. The lister's state is " +
         'saved after every page, so a killed run resumes where it stopped, and a run after a ' +
@@ -46,13 +46,19 @@ export function registerLister(program: Command): void {
             'schedule and saving its state after each page; exits 2 naming the error when a ' +
             'page still fails after the retries.',
         )
-        .argument('<type>', 'The forge type: github or gitlab.')
-        .argument('<url>', 'The API base URL (GitHub) or the instance URL (GitLab).')
+        .argument('<type>', `The forge or registry type: ${LISTER_TYPES.join(', ')}.`)
+        .argument(
+          '<url>',
+          'The API base URL (GitHub), the instance URL (GitLab), the registry URL (npm: a _changes URL or a registry base URL; PyPI; crates.io), or a Debian mirror URL with ?suites=…&components=… (docs/listers.md).',
+        )
         .option('--token-env <name>', 'Read the API token from this environment variable.')
         .addHelpText(
           'after',
           '\nExamples:\n  $ arca lister run github https://api.github.com --token-env GITHUB_TOKEN\n' +
-            '  $ arca lister run gitlab https://gitlab.example.org',
+            '  $ arca lister run gitlab https://gitlab.example.org\n' +
+            '  $ arca lister run npm https://replicate.npmjs.com/_changes\n' +
+            '  $ arca lister run pypi https://pypi.org\n' +
+            '  $ arca lister run debian "http://deb.debian.org/debian/?suites=bookworm&components=main"',
         ),
     ),
   ).action(async (type: string, url: string, flags: RunFlags) => {
