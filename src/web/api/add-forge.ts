@@ -61,7 +61,7 @@ function str(body: Record<string, unknown>, name: string, required: boolean): st
 const truthy = (v: unknown): boolean => v === true || v === 'true' || v === 'on' || v === '1'
 
 function idParam(c: Context): number {
-  const id = Number(c.req.param('id'))
+  const id = Number(c.req.param('request_id'))
   if (!Number.isSafeInteger(id) || id < 1) throw new InvalidInputError('Invalid request id')
   return id
 }
@@ -155,7 +155,12 @@ async function get(c: Context, ctx: WebContext): Promise<Response> {
   )
 }
 
-const ID = { name: 'id', in: 'path', description: 'The request id', type: 'integer' } as const
+const ID = {
+  name: 'request_id',
+  in: 'path',
+  description: 'The request id',
+  type: 'integer',
+} as const
 
 /** The Add Forge Now routes. */
 export const addForgeRoutes: RouteDef[] = [
@@ -194,8 +199,8 @@ export const addForgeRoutes: RouteDef[] = [
   },
   {
     method: 'GET',
-    path: '/add-forge/request/:id{[0-9]+}/get/',
-    docPath: '/add-forge/request/{id}/get/',
+    path: '/add-forge/request/:request_id{[0-9]+}/get/',
+    docPath: '/add-forge/request/{request_id}/get/',
     summary: 'One add-forge request and its history',
     params: [ID],
     scope: 'swh_add_forge_now',
@@ -203,8 +208,8 @@ export const addForgeRoutes: RouteDef[] = [
   },
   {
     method: 'POST',
-    path: '/add-forge/request/:id{[0-9]+}/update/',
-    docPath: '/add-forge/request/{id}/update/',
+    path: '/add-forge/request/:request_id{[0-9]+}/update/',
+    docPath: '/add-forge/request/{request_id}/update/',
     summary:
       'Comment on and/or change the status of an add-forge request (moderators: tokens with the admin scope); ACCEPTED starts the first listing',
     params: [ID],
