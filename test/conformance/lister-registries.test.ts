@@ -250,15 +250,17 @@ describe.each(backends)('registry listers on $name', (backend) => {
     }
   })
 
-  it('crates.io: /api/v1/crates by recent updates through meta.next_page, incremental', async () => {
+  it('crates.io: /api/v1/crates by recent updates through meta.next_page, resumed, incremental', async () => {
     let crates = [
       { name: 'serde', updated_at: '2025-03-05T10:00:00.000000+00:00' },
       { name: 'tokio', updated_at: '2025-03-04T10:00:00.000000+00:00' },
       { name: 'rand', updated_at: '2025-03-03T10:00:00.000000+00:00' },
     ]
-    let fault: 'none' | 'no-array' = 'none'
+    let fault: 'none' | 'no-array' | 'second-page' = 'second-page'
     const srv = await serve((_req, res, u) => {
       if (fault === 'no-array') return json(res, { errors: [{ detail: 'oops' }] })
+      if (fault === 'second-page' && u.searchParams.get('seek') === '2')
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"crates": [')
       expect(u.searchParams.get('sort')).toBe('recent-updates')
       const seek = Number(u.searchParams.get('seek') ?? 0)
       const page = crates.slice(seek, seek + 2)
@@ -268,7 +270,15 @@ describe.each(backends)('registry listers on $name', (backend) => {
     })
     try {
       const lister = new CratesLister(srv.base)
-      expect(await run(lister, s)).toEqual({ pages: 3, origins: 3, added: 3 })
+      // the second page is malformed (after its retry): the run fails, the first page kept
+      await expect(run(lister, s)).rejects.toThrow(/malformed JSON/)
+      const failed = await new ListerStore(s.db).get('crates', lister.url)
+      expect(failed).toMatchObject({ status: 'failed', originsFound: 2 })
+      // resumed from the second page, not from the first
+      fault = 'none'
+      srv.asked.length = 0
+      expect(await run(lister, s)).toEqual({ pages: 2, origins: 1, added: 1 })
+      expect(srv.asked).toEqual(['/api/v1/crates?per_page=2&sort=recent-updates&seek=2'])
       const mine = (await listed(s)).filter((u) => u.startsWith(srv.base))
       expect(mine).toEqual(['rand', 'serde', 'tokio'].map((n) => `${srv.base}/crates/${n}`))
       // incremental: stops at the first crate not updated since the newest seen
