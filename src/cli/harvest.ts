@@ -10,7 +10,13 @@
 import { hostname } from 'node:os'
 
 import { isArcaError } from '../errors.js'
-import { LIST_FORGE_TASK, ListerHttp, listForgeHandler, makeLister } from '../lister/index.js'
+import {
+  forgeLoadedHook,
+  LIST_FORGE_TASK,
+  ListerHttp,
+  listForgeHandler,
+  makeLister,
+} from '../lister/index.js'
 import {
   LOADER_BUFFER_THRESHOLDS,
   loadOrigin,
@@ -207,6 +213,7 @@ export function formatWorkerEvent(
 export function startHarvestWorker(init: HarvestWorkerInit): Worker {
   const name = workerName()
   const { visits, queue } = init.scheduler
+  const forgeLoaded = forgeLoadedHook(init.scheduler.db)
   const worker = new Worker({
     queue,
     name,
@@ -223,7 +230,10 @@ export function startHarvestWorker(init: HarvestWorkerInit): Worker {
     concurrency: init.concurrency,
     ...(init.leaseMs ? { leaseMs: init.leaseMs } : {}),
     ...(init.graceMs !== undefined ? { graceMs: init.graceMs } : {}),
-    onEnded: recordLoadEnd(visits),
+    onEnded: async (task, end) => {
+      await recordLoadEnd(visits)(task, end)
+      await forgeLoaded(task, end)
+    },
     onEvent: (e) => {
       const line = formatWorkerEvent(e, name, init.readable)
       if (line !== null) init.log(line)

@@ -3,7 +3,8 @@
  * Add Forge Now request or any operator. Its origins are written to the listed origins, due at
  * once for their first visits (the scheduling job enqueues them at `PRIORITY.firstVisit`).
  * The request moves to FIRST_LISTING_DONE; a listing that fails its last attempt moves it to
- * UNSUCCESSFUL (a moderator may accept it again).
+ * UNSUCCESSFUL (a moderator may accept it again); the first archived origin moves it to
+ * FIRST_ORIGIN_LOADED ({@link forgeLoadedHook}).
  *
  * @module
  */
@@ -11,9 +12,12 @@
 import { isArcaError } from '../errors.js'
 import {
   type ClaimedTask,
+  isLoadTaskResult,
   SqlVisitScheduler,
+  type TaskEnd,
   TaskFailure,
   type TaskHandler,
+  visitTypeOfKind,
 } from '../scheduler/index.js'
 import type { SqlDatabase } from '../storage/index.js'
 import type { ListForgeArgs } from './add-forge.js'
@@ -86,5 +90,40 @@ export function listForgeHandler(deps: ListForgeDeps): TaskHandler {
     } finally {
       http.close()
     }
+  }
+}
+
+/**
+ * After a load task ended: when it archived an origin (`full` or `partial`) that an Add Forge
+ * Now request's lister listed, and the request is SCHEDULED or FIRST_LISTING_DONE, the request
+ * moves to FIRST_ORIGIN_LOADED. One indexed lookup per load. For the worker's `onEnded`.
+ */
+export function forgeLoadedHook(
+  db: SqlDatabase,
+): (task: ClaimedTask, end: TaskEnd) => Promise<void> {
+  return async (task, end) => {
+    const visitType = visitTypeOfKind(task.kind)
+    if (visitType === null || task.origin === null || end.state !== 'done') return
+    if (!isLoadTaskResult(end.result)) return
+    if (end.result.status !== 'full' && end.result.status !== 'partial') return
+    const rows = await db.all<{ id: number }>(
+      `SELECT r.id FROM listed_origin o JOIN add_forge_request r
+         ON o.lister = r.forge_type || ':' || r.forge_url
+       WHERE o.url = ? AND o.visit_type = ? AND r.status IN ('SCHEDULED', 'FIRST_LISTING_DONE')`,
+      [task.origin, visitType],
+    )
+    const requests = new ForgeRequestStore(db)
+    for (const r of rows)
+      await requests
+        .change(Number(r.id), {
+          text: `First origin loaded: ${task.origin}`,
+          actor: ACTOR,
+          actorRole: 'MODERATOR',
+          newStatus: 'FIRST_ORIGIN_LOADED',
+        })
+        // another worker moved it first
+        .catch((e: unknown) => {
+          if (!isArcaError(e, 'invalid_input')) throw e
+        })
   }
 }

@@ -36,7 +36,7 @@ export {
   type ForgeRequestStatus,
   ForgeRequestStore,
 } from './forge-requests.js'
-export { type ListForgeDeps, listForgeHandler } from './forge-task.js'
+export { forgeLoadedHook, type ListForgeDeps, listForgeHandler } from './forge-task.js'
 export { GitHubLister } from './github.js'
 export { GitLabLister } from './gitlab.js'
 export {

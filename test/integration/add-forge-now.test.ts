@@ -15,6 +15,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import {
+  forgeLoadedHook,
   LIST_FORGE_TASK,
   ListerHttp,
   listForgeHandler,
@@ -150,6 +151,10 @@ for (const backend of ['SQLite', 'PostgreSQL'] as const) {
       removeTemp(dir)
     })
 
+    const statusOf = async (id: number): Promise<unknown> => {
+      const got = await call(server, 'GET', `/api/1/add-forge/request/${id}/get/`)
+      return (got.body as { request: Json }).request['status']
+    }
     const create = (body: Json, token?: string) =>
       call(server, 'POST', '/api/1/add-forge/request/create/', {
         body,
@@ -377,6 +382,36 @@ for (const backend of ['SQLite', 'PostgreSQL'] as const) {
         body: { new_status: 'ACCEPTED' },
       })
       expect(twice.status).toBe(400)
+
+      // the first archived origin: a worker's load of p2 ends `full` (a failed one does not count)
+      const hook = forgeLoadedHook(sched.db)
+      const p2 = `https://gitlab.afn.example/g/p2.git`
+      const loadClaims = await sched.queue.claim('test', {
+        kinds: ['load-git'],
+        leaseMs: 60_000,
+        limit: 10,
+      })
+      const failedLoad = loadClaims.find((t) => t.origin !== p2)!
+      await hook(failedLoad, {
+        state: 'failed',
+        outcome: 'retry',
+        error: 'no such host',
+        result: null,
+      })
+      expect(await statusOf(id)).toBe('FIRST_LISTING_DONE')
+      const load = loadClaims.find((t) => t.origin === p2)!
+      const visit = {
+        visit: 1,
+        status: 'full',
+        snapshot: '1'.repeat(40),
+        date: new Date().toISOString(),
+        eventful: true,
+        message: null,
+      }
+      await sched.queue.complete(load.lease, visit)
+      await hook(load, { state: 'done', result: visit })
+      expect(await statusOf(id)).toBe('FIRST_ORIGIN_LOADED')
+      for (const t of loadClaims) if (t !== load) await sched.queue.release(t.lease)
     })
 
     it('the /add-forge/ page lists requests and takes a request with a token', async () => {
