@@ -11,6 +11,13 @@ import { hostname } from 'node:os'
 
 import { isArcaError } from '../errors.js'
 import {
+  forgeLoadedHook,
+  LIST_FORGE_TASK,
+  ListerHttp,
+  listForgeHandler,
+  makeLister,
+} from '../lister/index.js'
+import {
   LOADER_BUFFER_THRESHOLDS,
   loadOrigin,
   type LoadProgress,
@@ -209,17 +216,28 @@ export function formatWorkerEvent(
 export function startHarvestWorker(init: HarvestWorkerInit): Worker {
   const name = workerName()
   const { visits, queue } = init.scheduler
+  const forgeLoaded = forgeLoadedHook(init.scheduler.db)
   const worker = new Worker({
     queue,
     name,
     handlers: {
       ...loadHandlers(init.archive, init.net),
       ...vaultHandlers(publicVault(init.archive)),
+      // first listings of Add Forge Now: the forge was named by someone, so the network
+      // policy always applies (the strict default without one)
+      [LIST_FORGE_TASK]: listForgeHandler({
+        db: init.scheduler.db,
+        makeLister,
+        http: () => new ListerHttp(init.net?.network ? { policy: init.net.network } : {}),
+      }),
     },
     concurrency: init.concurrency,
     ...(init.leaseMs ? { leaseMs: init.leaseMs } : {}),
     ...(init.graceMs !== undefined ? { graceMs: init.graceMs } : {}),
-    onEnded: recordLoadEnd(visits),
+    onEnded: async (task, end) => {
+      await recordLoadEnd(visits)(task, end)
+      await forgeLoaded(task, end)
+    },
     onEvent: (e) => {
       const line = formatWorkerEvent(e, name, init.readable)
       if (line !== null) init.log(line)

@@ -11,6 +11,7 @@
 import { Command, CommanderError } from 'commander'
 
 import { type ErrorCode, errorMessage, isArcaError } from '../errors.js'
+import { registerForge } from './commands/forge.js'
 import { registerForks } from './commands/forks.js'
 import { registerFsck } from './commands/fsck.js'
 import { registerIdentify } from './commands/identify.js'
@@ -100,6 +101,7 @@ export function buildProgram(): Command {
   registerTasks(program)
   registerSchedule(program)
   registerLister(program)
+  registerForge(program)
   registerMirror(program)
   registerFsck(program)
   registerRepair(program)

@@ -163,9 +163,12 @@ export class ListerHttp {
     this.#now = init.clock ?? Date.now
   }
 
-  /** GETs `url` as JSON, retrying as described above; throws UnavailableError at the end. */
-  getJson(url: string): Promise<JsonPage> {
-    return this.#request(url, 'application/json', undefined, jsonPage)
+  /**
+   * GETs `url` as JSON, retrying as described above; throws UnavailableError at the end.
+   * `accept` replaces the `Accept` header (e.g. PyPI's `application/vnd.pypi.simple.v1+json`).
+   */
+  getJson(url: string, options: { readonly accept?: string } = {}): Promise<JsonPage> {
+    return this.#request(url, options.accept ?? 'application/json', undefined, jsonPage)
   }
 
   /** POSTs `body` as JSON to `url` (GraphQL), the answer as JSON, retried as {@link getJson}. */
@@ -183,10 +186,29 @@ export class ListerHttp {
     check: (text: string) => void = () => undefined,
     accept = 'text/html',
   ): Promise<TextPage> {
-    return this.#request(url, accept, undefined, (text, header) => {
+    return this.#request(url, accept, undefined, (bytes, header) => {
+      const text = new TextDecoder().decode(bytes)
       check(text)
       return { text, header }
     })
+  }
+
+  /**
+   * GETs `url` as bytes (e.g. a compressed index), with the same retries and limits;
+   * `allowNotFound`: null for a 404 instead of an error.
+   */
+  async getBytes(
+    url: string,
+    options: { readonly accept?: string; readonly allowNotFound?: boolean } = {},
+  ): Promise<({ body: Uint8Array } & JsonPage) | null> {
+    const page = await this.#request(
+      url,
+      options.accept ?? '*/*',
+      undefined,
+      (body, header) => ({ body, header }),
+      options.allowNotFound ?? false,
+    )
+    return page
   }
 
   /**
@@ -197,8 +219,23 @@ export class ListerHttp {
     url: string,
     accept: string,
     post: Uint8Array | undefined,
-    read: (text: string, header: (name: string) => string | undefined) => T,
-  ): Promise<T> {
+    read: (body: Uint8Array, header: (name: string) => string | undefined) => T,
+    allowNotFound?: false,
+  ): Promise<T>
+  async #request<T>(
+    url: string,
+    accept: string,
+    post: Uint8Array | undefined,
+    read: (body: Uint8Array, header: (name: string) => string | undefined) => T,
+    allowNotFound: boolean,
+  ): Promise<T | null>
+  async #request<T>(
+    url: string,
+    accept: string,
+    post: Uint8Array | undefined,
+    read: (body: Uint8Array, header: (name: string) => string | undefined) => T,
+    allowNotFound = false,
+  ): Promise<T | null> {
     const headers: Record<string, string> = { 'user-agent': LISTER_USER_AGENT, accept }
     if (post) headers['content-type'] = 'application/json'
     if (this.#init.token)
@@ -209,7 +246,7 @@ export class ListerHttp {
     let rateWaits = 0
     let waitedTo = 0 // until when this request waited for a rate limit itself
     type Answer =
-      | { kind: 'page'; page: T }
+      | { kind: 'page'; page: T | null }
       | { kind: 'wait'; status: number; ms: number }
       | { kind: 'fail'; retry: boolean; message: string }
     // one request, holding a slot of its host until its body is read
@@ -225,18 +262,35 @@ export class ListerHttp {
           res.cancel()
           return { kind: 'wait', status: res.status, ms: wait }
         }
+        if (res.status === 404 && allowNotFound) {
+          res.cancel()
+          return { kind: 'page', page: null }
+        }
         if (!res.ok) {
           const said = errorMessage(await res.text(64 * 1024).catch(() => ''))
           return { kind: 'fail', retry: res.status >= 500, message: `HTTP ${res.status}${said}` }
         }
-        const text = await res.text(MAX_BODY)
+        const chunks: Uint8Array[] = []
+        let size = 0
+        for await (const chunk of res.body) {
+          size += chunk.length
+          if (size > MAX_BODY) {
+            res.cancel()
+            return {
+              kind: 'fail',
+              retry: false,
+              message: `the answer is larger than ${MAX_BODY} bytes`,
+            }
+          }
+          chunks.push(chunk)
+        }
         try {
-          return { kind: 'page', page: read(text, (n: string) => res.header(n)) }
+          return { kind: 'page', page: read(Buffer.concat(chunks), (n: string) => res.header(n)) }
         } catch (e) {
           return { kind: 'fail', retry: true, message: e instanceof Error ? e.message : String(e) }
         }
       })
-    const attempt = async (): Promise<T> => {
+    const attempt = async (): Promise<T | null> => {
       // the host asked (another request of this process) to wait: do so before asking
       const now = this.#now()
       const paused = limits.waitFor(url, now) - Math.max(0, waitedTo - now)
@@ -293,9 +347,9 @@ export function nextLink(link: string | undefined): string | null {
 }
 
 /** A body read as JSON; throws (a retried failure) when it is not JSON. */
-function jsonPage(text: string, header: (name: string) => string | undefined): JsonPage {
+function jsonPage(bytes: Uint8Array, header: (name: string) => string | undefined): JsonPage {
   try {
-    return { body: JSON.parse(text) as unknown, header }
+    return { body: JSON.parse(new TextDecoder().decode(bytes)) as unknown, header }
   } catch {
     throw new Error('malformed JSON answer')
   }

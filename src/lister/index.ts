@@ -11,16 +11,42 @@
 import { InvalidInputError } from '../errors.js'
 import { BitbucketLister } from './bitbucket.js'
 import { CgitLister, type HtmlListerOptions } from './cgit.js'
+import { CratesLister } from './crates.js'
+import { DebianLister } from './debian.js'
 import { ForgejoLister, GiteaLister } from './gitea.js'
 import { GitHubLister } from './github.js'
 import { GitLabLister } from './gitlab.js'
 import { GitwebLister } from './gitweb.js'
 import { HgwebLister } from './hgweb.js'
 import type { Lister } from './interface.js'
+import { NpmLister } from './npm.js'
+import { PyPILister } from './pypi.js'
 import { SourceHutLister } from './sourcehut.js'
 
+export {
+  AddForgeNow,
+  type AddForgeNowInit,
+  canonicalForgeUrl,
+  type ForgeRequestWithHistory,
+  LIST_FORGE_TASK,
+  type ListForgeArgs,
+} from './add-forge.js'
 export { BitbucketLister } from './bitbucket.js'
 export { CgitLister, type HtmlListerOptions } from './cgit.js'
+export { CratesLister } from './crates.js'
+export { DebianLister, sourcePackages } from './debian.js'
+export {
+  checkForgeStatus,
+  FORGE_REQUEST_NEXT,
+  FORGE_REQUEST_STATUSES,
+  type ForgeActorRole,
+  type ForgeRequest,
+  type ForgeRequestHistory,
+  type ForgeRequestInit,
+  type ForgeRequestStatus,
+  ForgeRequestStore,
+} from './forge-requests.js'
+export { forgeLoadedHook, type ListForgeDeps, listForgeHandler } from './forge-task.js'
 export { ForgejoLister, GITEA_PAGE, GiteaLister } from './gitea.js'
 export { GitHubLister } from './github.js'
 export { GitLabLister } from './gitlab.js'
@@ -39,7 +65,9 @@ export {
   type TextPage,
 } from './http.js'
 export type { Lister, ListerPage, ListerState } from './interface.js'
+export { NpmLister, npmOrigin } from './npm.js'
 export { IdKeysetLister, PagedJsonLister, PageNumberLister } from './paged.js'
+export { PYPI_SIMPLE_JSON, PyPILister } from './pypi.js'
 export { type ListerRunResult, runLister } from './run.js'
 export { SourceHutLister } from './sourcehut.js'
 export { type ListerInstance, type ListerStatus, ListerStore } from './state.js'
@@ -56,6 +84,10 @@ export const LISTER_TYPES = [
   'cgit',
   'gitweb',
   'hgweb',
+  'npm',
+  'pypi',
+  'crates',
+  'debian',
 ] as const
 
 /** The lister of forge `type` at `url` (`options` for the web front-ends: cgit…). */
@@ -69,5 +101,9 @@ export function makeLister(type: string, url: string, options: HtmlListerOptions
   if (type === 'cgit') return new CgitLister(url, options)
   if (type === 'gitweb') return new GitwebLister(url, options)
   if (type === 'hgweb') return new HgwebLister(url)
+  if (type === 'npm') return new NpmLister(url)
+  if (type === 'pypi') return new PyPILister(url)
+  if (type === 'crates') return new CratesLister(url)
+  if (type === 'debian') return new DebianLister(url)
   throw new InvalidInputError(`"${type}" is not a lister type (${LISTER_TYPES.join(', ')})`)
 }

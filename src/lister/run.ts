@@ -36,7 +36,7 @@ export async function runLister(
     type: lister.type,
     url: lister.url,
     state:
-      known === null
+      known === null || known.status === 'registered'
         ? lister.initialState()
         : known.status === 'complete'
           ? lister.resumeAfterComplete(known.completeState ?? known.state)

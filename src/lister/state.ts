@@ -10,7 +10,8 @@ import type { SqlDatabase, SqlExecutor } from '../storage/index.js'
 import type { ListerState } from './interface.js'
 
 /** How a lister's last run is. */
-export type ListerStatus = 'running' | 'complete' | 'failed'
+/** (`registered`: known, never run yet, e.g. an accepted Add Forge Now request.) */
+export type ListerStatus = 'registered' | 'running' | 'complete' | 'failed'
 
 /** One lister instance. */
 export interface ListerInstance {

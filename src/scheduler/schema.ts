@@ -101,6 +101,29 @@ const V4 = [
   `ALTER TABLE listed_origin ADD COLUMN forked_from_url TEXT`,
 ]
 
+// Add Forge Now (see src/lister/forge-requests.ts): requests to list a whole forge, moderated, and
+// the history of each (comments and status changes), as swh-web's `add_forge_request` and
+// `add_forge_request_history`. Version 6 (5 is allocated elsewhere).
+const V6 = [
+  `CREATE TABLE add_forge_request (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     status TEXT NOT NULL, submission_date INT8 NOT NULL,
+     submitter_name TEXT NOT NULL, submitter_email TEXT NOT NULL,
+     submitter_forward_username INT8 NOT NULL,
+     forge_type TEXT NOT NULL, forge_url TEXT NOT NULL UNIQUE,
+     forge_contact_email TEXT NOT NULL, forge_contact_name TEXT NOT NULL,
+     forge_contact_comment TEXT NOT NULL,
+     last_moderator TEXT NOT NULL, last_modified_date INT8 NOT NULL, task_id INT8
+   )`,
+  `CREATE INDEX add_forge_request_status ON add_forge_request (status, id)`,
+  `CREATE TABLE add_forge_request_history (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     request_id INT8 NOT NULL, text TEXT NOT NULL, actor TEXT NOT NULL,
+     actor_role TEXT NOT NULL, date INT8 NOT NULL, new_status TEXT
+   )`,
+  `CREATE INDEX add_forge_request_history_request ON add_forge_request_history (request_id, id)`,
+]
+
 /** The scheduler's migrations for `dialect`. */
 export function schedulerMigrations(dialect: Dialect): Migration[] {
   return [
@@ -119,6 +142,11 @@ export function schedulerMigrations(dialect: Dialect): Migration[] {
       version: 4,
       description: 'lister instances, fork columns of listed origins',
       statements: V4.map((s) => render(dialect, s)),
+    },
+    {
+      version: 6,
+      description: 'add forge now requests and their history',
+      statements: V6.map((s) => render(dialect, s)),
     },
   ]
 }

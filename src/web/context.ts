@@ -6,6 +6,7 @@
  */
 
 import type { ScrubStore } from '../integrity/index.js'
+import type { AddForgeNow } from '../lister/index.js'
 import type { SaveCodeNow } from '../scheduler/index.js'
 import type { MaskedView } from '../storage/index.js'
 import type { Vault } from '../vault/index.js'
@@ -39,6 +40,8 @@ export interface WebContext {
   readonly scrub: ScrubStore
   /** Save Code Now (requests, moderation); absent, its routes answer 503. */
   readonly saveCodeNow?: SaveCodeNow | undefined
+  /** Add Forge Now (requests to list a forge, moderation); absent, its routes answer 503. */
+  readonly addForgeNow?: AddForgeNow | undefined
   /** Forge webhook secrets of Save Code Now (see `api/save-webhooks.ts`). */
   readonly webhookSecrets?: Readonly<Record<string, string>> | undefined
   /** The vault (bundles of objects); absent, its routes answer 501. */

@@ -10,6 +10,7 @@ import { serve } from '@hono/node-server'
 
 import { UnavailableError } from '../errors.js'
 import { ScrubStore } from '../integrity/index.js'
+import type { AddForgeNow } from '../lister/index.js'
 import type { SaveCodeNow } from '../scheduler/index.js'
 import { type Archive, maskedView } from '../storage/index.js'
 import type { Vault } from '../vault/index.js'
@@ -33,6 +34,8 @@ export interface ServerInit {
   readonly rateLimits?: RateLimiterInit
   /** Save Code Now (made by the CLI with the loadable visit types); absent, its routes 503. */
   readonly saveCodeNow?: SaveCodeNow
+  /** Add Forge Now (made by the CLI with the lister types); absent, its routes 503. */
+  readonly addForgeNow?: AddForgeNow
   /** Per-forge secrets of the Save Code Now webhooks (`github`, `gitlab`, …). */
   readonly webhookSecrets?: Readonly<Record<string, string>>
   /** The vault; absent, its routes answer 501. */
@@ -69,7 +72,7 @@ export function webContext(
   archive: Archive,
   config: Partial<WebConfig> = {},
   rateLimits: RateLimiterInit = {},
-  extra: Pick<WebContext, 'saveCodeNow' | 'webhookSecrets' | 'vault'> = {},
+  extra: Pick<WebContext, 'saveCodeNow' | 'webhookSecrets' | 'vault' | 'addForgeNow'> = {},
 ): WebContext {
   return {
     archive: maskedView(archive),
@@ -80,6 +83,7 @@ export function webContext(
     saveCodeNow: extra.saveCodeNow,
     webhookSecrets: extra.webhookSecrets,
     vault: extra.vault,
+    addForgeNow: extra.addForgeNow,
   }
 }
 
@@ -98,6 +102,7 @@ export async function startServer(init: ServerInit): Promise<RunningServer> {
     saveCodeNow: init.saveCodeNow,
     webhookSecrets: init.webhookSecrets,
     vault: init.vault,
+    addForgeNow: init.addForgeNow,
   })
   const app = createApp(ctx, (a) => {
     mountBrowse(a, ctx)

@@ -60,7 +60,7 @@ export function registerLister(program: Command): void {
   const lister = program
     .command('lister')
     .summary(
-      "List a forge's repositories (or a file of URLs) into the schedule (GitHub, GitLab, Gitea, Forgejo, Bitbucket, SourceHut, cgit, gitweb, hgweb).",
+      "List a forge's repositories, a registry's packages or a file of URLs into the schedule.",
     )
     .description(
       "List a forge's repositories into the schedule, page by page. The lister's state is " +
@@ -82,12 +82,17 @@ export function registerLister(program: Command): void {
             'schedule and saving its state after each page; exits 2 naming the error when a ' +
             'page still fails after the retries.',
         )
-        .argument('<type>', `The forge type: ${[...LISTER_TYPES, 'url-list'].join(', ')}.`)
+        .argument(
+          '<type>',
+          `The forge or registry type: ${[...LISTER_TYPES, 'url-list'].join(', ')}.`,
+        )
         .argument(
           '<url>',
           'The API base URL (GitHub, Bitbucket), the instance URL (GitLab, Gitea, Forgejo), ' +
             "a user's page (SourceHut, https://git.sr.ht/~user), the index page (cgit, gitweb, " +
-            'hgweb), or the file of URLs (url-list).',
+            'hgweb), the registry URL (npm: a _changes URL or a registry base URL; PyPI; ' +
+            'crates.io), a Debian mirror URL with ?suites=…&components=… (docs/listers.md), or ' +
+            'the file of URLs (url-list).',
         )
         .option('--token-env <name>', 'Read the API token from this environment variable.')
         .option(
@@ -101,7 +106,10 @@ export function registerLister(program: Command): void {
             '  $ arca lister run forgejo https://codeberg.org\n' +
             '  $ arca lister run sourcehut https://git.sr.ht/~sircmpwn --token-env SRHT_TOKEN\n' +
             '  $ arca lister run cgit https://git.example.org/cgit/\n' +
-            '  $ arca lister run url-list urls.txt',
+            '  $ arca lister run url-list urls.txt\n' +
+            '  $ arca lister run npm https://replicate.npmjs.com/_changes\n' +
+            '  $ arca lister run pypi https://pypi.org\n' +
+            '  $ arca lister run debian "http://deb.debian.org/debian/?suites=bookworm&components=main"',
         ),
     ),
   ).action(async (type: string, url: string, flags: RunFlags) => {

@@ -8,6 +8,7 @@ import type { Command } from 'commander'
 
 import { InvalidInputError } from '../../errors.js'
 import { ScrubStore } from '../../integrity/index.js'
+import { AddForgeNow, LISTER_TYPES } from '../../lister/index.js'
 import { visitTypes } from '../../loader/index.js'
 import { checkUrl } from '../../net/index.js'
 import {
@@ -156,6 +157,16 @@ export function registerServe(program: Command): void {
       visitTypes: visitTypes(),
       checkUrl: (url) => checkUrl(url, policy, { allowUnresolved: true }),
     })
+    // Add Forge Now: requests name a lister type; the forge URL is checked as Save Code Now's
+    const forgeQueue = new SqlTaskQueue(archive.backend.db, { ownsDatabase: false })
+    await forgeQueue.open()
+    const addForgeNow = new AddForgeNow({
+      db: archive.backend.db,
+      queue: forgeQueue,
+      listerTypes: LISTER_TYPES,
+      checkUrl: (url) => checkUrl(url, policy, { allowUnresolved: true }),
+    })
+    await addForgeNow.open()
     // push webhooks: a forge is enabled by its secret (environment only: never in argv)
     const webhookSecrets: Record<string, string> = {}
     for (const forge of WEBHOOK_FORGES) {
@@ -186,6 +197,7 @@ export function registerServe(program: Command): void {
       host,
       config: { trustProxy },
       saveCodeNow,
+      addForgeNow,
       webhookSecrets,
       vault,
       rateLimits: {

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { addForgeRoutes } from './add-forge.js'
 import { citationRoutes, metadataSearchRoutes } from './citation.js'
 import { contentRoutes } from './content.js'
 import { directoryRoutes } from './directory.js'
@@ -40,6 +41,7 @@ export function apiRoutes(): RouteDef[] {
     ...saveWebhookRoutes,
     ...saveRoutes,
     ...metadataSearchRoutes,
+    ...addForgeRoutes,
     ...originRoutes,
     ...statRoutes,
     ...extidRoutes,

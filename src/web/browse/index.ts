@@ -13,6 +13,7 @@ import { html } from 'hono/html'
 import type { AppEnv } from '../app.js'
 import type { WebContext } from '../context.js'
 import { errorBody } from '../http.js'
+import { addForgePages } from './add-forge.js'
 import { ASSETS } from './assets.js'
 import { badgePages } from './badge.js'
 import { contentPages } from './content.js'
@@ -93,6 +94,7 @@ function browseHandlers(wctx: WebContext) {
     ...badgePages(wctx),
     ...embedPages(wctx),
     ...savePages(wctx),
+    ...addForgePages(wctx),
   }
 }
 
@@ -117,6 +119,8 @@ export function mountBrowse(app: Hono<AppEnv>, wctx: WebContext): void {
   app.get('/save', safe(h.savePage))
   app.post('/save', safe(h.saveSubmit))
   app.get('/save/status', safe(h.saveStatus))
+  app.get('/add-forge', safe(h.addForgePage))
+  app.post('/add-forge', safe(h.addForgeSubmit))
   app.get('/browse/search', safe(h.search))
   app.get('/browse/origin/directory', safe(h.originDirectory))
   app.get('/browse/origin/content', safe(h.originContent))

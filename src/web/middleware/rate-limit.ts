@@ -40,6 +40,9 @@ export const DEFAULT_RATES: Readonly<Record<string, Rate>> = {
   // (its GET rate)
   swh_vault_cooking: { count: 120, seconds: 3600 },
   swh_vault_cooking_get: { count: 60, seconds: 60 },
+  // Add Forge Now: reading requests, and making or moderating them
+  swh_add_forge_now: { count: 120, seconds: 3600 },
+  swh_add_forge_now_post: { count: 10, seconds: 3600 },
 }
 
 /** Default exempt networks (as Software Heritage: local callers). */
