@@ -16,6 +16,7 @@ import {
   ListerHttp,
   listForgeHandler,
   makeLister,
+  relistJob,
 } from '../lister/index.js'
 import {
   LOADER_BUFFER_THRESHOLDS,
@@ -130,6 +131,8 @@ export interface HarvestWorkerInit {
   readonly schedule?: boolean
   /** Period of the scheduling job (default 10 s). */
   readonly scheduleEveryMs?: number
+  /** Time between two listings of one lister instance (default one day; see relist.ts). */
+  readonly relistIntervalMs?: number
   /** Where log lines go (one line each, without its newline). */
   readonly log: (line: string) => void
   /** Readable lines instead of JSON. */
@@ -260,6 +263,23 @@ export function startHarvestWorker(init: HarvestWorkerInit): Worker {
                         worker: name,
                         first_visits: first,
                         recurrent,
+                      }),
+                ),
+            }),
+            relistJob({
+              db: init.scheduler.db,
+              queue,
+              holder: name,
+              ...(init.relistIntervalMs ? { intervalMs: init.relistIntervalMs } : {}),
+              onEnqueued: (instances) =>
+                init.log(
+                  init.readable
+                    ? `re-listing ${instances.map((i) => `${i.type} ${i.url}`).join(', ')}`
+                    : JSON.stringify({
+                        time: new Date().toISOString(),
+                        event: 'relist_enqueued',
+                        worker: name,
+                        instances,
                       }),
                 ),
             }),
