@@ -30,8 +30,13 @@ export function sweepScratch(dir: string): number {
   for (const name of names) {
     const pid = scratchOwner(name)
     if (pid !== null && pid !== process.pid && !alive(pid)) {
-      rmSync(join(dir, name), { recursive: true, force: true })
-      removed++
+      try {
+        rmSync(join(dir, name), { recursive: true, force: true, maxRetries: 3 })
+        removed++
+      } catch {
+        // A child of the dead process (`git index-pack`, say) may still be writing there
+        // (ENOTEMPTY): the directory is left for the next sweep; opening the archive goes on.
+      }
     }
   }
   return removed

@@ -126,9 +126,12 @@ function present(dir: string, swhids: Iterable<string>): Set<string> {
       const row = db.prepare(`SELECT 1 FROM ${t} WHERE ${col} = ?`).get(Buffer.from(id, 'hex'))
       const file = join(dir, 'objects', id.slice(0, 2), id.slice(2, 4), id)
       if (s.startsWith('swh:1:cnt:')) {
-        // Row and bytes go together: one without the other is a failure either way.
+        // A row always has its bytes ("half" otherwise: a failure). Bytes without their row
+        // are what a removal killed between a transaction and its unlinks leaves: invisible to
+        // every read, and unlinked by the rerun (the final check finds none).
         if (row !== undefined && existsSync(file)) out.add(s)
-        else if (row !== undefined || existsSync(file)) out.add(`${s} (half)`)
+        else if (row !== undefined) out.add(`${s} (half)`)
+        else if (existsSync(file)) out.add(`${s} (bytes only)`)
       } else if (row !== undefined) out.add(s)
     }
   } finally {
@@ -160,7 +163,8 @@ async function presentPg(url: string, dir: string, swhids: Iterable<string>): Pr
       if (!s.startsWith('swh:1:cnt:')) {
         if (row) out.add(s)
       } else if (row && file) out.add(s)
-      else if (row || file) out.add(`${s} (half)`)
+      else if (row) out.add(`${s} (half)`)
+      else if (file) out.add(`${s} (bytes only)`)
     }
   } finally {
     await client.end()

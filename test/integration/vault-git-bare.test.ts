@@ -3,6 +3,7 @@
  * checked with git itself (fsck, refs, object ids, history) against the source repositories.
  */
 import { execFileSync } from 'node:child_process'
+import { once } from 'node:events'
 import { createWriteStream, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -151,6 +152,8 @@ describe('git-bare bundle', () => {
     await a.archive.backend.maskSet('req-1', 'takedown', [`swh:1:cnt:${secret}`], 'restricted')
     try {
       const out = createWriteStream(join(tmp, 'masked.tar'))
+      // opened before the cook fails, so that no late open outlives the test's directory
+      await once(out, 'open')
       await expect(
         cookGitBare(
           { storage: a.view.storage, objstorage: a.view.objstorage },
@@ -159,6 +162,7 @@ describe('git-bare bundle', () => {
         ),
       ).rejects.toBeInstanceOf(MaskedError)
       out.destroy()
+      if (!out.closed) await once(out, 'close')
     } finally {
       await a.archive.backend.maskSet('req-1', 'lifted', [`swh:1:cnt:${secret}`], null)
     }
