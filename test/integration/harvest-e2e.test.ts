@@ -6,7 +6,6 @@
  * worker run: an eventful visit of the changed repository, an uneventful one of the other, and
  * their intervals halved and doubled.
  */
-import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -14,11 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { openTaskQueue } from '../../src/scheduler/index.js'
 import { openSqlDatabase } from '../../src/storage/index.js'
-import { arca, ARCA_BIN } from '../helpers/cli.js'
+import { arca } from '../helpers/cli.js'
 import { git } from '../helpers/repos.js'
 import { startServe } from '../helpers/serve.js'
 import { createTestDatabase, postgresAvailable } from '../helpers/services.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
+import { runWorkerUntil } from '../helpers/worker-run.js'
 
 interface LogLine {
   event: string
@@ -30,39 +30,14 @@ interface LogLine {
   snapshot?: string | null
 }
 
-/** Runs `arca worker` until `ended` tasks ended, then SIGTERMs it; returns its log lines. */
+/** Runs `arca worker` until `ended` tasks ended, then SIGTERMs it; its log lines and exit. */
 async function runWorker(
   archive: readonly string[],
   ended: number,
 ): Promise<{ lines: LogLine[]; code: number | null }> {
-  const child = spawn(process.execPath, [ARCA_BIN, 'worker', ...archive, '--concurrency', '2'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1' },
-  })
-  let out = ''
-  let err = ''
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not finish: ${out}${err}`)), 45_000)
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString()
-      if ((out.match(/"event":"task_ended"/g) ?? []).length >= ended) {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
-  })
-  child.kill('SIGTERM')
-  const code = await exit
-  expect(err).toBe('')
-  return {
-    code,
-    lines: out
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as LogLine),
-  }
+  const run = await runWorkerUntil<LogLine>([...archive, '--concurrency', '2'], ended, 45_000)
+  expect(run.stderr).toBe('')
+  return run
 }
 
 function commit(repo: string, file: string, text: string, date: string): void {

@@ -5,7 +5,6 @@
  * `arca worker` process visits them (never-visited first), and the archived heads equal git's
  * own `rev-parse`. A re-listing with nothing new adds nothing and asks only the last two pages.
  */
-import { spawn } from 'node:child_process'
 import { execFile } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -19,39 +18,9 @@ import { arca, ARCA_BIN } from '../helpers/cli.js'
 import { type GitServer, startGitDaemon } from '../helpers/git-servers.js'
 import { git } from '../helpers/repos.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
+import { runWorkerUntil } from '../helpers/worker-run.js'
 
 const run = promisify(execFile)
-
-/** Runs `arca worker` until `ended` tasks ended, then SIGTERMs it; returns its JSON lines. */
-async function runWorker(
-  archive: readonly string[],
-  ended: number,
-): Promise<Record<string, unknown>[]> {
-  const child = spawn(process.execPath, [ARCA_BIN, 'worker', ...archive, '--json'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  let err = ''
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not finish: ${out}${err}`)), 60_000)
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString()
-      if ((out.match(/"event":"task_ended"/g) ?? []).length >= ended) {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
-  })
-  child.kill('SIGTERM')
-  expect(await exit).toBe(0)
-  expect(err).toBe('')
-  return out
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, unknown>)
-}
 
 describe('a Gitea listing archived by the scheduler', () => {
   let dir: string
@@ -116,7 +85,10 @@ describe('a Gitea listing archived by the scheduler', () => {
     ])
     expect(listed.stdout).toBe(`gitea ${base}: 2 page(s), 2 origin(s), 2 new\n`)
 
-    const lines = await runWorker(archive, 2)
+    const worker = await runWorkerUntil([...archive, '--json'], 2, 60_000)
+    expect(worker.code).toBe(0)
+    expect(worker.stderr).toBe('')
+    const lines = worker.lines
     const ended = lines.filter((l) => l['event'] === 'task_ended')
     expect(ended.map((l) => [l['origin'], l['kind'], l['state'], l['status']]).sort()).toEqual([
       [clone('a.git'), 'load-git', 'done', 'full'],

@@ -6,19 +6,19 @@
  * every listed origin; each visit's snapshot must point at the head git itself reports
  * (`rev-parse`), and at the revision id computed without Arca from hg's own output.
  */
-import { spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { arca, ARCA_BIN } from '../helpers/cli.js'
+import { arca } from '../helpers/cli.js'
 import { type GitServer, startGitDaemon } from '../helpers/git-servers.js'
 import { expectedChangesets, hg } from '../helpers/hg-repos.js'
 import { git } from '../helpers/repos.js'
 import { requireService } from '../helpers/services.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
 import { CGIT_CGI, haveCgi, startCgit, startHgweb } from '../helpers/web-frontends.js'
+import { runWorkerUntil } from '../helpers/worker-run.js'
 
 const GIT_REPOS = ['one.git', 'two.git', 'team/three.git']
 const HG_REPOS = ['alpha', 'beta']
@@ -30,36 +30,6 @@ interface LogLine {
   state?: string
   status?: string
   snapshot?: string | null
-}
-
-/** Runs `arca worker` until `ended` tasks ended, then SIGTERMs it; returns its log lines. */
-async function runWorker(archive: readonly string[], ended: number): Promise<LogLine[]> {
-  const child = spawn(
-    process.execPath,
-    [ARCA_BIN, 'worker', ...archive, '--concurrency', '2', '--allow-network', '127.0.0.1/32'],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
-  )
-  let out = ''
-  let err = ''
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not finish: ${out}${err}`)), 90_000)
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString()
-      if ((out.match(/"event":"task_ended"/g) ?? []).length >= ended) {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
-  })
-  child.kill('SIGTERM')
-  expect(await exit).toBe(0)
-  expect(err).toBe('')
-  return out
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as LogLine)
 }
 
 function snapshotBranches(
@@ -136,7 +106,13 @@ describe.runIf(ok)('listed → archived: cgit and hgweb listings visited by arca
     expect(h.status, h.stderr).toBe(0)
     expect(h.stdout).toContain('1 page(s), 2 origin(s), 2 new')
 
-    const lines = await runWorker(archive, GIT_REPOS.length + HG_REPOS.length)
+    const run = await runWorkerUntil<LogLine>(
+      [...archive, '--concurrency', '2', '--allow-network', '127.0.0.1/32'],
+      GIT_REPOS.length + HG_REPOS.length,
+    )
+    expect(run.code).toBe(0)
+    expect(run.stderr).toBe('')
+    const lines = run.lines
     const ended = lines.filter((l) => l.event === 'task_ended')
     expect(ended.map((l) => [l.origin, l.kind, l.state, l.status]).sort()).toEqual(
       [

@@ -5,14 +5,15 @@
  * from the test's own servers (the requests they saw) and from Mercurial (`hg log`).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { createServer, request, type Server } from 'node:http'
-import { type AddressInfo, connect } from 'node:net'
+import { request } from 'node:http'
+import { connect } from 'node:net'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { loadOrigin } from '../../src/loader/index.js'
 import { type NetPolicy, startEgressProxy } from '../../src/net/index.js'
 import { openArchive } from '../../src/storage/archive.js'
+import { closeServer, type CountingServer, startCounting } from '../helpers/counting-server.js'
 import { type DnsServer, startDnsServer } from '../helpers/dns-server.js'
 import { freePort } from '../helpers/git-servers.js'
 import { hg, hgTestEnv, makeHgRichRepo } from '../helpers/hg-repos.js'
@@ -21,35 +22,9 @@ import { makeTemp, removeTemp } from '../helpers/tree.js'
 /** 127.0.0.1 allowed; 127.0.0.2 (where the forbidden server listens) is not. */
 const ONLY_ONE: NetPolicy = { allowNetworks: ['127.0.0.1/32'] }
 
-interface Counting {
-  server: Server
-  port: number
-  paths: string[]
-}
-
-async function startServer(
-  host: string,
-  answer: (path: string) => { status: number; headers?: Record<string, string>; body?: string },
-): Promise<Counting> {
-  const paths: string[] = []
-  const server = createServer((req, res) => {
-    paths.push(req.url ?? '')
-    const a = answer(req.url ?? '')
-    res.writeHead(a.status, a.headers ?? {})
-    res.end(a.body ?? '')
-  })
-  await new Promise<void>((resolve) => server.listen(0, host, resolve))
-  return { server, port: (server.address() as AddressInfo).port, paths }
-}
-
-function close(server: Server): Promise<void> {
-  server.closeAllConnections()
-  return new Promise((resolve) => server.close(() => resolve()))
-}
-
 let root: string
-let forbidden: Counting
-let redirector: Counting
+let forbidden: CountingServer
+let redirector: CountingServer
 let dns: DnsServer
 let serve: ChildProcess
 let serveUrl: string
@@ -57,9 +32,9 @@ let repo: string
 
 beforeAll(async () => {
   root = makeTemp('arca-egress-')
-  forbidden = await startServer('127.0.0.2', () => ({ status: 200, body: 'secret' }))
+  forbidden = await startCounting('127.0.0.2', () => ({ status: 200, body: 'secret' }))
   // Every path answers a redirect to the same path on the forbidden server.
-  redirector = await startServer('127.0.0.1', (path) => ({
+  redirector = await startCounting('127.0.0.1', (path) => ({
     status: 302,
     headers: { Location: `http://127.0.0.2:${forbidden.port}${path}` },
   }))
@@ -93,8 +68,8 @@ beforeAll(async () => {
 afterAll(async () => {
   serve?.kill()
   await dns?.stop()
-  if (redirector) await close(redirector.server)
-  if (forbidden) await close(forbidden.server)
+  if (redirector) await closeServer(redirector.server)
+  if (forbidden) await closeServer(forbidden.server)
   removeTemp(root)
 })
 

@@ -8,8 +8,7 @@
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync } from 'node:fs'
-import { createServer, get, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { get } from 'node:http'
 import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -18,6 +17,7 @@ import { loadOrigin, type OriginLoadOptions } from '../../src/loader/index.js'
 import { checkedLookup, checkUrl, HttpClient, type NetPolicy } from '../../src/net/index.js'
 import { openArchive } from '../../src/storage/archive.js'
 import { arca } from '../helpers/cli.js'
+import { closeServer, type CountingServer, startCounting } from '../helpers/counting-server.js'
 import { type DnsServer, startDnsServer } from '../helpers/dns-server.js'
 import { type GitServer, startGitDaemon, startHttpBackend } from '../helpers/git-servers.js'
 import { git, gitEnvFixed, makeHistoryRepo } from '../helpers/repos.js'
@@ -25,33 +25,12 @@ import { makeTemp, removeTemp } from '../helpers/tree.js'
 
 const LOOPBACK: NetPolicy = { allowNetworks: ['127.0.0.0/8'] }
 
-/** An HTTP server on `host` counting its requests, answering each with `answer`. */
-async function startCounting(
-  host: string,
-  answer: (path: string) => { status: number; headers?: Record<string, string> },
-): Promise<{ server: Server; port: number; paths: string[] }> {
-  const paths: string[] = []
-  const server = createServer((req, res) => {
-    paths.push(req.url ?? '')
-    const a = answer(req.url ?? '')
-    res.writeHead(a.status, a.headers ?? {})
-    res.end()
-  })
-  await new Promise<void>((resolve) => server.listen(0, host, resolve))
-  return { server, port: (server.address() as AddressInfo).port, paths }
-}
-
-function close(server: Server): Promise<void> {
-  server.closeAllConnections()
-  return new Promise((resolve) => server.close(() => resolve()))
-}
-
 let root: string
 let dns: DnsServer
 let policy: NetPolicy
 /** Requests seen by the server on 127.0.0.2, which no checked fetch may reach. */
-let forbidden: Awaited<ReturnType<typeof startCounting>>
-let redirector: Awaited<ReturnType<typeof startCounting>>
+let forbidden: CountingServer
+let redirector: CountingServer
 let http: GitServer
 let daemon: GitServer
 
@@ -105,7 +84,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([http?.stop(), daemon?.stop(), dns?.stop()])
-  await Promise.all([forbidden && close(forbidden.server), redirector && close(redirector.server)])
+  await Promise.all([
+    forbidden && closeServer(forbidden.server),
+    redirector && closeServer(redirector.server),
+  ])
   removeTemp(root)
 })
 
