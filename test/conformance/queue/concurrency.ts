@@ -16,6 +16,9 @@ interface Worker {
   /** Resolves once the worker is connected and waiting for the start. */
   ready: Promise<void>
   start(): void
+  /** Resolves once the worker holds its first claim and waits to go on. */
+  claimed: Promise<void>
+  goOn(): void
   /** Its output, when it exits 0. */
   output: Promise<string>
 }
@@ -27,20 +30,30 @@ function spawnWorker(url: string, name: string, batch: number): Worker {
   let stdout = ''
   let stderr = ''
   let markReady!: () => void
+  let markClaimed!: () => void
   const ready = new Promise<void>((resolve) => (markReady = resolve))
+  const claimed = new Promise<void>((resolve) => (markClaimed = resolve))
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
   child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString()
     if (stderr.includes('ready\n')) markReady()
+    if (stderr.includes('claimed\n')) markClaimed()
   })
   const output = new Promise<string>((resolve, reject) =>
     child.on('exit', (code) => {
       markReady()
+      markClaimed()
       if (code === 0) resolve(stdout)
       else reject(new Error(`worker ${name} exited ${code}: ${stderr}`))
     }),
   )
-  return { ready, output, start: () => child.stdin.end('go\n') }
+  return {
+    ready,
+    claimed,
+    output,
+    start: () => child.stdin.write('go\n'),
+    goOn: () => child.stdin.end('on\n'),
+  }
 }
 
 export function concurrencyTests(ctx: QueueSuiteContext): void {
@@ -92,6 +105,9 @@ export function concurrencyTests(ctx: QueueSuiteContext): void {
       const workers = [spawnWorker(q.url, 'w1', 7), spawnWorker(q.url, 'w2', 5)]
       await Promise.all(workers.map((w) => w.ready))
       for (const w of workers) w.start()
+      // each holds a batch before either completes one: both take part however they are scheduled
+      await Promise.all(workers.map((w) => w.claimed))
+      for (const w of workers) w.goOn()
       const outputs = await Promise.all(workers.map((w) => w.output))
       const lines = outputs.map((o) => o.split('\n').filter((l) => l !== ''))
       const completed = lines.flat().map((l) => Number(l.split(' ')[0]))
