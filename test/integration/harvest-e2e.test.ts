@@ -179,7 +179,7 @@ describe('arca serve runs tasks in its own process (embedded store)', () => {
           await new Promise((r) => setTimeout(r, 100))
           task = (await queue.get([id!]))[0]!
         }
-        expect(task.state).toBe('done')
+        expect(task.state, server.stderr()).toBe('done')
         const result = task.result as Record<string, unknown>
         expect(result).toMatchObject({ visit: 1, status: 'full', eventful: true, message: null })
         expect(Date.parse(result['date'] as string)).toBeGreaterThan(0)

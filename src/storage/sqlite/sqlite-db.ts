@@ -5,6 +5,8 @@
  * @module
  */
 
+import { realpathSync } from 'node:fs'
+
 import Database from 'better-sqlite3'
 
 import { AsyncMutex, type SqlDatabase, type SqlExecutor, type SqlValue } from '../sql/executor.js'
@@ -89,8 +91,36 @@ function switchToWal(db: Database.Database, timeoutMs: number): void {
 }
 
 /**
- * An SQLite database. Calls from one process are serialised (one connection); other processes
- * wait on SQLite's own lock.
+ * Writers of one database file in this process, across its connections (the archive's, the
+ * scheduler's, a journal's…). better-sqlite3 waits for SQLite's lock synchronously, blocking the
+ * event loop: a connection that waited so for the lock held by another connection of the same
+ * process, whose transaction is suspended on an `await`, would wait out the whole busy timeout
+ * (that transaction cannot resume) and fail with "database is locked". So writes to a file
+ * queue here, asynchronously, first; SQLite's own lock then only ever waits for other
+ * processes.
+ */
+const FILE_WRITERS = new Map<string, { mutex: AsyncMutex; users: number }>()
+
+function fileWriters(path: string): { key: string | null; mutex: AsyncMutex } {
+  if (path === '' || path === ':memory:' || path.startsWith('file::memory:'))
+    return { key: null, mutex: new AsyncMutex() }
+  const key = realpathSync(path)
+  let entry = FILE_WRITERS.get(key)
+  if (!entry) FILE_WRITERS.set(key, (entry = { mutex: new AsyncMutex(), users: 0 }))
+  entry.users++
+  return { key, mutex: entry.mutex }
+}
+
+function releaseFileWriters(key: string | null): void {
+  if (key === null) return
+  const entry = FILE_WRITERS.get(key)
+  if (entry && --entry.users === 0) FILE_WRITERS.delete(key)
+}
+
+/**
+ * An SQLite database. Calls on one connection are serialised; writes from this process's
+ * connections to one file queue behind each other ({@link FILE_WRITERS}); other processes wait
+ * on SQLite's own lock.
  *
  * @example
  * ```ts
@@ -100,6 +130,7 @@ function switchToWal(db: Database.Database, timeoutMs: number): void {
  */
 export class SqliteDb extends SqliteTx implements SqlDatabase {
   readonly #mutex = new AsyncMutex()
+  readonly #writers: { key: string | null; mutex: AsyncMutex }
 
   constructor(init: SqliteDbInit) {
     // The busy timeout must apply from the first statement: switching to WAL takes a lock too.
@@ -113,6 +144,7 @@ export class SqliteDb extends SqliteTx implements SqlDatabase {
     db.pragma('foreign_keys = OFF')
     db.pragma('cache_size = -16384')
     super(db, new Map())
+    this.#writers = fileWriters(init.path)
   }
 
   /** The underlying better-sqlite3 handle (for registering functions). */
@@ -121,32 +153,41 @@ export class SqliteDb extends SqliteTx implements SqlDatabase {
   }
 
   override all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
-    return this.#mutex.run(() => super.all<T>(sql, params))
+    return this.#mutex.run(() =>
+      this.stmt(sql).readonly
+        ? super.all<T>(sql, params)
+        : this.#writers.mutex.run(() => super.all<T>(sql, params)),
+    )
   }
 
   override run(sql: string, params?: readonly SqlValue[]): Promise<number> {
-    return this.#mutex.run(() => super.run(sql, params))
+    return this.#mutex.run(() => this.#writers.mutex.run(() => super.run(sql, params)))
   }
 
   override transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.#mutex.run(async () => {
-      this.stmt('BEGIN IMMEDIATE').run()
-      const tx = new SqliteTx(this.db, this.cache)
-      try {
-        const result = await fn(tx)
-        this.stmt('COMMIT').run()
-        return result
-      } catch (e) {
-        if (this.db.inTransaction) this.stmt('ROLLBACK').run()
-        throw e
-      }
-    })
+    return this.#mutex.run(() => this.#writers.mutex.run(() => this.#inTransaction(fn)))
+  }
+
+  async #inTransaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    this.stmt('BEGIN IMMEDIATE').run()
+    const tx = new SqliteTx(this.db, this.cache)
+    try {
+      const result = await fn(tx)
+      this.stmt('COMMIT').run()
+      return result
+    } catch (e) {
+      if (this.db.inTransaction) this.stmt('ROLLBACK').run()
+      throw e
+    }
   }
 
   close(): Promise<void> {
     return this.#mutex.run(() => {
       this.cache.clear()
-      if (this.db.open) this.db.close()
+      if (this.db.open) {
+        this.db.close()
+        releaseFileWriters(this.#writers.key)
+      }
       return Promise.resolve()
     })
   }
