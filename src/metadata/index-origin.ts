@@ -7,8 +7,9 @@
  * @module
  */
 
+import { NotFoundError } from '../errors.js'
 import type { ObjStorage } from '../objstorage/index.js'
-import type { Storage } from '../storage/index.js'
+import { resolveOriginRoot, type Storage } from '../storage/index.js'
 import { toCodemeta } from './format-json.js'
 import { readIntrinsicMetadata } from './read.js'
 import type { MetadataFileKind } from './record.js'
@@ -24,9 +25,10 @@ const MAPPINGS: Readonly<Record<MetadataFileKind, string>> = {
 type IndexStorage = Pick<
   Storage,
   | 'originVisitGetLatest'
-  | 'snapshotGet'
+  | 'snapshotGetBranches'
   | 'revisionGet'
   | 'releaseGet'
+  | 'directoryMissing'
   | 'directoryLs'
   | 'originMetadataAdd'
 >
@@ -37,36 +39,19 @@ export interface MetadataIndexTarget {
   readonly objstorage: Pick<ObjStorage, 'getBytes'>
 }
 
-const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8')
-
 /** The root directory of the latest visit with a snapshot (its main branch), or null. */
 export async function latestRootDirectory(
   storage: IndexStorage,
   origin: string,
 ): Promise<string | null> {
-  const latest = await storage.originVisitGetLatest(origin, { requireSnapshot: true })
-  const snapshot = latest?.status?.snapshot
-  if (!snapshot) return null
-  const [snp] = await storage.snapshotGet([snapshot])
-  if (!snp) return null
-  const byName = new Map(snp.branches.map((br) => [text(br.name), br]))
-  let branch =
-    byName.get('HEAD') ?? byName.get('refs/heads/main') ?? byName.get('refs/heads/master')
-  for (let i = 0; i < 8 && branch?.target?.targetType === 'alias'; i++)
-    branch = byName.get(text(branch.target.target))
-  let target = branch?.target
-  for (let hop = 0; target && hop < 8; hop++) {
-    if (target.targetType === 'directory') return target.target
-    if (target.targetType === 'revision') {
-      const [rev] = await storage.revisionGet([target.target])
-      return rev?.directory ?? null
-    }
-    if (target.targetType !== 'release') return null
-    const [rel] = await storage.releaseGet([target.target])
-    if (!rel?.target) return null
-    target = { targetType: rel.targetType, target: rel.target }
+  try {
+    const found = await resolveOriginRoot(storage, origin)
+    return 'root' in found ? found.root.directory : null
+  } catch (e) {
+    // an object on the way that is not stored (a partial visit): nothing to index yet
+    if (e instanceof NotFoundError) return null
+    throw e
   }
-  return null
 }
 
 /** What indexing an origin did. */

@@ -35,6 +35,19 @@ export {
   type StorageRemoval,
 } from './removal.js'
 export {
+  type BranchOutcome,
+  describeNoRoot,
+  MAIN_BRANCHES,
+  type NoRootReason,
+  resolveOriginRoot,
+  resolveRoot,
+  type ResolveRootOptions,
+  resolveSnapshotBranch,
+  type Root,
+  type RootOutcome,
+  type RootStorage,
+} from './roots.js'
+export {
   type IdScanKind,
   type PackedDirectory,
   type RepairObject,

@@ -23,7 +23,6 @@ import { createGzip } from 'node:zlib'
 
 import { ArcaError, CorruptError, InvalidInputError, NotFoundError } from '../errors.js'
 import {
-  bytesEqual,
   concatBytes,
   type Content,
   type CoreSwhid,
@@ -32,12 +31,10 @@ import {
   utf8,
 } from '../model/index.js'
 import type { ObjStorage } from '../objstorage/index.js'
-import type { Storage } from '../storage/index.js'
+import { describeNoRoot, type NoRootReason, resolveRoot, type Storage } from '../storage/index.js'
 import type { CookContext, Cooker } from './cooker.js'
 import { batchingSink, TarWriter } from './tar.js'
 
-const MAX_ALIAS_HOPS = 100
-const MAX_RELEASE_HOPS = 100
 /** Length of the top folder name (`swh:1:dir:` and 40 hex digits). */
 const TOP_LENGTH = 50
 /** Contents up to this size are read in one piece (a stream costs a 1 MiB buffer each). */
@@ -45,13 +42,8 @@ const SMALL_CONTENT = 512 * 1024
 /** Small contents read ahead at once (memory: at most this many small contents per level). */
 const READ_AHEAD = 16
 const SLASH = new Uint8Array([0x2f])
-const SHORT_TYPE: Readonly<Record<string, string>> = {
-  directory: 'dir',
-  revision: 'rev',
-  release: 'rel',
-  content: 'cnt',
-  snapshot: 'snp',
-}
+/** A snapshot's flat bundle is its HEAD's tree, and only HEAD's (as SWH's vault). */
+const HEAD_ONLY = [utf8('HEAD')]
 
 /** What a flat bundle is made of: a root directory and the mtime its entries get. */
 export interface FlatRoot {
@@ -64,32 +56,22 @@ function notFound(type: string, id: string): never {
   throw new NotFoundError(`${formatSwhid({ type: type as CoreSwhid['type'], id })} not found.`)
 }
 
-async function revisionRoot(storage: Storage, id: string): Promise<FlatRoot> {
-  const [rev] = await storage.revisionGet([id])
-  if (!rev) notFound('rev', id)
-  return { directory: rev.directory, mtime: rev.committerDate?.timestamp.seconds ?? 0 }
-}
-
-async function headTarget(
-  storage: Storage,
-  id: string,
-): Promise<{ targetType: string; target: string }> {
-  let name: Uint8Array = utf8('HEAD')
-  for (let hop = 0; hop <= MAX_ALIAS_HOPS; hop++) {
-    const page = await storage.snapshotGetBranches(id, { branchesFrom: name, branchesCount: 1 })
-    if (!page) notFound('snp', id)
-    const branch = page.branches[0]
-    if (!branch || !bytesEqual(branch.name, name))
-      throw new InvalidInputError(
-        `swh:1:snp:${id} has no branch ${JSON.stringify(new TextDecoder().decode(name))} to cook (a flat bundle of a snapshot is its HEAD's tree)`,
+/** Words for why a target has no tree to cook. */
+function refusal(target: CoreSwhid, reason: NoRootReason): InvalidInputError {
+  switch (reason.kind) {
+    case 'no-branch':
+      return new InvalidInputError(
+        `swh:1:snp:${reason.snapshot} has no branch "HEAD" to cook (a flat bundle of a snapshot is its HEAD's tree)`,
       )
-    const t = branch.target
-    if (!t)
-      throw new InvalidInputError(`Branch HEAD of swh:1:snp:${id} is dangling: nothing to cook`)
-    if (t.targetType !== 'alias') return { targetType: t.targetType, target: t.target }
-    name = t.target
+    case 'content':
+      return new InvalidInputError(
+        `${formatSwhid(target)} leads to a content, which needs no cooking: use /api/1/content/raw/`,
+      )
+    case 'unsupported':
+      return new InvalidInputError(`${formatSwhid(target)} cannot be cooked as a flat bundle`)
+    default:
+      return new InvalidInputError(`${describeNoRoot(reason)}: nothing to cook`)
   }
-  throw new InvalidInputError(`Branch HEAD of swh:1:snp:${id} is an alias loop`)
 }
 
 /**
@@ -101,34 +83,10 @@ async function headTarget(
  * ```
  */
 export async function flatRoot(storage: Storage, target: CoreSwhid): Promise<FlatRoot> {
-  let type: string = target.type
-  let id = target.id
-  if (type === 'snp') {
-    const head = await headTarget(storage, id)
-    type = SHORT_TYPE[head.targetType] ?? head.targetType
-    id = head.target
-  }
-  for (let hop = 0; type === 'rel' && hop < MAX_RELEASE_HOPS; hop++) {
-    const [rel] = await storage.releaseGet([id])
-    if (!rel) notFound('rel', id)
-    if (rel.target === null)
-      throw new InvalidInputError(`swh:1:rel:${id} has no target: nothing to cook`)
-    type = SHORT_TYPE[rel.targetType] ?? rel.targetType
-    id = rel.target
-  }
-  switch (type) {
-    case 'dir':
-      if ((await storage.directoryMissing([id])).length > 0) notFound('dir', id)
-      return { directory: id, mtime: 0 }
-    case 'rev':
-      return revisionRoot(storage, id)
-    case 'cnt':
-      throw new InvalidInputError(
-        `${formatSwhid(target)} leads to a content, which needs no cooking: use /api/1/content/raw/`,
-      )
-    default:
-      throw new InvalidInputError(`${formatSwhid(target)} cannot be cooked as a flat bundle`)
-  }
+  const found = await resolveRoot(storage, target, { branches: HEAD_ONLY })
+  if ('none' in found) throw refusal(target, found.none)
+  const { directory, revision } = found.root
+  return { directory, mtime: revision?.committerDate?.timestamp.seconds ?? 0 }
 }
 
 /** The tar entry mode of a git mode: executable or not (SWH's `mode_to_perms`). */

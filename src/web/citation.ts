@@ -24,8 +24,8 @@ import {
   swhidString,
   utf8,
 } from '../model/index.js'
-import type { MaskedView } from '../storage/index.js'
-import { type BrowseContext, originContext, qualifiers, resolveBranch } from './browse/context.js'
+import { type MaskedView, resolveRoot } from '../storage/index.js'
+import { type BrowseContext, originContext, qualifiers } from './browse/context.js'
 
 /** A citation, in Software Heritage's answer shape plus what Arca read. */
 export interface CitationAnswer {
@@ -53,62 +53,10 @@ export interface CitationSources {
   readonly visitDate: Date | null
 }
 
-async function releaseRoot(view: MaskedView, id: string, hops = 0): Promise<string | null> {
-  const [rel] = await view.storage.releaseGet([id])
-  if (!rel) throw new NotFoundError(`Release ${swhidString('rel', id)} not found`)
-  if (rel.target === null || hops > 8) return null
-  switch (rel.targetType) {
-    case 'directory':
-      return rel.target
-    case 'revision':
-      return revisionRoot(view, rel.target)
-    case 'release':
-      return releaseRoot(view, rel.target, hops + 1)
-    default:
-      return null
-  }
-}
-
-async function revisionRoot(view: MaskedView, id: string): Promise<string> {
-  const [rev] = await view.storage.revisionGet([id])
-  if (!rev) throw new NotFoundError(`Revision ${swhidString('rev', id)} not found`)
-  return rev.directory
-}
-
-/** The object a snapshot's HEAD (main branch) leads to. */
-async function snapshotHead(view: MaskedView, id: string): Promise<CoreSwhid | null> {
-  const [snp] = await view.storage.snapshotGet([id])
-  if (!snp) throw new NotFoundError(`Snapshot ${swhidString('snp', id)} not found`)
-  const b =
-    resolveBranch(snp, 'HEAD') ??
-    resolveBranch(snp, 'refs/heads/main') ??
-    resolveBranch(snp, 'refs/heads/master')
-  const t = b?.target
-  if (!t || typeof t.target !== 'string') return null
-  const type = { revision: 'rev', release: 'rel', directory: 'dir' } as const
-  const k = type[t.targetType as keyof typeof type]
-  return k ? { type: k, id: t.target } : null
-}
-
-/** The root directory a SWHID's object is cited through. */
+/** The root directory a SWHID's object is cited through (a snapshot: its main branch). */
 async function rootOf(view: MaskedView, s: CoreSwhid): Promise<string | null> {
-  switch (s.type) {
-    case 'dir': {
-      const [d] = await view.storage.directoryGet([s.id])
-      if (!d) throw new NotFoundError(`Directory ${swhidString('dir', s.id)} not found`)
-      return s.id
-    }
-    case 'rev':
-      return revisionRoot(view, s.id)
-    case 'rel':
-      return releaseRoot(view, s.id)
-    case 'snp': {
-      const head = await snapshotHead(view, s.id)
-      return head ? rootOf(view, head) : null
-    }
-    case 'cnt':
-      return null
-  }
+  const found = await resolveRoot(view.storage, s)
+  return 'root' in found ? found.root.directory : null
 }
 
 async function visitDateOf(view: MaskedView, origin: string | undefined): Promise<Date | null> {
