@@ -15,7 +15,13 @@ import {
   type TopicObjects,
 } from '../journal/index.js'
 import { originId, swhidString, verify } from '../model/index.js'
-import type { Storage, StorageRemoval } from '../storage/index.js'
+import {
+  addTopicObjects,
+  type GraphTopic,
+  isGraphTopic,
+  type Storage,
+  type StorageRemoval,
+} from '../storage/index.js'
 import { SWHIDS_PER_RECORD } from './remove.js'
 import { type BundleEntry, type BundleHeader, readBundle } from './remove-bundle.js'
 
@@ -85,51 +91,12 @@ function check(e: BundleEntry): void {
 }
 
 async function write(storage: Storage, topic: Topic, group: BundleEntry[]): Promise<void> {
-  const objs = group.map((e) => e.obj)
-  switch (topic) {
-    case 'content':
-      await storage.contentAdd(
-        group.map((e) => ({ ...(e.obj as TopicObjects['content']), data: e.data! })),
-      )
-      return
-    case 'skipped_content':
-      await storage.skippedContentAdd(objs as TopicObjects['skipped_content'][])
-      return
-    case 'directory':
-      await storage.directoryAdd(objs as TopicObjects['directory'][])
-      return
-    case 'revision':
-      await storage.revisionAdd(objs as TopicObjects['revision'][])
-      return
-    case 'release':
-      await storage.releaseAdd(objs as TopicObjects['release'][])
-      return
-    case 'snapshot':
-      await storage.snapshotAdd(objs as TopicObjects['snapshot'][])
-      return
-    case 'extid':
-      await storage.extidAdd(objs as TopicObjects['extid'][])
-      return
-    case 'origin':
-      await storage.originAdd(objs as TopicObjects['origin'][])
-      return
-    case 'origin_visit':
-      await storage.originVisitAdd(
-        (objs as TopicObjects['origin_visit'][]).map((v) => ({
-          origin: v.origin,
-          visit: v.visit,
-          date: v.date,
-          ...(v.dateExtraMicros ? { dateExtraMicros: v.dateExtraMicros } : {}),
-          type: v.type,
-        })),
-      )
-      return
-    case 'origin_visit_status':
-      await storage.originVisitStatusAdd(objs as TopicObjects['origin_visit_status'][])
-      return
-    case 'takedown':
-      return
-  }
+  if (topic === 'content')
+    await storage.contentAdd(
+      group.map((e) => ({ ...(e.obj as TopicObjects['content']), data: e.data! })),
+    )
+  else if (isGraphTopic(topic))
+    await addTopicObjects(storage, topic, group.map((e) => e.obj) as TopicObjects[GraphTopic][])
 }
 
 /** Restores a bundle (see the module documentation); throws CorruptError on a bad object. */

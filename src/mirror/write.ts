@@ -17,21 +17,13 @@ import {
   type Topic,
   type TopicObjects,
 } from '../journal/index.js'
-import type {
-  Content,
-  Directory,
-  ExtId,
-  Origin,
-  OriginVisit,
-  OriginVisitStatus,
-  Release,
-  Revision,
-  SkippedContent,
-  Snapshot,
-} from '../model/index.js'
+import type { Content, SkippedContent } from '../model/index.js'
 import { verify } from '../model/index.js'
 import type { ObjStorage } from '../objstorage/index.js'
 import {
+  addTopicObjects,
+  type GraphTopic,
+  isGraphTopic,
   type MaskWriter,
   missingIds,
   type RemovalRecord,
@@ -100,43 +92,11 @@ export class ObjectWriter {
   }
 
   async #writeTopic(topic: Topic, objs: unknown[]): Promise<void> {
-    const s = this.#storage
+    if (isGraphTopic(topic)) {
+      await addTopicObjects(this.#storage, topic, objs as TopicObjects[GraphTopic][])
+      return
+    }
     switch (topic) {
-      case 'skipped_content':
-        await s.skippedContentAdd(objs as SkippedContent[])
-        return
-      case 'directory':
-        await s.directoryAdd(objs as Directory[])
-        return
-      case 'revision':
-        await s.revisionAdd(objs as Revision[])
-        return
-      case 'release':
-        await s.releaseAdd(objs as Release[])
-        return
-      case 'snapshot':
-        await s.snapshotAdd(objs as Snapshot[])
-        return
-      case 'origin':
-        await s.originAdd(objs as Origin[])
-        return
-      case 'origin_visit':
-        await s.originVisitAdd(
-          (objs as OriginVisit[]).map((v) => ({
-            origin: v.origin,
-            visit: v.visit,
-            date: v.date,
-            ...(v.dateExtraMicros ? { dateExtraMicros: v.dateExtraMicros } : {}),
-            type: v.type,
-          })),
-        )
-        return
-      case 'origin_visit_status':
-        await s.originVisitStatusAdd(objs as OriginVisitStatus[])
-        return
-      case 'extid':
-        await s.extidAdd(objs as ExtId[])
-        return
       case 'takedown':
         for (const t of objs as TakedownRecord[]) {
           if (t.action === 'remove') {

@@ -4,6 +4,7 @@
  * @module
  */
 
+export { addTopicObjects, type GraphTopic, isGraphTopic } from './apply.js'
 export { type Archive, type ArchiveInit, defaultStorageUrl, openArchive } from './archive.js'
 export {
   forEachPackedEntry,
