@@ -230,6 +230,7 @@ export function startHarvestWorker(init: HarvestWorkerInit): Worker {
       // policy always applies (the strict default without one)
       [LIST_FORGE_TASK]: listForgeHandler({
         db: init.scheduler.db,
+        storage: init.archive.storage,
         makeLister,
         http: () => new ListerHttp(init.net?.network ? { policy: init.net.network } : {}),
       }),

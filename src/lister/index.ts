@@ -36,6 +36,11 @@ export { CgitLister, type HtmlListerOptions } from './cgit.js'
 export { CratesLister } from './crates.js'
 export { DebianLister, sourcePackages } from './debian.js'
 export {
+  type ForgeMetadata,
+  ForgeMetadataRecorder,
+  LISTER_FETCHER_VERSION,
+} from './forge-metadata.js'
+export {
   checkForgeStatus,
   FORGE_REQUEST_NEXT,
   FORGE_REQUEST_STATUSES,

@@ -24,6 +24,7 @@ import type {
   Origin,
   OriginVisit,
   OriginVisitStatus,
+  RawExtrinsicMetadata,
   Release,
   Revision,
   SkippedContent,
@@ -137,6 +138,14 @@ export class ObjectWriter {
       case 'extid':
         await s.extidAdd(objs as ExtId[])
         return
+      case 'raw_extrinsic_metadata': {
+        // a record carries its authority and fetcher: recorded first (known ones are kept)
+        const list = objs as RawExtrinsicMetadata[]
+        await s.metadataAuthorityAdd(list.map((m) => m.authority))
+        await s.metadataFetcherAdd(list.map((m) => m.fetcher))
+        await s.rawExtrinsicMetadataAdd(list)
+        return
+      }
       case 'takedown':
         for (const t of objs as TakedownRecord[]) {
           if (t.action === 'remove') {

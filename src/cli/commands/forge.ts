@@ -108,6 +108,7 @@ async function runNow(
   if (!mine) return `task ${taskId} is not ready here: left to the workers`
   const handler = listForgeHandler({
     db: archive.backend.db,
+    storage: archive.storage,
     makeLister,
     http: () => new ListerHttp({ policy: netPolicy(flags) }),
   })
