@@ -18,7 +18,7 @@ import {
   originId,
   type RawExtrinsicMetadata,
 } from '../model/index.js'
-import type { Storage } from '../storage/index.js'
+import { type Archive, buildStack, type Storage } from '../storage/index.js'
 
 /** The fetcher version listers record (Arca's). */
 export const LISTER_FETCHER_VERSION = '0.1.0'
@@ -95,4 +95,15 @@ export class ForgeMetadataRecorder {
     if (add.length > 0) await this.storage.rawExtrinsicMetadataAdd(add)
     return add.length
   }
+}
+
+/**
+ * The storage forge metadata is written through: the archive's backend with the id check and
+ * the journal (so that mirrors get the records), whatever writer the archive was opened for.
+ */
+export function forgeMetadataStorage(archive: Archive): Storage {
+  return buildStack(archive.backend, ['validate', 'journal'], {
+    journal: archive.journal,
+    objstorage: archive.objstorage,
+  })
 }

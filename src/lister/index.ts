@@ -38,6 +38,7 @@ export { DebianLister, sourcePackages } from './debian.js'
 export {
   type ForgeMetadata,
   ForgeMetadataRecorder,
+  forgeMetadataStorage,
   LISTER_FETCHER_VERSION,
 } from './forge-metadata.js'
 export {

@@ -11,6 +11,7 @@ import type { Command } from 'commander'
 import { InvalidInputError } from '../../errors.js'
 import {
   ForgeMetadataRecorder,
+  forgeMetadataStorage,
   type Lister,
   LISTER_TYPES,
   ListerHttp,
@@ -136,7 +137,7 @@ export function registerLister(program: Command): void {
         await visits.open()
         const store = new ListerStore(archive.backend.db)
         const l = forge ?? urlList(url, netPolicy(flags), archive.backend.db, rejected)
-        const metadata = new ForgeMetadataRecorder(archive.storage, l)
+        const metadata = new ForgeMetadataRecorder(forgeMetadataStorage(archive), l)
         const r = await runLister(l, { http, store, visits, metadata })
         const rej = type === 'url-list' ? `, ${rejected.n} line(s) rejected` : ''
         writeOut(
