@@ -5,9 +5,9 @@
  * an attachment, authorities, the origin redirect, 400/404), a masked target origin refused,
  * the journal record round trip, and the GitHub lister against a local server answering in
  * GitHub's documented shape: each repository's JSON recorded on its origin, again only when
- * it changed.
+ * it changed; and a mirror (`arca mirror`, built `dist/`) replaying the record.
  */
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -33,7 +33,9 @@ import {
 import { SqlVisitScheduler } from '../../src/scheduler/index.js'
 import { type Archive, openArchive } from '../../src/storage/archive.js'
 import { createApp } from '../../src/web/app.js'
-import { webContext } from '../../src/web/server.js'
+import { TokenStore } from '../../src/web/auth/tokens.js'
+import { startServer, webContext } from '../../src/web/server.js'
+import { ARCA_BIN } from '../helpers/cli.js'
 import { createTestDatabase, postgresAvailable } from '../helpers/services.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
 
@@ -440,3 +442,59 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     })
   })
 }
+
+describe('raw extrinsic metadata reaches a mirror (arca mirror over the feed)', () => {
+  it('replays the record with its authority and fetcher', async () => {
+    const up = makeTemp('arca-emd-up-')
+    const down = makeTemp('arca-emd-down-')
+    const archive = await openArchive({ dataDir: up })
+    const token = (await new TokenStore(archive.backend.db).create('mirror', ['mirror'])).secret
+    const server = await startServer({ archive, port: 0, rateLimits: { disabled: true } })
+    try {
+      const s = forgeMetadataStorage(archive)
+      const m = makeRawExtrinsicMetadata({
+        ...MINIMAL,
+        target: { type: 'ori', id: sha1('https://github.com/octo/mirrored') },
+      })
+      await s.metadataAuthorityAdd([m.authority])
+      await s.metadataFetcherAdd([m.fetcher])
+      await s.rawExtrinsicMetadataAdd([m])
+      const r = await new Promise<{ status: number | null; stderr: string }>((resolve, reject) => {
+        const p = spawn(
+          process.execPath,
+          [
+            ARCA_BIN,
+            'mirror',
+            '--data',
+            down,
+            '--upstream',
+            server.url,
+            '--token',
+            token,
+            '--once',
+          ],
+          { stdio: ['ignore', 'ignore', 'pipe'] },
+        )
+        const err: Buffer[] = []
+        p.stderr.on('data', (b: Buffer) => err.push(b))
+        p.on('error', reject)
+        p.on('close', (status) => resolve({ status, stderr: Buffer.concat(err).toString() }))
+      })
+      expect(r.status, r.stderr).toBe(0)
+      const mirror = await openArchive({ dataDir: down })
+      try {
+        expect(await mirror.storage.rawExtrinsicMetadataGetByIds([m.id])).toEqual([m])
+        expect(await mirror.storage.rawExtrinsicMetadataGetAuthorities(m.target)).toEqual([
+          m.authority,
+        ])
+      } finally {
+        await mirror.close()
+      }
+    } finally {
+      await server.close()
+      await archive.close()
+      removeTemp(up)
+      removeTemp(down)
+    }
+  }, 60_000)
+})

@@ -312,7 +312,8 @@ export class MaskingStorage extends ForwardingStorage {
     options?: AbortOptions,
   ): Promise<MetadataAuthority[]> {
     const got = await this.inner.rawExtrinsicMetadataGetAuthorities(target, options)
-    if (got.length > 0) await this.masks.check([formatSwhid(target)], options)
+    // checked even when empty: a masked origin's authorities route is refused, not just empty
+    await this.masks.check([formatSwhid(target)], options)
     return got
   }
 

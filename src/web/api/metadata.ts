@@ -221,14 +221,17 @@ export const metadataRoutes: readonly RouteDef[] = [
     summary: "An origin's metadata authorities (a redirect to its swh:1:ori: SWHID's)",
     params: [{ name: 'origin_url', in: 'path', description: 'the origin URL', required: true }],
     scope: 'swh_api',
-    handler: (c, ctx) => {
+    handler: async (c, ctx) => {
       const path = new URL(c.req.url).pathname
       const m = /\/raw-extrinsic-metadata\/origin\/(.+)\/authorities\/?$/.exec(path)
       if (!m) throw new NotFoundError('Unknown metadata route')
-      const url = originFromPath(m[1] as string)
-      const swhid = swhidString('ori', originId(url))
-      return Promise.resolve(
-        c.redirect(links(c, ctx).api(`raw-extrinsic-metadata/swhid/${swhid}/authorities/`), 302),
+      const id = originId(originFromPath(m[1] as string))
+      // a masked origin is refused here already (the masking storage checks its SWHID)
+      await ctx.archive.storage.rawExtrinsicMetadataGetAuthorities({ type: 'ori', id })
+      const swhid = swhidString('ori', id)
+      return c.redirect(
+        links(c, ctx).api(`raw-extrinsic-metadata/swhid/${swhid}/authorities/`),
+        302,
       )
     },
   },
