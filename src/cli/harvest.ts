@@ -12,6 +12,7 @@ import { hostname } from 'node:os'
 import { isArcaError } from '../errors.js'
 import {
   forgeLoadedHook,
+  forgeMetadataStorage,
   LIST_FORGE_TASK,
   ListerHttp,
   listForgeHandler,
@@ -230,6 +231,7 @@ export function startHarvestWorker(init: HarvestWorkerInit): Worker {
       // policy always applies (the strict default without one)
       [LIST_FORGE_TASK]: listForgeHandler({
         db: init.scheduler.db,
+        storage: forgeMetadataStorage(init.archive),
         makeLister,
         http: () => new ListerHttp(init.net?.network ? { policy: init.net.network } : {}),
       }),

@@ -24,6 +24,7 @@ export const TOPICS = [
   'origin_visit',
   'origin_visit_status',
   'extid',
+  'raw_extrinsic_metadata',
   'takedown',
 ] as const
 /** One of {@link TOPICS}. */

@@ -23,6 +23,7 @@ import type {
   Origin,
   OriginVisit,
   OriginVisitStatus,
+  RawExtrinsicMetadata,
   Release,
   Revision,
   SkippedContent,
@@ -90,6 +91,7 @@ export interface TopicObjects {
   origin_visit: OriginVisit
   origin_visit_status: OriginVisitStatus
   extid: ExtId
+  raw_extrinsic_metadata: RawExtrinsicMetadata
   takedown: TakedownRecord
 }
 

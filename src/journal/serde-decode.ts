@@ -9,6 +9,7 @@ import { InvalidInputError } from '../errors.js'
 import {
   type BranchTarget,
   type Content,
+  type CoreSwhid,
   type Directory,
   type DirectoryEntry,
   type EntryType,
@@ -17,7 +18,9 @@ import {
   type OriginVisit,
   type OriginVisitStatus,
   parseCoreSwhid,
+  parseExtendedSwhid,
   type Person,
+  type RawExtrinsicMetadata,
   type Release,
   type ReleaseTargetType,
   type Revision,
@@ -321,6 +324,8 @@ function fromReader(topic: Topic, r: Reader): unknown {
         payload: r.idOrNull('payload'),
       } satisfies ExtId
     }
+    case 'raw_extrinsic_metadata':
+      return decodeRawExtrinsicMetadata(r)
     case 'takedown':
       return {
         id: r.str('id'),
@@ -333,5 +338,42 @@ function fromReader(topic: Topic, r: Reader): unknown {
         reason: r.str('reason'),
         date: r.date('date'),
       } satisfies TakedownRecord
+  }
+}
+
+/** A SWHID field, or an InvalidInputError naming it. */
+function swhidField<T>(r: Reader, f: string, parse: (s: string) => T): T {
+  try {
+    return parse(r.str(f))
+  } catch (e) {
+    throw new InvalidInputError(`Malformed ${r.topic} record: field "${f}" is not a SWHID`, {
+      cause: e,
+    })
+  }
+}
+
+function decodeRawExtrinsicMetadata(r: Reader): RawExtrinsicMetadata {
+  const core = (f: string): CoreSwhid | null =>
+    r.strOrNull(f) === null ? null : swhidField(r, f, parseCoreSwhid)
+  const authority = r.sub('authority', r.dict('authority'))
+  const fetcher = r.sub('fetcher', r.dict('fetcher'))
+  return {
+    id: r.id('id'),
+    target: swhidField(r, 'target', parseExtendedSwhid),
+    discoveryDate: r.date('discovery_date'),
+    authority: {
+      type: authority.oneOf('type', ['deposit_client', 'forge', 'registry'] as const),
+      url: authority.str('url'),
+    },
+    fetcher: { name: fetcher.str('name'), version: fetcher.str('version') },
+    format: r.str('format'),
+    metadata: r.bytes('metadata'),
+    origin: r.strOrNull('origin'),
+    visit: r.intOrNull('visit'),
+    snapshot: core('snapshot'),
+    release: core('release'),
+    revision: core('revision'),
+    path: r.bytesOrNull('path'),
+    directory: core('directory'),
   }
 }

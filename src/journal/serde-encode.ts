@@ -8,6 +8,7 @@
 import { InvalidInputError } from '../errors.js'
 import {
   type Content,
+  type CoreSwhid,
   type Directory,
   type ExtId,
   formatSwhid,
@@ -16,6 +17,7 @@ import {
   type OriginVisit,
   type OriginVisitStatus,
   type Person,
+  type RawExtrinsicMetadata,
   type Release,
   type Revision,
   type SkippedContent,
@@ -172,6 +174,8 @@ export function toDict<T extends Topic>(topic: T, obj: TopicObjects[T]): Dict {
         payload: nullableId(e.payload),
       }
     }
+    case 'raw_extrinsic_metadata':
+      return encodeRawExtrinsicMetadata(obj as RawExtrinsicMetadata)
     case 'takedown': {
       const t = obj as TakedownRecord
       return { id: t.id, swhids: [...t.swhids], action: t.action, reason: t.reason, date: t.date }
@@ -199,6 +203,7 @@ export function keyOf<T extends Topic>(topic: T, obj: TopicObjects[T]): Uint8Arr
     case 'release':
     case 'snapshot':
     case 'extid':
+    case 'raw_extrinsic_metadata':
       return idBytes((obj as { id: string }).id)
     case 'origin':
       return packr.pack({ url: (obj as Origin).url })
@@ -218,4 +223,25 @@ export function keyOf<T extends Topic>(topic: T, obj: TopicObjects[T]): Uint8Arr
       return packr.pack({ id: (obj as TakedownRecord).id })
   }
   throw new InvalidInputError(`Unknown journal topic "${String(topic)}"`)
+}
+
+/** A raw extrinsic metadata record, with SWH's field names (SWHIDs as strings). */
+function encodeRawExtrinsicMetadata(m: RawExtrinsicMetadata): Dict {
+  const core = (s: CoreSwhid | null): string | null => (s === null ? null : formatSwhid(s))
+  return {
+    id: idBytes(m.id),
+    target: formatSwhid(m.target),
+    discovery_date: TimeSpec.of(m.discoveryDate),
+    authority: { type: m.authority.type, url: m.authority.url },
+    fetcher: { name: m.fetcher.name, version: m.fetcher.version },
+    format: m.format,
+    metadata: m.metadata,
+    origin: m.origin,
+    visit: m.visit,
+    snapshot: core(m.snapshot),
+    release: core(m.release),
+    revision: core(m.revision),
+    path: m.path,
+    directory: core(m.directory),
+  }
 }

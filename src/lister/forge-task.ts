@@ -21,6 +21,7 @@ import {
 } from '../scheduler/index.js'
 import type { SqlDatabase } from '../storage/index.js'
 import type { ListForgeArgs } from './add-forge.js'
+import { ForgeMetadataRecorder } from './forge-metadata.js'
 import { ForgeRequestStore } from './forge-requests.js'
 import type { ListerHttp } from './http.js'
 import type { Lister } from './interface.js'
@@ -34,6 +35,8 @@ export interface ListForgeDeps {
   readonly makeLister: (type: string, url: string) => Lister
   /** A polite client for one listing (closed after it). */
   readonly http: () => ListerHttp
+  /** Where the forge JSON of listed origins is recorded as extrinsic metadata (optional). */
+  readonly storage?: ForgeMetadataRecorder['storage']
 }
 
 /** The actor of history entries the listing writes. */
@@ -76,7 +79,12 @@ export function listForgeHandler(deps: ListForgeDeps): TaskHandler {
     const visits = new SqlVisitScheduler(deps.db)
     const http = deps.http()
     try {
-      const r = await runLister(lister, { http, store: new ListerStore(deps.db), visits })
+      const r = await runLister(lister, {
+        http,
+        store: new ListerStore(deps.db),
+        visits,
+        ...(deps.storage ? { metadata: new ForgeMetadataRecorder(deps.storage, lister) } : {}),
+      })
       await note(
         `First listing done: ${r.origins} origin(s) in ${r.pages} page(s), ${r.added} new`,
         'FIRST_LISTING_DONE',

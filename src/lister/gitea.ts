@@ -21,6 +21,7 @@ export const GITEA_PAGE = 50
 /** The lister of a Gitea instance (its base URL, e.g. `https://gitea.com`). */
 export class GiteaLister extends PageNumberLister {
   readonly type: string = 'gitea'
+  protected override readonly metadataFormat: string = 'gitea-repository-json'
 
   protected pageUrl(page: number): string {
     return `${this.url}/api/v1/repos/search?sort=id&order=asc&limit=${GITEA_PAGE}&page=${page}`

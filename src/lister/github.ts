@@ -13,6 +13,7 @@ import { forkFields, IdKeysetLister, type JsonObject, needString } from './paged
 /** The lister of a GitHub instance (`https://api.github.com` by default). */
 export class GitHubLister extends IdKeysetLister {
   readonly type = 'github'
+  protected override readonly metadataFormat = 'application/vnd.github.v3+json'
 
   constructor(url = 'https://api.github.com') {
     super(url)

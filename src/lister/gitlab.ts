@@ -13,6 +13,7 @@ import { forkFields, IdKeysetLister, type JsonObject, lastUpdate, needString } f
 /** The lister of a GitLab instance (its base URL, e.g. `https://gitlab.com`). */
 export class GitLabLister extends IdKeysetLister {
   readonly type = 'gitlab'
+  protected override readonly metadataFormat = 'gitlab-project-json'
 
   protected pageUrl(after: number): string {
     return (

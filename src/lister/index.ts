@@ -36,6 +36,12 @@ export { CgitLister, type HtmlListerOptions } from './cgit.js'
 export { CratesLister } from './crates.js'
 export { DebianLister, sourcePackages } from './debian.js'
 export {
+  type ForgeMetadata,
+  ForgeMetadataRecorder,
+  forgeMetadataStorage,
+  LISTER_FETCHER_VERSION,
+} from './forge-metadata.js'
+export {
   checkForgeStatus,
   FORGE_REQUEST_NEXT,
   FORGE_REQUEST_STATUSES,

@@ -8,6 +8,7 @@
  */
 
 import type { ListedOriginInit } from '../scheduler/index.js'
+import type { ForgeMetadata } from './forge-metadata.js'
 import type { ListerHttp } from './http.js'
 
 /** A lister's state: plain JSON. */
@@ -17,6 +18,8 @@ export type ListerState = Readonly<Record<string, string | number | null>>
 export interface ListerPage {
   readonly origins: readonly ListedOriginInit[]
   readonly next: ListerState | null
+  /** The forge's JSON of each origin, when the forge answers with one (recorded as metadata). */
+  readonly metadata?: readonly ForgeMetadata[]
 }
 
 /** A forge's listing. */

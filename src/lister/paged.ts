@@ -11,7 +11,9 @@
  */
 
 import { CorruptError } from '../errors.js'
+import { utf8 } from '../model/index.js'
 import type { ListedOriginInit } from '../scheduler/index.js'
+import type { ForgeMetadata } from './forge-metadata.js'
 import { type JsonPage, type ListerHttp, nextLink } from './http.js'
 import type { Lister, ListerPage, ListerState } from './interface.js'
 
@@ -28,6 +30,8 @@ export interface PageRequest {
 export abstract class PagedJsonLister implements Lister {
   abstract readonly type: string
   readonly url: string
+  /** The format name of the forge's repository JSON, recorded with it as metadata. */
+  protected readonly metadataFormat: string = 'application/json'
   /** Whether a listing after a complete one starts where that one ended (default yes). */
   protected readonly incremental: boolean = true
 
@@ -74,11 +78,14 @@ export abstract class PagedJsonLister implements Lister {
       items.push(item as JsonObject)
     }
     const origins: ListedOriginInit[] = []
+    const metadata: ForgeMetadata[] = []
     for (const i of items) {
       const o = this.origin(i, req.url)
-      if (o !== null) origins.push(o)
+      if (o === null) continue
+      origins.push(o)
+      metadata.push({ url: o.url, metadata: utf8(JSON.stringify(i)), format: this.metadataFormat })
     }
-    return { origins, next: this.next(state, items, res) }
+    return { origins, next: this.next(state, items, res), metadata }
   }
 }
 

@@ -9,6 +9,7 @@
  */
 
 import type { SqlVisitScheduler } from '../scheduler/index.js'
+import type { ForgeMetadataRecorder } from './forge-metadata.js'
 import type { ListerHttp } from './http.js'
 import type { Lister } from './interface.js'
 import type { ListerInstance, ListerStore } from './state.js'
@@ -28,6 +29,8 @@ export async function runLister(
     readonly store: ListerStore
     readonly visits: SqlVisitScheduler
     readonly clock?: () => number
+    /** Where the forge JSON of each origin is recorded (docs/metadata.md); none: not kept. */
+    readonly metadata?: ForgeMetadataRecorder
   },
 ): Promise<ListerRunResult> {
   const now = deps.clock ?? Date.now
@@ -63,6 +66,8 @@ export async function runLister(
         pending.catch(() => undefined) // awaited on the next turn; not unhandled meanwhile
       }
       const done = page.next === null
+      // before the origins: a page listed again after a crash finds its JSON already recorded
+      if (deps.metadata && page.metadata) await deps.metadata.record(page.metadata)
       const before = instance
       let saved: ListerInstance = before
       const res = await deps.visits.addOrigins(

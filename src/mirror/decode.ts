@@ -21,6 +21,7 @@ import {
   type Origin,
   type OriginVisit,
   type OriginVisitStatus,
+  type RawExtrinsicMetadata,
   type Reference,
   references,
   type Release,
@@ -43,6 +44,7 @@ export const REPLAY_ORDER: readonly Topic[] = [
   'origin_visit',
   'origin_visit_status',
   'extid',
+  'raw_extrinsic_metadata',
   'takedown',
 ]
 
@@ -131,6 +133,14 @@ export function decodeRecord(topic: Topic, offset: number, value: Uint8Array): D
       const e = obj as ExtId
       verify.extid(e)
       return { ...base, key: `extid:${e.id}`, waitsFor: [formatSwhid(e.target)] }
+    }
+    case 'raw_extrinsic_metadata': {
+      const m = obj as RawExtrinsicMetadata
+      verify.rawExtrinsicMetadata(m)
+      // metadata on a core object waits for it; on an origin (known by its hash only) it does not
+      const target = formatSwhid(m.target)
+      const waits = m.target.type === 'ori' || m.target.type === 'emd' ? [] : [target]
+      return { ...base, key: swhidString('emd', m.id), waitsFor: waits }
     }
     case 'takedown': {
       const t = obj as TakedownRecord

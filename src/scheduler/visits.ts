@@ -197,9 +197,10 @@ export class SqlVisitScheduler {
     }
     const now = this.#now()
     let added = 0
+    const unique = uniqueOrigins(origins)
     await this.#db.transaction(async (tx) => {
-      for (let i = 0; i < origins.length; i += CHUNK) {
-        const chunk = origins.slice(i, i + CHUNK)
+      for (let i = 0; i < unique.length; i += CHUNK) {
+        const chunk = unique.slice(i, i + CHUNK)
         const keys = chunk.flatMap((o) => [o.url, o.visitType])
         const known = await tx.all<{ n: number }>(
           `SELECT COUNT(*) AS n FROM listed_origin
@@ -452,4 +453,25 @@ export class SqlVisitScheduler {
   runJobOnce(name: string, holder: string, everyMs: number): Promise<boolean> {
     return runJobOnce(this.#db, name, holder, everyMs, this.#now())
   }
+}
+
+/**
+ * Each (URL, visit type) once, so that an origin listed twice in one batch counts once (and
+ * PostgreSQL's ON CONFLICT DO UPDATE never meets a key twice in one statement): where it first
+ * appears, with the fields of later occurrences that say something (as the upsert's COALESCE).
+ */
+function uniqueOrigins(origins: readonly ListedOriginInit[]): ListedOriginInit[] {
+  const byKey = new Map<string, ListedOriginInit>()
+  for (const o of origins) {
+    const key = `${o.visitType} ${o.url}`
+    const prev = byKey.get(key)
+    if (prev === undefined) {
+      byKey.set(key, o)
+      continue
+    }
+    const merged: Record<string, unknown> = { ...prev }
+    for (const [k, v] of Object.entries(o)) if (v !== undefined && v !== null) merged[k] = v
+    byKey.set(key, merged as unknown as ListedOriginInit)
+  }
+  return [...byKey.values()]
 }

@@ -69,5 +69,13 @@ export async function addTopicObjects<T extends GraphTopic>(
     case 'origin_visit_status':
       await storage.originVisitStatusAdd(all as TopicObjects['origin_visit_status'][])
       return
+    case 'raw_extrinsic_metadata': {
+      // a record carries its authority and fetcher: recorded first (known ones are kept)
+      const list = all as TopicObjects['raw_extrinsic_metadata'][]
+      await storage.metadataAuthorityAdd(list.map((m) => m.authority))
+      await storage.metadataFetcherAdd(list.map((m) => m.fetcher))
+      await storage.rawExtrinsicMetadataAdd(list)
+      return
+    }
   }
 }

@@ -20,15 +20,21 @@ import type {
   DirectoryEntry,
   ExtendedSwhid,
   ExtId,
+  MetadataAuthority,
+  MetadataFetcher,
   Origin,
   OriginVisit,
   OriginVisitStatus,
+  RawExtrinsicMetadata,
   Release,
   Revision,
   SkippedContent,
   Snapshot,
   SnapshotBranch,
 } from '../model/index.js'
+import type { RawExtrinsicMetadataGetOptions } from './extrinsic-metadata.js'
+
+export type { RawExtrinsicMetadataGetOptions } from './extrinsic-metadata.js'
 
 /** Options every call accepts (one definition, in `errors`). */
 export type { AbortOptions }
@@ -461,6 +467,45 @@ export interface Storage {
     target: CoreSwhid,
     options?: { readonly extidType?: string; readonly version?: number } & AbortOptions,
   ): Promise<ExtId[]>
+
+  // -- raw extrinsic metadata (docs/metadata.md) ----------------------------------------------
+  /** Records metadata authorities (known ones are left as they are). */
+  metadataAuthorityAdd(
+    authorities: readonly MetadataAuthority[],
+    options?: AbortOptions,
+  ): Promise<AddSummary>
+  /** Records metadata fetchers (known ones are left as they are). */
+  metadataFetcherAdd(
+    fetchers: readonly MetadataFetcher[],
+    options?: AbortOptions,
+  ): Promise<AddSummary>
+  /** Records raw extrinsic metadata (by id; their authority and fetcher must be recorded). */
+  rawExtrinsicMetadataAdd(
+    metadata: readonly RawExtrinsicMetadata[],
+    options?: AbortOptions,
+  ): Promise<AddSummary>
+  /** Metadata on `target` from `authority`, by discovery date then id, paged. */
+  rawExtrinsicMetadataGet(
+    target: ExtendedSwhid,
+    authority: MetadataAuthority,
+    options?: RawExtrinsicMetadataGetOptions,
+  ): Promise<Page<RawExtrinsicMetadata>>
+  /** Metadata by `emd` ids (hex), the ones found. */
+  rawExtrinsicMetadataGetByIds(
+    ids: readonly string[],
+    options?: AbortOptions,
+  ): Promise<RawExtrinsicMetadata[]>
+  /** The authorities that gave metadata on `target`. */
+  rawExtrinsicMetadataGetAuthorities(
+    target: ExtendedSwhid,
+    options?: AbortOptions,
+  ): Promise<MetadataAuthority[]>
+  /** The latest metadata from `authority` on each target (null where none), in input order. */
+  rawExtrinsicMetadataGetLatest(
+    targets: readonly ExtendedSwhid[],
+    authority: MetadataAuthority,
+    options?: AbortOptions,
+  ): Promise<(RawExtrinsicMetadata | null)[]>
 
   // -- counters and masking ------------------------------------------------------------------
   /** Maintained counters per kind. */

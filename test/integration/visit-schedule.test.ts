@@ -107,6 +107,30 @@ describe.each(backends)('recurrent visits on $name', (backend) => {
     ])
   })
 
+  it('an origin listed twice in one batch counts once, keeping what either occurrence says', async () => {
+    const { visits } = await setup()
+    const url = 'https://ex.org/dup'
+    const res = await visits.addOrigins([
+      { url, visitType: 'git', lastUpdate: T0 },
+      { url: 'https://ex.org/other', visitType: 'git' },
+      { url, visitType: 'git', isFork: true, forkedFromUrl: 'https://ex.org/up' },
+      { url, visitType: 'hg' },
+    ])
+    expect(res.added).toBe(3)
+    expect(
+      (
+        await visits.addOrigins([
+          { url, visitType: 'git' },
+          { url, visitType: 'git' },
+        ])
+      ).added,
+    ).toBe(0)
+    const all = (await visits.list({ afterUrl: '', limit: 1000 })).filter((x) => x.url === url)
+    expect(all).toHaveLength(2)
+    const o = await origin(url)
+    expect(o).toMatchObject({ lastUpdate: T0 })
+  })
+
   it('the interval halves after eventful visits and doubles after uneventful ones, within 12 h and 64 days', async () => {
     const { visits } = await setup()
     const url = 'https://ex.org/r'

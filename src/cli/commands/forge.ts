@@ -12,6 +12,7 @@ import type { Command } from 'commander'
 import { InvalidInputError } from '../../errors.js'
 import {
   AddForgeNow,
+  forgeMetadataStorage,
   type ForgeRequest,
   LIST_FORGE_TASK,
   LISTER_TYPES,
@@ -108,6 +109,7 @@ async function runNow(
   if (!mine) return `task ${taskId} is not ready here: left to the workers`
   const handler = listForgeHandler({
     db: archive.backend.db,
+    storage: forgeMetadataStorage(archive),
     makeLister,
     http: () => new ListerHttp({ policy: netPolicy(flags) }),
   })

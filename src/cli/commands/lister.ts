@@ -10,6 +10,8 @@ import type { Command } from 'commander'
 
 import { InvalidInputError } from '../../errors.js'
 import {
+  ForgeMetadataRecorder,
+  forgeMetadataStorage,
   type Lister,
   LISTER_TYPES,
   ListerHttp,
@@ -135,7 +137,8 @@ export function registerLister(program: Command): void {
         await visits.open()
         const store = new ListerStore(archive.backend.db)
         const l = forge ?? urlList(url, netPolicy(flags), archive.backend.db, rejected)
-        const r = await runLister(l, { http, store, visits })
+        const metadata = new ForgeMetadataRecorder(forgeMetadataStorage(archive), l)
+        const r = await runLister(l, { http, store, visits, metadata })
         const rej = type === 'url-list' ? `, ${rejected.n} line(s) rejected` : ''
         writeOut(
           `${type} ${l.url}: ${r.pages} page(s), ${r.origins} origin(s), ${r.added} new${rej}\n`,

@@ -11,9 +11,12 @@ import type {
   Directory,
   ExtendedSwhid,
   ExtId,
+  MetadataAuthority,
+  MetadataFetcher,
   Origin,
   OriginVisit,
   OriginVisitStatus,
+  RawExtrinsicMetadata,
   Release,
   Revision,
   SkippedContent,
@@ -41,6 +44,7 @@ import type {
   OriginVisitStatusGetOptions,
   OriginVisitWithStatus,
   Page,
+  RawExtrinsicMetadataGetOptions,
   RevisionLogOptions,
   SnapshotBranchesOptions,
   SnapshotBranchesPage,
@@ -268,6 +272,57 @@ export class ForwardingStorage implements Storage {
     options?: { readonly extidType?: string; readonly version?: number } & AbortOptions,
   ): Promise<ExtId[]> {
     return this.inner.extidGetFromTarget(target, options)
+  }
+
+  metadataAuthorityAdd(
+    authorities: readonly MetadataAuthority[],
+    options?: AbortOptions,
+  ): Promise<AddSummary> {
+    return this.inner.metadataAuthorityAdd(authorities, options)
+  }
+
+  metadataFetcherAdd(
+    fetchers: readonly MetadataFetcher[],
+    options?: AbortOptions,
+  ): Promise<AddSummary> {
+    return this.inner.metadataFetcherAdd(fetchers, options)
+  }
+
+  rawExtrinsicMetadataAdd(
+    metadata: readonly RawExtrinsicMetadata[],
+    options?: AbortOptions,
+  ): Promise<AddSummary> {
+    return this.inner.rawExtrinsicMetadataAdd(metadata, options)
+  }
+
+  rawExtrinsicMetadataGet(
+    target: ExtendedSwhid,
+    authority: MetadataAuthority,
+    options?: RawExtrinsicMetadataGetOptions,
+  ): Promise<Page<RawExtrinsicMetadata>> {
+    return this.inner.rawExtrinsicMetadataGet(target, authority, options)
+  }
+
+  rawExtrinsicMetadataGetByIds(
+    ids: readonly string[],
+    options?: AbortOptions,
+  ): Promise<RawExtrinsicMetadata[]> {
+    return this.inner.rawExtrinsicMetadataGetByIds(ids, options)
+  }
+
+  rawExtrinsicMetadataGetAuthorities(
+    target: ExtendedSwhid,
+    options?: AbortOptions,
+  ): Promise<MetadataAuthority[]> {
+    return this.inner.rawExtrinsicMetadataGetAuthorities(target, options)
+  }
+
+  rawExtrinsicMetadataGetLatest(
+    targets: readonly ExtendedSwhid[],
+    authority: MetadataAuthority,
+    options?: AbortOptions,
+  ): Promise<(RawExtrinsicMetadata | null)[]> {
+    return this.inner.rawExtrinsicMetadataGetLatest(targets, authority, options)
   }
 
   statCounters(options?: AbortOptions): Promise<Counters> {

@@ -28,6 +28,7 @@ import type {
   Origin,
   OriginVisit,
   OriginVisitStatus,
+  RawExtrinsicMetadata,
   Release,
   Revision,
   SkippedContent,
@@ -147,6 +148,14 @@ export class JournalWritingStorage extends ForwardingStorage {
   override async extidAdd(extids: readonly ExtId[], options?: AbortOptions): Promise<AddSummary> {
     await this.#write('extid', extids, options)
     return super.extidAdd(extids, options)
+  }
+
+  override async rawExtrinsicMetadataAdd(
+    metadata: readonly RawExtrinsicMetadata[],
+    options?: AbortOptions,
+  ): Promise<AddSummary> {
+    await this.#write('raw_extrinsic_metadata', metadata, options)
+    return super.rawExtrinsicMetadataAdd(metadata, options)
   }
 
   override async originAdd(

@@ -54,6 +54,7 @@ function recordSwhid(topic: Topic, r: JournalRecord): string | null {
       case 'origin_visit_status':
         return originSwhid(decodeValue(topic, r.value).origin)
       case 'extid':
+      case 'raw_extrinsic_metadata':
         return formatSwhid(decodeValue(topic, r.value).target)
       default:
         return null

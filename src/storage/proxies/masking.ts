@@ -24,13 +24,16 @@
 import { MaskedError } from '../../errors.js'
 import {
   type CoreSwhid,
+  type ExtendedSwhid,
   type ExtendedType,
   type ExtId,
   formatSwhid,
+  type MetadataAuthority,
   type Origin,
   originId,
   type OriginVisitStatus,
   parseExtendedSwhid,
+  type RawExtrinsicMetadata,
   type Revision,
   type SkippedContent,
   swhidString,
@@ -52,6 +55,7 @@ import type {
   OriginVisitStatusGetOptions,
   OriginVisitWithStatus,
   Page,
+  RawExtrinsicMetadataGetOptions,
   RevisionLogOptions,
   SnapshotBranchesOptions,
   SnapshotBranchesPage,
@@ -280,6 +284,57 @@ export class MaskingStorage extends ForwardingStorage {
     const got = await this.inner.extidGetFromTarget(target, options)
     if (got.length > 0) await this.masks.check([formatSwhid(target)], options)
     return got
+  }
+
+  // -- raw extrinsic metadata: masked with their target (and their own emd SWHID) ---------------
+
+  override async rawExtrinsicMetadataGet(
+    target: ExtendedSwhid,
+    authority: MetadataAuthority,
+    options?: RawExtrinsicMetadataGetOptions,
+  ): Promise<Page<RawExtrinsicMetadata>> {
+    const got = await this.inner.rawExtrinsicMetadataGet(target, authority, options)
+    if (got.results.length > 0) await this.#checkMetadata(got.results, options)
+    return got
+  }
+
+  override async rawExtrinsicMetadataGetByIds(
+    ids: readonly string[],
+    options?: AbortOptions,
+  ): Promise<RawExtrinsicMetadata[]> {
+    const got = await this.inner.rawExtrinsicMetadataGetByIds(ids, options)
+    await this.#checkMetadata(got, options)
+    return got
+  }
+
+  override async rawExtrinsicMetadataGetAuthorities(
+    target: ExtendedSwhid,
+    options?: AbortOptions,
+  ): Promise<MetadataAuthority[]> {
+    const got = await this.inner.rawExtrinsicMetadataGetAuthorities(target, options)
+    // checked even when empty: a masked origin's authorities route is refused, not just empty
+    await this.masks.check([formatSwhid(target)], options)
+    return got
+  }
+
+  override async rawExtrinsicMetadataGetLatest(
+    targets: readonly ExtendedSwhid[],
+    authority: MetadataAuthority,
+    options?: AbortOptions,
+  ): Promise<(RawExtrinsicMetadata | null)[]> {
+    const got = await this.inner.rawExtrinsicMetadataGetLatest(targets, authority, options)
+    await this.#checkMetadata(
+      got.filter((m): m is RawExtrinsicMetadata => m !== null),
+      options,
+    )
+    return got
+  }
+
+  #checkMetadata(list: readonly RawExtrinsicMetadata[], options?: AbortOptions): Promise<void> {
+    return this.masks.check(
+      list.flatMap((m) => [formatSwhid(m.target), swhidString('emd', m.id)]),
+      options,
+    )
   }
 
   // -- origins ---------------------------------------------------------------------------------

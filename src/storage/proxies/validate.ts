@@ -16,6 +16,7 @@ import {
   type Directory,
   type ExtId,
   isSha1Hex,
+  type RawExtrinsicMetadata,
   type Release,
   type Revision,
   type SkippedContent,
@@ -131,5 +132,13 @@ export class ValidatingStorage extends ForwardingStorage {
   override async extidAdd(extids: readonly ExtId[], options?: AbortOptions): Promise<AddSummary> {
     for (const e of extids) verify.extid(e)
     return super.extidAdd(extids, options)
+  }
+
+  override async rawExtrinsicMetadataAdd(
+    metadata: readonly RawExtrinsicMetadata[],
+    options?: AbortOptions,
+  ): Promise<AddSummary> {
+    for (const m of metadata) verify.rawExtrinsicMetadata(m)
+    return super.rawExtrinsicMetadataAdd(metadata, options)
   }
 }

@@ -12,6 +12,7 @@
  */
 
 import type { Dialect, Migration } from './executor.js'
+import { V15_EXTRINSIC_METADATA } from './schema-v15.js'
 
 function render(dialect: Dialect, sql: string): string {
   if (dialect === 'sqlite') return sql.replace(/\bBYTES\b/g, 'BLOB').replace(/\bINT8\b/g, 'INTEGER')
@@ -261,6 +262,11 @@ export function migrations(dialect: Dialect): Migration[] {
       version: 11,
       description: 'removal: reverse-reference indexes, audit',
       statements: V11.map((s) => render(dialect, s)),
+    },
+    {
+      version: 15,
+      description: 'raw extrinsic metadata, authorities, fetchers',
+      statements: V15_EXTRINSIC_METADATA.map((s) => render(dialect, s)),
     },
   ]
 }

@@ -14,9 +14,12 @@ import type {
   Directory,
   ExtendedSwhid,
   ExtId,
+  MetadataAuthority,
+  MetadataFetcher,
   Origin,
   OriginVisit,
   OriginVisitStatus,
+  RawExtrinsicMetadata,
   Release,
   Revision,
   SkippedContent,
@@ -45,6 +48,7 @@ import type {
   OriginVisitStatusGetOptions,
   OriginVisitWithStatus,
   Page,
+  RawExtrinsicMetadataGetOptions,
   RevisionLogOptions,
   SnapshotBranchesOptions,
   SnapshotBranchesPage,
@@ -65,6 +69,7 @@ import { statCounters } from './counters.js'
 import * as directories from './directories.js'
 import type { Migration, SqlDatabase } from './executor.js'
 import * as extids from './extids.js'
+import * as emd from './extrinsic-metadata.js'
 import * as forkIndex from './fork-index.js'
 import * as forks from './forks.js'
 import * as masking from './masking.js'
@@ -374,6 +379,43 @@ export class SqlStorage implements Storage, StorageScan, StorageRepair, StorageR
     options: { readonly extidType?: string; readonly version?: number } = {},
   ): Promise<ExtId[]> {
     return extids.extidGetFromTarget(this.#db, target, options)
+  }
+
+  // -- raw extrinsic metadata ------------------------------------------------------------------
+
+  metadataAuthorityAdd(list: readonly MetadataAuthority[]): Promise<AddSummary> {
+    return emd.metadataAuthorityAdd(this.#db, list)
+  }
+
+  metadataFetcherAdd(list: readonly MetadataFetcher[]): Promise<AddSummary> {
+    return emd.metadataFetcherAdd(this.#db, list)
+  }
+
+  rawExtrinsicMetadataAdd(list: readonly RawExtrinsicMetadata[]): Promise<AddSummary> {
+    return emd.rawExtrinsicMetadataAdd(this.#db, list)
+  }
+
+  rawExtrinsicMetadataGet(
+    target: ExtendedSwhid,
+    authority: MetadataAuthority,
+    options?: RawExtrinsicMetadataGetOptions,
+  ): Promise<Page<RawExtrinsicMetadata>> {
+    return emd.rawExtrinsicMetadataGet(this.#db, target, authority, options)
+  }
+
+  rawExtrinsicMetadataGetByIds(ids: readonly string[]): Promise<RawExtrinsicMetadata[]> {
+    return emd.rawExtrinsicMetadataGetByIds(this.#db, ids)
+  }
+
+  rawExtrinsicMetadataGetAuthorities(target: ExtendedSwhid): Promise<MetadataAuthority[]> {
+    return emd.rawExtrinsicMetadataGetAuthorities(this.#db, target)
+  }
+
+  rawExtrinsicMetadataGetLatest(
+    targets: readonly ExtendedSwhid[],
+    authority: MetadataAuthority,
+  ): Promise<(RawExtrinsicMetadata | null)[]> {
+    return emd.rawExtrinsicMetadataGetLatest(this.#db, targets, authority)
   }
 
   // -- counters and masking ------------------------------------------------------------------

@@ -258,19 +258,4 @@ export const originRoutes: readonly RouteDef[] = [
     scope: tail === 'visit/latest/' ? 'swh_api_origin_visit_latest' : 'swh_api',
     handler: originRoute,
   })),
-  {
-    method: 'GET',
-    path: '/raw-extrinsic-metadata/origin/*',
-    docPath: '/raw-extrinsic-metadata/origin/{origin_url}/authorities/',
-    summary: 'Metadata authorities of an origin (this node stores no extrinsic metadata yet)',
-    params: [originParam],
-    scope: 'swh_api',
-    handler: async (c, ctx) => {
-      const path = new URL(c.req.url).pathname
-      const m = /\/raw-extrinsic-metadata\/origin\/(.+)\/authorities\/?$/.exec(path)
-      if (!m) throw new NotFoundError('Unknown metadata route')
-      await requireOrigin(ctx, originFromPath(m[1]!))
-      return respond(c, [])
-    },
-  },
 ]

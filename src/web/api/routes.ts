@@ -11,6 +11,7 @@ import { citationRoutes, metadataSearchRoutes } from './citation.js'
 import { contentRoutes } from './content.js'
 import { directoryRoutes } from './directory.js'
 import { extidRoutes } from './extid.js'
+import { metadataRoutes } from './metadata.js'
 import { originRoutes } from './origin.js'
 import { rawRoutes } from './raw.js'
 import { releaseRoutes } from './release.js'
@@ -45,6 +46,7 @@ export function apiRoutes(): RouteDef[] {
     ...originRoutes,
     ...statRoutes,
     ...extidRoutes,
+    ...metadataRoutes,
     ...citationRoutes,
     ...vaultRoutes,
   ]
