@@ -11,6 +11,7 @@ import { citationRoutes, metadataSearchRoutes } from './citation.js'
 import { contentRoutes } from './content.js'
 import { directoryRoutes } from './directory.js'
 import { extidRoutes } from './extid.js'
+import { graphRoutes } from './graph.js'
 import { originRoutes } from './origin.js'
 import { rawRoutes } from './raw.js'
 import { releaseRoutes } from './release.js'
@@ -47,5 +48,6 @@ export function apiRoutes(): RouteDef[] {
     ...extidRoutes,
     ...citationRoutes,
     ...vaultRoutes,
+    ...graphRoutes,
   ]
 }
