@@ -83,7 +83,7 @@ export async function* graphRecords(
     case 'leaves': {
       let n = 0
       for await (const v of bfs(reader, q.src, q)) {
-        if (v.successors?.length === 0 && typeAllowed(v.node, types)) {
+        if (v.truncated !== true && v.successors?.length === 0 && typeAllowed(v.node, types)) {
           yield [v.node]
           if (++n >= cap) return
         }

@@ -34,6 +34,11 @@ export interface Visited {
   readonly depth: number
   /** Its successors (allowed, visible), or null beyond `maxDepth` (not read). */
   readonly successors: readonly string[] | null
+  /**
+   * The edge budget ran out on this node: `successors` holds those it covered, and the visit
+   * ends here (such a node is not a leaf).
+   */
+  readonly truncated?: boolean
 }
 
 /** Nodes whose successors are read in one call. */
@@ -67,8 +72,8 @@ class Budget {
 }
 
 /**
- * Breadth-first visit from `src` (each node once). Stops when the edge budget cannot cover the
- * next node's successors (that node is not yielded), at the deadline, or when the consumer stops.
+ * Breadth-first visit from `src` (each node once). Ends at the node whose successors the edge
+ * budget cannot all cover (yielded `truncated`), at the deadline, or when the consumer stops.
  */
 export async function* bfs(
   reader: GraphReader,
@@ -85,14 +90,24 @@ export async function* bfs(
     queue = queue.slice(BATCH)
     const toRead = batch.filter((e) => e.depth < maxDepth).map((e) => e.node)
     const succ =
-      toRead.length > 0 ? await reader.graphSuccessors(toRead, budget.options()) : new Map()
+      toRead.length > 0
+        ? await reader.graphSuccessors(toRead, budget.options())
+        : new Map<string, string[]>()
     for (const e of batch) {
       if (e.depth >= maxDepth) {
         yield { node: e.node, depth: e.depth, successors: null }
         continue
       }
       const list: string[] = succ.get(e.node) ?? []
-      if (list.length > budget.left) return
+      if (list.length > budget.left) {
+        yield {
+          node: e.node,
+          depth: e.depth,
+          successors: list.slice(0, budget.left),
+          truncated: true,
+        }
+        return
+      }
       budget.left -= list.length
       for (const n of list) {
         if (!seen.has(n)) {

@@ -83,8 +83,8 @@ function queryOf(c: Context<AppEnv>, kind: GraphQueryKind): GraphQuery {
     maxMatchingNodes: parseInteger('max_matching_nodes', q('max_matching_nodes', '0')),
     limit: parseInteger('limit', q('limit', '0'), true),
     algo: traversal,
+    // A client that goes away cancels the body stream, which ends the traversal.
     deadline: Date.now() + GRAPH_TIME_LIMIT_MS,
-    signal: c.req.raw.signal,
   }
 }
 
@@ -122,6 +122,19 @@ async function* encoded(
   if (batch.length > 0) yield await flush()
 }
 
+/**
+ * `chunks` with its first chunk already read: an error of the first reads (an index still to
+ * build, a broken connection) is then an error status, not a truncated 200.
+ */
+async function primed(chunks: AsyncGenerator<Uint8Array>): Promise<AsyncGenerator<Uint8Array>> {
+  const first = await chunks.next()
+  return (async function* () {
+    if (first.done === true) return
+    yield first.value
+    yield* chunks
+  })()
+}
+
 function traversalRoute(kind: GraphQueryKind, summary: string, params: ParamDoc[]): RouteDef {
   const walk = kind === 'walk' || kind === 'randomwalk'
   const path = `/graph/${kind}/:src/${walk ? ':dst/' : ''}`
@@ -153,7 +166,7 @@ function traversalRoute(kind: GraphQueryKind, summary: string, params: ParamDoc[
       const dst = q.dst && 'node' in q.dst ? [q.dst.node] : []
       await checkNodes(g, [q.src, ...dst])
       const ndjson = kind === 'visit/paths'
-      const body = streamOf(encoded(g, graphRecords(g, q), ndjson, resolveOrigins(c)))
+      const body = streamOf(await primed(encoded(g, graphRecords(g, q), ndjson, resolveOrigins(c))))
       return new Response(body, {
         status: 200,
         headers: {
