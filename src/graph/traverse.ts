@@ -83,11 +83,17 @@ export async function* bfs(
 ): AsyncGenerator<Visited> {
   const budget = new Budget(t)
   const seen = new Set<string>([src])
+  // A queue read from `head` on; the consumed part is dropped now and then (amortised O(1)).
   let queue: { node: string; depth: number }[] = [{ node: src, depth: 0 }]
-  while (queue.length > 0) {
+  let head = 0
+  while (head < queue.length) {
     if (budget.expired()) return
-    const batch = queue.slice(0, BATCH)
-    queue = queue.slice(BATCH)
+    const batch = queue.slice(head, head + BATCH)
+    head += batch.length
+    if (head > 65_536 && head * 2 > queue.length) {
+      queue = queue.slice(head)
+      head = 0
+    }
     const toRead = batch.filter((e) => e.depth < maxDepth).map((e) => e.node)
     const succ =
       toRead.length > 0
@@ -183,9 +189,10 @@ export async function walk(
   const budget = new Budget(t)
   const parent = new Map<string, string | null>([[src, null]])
   const pending: string[] = [src]
-  while (pending.length > 0) {
+  let head = 0 // breadth first reads from here (no O(n) shift)
+  while (pending.length > head) {
     if (budget.expired()) return []
-    const node = algo === 'dfs' ? pending.pop()! : pending.shift()!
+    const node = algo === 'dfs' ? pending.pop()! : pending[head++]!
     if (reached(node, dst)) {
       const path: string[] = []
       for (let n: string | null = node; n !== null; n = parent.get(n) ?? null) path.push(n)
