@@ -53,10 +53,13 @@ const RULES = {
   vault: { imports: [...LOWER, 'storage', 'objstorage'] },
   // intrinsic metadata read from archived trees, and the citations made from it
   metadata: { imports: [...LOWER, 'storage', 'objstorage'] },
+  // traversals of the graph API (leaves, neighbors, visits, walks) over storage's graph reader
+  graph: { imports: [...LOWER, 'storage'] },
   web: {
     imports: [
       ...LOWER,
       'storage',
+      'graph',
       'objstorage',
       'journal',
       'views',
@@ -71,6 +74,7 @@ const RULES = {
   cli: {
     imports: [
       ...LOWER,
+      'graph',
       'fromdisk',
       'objstorage',
       'journal',

@@ -14,6 +14,7 @@ import { type ErrorCode, errorMessage, isArcaError } from '../errors.js'
 import { registerForge } from './commands/forge.js'
 import { registerForks } from './commands/forks.js'
 import { registerFsck } from './commands/fsck.js'
+import { registerGraph } from './commands/graph.js'
 import { registerIdentify } from './commands/identify.js'
 import { registerLister } from './commands/lister.js'
 import { registerMetadata } from './commands/metadata.js'
@@ -108,6 +109,7 @@ export function buildProgram(): Command {
   registerRemove(program)
   registerScrub(program)
   registerForks(program)
+  registerGraph(program)
   registerVault(program)
   registerMetadata(program)
   program.addHelpText(

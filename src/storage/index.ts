@@ -15,6 +15,16 @@ export {
 } from './codec.js'
 export { openSqlDatabase, type SqlDatabaseOptions } from './factory.js'
 export {
+  GRAPH_NODE_TYPES,
+  type GraphCounts,
+  type GraphDirection,
+  type GraphNodeType,
+  type GraphReader,
+  type GraphReindexReport,
+  type GraphSuccessorsOptions,
+  type StorageGraph,
+} from './graph.js'
+export {
   type ContentHashName,
   type Counters,
   type DirectoryEntryInfo,
@@ -26,6 +36,7 @@ export {
 } from './interface.js'
 export { missingIds } from './missing.js'
 export { type MaskedView, maskedView } from './proxies/masked-view.js'
+export { maskedGraph } from './proxies/masking-graph.js'
 export { isWithheld } from './proxies/masking-journal.js'
 export {
   type Referrer,

@@ -7,26 +7,33 @@
 import { compareBytes, type Directory, type DirectoryEntry } from '../../model/index.js'
 import { packEntries, unpackEntries } from '../codec.js'
 import type { AddSummary, DirectoryEntryInfo, DirectoryLsOptions } from '../interface.js'
-import { addCounted } from './counters.js'
+import { bump } from './counters.js'
 import type { SqlExecutor } from './executor.js'
+import { indexDirectoryEdges } from './graph-index.js'
 import { b, bytesOrNull, num, type Row, str } from './rows.js'
-import { absentIds, chunks, getRows, inList, uniqueBy } from './statements.js'
+import { absentIds, chunks, getRows, inList, insert, uniqueBy } from './statements.js'
 
 export async function directoryAdd(
   db: SqlExecutor,
   directories: readonly Directory[],
 ): Promise<AddSummary> {
   const unique = uniqueBy(directories, (d) => d.id)
-  const added = await addCounted(
-    db,
-    'directory',
-    ['id', 'entries', 'raw_manifest'],
-    unique.map((d) => [
-      b(d.id),
-      Buffer.from(packEntries(d.entries)),
-      d.rawManifest === null ? null : Buffer.from(d.rawManifest),
-    ]),
-  )
+  // The graph's reverse edges in the same transaction: no stored directory lacks them.
+  const added = await db.transaction(async (tx) => {
+    const n = await insert(
+      tx,
+      'directory',
+      ['id', 'entries', 'raw_manifest'],
+      unique.map((d) => [
+        b(d.id),
+        Buffer.from(packEntries(d.entries)),
+        d.rawManifest === null ? null : Buffer.from(d.rawManifest),
+      ]),
+    )
+    await bump(tx, 'directory', n)
+    await indexDirectoryEdges(tx, unique)
+    return n
+  })
   return { 'directory:add': added }
 }
 

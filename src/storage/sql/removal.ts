@@ -10,6 +10,7 @@ import type { ObjStorage } from '../../objstorage/index.js'
 import { unpackIds } from '../codec.js'
 import type { Referrer, RemovalRecord, RevisionEdges } from '../removal.js'
 import type { SqlExecutor } from './executor.js'
+import { unindexObject } from './graph-index.js'
 import { b, hex, num, type Row, str } from './rows.js'
 import { chunks, inList } from './statements.js'
 
@@ -131,6 +132,8 @@ export async function removeObjects(
         const kind = type as keyof typeof TABLE
         if (kind === 'snp')
           await tx.run('DELETE FROM snapshot_branch WHERE snapshot_id = ?', [b(id)])
+        // The graph's reverse edges (migration 18) of a directory or revision go with it.
+        if (kind === 'dir' || kind === 'rev') await unindexObject(tx, kind, id)
         // The fork index's marks (migration 10) name revisions: none outlives its revision.
         if (kind === 'rev') await tx.run('DELETE FROM fork_root_mark WHERE revision = ?', [b(id)])
         const n = await tx.run(`DELETE FROM ${TABLE[kind]} WHERE id = ?`, [b(id)])

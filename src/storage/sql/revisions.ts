@@ -7,54 +7,61 @@
 import type { Revision } from '../../model/index.js'
 import { packHeaders, packIds } from '../codec.js'
 import type { AddSummary, RevisionLogOptions } from '../interface.js'
-import { addCounted } from './counters.js'
+import { bump } from './counters.js'
 import type { SqlExecutor } from './executor.js'
+import { indexRevisionParents } from './graph-index.js'
 import { b, dateCols, revisionFromRow } from './rows.js'
-import { absentIds, getRows, uniqueBy } from './statements.js'
+import { absentIds, getRows, insert, uniqueBy } from './statements.js'
 
 export async function revisionAdd(
   db: SqlExecutor,
   revisions: readonly Revision[],
 ): Promise<AddSummary> {
   const unique = uniqueBy(revisions, (r) => r.id)
-  const added = await addCounted(
-    db,
-    'revision',
-    [
-      'id',
-      'directory',
-      'parents',
-      'author',
-      'committer',
-      'date_seconds',
-      'date_micro',
-      'date_offset',
-      'committer_date_seconds',
-      'committer_date_micro',
-      'committer_date_offset',
-      'message',
-      'type',
-      'synthetic',
-      'metadata',
-      'extra_headers',
-      'raw_manifest',
-    ],
-    unique.map((r) => [
-      b(r.id),
-      b(r.directory),
-      Buffer.from(packIds(r.parents)),
-      r.author === null ? null : Buffer.from(r.author.fullname),
-      r.committer === null ? null : Buffer.from(r.committer.fullname),
-      ...dateCols(r.date),
-      ...dateCols(r.committerDate),
-      r.message === null ? null : Buffer.from(r.message),
-      r.type,
-      r.synthetic ? 1 : 0,
-      r.metadata === null ? null : JSON.stringify(r.metadata),
-      Buffer.from(packHeaders(r.extraHeaders)),
-      r.rawManifest === null ? null : Buffer.from(r.rawManifest),
-    ]),
-  )
+  // The graph's reverse edges in the same transaction: no stored revision lacks them.
+  const added = await db.transaction(async (tx) => {
+    const n = await insert(
+      tx,
+      'revision',
+      [
+        'id',
+        'directory',
+        'parents',
+        'author',
+        'committer',
+        'date_seconds',
+        'date_micro',
+        'date_offset',
+        'committer_date_seconds',
+        'committer_date_micro',
+        'committer_date_offset',
+        'message',
+        'type',
+        'synthetic',
+        'metadata',
+        'extra_headers',
+        'raw_manifest',
+      ],
+      unique.map((r) => [
+        b(r.id),
+        b(r.directory),
+        Buffer.from(packIds(r.parents)),
+        r.author === null ? null : Buffer.from(r.author.fullname),
+        r.committer === null ? null : Buffer.from(r.committer.fullname),
+        ...dateCols(r.date),
+        ...dateCols(r.committerDate),
+        r.message === null ? null : Buffer.from(r.message),
+        r.type,
+        r.synthetic ? 1 : 0,
+        r.metadata === null ? null : JSON.stringify(r.metadata),
+        Buffer.from(packHeaders(r.extraHeaders)),
+        r.rawManifest === null ? null : Buffer.from(r.rawManifest),
+      ]),
+    )
+    await bump(tx, 'revision', n)
+    await indexRevisionParents(tx, unique)
+    return n
+  })
   return { 'revision:add': added }
 }
 

@@ -228,6 +228,26 @@ const V11 = [
    ) WITHOUT ROWID`,
 ]
 
+// The graph API (docs/graph-api.md): reverse edges of what rows keep packed (directory entries,
+// revision parents), so that backward traversals find referrers by index. Kept on ingest; an
+// archive that already held directories or revisions fills them with `arca graph reindex`
+// (`graph_index` says which are complete, and where a killed reindex resumes).
+const V18 = [
+  `CREATE TABLE graph_dir_edge (
+     target BYTES NOT NULL, dir BYTES NOT NULL, PRIMARY KEY (target, dir)
+   ) WITHOUT ROWID`,
+  `CREATE TABLE graph_rev_parent (
+     parent BYTES NOT NULL, rev BYTES NOT NULL, PRIMARY KEY (parent, rev)
+   ) WITHOUT ROWID`,
+  `CREATE TABLE graph_index (
+     name TEXT PRIMARY KEY, complete INT8 NOT NULL, resume BYTES
+   ) WITHOUT ROWID`,
+  `INSERT INTO graph_index (name, complete)
+     SELECT 'directory', CASE WHEN EXISTS (SELECT 1 FROM directory) THEN 0 ELSE 1 END`,
+  `INSERT INTO graph_index (name, complete)
+     SELECT 'revision', CASE WHEN EXISTS (SELECT 1 FROM revision) THEN 0 ELSE 1 END`,
+]
+
 /** Every migration, in order. */
 export function migrations(dialect: Dialect): Migration[] {
   return [
@@ -267,6 +287,11 @@ export function migrations(dialect: Dialect): Migration[] {
       version: 15,
       description: 'raw extrinsic metadata, authorities, fetchers',
       statements: V15_EXTRINSIC_METADATA.map((s) => render(dialect, s)),
+    },
+    {
+      version: 18,
+      description: 'graph API: reverse edges of directory entries and revision parents',
+      statements: V18.map((s) => render(dialect, s)),
     },
   ]
 }

@@ -27,6 +27,12 @@ import type {
 } from '../../model/index.js'
 import type { ObjStorage } from '../../objstorage/index.js'
 import type {
+  GraphCounts,
+  GraphReindexReport,
+  GraphSuccessorsOptions,
+  StorageGraph,
+} from '../graph.js'
+import type {
   AbortOptions,
   AddSummary,
   ContentHashName,
@@ -72,6 +78,8 @@ import * as extids from './extids.js'
 import * as emd from './extrinsic-metadata.js'
 import * as forkIndex from './fork-index.js'
 import * as forks from './forks.js'
+import * as graphEdges from './graph-edges.js'
+import * as graphIndex from './graph-index.js'
 import * as masking from './masking.js'
 import { migrate } from './migrate.js'
 import * as originMetadata from './origin-metadata.js'
@@ -99,7 +107,9 @@ export interface SqlStorageInit {
  * await storage.open()
  * ```
  */
-export class SqlStorage implements Storage, StorageScan, StorageRepair, StorageRemoval {
+export class SqlStorage
+  implements Storage, StorageScan, StorageRepair, StorageRemoval, StorageGraph
+{
   readonly #db: SqlDatabase
   readonly #forkStats: forkIndex.ForkIndexStats = { origins: 0, walked: 0 }
   readonly #migrations: readonly Migration[]
@@ -487,6 +497,44 @@ export class SqlStorage implements Storage, StorageScan, StorageRepair, StorageR
 
   removalObjects(id: string, from: number, limit: number): Promise<string[]> {
     return removal.removalObjects(this.#db, id, from, limit)
+  }
+
+  // -- graph API (docs/graph-api.md) ----------------------------------------------------------
+
+  graphSuccessors(
+    nodes: readonly string[],
+    options: GraphSuccessorsOptions,
+  ): Promise<Map<string, string[]>> {
+    return graphEdges.graphSuccessors(this.#db, nodes, options)
+  }
+
+  graphNodesExist(nodes: readonly string[]): Promise<Set<string>> {
+    return graphEdges.graphNodesExist(this.#db, nodes)
+  }
+
+  graphMasked(): Promise<Set<string>> {
+    return Promise.resolve(new Set())
+  }
+
+  graphOriginUrls(nodes: readonly string[]): Promise<Map<string, string>> {
+    return graphEdges.graphOriginUrls(this.#db, nodes)
+  }
+
+  graphCounts(): Promise<GraphCounts> {
+    return graphEdges.graphCounts(this.#db)
+  }
+
+  graphIndexComplete(): Promise<boolean> {
+    return graphIndex.graphIndexComplete(this.#db)
+  }
+
+  graphReindex(
+    options: {
+      readonly onPage?: (report: GraphReindexReport) => void
+      readonly signal?: AbortSignal
+    } = {},
+  ): Promise<GraphReindexReport> {
+    return graphIndex.reindexGraph(this.#db, options)
   }
 
   statCounters(): Promise<Counters> {

@@ -11,6 +11,7 @@ import { citationRoutes, metadataSearchRoutes } from './citation.js'
 import { contentRoutes } from './content.js'
 import { directoryRoutes } from './directory.js'
 import { extidRoutes } from './extid.js'
+import { graphRoutes } from './graph.js'
 import { metadataRoutes } from './metadata.js'
 import { originRoutes } from './origin.js'
 import { rawRoutes } from './raw.js'
@@ -49,5 +50,6 @@ export function apiRoutes(): RouteDef[] {
     ...metadataRoutes,
     ...citationRoutes,
     ...vaultRoutes,
+    ...graphRoutes,
   ]
 }
