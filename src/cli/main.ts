@@ -12,6 +12,7 @@ import { Command, CommanderError } from 'commander'
 
 import { type ErrorCode, errorMessage, isArcaError } from '../errors.js'
 import { registerForge } from './commands/forge.js'
+import { registerCodeSearch } from './commands/code-search.js'
 import { registerForks } from './commands/forks.js'
 import { registerFsck } from './commands/fsck.js'
 import { registerIdentify } from './commands/identify.js'
@@ -108,6 +109,7 @@ export function buildProgram(): Command {
   registerRemove(program)
   registerScrub(program)
   registerForks(program)
+  registerCodeSearch(program)
   registerVault(program)
   registerMetadata(program)
   program.addHelpText(

@@ -12,6 +12,17 @@ export {
   packedDirectoryManifest,
   unpackEntries,
 } from './codec.js'
+export {
+  type CodeIndexStats,
+  type CodeLine,
+  type CodeMatch,
+  type CodeSearchHit,
+  type CodeSearchOptions,
+  type CodeSearchPage,
+  type CodeSearchStorage,
+  type CodeSearchType,
+  hasCodeSearch,
+} from './code-search.js'
 export { openSqlDatabase, type SqlDatabaseOptions } from './factory.js'
 export {
   type ContentHashName,

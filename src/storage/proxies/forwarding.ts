@@ -5,6 +5,7 @@
  * @module
  */
 
+import { UnavailableError } from '../../errors.js'
 import type {
   Content,
   CoreSwhid,
@@ -46,6 +47,7 @@ import type {
   SnapshotBranchesPage,
   Storage,
 } from '../interface.js'
+import type { CodeSearchOptions, CodeSearchPage } from '../code-search.js'
 
 /**
  * A storage that forwards everything to `inner`.
@@ -194,6 +196,12 @@ export class ForwardingStorage implements Storage {
 
   originForks(url: string, options?: OriginForksOptions): Promise<OriginForksPage | null> {
     return this.inner.originForks(url, options)
+  }
+
+  codeSearch(query: string, options?: CodeSearchOptions): Promise<CodeSearchPage> {
+    if (!this.inner.codeSearch)
+      return Promise.reject(new UnavailableError('This storage has no code search index'))
+    return this.inner.codeSearch(query, options)
   }
 
   originMetadataAdd(
