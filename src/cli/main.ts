@@ -11,8 +11,8 @@
 import { Command, CommanderError } from 'commander'
 
 import { type ErrorCode, errorMessage, isArcaError } from '../errors.js'
-import { registerForge } from './commands/forge.js'
 import { registerCodeSearch } from './commands/code-search.js'
+import { registerForge } from './commands/forge.js'
 import { registerForks } from './commands/forks.js'
 import { registerFsck } from './commands/fsck.js'
 import { registerIdentify } from './commands/identify.js'

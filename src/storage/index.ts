@@ -6,13 +6,6 @@
 
 export { type Archive, type ArchiveInit, defaultStorageUrl, openArchive } from './archive.js'
 export {
-  forEachPackedEntry,
-  PACKED_DIR,
-  PACKED_FILE,
-  packedDirectoryManifest,
-  unpackEntries,
-} from './codec.js'
-export {
   type CodeIndexStats,
   type CodeLine,
   type CodeMatch,
@@ -23,6 +16,13 @@ export {
   type CodeSearchType,
   hasCodeSearch,
 } from './code-search.js'
+export {
+  forEachPackedEntry,
+  PACKED_DIR,
+  PACKED_FILE,
+  packedDirectoryManifest,
+  unpackEntries,
+} from './codec.js'
 export { openSqlDatabase, type SqlDatabaseOptions } from './factory.js'
 export {
   type ContentHashName,

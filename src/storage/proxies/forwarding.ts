@@ -20,6 +20,7 @@ import type {
   SkippedContent,
   Snapshot,
 } from '../../model/index.js'
+import type { CodeSearchOptions, CodeSearchPage } from '../code-search.js'
 import type {
   AbortOptions,
   AddSummary,
@@ -47,7 +48,6 @@ import type {
   SnapshotBranchesPage,
   Storage,
 } from '../interface.js'
-import type { CodeSearchOptions, CodeSearchPage } from '../code-search.js'
 
 /**
  * A storage that forwards everything to `inner`.

@@ -35,6 +35,7 @@ import {
   type SkippedContent,
   swhidString,
 } from '../../model/index.js'
+import type { CodeSearchOptions, CodeSearchPage } from '../code-search.js'
 import type {
   AbortOptions,
   ContentHashName,
@@ -57,7 +58,6 @@ import type {
   SnapshotBranchesPage,
   Storage,
 } from '../interface.js'
-import type { CodeSearchOptions, CodeSearchPage } from '../code-search.js'
 import { missingIds } from '../missing.js'
 import { ForwardingStorage } from './forwarding.js'
 

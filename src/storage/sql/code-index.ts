@@ -14,8 +14,8 @@
  */
 
 import type { ObjStorage } from '../../objstorage/index.js'
-import { PACKED_DIR, PACKED_FILE, forEachPackedEntry } from '../codec.js'
 import type { CodeIndexStats } from '../code-search.js'
+import { forEachPackedEntry, PACKED_DIR, PACKED_FILE } from '../codec.js'
 import type { SqlExecutor } from './executor.js'
 import { snapshotHeads } from './fork-index.js'
 import { originRowId } from './origins.js'
@@ -223,7 +223,9 @@ export async function codeIndexOrigin(
     revision === null
       ? []
       : await db.all<Row>('SELECT directory FROM revision WHERE id = ?', [b(revision)])
-  const files: Files = dirRow[0] ? await walkTree(db, hex(dirRow[0]['directory'])) : new Map()
+  const files: Files = dirRow[0]
+    ? await walkTree(db, hex(dirRow[0]['directory']))
+    : (new Map() as Files)
   const blobIds = await ensureBlobs(
     db,
     objstorage,

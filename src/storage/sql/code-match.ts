@@ -142,7 +142,6 @@ export function regexpRequirement(pattern: string): Requirement | null {
       if (c === undefined || c === '|' || c === ')') break
       i++
       if (c === '(') {
-        let inner: Requirement
         if (peek() === '?') {
           // (?flags) sets flags: no atom; (?:…), (?flags:…), (?P<n>…), (?<n>…) group.
           const rest = chars.slice(i).join('')
@@ -153,10 +152,10 @@ export function regexpRequirement(pattern: string): Requirement | null {
           }
           const head = /^\?(?:[a-zA-Z-]*:|P?<[^>]*>)/.exec(rest)
           if (head) i += [...head[0]].length
-          else return [[]]
+          else throw new Error('unknown group') // caught below: no requirement
         }
-        inner = alternation()
-        if (peek() !== ')') return [[]]
+        const inner = alternation()
+        if (peek() !== ')') throw new Error('unclosed group')
         i++
         const q = quantifier()
         flush()
@@ -166,7 +165,7 @@ export function regexpRequirement(pattern: string): Requirement | null {
       let literal: string | null = null
       if (c === '\\') {
         const e = peek()
-        if (e === undefined) return [[]]
+        if (e === undefined) throw new Error('trailing backslash')
         i++
         if (e === 'Q') {
           const end = chars.indexOf('\\', i)

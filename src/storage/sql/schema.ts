@@ -306,6 +306,10 @@ export function migrations(dialect: Dialect): Migration[] {
       description: 'removal: reverse-reference indexes, audit',
       statements: V11.map((s) => render(dialect, s)),
     },
-    { version: 14, description: 'code search: trigram index on contents', statements: v14(dialect) },
+    {
+      version: 14,
+      description: 'code search: trigram index on contents',
+      statements: v14(dialect),
+    },
   ]
 }

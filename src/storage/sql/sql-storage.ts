@@ -24,6 +24,12 @@ import type {
 } from '../../model/index.js'
 import type { ObjStorage } from '../../objstorage/index.js'
 import type {
+  CodeIndexStats,
+  CodeSearchOptions,
+  CodeSearchPage,
+  CodeSearchStorage,
+} from '../code-search.js'
+import type {
   AbortOptions,
   AddSummary,
   ContentHashName,
@@ -50,12 +56,6 @@ import type {
   SnapshotBranchesPage,
   Storage,
 } from '../interface.js'
-import type {
-  CodeIndexStats,
-  CodeSearchOptions,
-  CodeSearchPage,
-  CodeSearchStorage,
-} from '../code-search.js'
 import type { Referrer, RemovalRecord, RevisionEdges, StorageRemoval } from '../removal.js'
 import type {
   IdScanKind,
