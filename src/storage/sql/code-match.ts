@@ -34,6 +34,8 @@ export interface CodeMatcher {
   readonly mayMatch: (text: string) => boolean
   /** Literals of 3+ characters every match contains (alternatives), or null: none known. */
   readonly required: Requirement | null
+  /** A string every matching line contains, case and all (lines without it are not tested). */
+  readonly anchor: string | null
 }
 
 const WORD = '[0-9A-Za-z_]'
@@ -72,9 +74,21 @@ export function compileCodeQuery(
       testLine: (line) => line.includes(query) && (type === 'literal' || lineRe.test(line)),
       mayMatch: (text) => text.includes(query),
       required,
+      anchor: query,
     }
   }
-  return { testLine: (line) => lineRe.test(line), mayMatch: (text) => textRe.test(text), required }
+  // A regular expression's literal is exact only when no flag folds case.
+  const folds = ignoreCase || /\(\?[a-zA-Z-]*i/.test(query)
+  const anchor =
+    type === 'regexp' && !folds && required?.length === 1
+      ? required[0]!.reduce((a, x) => (x.length > a.length ? x : a), '')
+      : null
+  return {
+    testLine: (line) => lineRe.test(line),
+    mayMatch: (text) => textRe.test(text),
+    required,
+    anchor: anchor || null,
+  }
 }
 
 function literalRequirement(lit: string): Requirement | null {

@@ -42,6 +42,7 @@ interface BlobHit {
 
 /** The line numbers (1-based) of `text` that match. */
 function matchingLines(text: string, m: CodeMatcher): number[] {
+  if (m.anchor !== null) return anchoredLines(text, m, m.anchor)
   if (!m.mayMatch(text)) return []
   const out: number[] = []
   let start = 0
@@ -53,6 +54,32 @@ function matchingLines(text: string, m: CodeMatcher): number[] {
     if (nl < 0) break
     start = nl + 1
     n++
+  }
+  return out
+}
+
+/** The same, testing only the lines holding `anchor` (found by `indexOf`, lines counted on). */
+function anchoredLines(text: string, m: CodeMatcher, anchor: string): number[] {
+  const out: number[] = []
+  let n = 1
+  let counted = 0 // line `n` starts at or before `counted`
+  let at = text.indexOf(anchor)
+  while (at >= 0) {
+    for (
+      let nl = text.indexOf('\n', counted);
+      nl >= 0 && nl < at;
+      nl = text.indexOf('\n', nl + 1)
+    ) {
+      n++
+      counted = nl + 1
+    }
+    const end = text.indexOf('\n', at)
+    const lineEnd = end < 0 ? text.length : end
+    if (m.testLine(text.slice(counted, lineEnd))) out.push(n)
+    if (end < 0) break
+    counted = end + 1
+    n++
+    at = text.indexOf(anchor, counted)
   }
   return out
 }
