@@ -11,6 +11,7 @@
 import { Command, CommanderError } from 'commander'
 
 import { type ErrorCode, errorMessage, isArcaError } from '../errors.js'
+import { registerCodeSearch } from './commands/code-search.js'
 import { registerForge } from './commands/forge.js'
 import { registerForks } from './commands/forks.js'
 import { registerFsck } from './commands/fsck.js'
@@ -110,6 +111,7 @@ export function buildProgram(): Command {
   registerScrub(program)
   registerForks(program)
   registerGraph(program)
+  registerCodeSearch(program)
   registerVault(program)
   registerMetadata(program)
   program.addHelpText(

@@ -7,6 +7,17 @@
 export { addTopicObjects, type GraphTopic, isGraphTopic } from './apply.js'
 export { type Archive, type ArchiveInit, defaultStorageUrl, openArchive } from './archive.js'
 export {
+  type CodeIndexStats,
+  type CodeLine,
+  type CodeMatch,
+  type CodeSearchHit,
+  type CodeSearchOptions,
+  type CodeSearchPage,
+  type CodeSearchStorage,
+  type CodeSearchType,
+  hasCodeSearch,
+} from './code-search.js'
+export {
   forEachPackedEntry,
   PACKED_DIR,
   PACKED_FILE,

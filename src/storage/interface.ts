@@ -35,6 +35,7 @@ import type {
 import type { RawExtrinsicMetadataGetOptions } from './extrinsic-metadata.js'
 
 export type { RawExtrinsicMetadataGetOptions } from './extrinsic-metadata.js'
+import type { CodeSearchOptions, CodeSearchPage } from './code-search.js'
 
 /** Options every call accepts (one definition, in `errors`). */
 export type { AbortOptions }
@@ -441,6 +442,12 @@ export interface Storage {
    * statuses name snapshots), by URL, paged; null when the origin is unknown.
    */
   originForks(url: string, options?: OriginForksOptions): Promise<OriginForksPage | null>
+
+  /**
+   * Literal, word or regular-expression search over the code of origins' latest snapshots
+   * (docs/code-search.md); absent on a backend without the index.
+   */
+  codeSearch?(query: string, options?: CodeSearchOptions): Promise<CodeSearchPage>
 
   /** Records (replacing) the indexed intrinsic metadata of origins (which must exist). */
   originMetadataAdd(

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { UnavailableError } from '../../errors.js'
 import type {
   Content,
   CoreSwhid,
@@ -22,6 +23,7 @@ import type {
   SkippedContent,
   Snapshot,
 } from '../../model/index.js'
+import type { CodeSearchOptions, CodeSearchPage } from '../code-search.js'
 import type {
   AbortOptions,
   AddSummary,
@@ -198,6 +200,12 @@ export class ForwardingStorage implements Storage {
 
   originForks(url: string, options?: OriginForksOptions): Promise<OriginForksPage | null> {
     return this.inner.originForks(url, options)
+  }
+
+  codeSearch(query: string, options?: CodeSearchOptions): Promise<CodeSearchPage> {
+    if (!this.inner.codeSearch)
+      return Promise.reject(new UnavailableError('This storage has no code search index'))
+    return this.inner.codeSearch(query, options)
   }
 
   originMetadataAdd(

@@ -38,6 +38,7 @@ import {
   type SkippedContent,
   swhidString,
 } from '../../model/index.js'
+import type { CodeSearchOptions, CodeSearchPage } from '../code-search.js'
 import type {
   AbortOptions,
   ContentHashName,
@@ -393,6 +394,21 @@ export class MaskingStorage extends ForwardingStorage {
     if (got === null) return null
     const results = await this.#visible(got.results, (x) => x.url, options)
     return { ...got, results, total: got.total - (got.results.length - results.length) }
+  }
+
+  override async codeSearch(query: string, options?: CodeSearchOptions): Promise<CodeSearchPage> {
+    // The backend leaves masked contents and origins out of the search itself (exact totals);
+    // the hits are checked again here.
+    const page = await super.codeSearch(query, { ...options, excludeMasked: true })
+    const masked = await this.masks.masked(
+      page.results.flatMap((h) => [`swh:1:cnt:${h.content}`, originSwhid(h.origin)]),
+      options,
+    )
+    if (masked.size === 0) return page
+    const results = page.results.filter(
+      (h) => !masked.has(`swh:1:cnt:${h.content}`) && !masked.has(originSwhid(h.origin)),
+    )
+    return { ...page, results, total: page.total - (page.results.length - results.length) }
   }
 
   override async originMetadataSearch(

@@ -247,6 +247,49 @@ const V18 = [
   `INSERT INTO graph_index (name, complete)
      SELECT 'revision', CASE WHEN EXISTS (SELECT 1 FROM revision) THEN 0 ELSE 1 END`,
 ]
+// Code search (docs/code-search.md): the distinct searchable texts (`code_blob`; text null when
+// a content is binary, not UTF-8 or too large), the files of each origin's latest snapshot's
+// head (`code_file`) and what was indexed (`code_origin`). The trigram index over the texts:
+// SQLite an FTS5 `trigram` table (external content, kept by triggers), PostgreSQL pg_trgm's GIN
+// operator class (tolerating a user that may not create the extension, as migration 6 does:
+// search then reads every text).
+function v14(dialect: Dialect): string[] {
+  const tables = [
+    `CREATE TABLE code_blob (
+       id INTEGER PRIMARY KEY AUTOINCREMENT, sha1_git BYTES NOT NULL UNIQUE, text TEXT
+     )`,
+    `CREATE TABLE code_file (
+       origin_id INT8 NOT NULL, path BYTES NOT NULL, blob_id INT8 NOT NULL,
+       PRIMARY KEY (origin_id, path)
+     ) WITHOUT ROWID`,
+    `CREATE INDEX code_file_blob ON code_file (blob_id, origin_id)`,
+    `CREATE TABLE code_origin (
+       origin_id INT8 PRIMARY KEY, visit INT8 NOT NULL, snapshot BYTES NOT NULL, revision BYTES
+     ) WITHOUT ROWID`,
+  ].map((s) => render(dialect, s))
+  if (dialect === 'postgres')
+    return [
+      ...tables,
+      `DO $$ BEGIN
+         CREATE EXTENSION IF NOT EXISTS pg_trgm;
+       EXCEPTION WHEN insufficient_privilege THEN
+         RAISE WARNING 'arca: the extension pg_trgm could not be created (%): code search will read every text', SQLERRM;
+       END $$`,
+      `DO $$ BEGIN
+         IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+           CREATE INDEX IF NOT EXISTS code_blob_text_trgm ON code_blob USING gin (text gin_trgm_ops);
+         END IF;
+       END $$`,
+    ]
+  return [
+    ...tables,
+    `CREATE VIRTUAL TABLE code_fts USING fts5(text, content='code_blob', content_rowid='id', tokenize='trigram case_sensitive 0')`,
+    `CREATE TRIGGER code_fts_insert AFTER INSERT ON code_blob WHEN new.text IS NOT NULL BEGIN
+       INSERT INTO code_fts (rowid, text) VALUES (new.id, new.text); END`,
+    `CREATE TRIGGER code_fts_delete AFTER DELETE ON code_blob WHEN old.text IS NOT NULL BEGIN
+       INSERT INTO code_fts (code_fts, rowid, text) VALUES ('delete', old.id, old.text); END`,
+  ]
+}
 
 /** Every migration, in order. */
 export function migrations(dialect: Dialect): Migration[] {
@@ -282,6 +325,11 @@ export function migrations(dialect: Dialect): Migration[] {
       version: 11,
       description: 'removal: reverse-reference indexes, audit',
       statements: V11.map((s) => render(dialect, s)),
+    },
+    {
+      version: 14,
+      description: 'code search: trigram index on contents',
+      statements: v14(dialect),
     },
     {
       version: 15,

@@ -27,6 +27,12 @@ import type {
 } from '../../model/index.js'
 import type { ObjStorage } from '../../objstorage/index.js'
 import type {
+  CodeIndexStats,
+  CodeSearchOptions,
+  CodeSearchPage,
+  CodeSearchStorage,
+} from '../code-search.js'
+import type {
   GraphCounts,
   GraphReindexReport,
   GraphSuccessorsOptions,
@@ -70,6 +76,8 @@ import type {
   StorageRepair,
   StorageScan,
 } from '../scan.js'
+import * as codeIndex from './code-index.js'
+import * as codeSearch from './code-search.js'
 import * as contents from './contents.js'
 import { statCounters } from './counters.js'
 import * as directories from './directories.js'
@@ -96,6 +104,11 @@ import * as visits from './visits.js'
 export interface SqlStorageInit {
   /** Where content bytes go (written before content rows). */
   readonly objstorage: ObjStorage
+  /**
+   * Keep the code search index on ingest (docs/code-search.md); default true unless the
+   * environment sets `ARCA_CODE_INDEX=off` (`arca code-search reindex` fills it later).
+   */
+  readonly codeIndex?: boolean
 }
 
 /**
@@ -108,8 +121,10 @@ export interface SqlStorageInit {
  * ```
  */
 export class SqlStorage
-  implements Storage, StorageScan, StorageRepair, StorageRemoval, StorageGraph
+  implements Storage, StorageScan, StorageRepair, StorageRemoval, StorageGraph, CodeSearchStorage
 {
+  readonly #codeIndex: boolean
+  readonly #codeStats = codeIndex.codeIndexStats()
   readonly #db: SqlDatabase
   readonly #forkStats: forkIndex.ForkIndexStats = { origins: 0, walked: 0 }
   readonly #migrations: readonly Migration[]
@@ -120,6 +135,7 @@ export class SqlStorage
     this.#db = db
     this.#migrations = migrations
     this.#objstorage = init.objstorage
+    this.#codeIndex = init.codeIndex ?? process.env['ARCA_CODE_INDEX'] !== 'off'
   }
 
   /** The database (for backend-specific tools and tests). */
@@ -306,7 +322,26 @@ export class SqlStorage
     const summary = await visits.originVisitStatusAdd(this.#db, statuses)
     // The snapshot and its history are stored before a status names it (write order).
     await forkIndex.indexStatuses(this.#db, statuses, this.#forkStats)
+    if (this.#codeIndex)
+      await codeIndex.codeIndexStatuses(this.#db, this.#objstorage, statuses, this.#codeStats)
     return summary
+  }
+
+  /** Literal, word or regular-expression search over the indexed code (docs/code-search.md). */
+  codeSearch(query: string, options: CodeSearchOptions = {}): Promise<CodeSearchPage> {
+    return codeSearch.codeSearch(this.#db, query, options)
+  }
+
+  /** Work done by the code search index since this storage was opened. */
+  codeIndexStats(): Readonly<CodeIndexStats> {
+    return { ...this.#codeStats }
+  }
+
+  /** Indexes the code of every origin with a snapshot (`arca code-search reindex`). */
+  codeSearchReindex(
+    options: Parameters<typeof codeIndex.codeReindex>[2] = {},
+  ): Promise<codeIndex.CodeReindexReport> {
+    return codeIndex.codeReindex(this.#db, this.#objstorage, options)
   }
 
   /** Work done by the fork index since this storage was opened (walks are incremental). */

@@ -8,6 +8,7 @@
 
 import { addForgeRoutes } from './add-forge.js'
 import { citationRoutes, metadataSearchRoutes } from './citation.js'
+import { codeSearchRoutes } from './code-search.js'
 import { contentRoutes } from './content.js'
 import { directoryRoutes } from './directory.js'
 import { extidRoutes } from './extid.js'
@@ -43,6 +44,7 @@ export function apiRoutes(): RouteDef[] {
     ...saveWebhookRoutes,
     ...saveRoutes,
     ...metadataSearchRoutes,
+    ...codeSearchRoutes,
     ...addForgeRoutes,
     ...originRoutes,
     ...statRoutes,

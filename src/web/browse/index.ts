@@ -16,6 +16,7 @@ import { errorBody } from '../http.js'
 import { addForgePages } from './add-forge.js'
 import { ASSETS } from './assets.js'
 import { badgePages } from './badge.js'
+import { codeSearchPage } from './code-search.js'
 import { contentPages } from './content.js'
 import { directoryPages } from './directory.js'
 import { embedPages } from './embed.js'
@@ -122,6 +123,7 @@ export function mountBrowse(app: Hono<AppEnv>, wctx: WebContext): void {
   app.get('/add-forge', safe(h.addForgePage))
   app.post('/add-forge', safe(h.addForgeSubmit))
   app.get('/browse/search', safe(h.search))
+  app.get('/browse/code/search', safe(codeSearchPage(wctx)))
   app.get('/browse/origin/directory', safe(h.originDirectory))
   app.get('/browse/origin/content', safe(h.originContent))
   app.get('/browse/origin/log', safe(h.originLog))

@@ -28,6 +28,8 @@ export interface Rate {
 export const DEFAULT_RATES: Readonly<Record<string, Rate>> = {
   swh_api: { count: 120, seconds: 3600 },
   swh_api_origin_search: { count: 10, seconds: 60 },
+  // code search (beyond SWH): heavier than an origin search, lighter than a scan
+  swh_api_code_search: { count: 30, seconds: 60 },
   swh_api_origin_visit_latest: { count: 700, seconds: 60 },
   // citations (Software Heritage's `swh_api_metadata_citation`: 60/m)
   swh_api_metadata_citation: { count: 60, seconds: 60 },
