@@ -46,7 +46,15 @@ const RULES = {
   loader: {
     imports: [...LOWER, 'storage', 'objstorage', 'journal', 'fromdisk', 'net'],
     // every loader (git/, and those to come) is a producer on the loader core
-    internal: { git: ['core'], hg: ['core'], svn: ['core'], bzr: ['core'], cvs: ['core'] },
+    internal: {
+      git: ['core'],
+      hg: ['core'],
+      svn: ['core'],
+      bzr: ['core'],
+      cvs: ['core'],
+      package: ['core'],
+      archive: ['core', 'package'],
+    },
   },
   mirror: { imports: [...LOWER, 'storage', 'objstorage', 'journal'] },
   // bundles cooked from the archive (flat tarballs, bare repositories, git packs)

@@ -10,6 +10,9 @@ import { existsSync } from 'node:fs'
 
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors.js'
 import { checkUrl, type NetPolicy } from '../net/index.js'
+import { loadTar, loadTarballDirectory } from './archive/loader.js'
+import { probeTar } from './archive/probe.js'
+import type { ArchiveArtifact } from './archive/source.js'
 import { loadBzr } from './bzr/loader.js'
 import { probeBzr } from './bzr/probe.js'
 import { localPathOf } from './core/probe.js'
@@ -31,6 +34,10 @@ export interface OriginLoadOptions extends LoadOptions {
   readonly forkOf?: readonly string[]
   /** A source that sends nothing for this long is given up. */
   readonly stallTimeoutMs?: number
+  /** Archives (`tar`, `tarball-directory`): declared checksums of the tarball, algorithm → hex. */
+  readonly checksums?: Readonly<Record<string, string>>
+  /** `tar`: the origin's artifacts as a lister gives them (default: the URL's tarball). */
+  readonly artifacts?: readonly ArchiveArtifact[]
 }
 
 /** One loader of the registry. */
@@ -49,11 +56,18 @@ export interface LoaderEntry {
 
 /** The loaders, in the order probing tries them. */
 const LOADERS: readonly LoaderEntry[] = [
+  // by the URL's extension or a local file's first bytes, without a request
+  { visitType: 'tar', load: loadTar, probe: probeTar },
   { visitType: 'git', load: loadGit, probe: probeGit },
   { visitType: 'hg', load: loadHg, probe: probeHg },
   { visitType: 'svn', load: loadSvn, probe: probeSvn },
   { visitType: 'bzr', load: loadBzr, probe: probeBzr },
   { visitType: 'cvs', load: loadCvs, probe: probeCvs },
+  {
+    visitType: 'tarball-directory',
+    load: loadTarballDirectory,
+    probe: () => Promise.resolve(false),
+  },
 ]
 
 /** The visit types this archive can load, sorted. */

@@ -33,6 +33,14 @@ interface SaveFlags extends ArchiveFlags, NetFlags {
   stallTimeout?: number
   json?: boolean
   progress?: boolean
+  checksum?: Record<string, string>
+}
+
+/** `--checksum ALGO:HEX` (repeatable) into declared checksums. */
+function parseChecksum(v: string, p: Record<string, string> | undefined): Record<string, string> {
+  const m = /^(sha1|sha256|sha512|md5):([0-9a-fA-F]+)$/.exec(v)
+  if (!m) throw new InvalidArgumentError(`"${v}" is not ALGO:HEX (sha1, sha256, sha512 or md5)`)
+  return { ...p, [m[1]!]: m[2]!.toLowerCase() }
 }
 
 /** Exit codes after an interruption (128 + the signal's number, as shells report it). */
@@ -68,9 +76,9 @@ export function registerSave(program: Command): void {
     addArchiveOptions(
       program
         .command('save')
-        .summary('Archive a repository now (git, hg, svn, bzr, cvs).')
+        .summary('Archive a repository or tarball now (git, hg, svn, bzr, cvs, tar).')
         .description(
-          'Visit the repository at URL (https://, git://, ssh://, svn://, file:// or a local path, ' +
+          'Visit the repository or tarball at URL (https://, git://, ssh://, svn://, file:// or a local path, ' +
             'of the --type given or found by probing): ' +
             'fetch what the archive lacks, store every object, record a snapshot of every ref, and ' +
             'print the visit status and snapshot SWHID. Exit 0 for a full visit, 1 for a partial ' +
@@ -109,6 +117,11 @@ export function registerSave(program: Command): void {
             'loopback, link-local, metadata and other special addresses (and redirects to them) ' +
             'outside the --allow-network ones.',
         )
+        .option(
+          '--checksum <algo:hex>',
+          'A declared checksum of the tarball (tar, tarball-directory): a mismatch fails it (repeatable).',
+          parseChecksum,
+        )
         .option('--progress', "Show progress from the start, and every phase's final counts.")
         .option('--json', 'Print the result as JSON.')
         .addHelpText(
@@ -117,6 +130,8 @@ export function registerSave(program: Command): void {
             '  $ arca save https://github.com/torvalds/linux\n' +
             '  $ arca save --data /srv/arca ./my-project\n' +
             '  $ arca save --max-content-size 10MiB --json file:///srv/git/tool.git\n' +
+            '  $ arca save --type tar https://ftp.gnu.org/gnu/hello/hello-2.12.tar.gz\n' +
+            '  $ arca save --type tarball-directory --checksum sha256:<hex> ./tool-1.0.tar.xz\n' +
             '  $ arca save --restrict-network --allow-network 10.1.0.0/16 --time-limit 3600 https://git.lan/x.git',
         ),
     ),
@@ -163,6 +178,7 @@ export function registerSave(program: Command): void {
             storage: archive.storage,
             scratchDir: archive.tmpDir,
             forkOf: flags.forkOf ?? [],
+            ...(flags.checksum ? { checksums: flags.checksum } : {}),
             ...(flags.maxContentSize === undefined ? {} : { maxContentSize: flags.maxContentSize }),
             ...(flags.stallTimeout === undefined
               ? {}

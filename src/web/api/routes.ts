@@ -15,6 +15,7 @@ import { extidRoutes } from './extid.js'
 import { graphRoutes } from './graph.js'
 import { metadataRoutes } from './metadata.js'
 import { originRoutes } from './origin.js'
+import { pristineRoutes } from './pristine.js'
 import { rawRoutes } from './raw.js'
 import { releaseRoutes } from './release.js'
 import { revisionRoutes } from './revision.js'
@@ -50,6 +51,7 @@ export function apiRoutes(): RouteDef[] {
     ...statRoutes,
     ...extidRoutes,
     ...metadataRoutes,
+    ...pristineRoutes,
     ...citationRoutes,
     ...vaultRoutes,
     ...graphRoutes,
