@@ -46,7 +46,20 @@ const RULES = {
   loader: {
     imports: [...LOWER, 'storage', 'objstorage', 'journal', 'fromdisk', 'net'],
     // every loader (git/, and those to come) is a producer on the loader core
-    internal: { git: ['core'], hg: ['core'], svn: ['core'], bzr: ['core'], cvs: ['core'] },
+    internal: {
+      git: ['core'],
+      hg: ['core'],
+      svn: ['core'],
+      bzr: ['core'],
+      cvs: ['core'],
+      // the registry facts of the package loaders (plans), and each registry's loader on them
+      pkginfo: ['core', 'package'],
+      npm: ['core', 'package', 'pkginfo'],
+      pypi: ['core', 'package', 'pkginfo'],
+      crates: ['core', 'package', 'pkginfo'],
+      debian: ['core', 'package', 'pkginfo'],
+      nixguix: ['core', 'package', 'pkginfo'],
+    },
   },
   mirror: { imports: [...LOWER, 'storage', 'objstorage', 'journal'] },
   // bundles cooked from the archive (flat tarballs, bare repositories, git packs)
