@@ -82,12 +82,14 @@ export function nixguixPlanFromManifest(
     return {
       branch: url,
       version: url,
-      // the first URL, then its mirrors, each tried in turn
-      artifacts: s.urls.map((u) => ({
-        url: u,
-        filename: decodeURIComponent(new URL(u).pathname.split('/').pop() ?? '') || 'source',
-        checksums,
-      })),
+      // only the first URL is fetched, as Software Heritage's loader did
+      artifacts: [
+        {
+          url,
+          filename: decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '') || 'source',
+          checksums,
+        },
+      ],
       unpack: 'archive' as const,
       extid: { type: 'subresource-integrity', version: 0, extid: utf8(s.integrity) },
       release: () =>

@@ -81,3 +81,14 @@ export function registriesFromEnv(env: NodeJS.ProcessEnv = process.env): Package
     ...(Object.keys(debian).length > 0 ? { debian } : {}),
   }
 }
+
+/** Options of the registry package loaders. */
+export interface RegistryLoadOptions {
+  /** Where each registry is (default: {@link registriesFromEnv}, then the public services). */
+  readonly registries?: PackageRegistries
+}
+
+/** The registries of a load: those given, else the environment's. */
+export function registriesOf(options: RegistryLoadOptions): PackageRegistries {
+  return { ...registriesFromEnv(), ...options.registries }
+}
