@@ -52,6 +52,8 @@ const RULES = {
       svn: ['core'],
       bzr: ['core'],
       cvs: ['core'],
+      package: ['core'],
+      archive: ['core', 'package'],
       // the registry facts of the package loaders (plans), and each registry's loader on them
       pkginfo: ['core', 'package'],
       npm: ['core', 'package', 'pkginfo'],
