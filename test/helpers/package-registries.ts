@@ -148,6 +148,8 @@ export interface Sdist {
   readonly filename: string
   readonly uploadTime: string
   readonly commentText?: string
+  /** Declare a wrong sha256 for it (a registry out of step with its files). */
+  readonly wrongDigest?: boolean
 }
 
 /** Builds `<name>-<version>.tar.gz` with `python3 setup.py sdist` in `dir`; returns its path. */
@@ -192,7 +194,10 @@ export function servePypi(projects: Map<string, Sdist[]>): Promise<LocalServer> 
         const bytes = readFileSync(f.path)
         const entry = (packagetype: string, filename: string) => ({
           comment_text: f.commentText ?? '',
-          digests: { md5: sha('md5', bytes), sha256: sha('sha256', bytes) },
+          digests: {
+            md5: sha('md5', bytes),
+            sha256: f.wrongDigest ? '0'.repeat(64) : sha('sha256', bytes),
+          },
           filename,
           packagetype,
           python_version: 'source',
