@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { loadOrigin, type OriginLoadOptions } from '../../src/loader/registry.js'
 import { type Archive, openArchive } from '../../src/storage/archive.js'
+import { arca } from '../helpers/cli.js'
 import { dscTreeId, releaseId, tarTreeId } from '../helpers/package-expect.js'
 import {
   buildCrate,
@@ -168,6 +169,33 @@ describe('npm loader against a real Verdaccio', () => {
     const again = await load(data, 'npm', origin, { registries: { npm: v.base } })
     expect(again).toMatchObject({ status: 'full', snapshot: r.snapshot, eventful: false })
     expect(again.stats.releases).toBe(0)
+  }, 120_000)
+
+  it('arca save finds the npm type by the URL, reads ARCA_NPM_REGISTRY, checks every fetch', () => {
+    const data = join(root, 'npm-cli')
+    const origin = 'https://www.npmjs.com/package/@arca/pad'
+    const r = arca(
+      [
+        'save',
+        '--data',
+        data,
+        '--restrict-network',
+        '--allow-network',
+        '127.0.0.1/32',
+        '--json',
+        origin,
+      ],
+      { env: { ...process.env, NO_COLOR: '1', ARCA_NPM_REGISTRY: v.base } },
+    )
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({ origin, status: 'full' })
+    // without the loopback allowed, the registry fetch is refused and the visit fails
+    const refused = arca(['save', '--data', data, '--restrict-network', '--json', origin], {
+      env: { ...process.env, NO_COLOR: '1', ARCA_NPM_REGISTRY: v.base },
+    })
+    expect(refused.status).toBe(2)
+    expect(refused.stdout + refused.stderr).toMatch(/127\.0\.0\.1/)
   }, 120_000)
 
   it('an unknown package is a not_found visit', async () => {

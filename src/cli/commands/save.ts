@@ -68,13 +68,17 @@ export function registerSave(program: Command): void {
     addArchiveOptions(
       program
         .command('save')
-        .summary('Archive a repository now (git, hg, svn, bzr, cvs).')
+        .summary('Archive a repository or package now (git, hg, svn, bzr, cvs, npm, pypi, crates, deb, nixguix).')
         .description(
           'Visit the repository at URL (https://, git://, ssh://, svn://, file:// or a local path, ' +
             'of the --type given or found by probing): ' +
             'fetch what the archive lacks, store every object, record a snapshot of every ref, and ' +
             'print the visit status and snapshot SWHID. Exit 0 for a full visit, 1 for a partial ' +
-            'one, 2 for not found or failed.',
+            'one, 2 for not found or failed. A package origin (https://www.npmjs.com/package/NAME, ' +
+            'https://pypi.org/project/NAME/, https://crates.io/crates/NAME, ' +
+            'deb://Debian/packages/NAME, a sources.json URL) gets one synthetic release per version; ' +
+            'the registries read are set by ARCA_NPM_REGISTRY, ARCA_CRATES_INDEX, ARCA_CRATES_API and ' +
+            'ARCA_DEBIAN_MIRROR (see docs/packages.md).',
         )
         .argument('<url>', 'Repository URL or path.')
         .option(
@@ -116,6 +120,8 @@ export function registerSave(program: Command): void {
           '\nExamples:\n' +
             '  $ arca save https://github.com/torvalds/linux\n' +
             '  $ arca save --data /srv/arca ./my-project\n' +
+            '  $ arca save https://www.npmjs.com/package/left-pad\n' +
+            '  $ ARCA_NPM_REGISTRY=http://npm.lan:4873 arca save --type npm https://www.npmjs.com/package/@corp/tool\n' +
             '  $ arca save --max-content-size 10MiB --json file:///srv/git/tool.git\n' +
             '  $ arca save --restrict-network --allow-network 10.1.0.0/16 --time-limit 3600 https://git.lan/x.git',
         ),
