@@ -121,7 +121,7 @@ export function registerSave(program: Command): void {
             '  $ arca save https://github.com/torvalds/linux\n' +
             '  $ arca save --data /srv/arca ./my-project\n' +
             '  $ arca save https://www.npmjs.com/package/left-pad\n' +
-            '  $ ARCA_NPM_REGISTRY=http://npm.lan:4873 arca save --type npm https://www.npmjs.com/package/@corp/tool\n' +
+            '  $ arca save --type deb deb://Debian/packages/hello\n' +
             '  $ arca save --max-content-size 10MiB --json file:///srv/git/tool.git\n' +
             '  $ arca save --restrict-network --allow-network 10.1.0.0/16 --time-limit 3600 https://git.lan/x.git',
         ),
