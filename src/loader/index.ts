@@ -7,6 +7,8 @@
  * @module
  */
 
+export { type ArchiveLoadOptions, loadTar, loadTarballDirectory } from './archive/loader.js'
+export { type ArchiveArtifact, ArchiveSource } from './archive/source.js'
 export { type BzrLoadOptions, loadBzr } from './bzr/loader.js'
 export { nowMicros } from './core/clock.js'
 export { emptyStats, runLoad } from './core/run.js'
@@ -35,6 +37,7 @@ export {
 } from './git/loader.js'
 export { type HgLoadOptions, loadHg } from './hg/loader.js'
 export { redactUserinfo, splitRemoteUrl } from './origin-url.js'
+export * from './package/index.js'
 export {
   type LoaderEntry,
   loaderFor,

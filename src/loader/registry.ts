@@ -10,6 +10,9 @@ import { existsSync } from 'node:fs'
 
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors.js'
 import { checkUrl, type NetPolicy } from '../net/index.js'
+import { loadTar, loadTarballDirectory } from './archive/loader.js'
+import { probeTar } from './archive/probe.js'
+import type { ArchiveArtifact } from './archive/source.js'
 import { loadBzr } from './bzr/loader.js'
 import { probeBzr } from './bzr/probe.js'
 import { localPathOf } from './core/probe.js'
@@ -39,6 +42,10 @@ export interface OriginLoadOptions extends LoadOptions {
   readonly stallTimeoutMs?: number
   /** Where the package registries are (npm, crates, Debian; see docs/packages.md). */
   readonly registries?: PackageRegistries
+  /** Archives (`tar`, `tarball-directory`): declared checksums of the tarball, algorithm → hex. */
+  readonly checksums?: Readonly<Record<string, string>>
+  /** `tar`: the origin's artifacts as a lister gives them (default: the URL's tarball). */
+  readonly artifacts?: readonly ArchiveArtifact[]
 }
 
 /** One loader of the registry. */
@@ -68,11 +75,18 @@ const LOADERS: readonly LoaderEntry[] = [
   { visitType: 'crates', load: loadCrates, probe: probeCrates, fetchesElsewhere: true },
   { visitType: 'deb', load: loadDebian, probe: probeDebian, fetchesElsewhere: true },
   { visitType: 'nixguix', load: loadNixguix, probe: probeNixguix },
+  // by the URL's extension or a local file's first bytes, without a request
+  { visitType: 'tar', load: loadTar, probe: probeTar },
   { visitType: 'git', load: loadGit, probe: probeGit },
   { visitType: 'hg', load: loadHg, probe: probeHg },
   { visitType: 'svn', load: loadSvn, probe: probeSvn },
   { visitType: 'bzr', load: loadBzr, probe: probeBzr },
   { visitType: 'cvs', load: loadCvs, probe: probeCvs },
+  {
+    visitType: 'tarball-directory',
+    load: loadTarballDirectory,
+    probe: () => Promise.resolve(false),
+  },
 ]
 
 /** The visit types this archive can load, sorted. */

@@ -15,7 +15,7 @@ export {
 } from './download.js'
 export { ARCHIVE_CHECKSUM_EXTID_VERSION, knownPackages, previousTargets } from './known.js'
 export { loadPackage } from './loader.js'
-export { fromNixBase32, narHash, nixBase32 } from './nar.js'
+export { narHash } from './nar.js'
 export { checksumExtId, DEFAULT_MAX_PRISTINE_SIZE, PackageProducer } from './producer.js'
 export { diskTree, type DiskTreeOptions } from './tree.js'
 export {

@@ -77,8 +77,10 @@ export const extidRoutes: readonly RouteDef[] = [
       const type = decodeURIComponent(c.req.param('type') ?? '')
       const raw = decodeURIComponent(c.req.param('extid') ?? '')
       const colon = raw.indexOf(':')
-      if (colon < 0) throw new InvalidInputError(`Invalid extid "${raw}": expected format:value`)
-      const format = raw.slice(0, colon)
+      // a bare hex value (no `format:`) is read as hex
+      if (colon < 0 && !/^([0-9a-fA-F]{2})+$/.test(raw))
+        throw new InvalidInputError(`Invalid extid "${raw}": expected format:value`)
+      const format = colon < 0 ? 'hex' : raw.slice(0, colon)
       const value = raw.slice(colon + 1)
       const bytes = decodeExtid(format, value)
       const version = intParam(c, 'extid_version', 0, 0, 1e9)

@@ -33,7 +33,7 @@ function openZip(path: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) =>
     yauzl.open(
       path,
-      { lazyEntries: true, decodeStrings: false, validateEntrySizes: true, autoClose: true },
+      { lazyEntries: true, decodeStrings: false, validateEntrySizes: true, autoClose: false },
       (err, zip) => (err ? reject(err) : resolve(zip)),
     ),
   )
