@@ -68,7 +68,9 @@ export function registerSave(program: Command): void {
     addArchiveOptions(
       program
         .command('save')
-        .summary('Archive a repository or package now (git, hg, svn, bzr, cvs, npm, pypi, crates, deb, nixguix).')
+        .summary(
+          'Archive a repository or package now (git, hg, svn, bzr, cvs, npm, pypi, crates, deb, nixguix).',
+        )
         .description(
           'Visit the repository at URL (https://, git://, ssh://, svn://, file:// or a local path, ' +
             'of the --type given or found by probing): ' +
