@@ -54,6 +54,13 @@ const RULES = {
       cvs: ['core'],
       package: ['core'],
       archive: ['core', 'package'],
+      // the registry facts of the package loaders (plans), and each registry's loader on them
+      pkginfo: ['core', 'package'],
+      npm: ['core', 'package', 'pkginfo'],
+      pypi: ['core', 'package', 'pkginfo'],
+      crates: ['core', 'package', 'pkginfo'],
+      debian: ['core', 'package', 'pkginfo'],
+      nixguix: ['core', 'package', 'pkginfo'],
     },
   },
   mirror: { imports: [...LOWER, 'storage', 'objstorage', 'journal'] },

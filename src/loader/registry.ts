@@ -17,12 +17,18 @@ import { loadBzr } from './bzr/loader.js'
 import { probeBzr } from './bzr/probe.js'
 import { localPathOf } from './core/probe.js'
 import type { LoadOptions, LoadResult } from './core/types.js'
+import { loadCrates, probeCrates } from './crates/loader.js'
 import { loadCvs } from './cvs/loader.js'
 import { probeCvs } from './cvs/probe.js'
+import { loadDebian, probeDebian } from './debian/loader.js'
 import { loadGit } from './git/loader.js'
 import { probeGit } from './git/probe.js'
 import { loadHg } from './hg/loader.js'
 import { probeHg } from './hg/probe.js'
+import { loadNixguix, probeNixguix } from './nixguix/loader.js'
+import { loadNpm, probeNpm } from './npm/loader.js'
+import type { PackageRegistries } from './pkginfo/registries.js'
+import { loadPypi, probePypi } from './pypi/loader.js'
 import { loadSvn } from './svn/loader.js'
 import { probeSvn } from './svn/probe.js'
 
@@ -34,6 +40,8 @@ export interface OriginLoadOptions extends LoadOptions {
   readonly forkOf?: readonly string[]
   /** A source that sends nothing for this long is given up. */
   readonly stallTimeoutMs?: number
+  /** Where the package registries are (npm, crates, Debian; see docs/packages.md). */
+  readonly registries?: PackageRegistries
   /** Archives (`tar`, `tarball-directory`): declared checksums of the tarball, algorithm → hex. */
   readonly checksums?: Readonly<Record<string, string>>
   /** `tar`: the origin's artifacts as a lister gives them (default: the URL's tarball). */
@@ -52,10 +60,21 @@ export interface LoaderEntry {
    * network policy, no local path is looked at and every request is checked.
    */
   probe(url: string, signal?: AbortSignal, network?: NetPolicy): Promise<boolean>
+  /**
+   * The origin URL names a package, not what is fetched (npm, crates, `deb://`): the loader
+   * checks each registry URL it fetches under the policy itself, so the origin URL is not.
+   */
+  readonly fetchesElsewhere?: boolean
 }
 
 /** The loaders, in the order probing tries them. */
 const LOADERS: readonly LoaderEntry[] = [
+  // package origins are told by their URL's shape alone (no request), so they are tried first
+  { visitType: 'npm', load: loadNpm, probe: probeNpm, fetchesElsewhere: true },
+  { visitType: 'pypi', load: loadPypi, probe: probePypi },
+  { visitType: 'crates', load: loadCrates, probe: probeCrates, fetchesElsewhere: true },
+  { visitType: 'deb', load: loadDebian, probe: probeDebian, fetchesElsewhere: true },
+  { visitType: 'nixguix', load: loadNixguix, probe: probeNixguix },
   // by the URL's extension or a local file's first bytes, without a request
   { visitType: 'tar', load: loadTar, probe: probeTar },
   { visitType: 'git', load: loadGit, probe: probeGit },
@@ -108,6 +127,9 @@ export async function probeVisitType(
   network?: NetPolicy,
   fallback?: string,
 ): Promise<string> {
+  // a package origin whose URL is not fetched (`deb://…`) is told by its shape alone
+  for (const l of LOADERS)
+    if (l.fetchesElsewhere && (await l.probe(url, signal, network))) return l.visitType
   await refuse(url, network)
   for (const l of LOADERS) {
     signal?.throwIfAborted()
@@ -133,6 +155,6 @@ export async function loadOrigin(
   options: OriginLoadOptions,
 ): Promise<LoadResult> {
   const loader = loaderFor(visitType)
-  await refuse(url, options.network)
+  if (!loader.fetchesElsewhere) await refuse(url, options.network)
   return loader.load(url, options)
 }

@@ -76,13 +76,19 @@ export function registerSave(program: Command): void {
     addArchiveOptions(
       program
         .command('save')
-        .summary('Archive a repository or tarball now (git, hg, svn, bzr, cvs, tar).')
+        .summary(
+          'Archive a repository, tarball or package now (git, hg, svn, bzr, cvs, tar, npm, pypi, crates, deb, nixguix).',
+        )
         .description(
           'Visit the repository or tarball at URL (https://, git://, ssh://, svn://, file:// or a local path, ' +
             'of the --type given or found by probing): ' +
             'fetch what the archive lacks, store every object, record a snapshot of every ref, and ' +
             'print the visit status and snapshot SWHID. Exit 0 for a full visit, 1 for a partial ' +
-            'one, 2 for not found or failed.',
+            'one, 2 for not found or failed. A package origin (https://www.npmjs.com/package/NAME, ' +
+            'https://pypi.org/project/NAME/, https://crates.io/crates/NAME, ' +
+            'deb://Debian/packages/NAME, a sources.json URL) gets one synthetic release per version; ' +
+            'the registries read are set by ARCA_NPM_REGISTRY, ARCA_CRATES_INDEX, ARCA_CRATES_API and ' +
+            'ARCA_DEBIAN_MIRROR (see docs/packages.md).',
         )
         .argument('<url>', 'Repository URL or path.')
         .option(
@@ -129,6 +135,8 @@ export function registerSave(program: Command): void {
           '\nExamples:\n' +
             '  $ arca save https://github.com/torvalds/linux\n' +
             '  $ arca save --data /srv/arca ./my-project\n' +
+            '  $ arca save https://www.npmjs.com/package/left-pad\n' +
+            '  $ arca save --type deb deb://Debian/packages/hello\n' +
             '  $ arca save --max-content-size 10MiB --json file:///srv/git/tool.git\n' +
             '  $ arca save --type tar https://ftp.gnu.org/gnu/hello/hello-2.12.tar.gz\n' +
             '  $ arca save --type tarball-directory --checksum sha256:<hex> ./tool-1.0.tar.xz\n' +
