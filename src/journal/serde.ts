@@ -18,6 +18,7 @@ import type { JournalRecordInit, Topic } from './interface.js'
 import { type Dict, packr, type TopicObjects } from './serde-codec.js'
 import { fromDict } from './serde-decode.js'
 import { keyOf, toDict } from './serde-encode.js'
+import { packDirectoryRecord } from './serde-fast.js'
 
 export type { TakedownRecord, TopicObjects } from './serde-codec.js'
 export { fromDict } from './serde-decode.js'
@@ -25,7 +26,9 @@ export { keyOf, toDict } from './serde-encode.js'
 
 /** A journal record (key and msgpack value) for an object of `topic`. */
 export function encodeRecord<T extends Topic>(topic: T, obj: TopicObjects[T]): JournalRecordInit {
-  return { key: keyOf(topic, obj), value: packr.pack(toDict(topic, obj)) }
+  // Directories, the most frequent kind, have a direct writer of the same bytes.
+  const fast = topic === 'directory' ? packDirectoryRecord(obj as TopicObjects['directory']) : null
+  return { key: keyOf(topic, obj), value: fast ?? packr.pack(toDict(topic, obj)) }
 }
 
 /** Decodes a journal value of `topic` into a model object; throws InvalidInputError if malformed. */

@@ -47,6 +47,26 @@ export function fromHex(hex: string): Uint8Array {
   return out
 }
 
+/** Value of each lowercase hexadecimal digit by character code; -1 for anything else. */
+const HEX_VALUE = new Int8Array(128).fill(-1)
+for (let i = 0; i < 16; i++) HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i
+
+/**
+ * Writes the 20 bytes of `hex`, a SHA-1 as 40 lowercase hexadecimal digits, into `out` at
+ * `offset`, without allocating; false (bytes written so far left as they are) when `hex` is
+ * not one. For writers of many ids into one buffer.
+ */
+export function writeSha1Hex(out: Uint8Array, offset: number, hex: string): boolean {
+  if (hex.length !== 40) return false
+  for (let i = 0; i < 20; i++) {
+    const hi = HEX_VALUE[hex.charCodeAt(2 * i)] ?? -1
+    const lo = HEX_VALUE[hex.charCodeAt(2 * i + 1)] ?? -1
+    if (hi < 0 || lo < 0) return false
+    out[offset + i] = (hi << 4) | lo
+  }
+  return true
+}
+
 /** True when `s` is exactly 40 lowercase hexadecimal digits (a SHA-1 as Arca writes it). */
 export function isSha1Hex(s: string): boolean {
   return /^[0-9a-f]{40}$/.test(s)

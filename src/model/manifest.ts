@@ -91,10 +91,34 @@ export function compareDirectoryEntries(
   return compareBytes(directoryEntrySortKey(a), directoryEntrySortKey(b))
 }
 
+/** {@link compareDirectoryEntries} without building the keys. */
+function compareSortKeys(
+  a: Pick<DirectoryEntry, 'name' | 'type'>,
+  b: Pick<DirectoryEntry, 'name' | 'type'>,
+): number {
+  const x = a.name
+  const y = b.name
+  const xl = x.length + (a.type === 'dir' ? 1 : 0)
+  const yl = y.length + (b.type === 'dir' ? 1 : 0)
+  const n = Math.min(xl, yl)
+  for (let i = 0; i < n; i++) {
+    const cx = i < x.length ? x[i]! : SLASH
+    const cy = i < y.length ? y[i]! : SLASH
+    if (cx !== cy) return cx - cy
+  }
+  return xl - yl
+}
+
 /** Entries sorted in manifest order (a new array). */
 export function sortDirectoryEntries<E extends Pick<DirectoryEntry, 'name' | 'type'>>(
   entries: readonly E[],
 ): E[] {
+  // Most directories arrive sorted already (loaders and storage keep manifest order): one pass
+  // that allocates nothing tells, and spares building a key per entry.
+  let sorted = true
+  for (let i = 1; i < entries.length && sorted; i++)
+    sorted = compareSortKeys(entries[i - 1]!, entries[i]!) < 0
+  if (sorted) return [...entries]
   return entries
     .map((e) => ({ e, key: directoryEntrySortKey(e) }))
     .sort((x, y) => compareBytes(x.key, y.key))

@@ -17,6 +17,7 @@ import {
   type ExtraHeader,
   fromHex,
   toHex,
+  writeSha1Hex,
 } from '../model/index.js'
 
 const TYPE_CODE: Readonly<Record<EntryType, number>> = { file: 0, dir: 1, rev: 2 }
@@ -34,7 +35,13 @@ export function packEntries(entries: readonly DirectoryEntry[]): Uint8Array {
     out.writeUInt32BE(e.name.length, o + 5)
     out.set(e.name, o + 9)
     o += 9 + e.name.length
-    out.set(fromHex(e.target), o)
+    // Written in place (a fresh array per target showed in profiles); a target that is not 40
+    // hex digits fails as fromHex fails.
+    if (!writeSha1Hex(out, o, e.target)) {
+      const bytes = fromHex(e.target)
+      if (bytes.length !== 20) throw new SyntaxError(`Invalid hex string "${e.target}"`)
+      out.set(bytes, o)
+    }
     o += 20
   }
   return out
