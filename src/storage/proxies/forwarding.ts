@@ -41,6 +41,10 @@ import type {
   OriginVisitStatusGetOptions,
   OriginVisitWithStatus,
   Page,
+  ProvenanceListKind,
+  ProvenanceListOptions,
+  ProvenanceListPage,
+  ProvenanceOccurrence,
   RevisionLogOptions,
   SnapshotBranchesOptions,
   SnapshotBranchesPage,
@@ -194,6 +198,21 @@ export class ForwardingStorage implements Storage {
 
   originForks(url: string, options?: OriginForksOptions): Promise<OriginForksPage | null> {
     return this.inner.originForks(url, options)
+  }
+
+  provenanceFirst(
+    swhids: readonly CoreSwhid[],
+    options?: AbortOptions,
+  ): Promise<(ProvenanceOccurrence | null)[]> {
+    return this.inner.provenanceFirst(swhids, options)
+  }
+
+  provenanceList(
+    swhid: CoreSwhid,
+    kind: ProvenanceListKind,
+    options?: ProvenanceListOptions,
+  ): Promise<ProvenanceListPage | null> {
+    return this.inner.provenanceList(swhid, kind, options)
   }
 
   originMetadataAdd(

@@ -45,6 +45,10 @@ import type {
   OriginVisitStatusGetOptions,
   OriginVisitWithStatus,
   Page,
+  ProvenanceListKind,
+  ProvenanceListOptions,
+  ProvenanceListPage,
+  ProvenanceOccurrence,
   RevisionLogOptions,
   SnapshotBranchesOptions,
   SnapshotBranchesPage,
@@ -71,6 +75,8 @@ import * as masking from './masking.js'
 import { migrate } from './migrate.js'
 import * as originMetadata from './origin-metadata.js'
 import * as origins from './origins.js'
+import * as provenance from './provenance.js'
+import * as provenanceIndex from './provenance-index.js'
 import * as releases from './releases.js'
 import * as removal from './removal.js'
 import { replaceObjects } from './repair.js'
@@ -97,6 +103,11 @@ export interface SqlStorageInit {
 export class SqlStorage implements Storage, StorageScan, StorageRepair, StorageRemoval {
   readonly #db: SqlDatabase
   readonly #forkStats: forkIndex.ForkIndexStats = { origins: 0, walked: 0 }
+  readonly #provenanceStats: provenanceIndex.ProvenanceIndexStats = {
+    revisions: 0,
+    directories: 0,
+    firsts: 0,
+  }
   readonly #migrations: readonly Migration[]
   readonly #objstorage: ObjStorage
   #opened = false
@@ -291,6 +302,7 @@ export class SqlStorage implements Storage, StorageScan, StorageRepair, StorageR
     const summary = await visits.originVisitStatusAdd(this.#db, statuses)
     // The snapshot and its history are stored before a status names it (write order).
     await forkIndex.indexStatuses(this.#db, statuses, this.#forkStats)
+    await provenanceIndex.indexStatuses(this.#db, statuses, this.#provenanceStats)
     return summary
   }
 
@@ -353,6 +365,32 @@ export class SqlStorage implements Storage, StorageScan, StorageRepair, StorageR
     options: OriginVisitStatusGetOptions = {},
   ): Promise<Page<OriginVisitStatus>> {
     return visits.originVisitStatusGet(this.#db, origin, visit, options)
+  }
+
+  // -- provenance ----------------------------------------------------------------------------
+
+  provenanceFirst(swhids: readonly CoreSwhid[]): Promise<(ProvenanceOccurrence | null)[]> {
+    return provenance.provenanceFirst(this.#db, swhids)
+  }
+
+  provenanceList(
+    swhid: CoreSwhid,
+    kind: ProvenanceListKind,
+    options: ProvenanceListOptions = {},
+  ): Promise<ProvenanceListPage | null> {
+    return provenance.provenanceList(this.#db, swhid, kind, options)
+  }
+
+  /** Work done by the provenance index since this storage was opened. */
+  provenanceIndexStats(): Readonly<provenanceIndex.ProvenanceIndexStats> {
+    return { ...this.#provenanceStats }
+  }
+
+  /** Indexes every snapshot not indexed yet (`arca provenance reindex`). */
+  provenanceReindex(
+    options: { readonly force?: boolean; readonly onStatus?: (done: number) => void } = {},
+  ): Promise<provenanceIndex.ProvenanceReindexReport> {
+    return provenanceIndex.reindexProvenance(this.#db, options)
   }
 
   // -- extids --------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import { contentRoutes } from './content.js'
 import { directoryRoutes } from './directory.js'
 import { extidRoutes } from './extid.js'
 import { originRoutes } from './origin.js'
+import { provenanceRoutes } from './provenance.js'
 import { rawRoutes } from './raw.js'
 import { releaseRoutes } from './release.js'
 import { revisionRoutes } from './revision.js'
@@ -45,6 +46,7 @@ export function apiRoutes(): RouteDef[] {
     ...originRoutes,
     ...statRoutes,
     ...extidRoutes,
+    ...provenanceRoutes,
     ...citationRoutes,
     ...vaultRoutes,
   ]
