@@ -18,6 +18,7 @@ import { registerIdentify } from './commands/identify.js'
 import { registerLister } from './commands/lister.js'
 import { registerMetadata } from './commands/metadata.js'
 import { registerMirror } from './commands/mirror.js'
+import { registerProvenance } from './commands/provenance.js'
 import { registerReadCommands } from './commands/read.js'
 import { registerRemove } from './commands/remove.js'
 import { registerRepair } from './commands/repair.js'
@@ -108,6 +109,7 @@ export function buildProgram(): Command {
   registerRemove(program)
   registerScrub(program)
   registerForks(program)
+  registerProvenance(program)
   registerVault(program)
   registerMetadata(program)
   program.addHelpText(

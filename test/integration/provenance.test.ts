@@ -16,6 +16,7 @@ import type { CoreSwhid } from '../../src/model/index.js'
 import type { ProvenanceListKind } from '../../src/storage/index.js'
 import { type Archive, maskedView, openArchive, type Storage } from '../../src/storage/index.js'
 import { createApp } from '../../src/web/app.js'
+import { mountBrowse } from '../../src/web/browse/index.js'
 import { webContext } from '../../src/web/server.js'
 import { expectedFirst, type GitTruth, gitTruth, makeHistory } from '../helpers/git-history.js'
 import { git } from '../helpers/repos.js'
@@ -216,13 +217,13 @@ function suite(label: string, setup: () => Promise<Fixture | null>): void {
     })
 
     it('serves whereis / whereare as Software Heritage does, and the lists', async () => {
-      const app = createApp(
-        webContext(
-          f.archive,
-          {},
-          { exemptNetworks: [], rates: { swh_api: { count: 100_000, seconds: 60 } } },
-        ),
+      const wctx = webContext(
+        f.archive,
+        {},
+        { exemptNetworks: [], rates: { swh_api: { count: 100_000, seconds: 60 } } },
       )
+      const app = createApp(wctx)
+      mountBrowse(app, wctx)
       const base = 'http://arca.test/api/1'
       const [blobId, blob] = [...f.truth.objects].find(([, o]) => o.type === 'blob')!
       const want = expectedFirst(blob.occ)
@@ -289,6 +290,16 @@ function suite(label: string, setup: () => Promise<Fixture | null>): void {
       })
       const rev = await app.request(`${base}/provenance/origins/swh:1:rev:${want.commit}/`)
       expect(rev.status).toBe(400)
+      // The browse pages' "Also found in" panel.
+      const page = await (
+        await app.request(`http://arca.test/browse/content/sha1_git:${blobId}/`)
+      ).text()
+      expect(page).toContain('Also found in')
+      expect(page).toContain(`/browse/revision/${want.commit}/`)
+      expect(page).toContain(encodeURIComponent(f.origins[holder]!))
+      const tree = git(f.repos[0]!, ['rev-parse', 'main^{tree}'])
+      const dirPage = await (await app.request(`http://arca.test/browse/directory/${tree}/`)).text()
+      expect(dirPage).toContain('Also found in')
     })
   })
 }

@@ -241,12 +241,14 @@ export async function indexSnapshot(
   snapshot: string,
   originId: number | null,
   stats: ProvenanceIndexStats,
+  onBatch?: () => void,
 ): Promise<void> {
   const { walked, fresh } = await newRevisions(db, await snapshotHeads(db, snapshot), originId)
   for (const part of chunks(fresh, REVISIONS_PER_TX)) {
     const batch = new Batch(db, originId, stats)
     for (const rev of part) await batch.revision(rev)
     await batch.flush()
+    onBatch?.()
   }
   // Last, in one transaction: a walk stops at the revisions recorded here, so they are recorded
   // only once everything below them is (a crash before leaves the whole walk to redo).
@@ -281,13 +283,21 @@ export interface ProvenanceReindexReport extends ProvenanceIndexStats {
   statuses: number
 }
 
+/** Options of {@link reindexProvenance}. */
+export interface ProvenanceReindexOptions {
+  /** Empty the index first. */
+  readonly force?: boolean
+  /** Called after each visit status and each batch of revisions, with the work done so far. */
+  readonly onProgress?: (report: Readonly<ProvenanceReindexReport>) => void
+}
+
 /**
  * Indexes every snapshot named by a visit status, oldest status first (archives made before the
  * index, or after a crash). `force` first empties the index and builds it anew.
  */
 export async function reindexProvenance(
   db: SqlExecutor,
-  options: { readonly force?: boolean; readonly onStatus?: (done: number) => void } = {},
+  options: ProvenanceReindexOptions = {},
 ): Promise<ProvenanceReindexReport> {
   const report: ProvenanceReindexReport = { statuses: 0, revisions: 0, directories: 0, firsts: 0 }
   if (options.force)
@@ -312,9 +322,12 @@ export async function reindexProvenance(
       const key = `${num(r['origin_id'])}:${hex(r['snapshot'])}`
       if (!done.has(key)) {
         done.add(key)
-        await indexSnapshot(db, hex(r['snapshot']), num(r['origin_id']), report)
+        await indexSnapshot(db, hex(r['snapshot']), num(r['origin_id']), report, () =>
+          options.onProgress?.(report),
+        )
       }
-      options.onStatus?.(++report.statuses)
+      report.statuses++
+      options.onProgress?.(report)
     }
     if (rows.length < 500) return report
     after = num(rows[rows.length - 1]!['seq'])

@@ -388,7 +388,7 @@ export class SqlStorage implements Storage, StorageScan, StorageRepair, StorageR
 
   /** Indexes every snapshot not indexed yet (`arca provenance reindex`). */
   provenanceReindex(
-    options: { readonly force?: boolean; readonly onStatus?: (done: number) => void } = {},
+    options: provenanceIndex.ProvenanceReindexOptions = {},
   ): Promise<provenanceIndex.ProvenanceReindexReport> {
     return provenanceIndex.reindexProvenance(this.#db, options)
   }
