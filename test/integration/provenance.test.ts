@@ -7,6 +7,7 @@
  * repositories containing it are checked against `git log --all` + `git ls-tree -r -t`; then
  * again after `provenanceReindex({ force: true })`; masking; and the Web API routes.
  */
+import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -17,11 +18,14 @@ import type { ProvenanceListKind } from '../../src/storage/index.js'
 import { type Archive, maskedView, openArchive, type Storage } from '../../src/storage/index.js'
 import { createApp } from '../../src/web/app.js'
 import { mountBrowse } from '../../src/web/browse/index.js'
-import { webContext } from '../../src/web/server.js'
+import { startServer, webContext } from '../../src/web/server.js'
 import { expectedFirst, type GitTruth, gitTruth, makeHistory } from '../helpers/git-history.js'
 import { git } from '../helpers/repos.js'
 import { createTestDatabase, postgresAvailable } from '../helpers/services.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
+
+/** Debian's python3 (it has requests). */
+const PYTHON = process.env['ARCA_PYTHON'] ?? '/usr/bin/python3'
 
 const POOL = ['shared one\n', 'shared two\n', 'licence text\n', 'int main(void);\n', '']
 
@@ -215,6 +219,60 @@ function suite(label: string, setup: () => Promise<Fixture | null>): void {
       expect(o2?.origin ?? null).not.toBe(masked)
       await backend.maskSet('req-p3', 'lifted', [originSwhid(masked)], null)
     })
+
+    it("answers swh-scanner's provenance requests over HTTP (Debian's python3 + requests)", async () => {
+      // What swh/scanner/data.py's _call_whereis and _call_whereare send and parse, over a real
+      // socket: GET provenance/whereis/<swhid>/ read as JSON text, POST provenance/whereare/
+      // with json=[…], every answer a qualified SWHID (swh.model's grammar) or None.
+      const server = await startServer({
+        archive: f.archive,
+        port: 0,
+        rateLimits: { exemptNetworks: ['127.0.0.0/8'], rates: {} },
+      })
+      try {
+        const blobs = [...f.truth.objects].filter(([, o]) => o.type === 'blob').slice(0, 150)
+        const swhids = [...blobs.map(([id]) => `swh:1:cnt:${id}`), `swh:1:cnt:${'0'.repeat(40)}`]
+        const script = String.raw`
+import json, re, sys, requests
+api, swhids = sys.argv[1], json.loads(sys.stdin.read())
+Q = re.compile(r"^swh:1:(cnt|dir|rev|rel|snp):[0-9a-f]{40}(;(origin|visit|anchor|path|lines)=[^;]*)*$")
+out = []
+for i in range(0, len(swhids), 100):
+    r = requests.post(api + "provenance/whereare/", json=swhids[i:i + 100])
+    r.raise_for_status()
+    out.extend(r.json())
+r = requests.get(api + "provenance/whereis/" + swhids[0] + "/")
+r.raise_for_status()
+one = json.loads(r.text) if r.text else None
+assert all(q is None or Q.match(q) for q in out + [one]), out
+print(json.dumps({"whereare": out, "whereis": one}))
+`
+        // Asynchronously: the server answers from this process.
+        const out = await new Promise<string>((resolve, reject) => {
+          const child = execFile(
+            PYTHON,
+            ['-c', script, `${server.url}/api/1/`],
+            { encoding: 'utf8', timeout: 50_000 },
+            (err, stdout, stderr) =>
+              err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+          )
+          child.stdin!.end(JSON.stringify(swhids))
+        })
+        const got = JSON.parse(out) as { whereare: (string | null)[]; whereis: string | null }
+        const expected = blobs.map(([id, o]) => {
+          const want = expectedFirst(o.occ)
+          const holder = f.order.find((ri) => f.truth.repos.get(want.commit)!.has(ri))!
+          return (
+            `swh:1:cnt:${id};origin=${f.origins[holder]};anchor=swh:1:rev:${want.commit}` +
+            `;path=/${want.path}`
+          )
+        })
+        expect(got.whereare).toEqual([...expected, null])
+        expect(got.whereis).toBe(expected[0])
+      } finally {
+        await server.close()
+      }
+    }, 60_000)
 
     it('serves whereis / whereare as Software Heritage does, and the lists', async () => {
       const wctx = webContext(
