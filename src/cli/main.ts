@@ -20,6 +20,7 @@ import { registerIdentify } from './commands/identify.js'
 import { registerLister } from './commands/lister.js'
 import { registerMetadata } from './commands/metadata.js'
 import { registerMirror } from './commands/mirror.js'
+import { registerProvenance } from './commands/provenance.js'
 import { registerReadCommands } from './commands/read.js'
 import { registerRemove } from './commands/remove.js'
 import { registerRepair } from './commands/repair.js'
@@ -112,6 +113,7 @@ export function buildProgram(): Command {
   registerForks(program)
   registerGraph(program)
   registerCodeSearch(program)
+  registerProvenance(program)
   registerVault(program)
   registerMetadata(program)
   program.addHelpText(

@@ -43,6 +43,10 @@ export {
   type MaskWriter,
   type OriginMetadataRecord,
   type OriginMetadataSearchOptions,
+  type ProvenanceListItem,
+  type ProvenanceListKind,
+  type ProvenanceListPage,
+  type ProvenanceOccurrence,
   type Storage,
 } from './interface.js'
 export { missingIds } from './missing.js'

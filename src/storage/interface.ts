@@ -269,6 +269,46 @@ export interface OriginMetadataSearchOptions extends AbortOptions {
   readonly limit?: number
 }
 
+/**
+ * Where an object occurs first (docs/provenance.md). Contents and directories: the earliest
+ * revision containing it (committer date, then id) as `anchor`, its date, the origin it was
+ * indexed from and the path of the object in that revision's tree (shallowest, then byte order;
+ * empty for a root directory). Revisions, releases and snapshots: an origin holding them.
+ */
+export interface ProvenanceOccurrence {
+  readonly anchor: CoreSwhid | null
+  readonly date: Date | null
+  readonly origin: string | null
+  readonly path: Uint8Array | null
+}
+
+/** What {@link Storage.provenanceList} lists. */
+export type ProvenanceListKind = 'revision' | 'release' | 'origin'
+
+/** Options of {@link Storage.provenanceList}. */
+export interface ProvenanceListOptions extends AbortOptions {
+  readonly pageToken?: string | null
+  /** Page size (default 100, at most 1000). */
+  readonly limit?: number
+  /** Most directories the walk up visits (default 50,000); past it the answer is truncated. */
+  readonly walkLimit?: number
+}
+
+/** One object containing another: a revision or release id (hex), or an origin URL. */
+export interface ProvenanceListItem {
+  readonly id: string
+  /** Release name. */
+  readonly name: Uint8Array | null
+  /** Revision committer date, release date. */
+  readonly date: Date | null
+}
+
+/** A page of {@link ProvenanceListItem}s, their total and whether the walk hit its bound. */
+export interface ProvenanceListPage extends Page<ProvenanceListItem> {
+  readonly total: number
+  readonly truncated: boolean
+}
+
 /** Counters per object kind (approximate in the SWH sense: maintained, not counted). */
 export type Counters = Readonly<Record<ObjectKind, number>>
 
@@ -462,6 +502,22 @@ export interface Storage {
     fulltext: string,
     options?: OriginMetadataSearchOptions,
   ): Promise<OriginMetadataRecord[]>
+
+  // -- provenance ----------------------------------------------------------------------------
+  /** First occurrences of objects (docs/provenance.md), in input order, null when unknown. */
+  provenanceFirst(
+    swhids: readonly CoreSwhid[],
+    options?: AbortOptions,
+  ): Promise<(ProvenanceOccurrence | null)[]>
+  /**
+   * The revisions, releases or origins containing a content or directory, paged; null when the
+   * object has no recorded occurrence.
+   */
+  provenanceList(
+    swhid: CoreSwhid,
+    kind: ProvenanceListKind,
+    options?: ProvenanceListOptions,
+  ): Promise<ProvenanceListPage | null>
 
   // -- extids --------------------------------------------------------------------------------
   extidAdd(extids: readonly ExtId[], options?: AbortOptions): Promise<AddSummary>

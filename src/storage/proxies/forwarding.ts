@@ -46,6 +46,10 @@ import type {
   OriginVisitStatusGetOptions,
   OriginVisitWithStatus,
   Page,
+  ProvenanceListKind,
+  ProvenanceListOptions,
+  ProvenanceListPage,
+  ProvenanceOccurrence,
   RawExtrinsicMetadataGetOptions,
   RevisionLogOptions,
   SnapshotBranchesOptions,
@@ -206,6 +210,21 @@ export class ForwardingStorage implements Storage {
     if (!this.inner.codeSearch)
       return Promise.reject(new UnavailableError('This storage has no code search index'))
     return this.inner.codeSearch(query, options)
+  }
+
+  provenanceFirst(
+    swhids: readonly CoreSwhid[],
+    options?: AbortOptions,
+  ): Promise<(ProvenanceOccurrence | null)[]> {
+    return this.inner.provenanceFirst(swhids, options)
+  }
+
+  provenanceList(
+    swhid: CoreSwhid,
+    kind: ProvenanceListKind,
+    options?: ProvenanceListOptions,
+  ): Promise<ProvenanceListPage | null> {
+    return this.inner.provenanceList(swhid, kind, options)
   }
 
   originMetadataAdd(

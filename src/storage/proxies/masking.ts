@@ -56,6 +56,10 @@ import type {
   OriginVisitStatusGetOptions,
   OriginVisitWithStatus,
   Page,
+  ProvenanceListKind,
+  ProvenanceListOptions,
+  ProvenanceListPage,
+  ProvenanceOccurrence,
   RawExtrinsicMetadataGetOptions,
   RevisionLogOptions,
   SnapshotBranchesOptions,
@@ -409,6 +413,56 @@ export class MaskingStorage extends ForwardingStorage {
       (h) => !masked.has(`swh:1:cnt:${h.content}`) && !masked.has(originSwhid(h.origin)),
     )
     return { ...page, results, total: page.total - (page.results.length - results.length) }
+  }
+
+  /**
+   * First occurrences: a masked object answers null; a masked anchor (with its date and path)
+   * or origin is left out of the answer.
+   */
+  override async provenanceFirst(
+    swhids: readonly CoreSwhid[],
+    options?: AbortOptions,
+  ): Promise<(ProvenanceOccurrence | null)[]> {
+    const got = await this.inner.provenanceFirst(swhids, options)
+    const names = swhids.map((s) => formatSwhid(s))
+    for (const g of got) {
+      if (g?.anchor) names.push(formatSwhid(g.anchor))
+      if (g?.origin) names.push(originSwhid(g.origin))
+    }
+    const masked = await this.masks.masked(names, options)
+    if (masked.size === 0) return got
+    return got.map((g, i) => {
+      if (g === null || masked.has(names[i]!)) return null
+      const hideAnchor = g.anchor !== null && masked.has(formatSwhid(g.anchor))
+      const hideOrigin = g.origin !== null && masked.has(originSwhid(g.origin))
+      if (hideAnchor && (hideOrigin || g.origin === null)) return null
+      return {
+        anchor: hideAnchor ? null : g.anchor,
+        date: hideAnchor ? null : g.date,
+        path: hideAnchor ? null : g.path,
+        origin: hideOrigin ? null : g.origin,
+      }
+    })
+  }
+
+  /** Refuses a masked object; leaves masked revisions, releases and origins out of the page. */
+  override async provenanceList(
+    swhid: CoreSwhid,
+    kind: ProvenanceListKind,
+    options?: ProvenanceListOptions,
+  ): Promise<ProvenanceListPage | null> {
+    const got = await this.inner.provenanceList(swhid, kind, options)
+    if (got === null) return null
+    await this.masks.check([formatSwhid(swhid)], options)
+    const name = (id: string): string =>
+      kind === 'origin' ? originSwhid(id) : swhidString(kind === 'revision' ? 'rev' : 'rel', id)
+    const masked = await this.masks.masked(
+      got.results.map((r) => name(r.id)),
+      options,
+    )
+    if (masked.size === 0) return got
+    const results = got.results.filter((r) => !masked.has(name(r.id)))
+    return { ...got, results, total: got.total - (got.results.length - results.length) }
   }
 
   override async originMetadataSearch(

@@ -290,6 +290,24 @@ function v14(dialect: Dialect): string[] {
        INSERT INTO code_fts (code_fts, rowid, text) VALUES ('delete', old.id, old.text); END`,
   ]
 }
+// Provenance (docs/provenance.md): the first occurrence of every content and directory (earliest
+// revision by committer date, the origin it was indexed from, the shallowest path), the reverse
+// directory edges (entry target -> directory holding it) walked for the full lists, the
+// revisions whose trees are indexed, and which origins' histories hold which revisions. Filled on ingest when a visit
+// status names a snapshot, and by `arca provenance reindex`.
+const V13 = [
+  `CREATE TABLE provenance_first (
+     id BYTES PRIMARY KEY, kind INT8 NOT NULL, revision BYTES NOT NULL, date INT8 NOT NULL,
+     origin_id INT8, path BYTES NOT NULL
+   ) WITHOUT ROWID`,
+  `CREATE TABLE provenance_edge (
+     child BYTES NOT NULL, parent BYTES NOT NULL, PRIMARY KEY (child, parent)
+   ) WITHOUT ROWID`,
+  `CREATE TABLE provenance_revision (id BYTES PRIMARY KEY, date INT8 NOT NULL) WITHOUT ROWID`,
+  `CREATE TABLE provenance_origin_revision (
+     revision BYTES NOT NULL, origin_id INT8 NOT NULL, PRIMARY KEY (revision, origin_id)
+   ) WITHOUT ROWID`,
+]
 
 /** Every migration, in order. */
 export function migrations(dialect: Dialect): Migration[] {
@@ -325,6 +343,11 @@ export function migrations(dialect: Dialect): Migration[] {
       version: 11,
       description: 'removal: reverse-reference indexes, audit',
       statements: V11.map((s) => render(dialect, s)),
+    },
+    {
+      version: 13,
+      description: 'provenance: first occurrences, reverse directory edges',
+      statements: V13.map((s) => render(dialect, s)),
     },
     {
       version: 14,

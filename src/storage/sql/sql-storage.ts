@@ -60,6 +60,10 @@ import type {
   OriginVisitStatusGetOptions,
   OriginVisitWithStatus,
   Page,
+  ProvenanceListKind,
+  ProvenanceListOptions,
+  ProvenanceListPage,
+  ProvenanceOccurrence,
   RawExtrinsicMetadataGetOptions,
   RevisionLogOptions,
   SnapshotBranchesOptions,
@@ -92,6 +96,8 @@ import * as masking from './masking.js'
 import { migrate } from './migrate.js'
 import * as originMetadata from './origin-metadata.js'
 import * as origins from './origins.js'
+import * as provenance from './provenance.js'
+import * as provenanceIndex from './provenance-index.js'
 import * as releases from './releases.js'
 import * as removal from './removal.js'
 import { replaceObjects } from './repair.js'
@@ -127,6 +133,11 @@ export class SqlStorage
   readonly #codeStats = codeIndex.codeIndexStats()
   readonly #db: SqlDatabase
   readonly #forkStats: forkIndex.ForkIndexStats = { origins: 0, walked: 0 }
+  readonly #provenanceStats: provenanceIndex.ProvenanceIndexStats = {
+    revisions: 0,
+    directories: 0,
+    firsts: 0,
+  }
   readonly #migrations: readonly Migration[]
   readonly #objstorage: ObjStorage
   #opened = false
@@ -324,6 +335,7 @@ export class SqlStorage
     await forkIndex.indexStatuses(this.#db, statuses, this.#forkStats)
     if (this.#codeIndex)
       await codeIndex.codeIndexStatuses(this.#db, this.#objstorage, statuses, this.#codeStats)
+    await provenanceIndex.indexStatuses(this.#db, statuses, this.#provenanceStats)
     return summary
   }
 
@@ -403,6 +415,32 @@ export class SqlStorage
     options: OriginVisitStatusGetOptions = {},
   ): Promise<Page<OriginVisitStatus>> {
     return visits.originVisitStatusGet(this.#db, origin, visit, options)
+  }
+
+  // -- provenance ----------------------------------------------------------------------------
+
+  provenanceFirst(swhids: readonly CoreSwhid[]): Promise<(ProvenanceOccurrence | null)[]> {
+    return provenance.provenanceFirst(this.#db, swhids)
+  }
+
+  provenanceList(
+    swhid: CoreSwhid,
+    kind: ProvenanceListKind,
+    options: ProvenanceListOptions = {},
+  ): Promise<ProvenanceListPage | null> {
+    return provenance.provenanceList(this.#db, swhid, kind, options)
+  }
+
+  /** Work done by the provenance index since this storage was opened. */
+  provenanceIndexStats(): Readonly<provenanceIndex.ProvenanceIndexStats> {
+    return { ...this.#provenanceStats }
+  }
+
+  /** Indexes every snapshot not indexed yet (`arca provenance reindex`). */
+  provenanceReindex(
+    options: provenanceIndex.ProvenanceReindexOptions = {},
+  ): Promise<provenanceIndex.ProvenanceReindexReport> {
+    return provenanceIndex.reindexProvenance(this.#db, options)
   }
 
   // -- extids --------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import { graphRoutes } from './graph.js'
 import { metadataRoutes } from './metadata.js'
 import { originRoutes } from './origin.js'
 import { pristineRoutes } from './pristine.js'
+import { provenanceRoutes } from './provenance.js'
 import { rawRoutes } from './raw.js'
 import { releaseRoutes } from './release.js'
 import { revisionRoutes } from './revision.js'
@@ -52,6 +53,7 @@ export function apiRoutes(): RouteDef[] {
     ...extidRoutes,
     ...metadataRoutes,
     ...pristineRoutes,
+    ...provenanceRoutes,
     ...citationRoutes,
     ...vaultRoutes,
     ...graphRoutes,

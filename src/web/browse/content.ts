@@ -22,6 +22,7 @@ import {
 } from './context.js'
 import { renderCodeRows } from './highlight.js'
 import { type Fragment, page, size } from './layout.js'
+import { provenancePanel } from './provenance.js'
 import { imageType, isBinary, q, readContent } from './shared.js'
 import { contextPermalinks, crumbs, dirLinkFor } from './views.js'
 
@@ -96,6 +97,7 @@ export async function renderContent(
           : html`<div>
             ${contextPermalinks(ctx, { cnt: cnt.sha1Git, path: ctx.path.join('/') })}
             ${ctx.root ? citePanel(wctx, ctx, `swh:1:cnt:${cnt.sha1Git}${qualifiers(ctx, { path: `/${ctx.path.join('/')}` })}`) : ''}
+            ${provenancePanel(wctx, { type: 'cnt', id: cnt.sha1Git })}
           </div>`
       }
     </div>`

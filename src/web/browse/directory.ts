@@ -23,6 +23,7 @@ import {
   splitPath,
 } from './context.js'
 import { type Fragment, listTable, page, show, size } from './layout.js'
+import { provenancePanel } from './provenance.js'
 import { readmeSection } from './readme.js'
 import { idParam, q } from './shared.js'
 import { contentLinkFor, contextPermalinks, crumbs, dirLinkFor } from './views.js'
@@ -90,6 +91,7 @@ export async function renderDirectory(
       <div>
         ${contextPermalinks(ctx, { dir: dirId, path: ctx.path.join('/') })}
         ${citePanel(wctx, ctx, `swh:1:dir:${dirId}${qualifiers(ctx, { path: ctx.path.length > 0 ? `/${ctx.path.join('/')}/` : '/' })}`)}
+        ${provenancePanel(wctx, { type: 'dir', id: dirId })}
       </div>
     </div>`
   return c.html(

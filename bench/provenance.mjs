@@ -1,0 +1,241 @@
+#!/usr/bin/env node
+// Benchmark of provenance (docs/provenance.md), one section per measurement (add a function to
+// SECTIONS to add one; `--only a,b` runs some). On one archive made by `arca save` of the given
+// repositories (default: a generated one; pass clones of express and git/git with --repo):
+//
+// - save: `arca save` wall time (ingest with the provenance index maintained), and the index's
+//   share of it: `arca provenance reindex --force` on the same archive does exactly the indexing
+//   work again, so overhead = reindex / (save - reindex). Target under 30%.
+// - whereis: GET /api/1/provenance/whereis/<swhid>/ (in process, app.request) for a sample of
+//   contents and directories of the repositories' histories, p50/p95; reference, same run and
+//   same objects: GET /api/1/content/sha1_git:<id>/ (one indexed lookup). Target p95 under 10 ms.
+//   Also POST /provenance/whereare/ with batches of 100 (what swh-scanner sends).
+//
+// Prints p50/p95, ratios to the references, and peak RSS.
+//
+// Usage: npm run bench:provenance [-- --repo PATH[,PATH…] --sample N --runs R --only whereis
+//        --storage postgres://…]
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, rmSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+
+import { openArchive } from '../dist/storage/archive.js'
+import { createApp } from '../dist/web/app.js'
+import { webContext } from '../dist/web/server.js'
+import { generateRepo } from './lib/synthetic-repo.mjs'
+
+const { values: opts } = parseArgs({
+  options: {
+    repo: { type: 'string', default: '' },
+    sample: { type: 'string', default: '2000' },
+    runs: { type: 'string', default: '3' },
+    only: { type: 'string', default: '' },
+    storage: { type: 'string', default: '' },
+    dir: { type: 'string', default: resolve(import.meta.dirname, '..', '.bench') },
+  },
+})
+const RUNS = Number(opts.runs)
+const SAMPLE = Number(opts.sample)
+const arcaBin = resolve(import.meta.dirname, '..', 'bin', 'arca.js')
+const env = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' }
+const data = join(opts.dir, 'provenance-archive')
+const storageArgs = opts.storage ? ['--storage', opts.storage] : []
+
+let repos = opts.repo ? opts.repo.split(',') : []
+if (repos.length === 0) {
+  const repo = join(opts.dir, 'provenance-3000x3.git')
+  if (!existsSync(join(repo, 'HEAD'))) generateRepo({ repo, commits: 3000, files: 3, env })
+  repos = [repo]
+}
+
+const percentile = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]
+}
+const median = (xs) => percentile(xs, 50)
+const ms = (x) => `${x.toFixed(2)} ms`
+let peakChildKb = 0
+
+function timed(cmd, args) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', cmd, ...args], {
+    encoding: 'utf8',
+    env,
+  })
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}${r.stdout}`)
+  const [wall, user, sys, kb] = r.stderr.trim().split('\n').at(-1).split(' ').map(Number)
+  peakChildKb = Math.max(peakChildKb, kb)
+  return { wall, cpu: user + sys }
+}
+
+/** Fresh archive of every repository; returns the save and reindex times (medians). */
+function buildArchive() {
+  const saves = []
+  const reindexes = []
+  const add = (a, b) => ({ wall: a.wall + b.wall, cpu: a.cpu + b.cpu })
+  for (let run = 0; run < RUNS; run++) {
+    rmSync(data, { recursive: true, force: true })
+    if (opts.storage) {
+      // A PostgreSQL archive is emptied by reindex --force only; saves then re-add nothing, so
+      // one run is all that is meaningful there.
+      if (run > 0) break
+    }
+    let save = { wall: 0, cpu: 0 }
+    for (const repo of repos)
+      save = add(
+        save,
+        timed(process.execPath, [arcaBin, 'save', '--data', data, ...storageArgs, repo]),
+      )
+    saves.push(save)
+    reindexes.push(
+      timed(process.execPath, [
+        arcaBin,
+        'provenance',
+        'reindex',
+        '--force',
+        '--data',
+        data,
+        ...storageArgs,
+      ]),
+    )
+  }
+  const med = (xs, k) => median(xs.map((x) => x[k]))
+  return {
+    save: { wall: med(saves, 'wall'), cpu: med(saves, 'cpu') },
+    reindex: { wall: med(reindexes, 'wall'), cpu: med(reindexes, 'cpu') },
+  }
+}
+
+/** Contents and directories of a sample of each repository's commits (git ls-tree). */
+function sampleObjects() {
+  const out = new Map()
+  for (const repo of repos) {
+    const commits = execFileSync('git', ['-C', repo, 'rev-list', '--all'], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    })
+      .trim()
+      .split('\n')
+    const step = Math.max(1, Math.floor(commits.length / 40))
+    for (let i = 0; i < commits.length; i += step) {
+      const ls = execFileSync('git', ['-C', repo, 'ls-tree', '-r', '-t', commits[i]], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 28,
+      })
+      for (const line of ls.split('\n')) {
+        const m = /^\d+ (blob|tree) ([0-9a-f]{40})\t/.exec(line)
+        if (m) out.set(m[2], m[1] === 'blob' ? 'cnt' : 'dir')
+      }
+    }
+  }
+  // Deterministic spread over what was found.
+  const all = [...out]
+  const step = Math.max(1, Math.floor(all.length / SAMPLE))
+  return all.filter((_, i) => i % step === 0).slice(0, SAMPLE)
+}
+
+async function timeRequests(app, paths, init) {
+  const times = []
+  for (const p of paths) {
+    const t0 = performance.now()
+    const res = await app.request(`http://bench.local/api/1/${p}`, init)
+    await res.arrayBuffer()
+    times.push(performance.now() - t0)
+    if (res.status !== 200) throw new Error(`${p}: HTTP ${res.status}`)
+  }
+  return times
+}
+
+let built = null
+function ensureArchive() {
+  built ??= buildArchive()
+  return built
+}
+
+async function saveSection() {
+  const { save, reindex } = ensureArchive()
+  // CPU time (user + system) is the robust measure on a shared machine; wall time is shown too.
+  const overhead = (k) => reindex[k] / Math.max(save[k] - reindex[k], 1e-9)
+  console.log(`save: ${repos.length} repositories, ${RUNS} runs, medians`)
+  console.log(
+    `  arca save (index maintained)       wall ${save.wall.toFixed(2)} s  cpu ${save.cpu.toFixed(2)} s`,
+  )
+  console.log(
+    `  arca provenance reindex --force    wall ${reindex.wall.toFixed(2)} s  cpu ${reindex.cpu.toFixed(2)} s`,
+  )
+  console.log(
+    `  indexing overhead on arca save: ${(overhead('cpu') * 100).toFixed(1)}% of CPU time, ` +
+      `${(overhead('wall') * 100).toFixed(1)}% of wall time (target under 30%)`,
+  )
+}
+
+async function whereisSection() {
+  ensureArchive()
+  const objects = sampleObjects()
+  const archive = await openArchive({
+    dataDir: data,
+    ...(opts.storage ? { storageUrl: opts.storage } : {}),
+  })
+  try {
+    const app = createApp(
+      webContext(
+        archive,
+        {},
+        { exemptNetworks: [], rates: { swh_api: { count: 1e9, seconds: 60 } } },
+      ),
+    )
+    const whereis = objects.map(([id, t]) => `provenance/whereis/swh:1:${t}:${id}/`)
+    const contents = objects.filter(([, t]) => t === 'cnt').map(([id]) => `content/sha1_git:${id}/`)
+    // Warm both paths once (statement caches, page cache), then measure.
+    await timeRequests(app, whereis.slice(0, 50))
+    await timeRequests(app, contents.slice(0, 50))
+    const w = []
+    const c = []
+    for (let r = 0; r < RUNS; r++) {
+      w.push(...(await timeRequests(app, whereis)))
+      c.push(...(await timeRequests(app, contents)))
+    }
+    const batches = []
+    for (let i = 0; i < objects.length; i += 100)
+      batches.push(JSON.stringify(objects.slice(i, i + 100).map(([id, t]) => `swh:1:${t}:${id}`)))
+    const wa = []
+    for (let r = 0; r < RUNS; r++)
+      for (const body of batches)
+        wa.push(
+          ...(await timeRequests(app, ['provenance/whereare/'], {
+            method: 'POST',
+            body,
+            headers: { 'Content-Type': 'application/json' },
+          })),
+        )
+    const p95 = percentile(w, 95)
+    console.log(
+      `whereis: ${objects.length} objects (${contents.length} contents), ${RUNS} runs, ${opts.storage ? 'PostgreSQL' : 'SQLite'}`,
+    )
+    console.log(`  GET provenance/whereis/    p50 ${ms(percentile(w, 50))}  p95 ${ms(p95)}`)
+    console.log(
+      `  GET content/sha1_git (ref) p50 ${ms(percentile(c, 50))}  p95 ${ms(percentile(c, 95))}`,
+    )
+    console.log(
+      `  POST provenance/whereare/ (100 SWHIDs) p50 ${ms(percentile(wa, 50))}  p95 ${ms(percentile(wa, 95))}`,
+    )
+    console.log(
+      `  ratio whereis / content lookup (p95): ${(p95 / percentile(c, 95)).toFixed(2)}x; whereis p95 ${ms(p95)} (target under 10 ms)`,
+    )
+  } finally {
+    await archive.close()
+  }
+}
+
+/** Each measurement, by name, in run order. */
+const SECTIONS = { save: saveSection, whereis: whereisSection }
+
+const only = opts.only ? opts.only.split(',') : Object.keys(SECTIONS)
+for (const name of only) {
+  if (!SECTIONS[name])
+    throw new Error(`Unknown section "${name}": ${Object.keys(SECTIONS).join(', ')}`)
+  await SECTIONS[name]()
+}
+console.log(
+  `peak RSS: bench process ${Math.round(process.resourceUsage().maxRSS / 1024)} MB, arca commands ${Math.round(peakChildKb / 1024)} MB`,
+)

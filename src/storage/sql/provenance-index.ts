@@ -1,0 +1,335 @@
+/**
+ * Keeping the provenance index (docs/provenance.md) up to date on ingest.
+ *
+ * When a visit status names a snapshot, the revisions reachable from its heads that are not
+ * indexed yet are found (the walk stops at indexed ones: a re-visit walks only what is new), then
+ * processed oldest first (committer date, then id). For each, its tree is walked breadth first,
+ * shallowest paths first and in byte order within a depth; an object whose first occurrence is
+ * already as early (or earlier) is not descended into, so an unchanged subtree costs one lookup.
+ * A revision older than an object's recorded first occurrence (histories loaded out of order, a
+ * repository that had a file before the one archived first) replaces it and is descended into,
+ * so the result does not depend on the order of loads.
+ *
+ * A directory seen for the first time also gets its reverse edges (entry target -> directory),
+ * written in the same transaction as its first-occurrence row: a row in `provenance_first`
+ * means its edges are there. Revisions are marked in `provenance_revision` in that transaction
+ * too, so a crash leaves only unmarked revisions to do, and the next status or `arca provenance
+ * reindex` finishes them. Which origins hold which revisions (`provenance_origin_revision`) is
+ * recorded for every revision of an origin's history, walked once per origin (a re-visit walks
+ * what is new; a fork walks its history once, without reading any tree already indexed).
+ *
+ * @module
+ */
+
+import { forEachPackedEntry, PACKED_DIR, PACKED_FILE, unpackIds } from '../codec.js'
+import type { SqlExecutor } from './executor.js'
+import { snapshotHeads } from './fork-index.js'
+import { originRowId } from './origins.js'
+import { b, hex, num, type Row } from './rows.js'
+import { chunks, inList } from './statements.js'
+
+/** Kind codes of `provenance_first.kind`. */
+export const KIND_CONTENT = 0
+export const KIND_DIRECTORY = 1
+
+/** Date (µs) recorded for revisions without a committer date: after every real one. */
+export const NO_DATE = Number.MAX_SAFE_INTEGER
+
+/** Revisions processed (and committed) together. */
+const REVISIONS_PER_TX = 200
+
+/** Work done by the provenance index. */
+export interface ProvenanceIndexStats {
+  /** Revisions indexed. */
+  revisions: number
+  /** Directories read. */
+  directories: number
+  /** First-occurrence rows written (new or moved earlier). */
+  firsts: number
+}
+
+interface First {
+  readonly date: number
+  readonly revision: string
+}
+
+interface NewRevision {
+  readonly id: string
+  readonly directory: string
+  readonly date: number
+}
+
+const before = (date: number, rev: string, f: First): boolean =>
+  date < f.date || (date === f.date && rev < f.revision)
+
+/**
+ * Revisions reachable from `heads` that origin `originId`'s history is not known to hold (the
+ * walk stops at known ones), and among them those whose trees are not indexed, oldest first.
+ */
+async function newRevisions(
+  db: SqlExecutor,
+  heads: readonly string[],
+  originId: number | null,
+): Promise<{ walked: string[]; fresh: NewRevision[] }> {
+  const walked: string[] = []
+  const fresh: NewRevision[] = []
+  const seen = new Set(heads)
+  let frontier = [...seen]
+  while (frontier.length > 0) {
+    const next: string[] = []
+    for (const part of chunks(frontier)) {
+      const known =
+        originId === null
+          ? await db.all<Row>(
+              `SELECT id FROM provenance_revision WHERE id IN ${inList(part.length)}`,
+              part.map(b),
+            )
+          : await db.all<Row>(
+              `SELECT revision AS id FROM provenance_origin_revision
+               WHERE origin_id = ? AND revision IN ${inList(part.length)}`,
+              [originId, ...part.map(b)],
+            )
+      const stop = new Set(known.map((r) => hex(r['id'])))
+      const rest = part.filter((id) => !stop.has(id))
+      if (rest.length === 0) continue
+      const rows = await db.all<Row>(
+        `SELECT r.id, r.directory, r.parents, r.committer_date_seconds AS s,
+           r.committer_date_micro AS us, p.id AS done
+         FROM revision r LEFT JOIN provenance_revision p ON p.id = r.id
+         WHERE r.id IN ${inList(rest.length)}`,
+        rest.map(b),
+      )
+      for (const r of rows) {
+        const id = hex(r['id'])
+        walked.push(id)
+        const s = r['s']
+        if (r['done'] === null || r['done'] === undefined)
+          fresh.push({
+            id,
+            directory: hex(r['directory']),
+            date: s === null || s === undefined ? NO_DATE : num(s) * 1_000_000 + num(r['us'] ?? 0),
+          })
+        for (const p of unpackIds(r['parents'] as Uint8Array))
+          if (!seen.has(p)) {
+            seen.add(p)
+            next.push(p)
+          }
+      }
+    }
+    frontier = next
+  }
+  fresh.sort((x, y) => x.date - y.date || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
+  return { walked, fresh }
+}
+
+/** What one transaction's worth of revisions writes, and the first occurrences it knows. */
+class Batch {
+  readonly firsts = new Map<string, First>()
+  readonly rows = new Map<string, [number, string, number, Uint8Array]>()
+  readonly edges: [string, string][] = []
+  readonly marks: NewRevision[] = []
+
+  constructor(
+    readonly db: SqlExecutor,
+    readonly originId: number | null,
+    readonly stats: ProvenanceIndexStats,
+  ) {}
+
+  /** Loads the recorded first occurrences of `ids` not known to the batch yet. */
+  async load(ids: readonly string[]): Promise<void> {
+    const want = [...new Set(ids.filter((id) => !this.firsts.has(id)))]
+    for (const part of chunks(want)) {
+      const rows = await this.db.all<Row>(
+        `SELECT id, revision, date FROM provenance_first WHERE id IN ${inList(part.length)}`,
+        part.map(b),
+      )
+      for (const r of rows)
+        this.firsts.set(hex(r['id']), { date: num(r['date']), revision: hex(r['revision']) })
+    }
+  }
+
+  /** Walks the tree of `rev`, recording where it is the first occurrence. */
+  async revision(rev: NewRevision): Promise<void> {
+    this.marks.push(rev)
+    let level: { id: string; kind: number; path: Uint8Array }[] = [
+      { id: rev.directory, kind: KIND_DIRECTORY, path: new Uint8Array(0) },
+    ]
+    while (level.length > 0) {
+      level.sort((x, y) => Buffer.compare(x.path, y.path))
+      await this.load(level.map((n) => n.id))
+      const descend: { id: string; path: Uint8Array; fresh: boolean }[] = []
+      for (const n of level) {
+        const f = this.firsts.get(n.id)
+        if (f && !before(rev.date, rev.id, f)) continue
+        this.firsts.set(n.id, { date: rev.date, revision: rev.id })
+        this.rows.set(n.id, [n.kind, rev.id, rev.date, n.path])
+        if (n.kind === KIND_DIRECTORY) descend.push({ id: n.id, path: n.path, fresh: !f })
+      }
+      level = []
+      for (const part of chunks(descend)) {
+        const got = await this.db.all<Row>(
+          `SELECT id, entries FROM directory WHERE id IN ${inList(part.length)}`,
+          part.map((d) => b(d.id)),
+        )
+        const entries = new Map(got.map((r) => [hex(r['id']), r['entries'] as Uint8Array]))
+        this.stats.directories += got.length
+        for (const d of part) {
+          const blob = entries.get(d.id)
+          if (!blob) continue
+          forEachPackedEntry(blob, (code, ns, ne, t) => {
+            if (code !== PACKED_FILE && code !== PACKED_DIR) return
+            const child = hex(blob.subarray(t, t + 20))
+            const name = blob.subarray(ns, ne)
+            const path = Buffer.allocUnsafe(d.path.length + (d.path.length ? 1 : 0) + name.length)
+            path.set(d.path, 0)
+            if (d.path.length) path[d.path.length] = 0x2f
+            path.set(name, d.path.length + (d.path.length ? 1 : 0))
+            if (d.fresh) this.edges.push([child, d.id])
+            level.push({
+              id: child,
+              kind: code === PACKED_DIR ? KIND_DIRECTORY : KIND_CONTENT,
+              path,
+            })
+          })
+        }
+      }
+    }
+  }
+
+  /** Writes the batch in one transaction. */
+  async flush(): Promise<void> {
+    const rows = [...this.rows]
+    await this.db.transaction(async (tx) => {
+      for (const part of chunks(rows, 150))
+        await tx.run(
+          `INSERT INTO provenance_first (id, kind, revision, date, origin_id, path)
+           VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}
+           ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, date = excluded.date,
+             origin_id = excluded.origin_id, path = excluded.path
+           WHERE excluded.date < provenance_first.date OR (excluded.date = provenance_first.date
+             AND excluded.revision < provenance_first.revision)`,
+          part.flatMap(([id, [kind, rev, date, path]]) => [
+            b(id),
+            kind,
+            b(rev),
+            date,
+            this.originId,
+            Buffer.from(path),
+          ]),
+        )
+      for (const part of chunks(this.edges, 200))
+        await tx.run(
+          `INSERT INTO provenance_edge (child, parent) VALUES ${part.map(() => '(?, ?)').join(', ')}
+           ON CONFLICT DO NOTHING`,
+          part.flatMap(([c, p]) => [b(c), b(p)]),
+        )
+      for (const part of chunks(this.marks, 200))
+        await tx.run(
+          `INSERT INTO provenance_revision (id, date)
+           VALUES ${part.map(() => '(?, ?)').join(', ')} ON CONFLICT DO NOTHING`,
+          part.flatMap((r) => [b(r.id), r.date]),
+        )
+    })
+    this.stats.revisions += this.marks.length
+    this.stats.firsts += rows.length
+  }
+}
+
+/** Indexes the revisions of `snapshot` not indexed yet, as brought by origin `originId`. */
+export async function indexSnapshot(
+  db: SqlExecutor,
+  snapshot: string,
+  originId: number | null,
+  stats: ProvenanceIndexStats,
+  onBatch?: () => void,
+): Promise<void> {
+  const { walked, fresh } = await newRevisions(db, await snapshotHeads(db, snapshot), originId)
+  for (const part of chunks(fresh, REVISIONS_PER_TX)) {
+    const batch = new Batch(db, originId, stats)
+    for (const rev of part) await batch.revision(rev)
+    await batch.flush()
+    onBatch?.()
+  }
+  // Last, in one transaction: a walk stops at the revisions recorded here, so they are recorded
+  // only once everything below them is (a crash before leaves the whole walk to redo).
+  if (originId === null || walked.length === 0) return
+  await db.transaction(async (tx) => {
+    for (const part of chunks(walked, 300))
+      await tx.run(
+        `INSERT INTO provenance_origin_revision (revision, origin_id)
+         VALUES ${part.map(() => '(?, ?)').join(', ')} ON CONFLICT DO NOTHING`,
+        part.flatMap((r) => [b(r), originId]),
+      )
+  })
+}
+
+/** Indexes the snapshots named by visit statuses (after they are stored). */
+export async function indexStatuses(
+  db: SqlExecutor,
+  statuses: readonly { readonly origin: string; readonly snapshot: string | null }[],
+  stats: ProvenanceIndexStats,
+): Promise<void> {
+  const done = new Set<string>()
+  for (const s of statuses) {
+    if (s.snapshot === null || done.has(`${s.origin}\n${s.snapshot}`)) continue
+    done.add(`${s.origin}\n${s.snapshot}`)
+    await indexSnapshot(db, s.snapshot, await originRowId(db, s.origin), stats)
+  }
+}
+
+/** What {@link reindexProvenance} did. */
+export interface ProvenanceReindexReport extends ProvenanceIndexStats {
+  /** Visit statuses naming a snapshot looked at. */
+  statuses: number
+}
+
+/** Options of {@link reindexProvenance}. */
+export interface ProvenanceReindexOptions {
+  /** Empty the index first. */
+  readonly force?: boolean
+  /** Called after each visit status and each batch of revisions, with the work done so far. */
+  readonly onProgress?: (report: Readonly<ProvenanceReindexReport>) => void
+}
+
+/**
+ * Indexes every snapshot named by a visit status, oldest status first (archives made before the
+ * index, or after a crash). `force` first empties the index and builds it anew.
+ */
+export async function reindexProvenance(
+  db: SqlExecutor,
+  options: ProvenanceReindexOptions = {},
+): Promise<ProvenanceReindexReport> {
+  const report: ProvenanceReindexReport = { statuses: 0, revisions: 0, directories: 0, firsts: 0 }
+  if (options.force)
+    await db.transaction(async (tx) => {
+      for (const t of [
+        'provenance_first',
+        'provenance_edge',
+        'provenance_revision',
+        'provenance_origin_revision',
+      ])
+        await tx.run(`DELETE FROM ${t}`)
+    })
+  let after = -1
+  const done = new Set<string>()
+  for (;;) {
+    const rows = await db.all<Row>(
+      `SELECT seq, origin_id, snapshot FROM origin_visit_status
+       WHERE seq > ? AND snapshot IS NOT NULL ORDER BY seq LIMIT 500`,
+      [after],
+    )
+    for (const r of rows) {
+      const key = `${num(r['origin_id'])}:${hex(r['snapshot'])}`
+      if (!done.has(key)) {
+        done.add(key)
+        await indexSnapshot(db, hex(r['snapshot']), num(r['origin_id']), report, () =>
+          options.onProgress?.(report),
+        )
+      }
+      report.statuses++
+      options.onProgress?.(report)
+    }
+    if (rows.length < 500) return report
+    after = num(rows[rows.length - 1]!['seq'])
+  }
+}
