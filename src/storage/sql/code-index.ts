@@ -18,7 +18,7 @@ import type { CodeIndexStats } from '../code-search.js'
 import { forEachPackedEntry, PACKED_DIR, PACKED_FILE } from '../codec.js'
 import type { SqlExecutor } from './executor.js'
 import { snapshotHeads } from './fork-index.js'
-import { originRowId } from './origins.js'
+import { forEachOriginWithSnapshot, originRowId } from './origins.js'
 import { b, hex, num, type Row } from './rows.js'
 import { chunks, inList } from './statements.js'
 
@@ -303,21 +303,10 @@ export async function codeReindex(
   } = {},
 ): Promise<CodeReindexReport> {
   const report: CodeReindexReport = { ...codeIndexStats(), checked: 0, dropped: 0 }
-  let after = 0
-  for (;;) {
-    const rows = await db.all<Row>(
-      `SELECT o.id FROM origin o WHERE o.id > ? AND EXISTS (
-         SELECT 1 FROM origin_visit_status s WHERE s.origin_id = o.id AND s.snapshot IS NOT NULL)
-       ORDER BY o.id LIMIT 500`,
-      [after],
-    )
-    for (const r of rows) {
-      await codeIndexOrigin(db, objstorage, num(r['id']), report, options.force ?? false)
-      options.onOrigin?.(++report.checked, report)
-    }
-    if (rows.length < 500) break
-    after = num(rows[rows.length - 1]!['id'])
-  }
+  await forEachOriginWithSnapshot(db, async (id) => {
+    await codeIndexOrigin(db, objstorage, id, report, options.force ?? false)
+    options.onOrigin?.(++report.checked, report)
+  })
   await db.run('DELETE FROM code_file WHERE origin_id NOT IN (SELECT id FROM origin)')
   await db.run('DELETE FROM code_origin WHERE origin_id NOT IN (SELECT id FROM origin)')
   report.dropped = await db.run(

@@ -15,8 +15,8 @@
 
 import { unpackIds } from '../codec.js'
 import type { SqlExecutor } from './executor.js'
-import { originRowId } from './origins.js'
-import { b, hex, num, type Row } from './rows.js'
+import { forEachOriginWithSnapshot, originRowId } from './origins.js'
+import { b, hex, type Row } from './rows.js'
 import { chunks, inList } from './statements.js'
 
 /** Every this many revisions walked, one has its roots recorded (a later walk stops there). */
@@ -317,19 +317,9 @@ export async function reindexForks(
   options: { readonly force?: boolean; readonly onOrigin?: (checked: number) => void } = {},
 ): Promise<ForkReindexReport> {
   const report: ForkReindexReport = { checked: 0, origins: 0, walked: 0 }
-  let after = 0
-  for (;;) {
-    const rows = await db.all<Row>(
-      `SELECT o.id FROM origin o WHERE o.id > ? AND EXISTS (
-         SELECT 1 FROM origin_visit_status s WHERE s.origin_id = o.id AND s.snapshot IS NOT NULL)
-       ORDER BY o.id LIMIT 500`,
-      [after],
-    )
-    for (const r of rows) {
-      await indexOrigin(db, num(r['id']), report, options.force ?? false)
-      options.onOrigin?.(++report.checked)
-    }
-    if (rows.length < 500) return report
-    after = num(rows[rows.length - 1]!['id'])
-  }
+  await forEachOriginWithSnapshot(db, async (id) => {
+    await indexOrigin(db, id, report, options.force ?? false)
+    options.onOrigin?.(++report.checked)
+  })
+  return report
 }

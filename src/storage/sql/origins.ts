@@ -86,6 +86,27 @@ export async function originRowId(db: SqlExecutor, url: string): Promise<number 
   return (await originRowIds(db, [url])).get(url) ?? null
 }
 
+/**
+ * Calls `fn` with the row id of every origin that has a visit status naming a snapshot, in id
+ * order, 500 rows a query (the indexes' rebuilds walk every archived origin so).
+ */
+export async function forEachOriginWithSnapshot(
+  db: SqlExecutor,
+  fn: (originId: number) => Promise<void>,
+): Promise<void> {
+  for (let after = 0; ;) {
+    const rows = await db.all<Row>(
+      `SELECT o.id FROM origin o WHERE o.id > ? AND EXISTS (
+         SELECT 1 FROM origin_visit_status s WHERE s.origin_id = o.id AND s.snapshot IS NOT NULL)
+       ORDER BY o.id LIMIT 500`,
+      [after],
+    )
+    for (const r of rows) await fn(num(r['id']))
+    if (rows.length < 500) return
+    after = num(rows[rows.length - 1]!['id'])
+  }
+}
+
 export async function originList(
   db: SqlExecutor,
   options: OriginListOptions = {},
