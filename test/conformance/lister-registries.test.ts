@@ -7,10 +7,10 @@
  * Sources indices are made by the real `dpkg-source` and `dpkg-scansources`. Expected origins
  * are written from the packages the tests make, in SWH's URL forms.
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { type AddressInfo, createServer as netServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 
@@ -26,6 +26,7 @@ import {
   PyPILister,
   runLister,
 } from '../../src/lister/index.js'
+import { startVerdaccio, type Verdaccio } from '../helpers/package-registries.js'
 import { schedulerBackends, type SchedulerUnderTest } from '../helpers/scheduler-backends.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
 
@@ -61,74 +62,20 @@ async function listed(s: SchedulerUnderTest): Promise<string[]> {
 const run = (l: Lister, s: SchedulerUnderTest) =>
   runLister(l, { http, store: new ListerStore(s.db), visits: s.visits })
 
-async function freePort(): Promise<number> {
-  const srv = netServer()
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
-  const port = (srv.address() as AddressInfo).port
-  await new Promise((r) => srv.close(r))
-  return port
-}
-
 describe('npm lister against a real Verdaccio', () => {
   let dir: string
+  let registry: Verdaccio
   let base: string
-  let token: string
-  let child: ReturnType<typeof spawn>
-  const bin = join(process.cwd(), 'node_modules', '.bin', 'verdaccio')
-
-  const publish = (name: string, version: string) => {
-    const pkg = join(dir, 'pkgs', name.replace(/[@/]/g, '_'), version)
-    mkdirSync(pkg, { recursive: true })
-    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name, version }))
-    writeFileSync(join(pkg, '.npmrc'), `//127.0.0.1:${new URL(base).port}/:_authToken=${token}\n`)
-    execFileSync(
-      'npm',
-      ['publish', '--registry', `${base}/`, '--userconfig', join(pkg, '.npmrc')],
-      {
-        cwd: pkg,
-        stdio: 'pipe',
-      },
-    )
-  }
+  const publish = (name: string, version: string) => registry.publish({ name, version })
 
   beforeAll(async () => {
     dir = makeTemp('arca-verdaccio-')
-    const port = await freePort()
-    base = `http://127.0.0.1:${port}`
-    writeFileSync(
-      join(dir, 'config.yaml'),
-      [
-        `storage: ${join(dir, 'storage')}`,
-        'auth:',
-        `  htpasswd: { file: ${join(dir, 'htpasswd')}, max_users: 10 }`,
-        'uplinks: {}',
-        'packages:',
-        "  '**': { access: $all, publish: $authenticated }",
-        'log: { type: stdout, format: pretty, level: error }',
-      ].join('\n'),
-    )
-    child = spawn(bin, ['--config', join(dir, 'config.yaml'), '--listen', `127.0.0.1:${port}`], {
-      stdio: 'ignore',
-    })
-    for (let i = 0; ; i++) {
-      const up = await fetch(`${base}/-/ping`).then(
-        (r) => r.ok,
-        () => false,
-      )
-      if (up) break
-      if (i > 150) throw new Error('Verdaccio did not start')
-      await new Promise((r) => setTimeout(r, 200))
-    }
-    const user = await fetch(`${base}/-/user/org.couchdb.user:tester`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'tester', password: 'tester-password-1' }),
-    })
-    token = ((await user.json()) as { token: string }).token
+    registry = await startVerdaccio(dir)
+    base = registry.base
     for (const name of ['alpha', 'beta', '@arca/gamma', 'delta']) publish(name, '1.0.0')
   }, 120_000)
   afterAll(() => {
-    child?.kill()
+    registry?.stop()
     removeTemp(dir)
   })
 
