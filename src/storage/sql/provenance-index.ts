@@ -10,10 +10,10 @@
  * repository that had a file before the one archived first) replaces it and is descended into,
  * so the result does not depend on the order of loads.
  *
- * A directory seen for the first time also gets its reverse edges (entry target -> directory),
- * written in the same transaction as its first-occurrence row: a row in `provenance_first`
- * means its edges are there. Revisions are marked in `provenance_revision` in that transaction
- * too, so a crash leaves only unmarked revisions to do, and the next status or `arca provenance
+ * The lists (which revisions, releases, origins hold an object) walk up the graph's reverse
+ * entry edges (`graph_dir_edge`, written with each directory: see graph-index.ts), not a copy
+ * of their own. Revisions are marked in `provenance_revision` in the transaction of their
+ * first-occurrence rows, so a crash leaves only unmarked revisions to do, and the next status or `arca provenance
  * reindex` finishes them. Which origins hold which revisions (`provenance_origin_revision`) is
  * recorded for every revision of an origin's history, walked once per origin (a re-visit walks
  * what is new; a fork walks its history once, without reading any tree already indexed).
@@ -24,6 +24,7 @@
 import { forEachPackedEntry, PACKED_DIR, PACKED_FILE, unpackIds } from '../codec.js'
 import type { SqlExecutor } from './executor.js'
 import { snapshotHeads } from './fork-index.js'
+import { graphIndexComplete, reindexGraph } from './graph-index.js'
 import { originRowId } from './origins.js'
 import { b, hex, num, type Row } from './rows.js'
 import { chunks, inList } from './statements.js'
@@ -126,7 +127,6 @@ async function newRevisions(
 class Batch {
   readonly firsts = new Map<string, First>()
   readonly rows = new Map<string, [number, string, number, Uint8Array]>()
-  readonly edges: [string, string][] = []
   readonly marks: NewRevision[] = []
 
   constructor(
@@ -157,13 +157,13 @@ class Batch {
     while (level.length > 0) {
       level.sort((x, y) => Buffer.compare(x.path, y.path))
       await this.load(level.map((n) => n.id))
-      const descend: { id: string; path: Uint8Array; fresh: boolean }[] = []
+      const descend: { id: string; path: Uint8Array }[] = []
       for (const n of level) {
         const f = this.firsts.get(n.id)
         if (f && !before(rev.date, rev.id, f)) continue
         this.firsts.set(n.id, { date: rev.date, revision: rev.id })
         this.rows.set(n.id, [n.kind, rev.id, rev.date, n.path])
-        if (n.kind === KIND_DIRECTORY) descend.push({ id: n.id, path: n.path, fresh: !f })
+        if (n.kind === KIND_DIRECTORY) descend.push({ id: n.id, path: n.path })
       }
       level = []
       for (const part of chunks(descend)) {
@@ -184,7 +184,6 @@ class Batch {
             path.set(d.path, 0)
             if (d.path.length) path[d.path.length] = 0x2f
             path.set(name, d.path.length + (d.path.length ? 1 : 0))
-            if (d.fresh) this.edges.push([child, d.id])
             level.push({
               id: child,
               kind: code === PACKED_DIR ? KIND_DIRECTORY : KIND_CONTENT,
@@ -216,12 +215,6 @@ class Batch {
             this.originId,
             Buffer.from(path),
           ]),
-        )
-      for (const part of chunks(this.edges, 200))
-        await tx.run(
-          `INSERT INTO provenance_edge (child, parent) VALUES ${part.map(() => '(?, ?)').join(', ')}
-           ON CONFLICT DO NOTHING`,
-          part.flatMap(([c, p]) => [b(c), b(p)]),
         )
       for (const part of chunks(this.marks, 200))
         await tx.run(
@@ -293,21 +286,19 @@ export interface ProvenanceReindexOptions {
 
 /**
  * Indexes every snapshot named by a visit status, oldest status first (archives made before the
- * index, or after a crash). `force` first empties the index and builds it anew.
+ * index, or after a crash). `force` first empties the index and builds it anew. The reverse
+ * entry edges the lists walk are completed first if the archive predates them (as `arca graph
+ * reindex` does).
  */
 export async function reindexProvenance(
   db: SqlExecutor,
   options: ProvenanceReindexOptions = {},
 ): Promise<ProvenanceReindexReport> {
   const report: ProvenanceReindexReport = { statuses: 0, revisions: 0, directories: 0, firsts: 0 }
+  if (!(await graphIndexComplete(db))) await reindexGraph(db)
   if (options.force)
     await db.transaction(async (tx) => {
-      for (const t of [
-        'provenance_first',
-        'provenance_edge',
-        'provenance_revision',
-        'provenance_origin_revision',
-      ])
+      for (const t of ['provenance_first', 'provenance_revision', 'provenance_origin_revision'])
         await tx.run(`DELETE FROM ${t}`)
     })
   let after = -1

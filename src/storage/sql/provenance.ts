@@ -8,6 +8,7 @@
  * @module
  */
 
+import { UnavailableError } from '../../errors.js'
 import type { CoreSwhid } from '../../model/index.js'
 import type {
   ProvenanceListItem,
@@ -17,6 +18,7 @@ import type {
   ProvenanceOccurrence,
 } from '../interface.js'
 import type { SqlExecutor } from './executor.js'
+import { graphIndexComplete } from './graph-index.js'
 import { KIND_CONTENT, KIND_DIRECTORY, NO_DATE } from './provenance-index.js'
 import { b, bytesOrNull, hex, num, type Row, str } from './rows.js'
 import { chunks, inList, parseToken, token } from './statements.js'
@@ -127,7 +129,10 @@ export async function provenanceFirst(
   })
 }
 
-/** Directories holding `start` (itself included when a directory), up to `limit` of them. */
+/**
+ * Directories holding `start` (itself included when a directory), up to `limit` of them: up the
+ * graph's reverse entry edges (`graph_dir_edge`, written with each directory).
+ */
 async function ancestors(
   db: SqlExecutor,
   start: CoreSwhid,
@@ -139,7 +144,7 @@ async function ancestors(
     const next: string[] = []
     for (const part of chunks(frontier)) {
       const rows = await db.all<Row>(
-        `SELECT parent FROM provenance_edge WHERE child IN ${inList(part.length)}`,
+        `SELECT dir AS parent FROM graph_dir_edge WHERE target IN ${inList(part.length)}`,
         part.map(b),
       )
       for (const r of rows) {
@@ -252,6 +257,11 @@ export async function provenanceList(
   if (swhid.type !== 'cnt' && swhid.type !== 'dir') return null
   const [first] = await provenanceFirst(db, [swhid])
   if (!first) return null
+  // rather than silently miss containers, as the graph API does
+  if (!(await graphIndexComplete(db)))
+    throw new UnavailableError(
+      'Provenance lists walk the reverse index of directory entries, incomplete in this archive: run "arca graph reindex"',
+    )
   const found = await containingRevisions(db, swhid, options.walkLimit ?? DEFAULT_WALK_LIMIT)
   let items: ProvenanceListItem[]
   if (kind === 'revision') {

@@ -291,17 +291,14 @@ function v14(dialect: Dialect): string[] {
   ]
 }
 // Provenance (docs/provenance.md): the first occurrence of every content and directory (earliest
-// revision by committer date, the origin it was indexed from, the shallowest path), the reverse
-// directory edges (entry target -> directory holding it) walked for the full lists, the
-// revisions whose trees are indexed, and which origins' histories hold which revisions. Filled on ingest when a visit
+// revision by committer date, the origin it was indexed from, the shallowest path), the
+// revisions whose trees are indexed, and which origins' histories hold which revisions (the full
+// lists walk up the graph's reverse entry edges, migration 18). Filled on ingest when a visit
 // status names a snapshot, and by `arca provenance reindex`.
 const V13 = [
   `CREATE TABLE provenance_first (
      id BYTES PRIMARY KEY, kind INT8 NOT NULL, revision BYTES NOT NULL, date INT8 NOT NULL,
      origin_id INT8, path BYTES NOT NULL
-   ) WITHOUT ROWID`,
-  `CREATE TABLE provenance_edge (
-     child BYTES NOT NULL, parent BYTES NOT NULL, PRIMARY KEY (child, parent)
    ) WITHOUT ROWID`,
   `CREATE TABLE provenance_revision (id BYTES PRIMARY KEY, date INT8 NOT NULL) WITHOUT ROWID`,
   `CREATE TABLE provenance_origin_revision (
@@ -346,7 +343,7 @@ export function migrations(dialect: Dialect): Migration[] {
     },
     {
       version: 13,
-      description: 'provenance: first occurrences, reverse directory edges',
+      description: 'provenance: first occurrences, indexed revisions, origin histories',
       statements: V13.map((s) => render(dialect, s)),
     },
     {
