@@ -92,9 +92,11 @@ async function walkTree(db: SqlExecutor, root: string): Promise<Files> {
   while (level.length > 0) {
     const next: { id: string; prefix: Buffer }[] = []
     for (const part of chunks(level)) {
+      // one subtree may stand at several paths (two empty folders): each id asked once
+      const ids = [...new Set(part.map((p) => p.id))]
       const rows = await db.all<Row>(
-        `SELECT id, entries FROM directory WHERE id IN ${inList(part.length)}`,
-        [...new Set(part.map((p) => p.id))].map(b),
+        `SELECT id, entries FROM directory WHERE id IN ${inList(ids.length)}`,
+        ids.map(b),
       )
       const entries = new Map(rows.map((r) => [hex(r['id']), r['entries'] as Uint8Array]))
       for (const { id, prefix } of part) {
