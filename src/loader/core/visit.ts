@@ -78,8 +78,10 @@ export async function openVisit(
     previousSnapshot: previous?.status.snapshot ?? null,
     end: async (s, snapshot, metadata) => {
       if (ended) throw new Error(`visit ${visit} of ${origin} already ended`)
-      ended = true
+      // ended once written: a final status that could not be written (the error the load
+      // then reports) leaves the visit to be ended failed, naming that error
       await status(s, snapshot, metadata)
+      ended = true
     },
   }
 }
