@@ -105,7 +105,7 @@ describe('parseScopedRate (--rate scope=rate)', () => {
           code: 'invalid_input',
           message:
             `Invalid --rate "${scope}=120/h": unknown scope "${scope}" (scopes: swh_api, ` +
-            'swh_api_origin_search, swh_api_origin_visit_latest, swh_api_metadata_citation, swh_raw_object, ' +
+            'swh_api_origin_search, swh_api_code_search, swh_api_origin_visit_latest, swh_api_metadata_citation, swh_raw_object, ' +
             'swh_api_mirror, swh_save_origin, swh_save_origin_post, swh_vault_cooking, swh_vault_cooking_get, ' +
             'swh_add_forge_now, swh_add_forge_now_post)',
         }) as Error,
