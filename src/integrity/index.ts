@@ -33,6 +33,9 @@ export {
 } from './remove-plan.js'
 export { restoreBundle, type RestoreOutcome } from './remove-restore.js'
 export {
+  archivePeer,
+  type GraphType,
+  type PeerContent,
   repair,
   type RepairOptions,
   type RepairOutcome,

@@ -23,6 +23,7 @@ import {
   parseSwhid,
   type Reference,
   references,
+  type SkippedContent,
   verify,
 } from '../model/index.js'
 import type { ObjStorage } from '../objstorage/index.js'
@@ -30,12 +31,46 @@ import type { RepairObject, Storage, StorageRepair } from '../storage/index.js'
 import { checkContent } from './contents.js'
 import type { FsckFinding } from './findings.js'
 
-/** An archive to repair from. */
+/** What a peer holds of one content. */
+export type PeerContent =
+  /** Its row, and its bytes (null: the peer has the row but not the bytes). */
+  | { readonly row: Content; readonly data: Uint8Array | null }
+  /** The peer records it as skipped (too large: no bytes anywhere). */
+  | { readonly skipped: readonly SkippedContent[] }
+
+/**
+ * A place to repair from: another archive's data directory ({@link archivePeer}), a node's
+ * mirror feed or its journal (see the mirror area). Only read; whatever it answers is verified
+ * here before it is stored.
+ */
 export interface RepairPeer {
-  /** How reports name it (its data directory or storage URL, without credentials). */
+  /** How reports name it (its data directory or URL, without credentials). */
   readonly name: string
-  readonly storage: Storage
-  readonly objstorage: ObjStorage
+  /** The graph object `type:id` as the peer holds it, or null. */
+  graph(type: GraphType, id: string): Promise<RepairObject | null>
+  /** The content `id` (sha1_git) as the peer holds it, or null. */
+  content(id: string): Promise<PeerContent | null>
+}
+
+/** A peer reading another archive's storage and content store directly. */
+export function archivePeer(name: string, storage: Storage, objstorage: ObjStorage): RepairPeer {
+  return {
+    name,
+    graph: (type, id) => getGraph(storage, type, id),
+    async content(id) {
+      const [row] = await storage.contentGet([id])
+      if (!row) {
+        const skipped = await storage.skippedContentFind(id)
+        return skipped.length > 0 ? { skipped } : null
+      }
+      try {
+        return { row, data: await objstorage.getBytes(id) }
+      } catch (e) {
+        if (isArcaError(e, 'not_found')) return { row, data: null }
+        throw e
+      }
+    },
+  }
 }
 
 /** Settings of {@link repair}. */
@@ -69,7 +104,8 @@ export interface RepairReport {
   readonly added: number
 }
 
-type GraphType = Exclude<CoreType, 'cnt'>
+/** The kinds of graph objects (all but contents). */
+export type GraphType = Exclude<CoreType, 'cnt'>
 
 const HASH_KEYS: readonly (keyof ContentHashes)[] = ['sha1', 'sha1Git', 'sha256', 'blake2s256']
 
@@ -130,7 +166,7 @@ class Repairer {
       this.#o.signal?.throwIfAborted()
       let object: RepairObject | null
       try {
-        object = await getGraph(peer.storage, type, id)
+        object = await peer.graph(type, id)
       } catch (e) {
         tried.push(`${peer.name}: ${errorMessage(e)}`)
         continue
@@ -159,26 +195,31 @@ class Repairer {
     for (const peer of this.#o.peers) {
       this.#o.signal?.throwIfAborted()
       try {
-        const [peerRow] = await peer.storage.contentGet([id])
-        if (!peerRow) {
-          if (row === null && (await peer.storage.skippedContentFind(id)).length > 0) {
-            await this.#o.storage.skippedContentAdd(await peer.storage.skippedContentFind(id))
-            return { skipped: true, from: peer.name }
-          }
+        const got = await peer.content(id)
+        if (got === null) {
           tried.push(`${peer.name}: not there`)
           continue
         }
-        const expected = row ?? peerRow
-        const data = await peer.objstorage.getBytes(id)
-        if (!matches(data, expected)) {
+        if ('skipped' in got) {
+          if (row !== null) {
+            tried.push(`${peer.name}: a skipped content there (no bytes)`)
+            continue
+          }
+          await this.#o.storage.skippedContentAdd(got.skipped)
+          return { skipped: true, from: peer.name }
+        }
+        if (got.data === null) {
+          tried.push(`${peer.name}: its bytes are not there`)
+          continue
+        }
+        const expected = row ?? got.row
+        if (!matches(got.data, expected)) {
           tried.push(`${peer.name}: its bytes do not match the recorded hashes`)
           continue
         }
-        return { row: expected, data, from: peer.name }
+        return { row: expected, data: got.data, from: peer.name }
       } catch (e) {
-        tried.push(
-          `${peer.name}: ${isArcaError(e, 'not_found') ? 'its bytes are not there' : errorMessage(e)}`,
-        )
+        tried.push(`${peer.name}: ${errorMessage(e)}`)
       }
     }
     throw new Unrepairable(`no peer holds swh:1:cnt:${id} intact (${tried.join('; ')})`)

@@ -5,6 +5,13 @@
  */
 
 export { Replayer, SELECTIVE_TOPICS } from './replayer.js'
+export {
+  feedRepairPeer,
+  type FetchedContent,
+  journalRepairPeer,
+  type JournalRepairPeerInit,
+  type RemoteRepairPeer,
+} from './repair-peers.js'
 export { resumeDelayMs } from './retry.js'
 export { MirrorState } from './state.js'
 export { HttpUpstream, NatsUpstream, type Upstream } from './upstream.js'

@@ -14,9 +14,7 @@ import type { Command } from 'commander'
 import { InvalidInputError, UnavailableError } from '../../errors.js'
 import { encodeRecord, type TakedownRecord } from '../../journal/index.js'
 import {
-  HttpUpstream,
   MirrorState,
-  NatsUpstream,
   Replayer,
   resumeDelayMs,
   SELECTIVE_TOPICS,
@@ -29,37 +27,10 @@ import { addArchiveOptions, type ArchiveFlags } from '../archive-options.js'
 import { withArchive } from '../open.js'
 import { writeErr, writeOut } from '../output.js'
 import { ProgressReporter } from '../progress.js'
-
-interface UpstreamFlags {
-  upstream?: string
-  feed?: string
-  token?: string
-}
+import { openUpstream, type UpstreamFlags } from '../upstream.js'
 
 function statePath(dataDir: string): string {
   return join(dataDir, 'mirror', 'state.sqlite')
-}
-
-async function openUpstream(
-  url: string,
-  flags: UpstreamFlags,
-  signal?: AbortSignal,
-): Promise<Upstream> {
-  const token = flags.token ?? process.env['ARCA_MIRROR_TOKEN']
-  if (url.startsWith('nats://')) {
-    const feed = flags.feed ?? process.env['ARCA_MIRROR_FEED']
-    if (!feed)
-      throw new InvalidInputError(
-        'A nats:// upstream needs --feed URL (or ARCA_MIRROR_FEED): the node serving content bytes',
-      )
-    const up = new NatsUpstream(
-      url,
-      new HttpUpstream({ url: feed, token, ...(signal && { signal }) }),
-    )
-    await up.open()
-    return up
-  }
-  return new HttpUpstream({ url, token, ...(signal && { signal }) })
 }
 
 /** Waits `ms`, or less once `signal` aborts (the loop then ends). */

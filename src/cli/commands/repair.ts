@@ -1,10 +1,11 @@
 /**
- * `arca repair --from DIR`: heal what fsck finds from a peer archive (a mirror, or a mirror's
- * upstream), verified object by object.
+ * `arca repair --from DIR|URL|nats://…`: heal what fsck finds from a peer (a mirror's data
+ * directory, a node's mirror feed, or a journal), verified object by object.
  *
  * @module
  */
 
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
@@ -12,22 +13,28 @@ import type { Command } from 'commander'
 
 import { InvalidInputError, IoError } from '../../errors.js'
 import {
+  archivePeer,
   fsck,
   type FsckFinding,
   repair,
   type RepairPeer,
   type RepairReport,
 } from '../../integrity/index.js'
+import { NatsJournal, natsJournalInitFromUrl } from '../../journal/index.js'
 import { redactUserinfo } from '../../loader/index.js'
-import { type Archive, openArchive } from '../../storage/index.js'
+import { feedRepairPeer, HttpUpstream, journalRepairPeer } from '../../mirror/index.js'
+import { openArchive } from '../../storage/index.js'
 import { addArchiveOptions, type ArchiveFlags, archiveLocation } from '../archive-options.js'
 import { withArchive } from '../open.js'
 import { writeOut } from '../output.js'
 import { ProgressReporter } from '../progress.js'
+import { openUpstream } from '../upstream.js'
 
 interface RepairFlags extends ArchiveFlags {
   from?: string[]
   fromStorage?: string
+  token?: string
+  feed?: string
   findings?: string
   json?: boolean
 }
@@ -48,6 +55,54 @@ function readFindings(path: string): FsckFinding[] {
       `--findings ${path}: no "findings" list (made by arca fsck --json?)`,
     )
   return findings as FsckFinding[]
+}
+
+/** A URL with a scheme (`http:`, `nats:`, …), as opposed to a directory. */
+const isUrl = (spec: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(spec)
+
+/**
+ * The peer `--from spec` names: a data directory (its storage: the SQLite file there, or
+ * --from-storage), a node's mirror feed (http(s)://, read with --token), or a journal
+ * (nats://HOST:PORT[/PREFIX], its bytes from --feed when given).
+ */
+async function openPeer(
+  spec: string,
+  flags: RepairFlags,
+  dataDir: string,
+): Promise<RepairPeer & { close(): Promise<void> }> {
+  const name = redactUserinfo(spec)
+  if (spec.startsWith('nats://')) {
+    const journal = new NatsJournal(natsJournalInitFromUrl(spec))
+    await journal.open()
+    const feedUrl = flags.feed ?? process.env['ARCA_MIRROR_FEED']
+    const token = flags.token ?? process.env['ARCA_MIRROR_TOKEN']
+    return journalRepairPeer({
+      journal,
+      name,
+      indexPath: join(
+        dataDir,
+        'repair',
+        `journal-${createHash('sha1').update(name).digest('hex').slice(0, 16)}.sqlite`,
+      ),
+      ...(feedUrl && { feed: new HttpUpstream({ url: feedUrl, token }) }),
+    })
+  }
+  if (/^https?:\/\//i.test(spec)) return feedRepairPeer(await openUpstream(spec, flags), name)
+  if (isUrl(spec))
+    throw new InvalidInputError(
+      `--from ${name}: a directory, an http(s):// node or a nats:// journal`,
+    )
+  const peerDir = resolve(spec)
+  if (peerDir === dataDir) throw new InvalidInputError(`--from ${spec} is this archive`)
+  const archive = await openArchive({
+    dataDir: peerDir,
+    storageUrl: flags.fromStorage ?? `sqlite:${join(peerDir, 'graph.sqlite')}`,
+  })
+  const shown = flags.fromStorage ? redactUserinfo(flags.fromStorage) : peerDir
+  return {
+    ...archivePeer(shown, archive.storage, archive.objstorage),
+    close: () => archive.close(),
+  }
 }
 
 function reportText(r: RepairReport): string {
@@ -71,24 +126,31 @@ export function registerRepair(program: Command): void {
   addArchiveOptions(
     program
       .command('repair')
-      .summary('Repair corrupt and missing objects from a peer archive (a mirror).')
+      .summary('Repair corrupt and missing objects from a peer (a mirror, a node, a journal).')
       .description(
         'Run fsck (or read its JSON report with --findings), then fetch every corrupt or missing ' +
           'object, and everything a dangling reference names, from the peer archives given by ' +
-          '--from, verify each one (its id recomputed; content bytes against every recorded ' +
+          "--from (a data directory, a node's mirror feed, or a NATS journal), verify each one (its id recomputed; content bytes against every recorded " +
           'hash), and write it back bottom-up: rows rewritten in one transaction each, bytes by ' +
           'an atomic rename. Each repaired object is checked again. Peers are only read. Exit 0 ' +
           'when everything was repaired (or nothing needed it), 1 when something is left, 2 on ' +
           'bad input.',
       )
       .requiredOption(
-        '--from <dir>',
-        "A peer archive's data directory (repeatable; tried in order).",
+        '--from <dir|url>',
+        "A peer: an archive's data directory, a node's URL (its mirror feed, read with a " +
+          '`mirror` token), or its journal nats://HOST:PORT[/PREFIX] (repeatable; tried in order).',
         (v: string, p: string[] | undefined) => [...(p ?? []), v],
       )
       .option(
         '--from-storage <url>',
         "The peer's graph storage when it is not the SQLite file of its data directory (one --from only).",
+      )
+      .option('--token <token>', 'A `mirror` token of the http(s) peers (env ARCA_MIRROR_TOKEN).')
+      .option(
+        '--feed <url>',
+        'With a nats:// peer: the node serving content bytes (env ARCA_MIRROR_FEED); the ' +
+          'journal carries none.',
       )
       .option('--findings <file>', 'Repair what this `arca fsck --json` report lists.')
       .option('--json', 'Print the outcome as one JSON document.')
@@ -97,7 +159,10 @@ export function registerRepair(program: Command): void {
         '\nExamples:\n' +
           '  $ arca repair --from /srv/arca-mirror\n' +
           '  $ arca fsck --json > fsck.json; arca repair --findings fsck.json --from /mnt/mirror-a --from /mnt/mirror-b\n' +
-          '  $ arca repair --storage postgres://arca@db/arca --from /srv/mirror --from-storage postgres://arca@db2/mirror',
+          '  $ arca repair --storage postgres://arca@db/arca --from /srv/mirror --from-storage postgres://arca@db2/mirror\n' +
+          '  $ arca repair --from https://mirror.example.org --token "$MIRROR_TOKEN"\n' +
+          '  $ arca repair --data /srv/mirror --from https://archive.example.org --token "$T"   # a mirror heals from its upstream\n' +
+          '  $ arca repair --from nats://10.0.0.5:4222 --feed https://archive.example.org --token "$T"',
       ),
   ).action(async (flags: RepairFlags) => {
     const from = flags.from ?? []
@@ -111,18 +176,9 @@ export function registerRepair(program: Command): void {
     }
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
-    const peers: Archive[] = []
+    const peers: (RepairPeer & { close(): Promise<void> })[] = []
     try {
-      for (const dir of from) {
-        const dataDir = resolve(dir)
-        if (dataDir === loc.dataDir) throw new InvalidInputError(`--from ${dir} is this archive`)
-        peers.push(
-          await openArchive({
-            dataDir,
-            storageUrl: flags.fromStorage ?? `sqlite:${join(dataDir, 'graph.sqlite')}`,
-          }),
-        )
-      }
+      for (const spec of from) peers.push(await openPeer(spec, flags, loc.dataDir))
       const report = await withArchive(flags, null, async (archive) => {
         const found =
           findings ??
@@ -144,14 +200,7 @@ export function registerRepair(program: Command): void {
         const r = await repair({
           storage: archive.backend,
           objstorage: archive.objstorage,
-          peers: peers.map((p, i): RepairPeer => ({
-            name:
-              from.length === 1 && flags.fromStorage
-                ? redactUserinfo(flags.fromStorage)
-                : resolve(from[i]!),
-            storage: p.storage,
-            objstorage: p.objstorage,
-          })),
+          peers,
           findings: found,
           signal: interrupt.signal,
           onProgress: (p) => progress.update({ done: p.done, total: p.total }),
