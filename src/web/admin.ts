@@ -5,14 +5,17 @@
  * - `POST /admin/1/tokens/ID/revoke` — revokes a token (404 if there is no active token ID);
  *   it is refused from the next request on, by every server of the archive;
  * - `GET /admin/1/scrub` — the scrubber's status and open findings, as `arca scrub status
- *   --json` prints them (`?all=1` adds fixed findings, `?limit=N`, default 100, at most 10000).
+ *   --json` prints them (`?all=1` adds fixed findings, `?limit=N`, default 100, at most 10000);
+ * - `GET /admin/1/removals` — the removal audit trail, as `arca remove list --json` prints it;
+ * - `GET /admin/1/removals/ID` — one removal, with the SWHIDs it deletes in deletion order,
+ *   paged (`?from=N`, `?limit=N`, default 1000, at most 10000; `next_from` when there are more).
  *
  * @module
  */
 
 import type { Hono } from 'hono'
 
-import { InvalidInputError } from '../errors.js'
+import { InvalidInputError, NotFoundError } from '../errors.js'
 import { scrubStatus } from '../integrity/index.js'
 import { requireScope } from './auth/scopes.js'
 import type { TokenInfo } from './auth/tokens.js'
@@ -29,6 +32,21 @@ function listed(t: TokenInfo): Record<string, unknown> {
   }
 }
 
+/** The query parameter `name` as a whole number in [min, max] (`fallback` when absent). */
+function wholeNumber(
+  raw: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+  name: string,
+): number {
+  if (raw === undefined) return fallback
+  const n = Number(raw)
+  if (!/^\d+$/.test(raw) || n < min || n > max)
+    throw new InvalidInputError(`${name} must be a whole number from ${min} to ${max}`)
+  return n
+}
+
 /** Mounts the administration routes. */
 export function mountAdmin(app: Hono<AppEnv>, ctx: WebContext): void {
   const what = 'Administration'
@@ -40,15 +58,37 @@ export function mountAdmin(app: Hono<AppEnv>, ctx: WebContext): void {
   let scrubOpened: Promise<void> | null = null
   app.get('/admin/1/scrub', async (c) => {
     await requireScope(c, ctx.tokens, 'admin', what)
-    const limit = Number(c.req.query('limit') ?? '100')
-    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
-      throw new InvalidInputError('limit must be a whole number from 1 to 10000')
+    const limit = wholeNumber(c.req.query('limit'), 100, 1, 10_000, 'limit')
     scrubOpened ??= ctx.scrub.open()
     await scrubOpened
     const all = ['1', 'true'].includes(c.req.query('all') ?? '')
     return c.json(await scrubStatus(ctx.scrub, { all, limit }), 200, {
       'Cache-Control': 'no-store',
     })
+  })
+
+  app.get('/admin/1/removals', async (c) => {
+    await requireScope(c, ctx.tokens, 'admin', what)
+    return c.json(await ctx.removals.removalList(), 200, { 'Cache-Control': 'no-store' })
+  })
+
+  app.get('/admin/1/removals/:id', async (c) => {
+    await requireScope(c, ctx.tokens, 'admin', what)
+    const from = wholeNumber(c.req.query('from'), 0, 0, Number.MAX_SAFE_INTEGER, 'from')
+    const limit = wholeNumber(c.req.query('limit'), 1000, 1, 10_000, 'limit')
+    const id = c.req.param('id')
+    const removal = await ctx.removals.removalGet(id)
+    if (!removal) throw new NotFoundError(`No removal ${id}`)
+    const page = await ctx.removals.removalObjects(id, from, limit + 1)
+    return c.json(
+      {
+        ...removal,
+        objects: page.slice(0, limit),
+        next_from: page.length > limit ? from + limit : null,
+      },
+      200,
+      { 'Cache-Control': 'no-store' },
+    )
   })
 
   app.post('/admin/1/tokens/:id/revoke', async (c) => {

@@ -8,7 +8,7 @@
 import type { ScrubStore } from '../integrity/index.js'
 import type { AddForgeNow } from '../lister/index.js'
 import type { SaveCodeNow } from '../scheduler/index.js'
-import type { MaskedView } from '../storage/index.js'
+import type { MaskedView, StorageRemoval } from '../storage/index.js'
 import type { Vault } from '../vault/index.js'
 import type { TokenStore } from './auth/tokens.js'
 import type { TrustProxySetting } from './client-ip.js'
@@ -38,6 +38,8 @@ export interface WebContext {
   readonly config: WebConfig
   /** The scrubber's findings (admin route). */
   readonly scrub: ScrubStore
+  /** The removal audit trail (admin routes). */
+  readonly removals: Pick<StorageRemoval, 'removalList' | 'removalGet' | 'removalObjects'>
   /** Save Code Now (requests, moderation); absent, its routes answer 503. */
   readonly saveCodeNow?: SaveCodeNow | undefined
   /** Add Forge Now (requests to list a forge, moderation); absent, its routes answer 503. */

@@ -80,6 +80,7 @@ export function webContext(
     limiter: new RateLimiter(rateLimits),
     config: { ...DEFAULT_WEB_CONFIG, ...config },
     scrub: new ScrubStore(archive.backend.db),
+    removals: archive.backend,
     saveCodeNow: extra.saveCodeNow,
     webhookSecrets: extra.webhookSecrets,
     vault: extra.vault,

@@ -320,6 +320,26 @@ describe('arca remove', () => {
         state: string
       }[]
       expect(list.map((x) => [x.id, x.state])).toEqual([[done.removal.id, 'done']])
+      // The same trail over HTTP, for admin tokens only; one removal's objects paged.
+      const admin = (await new TokenStore(up.archive.backend.db).create('ops', ['admin'])).secret
+      const get = (path: string, token: string): Promise<Response> =>
+        fetch(`${up.server.url}${path}`, { headers: { Authorization: `Bearer ${token}` } })
+      expect((await get('/admin/1/removals', up.token)).status).toBe(403)
+      const trail = (await (await get('/admin/1/removals', admin)).json()) as typeof list
+      expect(trail.map((x) => [x.id, x.state])).toEqual([[done.removal.id, 'done']])
+      const one = (await (
+        await get(`/admin/1/removals/${done.removal.id}?limit=5`, admin)
+      ).json()) as { reason: string; objects: string[]; next_from: number | null }
+      expect(one.reason).toBe('court order 7')
+      expect(one.objects).toEqual(plan.swhids.slice(0, 5))
+      expect(one.next_from).toBe(5)
+      const rest = (await (
+        await get(`/admin/1/removals/${done.removal.id}?from=5&limit=10000`, admin)
+      ).json()) as { objects: string[]; next_from: number | null }
+      expect([...one.objects, ...rest.objects]).toEqual(plan.swhids)
+      expect(rest.next_from).toBeNull()
+      expect((await get('/admin/1/removals/rm-nope', admin)).status).toBe(404)
+      expect((await get(`/admin/1/removals/${done.removal.id}?limit=0`, admin)).status).toBe(400)
 
       // The mirrors replay the removal record; the second one gets it from the first.
       await mirrorOnce(m1, up)
