@@ -9,5 +9,11 @@ if (command === 'save' || command === 'mirror' || command === 'fsck') {
   const { setFlagsFromString } = await import('node:v8')
   setFlagsFromString('--heap-growing-percent=20')
 }
+// A reader that stops early (`arca help | head`) closes the pipe: that ends the command, quietly.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (e) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+    throw e
+  })
 const { main } = await import('../dist/cli/main.js')
 await main()

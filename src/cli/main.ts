@@ -11,29 +11,6 @@
 import { Command, CommanderError } from 'commander'
 
 import { type ErrorCode, errorMessage, isArcaError } from '../errors.js'
-import { registerCodeSearch } from './commands/code-search.js'
-import { registerForge } from './commands/forge.js'
-import { registerForks } from './commands/forks.js'
-import { registerFsck } from './commands/fsck.js'
-import { registerGraph } from './commands/graph.js'
-import { registerIdentify } from './commands/identify.js'
-import { registerLister } from './commands/lister.js'
-import { registerMetadata } from './commands/metadata.js'
-import { registerMirror } from './commands/mirror.js'
-import { registerProvenance } from './commands/provenance.js'
-import { registerReadCommands } from './commands/read.js'
-import { registerRemove } from './commands/remove.js'
-import { registerRepair } from './commands/repair.js'
-import { registerSave } from './commands/save.js'
-import { registerSaveRequest } from './commands/save-request.js'
-import { registerSchedule } from './commands/schedule.js'
-import { registerScrub } from './commands/scrub.js'
-import { registerServe } from './commands/serve.js'
-import { registerSwhid } from './commands/swhid.js'
-import { registerTasks } from './commands/tasks.js'
-import { registerToken } from './commands/token.js'
-import { registerVault } from './commands/vault.js'
-import { registerWorker } from './commands/worker.js'
 import { writeErr } from './output.js'
 
 /** Exit code of each error code. */
@@ -78,8 +55,80 @@ const DISK_FULL: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL
 
 const DEBUG_HELP = 'Print stack traces of errors.'
 
-/** Builds the command tree. */
-export function buildProgram(): Command {
+/**
+ * Every command module, in the order `arca help` lists them, with the top-level commands each
+ * registers. Modules are imported only when needed: a command line naming a command loads that
+ * module alone (start-up is most of a short command's time), anything else (help, no command,
+ * an unknown one) loads them all.
+ */
+const COMMANDS: readonly {
+  readonly names: readonly string[]
+  readonly load: () => Promise<(program: Command) => void>
+}[] = [
+  {
+    names: ['identify'],
+    load: async () => (await import('./commands/identify.js')).registerIdentify,
+  },
+  { names: ['swhid'], load: async () => (await import('./commands/swhid.js')).registerSwhid },
+  { names: ['save'], load: async () => (await import('./commands/save.js')).registerSave },
+  {
+    names: ['save-request'],
+    load: async () => (await import('./commands/save-request.js')).registerSaveRequest,
+  },
+  {
+    names: ['visits', 'ls', 'cat', 'log'],
+    load: async () => (await import('./commands/read.js')).registerReadCommands,
+  },
+  { names: ['serve'], load: async () => (await import('./commands/serve.js')).registerServe },
+  { names: ['worker'], load: async () => (await import('./commands/worker.js')).registerWorker },
+  { names: ['token'], load: async () => (await import('./commands/token.js')).registerToken },
+  { names: ['tasks'], load: async () => (await import('./commands/tasks.js')).registerTasks },
+  {
+    names: ['schedule'],
+    load: async () => (await import('./commands/schedule.js')).registerSchedule,
+  },
+  { names: ['lister'], load: async () => (await import('./commands/lister.js')).registerLister },
+  { names: ['forge'], load: async () => (await import('./commands/forge.js')).registerForge },
+  {
+    names: ['mirror', 'takedown'],
+    load: async () => (await import('./commands/mirror.js')).registerMirror,
+  },
+  { names: ['fsck'], load: async () => (await import('./commands/fsck.js')).registerFsck },
+  { names: ['repair'], load: async () => (await import('./commands/repair.js')).registerRepair },
+  { names: ['remove'], load: async () => (await import('./commands/remove.js')).registerRemove },
+  { names: ['scrub'], load: async () => (await import('./commands/scrub.js')).registerScrub },
+  { names: ['forks'], load: async () => (await import('./commands/forks.js')).registerForks },
+  { names: ['graph'], load: async () => (await import('./commands/graph.js')).registerGraph },
+  {
+    names: ['code-search'],
+    load: async () => (await import('./commands/code-search.js')).registerCodeSearch,
+  },
+  {
+    names: ['provenance'],
+    load: async () => (await import('./commands/provenance.js')).registerProvenance,
+  },
+  { names: ['vault'], load: async () => (await import('./commands/vault.js')).registerVault },
+  {
+    names: ['metadata'],
+    load: async () => (await import('./commands/metadata.js')).registerMetadata,
+  },
+]
+
+/** The register functions to run for `argv` (see {@link COMMANDS}). */
+async function registrations(
+  argv: readonly string[] | null,
+): Promise<((program: Command) => void)[]> {
+  const first = argv?.slice(2).find((a) => !a.startsWith('-'))
+  if (first === undefined && argv?.some((a) => a === '-V' || a === '--version')) return []
+  const one = first === undefined ? undefined : COMMANDS.find((c) => c.names.includes(first))
+  return Promise.all((one ? [one] : COMMANDS).map((c) => c.load()))
+}
+
+/**
+ * Builds the command tree: for `argv`'s command only when it names one, else every command
+ * (`argv` null: every command).
+ */
+export async function buildProgram(argv: readonly string[] | null = null): Promise<Command> {
   const program = new Command('arca')
     .description(
       'Arca: a source-code archive compatible with Software Heritage. Run "arca COMMAND --help" for the options and examples of each command.',
@@ -93,29 +142,7 @@ export function buildProgram(): Command {
       writeErr: (s) => process.stderr.write(s),
       outputError: (s, write) => write(s.startsWith('error:') ? `arca: ${s}` : s),
     })
-  registerIdentify(program)
-  registerSwhid(program)
-  registerSave(program)
-  registerSaveRequest(program)
-  registerReadCommands(program)
-  registerServe(program)
-  registerWorker(program)
-  registerToken(program)
-  registerTasks(program)
-  registerSchedule(program)
-  registerLister(program)
-  registerForge(program)
-  registerMirror(program)
-  registerFsck(program)
-  registerRepair(program)
-  registerRemove(program)
-  registerScrub(program)
-  registerForks(program)
-  registerGraph(program)
-  registerCodeSearch(program)
-  registerProvenance(program)
-  registerVault(program)
-  registerMetadata(program)
+  for (const register of await registrations(argv)) register(program)
   program.addHelpText(
     'after',
     '\nExamples:\n  $ arca identify .\n  $ arca save https://github.com/torvalds/linux\n' +
@@ -137,7 +164,7 @@ export function buildProgram(): Command {
 /** Runs the CLI with `argv` (as in `process.argv`) and sets `process.exitCode`. */
 export async function main(argv: readonly string[] = process.argv): Promise<void> {
   const debug = argv.includes('--debug')
-  const program = buildProgram()
+  const program = await buildProgram(argv)
   try {
     await program.parseAsync([...argv])
   } catch (e) {
