@@ -113,15 +113,14 @@ export function packedDirectoryManifest(blob: Uint8Array): Uint8Array | null {
   const out = Buffer.allocUnsafe(header.length + size)
   header.copy(out, 0)
   let o = header.length
+  // Byte loops, not `set(subarray(…))`: names and targets are short, and a view per piece
+  // was a third of a directory check's time in fsck profiles.
   forEachPackedEntry(blob, (_c, ns, ne, t, perms) => {
     const p = permsText(perms)
-    out.set(p, o)
-    o += p.length
-    out.set(blob.subarray(ns, ne), o)
-    o += ne - ns
+    for (let i = 0; i < p.length; i++) out[o++] = p[i]!
+    for (let i = ns; i < ne; i++) out[o++] = blob[i]!
     out[o++] = 0
-    out.set(blob.subarray(t, t + 20), o)
-    o += 20
+    for (let i = t; i < t + 20; i++) out[o++] = blob[i]!
   })
   return out
 }

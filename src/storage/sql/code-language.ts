@@ -5,7 +5,15 @@
  * @module
  */
 
-import hljs from 'highlight.js'
+import { createRequire } from 'node:module'
+
+import type { HLJSApi } from 'highlight.js'
+
+/**
+ * highlight.js, loaded on first use: it registers ~190 grammars when imported, a cost every
+ * command opening storage (fsck, save, …) would pay otherwise, though only code search asks.
+ */
+const hljs = (): HLJSApi => createRequire(import.meta.url)('highlight.js') as HLJSApi
 
 const BY_NAME: Readonly<Record<string, string>> = {
   makefile: 'makefile',
@@ -22,9 +30,10 @@ let aliases: Map<string, string> | null = null
 function aliasMap(): Map<string, string> {
   if (aliases) return aliases
   const m = new Map<string, string>()
-  for (const name of hljs.listLanguages()) {
+  const h = hljs()
+  for (const name of h.listLanguages()) {
     m.set(name, name)
-    for (const a of hljs.getLanguage(name)?.aliases ?? [])
+    for (const a of h.getLanguage(name)?.aliases ?? [])
       if (!m.has(a)) m.set(a.toLowerCase(), name)
   }
   return (aliases = m)
