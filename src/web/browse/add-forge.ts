@@ -2,7 +2,8 @@
  * The Add Forge Now page, `/add-forge/`: the requests made (public fields: id, date, forge
  * type and URL, status; newest first, 50 a screen) and a form to make one. Making a request
  * needs an API token (as the API's `create/` needs an authenticated caller): the form takes it
- * in a password field, checks it and never echoes it. Posts count in the
+ * in a password field, checks it and never echoes it, and the submitter's email, which only
+ * moderators see (the requests' table here shows the public fields). Posts count in the
  * `swh_add_forge_now_post` rate-limit scope, as the API's.
  *
  * @module
@@ -28,6 +29,7 @@ interface FormValues {
   forge_contact_email: string
   forge_contact_name: string
   forge_contact_comment: string
+  submitter_email: string
 }
 
 const EMPTY: FormValues = {
@@ -36,6 +38,7 @@ const EMPTY: FormValues = {
   forge_contact_email: '',
   forge_contact_name: '',
   forge_contact_comment: '',
+  submitter_email: '',
 }
 
 /** Route handlers of the Add Forge Now page. */
@@ -86,6 +89,7 @@ export function addForgePages(wctx: WebContext) {
         ${field('forge_contact_name', 'Forge administrator name', 'text', true)}
         ${field('forge_contact_email', 'Forge administrator email', 'email', true)}
         ${field('forge_contact_comment', 'Where the contact was found', 'text', false)}
+        ${field('submitter_email', 'Your email (seen by moderators only)', 'email', true)}
         <label for="token">Your API token</label>
         <input id="token" name="token" type="password" required size="60" autocomplete="off" />
         <button type="submit">Submit</button>
@@ -142,6 +146,7 @@ export function addForgePages(wctx: WebContext) {
       forge_contact_email: text('forge_contact_email'),
       forge_contact_name: text('forge_contact_name'),
       forge_contact_comment: text('forge_contact_comment'),
+      submitter_email: text('submitter_email'),
     }
     try {
       const decision = await wctx.limiter.check('swh_add_forge_now_post', {
@@ -166,6 +171,7 @@ export function addForgePages(wctx: WebContext) {
         forgeContactName: form.forge_contact_name,
         forgeContactComment: form.forge_contact_comment,
         submitterName: token.name,
+        submitterEmail: form.submitter_email,
       })
       return c.redirect(`/add-forge/?request=${r.id}`, 303)
     } catch (e) {
