@@ -143,6 +143,7 @@ function templatesWithoutJson(dir: string): string {
  * hgweb's index at the root, each repository at `/NAME/` (also its clone URL); with `collapse`,
  * repositories in sub-directories are behind directory entries (`team/`); with `noJson`, the
  * JSON style is not installed (`[web] templates` without it) and `style` is the default style.
+ * The repositories are scanned again on every request (a repository added is listed at once).
  */
 export async function startHgweb(
   dir: string,
@@ -156,7 +157,7 @@ export async function startHgweb(
   const style = opts.style ? `style = ${opts.style}\n` : ''
   writeFileSync(
     conf,
-    `[paths]\n/ = ${repos}/**\n[web]\nallow-pull = true\n${collapse}${templates}${style}`,
+    `[paths]\n/ = ${repos}/**\n[web]\nallow-pull = true\nrefreshinterval = 0\n${collapse}${templates}${style}`,
   )
   const proc = spawn('hg', ['serve', '--web-conf', conf, '-a', '127.0.0.1', '-p', String(port)], {
     env: hgTestEnv(),
