@@ -123,13 +123,16 @@ export class AddForgeNow {
         `forge_contact_email: "${init.forgeContactEmail}" is not an email address`,
       )
     if (init.submitterName === '') throw new InvalidInputError('The submitter is unknown')
+    const submitterEmail = (init.submitterEmail ?? '').trim()
+    if (submitterEmail !== '' && !EMAIL.test(submitterEmail))
+      throw new InvalidInputError(`submitter_email: "${submitterEmail}" is not an email address`)
     const refusal = this.#checkUrl ? await this.#checkUrl(forgeUrl) : null
     if (refusal !== null)
       throw new ForbiddenError(`The forge URL '${forgeUrl}' may not be listed: ${refusal}`)
     const existing = await this.store.byUrl(forgeUrl)
     if (existing) throw new ConflictError(`Request for forge already exists (id ${existing.id})`)
     try {
-      return await this.store.add({ ...init, forgeUrl })
+      return await this.store.add({ ...init, forgeUrl, submitterEmail })
     } catch (e) {
       // two submissions racing: the unique index keeps one
       const raced = await this.store.byUrl(forgeUrl)

@@ -78,7 +78,13 @@ export { RELIST_INTERVAL_MS, relistJob, type RelistJobInit } from './relist.js'
 export { type ListerRunResult, runLister } from './run.js'
 export { SourceHutLister } from './sourcehut.js'
 export { type ListerInstance, type ListerStatus, ListerStore } from './state.js'
-export { type UrlListInit, UrlListLister, type UrlListRejection } from './url-list.js'
+export {
+  MAX_URL_LINE,
+  parseUrlLine,
+  type UrlListInit,
+  UrlListLister,
+  type UrlListRejection,
+} from './url-list.js'
 
 /** The lister types. */
 export const LISTER_TYPES = [

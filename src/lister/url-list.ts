@@ -40,10 +40,27 @@ export interface UrlListInit {
   readonly onReject?: (r: UrlListRejection) => void
 }
 
+/** Longest line (longer ones are rejected). */
+export const MAX_URL_LINE = 8192
+
+/**
+ * One line of a URL list, `URL [VISIT_TYPE]` (blank and `#` lines: null), or why it is not
+ * one (`raw` null: a line that was not UTF-8 or was too long). The URL is not checked here.
+ */
+export function parseUrlLine(
+  raw: string | null,
+): { url: string; visitType: string | undefined } | { reason: string } | null {
+  if (raw === null) return { reason: `not UTF-8 text, or longer than ${MAX_URL_LINE} bytes` }
+  const text = raw.trim()
+  if (text === '' || text.startsWith('#')) return null
+  const cols = text.split(/\s+/)
+  if (cols.length > 2) return { reason: `expected "URL [VISIT_TYPE]", got ${cols.length} columns` }
+  return { url: cols[0]!, visitType: cols[1] }
+}
+
 /** Lines a page. */
 const PAGE_LINES = 500
-/** Longest line (longer ones are rejected). */
-const MAX_LINE = 8192
+const MAX_LINE = MAX_URL_LINE
 const CHUNK = 64 * 1024
 
 /** The lister of a file of URLs. */
@@ -97,13 +114,9 @@ export class UrlListLister implements Lister {
     raw: string | null,
     unauthorized: readonly string[],
   ): Promise<ListedOriginInit | { reason: string } | null> {
-    if (raw === null) return { reason: 'not UTF-8 text, or longer than 8192 bytes' }
-    const text = raw.trim()
-    if (text === '' || text.startsWith('#')) return null
-    const cols = text.split(/\s+/)
-    if (cols.length > 2)
-      return { reason: `expected "URL [VISIT_TYPE]", got ${cols.length} columns` }
-    const [url, given] = cols as [string, string | undefined]
+    const parsed = parseUrlLine(raw)
+    if (parsed === null || 'reason' in parsed) return parsed
+    const { url, visitType: given } = parsed
     try {
       validateOriginUrl(url)
     } catch (e) {

@@ -150,6 +150,17 @@ export class SaveCodeNow {
     validateOriginUrl(originUrl)
   }
 
+  /**
+   * Why a request for `url` would be rejected (the reason `submit` gives, 403), or null: for a
+   * caller that must know before it has a visit type (a list whose lines name none), nothing
+   * recorded.
+   */
+  async refusal(url: string): Promise<string | null> {
+    const refusal = await this.#refusal(url)
+    if (refusal === null) return null
+    return refusal === UNAUTHORIZED_NOTE ? REJECTED : `${REJECTED} ${refusal}`
+  }
+
   /** Why `url` is refused (a prefix list or the safety check), or null if it is not. */
   async #refusal(url: string): Promise<string | null> {
     if (matchesPrefix(url, await this.#store.prefixes('unauthorized'))) return UNAUTHORIZED_NOTE

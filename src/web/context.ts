@@ -42,6 +42,11 @@ export interface WebContext {
   readonly removals: Pick<StorageRemoval, 'removalList' | 'removalGet' | 'removalObjects'>
   /** Save Code Now (requests, moderation); absent, its routes answer 503. */
   readonly saveCodeNow?: SaveCodeNow | undefined
+  /**
+   * Tells the visit type of a URL by probing it (null: none recognised), for bulk saves whose
+   * lines name none; absent, such lines are rejected.
+   */
+  readonly detectVisitType?: ((url: string) => Promise<string | null>) | undefined
   /** Add Forge Now (requests to list a forge, moderation); absent, its routes answer 503. */
   readonly addForgeNow?: AddForgeNow | undefined
   /** Forge webhook secrets of Save Code Now (see `api/save-webhooks.ts`). */

@@ -34,6 +34,8 @@ export interface ServerInit {
   readonly rateLimits?: RateLimiterInit
   /** Save Code Now (made by the CLI with the loadable visit types); absent, its routes 503. */
   readonly saveCodeNow?: SaveCodeNow
+  /** Tells a URL's visit type by probing it, for bulk saves' lines that name none. */
+  readonly detectVisitType?: (url: string) => Promise<string | null>
   /** Add Forge Now (made by the CLI with the lister types); absent, its routes 503. */
   readonly addForgeNow?: AddForgeNow
   /** Per-forge secrets of the Save Code Now webhooks (`github`, `gitlab`, …). */
@@ -72,7 +74,10 @@ export function webContext(
   archive: Archive,
   config: Partial<WebConfig> = {},
   rateLimits: RateLimiterInit = {},
-  extra: Pick<WebContext, 'saveCodeNow' | 'webhookSecrets' | 'vault' | 'addForgeNow'> = {},
+  extra: Pick<
+    WebContext,
+    'saveCodeNow' | 'detectVisitType' | 'webhookSecrets' | 'vault' | 'addForgeNow'
+  > = {},
 ): WebContext {
   return {
     archive: maskedView(archive),
@@ -82,6 +87,7 @@ export function webContext(
     scrub: new ScrubStore(archive.backend.db),
     removals: archive.backend,
     saveCodeNow: extra.saveCodeNow,
+    detectVisitType: extra.detectVisitType,
     webhookSecrets: extra.webhookSecrets,
     vault: extra.vault,
     addForgeNow: extra.addForgeNow,
@@ -101,6 +107,7 @@ export function webContext(
 export async function startServer(init: ServerInit): Promise<RunningServer> {
   const ctx = webContext(init.archive, init.config, init.rateLimits, {
     saveCodeNow: init.saveCodeNow,
+    detectVisitType: init.detectVisitType,
     webhookSecrets: init.webhookSecrets,
     vault: init.vault,
     addForgeNow: init.addForgeNow,

@@ -1,7 +1,9 @@
 /**
  * One suite for every lister, run on each against a local server (node:http on 127.0.0.1)
  * answering in the forge API's documented shapes (test/conformance/lister-forges.ts), errors
- * included, on each scheduler backend.
+ * included, on each scheduler backend; and the same properties (paging, resume, listing after a
+ * complete run, errors) for the web front-ends against the real cgit, gitweb and hgweb started
+ * on loopback, faults injected by a proxy in front of them (test/conformance/lister-frontends.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -9,8 +11,12 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { ListerHttp, ListerStore, runLister } from '../../src/lister/index.js'
+import type { GitServer } from '../helpers/git-servers.js'
 import { schedulerBackends } from '../helpers/scheduler-backends.js'
+import { requireService } from '../helpers/services.js'
+import { makeTemp, removeTemp } from '../helpers/tree.js'
 import { type Forge, forges } from './lister-forges.js'
+import { type FaultProxy, frontends, startProxy, type WebFault } from './lister-frontends.js'
 
 const TOTAL = 250 // repositories on the forge: pages of 100, 100, 50 (or of 50)
 
@@ -211,6 +217,129 @@ describe.each(forges)('lister $name', (forge) => {
         if (retryAfter !== undefined) expect(waits).toContain(Number(retryAfter) * 1000)
         else expect(waits.some((w) => w > 0 && w <= 3000)).toBe(true)
         expect((await store.get(lister.type, lister.url))?.status).toBe('complete')
+      } finally {
+        await sched.teardown()
+      }
+    })
+  })
+})
+
+const web = await requireService('cgit, gitweb and lighttpd', () =>
+  Promise.resolve(frontends.every((f) => f.programs())),
+)
+
+describe.runIf(web).each(frontends)('lister $name (the real server)', (fe) => {
+  let dir: string
+  let srv: GitServer
+  let proxy: FaultProxy
+  let index: string
+  const http = new ListerHttp({
+    policy: { allowNetworks: ['127.0.0.1/32'] },
+    retries: 2,
+    sleep: () => Promise.resolve(),
+  })
+  const total = fe.perPage.reduce((a, b) => a + b, 0)
+  beforeAll(async () => {
+    dir = makeTemp('arca-lister-web-')
+    srv = await fe.start(dir)
+    const u = new URL(srv.url)
+    proxy = await startProxy(u.origin, fe.malformed)
+    index = `${proxy.origin}${u.pathname}`
+  })
+  afterAll(async () => {
+    http.close()
+    await proxy?.close()
+    await srv?.stop()
+    if (dir) removeTemp(dir)
+  })
+  const times = (path: string): number => proxy.asked.filter((p) => p === path).length
+  const reset = (faults: [string, WebFault[]][] = []) => {
+    proxy.asked.length = 0
+    proxy.faults.clear()
+    for (const [path, f] of faults) proxy.faults.set(path, f)
+  }
+
+  describe.each(backends)('on $name', (backend) => {
+    it('lists every page, resumes after a failure, lists again after a complete run', async () => {
+      const sched = await backend.setup()
+      try {
+        const store = new ListerStore(sched.db)
+        // a new lister each run, as a new process would make
+        const run = () => runLister(fe.make(index), { http, store, visits: sched.visits })
+        const { type, url } = fe.make(index)
+        // a 5xx on the first page is retried; the second page is malformed (every time)
+        reset([
+          [fe.pages[0]!, ['5xx']],
+          [fe.pages[1]!, ['malformed', 'malformed', 'malformed']],
+        ])
+        await expect(run()).rejects.toThrow(fe.malformed.error)
+        let inst = await store.get(type, url)
+        expect(inst?.status).toBe('failed')
+        expect(inst?.lastError).toMatch(fe.malformed.error)
+        expect(inst?.state).toEqual(fe.state(index, 1))
+        expect(inst?.originsFound).toBe(fe.perPage[0])
+        expect(times(fe.pages[0]!)).toBe(2)
+        expect(times(fe.pages[1]!)).toBe(fe.malformedRetried ? 3 : 1)
+
+        // resumed at the second page (cut short once on the way: retried); nothing of the
+        // first page asked again
+        reset([[fe.pages[1]!, ['truncated']]])
+        const second = await run()
+        const rest = total - fe.perPage[0]!
+        expect(second).toEqual({ pages: fe.pages.length - 1, origins: rest, added: rest })
+        for (const p of fe.firstOnly) expect(proxy.asked).not.toContain(p)
+        expect(times(fe.pages[1]!)).toBe(2)
+        for (const p of fe.pages.slice(2)) expect(times(p)).toBe(1)
+        inst = await store.get(type, url)
+        expect(inst?.status).toBe('complete')
+        expect(inst?.originsFound).toBe(total)
+        const listed = async () =>
+          (
+            await sched.db.all<{ url: string; t: string; u: number }>(
+              `SELECT url, visit_type AS t, last_update AS u FROM listed_origin ORDER BY url`,
+            )
+          ).map((r): [string, number] => [r.url, Number(r.u)])
+        expect(await listed()).toEqual(fe.expected(index))
+
+        // these front-ends cannot say what changed: a later run lists from the first page
+        // again, and adds only the repository that is new
+        const added = fe.addRepo(dir, index)
+        try {
+          reset()
+          const third = await run()
+          expect(proxy.asked[0]).toBe(fe.pages[0])
+          expect(third).toEqual({ pages: fe.pagesAfterAdd, origins: total + 1, added: 1 })
+          expect(await listed()).toEqual([...fe.expected(index), added].sort())
+          expect((await store.get(type, url))?.originsFound).toBe(total + 1)
+        } finally {
+          fe.removeRepo(dir)
+        }
+      } finally {
+        await sched.teardown()
+      }
+    })
+
+    it('reports a 5xx, a page cut short every time and a 404; never a complete listing', async () => {
+      const sched = await backend.setup()
+      try {
+        const store = new ListerStore(sched.db)
+        const lister = fe.make(index)
+        const failsWith = async (faults: WebFault[], re: RegExp, asked: number) => {
+          reset([[fe.pages[0]!, faults]])
+          await expect(
+            runLister(fe.make(index), { http, store, visits: sched.visits }),
+          ).rejects.toThrow(re)
+          expect(times(fe.pages[0]!)).toBe(asked)
+          const inst = await store.get(lister.type, lister.url)
+          expect(inst?.status).toBe('failed')
+          expect(inst?.lastError).toMatch(re)
+          expect(inst?.state).toEqual(lister.initialState())
+          expect(inst?.originsFound).toBe(0)
+        }
+        await failsWith(['5xx', '5xx', '5xx'], /HTTP 503/, 3) // retried twice, then reported
+        await failsWith(['truncated', 'truncated', 'truncated'], fe.truncated, 3)
+        await failsWith(['notfound'], /HTTP 404/, 1) // not retried
+        expect(await sched.db.all(`SELECT url FROM listed_origin`)).toEqual([])
       } finally {
         await sched.teardown()
       }

@@ -4,8 +4,8 @@
  * is configured here for a directory of repositories; clone URLs it advertises are given by the
  * test. In CI a missing program fails the test (no skip).
  */
-import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, writeFileSync } from 'node:fs'
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { freePort, type GitServer } from './git-servers.js'
@@ -120,19 +120,45 @@ export async function startGitweb(
 }
 
 /**
+ * A templates directory for hgweb holding every style of the installed Mercurial but `json`
+ * (links to them), as an hgweb whose JSON style is unavailable: `?style=json` then falls back
+ * to the default style, as on a Mercurial older than 3.4.
+ */
+function templatesWithoutJson(dir: string): string {
+  const installed = (
+    JSON.parse(execFileSync('hg', ['debuginstall', '-Tjson'], { env: hgTestEnv() }).toString()) as {
+      templatedirs: string
+    }[]
+  )[0]!.templatedirs
+  const out = join(dir, 'templates-without-json')
+  mkdirSync(out, { recursive: true })
+  for (const name of readdirSync(installed))
+    if (name !== 'json' && !existsSync(join(out, name)))
+      symlinkSync(join(installed, name), join(out, name))
+  return out
+}
+
+/**
  * `hg serve --web-conf` publishing every repository under `repos` (`[paths] / = repos/**`):
  * hgweb's index at the root, each repository at `/NAME/` (also its clone URL); with `collapse`,
- * repositories in sub-directories are behind directory entries (`team/`).
+ * repositories in sub-directories are behind directory entries (`team/`); with `noJson`, the
+ * JSON style is not installed (`[web] templates` without it) and `style` is the default style.
+ * The repositories are scanned again on every request (a repository added is listed at once).
  */
 export async function startHgweb(
   dir: string,
   repos: string,
-  opts: { collapse?: boolean } = {},
+  opts: { collapse?: boolean; noJson?: boolean; style?: string } = {},
 ): Promise<GitServer> {
   const port = await freePort()
   const conf = join(dir, 'hgweb.conf')
   const collapse = opts.collapse ? 'collapse = True\n' : ''
-  writeFileSync(conf, `[paths]\n/ = ${repos}/**\n[web]\nallow-pull = true\n${collapse}`)
+  const templates = opts.noJson ? `templates = ${templatesWithoutJson(dir)}\n` : ''
+  const style = opts.style ? `style = ${opts.style}\n` : ''
+  writeFileSync(
+    conf,
+    `[paths]\n/ = ${repos}/**\n[web]\nallow-pull = true\nrefreshinterval = 0\n${collapse}${templates}${style}`,
+  )
   const proc = spawn('hg', ['serve', '--web-conf', conf, '-a', '127.0.0.1', '-p', String(port)], {
     env: hgTestEnv(),
     stdio: ['ignore', 'ignore', 'pipe'],

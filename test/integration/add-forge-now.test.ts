@@ -8,6 +8,7 @@
  * The `/add-forge/` page's form too. Expected values are written out by hand from SWH's
  * `add_forge_now/api_views.py` and `models.py`.
  */
+import { readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -100,6 +101,15 @@ const MODERATOR_FIELDS = [
   'submitter_name',
 ]
 const PUBLIC_FIELDS = ['forge_type', 'forge_url', 'id', 'status', 'submission_date']
+/** The submitter's email: recorded, shown to moderators, never in public answers. */
+const SUBMITTER_EMAIL = 'alice.submitter@people.example.net'
+
+/** Every file under `dir`, at any depth. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+}
 
 const pgAvailable = await postgresAvailable()
 
@@ -166,6 +176,7 @@ for (const backend of ['SQLite', 'PostgreSQL'] as const) {
       forge_contact_email: 'admin@forge.example.org',
       forge_contact_name: 'Forge Admin',
       forge_contact_comment: 'on the forge home page',
+      submitter_email: SUBMITTER_EMAIL,
     })
 
     it('refuses anonymous callers, bad fields, refused addresses and duplicates', async () => {
@@ -191,6 +202,14 @@ for (const backend of ['SQLite', 'PostgreSQL'] as const) {
       expect(missing.status).toBe(400)
       expect((missing.body as Json)['reason']).toMatch(
         /forge_contact_email: this field is required/,
+      )
+      const submitter = await create(
+        { ...valid('https://se.example.org'), submitter_email: 'alice at example' },
+        user,
+      )
+      expect(submitter.status).toBe(400)
+      expect((submitter.body as Json)['reason']).toBe(
+        'submitter_email: "alice at example" is not an email address',
       )
       const email = await create(
         { ...valid('https://e.example.org'), forge_contact_email: 'not-an-email' },
@@ -218,6 +237,7 @@ for (const backend of ['SQLite', 'PostgreSQL'] as const) {
         forge_url: forgeUrl,
         forge_domain: forgeUrl.slice('http://'.length),
         submitter_name: 'alice',
+        submitter_email: SUBMITTER_EMAIL,
         last_moderator: 'None',
         lister_task_id: null,
       })
@@ -236,6 +256,11 @@ for (const backend of ['SQLite', 'PostgreSQL'] as const) {
         token: moderator,
       })
       expect(Object.keys((mod.body as Json[])[0]!).sort()).toEqual(MODERATOR_FIELDS)
+      expect((mod.body as Json[])[0]!['submitter_email']).toBe(SUBMITTER_EMAIL)
+      // a plain user's token is no moderator's: the public fields, without the email
+      const asUser = await call(server, 'GET', '/api/1/add-forge/request/list/', { token: user })
+      expect(JSON.stringify(asUser.body)).not.toContain(SUBMITTER_EMAIL)
+      expect(JSON.stringify(anon.body)).not.toContain(SUBMITTER_EMAIL)
       const mine = await call(
         server,
         'GET',
@@ -250,6 +275,7 @@ for (const backend of ['SQLite', 'PostgreSQL'] as const) {
       expect(got.status).toBe(200)
       const g = got.body as { request: Json; history: Json[] }
       expect(Object.keys(g.request).sort()).toEqual(PUBLIC_FIELDS)
+      expect(JSON.stringify(g)).not.toContain(SUBMITTER_EMAIL)
       expect(g.history).toHaveLength(1)
       expect(Object.keys(g.history[0]!).sort()).toEqual(['actor_role', 'date', 'id', 'new_status'])
       expect(g.history[0]).toMatchObject({ new_status: 'PENDING', actor_role: 'SUBMITTER' })
@@ -418,6 +444,9 @@ for (const backend of ['SQLite', 'PostgreSQL'] as const) {
       const page = await call(server, 'GET', '/add-forge/')
       expect(page.status).toBe(200)
       expect(String(page.body)).toContain(forgeUrl)
+      expect(String(page.body)).toContain('name="submitter_email"')
+      // the page lists requests for everyone: never their submitters' emails
+      expect(String(page.body)).not.toContain(SUBMITTER_EMAIL)
       const noToken = await call(server, 'POST', '/add-forge/', {
         form: {
           ...(valid('https://page.example.org') as Record<string, string>),
@@ -439,8 +468,12 @@ for (const backend of ['SQLite', 'PostgreSQL'] as const) {
       expect((got.body as { request: Json }).request).toMatchObject({
         forge_url: 'https://page.example.org',
         submitter_name: 'alice',
+        submitter_email: SUBMITTER_EMAIL,
         status: 'PENDING',
       })
+      const after = await call(server, 'GET', '/add-forge/')
+      expect(String(after.body)).toContain('https://page.example.org')
+      expect(String(after.body)).not.toContain(SUBMITTER_EMAIL)
     })
   })
 }
@@ -487,6 +520,7 @@ describe("Add Forge Now through arca serve's own worker", () => {
         forge_url: forgeUrl,
         forge_contact_email: 'admin@forge.example.org',
         forge_contact_name: 'Forge Admin',
+        submitter_email: SUBMITTER_EMAIL,
       },
     })
     expect(made.status).toBe(201)
@@ -513,6 +547,10 @@ describe("Add Forge Now through arca serve's own worker", () => {
         if (loads.length < 3) await new Promise((r) => setTimeout(r, 200))
       }
       expect(loads.sort()).toEqual([1, 2, 3].map((n) => `https://gitlab.afn.example/g/p${n}.git`))
+      // the journal holds what the listing recorded (the forge's JSON), never the submitter
+      const journal = filesUnder(join(dir, 'journal'))
+      expect(journal.length).toBeGreaterThan(0)
+      for (const f of journal) expect(readFileSync(f).includes(SUBMITTER_EMAIL)).toBe(false)
     } finally {
       await sched.close()
     }

@@ -59,7 +59,34 @@ describe('arca forge', () => {
     ])
     expect(badUrl.status).toBe(2)
 
-    const made = arca(['forge', 'request', `${base}/`, '--type', 'gitlab', '--data', dir, ...net])
+    const badEmail = arca([
+      'forge',
+      'request',
+      base,
+      '--type',
+      'gitlab',
+      '--submitter-email',
+      'nobody',
+      '--data',
+      dir,
+      ...net,
+    ])
+    expect(badEmail.status).toBe(2)
+    expect(badEmail.stderr).toMatch(/submitter_email: "nobody" is not an email address/)
+    const made = arca([
+      'forge',
+      'request',
+      `${base}/`,
+      '--type',
+      'gitlab',
+      '--submitter',
+      'ana',
+      '--submitter-email',
+      'ana@people.example.net',
+      '--data',
+      dir,
+      ...net,
+    ])
     expect(made.status, made.stderr).toBe(0)
     expect(made.stdout).toMatch(new RegExp(`^1\\t\\S+\\tgitlab\\t${base}\\tPENDING\\n$`))
     const dup = arca(['forge', 'request', base, '--type', 'gitlab', '--data', dir, ...net])
@@ -111,6 +138,18 @@ describe('arca forge', () => {
       [2, 'REJECTED'],
       [1, 'FIRST_LISTING_DONE'],
     ])
+    expect(rows[1]).toMatchObject({
+      submitter_name: 'ana',
+      submitter_email: 'ana@people.example.net',
+    })
+    expect(rows[0]).toMatchObject({ submitter_name: 'cli', submitter_email: '' })
+    // the text listing is the moderator's view too: submitter and email last
+    const text = arca(['forge', 'list', '--data', dir])
+    expect(text.stdout.split('\n')[1]).toMatch(
+      new RegExp(
+        `^1\\t\\S+\\tgitlab\\t${base}\\tFIRST_LISTING_DONE\\tana\\tana@people\\.example\\.net$`,
+      ),
+    )
     const sched = arca(['schedule', 'list', '--data', dir])
     for (const id of [1, 2, 3])
       expect(sched.stdout).toContain(`https://gl.cli.example/g/p${id}.git`)

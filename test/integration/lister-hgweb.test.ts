@@ -109,6 +109,65 @@ describe('hgweb lister (real hg serve --web-conf)', () => {
     }
   })
 
+  it.each(['paper', 'gitweb', 'monoblue', 'spartan'])(
+    'lists an hgweb without the JSON style from its HTML index (%s style, collapsed)',
+    async (style) => {
+      const home = join(dir, `nojson-${style}`)
+      mkdirSync(home)
+      const nojson = await startHgweb(home, join(dir, 'repos'), {
+        collapse: true,
+        noJson: true,
+        style,
+      })
+      const sched = await sqlite.setup()
+      try {
+        // this hgweb has no JSON style: `?style=json` is its HTML index (hg's own answer)
+        const asked = await fetch(`${nojson.url}?style=json`)
+        expect(asked.headers.get('content-type')).toMatch(/^text\/html/)
+        expect(await asked.text()).toContain('Mercurial repositories index')
+        const lister = new HgwebLister(nojson.url)
+        const first = await lister.page(lister.initialState(), http)
+        expect(first.origins.map((o) => o.url)).toEqual([
+          `${nojson.url}alpha/`,
+          `${nojson.url}beta/`,
+        ])
+        // the directory left to read, and the HTML index asked for from now on
+        expect(first.next).toEqual({
+          todo: JSON.stringify([`${nojson.url}team/`]),
+          done: JSON.stringify([nojson.url]),
+          html: 1,
+        })
+        const store = new ListerStore(sched.db)
+        const r = await runLister(lister, { http, store, visits: sched.visits })
+        expect(r).toEqual({ pages: 2, origins: 3, added: 3 })
+        const rows = await sched.db.all<{ url: string; t: string; u: number }>(
+          `SELECT url, visit_type AS t, last_update AS u FROM listed_origin ORDER BY url`,
+        )
+        expect(rows.map((x) => [x.url, x.t, Number(x.u)])).toEqual(
+          Object.entries(REPOS).map(([p, when]) => [`${nojson.url}${p}/`, 'hg', when * 1000]),
+        )
+      } finally {
+        await sched.teardown()
+        await nojson.stop()
+      }
+    },
+  )
+
+  it('fails on an HTML page that is not an hgweb index, where JSON is unavailable', async () => {
+    const home = join(dir, 'nojson-repo')
+    mkdirSync(home)
+    const nojson = await startHgweb(home, join(dir, 'repos'), { noJson: true })
+    try {
+      // a repository's page (its shortlog, in paper), not the index
+      const lister = new HgwebLister(`${nojson.url}alpha/`)
+      await expect(lister.page(lister.initialState(), http)).rejects.toThrow(
+        /alpha\/\?style=json: not an hgweb index \(neither JSON nor an HTML index\)/,
+      )
+    } finally {
+      await nojson.stop()
+    }
+  })
+
   it('fails, naming the page, on an answer that is not an hgweb index', async () => {
     const lister = new HgwebLister(`${hgweb.url}alpha/`)
     await expect(lister.page(lister.initialState(), http)).rejects.toThrow(/not an hgweb index/)

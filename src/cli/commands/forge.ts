@@ -36,6 +36,7 @@ type RequestFlags = ArchiveFlags &
     contactName?: string
     comment?: string
     submitter?: string
+    submitterEmail?: string
   }
 type AcceptFlags = ArchiveFlags & NetFlags & { text?: string; now?: boolean; moderator?: string }
 type RejectFlags = ArchiveFlags & { reason: string; moderator?: string }
@@ -69,7 +70,11 @@ function requestId(text: string): number {
   return id
 }
 
-function print(r: ForgeRequest, json: boolean | undefined): void {
+/**
+ * A request as a line: id, date, type, URL, status; with `who`, then the submitter and their
+ * email (the operator of the database is a moderator: `arca forge list` shows them).
+ */
+function print(r: ForgeRequest, json: boolean | undefined, who = false): void {
   if (json)
     writeOut(
       JSON.stringify({
@@ -79,6 +84,7 @@ function print(r: ForgeRequest, json: boolean | undefined): void {
         forge_url: r.forgeUrl,
         submission_date: new Date(r.submissionDate).toISOString(),
         submitter_name: r.submitterName,
+        submitter_email: r.submitterEmail,
         forge_contact_name: r.forgeContactName,
         forge_contact_email: r.forgeContactEmail,
         last_moderator: r.lastModerator,
@@ -87,7 +93,9 @@ function print(r: ForgeRequest, json: boolean | undefined): void {
     )
   else
     writeOut(
-      `${r.id}\t${new Date(r.submissionDate).toISOString()}\t${r.forgeType}\t${r.forgeUrl}\t${r.status}\n`,
+      `${r.id}\t${new Date(r.submissionDate).toISOString()}\t${r.forgeType}\t${r.forgeUrl}\t${r.status}` +
+        (who ? `\t${r.submitterName}\t${r.submitterEmail}` : '') +
+        '\n',
     )
 }
 
@@ -161,9 +169,14 @@ export function registerForge(program: Command): void {
         .option('--contact-name <name>', 'The name of that administrator.')
         .option('--comment <text>', 'Where the contact information was found.')
         .option('--submitter <name>', 'Who asks (default "cli").')
+        .option(
+          '--submitter-email <email>',
+          'How moderators reach the submitter (shown to moderators only, never published).',
+        )
         .addHelpText(
           'after',
           '\nExamples:\n  $ arca forge request https://gitlab.example.org --type gitlab\n' +
+            '  $ arca forge request https://hg.example.org --type hgweb --submitter ana --submitter-email ana@example.org\n' +
             '  $ arca forge request https://git.example.org --type gitlab --contact-email admin@example.org --contact-name "A. Admin"',
         ),
     ),
@@ -176,6 +189,7 @@ export function registerForge(program: Command): void {
         forgeContactName: flags.contactName ?? '',
         forgeContactComment: flags.comment ?? '',
         submitterName: flags.submitter ?? CLI_ACTOR,
+        submitterEmail: flags.submitterEmail ?? '',
       })
       print(r, false)
     })
@@ -235,8 +249,9 @@ export function registerForge(program: Command): void {
       .command('list')
       .summary('Show the add-forge requests, newest first.')
       .description(
-        'Show the add-forge requests, newest first: id, submission date, forge type, URL and ' +
-          'status.',
+        'Show the add-forge requests, newest first: id, submission date, forge type, URL, ' +
+          'status, submitter and submitter email (the moderator view: this command reads the ' +
+          "archive's database directly).",
       )
       .option('--json', 'Print one JSON object per line.')
       .addHelpText('after', '\nExamples:\n  $ arca forge list\n  $ arca forge list --json'),
@@ -244,7 +259,7 @@ export function registerForge(program: Command): void {
     await withForge(flags, async (afn) => {
       for (let offset = 0; ; offset += 500) {
         const { requests } = await afn.store.list({ offset, limit: 500 })
-        for (const r of requests) print(r, flags.json)
+        for (const r of requests) print(r, flags.json, true)
         if (requests.length < 500) break
       }
     })

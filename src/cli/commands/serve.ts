@@ -6,10 +6,10 @@
 
 import type { Command } from 'commander'
 
-import { InvalidInputError } from '../../errors.js'
+import { InvalidInputError, isArcaError } from '../../errors.js'
 import { ScrubStore } from '../../integrity/index.js'
 import { AddForgeNow, LISTER_TYPES } from '../../lister/index.js'
-import { visitTypes } from '../../loader/index.js'
+import { probeVisitType, visitTypes } from '../../loader/index.js'
 import { checkUrl } from '../../net/index.js'
 import {
   openSaveCodeNow,
@@ -197,6 +197,15 @@ export function registerServe(program: Command): void {
       host,
       config: { trustProxy },
       saveCodeNow,
+      // a bulk save's line without a visit type: probed under the same policy (a minute each)
+      detectVisitType: async (url) => {
+        try {
+          return await probeVisitType(url, AbortSignal.timeout(60_000), policy)
+        } catch (e) {
+          if (isArcaError(e, 'not_found')) return null
+          throw e
+        }
+      },
       addForgeNow,
       webhookSecrets,
       vault,

@@ -90,6 +90,7 @@ async function create(c: Context, ctx: WebContext): Promise<Response> {
       forgeContactComment: str(body, 'forge_contact_comment', false),
       submitterForwardUsername: truthy(body['submitter_forward_username']),
       submitterName: token.name,
+      submitterEmail: str(body, 'submitter_email', false),
     })
   } catch (e) {
     // a forge already requested: SWH's 409 (a conflict is otherwise an internal error)
@@ -169,8 +170,8 @@ export const addForgeRoutes: RouteDef[] = [
     path: '/add-forge/request/create/',
     docPath: '/add-forge/request/create/',
     summary:
-      'Request that a forge be listed and archived (authenticated; body forge_type, forge_url, forge_contact_email, forge_contact_name, forge_contact_comment)',
-    body: 'A JSON object (or a form): forge_type, forge_url, forge_contact_email, forge_contact_name, forge_contact_comment, submitter_forward_username',
+      'Request that a forge be listed and archived (authenticated; body forge_type, forge_url, forge_contact_email, forge_contact_name, forge_contact_comment, submitter_email)',
+    body: 'A JSON object (or a form): forge_type, forge_url, forge_contact_email, forge_contact_name, forge_contact_comment, submitter_email (how moderators reach the submitter; shown to moderators only), submitter_forward_username',
     scope: 'swh_add_forge_now_post',
     handler: create,
   },

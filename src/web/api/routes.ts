@@ -22,6 +22,7 @@ import { releaseRoutes } from './release.js'
 import { revisionRoutes } from './revision.js'
 import type { RouteDef } from './route.js'
 import { saveRoutes } from './save.js'
+import { saveBulkRoutes } from './save-bulk.js'
 import { saveWebhookRoutes } from './save-webhooks.js'
 import { snapshotRoutes } from './snapshot.js'
 import { statRoutes } from './stat.js'
@@ -44,6 +45,7 @@ export function apiRoutes(): RouteDef[] {
     ...snapshotRoutes,
     ...rawRoutes,
     ...saveWebhookRoutes,
+    ...saveBulkRoutes,
     ...saveRoutes,
     ...metadataSearchRoutes,
     ...codeSearchRoutes,

@@ -2,7 +2,8 @@
  * The Add Forge Now page, `/add-forge/`: the requests made (public fields: id, date, forge
  * type and URL, status; newest first, 50 a screen) and a form to make one. Making a request
  * needs an API token (as the API's `create/` needs an authenticated caller): the form takes it
- * in a password field, checks it and never echoes it. Posts count in the
+ * in a password field, checks it and never echoes it, and the submitter's email, which only
+ * moderators see (the requests' table here shows the public fields). Posts count in the
  * `swh_add_forge_now_post` rate-limit scope, as the API's.
  *
  * @module
@@ -11,16 +12,14 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
 
-import { ArcaError, ForbiddenError, InvalidInputError, isArcaError } from '../../errors.js'
+import { ForbiddenError, InvalidInputError } from '../../errors.js'
 import { addForgeService } from '../add-forge-json.js'
-import { clientIp } from '../client-ip.js'
 import type { WebContext } from '../context.js'
-import { errorBody } from '../http.js'
-import { type Fragment, listTable, page, when } from './layout.js'
+import { countPost, failure, formPage, type FormStatus, notice } from './form-page.js'
+import { type Fragment, listTable, when } from './layout.js'
 import { q } from './shared.js'
 
 const PAGE_SIZE = 50
-const NEVER_CACHE = 'max-age=0, no-cache, no-store, must-revalidate, private'
 
 interface FormValues {
   forge_type: string
@@ -28,6 +27,7 @@ interface FormValues {
   forge_contact_email: string
   forge_contact_name: string
   forge_contact_comment: string
+  submitter_email: string
 }
 
 const EMPTY: FormValues = {
@@ -36,6 +36,7 @@ const EMPTY: FormValues = {
   forge_contact_email: '',
   forge_contact_name: '',
   forge_contact_comment: '',
+  submitter_email: '',
 }
 
 /** Route handlers of the Add Forge Now page. */
@@ -43,7 +44,7 @@ export function addForgePages(wctx: WebContext) {
   const render = async (
     c: Context,
     message: Fragment,
-    status: 200 | 400 | 403 | 409 | 429 | 503,
+    status: FormStatus,
     form: FormValues = EMPTY,
   ): Promise<Response> => {
     const afn = addForgeService(wctx)
@@ -66,13 +67,12 @@ export function addForgePages(wctx: WebContext) {
           size="60"
           value="${form[name]}"
         />`
-    const body = html`<h1>Add forge now</h1>
-      <p>
-        Ask this archive to list a whole forge and archive every repository on it, kept fresh
-        afterwards. A moderator checks each request with the forge's administrator.
-      </p>
-      ${message}
-      <form method="post" action="/add-forge/" class="save-form">
+    return formPage(c, status, {
+      title: 'Add forge now',
+      intro: html`Ask this archive to list a whole forge and archive every repository on it, kept
+      fresh afterwards. A moderator checks each request with the forge's administrator.`,
+      message,
+      form: html`<form method="post" action="/add-forge/" class="save-form">
         <label for="forge_type">Forge type</label>
         <select id="forge_type" name="forge_type">
           ${afn.listerTypes.map(
@@ -86,11 +86,12 @@ export function addForgePages(wctx: WebContext) {
         ${field('forge_contact_name', 'Forge administrator name', 'text', true)}
         ${field('forge_contact_email', 'Forge administrator email', 'email', true)}
         ${field('forge_contact_comment', 'Where the contact was found', 'text', false)}
+        ${field('submitter_email', 'Your email (seen by moderators only)', 'email', true)}
         <label for="token">Your API token</label>
         <input id="token" name="token" type="password" required size="60" autocomplete="off" />
         <button type="submit">Submit</button>
-      </form>
-      <h2>Requests</h2>
+      </form>`,
+      sections: html`<h2>Requests</h2>
       ${
         requests.length === 0
           ? html`<p class="muted">No add-forge requests yet.</p>`
@@ -116,9 +117,7 @@ export function addForgePages(wctx: WebContext) {
         pageNo * PAGE_SIZE < total
           ? html`<p><a href="/add-forge/?page=${String(pageNo + 1)}">Older requests</a></p>`
           : ''
-      }`
-    return c.html(page({ title: 'Add forge now', body }), status, {
-      'Cache-Control': NEVER_CACHE,
+      }`,
     })
   }
 
@@ -126,9 +125,7 @@ export function addForgePages(wctx: WebContext) {
     const id = Number(q(c)['request'] ?? 0)
     return render(
       c,
-      id > 0
-        ? html`<p class="notice" role="status">Request ${String(id)} recorded: see its row below.</p>`
-        : '',
+      id > 0 ? notice(`Request ${String(id)} recorded: see its row below.`) : '',
       200,
     )
   }
@@ -142,14 +139,15 @@ export function addForgePages(wctx: WebContext) {
       forge_contact_email: text('forge_contact_email'),
       forge_contact_name: text('forge_contact_name'),
       forge_contact_comment: text('forge_contact_comment'),
+      submitter_email: text('submitter_email'),
     }
     try {
-      const decision = await wctx.limiter.check('swh_add_forge_now_post', {
-        ip: clientIp(c, wctx.config.trustProxy),
-        token: null,
-      })
-      if (!decision.allowed)
-        throw new ArcaError('throttled', 'Too many requests from your address: try again later.')
+      await countPost(
+        wctx,
+        c,
+        'swh_add_forge_now_post',
+        'Too many requests from your address: try again later.',
+      )
       const secret = text('token')
       const token = secret === '' ? null : await wctx.tokens.verify(secret)
       if (!token || !token.scopes.includes('api'))
@@ -166,18 +164,12 @@ export function addForgePages(wctx: WebContext) {
         forgeContactName: form.forge_contact_name,
         forgeContactComment: form.forge_contact_comment,
         submitterName: token.name,
+        submitterEmail: form.submitter_email,
       })
       return c.redirect(`/add-forge/?request=${r.id}`, 303)
     } catch (e) {
-      if (!isArcaError(e)) throw e
-      const { body } = errorBody(e)
-      const status = isArcaError(e, 'conflict') ? 409 : errorBody(e).status
-      return render(
-        c,
-        html`<p class="error" role="alert">${String(body['reason'])}</p>`,
-        status as 400,
-        form,
-      )
+      const f = failure(e)
+      return render(c, f.message, f.status, form)
     }
   }
 

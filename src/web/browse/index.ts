@@ -28,6 +28,7 @@ import { releasePages } from './release.js'
 import { resolvePages } from './resolve.js'
 import { revisionPages } from './revision.js'
 import { savePages } from './save.js'
+import { saveBulkPages } from './save-bulk.js'
 import { snapshotPages } from './snapshot.js'
 import { visitsPages } from './visits.js'
 
@@ -95,6 +96,7 @@ function browseHandlers(wctx: WebContext) {
     ...badgePages(wctx),
     ...embedPages(wctx),
     ...savePages(wctx),
+    ...saveBulkPages(wctx),
     ...addForgePages(wctx),
   }
 }
@@ -120,6 +122,8 @@ export function mountBrowse(app: Hono<AppEnv>, wctx: WebContext): void {
   app.get('/save', safe(h.savePage))
   app.post('/save', safe(h.saveSubmit))
   app.get('/save/status', safe(h.saveStatus))
+  app.get('/save/bulk', safe(h.saveBulkPage))
+  app.post('/save/bulk', safe(h.saveBulkSubmit))
   app.get('/add-forge', safe(h.addForgePage))
   app.post('/add-forge', safe(h.addForgeSubmit))
   app.get('/browse/search', safe(h.search))

@@ -10,13 +10,13 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
 
-import { ArcaError, InvalidInputError, isArcaError } from '../../errors.js'
+import { InvalidInputError, isArcaError } from '../../errors.js'
 import type { SaveRequestInfo } from '../../scheduler/index.js'
-import { clientIp } from '../client-ip.js'
 import type { WebContext } from '../context.js'
-import { baseUrl, errorBody } from '../http.js'
+import { baseUrl } from '../http.js'
 import { NEVER_CACHE, saveRequestJson, saveService } from '../save-json.js'
-import { type Fragment, listTable, originLink, page, when } from './layout.js'
+import { countPost, failure, formPage, type FormStatus, notice } from './form-page.js'
+import { type Fragment, listTable, originLink, when } from './layout.js'
 import { q } from './shared.js'
 
 const PAGE_SIZE = 50
@@ -60,77 +60,92 @@ function row(info: SaveRequestInfo, highlight: boolean): Fragment {
   </tr>`
 }
 
+/** The form of one request. */
+function saveForm(
+  visitTypes: readonly string[],
+  form: { visitType: string; originUrl: string },
+): Fragment {
+  return html`<form method="post" action="/save/" class="save-form">
+      <label for="visit_type">Origin type</label>
+      <select id="visit_type" name="visit_type">
+        ${visitTypes.map(
+          (t) =>
+            html`<option value="${t}" ${t === form.visitType ? html`selected` : ''}>${t}</option>`,
+        )}
+      </select>
+      <label for="origin_url">Origin URL</label>
+      <input
+        id="origin_url"
+        name="origin_url"
+        type="url"
+        required
+        size="60"
+        value="${form.originUrl}"
+        placeholder="https://example.org/project.git"
+      />
+      <button type="submit">Submit</button>
+    </form>
+    <p><a href="/save/bulk/">Save a list of URLs</a> (a file, one URL a line).</p>`
+}
+
+/** Save Code Now's explanation, on its pages. */
+export const SAVE_INTRO = html`Ask this archive to save a software origin now. Requests for URLs
+under an authorized prefix are accepted and loaded; others wait for a moderator.`
+
+/** The latest requests (newest first, `before` an id), highlighting `highlight`. */
+export async function latestRequests(
+  wctx: WebContext,
+  c: Context,
+  highlight: number,
+): Promise<Fragment> {
+  const p = q(c)
+  const before = p['before'] !== undefined ? Number(p['before']) : undefined
+  if (before !== undefined && !(Number.isSafeInteger(before) && before > 0))
+    throw new InvalidInputError(`Invalid before "${p['before']}"`)
+  const infos = await saveService(wctx).list({ beforeId: before, limit: PAGE_SIZE })
+  const last = infos[infos.length - 1]
+  return html`<h2>Requests</h2>
+    ${
+      infos.length === 0
+        ? html`<p class="muted">No save requests yet.</p>`
+        : listTable(
+            [
+              { label: 'Id', num: true },
+              'Date',
+              'Type',
+              'Origin',
+              'Request',
+              'Loading',
+              'Visit',
+              'Progress',
+              'Note',
+            ],
+            infos.map((i) => row(i, i.request.id === highlight)),
+            'Save requests, newest first',
+          )
+    }
+    ${
+      infos.length === PAGE_SIZE && last
+        ? html`<p><a href="/save/?before=${String(last.request.id)}">Older requests</a></p>`
+        : ''
+    }`
+}
+
 /** Route handlers of the Save Code Now page. */
 export function savePages(wctx: WebContext) {
   const render = async (
     c: Context,
     message: Fragment,
-    status: 200 | 400 | 403 | 429 | 503,
+    status: FormStatus,
     form: { visitType: string; originUrl: string } = { visitType: 'git', originUrl: '' },
   ): Promise<Response> => {
     const scn = saveService(wctx)
-    const p = q(c)
-    const before = p['before'] !== undefined ? Number(p['before']) : undefined
-    if (before !== undefined && !(Number.isSafeInteger(before) && before > 0))
-      throw new InvalidInputError(`Invalid before "${p['before']}"`)
-    const highlight = Number(p['request'] ?? 0)
-    const infos = await scn.list({ beforeId: before, limit: PAGE_SIZE })
-    const last = infos[infos.length - 1]
-    const body = html`<h1>Save code now</h1>
-      <p>
-        Ask this archive to save a software origin now. Requests for URLs under an authorized
-        prefix are accepted and loaded; others wait for a moderator.
-      </p>
-      ${message}
-      <form method="post" action="/save/" class="save-form">
-        <label for="visit_type">Origin type</label>
-        <select id="visit_type" name="visit_type">
-          ${scn.visitTypes.map(
-            (t) =>
-              html`<option value="${t}" ${t === form.visitType ? html`selected` : ''}>
-                ${t}
-              </option>`,
-          )}
-        </select>
-        <label for="origin_url">Origin URL</label>
-        <input
-          id="origin_url"
-          name="origin_url"
-          type="url"
-          required
-          size="60"
-          value="${form.originUrl}"
-          placeholder="https://example.org/project.git"
-        />
-        <button type="submit">Submit</button>
-      </form>
-      <h2>Requests</h2>
-      ${
-        infos.length === 0
-          ? html`<p class="muted">No save requests yet.</p>`
-          : listTable(
-              [
-                { label: 'Id', num: true },
-                'Date',
-                'Type',
-                'Origin',
-                'Request',
-                'Loading',
-                'Visit',
-                'Progress',
-                'Note',
-              ],
-              infos.map((i) => row(i, i.request.id === highlight)),
-              'Save requests, newest first',
-            )
-      }
-      ${
-        infos.length === PAGE_SIZE && last
-          ? html`<p><a href="/save/?before=${String(last.request.id)}">Older requests</a></p>`
-          : ''
-      }`
-    return c.html(page({ title: 'Save code now', body }), status, {
-      'Cache-Control': NEVER_CACHE,
+    return formPage(c, status, {
+      title: 'Save code now',
+      intro: SAVE_INTRO,
+      message,
+      form: saveForm(scn.visitTypes, form),
+      sections: await latestRequests(wctx, c, Number(q(c)['request'] ?? 0)),
     })
   }
 
@@ -138,9 +153,7 @@ export function savePages(wctx: WebContext) {
     const id = Number(q(c)['request'] ?? 0)
     return render(
       c,
-      id > 0
-        ? html`<p class="notice" role="status">Request ${String(id)} recorded: see its row below.</p>`
-        : '',
+      id > 0 ? notice(`Request ${String(id)} recorded: see its row below.`) : '',
       200,
     )
   }
@@ -150,26 +163,17 @@ export function savePages(wctx: WebContext) {
     const visitType = typeof form['visit_type'] === 'string' ? form['visit_type'] : ''
     const originUrl = typeof form['origin_url'] === 'string' ? form['origin_url'].trim() : ''
     try {
-      const decision = await wctx.limiter.check('swh_save_origin_post', {
-        ip: clientIp(c, wctx.config.trustProxy),
-        token: null,
-      })
-      if (!decision.allowed)
-        throw new ArcaError(
-          'throttled',
-          'Too many save requests from your address: try again later.',
-        )
+      await countPost(
+        wctx,
+        c,
+        'swh_save_origin_post',
+        'Too many save requests from your address: try again later.',
+      )
       const info = await saveService(wctx).submit({ visitType, originUrl })
       return c.redirect(`/save/?request=${info.request.id}`, 303)
     } catch (e) {
-      if (!isArcaError(e)) throw e
-      const { status, body } = errorBody(e)
-      return render(
-        c,
-        html`<p class="error" role="alert">${String(body['reason'])}</p>`,
-        status as 400,
-        { visitType, originUrl },
-      )
+      const f = failure(e)
+      return render(c, f.message, f.status, { visitType, originUrl })
     }
   }
 

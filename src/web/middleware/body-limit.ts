@@ -27,9 +27,14 @@ export const KNOWN_BODY_LIMIT = 1024 * 1024
 /** `POST /git/…/git-upload-pack`: a fetch's haves (50 bytes each, gzip-compressed by git). */
 export const GIT_BODY_LIMIT = 8 * 1024 * 1024
 
+/** A bulk save's list: 1000 URLs (`BULK_MAX_URLS`) of up to 1 KiB each, as text or JSON. */
+export const BULK_SAVE_BODY_LIMIT = 1024 * 1024
+
 /** Routes with their own limit: a path prefix and its limit in bytes. */
 export const BODY_LIMITS: readonly { readonly prefix: string; readonly maxSize: number }[] = [
   { prefix: '/api/1/known', maxSize: KNOWN_BODY_LIMIT },
+  { prefix: '/api/1/origin/save/bulk', maxSize: BULK_SAVE_BODY_LIMIT },
+  { prefix: '/save/bulk', maxSize: BULK_SAVE_BODY_LIMIT },
   { prefix: '/git', maxSize: GIT_BODY_LIMIT },
 ]
 
