@@ -4,7 +4,6 @@
  * @module
  */
 
-export { Replayer, SELECTIVE_TOPICS } from './replayer.js'
 export {
   feedRepairPeer,
   type FetchedContent,
@@ -12,6 +11,7 @@ export {
   type JournalRepairPeerInit,
   type RemoteRepairPeer,
 } from './repair-peers.js'
+export { Replayer, SELECTIVE_TOPICS } from './replayer.js'
 export { resumeDelayMs } from './retry.js'
 export { MirrorState } from './state.js'
 export { HttpUpstream, NatsUpstream, type Upstream } from './upstream.js'

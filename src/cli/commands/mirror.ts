@@ -18,7 +18,6 @@ import {
   Replayer,
   resumeDelayMs,
   SELECTIVE_TOPICS,
-  type Upstream,
   walkArchive,
 } from '../../mirror/index.js'
 import { formatSwhid, originId, parseExtendedSwhid } from '../../model/index.js'

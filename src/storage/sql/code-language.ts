@@ -33,8 +33,7 @@ function aliasMap(): Map<string, string> {
   const h = hljs()
   for (const name of h.listLanguages()) {
     m.set(name, name)
-    for (const a of h.getLanguage(name)?.aliases ?? [])
-      if (!m.has(a)) m.set(a.toLowerCase(), name)
+    for (const a of h.getLanguage(name)?.aliases ?? []) if (!m.has(a)) m.set(a.toLowerCase(), name)
   }
   return (aliases = m)
 }
