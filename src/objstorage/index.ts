@@ -19,5 +19,6 @@ export {
   INDEX_FILE,
   PackObjStorage,
   type PackObjStorageInit,
+  packStoreState,
 } from './pack/pack-objstorage.js'
 export { type PackFigures, type PackStats } from './pack/stats.js'

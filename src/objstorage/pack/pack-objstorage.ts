@@ -9,7 +9,15 @@
  */
 
 import { createHash } from 'node:crypto'
-import { closeSync, createReadStream, mkdirSync, openSync, read, readSync } from 'node:fs'
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  read,
+  readSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { crc32, createBrotliDecompress } from 'node:zlib'
 
@@ -498,5 +506,21 @@ export class PackObjStorage implements ObjStorage {
       maxPackSize: this.#init.maxPackSize ?? DEFAULT_PACK_OBJSTORAGE.maxPackSize,
       ...options,
     })
+  }
+}
+
+/**
+ * The state of the pack store at `root` without opening it for writing: null when there is
+ * none, `migrating` while `arca objstorage migrate` fills it, `ready` once it holds the contents.
+ */
+export function packStoreState(root: string): 'ready' | 'migrating' | null {
+  const path = join(root, INDEX_FILE)
+  if (!existsSync(path)) return null
+  const index = new PackIndex(path)
+  try {
+    const state = index.meta('state')
+    return state === 'migrating' ? 'migrating' : 'ready'
+  } finally {
+    index.close()
   }
 }
