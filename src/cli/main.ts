@@ -20,6 +20,7 @@ import { registerIdentify } from './commands/identify.js'
 import { registerLister } from './commands/lister.js'
 import { registerMetadata } from './commands/metadata.js'
 import { registerMirror } from './commands/mirror.js'
+import { registerObjstorage } from './commands/objstorage.js'
 import { registerProvenance } from './commands/provenance.js'
 import { registerReadCommands } from './commands/read.js'
 import { registerRemove } from './commands/remove.js'
@@ -110,6 +111,7 @@ export function buildProgram(): Command {
   registerRepair(program)
   registerRemove(program)
   registerScrub(program)
+  registerObjstorage(program)
   registerForks(program)
   registerGraph(program)
   registerCodeSearch(program)

@@ -12,6 +12,12 @@ export {
   type ObjListOptions,
   type ObjStorage,
 } from './interface.js'
+export {
+  type MigrateOptions,
+  type MigrateProgress,
+  type MigrateReport,
+  migrateToPacks,
+} from './migrate.js'
 export { type CompactOptions, type CompactReport } from './pack/compact.js'
 export { type PackCompression } from './pack/format.js'
 export {

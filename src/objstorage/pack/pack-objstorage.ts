@@ -150,6 +150,11 @@ export class PackObjStorage implements ObjStorage {
     return Promise.resolve()
   }
 
+  /** `ready`, or `migrating` while `arca objstorage migrate` fills the store. */
+  get state(): 'ready' | 'migrating' {
+    return this.index.meta('state') === 'migrating' ? 'migrating' : 'ready'
+  }
+
   async close(): Promise<void> {
     await this.#queue.catch(() => undefined)
     if (this.#pack) {
