@@ -199,6 +199,8 @@ export async function decodeEntryAsync(
 ): Promise<Uint8Array> {
   const { header, payload } = checkEntry(entry, id, pack)
   if (header.codec !== CODEC.brotli) return payload
+  // Small payloads: a thread pool round trip and a decoder per call cost more than decoding.
+  if (payload.length < 64 << 10) return decodeEntry(entry, id, pack)
   const raw = await new Promise<Buffer>((resolve, reject) => {
     brotliDecompress(payload, (err, out) => {
       if (err) reject(corruptEntry(id, pack, `cannot decompress: ${err.message}`))

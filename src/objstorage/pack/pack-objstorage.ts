@@ -18,6 +18,7 @@ import {
   read,
   readSync,
 } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { crc32, createBrotliDecompress } from 'node:zlib'
 
@@ -29,6 +30,7 @@ import { type CompactOptions, compactPacks, type CompactReport } from './compact
 import {
   CODEC,
   compress,
+  compressSync,
   corruptEntry,
   decodeEntry,
   decodeEntryAsync,
@@ -75,6 +77,31 @@ export const INDEX_FILE = 'index.sqlite'
 
 /** Largest group of entries appended in one write. */
 const GROUP_BYTES = 32 << 20
+
+/** Compressions running at once on the thread pool (each holds an encoder's window). */
+const COMPRESS_LANES = Math.max(2, Math.min(8, availableParallelism()))
+
+/** The encoded entries of `items`, compressed on a few thread pool lanes, in order. */
+async function compressAll(
+  items: readonly { id: string; data: Uint8Array }[],
+  compression: PackCompression,
+): Promise<{ id: string; bytes: Buffer; raw: number }[]> {
+  const out = new Array<{ id: string; bytes: Buffer; raw: number }>(items.length)
+  let next = 0
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      const { id, data } = items[i]!
+      const { codec, payload } =
+        items.length === 1 || data.length < 512
+          ? compressSync(data, compression)
+          : await compress(data, compression)
+      out[i] = { id, bytes: encodeEntry(id, codec, data.length, payload), raw: data.length }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(COMPRESS_LANES, items.length) }, lane))
+  return out
+}
 
 function checkId(id: string): void {
   if (!isSha1Hex(id))
@@ -279,12 +306,7 @@ export class PackObjStorage implements ObjStorage {
     if (items.length === 0) return
     const compression = this.#init.compression ?? DEFAULT_PACK_OBJSTORAGE.compression
     // Compression on the thread pool, all of the batch at once; then one append.
-    const encoded = await Promise.all(
-      items.map(async ({ id, data }) => {
-        const { codec, payload } = await compress(data, compression)
-        return { id, bytes: encodeEntry(id, codec, data.length, payload), raw: data.length }
-      }),
-    )
+    const encoded = await compressAll(items, compression)
     options.signal?.throwIfAborted()
     await this.#exclusive(() => {
       let group: typeof encoded = []
