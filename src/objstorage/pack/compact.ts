@@ -19,7 +19,16 @@
  * @module
  */
 
-import { closeSync, fdatasyncSync, openSync, readdirSync, readSync, rmSync } from 'node:fs'
+import {
+  closeSync,
+  fdatasyncSync,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  rmSync,
+  statSync,
+} from 'node:fs'
 import { join } from 'node:path'
 
 import { checkEntry } from './format.js'
@@ -48,6 +57,14 @@ export interface CompactReport {
   readonly entriesMoved: number
   readonly bytesReclaimed: number
   readonly orphansRemoved: number
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size
+  } catch {
+    return 0
+  }
 }
 
 /** Unlinks pack files no row names, and drops released packs with no entries (step 1). */
@@ -87,9 +104,11 @@ export function compactPacks(
   const live = index.liveByPack()
   const minRatio = options.minDeadRatio ?? 0
   const sources = index.packs().filter((p) => {
-    const l = live.get(p.id)?.bytes ?? 0
-    const dead = p.size - l
-    return PackIndex.claimable(p) && dead > 0 && dead >= minRatio * p.size
+    if (!PackIndex.claimable(p)) return false
+    // Dead: committed bytes no row points to, and any tail past the committed size.
+    const size = fileSize(join(dir, p.name))
+    const dead = size - (live.get(p.id)?.bytes ?? 0)
+    return dead > 0 && dead >= minRatio * size
   })
   let rewritten = 0
   let removed = 0
@@ -124,6 +143,7 @@ function compactOne(
 ): { moved: number; reclaimed: number } {
   const entries = index.entriesOf(source.id)
   const sfd = openSync(join(dir, source.name), 'r')
+  const sourceBytes = fstatSync(sfd).size
   const switches: { id: string; oldOff: number; newOff: number }[] = []
   let target: OpenPack | undefined
   try {
@@ -185,5 +205,5 @@ function compactOne(
   // 5. the old bytes go
   rmSync(join(dir, source.name), { force: true })
   if (options.fsync) syncDirSync(dir)
-  return { moved: switches.length, reclaimed: source.size - (target?.size ?? 0) }
+  return { moved: switches.length, reclaimed: sourceBytes - (target?.size ?? 0) }
 }

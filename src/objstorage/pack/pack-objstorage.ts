@@ -138,6 +138,7 @@ export class PackObjStorage implements ObjStorage {
   #pack: OpenPack | undefined
   /** Read descriptors by pack file name (a few; the oldest closed first). */
   readonly #fds = new Map<string, number>()
+  #fdsChecked = Date.now()
   /** Serialises this instance's appends. */
   #queue: Promise<unknown> = Promise.resolve()
 
@@ -342,6 +343,16 @@ export class PackObjStorage implements ObjStorage {
 
   /** A read descriptor of pack file `name`. */
   #fd(name: string): number {
+    // Now and then, close descriptors of packs a compaction removed: an open descriptor keeps
+    // the old bytes on disk.
+    if (Date.now() - this.#fdsChecked > 10_000) {
+      this.#fdsChecked = Date.now()
+      for (const [n, d] of this.#fds) {
+        if (existsSync(join(this.root, n))) continue
+        this.#fds.delete(n)
+        closeSync(d)
+      }
+    }
     let fd = this.#fds.get(name)
     if (fd !== undefined) return fd
     fd = openSync(join(this.root, name), 'r')
