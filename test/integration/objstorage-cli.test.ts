@@ -14,6 +14,7 @@ import { FsObjStorage } from '../../src/objstorage/fs/fs-objstorage.js'
 import { migrateToPacks } from '../../src/objstorage/migrate.js'
 import { PackObjStorage } from '../../src/objstorage/pack/pack-objstorage.js'
 import { arca } from '../helpers/cli.js'
+import { flipPackedByte, packedBytes } from '../helpers/pack-corrupt.js'
 import { git, gitEnvFixed } from '../helpers/repos.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
 
@@ -147,6 +148,23 @@ describe('arca objstorage', () => {
     expect(bad.stderr).toMatch(/keeps its contents in packs/)
     const worse = arca(['fsck', '--data', data, '--objstorage', 'tape'])
     expect(worse.stderr).toMatch(/Invalid content store "tape"/)
+
+    // Bit rot in a pack: fsck names the content and its pack; repair from the first archive
+    // (also on packs) rewrites it (replace), and fsck is clean again.
+    const victim = git(repoA, ['rev-parse', 'main:f3.txt'])
+    flipPackedByte(join(data, 'packs'), victim)
+    const broken = arca(['fsck', '--data', data, '--json'])
+    expect(broken.status).toBe(1)
+    const findings = (
+      JSON.parse(broken.stdout) as { findings: { swhid: string; detail: string }[] }
+    ).findings
+    expect(findings).toHaveLength(1)
+    expect(findings[0]!.swhid).toBe(`swh:1:cnt:${victim}`)
+    expect(findings[0]!.detail).toMatch(/pack pack-.*\.pack: CRC mismatch/)
+    const fixed = arca(['repair', '--data', data, '--from', join(tmp, 'data'), '--json'])
+    expect(fixed.status, fixed.stderr + fixed.stdout).toBe(0)
+    expect(arca(['fsck', '--data', data]).status).toBe(0)
+    expect(packedBytes(join(data, 'packs'), victim).toString()).toBe('a file 3\n'.repeat(60))
   })
 
   it('an interrupted migration leaves the archive on files, and a rerun finishes it', async () => {
