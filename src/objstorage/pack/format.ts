@@ -17,6 +17,7 @@
  * @module
  */
 
+import { availableParallelism } from 'node:os'
 import {
   brotliCompress,
   brotliCompressSync,
@@ -210,4 +211,29 @@ export async function decodeEntryAsync(
   if (raw.length !== header.rawLength)
     throw corruptEntry(id, pack, 'decompressed length differs from the header')
   return raw
+}
+
+/** Compressions running at once on the thread pool (each holds an encoder's window). */
+const COMPRESS_LANES = Math.max(2, Math.min(8, availableParallelism()))
+
+/** The encoded entries of `items`, compressed on a few thread pool lanes, in order. */
+export async function compressAll(
+  items: readonly { id: string; data: Uint8Array }[],
+  compression: PackCompression,
+): Promise<{ id: string; bytes: Buffer; raw: number }[]> {
+  const out = new Array<{ id: string; bytes: Buffer; raw: number }>(items.length)
+  let next = 0
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      const { id, data } = items[i]!
+      const { codec, payload } =
+        items.length === 1 || data.length < 512
+          ? compressSync(data, compression)
+          : await compress(data, compression)
+      out[i] = { id, bytes: encodeEntry(id, codec, data.length, payload), raw: data.length }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(COMPRESS_LANES, items.length) }, lane))
+  return out
 }

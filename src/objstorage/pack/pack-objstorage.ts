@@ -9,18 +9,8 @@
  */
 
 import { createHash } from 'node:crypto'
-import {
-  closeSync,
-  createReadStream,
-  existsSync,
-  mkdirSync,
-  openSync,
-  read,
-  readSync,
-} from 'node:fs'
-import { availableParallelism } from 'node:os'
+import { closeSync, existsSync, mkdirSync, openSync, read, readSync } from 'node:fs'
 import { join } from 'node:path'
-import { crc32, createBrotliDecompress } from 'node:zlib'
 
 import { CorruptError, InvalidInputError, NotFoundError } from '../../errors.js'
 import { gitHeader, isSha1Hex } from '../../model/index.js'
@@ -28,19 +18,16 @@ import { diskError } from '../disk.js'
 import type { AbortOptions, ObjGetOptions, ObjListOptions, ObjStorage } from '../interface.js'
 import { type CompactOptions, compactPacks, type CompactReport } from './compact.js'
 import {
-  CODEC,
-  compress,
-  compressSync,
+  compressAll,
   corruptEntry,
   decodeEntry,
   decodeEntryAsync,
-  encodeEntry,
   HEADER_SIZE,
   type PackCompression,
-  readHeader,
   TRAILER_SIZE,
 } from './format.js'
 import { type EntryRow, PackIndex } from './pack-index.js'
+import { streamEntry } from './pack-stream.js'
 import { acquirePack, appendBatch, appendStream, type OpenPack } from './pack-writer.js'
 import { type PackStats, packStats } from './stats.js'
 
@@ -77,31 +64,6 @@ export const INDEX_FILE = 'index.sqlite'
 
 /** Largest group of entries appended in one write. */
 const GROUP_BYTES = 32 << 20
-
-/** Compressions running at once on the thread pool (each holds an encoder's window). */
-const COMPRESS_LANES = Math.max(2, Math.min(8, availableParallelism()))
-
-/** The encoded entries of `items`, compressed on a few thread pool lanes, in order. */
-async function compressAll(
-  items: readonly { id: string; data: Uint8Array }[],
-  compression: PackCompression,
-): Promise<{ id: string; bytes: Buffer; raw: number }[]> {
-  const out = new Array<{ id: string; bytes: Buffer; raw: number }>(items.length)
-  let next = 0
-  const lane = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++
-      const { id, data } = items[i]!
-      const { codec, payload } =
-        items.length === 1 || data.length < 512
-          ? compressSync(data, compression)
-          : await compress(data, compression)
-      out[i] = { id, bytes: encodeEntry(id, codec, data.length, payload), raw: data.length }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(COMPRESS_LANES, items.length) }, lane))
-  return out
-}
 
 function checkId(id: string): void {
   if (!isSha1Hex(id))
@@ -421,83 +383,9 @@ export class PackObjStorage implements ObjStorage {
           }
           return
         }
-        yield* self.#stream(id, row, verify, options.signal)
+        yield* streamEntry(self.root, self.#fd(row.name), id, row, verify, options.signal)
       },
     }
-  }
-
-  /** Streams a large entry, checking CRC, length (and sha1_git) before the last chunk. */
-  async *#stream(
-    id: string,
-    row: EntryRow,
-    verify: boolean,
-    signal: AbortSignal | undefined,
-  ): AsyncIterable<Uint8Array> {
-    const path = join(this.root, row.name)
-    const headBuf = Buffer.allocUnsafe(HEADER_SIZE)
-    this.#checkLength(
-      { ...row, len: HEADER_SIZE },
-      id,
-      readSync(this.#fd(row.name), headBuf, 0, HEADER_SIZE, row.off),
-    )
-    const header = readHeader(headBuf)
-    if (!header || header.id !== id) throw corruptEntry(id, row.name, 'bad entry header')
-    const payloadStart = row.off + HEADER_SIZE
-    const payloadEnd = payloadStart + header.storedLength
-    if (payloadEnd + TRAILER_SIZE !== row.off + row.len)
-      throw corruptEntry(id, row.name, 'entry length differs from the index')
-    let crc = 0
-    async function* payload(): AsyncIterable<Uint8Array> {
-      const file = createReadStream(path, {
-        start: payloadStart,
-        end: payloadEnd - 1,
-        highWaterMark: 1 << 20,
-        ...(signal ? { signal } : {}),
-      })
-      for await (const c of file as AsyncIterable<Buffer>) {
-        crc = crc32(c, crc)
-        yield c
-      }
-    }
-    const src = payload()
-    let out: AsyncIterable<Uint8Array> = src
-    if (header.codec === CODEC.brotli) {
-      const z = createBrotliDecompress()
-      void (async () => {
-        try {
-          for await (const c of src) if (!z.write(c)) await new Promise((r) => z.once('drain', r))
-          z.end()
-        } catch (e) {
-          z.destroy(e as Error)
-        }
-      })()
-      out = z as AsyncIterable<Uint8Array>
-    }
-    const hash = verify ? createHash('sha1').update(gitHeader('blob', header.rawLength)) : null
-    let pending: Uint8Array | null = null
-    let seen = 0
-    try {
-      for await (const c of out) {
-        hash?.update(c)
-        seen += c.length
-        if (pending) yield pending
-        pending = c
-      }
-    } catch (e) {
-      if (e instanceof CorruptError) throw e
-      throw corruptEntry(id, row.name, `cannot decompress: ${(e as Error).message}`)
-    }
-    const trailer = Buffer.allocUnsafe(TRAILER_SIZE)
-    readSync(this.#fd(row.name), trailer, 0, TRAILER_SIZE, payloadEnd)
-    if (crc32(headBuf, crc) >>> 0 !== trailer.readUInt32BE(0))
-      throw corruptEntry(id, row.name, 'CRC mismatch')
-    if (seen !== header.rawLength)
-      throw corruptEntry(id, row.name, 'decompressed length differs from the header')
-    if (hash) {
-      const got = hash.digest('hex')
-      if (got !== id) throw corruptEntry(id, row.name, `hashes to ${got}`)
-    }
-    if (pending) yield pending
   }
 
   delete(id: string): Promise<boolean> {
