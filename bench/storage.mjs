@@ -4,7 +4,8 @@ process.env.UV_THREADPOOL_SIZE ??= '16'
 // backend), add ~200k contents, ~50k directories holding ~1M entries and 50k revisions into
 // SQLite and into PostgreSQL; then time batched lookups. Prints objects/s, lookups/s and peak RSS.
 //
-// Usage: npm run bench:storage [-- --contents N --dirs N --revisions N --backends sqlite,postgres]
+// Usage: npm run bench:storage [-- --contents N --dirs N --revisions N --backends sqlite,postgres
+//        --objstorage files|pack]
 import { rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -24,6 +25,7 @@ const { values: opts } = parseArgs({
     dir: { type: 'string', default: resolve(import.meta.dirname, '..', '.bench') },
     postgres: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432' },
     'no-fsync': { type: 'boolean', default: false },
+    objstorage: { type: 'string', default: 'files' },
   },
 })
 const N_CONTENTS = Number(opts.contents)
@@ -57,6 +59,7 @@ async function run(label, storageUrl) {
   const archive = await openArchive({
     dataDir,
     ...(storageUrl ? { storageUrl } : {}),
+    contentStore: opts.objstorage,
     writer: 'import',
   })
   const s = archive.storage

@@ -2,7 +2,8 @@
  * Where the archive lives, for every command that reads or writes it: `--data DIR` (or
  * `ARCA_DATA`, default `./arca-data`) holds the embedded store; `--storage URL` (or
  * `ARCA_STORAGE`) picks the graph backend (`sqlite:PATH`, default `<data>/graph.sqlite`, or
- * `postgres://…`).
+ * `postgres://…`); `--objstorage files|pack` (or `ARCA_OBJSTORAGE`) the content store of a new
+ * archive (an existing one keeps its own).
  *
  * @module
  */
@@ -10,6 +11,12 @@
 import { resolve } from 'node:path'
 
 import type { Command } from 'commander'
+
+import {
+  type ContentStoreKind,
+  DEFAULT_CONTENT_STORE,
+  parseContentStoreKind,
+} from '../storage/index.js'
 
 /** Default data directory, relative to the working directory. */
 export const DEFAULT_DATA_DIR = './arca-data'
@@ -19,6 +26,7 @@ export interface ArchiveFlags {
   data?: string
   storage?: string
   journal?: string
+  objstorage?: string
 }
 
 /** Resolved archive location. */
@@ -29,9 +37,11 @@ export interface ArchiveLocation {
   readonly storageUrl: string | undefined
   /** Journal URL, or undefined for the embedded journal inside the data directory. */
   readonly journalUrl: string | undefined
+  /** Content store asked for (a new archive's kind), or undefined for the default. */
+  readonly contentStore: ContentStoreKind | undefined
 }
 
-/** Adds `--data` and `--storage` to a command. */
+/** Adds `--data`, `--storage`, `--journal` and `--objstorage` to a command. */
 export function addArchiveOptions(cmd: Command): Command {
   return cmd
     .option('--data <dir>', `Archive data directory (env ARCA_DATA, default ${DEFAULT_DATA_DIR}).`)
@@ -43,6 +53,10 @@ export function addArchiveOptions(cmd: Command): Command {
       '--journal <url>',
       'Journal: embedded, embedded:PATH or nats://HOST:PORT[/PREFIX] (env ARCA_JOURNAL, default embedded in the data directory).',
     )
+    .option(
+      '--objstorage <kind>',
+      `Content store of a new archive: files or pack (env ARCA_OBJSTORAGE, default ${DEFAULT_CONTENT_STORE}; an existing archive keeps its own, see arca objstorage migrate).`,
+    )
 }
 
 /** The archive location from flags, then environment, then defaults. */
@@ -53,9 +67,11 @@ export function archiveLocation(
   const data = flags.data ?? env['ARCA_DATA'] ?? DEFAULT_DATA_DIR
   const storage = flags.storage ?? env['ARCA_STORAGE']
   const journal = flags.journal ?? env['ARCA_JOURNAL']
+  const objstorage = flags.objstorage ?? env['ARCA_OBJSTORAGE']
   return {
     dataDir: resolve(data),
     storageUrl: storage === '' ? undefined : storage,
     journalUrl: journal === '' ? undefined : journal,
+    contentStore: objstorage ? parseContentStoreKind(objstorage) : undefined,
   }
 }

@@ -97,6 +97,10 @@ const COMMANDS: readonly {
   { names: ['repair'], load: async () => (await import('./commands/repair.js')).registerRepair },
   { names: ['remove'], load: async () => (await import('./commands/remove.js')).registerRemove },
   { names: ['scrub'], load: async () => (await import('./commands/scrub.js')).registerScrub },
+  {
+    names: ['objstorage'],
+    load: async () => (await import('./commands/objstorage.js')).registerObjstorage,
+  },
   { names: ['forks'], load: async () => (await import('./commands/forks.js')).registerForks },
   { names: ['graph'], load: async () => (await import('./commands/graph.js')).registerGraph },
   {

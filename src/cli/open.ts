@@ -24,6 +24,7 @@ export async function withArchive<T>(
     dataDir: loc.dataDir,
     storageUrl: loc.storageUrl,
     journalUrl: loc.journalUrl,
+    contentStore: loc.contentStore,
     writer: writer ?? undefined,
     ...init,
   })

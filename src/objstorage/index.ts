@@ -4,11 +4,27 @@
  * @module
  */
 
+export { alive, diskError } from './disk.js'
 export { type FsCompression, FsObjStorage } from './fs/fs-objstorage.js'
-export { alive, diskError } from './fs/sweep.js'
 export {
   type AbortOptions,
   type ObjGetOptions,
   type ObjListOptions,
   type ObjStorage,
 } from './interface.js'
+export {
+  type MigrateOptions,
+  type MigrateProgress,
+  type MigrateReport,
+  migrateToPacks,
+} from './migrate.js'
+export { type CompactOptions, type CompactReport } from './pack/compact.js'
+export { type PackCompression } from './pack/format.js'
+export {
+  DEFAULT_PACK_OBJSTORAGE,
+  INDEX_FILE,
+  PackObjStorage,
+  type PackObjStorageInit,
+  packStoreState,
+} from './pack/pack-objstorage.js'
+export { type PackFigures, type PackStats } from './pack/stats.js'

@@ -4,7 +4,8 @@
  *
  * Layout of the data directory (created on first use):
  * - `graph.sqlite` — the graph (unless `storageUrl` points at PostgreSQL),
- * - `objects/` — content bytes (sliced paths),
+ * - `objects/` — content bytes in the file store (sliced paths), or `packs/` — in the pack store
+ *   (see `content-store.ts`),
  * - `journal/` — the embedded journal,
  * - `tmp/` — scratch space of loaders (removed by each loader; what killed ones left is swept
  *   at every opening).
@@ -16,7 +17,8 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { type Journal, journalFromUrl } from '../journal/index.js'
-import { type FsCompression, FsObjStorage, type ObjStorage } from '../objstorage/index.js'
+import type { FsCompression, ObjStorage } from '../objstorage/index.js'
+import { type ContentStoreKind, contentStoreKind, openContentStore } from './content-store.js'
 import { openStorage } from './factory.js'
 import type { Storage } from './interface.js'
 import type { BufferThresholds } from './proxies/buffer.js'
@@ -39,6 +41,11 @@ export interface ArchiveInit {
   /** Journal URL (`embedded`, `embedded:PATH`, `nats://HOST:PORT[/PREFIX]`) when `journal` is unset. */
   readonly journalUrl?: string | undefined
   readonly compression?: FsCompression
+  /**
+   * Content store of a new archive (`files` or `pack`); an existing archive keeps its own, and
+   * asking for the other one is an error.
+   */
+  readonly contentStore?: ContentStoreKind | undefined
   /** fsync content files (default true; false only for throwaway or re-creatable archives). */
   readonly fsync?: boolean
   readonly bufferThresholds?: Partial<BufferThresholds>
@@ -79,10 +86,10 @@ export async function openArchive(init: ArchiveInit): Promise<Archive> {
   mkdirSync(tmpDir, { recursive: true })
   // Scratch directories of loaders that were killed.
   sweepScratch(tmpDir)
-  const objstorage = new FsObjStorage({
-    root: join(init.dataDir, 'objects'),
-    ...(init.compression ? { compression: init.compression } : {}),
-    ...(init.fsync === undefined ? {} : { fsync: init.fsync }),
+  const objstorage = openContentStore(init.dataDir, {
+    kind: contentStoreKind(init.dataDir, init.contentStore),
+    compression: init.compression,
+    fsync: init.fsync,
   })
   const journal = init.journal ?? journalFromUrl(init.journalUrl, join(init.dataDir, 'journal'))
   await journal.open()

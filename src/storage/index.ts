@@ -24,6 +24,13 @@ export {
   packedDirectoryManifest,
   unpackEntries,
 } from './codec.js'
+export {
+  CONTENT_STORE_DIRS,
+  type ContentStoreKind,
+  contentStoreKind,
+  DEFAULT_CONTENT_STORE,
+  parseContentStoreKind,
+} from './content-store.js'
 export { openSqlDatabase, type SqlDatabaseOptions } from './factory.js'
 export {
   GRAPH_NODE_TYPES,

@@ -146,6 +146,7 @@ export function registerServe(program: Command): void {
       dataDir: loc.dataDir,
       storageUrl: loc.storageUrl,
       journalUrl: loc.journalUrl,
+      contentStore: loc.contentStore,
     })
     // Save Code Now takes every visit type this archive can load
     // the scrubber's tables, before any worker writes (the admin route reads them)

@@ -90,6 +90,7 @@ export function registerWorker(program: Command): void {
       dataDir: loc.dataDir,
       storageUrl: loc.storageUrl,
       journalUrl: loc.journalUrl,
+      contentStore: loc.contentStore,
     })
     const scheduler = await openScheduler(loc.storageUrl ?? defaultStorageUrl(loc.dataDir)).catch(
       async (e: unknown) => {

@@ -33,8 +33,9 @@ import { createGunzip, createGzip, gunzip, gunzipSync, gzipSync } from 'node:zli
 
 import { CorruptError, InvalidInputError, NotFoundError } from '../../errors.js'
 import { gitHeader, isSha1Hex } from '../../model/index.js'
+import { diskError } from '../disk.js'
 import type { AbortOptions, ObjGetOptions, ObjListOptions, ObjStorage } from '../interface.js'
-import { diskError, sweepTemps, tempName, TMP_DIR } from './sweep.js'
+import { sweepTemps, tempName, TMP_DIR } from './sweep.js'
 import { type WriteItem, WritePool } from './write-pool.js'
 
 const gunzipAsync = promisify(gunzip)

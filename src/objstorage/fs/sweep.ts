@@ -12,22 +12,12 @@
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
-import { ArcaError, IoError } from '../../errors.js'
+import { alive } from '../disk.js'
 
 /** Name of the directory of temporary files, under the store's root. */
 export const TMP_DIR = '.tmp'
 
 const MAX_AGE_MS = 24 * 3600 * 1000
-
-/** Whether the process `pid` runs (on this host). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 /** A fresh temporary name for `base`, tagged with this process's id. */
 export function tempName(base: string): string {
@@ -59,13 +49,4 @@ export function sweepTemps(root: string): number {
     }
   }
   return removed
-}
-
-/** A full disk as a clear I/O error naming what was being written; other errors unchanged. */
-export function diskError(e: unknown, what: string): unknown {
-  if (e instanceof ArcaError) return e
-  const code = (e as NodeJS.ErrnoException).code
-  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL')
-    return new IoError(`No space left on device while writing ${what}`, { cause: e })
-  return e
 }

@@ -1,0 +1,174 @@
+import { appendFileSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+
+import { describe, expect, it } from 'vitest'
+
+import type { ObjStorage } from '../../src/objstorage/interface.js'
+import {
+  PackObjStorage,
+  type PackObjStorageInit,
+} from '../../src/objstorage/pack/pack-objstorage.js'
+import { objStorageConformanceTests } from '../conformance/objstorage/index.js'
+import { flipPackedByte, packedBytes, replacePackedContent } from '../helpers/pack-corrupt.js'
+import { makeTemp, removeTemp } from '../helpers/tree.js'
+
+// `printf 'hello\n' | git hash-object --stdin`
+const HELLO = 'ce013625030ba8dba906f756967f9e9ca394464a'
+
+for (const [label, init] of [
+  ['pack, brotli', {}],
+  // small packs (rollover) and a low threshold: large contents stream in and out
+  [
+    'pack, uncompressed, streamed',
+    { compression: 'none', maxPackSize: 64 << 10, streamThreshold: 1 << 20 },
+  ],
+  ['pack, brotli, streamed', { maxPackSize: 64 << 10, streamThreshold: 1 << 20 }],
+] as const) {
+  const roots = new Map<ObjStorage, string>()
+  objStorageConformanceTests(label, {
+    async setup() {
+      const root = makeTemp('arca-packs-')
+      const s = new PackObjStorage({ root, ...(init as Partial<PackObjStorageInit>) })
+      await s.open()
+      roots.set(s, root)
+      return s
+    },
+    async teardown(s) {
+      await s.close()
+      removeTemp(roots.get(s)!)
+    },
+    corrupt(s, id) {
+      replacePackedContent(roots.get(s)!, id)
+      return Promise.resolve()
+    },
+  })
+}
+
+const text = (i: number): Buffer =>
+  Buffer.from(`content ${i} ${'source code line\n'.repeat(50 + i)}`)
+
+async function withStore<T>(
+  fn: (s: PackObjStorage, root: string) => Promise<T>,
+  init: Partial<PackObjStorageInit> = {},
+): Promise<T> {
+  const root = makeTemp('arca-packs-')
+  const s = new PackObjStorage({ root, ...init })
+  await s.open()
+  try {
+    return await fn(s, root)
+  } finally {
+    await s.close()
+    removeTemp(root)
+  }
+}
+
+describe('pack objstorage specifics', () => {
+  it('stores entries compressed, in the documented layout', async () => {
+    await withStore(async (s, root) => {
+      const data = Buffer.from('hello\n')
+      await s.add(HELLO, data)
+      const big = text(1)
+      const { createHash } = await import('node:crypto')
+      const bigId = createHash('sha1').update(`blob ${big.length}\0`).update(big).digest('hex')
+      await s.addBatch([{ id: bigId, data: big }])
+      const packs = readdirSync(root).filter((n) => n.endsWith('.pack'))
+      expect(packs).toHaveLength(1)
+      const file = readFileSync(join(root, packs[0]!))
+      expect(file.subarray(0, 4).toString()).toBe('APK1')
+      expect(file.subarray(4, 24).toString('hex')).toBe(HELLO)
+      expect(packedBytes(root, bigId).equals(big)).toBe(true)
+      const st = s.stats()
+      expect(st.entries).toBe(2)
+      expect(st.rawBytes).toBe(data.length + big.length)
+      expect(st.storedBytes).toBeLessThan(big.length / 5)
+      expect(st.deadBytes).toBe(0)
+      expect(Buffer.from(s.getBytesSync(HELLO)).toString()).toBe('hello\n')
+      expect(() => s.getBytesSync('0'.repeat(40))).toThrow(/not in the content store/)
+    })
+  })
+
+  it('names the id and the pack when an entry fails its CRC, verifying or not', async () => {
+    await withStore(async (s, root) => {
+      await s.add(HELLO, Buffer.from('hello\n'))
+      flipPackedByte(root, HELLO)
+      const pack = readdirSync(root).find((n) => n.endsWith('.pack'))!
+      const re = new RegExp(`swh:1:cnt:${HELLO}.*corrupt.*${pack.replace(/\./g, '\\.')}.*CRC`)
+      await expect(s.getBytes(HELLO)).rejects.toThrow(re)
+      expect(() => s.getBytesSync(HELLO)).toThrow(re)
+      await s.replace(HELLO, Buffer.from('hello\n'))
+      expect(Buffer.from(await s.getBytes(HELLO, { verify: true })).toString()).toBe('hello\n')
+    })
+  })
+
+  it('drops a torn tail: nothing past the committed size is read, the next writer truncates it', async () => {
+    const root = makeTemp('arca-packs-')
+    try {
+      const a = new PackObjStorage({ root })
+      await a.open()
+      await a.add(HELLO, Buffer.from('hello\n'))
+      await a.close()
+      const pack = join(
+        root,
+        readdirSync(root).find((n) => n.endsWith('.pack'))!,
+      )
+      const committed = statSync(pack).size
+      // A writer killed mid-append leaves half an entry.
+      appendFileSync(pack, Buffer.concat([Buffer.from('APK1'), Buffer.alloc(30, 7)]))
+      const b = new PackObjStorage({ root })
+      await b.open()
+      expect(Buffer.from(await b.getBytes(HELLO, { verify: true })).toString()).toBe('hello\n')
+      const bye = 'b023018cabc396e7692c70bbf5784a93d3f738ab' // printf 'bye\n' | git hash-object --stdin
+      await b.add(bye, Buffer.from('bye\n'))
+      const all: string[] = []
+      for await (const id of b.list()) all.push(id)
+      expect(all).toEqual([bye, HELLO])
+      // b reused the released pack, appending where the committed bytes ended
+      expect(readdirSync(root).filter((n) => n.endsWith('.pack'))).toHaveLength(1)
+      expect(statSync(pack).size).toBeGreaterThan(committed)
+      expect(Buffer.from(await b.getBytes(bye, { verify: true })).toString()).toBe('bye\n')
+      expect(b.stats().deadBytes).toBe(0)
+      await b.close()
+    } finally {
+      removeTemp(root)
+    }
+  })
+
+  it('deletes for real: compaction reclaims the bytes and keeps every other content', async () => {
+    await withStore(
+      async (s, root) => {
+        const { createHash } = await import('node:crypto')
+        const items = Array.from({ length: 60 }, (_, i) => {
+          const data = text(i)
+          return {
+            id: createHash('sha1').update(`blob ${data.length}\0`).update(data).digest('hex'),
+            data,
+          }
+        })
+        await s.addBatch(items.slice(0, 30))
+        await s.addBatch(items.slice(30))
+        for (const it of items.slice(0, 20)) expect(await s.delete(it.id)).toBe(true)
+        await s.replace(items[25]!.id, items[25]!.data)
+        const before = s.stats()
+        expect(before.deadBytes).toBeGreaterThan(0)
+        const report = await s.compact()
+        expect(report.bytesReclaimed).toBe(before.deadBytes)
+        const after = s.stats()
+        expect(after.deadBytes).toBe(0)
+        expect(after.entries).toBe(40)
+        expect(after.fileBytes).toBe(before.fileBytes - before.deadBytes)
+        for (const it of items.slice(0, 20)) {
+          expect(await s.has(it.id)).toBe(false)
+          // the bytes are gone from every pack file
+          for (const n of readdirSync(root).filter((x) => x.endsWith('.pack')))
+            expect(readFileSync(join(root, n)).includes(Buffer.from(it.id, 'hex'))).toBe(false)
+        }
+        for (const it of items.slice(20))
+          expect(Buffer.from(await s.getBytes(it.id, { verify: true })).equals(it.data)).toBe(true)
+        // writing goes on after a compaction
+        await s.add(HELLO, Buffer.from('hello\n'))
+        expect(await s.has(HELLO)).toBe(true)
+      },
+      { maxPackSize: 16 << 10 },
+    )
+  })
+})
