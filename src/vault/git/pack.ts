@@ -180,6 +180,46 @@ function checkedBody(kind: string, id: string, manifest: Uint8Array): Uint8Array
   return manifest.subarray(indexOfByte(manifest, 0) + 1)
 }
 
+/** Blobs to write: a run of small ones read at once, or one large one streamed. */
+type BlobRun =
+  | { readonly small: readonly { readonly id: string; readonly length: number }[] }
+  | { readonly large: { readonly id: string; readonly length: number } }
+
+/** The blobs of a plan, in order, cut into runs (of at most READ_AHEAD bytes of small ones). */
+async function* blobRuns(
+  storage: Pick<Storage, 'contentGet'>,
+  blobs: IdList,
+  o: AbortOptions,
+): AsyncGenerator<BlobRun> {
+  for (const ids of blobs.chunks(BATCH)) {
+    o.signal?.throwIfAborted()
+    const got = await storage.contentGet(ids, 'sha1_git', o)
+    let run: { id: string; length: number }[] = []
+    let bytes = 0
+    for (let k = 0; k < ids.length; k++) {
+      const c = got[k]
+      if (!c) {
+        throw new NotFoundError(
+          `swh:1:cnt:${ids[k]}: its bytes are not archived (skipped or missing), so no ` +
+            'git object can be made of it',
+        )
+      }
+      if (c.status === 'hidden') throw new MaskedError(`swh:1:cnt:${c.sha1Git} is hidden`)
+      if (c.length > WHOLE_LIMIT || (run.length > 0 && bytes + c.length > READ_AHEAD)) {
+        if (run.length > 0) yield { small: run }
+        run = []
+        bytes = 0
+      }
+      if (c.length > WHOLE_LIMIT) yield { large: { id: c.sha1Git, length: c.length } }
+      else {
+        run.push({ id: c.sha1Git, length: c.length })
+        bytes += c.length
+      }
+    }
+    if (run.length > 0) yield { small: run }
+  }
+}
+
 /**
  * Writes the pack of `plan` to `sink`.
  *
@@ -191,7 +231,7 @@ function checkedBody(kind: string, id: string, manifest: Uint8Array): Uint8Array
  */
 export async function writePack(
   storage: Pick<Storage, 'revisionGet' | 'releaseGet' | 'directoryGet' | 'contentGet'>,
-  objstorage: Pick<ObjStorage, 'get' | 'getBytes'>,
+  objstorage: Pick<ObjStorage, 'get' | 'getBytesMany'>,
   plan: PackPlan,
   sink: PackSink,
   options: WritePackOptions = {},
@@ -314,39 +354,30 @@ export async function writePack(
     progress()
   }
 
-  for (const ids of plan.blobs.chunks(BATCH)) {
+  // Runs of small blobs are read in one batch each, the next run while this one is written.
+  const start = (run: BlobRun): { run: BlobRun; bytes: Promise<Uint8Array[]> | null } => {
+    if ('large' in run) return { run, bytes: null }
+    const bytes = objstorage.getBytesMany(
+      run.small.map((r) => r.id),
+      o,
+    )
+    bytes.catch(() => undefined) // observed when the run is written
+    return { run, bytes }
+  }
+  const runs = blobRuns(storage, plan.blobs, o)
+  const first = await runs.next()
+  let current = first.done ? null : start(first.value)
+  while (current) {
     o.signal?.throwIfAborted()
-    const got = await storage.contentGet(ids, 'sha1_git', o)
-    let k = 0
-    while (k < ids.length) {
-      // A run of small blobs read at once, then written in order.
-      const run: { id: string; length: number }[] = []
-      let bytes = 0
-      while (k < ids.length) {
-        const c = got[k]
-        if (!c) {
-          throw new NotFoundError(
-            `swh:1:cnt:${ids[k]}: its bytes are not archived (skipped or missing), so no ` +
-              'git object can be made of it',
-          )
-        }
-        if (c.status === 'hidden') throw new MaskedError(`swh:1:cnt:${c.sha1Git} is hidden`)
-        if (c.length > WHOLE_LIMIT) break
-        if (run.length > 0 && bytes + c.length > READ_AHEAD) break
-        run.push({ id: c.sha1Git, length: c.length })
-        bytes += c.length
-        k++
-      }
-      if (run.length === 0) {
-        const c = got[k]!
-        await streamed(c.sha1Git, c.length)
-        k++
-        continue
-      }
-      const datas = await Promise.all(run.map((r) => objstorage.getBytes(r.id, o)))
-      for (let i = 0; i < run.length; i++) {
+    const next = await runs.next()
+    const ahead = next.done ? null : start(next.value)
+    const { run, bytes } = current
+    if ('large' in run) await streamed(run.large.id, run.large.length)
+    else {
+      const datas = await bytes!
+      for (let i = 0; i < run.small.length; i++) {
         const data = datas[i]!
-        const id = run[i]!.id
+        const id = run.small[i]!.id
         if (blobId(data) !== id) {
           throw new CorruptError(`swh:1:cnt:${id}: its stored bytes do not hash to its id`)
         }
@@ -354,6 +385,7 @@ export async function writePack(
         datas[i] = new Uint8Array(0)
       }
     }
+    current = ahead
   }
 
   await out.flush()
