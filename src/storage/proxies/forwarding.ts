@@ -124,6 +124,13 @@ export class ForwardingStorage implements Storage {
     return this.inner.directoryAdd(directories, options)
   }
 
+  directoryManifestGet(
+    ids: readonly string[],
+    options?: AbortOptions,
+  ): Promise<(Uint8Array | null)[]> {
+    return this.inner.directoryManifestGet(ids, options)
+  }
+
   directoryGet(ids: readonly string[], options?: AbortOptions): Promise<(Directory | null)[]> {
     return this.inner.directoryGet(ids, options)
   }

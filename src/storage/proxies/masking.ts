@@ -174,6 +174,16 @@ export class MaskingStorage extends ForwardingStorage {
     return got
   }
 
+  override async directoryManifestGet(ids: readonly string[], o?: AbortOptions) {
+    const got = await this.inner.directoryManifestGet(ids, o)
+    await this.#check(
+      'dir',
+      ids.filter((_, k) => got[k] !== null),
+      o,
+    )
+    return got
+  }
+
   override async directoryLs(
     id: string,
     options?: DirectoryLsOptions,

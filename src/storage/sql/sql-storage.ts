@@ -222,6 +222,10 @@ export class SqlStorage
     return directories.directoryMissing(this.#db, ids)
   }
 
+  directoryManifestGet(ids: readonly string[]): Promise<(Uint8Array | null)[]> {
+    return directories.directoryManifestGet(this.#db, ids)
+  }
+
   directoryGet(ids: readonly string[]): Promise<(Directory | null)[]> {
     return directories.directoryGet(this.#db, ids)
   }

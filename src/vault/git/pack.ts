@@ -17,7 +17,6 @@ import { crc32, createDeflate, deflateSync } from 'node:zlib'
 
 import { type AbortOptions, CorruptError, MaskedError, NotFoundError } from '../../errors.js'
 import {
-  directoryObjectManifest,
   gitHeader,
   indexOfByte,
   releaseObjectManifest,
@@ -230,7 +229,7 @@ async function* blobRuns(
  * ```
  */
 export async function writePack(
-  storage: Pick<Storage, 'revisionGet' | 'releaseGet' | 'directoryGet' | 'contentGet'>,
+  storage: Pick<Storage, 'revisionGet' | 'releaseGet' | 'directoryManifestGet' | 'contentGet'>,
   objstorage: Pick<ObjStorage, 'get' | 'getBytesMany'>,
   plan: PackPlan,
   sink: PackSink,
@@ -312,13 +311,7 @@ export async function writePack(
     'rel',
     'tag',
   )
-  await manifests(
-    plan.trees,
-    async (ids) =>
-      (await storage.directoryGet(ids, o)).map((d) => (d ? directoryObjectManifest(d) : null)),
-    'dir',
-    'tree',
-  )
+  await manifests(plan.trees, (ids) => storage.directoryManifestGet(ids, o), 'dir', 'tree')
 
   const streamed = async (id: string, length: number): Promise<void> => {
     const header = entryHeader('blob', length)
