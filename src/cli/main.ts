@@ -11,30 +11,64 @@
 import { Command, CommanderError } from 'commander'
 
 import { type ErrorCode, errorMessage, isArcaError } from '../errors.js'
-import { registerCodeSearch } from './commands/code-search.js'
-import { registerForge } from './commands/forge.js'
-import { registerForks } from './commands/forks.js'
-import { registerFsck } from './commands/fsck.js'
-import { registerGraph } from './commands/graph.js'
-import { registerIdentify } from './commands/identify.js'
-import { registerLister } from './commands/lister.js'
-import { registerMetadata } from './commands/metadata.js'
-import { registerMirror } from './commands/mirror.js'
-import { registerProvenance } from './commands/provenance.js'
-import { registerReadCommands } from './commands/read.js'
-import { registerRemove } from './commands/remove.js'
-import { registerRepair } from './commands/repair.js'
-import { registerSave } from './commands/save.js'
-import { registerSaveRequest } from './commands/save-request.js'
-import { registerSchedule } from './commands/schedule.js'
-import { registerScrub } from './commands/scrub.js'
-import { registerServe } from './commands/serve.js'
-import { registerSwhid } from './commands/swhid.js'
-import { registerTasks } from './commands/tasks.js'
-import { registerToken } from './commands/token.js'
-import { registerVault } from './commands/vault.js'
-import { registerWorker } from './commands/worker.js'
 import { writeErr } from './output.js'
+
+/** A command module: the commands it registers, and how to load its registration. */
+interface CommandModule {
+  readonly names: readonly string[]
+  readonly load: () => Promise<(program: Command) => void>
+}
+
+/**
+ * Every command module, in the order of `arca help`. Modules are imported only when needed: a
+ * command's run loads its own module (and what it uses), not every command's dependencies.
+ */
+const COMMAND_MODULES: readonly CommandModule[] = [
+  {
+    names: ['identify'],
+    load: async () => (await import('./commands/identify.js')).registerIdentify,
+  },
+  { names: ['swhid'], load: async () => (await import('./commands/swhid.js')).registerSwhid },
+  { names: ['save'], load: async () => (await import('./commands/save.js')).registerSave },
+  {
+    names: ['save-request'],
+    load: async () => (await import('./commands/save-request.js')).registerSaveRequest,
+  },
+  {
+    names: ['visits', 'ls', 'cat', 'log'],
+    load: async () => (await import('./commands/read.js')).registerReadCommands,
+  },
+  { names: ['serve'], load: async () => (await import('./commands/serve.js')).registerServe },
+  { names: ['worker'], load: async () => (await import('./commands/worker.js')).registerWorker },
+  { names: ['token'], load: async () => (await import('./commands/token.js')).registerToken },
+  { names: ['tasks'], load: async () => (await import('./commands/tasks.js')).registerTasks },
+  {
+    names: ['schedule'],
+    load: async () => (await import('./commands/schedule.js')).registerSchedule,
+  },
+  { names: ['lister'], load: async () => (await import('./commands/lister.js')).registerLister },
+  { names: ['forge'], load: async () => (await import('./commands/forge.js')).registerForge },
+  { names: ['mirror'], load: async () => (await import('./commands/mirror.js')).registerMirror },
+  { names: ['fsck'], load: async () => (await import('./commands/fsck.js')).registerFsck },
+  { names: ['repair'], load: async () => (await import('./commands/repair.js')).registerRepair },
+  { names: ['remove'], load: async () => (await import('./commands/remove.js')).registerRemove },
+  { names: ['scrub'], load: async () => (await import('./commands/scrub.js')).registerScrub },
+  { names: ['forks'], load: async () => (await import('./commands/forks.js')).registerForks },
+  { names: ['graph'], load: async () => (await import('./commands/graph.js')).registerGraph },
+  {
+    names: ['code-search'],
+    load: async () => (await import('./commands/code-search.js')).registerCodeSearch,
+  },
+  {
+    names: ['provenance'],
+    load: async () => (await import('./commands/provenance.js')).registerProvenance,
+  },
+  { names: ['vault'], load: async () => (await import('./commands/vault.js')).registerVault },
+  {
+    names: ['metadata'],
+    load: async () => (await import('./commands/metadata.js')).registerMetadata,
+  },
+]
 
 /** Exit code of each error code. */
 export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
@@ -78,8 +112,11 @@ const DISK_FULL: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL
 
 const DEBUG_HELP = 'Print stack traces of errors.'
 
-/** Builds the command tree. */
-export function buildProgram(): Command {
+/**
+ * Builds the command tree: every command, or only the module of `only` when it names one (the
+ * command about to run).
+ */
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command('arca')
     .description(
       'Arca: a source-code archive compatible with Software Heritage. Run "arca COMMAND --help" for the options and examples of each command.',
@@ -93,29 +130,8 @@ export function buildProgram(): Command {
       writeErr: (s) => process.stderr.write(s),
       outputError: (s, write) => write(s.startsWith('error:') ? `arca: ${s}` : s),
     })
-  registerIdentify(program)
-  registerSwhid(program)
-  registerSave(program)
-  registerSaveRequest(program)
-  registerReadCommands(program)
-  registerServe(program)
-  registerWorker(program)
-  registerToken(program)
-  registerTasks(program)
-  registerSchedule(program)
-  registerLister(program)
-  registerForge(program)
-  registerMirror(program)
-  registerFsck(program)
-  registerRepair(program)
-  registerRemove(program)
-  registerScrub(program)
-  registerForks(program)
-  registerGraph(program)
-  registerCodeSearch(program)
-  registerProvenance(program)
-  registerVault(program)
-  registerMetadata(program)
+  const one = COMMAND_MODULES.find((m) => only !== undefined && m.names.includes(only))
+  for (const m of one ? [one] : COMMAND_MODULES) (await m.load())(program)
   program.addHelpText(
     'after',
     '\nExamples:\n  $ arca identify .\n  $ arca save https://github.com/torvalds/linux\n' +
@@ -137,7 +153,8 @@ export function buildProgram(): Command {
 /** Runs the CLI with `argv` (as in `process.argv`) and sets `process.exitCode`. */
 export async function main(argv: readonly string[] = process.argv): Promise<void> {
   const debug = argv.includes('--debug')
-  const program = buildProgram()
+  const command = argv.slice(2).find((a) => !a.startsWith('-'))
+  const program = await buildProgram(command)
   try {
     await program.parseAsync([...argv])
   } catch (e) {

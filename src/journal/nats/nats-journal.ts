@@ -24,20 +24,12 @@
  * @module
  */
 
-import {
-  AckPolicy,
-  type ConsumerInfo,
-  DeliverPolicy,
-  jetstream,
-  type JetStreamClient,
-  type JetStreamManager,
-  jetstreamManager,
-  type JsMsg,
-  ReplayPolicy,
-  RetentionPolicy,
-  StorageType,
-} from '@nats-io/jetstream'
-import { connect, type NatsConnection } from '@nats-io/transport-node'
+import { createRequire } from 'node:module'
+
+import type * as JetStream from '@nats-io/jetstream'
+import type { ConsumerInfo, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream'
+import type * as Transport from '@nats-io/transport-node'
+import type { NatsConnection } from '@nats-io/transport-node'
 
 import { InvalidInputError, UnavailableError } from '../../errors.js'
 import { checkGroup, consumeSettings } from '../consume.js'
@@ -54,6 +46,23 @@ import {
   type Topic,
   TOPICS,
 } from '../interface.js'
+
+// The NATS client is loaded when a NATS journal is first opened (archives with an embedded
+// journal never pay for it).
+const require = createRequire(import.meta.url)
+let natsModules:
+  | {
+      readonly js: typeof JetStream
+      readonly transport: typeof Transport
+    }
+  | undefined
+function nats(): NonNullable<typeof natsModules> {
+  natsModules ??= {
+    js: require('@nats-io/jetstream') as typeof JetStream,
+    transport: require('@nats-io/transport-node') as typeof Transport,
+  }
+  return natsModules
+}
 
 /** Settings of {@link NatsJournal}. */
 export interface NatsJournalInit {
@@ -125,12 +134,16 @@ export class NatsJournal implements Journal {
     const servers =
       typeof this.#init.servers === 'string' ? [this.#init.servers] : [...this.#init.servers]
     try {
-      this.#nc = await connect({ servers, maxReconnectAttempts: -1, reconnectTimeWait: 500 })
+      this.#nc = await nats().transport.connect({
+        servers,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 500,
+      })
     } catch (e) {
       throw new UnavailableError(`Cannot reach NATS at ${servers.join(', ')}`, { cause: e })
     }
-    this.#jsm = await jetstreamManager(this.#nc)
-    this.#js = jetstream(this.#nc)
+    this.#jsm = await nats().js.jetstreamManager(this.#nc)
+    this.#js = nats().js.jetstream(this.#nc)
     for (const topic of TOPICS) {
       const name = this.#stream(topic)
       try {
@@ -140,8 +153,8 @@ export class NatsJournal implements Journal {
           await this.#jsm.streams.add({
             name,
             subjects: [this.#subject(topic)],
-            storage: StorageType.File,
-            retention: RetentionPolicy.Limits,
+            storage: nats().js.StorageType.File,
+            retention: nats().js.RetentionPolicy.Limits,
             num_replicas: 1,
           })
         } catch (e) {
@@ -223,7 +236,7 @@ export class NatsJournal implements Journal {
         const stop = Math.min(end, fromOffset + limit)
         if (stop <= fromOffset) return
         const consumer = await js.consumers.get(self.#stream(topic), {
-          deliver_policy: DeliverPolicy.StartSequence,
+          deliver_policy: nats().js.DeliverPolicy.StartSequence,
           opt_start_seq: fromOffset + 1,
         })
         let next = fromOffset
@@ -272,7 +285,7 @@ export class NatsJournal implements Journal {
    */
   static #floor(info: ConsumerInfo): number {
     const start =
-      info.config.deliver_policy === DeliverPolicy.StartSequence
+      info.config.deliver_policy === nats().js.DeliverPolicy.StartSequence
         ? (info.config.opt_start_seq ?? 1) - 1
         : 0
     return Math.max(info.ack_floor.stream_seq, start)
@@ -291,11 +304,11 @@ export class NatsJournal implements Journal {
     await jsm.consumers.delete(stream, group).catch(() => false)
     return jsm.consumers.add(stream, {
       durable_name: group,
-      ack_policy: AckPolicy.All,
+      ack_policy: nats().js.AckPolicy.All,
       ...(offset === 0
-        ? { deliver_policy: DeliverPolicy.All }
-        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: offset + 1 }),
-      replay_policy: ReplayPolicy.Instant,
+        ? { deliver_policy: nats().js.DeliverPolicy.All }
+        : { deliver_policy: nats().js.DeliverPolicy.StartSequence, opt_start_seq: offset + 1 }),
+      replay_policy: nats().js.ReplayPolicy.Instant,
       ack_wait: ackWaitMs * 1_000_000,
       max_ack_pending: maxAckPending,
     })
@@ -348,7 +361,7 @@ export class NatsJournal implements Journal {
           info.num_ack_pending > 0 ||
           info.config.ack_wait !== ackWaitMs * 1_000_000 ||
           info.config.max_ack_pending !== maxAckPending ||
-          info.config.ack_policy !== AckPolicy.All
+          info.config.ack_policy !== nats().js.AckPolicy.All
         ) {
           // New group, records taken and never acknowledged, or other settings: start (again)
           // at the acknowledgement floor.

@@ -5,7 +5,13 @@
  * @module
  */
 
-import hljs from 'highlight.js'
+import { createRequire } from 'node:module'
+
+import type { HLJSApi } from 'highlight.js'
+
+// highlight.js is loaded on first use (a tenth of a second of start-up for every command that
+// opens an archive, most of which never name a language).
+const require = createRequire(import.meta.url)
 
 const BY_NAME: Readonly<Record<string, string>> = {
   makefile: 'makefile',
@@ -21,6 +27,7 @@ let aliases: Map<string, string> | null = null
 /** highlight.js language names by every alias (and by themselves), lower case. */
 function aliasMap(): Map<string, string> {
   if (aliases) return aliases
+  const hljs = require('highlight.js') as HLJSApi
   const m = new Map<string, string>()
   for (const name of hljs.listLanguages()) {
     m.set(name, name)
