@@ -590,4 +590,9 @@ export interface Storage {
     swhids: readonly ExtendedSwhid[],
     options?: AbortOptions,
   ): Promise<ReadonlyMap<string, readonly MaskingState[]>>
+  /**
+   * Whether any object is masked at all (one indexed probe): when none is, the masking layer
+   * answers a batch without naming its objects to {@link maskedGet}.
+   */
+  maskedAny(options?: AbortOptions): Promise<boolean>
 }

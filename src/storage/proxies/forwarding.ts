@@ -363,6 +363,10 @@ export class ForwardingStorage implements Storage {
     return this.inner.statCounters(options)
   }
 
+  maskedAny(options?: AbortOptions): Promise<boolean> {
+    return this.inner.maskedAny(options)
+  }
+
   maskedGet(
     swhids: readonly ExtendedSwhid[],
     options?: AbortOptions,

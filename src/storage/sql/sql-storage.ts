@@ -618,6 +618,10 @@ export class SqlStorage
     return statCounters(this.#db)
   }
 
+  maskedAny(): Promise<boolean> {
+    return masking.maskedAny(this.#db)
+  }
+
   maskedGet(
     swhids: readonly ExtendedSwhid[],
   ): Promise<ReadonlyMap<string, readonly MaskingState[]>> {
