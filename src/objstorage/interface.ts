@@ -72,6 +72,12 @@ export interface ObjStorage {
   /** All bytes of `id` (for small contents). */
   getBytes(id: string, options?: ObjGetOptions): Promise<Uint8Array>
   /**
+   * All bytes of each of `ids` (small contents; the caller bounds the batch's total size), in
+   * order, read at once: what bundle and pack writers read ahead with. Throws NotFoundError
+   * (or CorruptError, when verifying) naming the first content that cannot be given.
+   */
+  getBytesMany(ids: readonly string[], options?: ObjGetOptions): Promise<Uint8Array[]>
+  /**
    * All bytes of `id`, read synchronously, for batch tools checking many small contents
    * (`fsck`): on a local filesystem several times faster than {@link getBytes}, at the cost of
    * blocking the event loop during each read, so servers never use it. Backends without

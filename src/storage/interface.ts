@@ -384,6 +384,15 @@ export interface Storage {
   directoryAdd(directories: readonly Directory[], options?: AbortOptions): Promise<AddSummary>
   directoryMissing(ids: readonly string[], options?: AbortOptions): Promise<string[]>
   directoryGet(ids: readonly string[], options?: AbortOptions): Promise<(Directory | null)[]>
+  /**
+   * The bytes each directory hashes to its id (its git tree object, `tree <size>\0` header
+   * included: the raw manifest where one is kept), or null when unknown: what pack writers send
+   * and walk, without decoding the entries into objects.
+   */
+  directoryManifestGet(
+    ids: readonly string[],
+    options?: AbortOptions,
+  ): Promise<(Uint8Array | null)[]>
   /** Entries of a directory, or of its whole subtree; null when the directory is unknown. */
   directoryLs(id: string, options?: DirectoryLsOptions): Promise<DirectoryEntryInfo[] | null>
   /** The entry at `path` (raw name components) below directory `id`, or null. */
@@ -581,4 +590,9 @@ export interface Storage {
     swhids: readonly ExtendedSwhid[],
     options?: AbortOptions,
   ): Promise<ReadonlyMap<string, readonly MaskingState[]>>
+  /**
+   * Whether any object is masked at all (one indexed probe): when none is, the masking layer
+   * answers a batch without naming its objects to {@link maskedGet}.
+   */
+  maskedAny(options?: AbortOptions): Promise<boolean>
 }

@@ -39,8 +39,14 @@ import { batchingSink, TarWriter } from './tar.js'
 const TOP_LENGTH = 50
 /** Contents up to this size are read in one piece (a stream costs a 1 MiB buffer each). */
 const SMALL_CONTENT = 512 * 1024
-/** Small contents read ahead at once (memory: at most this many small contents per level). */
-const READ_AHEAD = 16
+/** Small contents read in one batch: at most this many, of at most BATCH_BYTES in all. */
+const BATCH_FILES = 256
+const BATCH_BYTES = 4 * 1024 * 1024
+/**
+ * Batches read ahead of the one being written (memory: at most this many plus one batches per
+ * directory level).
+ */
+const BATCHES_AHEAD = 1
 const SLASH = new Uint8Array([0x2f])
 /** A snapshot's flat bundle is its HEAD's tree, and only HEAD's (as SWH's vault). */
 const HEAD_ONLY = [utf8('HEAD')]
@@ -94,16 +100,21 @@ function fileMode(perms: number): number {
   return perms === 0o100755 ? 0o755 : 0o644
 }
 
+/** Small file entries of a directory read together: entry indexes, and their bytes. */
+interface Batch {
+  readonly entries: readonly number[]
+  bytes: Promise<Uint8Array[]> | null
+}
+
 interface Frame {
   readonly path: Uint8Array
   readonly entries: readonly DirectoryEntry[]
   /** Stored contents of the file entries, by sha1_git (one query per directory). */
   readonly contents: ReadonlyMap<string, Content>
   next: number
-  /** Bytes of the next small contents, read ahead (by entry index). */
-  readonly ahead: Map<number, Promise<Uint8Array>>
-  /** Entries before this index were considered for reading ahead. */
-  scanned: number
+  /** The batches of the small files, in entry order, and each entry's batch and place. */
+  readonly batches: readonly Batch[]
+  readonly place: ReadonlyMap<number, readonly [number, number]>
 }
 
 async function frame(storage: Storage, id: string, path: Uint8Array): Promise<Frame> {
@@ -113,7 +124,24 @@ async function frame(storage: Storage, id: string, path: Uint8Array): Promise<Fr
   const contents = new Map<string, Content>()
   for (const c of ids.length > 0 ? await storage.contentGet(ids, 'sha1_git') : [])
     if (c) contents.set(c.sha1Git, c)
-  return { path, entries: dir.entries, contents, next: 0, ahead: new Map(), scanned: 0 }
+  const batches: Batch[] = []
+  const place = new Map<number, readonly [number, number]>()
+  let batch: number[] = []
+  let bytes = 0
+  dir.entries.forEach((e, i) => {
+    const cnt = e.type === 'file' ? contents.get(e.target) : undefined
+    if (!cnt || cnt.status !== 'visible' || cnt.length > SMALL_CONTENT) return
+    if (batch.length >= BATCH_FILES || (batch.length > 0 && bytes + cnt.length > BATCH_BYTES)) {
+      batches.push({ entries: batch, bytes: null })
+      batch = []
+      bytes = 0
+    }
+    place.set(i, [batches.length, batch.length])
+    batch.push(i)
+    bytes += cnt.length
+  })
+  if (batch.length > 0) batches.push({ entries: batch, bytes: null })
+  return { path, entries: dir.entries, contents, next: 0, batches, place }
 }
 
 /** The length of a file entry's content; a clear error when it is not stored. */
@@ -130,21 +158,32 @@ function contentSize(f: Frame, sha1Git: string, path: Uint8Array): number {
 }
 
 /**
- * Starts reading the small contents of the frame's next entries (at most READ_AHEAD at a
- * time), so the waits on the content store overlap. A read that fails is reported when its
- * entry is written.
+ * The bytes of small file entry `i` of `f`: its batch (read with the next ones, so the reads
+ * overlap the writing), and a batch is dropped once its last entry is taken. A read that fails
+ * is reported when its entry is written.
  */
-function readAhead(f: Frame, objstorage: ObjStorage, opts: { signal?: AbortSignal }): void {
-  for (; f.scanned < f.entries.length && f.ahead.size < READ_AHEAD; f.scanned++) {
-    const i = f.scanned
-    const e = f.entries[i]!
-    if (e.type !== 'file' || i < f.next - 1) continue
-    const cnt = f.contents.get(e.target)
-    if (!cnt || cnt.status !== 'visible' || cnt.length > SMALL_CONTENT) continue
-    const p = objstorage.getBytes(e.target, opts)
-    p.catch(() => undefined) // observed when its entry is written
-    f.ahead.set(i, p)
+function smallBytes(
+  f: Frame,
+  i: number,
+  objstorage: ObjStorage,
+  opts: { signal?: AbortSignal },
+): Promise<Uint8Array> | null {
+  const at = f.place.get(i)
+  if (!at) return null
+  const [b, k] = at
+  for (let j = b; j <= b + BATCHES_AHEAD && j < f.batches.length; j++) {
+    const batch = f.batches[j]!
+    if (batch.bytes) continue
+    batch.bytes = objstorage.getBytesMany(
+      batch.entries.map((e) => f.entries[e]!.target),
+      opts,
+    )
+    batch.bytes.catch(() => undefined) // observed when its entries are written
   }
+  const batch = f.batches[b]!
+  const p = batch.bytes!.then((all) => all[k]!)
+  if (k === batch.entries.length - 1) batch.bytes = Promise.resolve([])
+  return p
 }
 
 /**
@@ -172,13 +211,10 @@ export async function writeTree(
       stack.pop()
       continue
     }
-    readAhead(current, objstorage, opts)
+    const index = current.next - 1
     const path = concatBytes([current.path, SLASH, e.name])
-    const bytes = (): Promise<Uint8Array> => {
-      const p = current.ahead.get(current.next - 1)
-      current.ahead.delete(current.next - 1)
-      return p ?? objstorage.getBytes(e.target, opts)
-    }
+    const bytes = (): Promise<Uint8Array> =>
+      smallBytes(current, index, objstorage, opts) ?? objstorage.getBytes(e.target, opts)
     if (e.type === 'dir') {
       await tar.entry({ name: path, type: 'dir', mode: 0o755, mtime })
       stack.push(await frame(storage, e.target, path))

@@ -147,7 +147,10 @@ function layerSuite(
       const cnt = `swh:1:cnt:${f.secret}`
       const absent = `swh:1:cnt:${'0'.repeat(40)}`
       expect((await s.contentGet([f.secret]))[0]?.sha1Git).toBe(f.secret)
+      expect(await f.archive.storage.maskedAny()).toBe(false)
       await mask(f, 'r1', [cnt, absent, `swh:1:dir:${f.docsDir}`, `swh:1:snp:${f.snapshot}`])
+      expect(await f.archive.storage.maskedAny()).toBe(true)
+      expect(await masked(s.directoryManifestGet([f.docsDir]))).not.toBeNull()
       expect(await masked(s.contentGet([f.secret]))).toEqual({
         [cnt]: [{ request: 'r1', state: 'restricted' }],
       })
@@ -170,6 +173,7 @@ function layerSuite(
       const names = ((await s.directoryLs(f.root)) ?? []).map((e) => Buffer.from(e.name).toString())
       expect(names).toEqual(expect.arrayContaining(['secret.txt', 'docs']))
       await unmask(f, 'r1', [cnt, absent, `swh:1:dir:${f.docsDir}`, `swh:1:snp:${f.snapshot}`])
+      expect(await f.archive.storage.maskedAny()).toBe(false)
       expect((await s.contentGet([f.secret]))[0]?.sha1Git).toBe(f.secret)
       expect(await s.directoryLs(f.docsDir)).not.toBeNull()
     })

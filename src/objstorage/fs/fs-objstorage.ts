@@ -35,6 +35,7 @@ import { CorruptError, InvalidInputError, NotFoundError } from '../../errors.js'
 import { gitHeader, isSha1Hex } from '../../model/index.js'
 import { diskError } from '../disk.js'
 import type { AbortOptions, ObjGetOptions, ObjListOptions, ObjStorage } from '../interface.js'
+import { ReadPool } from './read-pool.js'
 import { sweepTemps, tempName, TMP_DIR } from './sweep.js'
 import { type WriteItem, WritePool } from './write-pool.js'
 
@@ -57,6 +58,8 @@ export interface FsObjStorageInit {
   readonly fsync?: boolean
   /** Worker threads writing batches of small contents. */
   readonly writeWorkers?: number
+  /** Worker threads reading batches of small contents ({@link FsObjStorage.getBytesMany}). */
+  readonly readWorkers?: number
 }
 
 /** Defaults of {@link FsObjStorageInit}. */
@@ -66,6 +69,7 @@ export const DEFAULT_FS_OBJSTORAGE = {
   verifyOnRead: false,
   fsync: true,
   writeWorkers: 4,
+  readWorkers: 2,
 } as const
 
 const CONFIG_FILE = '.arca-objstorage.json'
@@ -120,6 +124,7 @@ export class FsObjStorage implements ObjStorage {
   #slices: [number, number][] = []
   #opened = false
   #pool: WritePool | undefined
+  #readPool: ReadPool | undefined
   /** Directories known to exist (saves a mkdir per write). */
   readonly #dirs = new Set<string>()
 
@@ -155,8 +160,10 @@ export class FsObjStorage implements ObjStorage {
   async close(): Promise<void> {
     this.#opened = false
     const pool = this.#pool
+    const readPool = this.#readPool
     this.#pool = undefined
-    await pool?.close()
+    this.#readPool = undefined
+    await Promise.all([pool?.close(), readPool?.close()])
   }
 
   #dir(id: string): string {
@@ -350,15 +357,18 @@ export class FsObjStorage implements ObjStorage {
     checkId(id)
     // One read of the whole file: no stream (and no stream buffer) per object, which matters
     // for the many small files mirrors and pages read.
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const loc = await this.#locate(id)
-      if (!loc) break
+    // Each variant is read directly (no existence check first: one system call less); a
+    // variant replaced by the other between the two reads (a concurrent re-add) is found on
+    // the second round.
+    const base = join(this.#dir(id), id)
+    const gzipFirst = (this.#init.compression ?? DEFAULT_FS_OBJSTORAGE.compression) === 'gzip'
+    const order = gzipFirst ? [true, false, true] : [false, true, false]
+    for (const gzip of order) {
       let data: Uint8Array
       try {
-        const raw = await readFile(loc.path, { signal: options.signal })
-        data = loc.gzip ? await gunzipAsync(raw) : raw
+        const raw = await readFile(gzip ? base + '.gz' : base, { signal: options.signal })
+        data = gzip ? await gunzipAsync(raw) : raw
       } catch (e) {
-        // Replaced by its other variant between locate and read (a concurrent re-add).
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue
         throw e
       }
@@ -376,6 +386,34 @@ export class FsObjStorage implements ObjStorage {
       return data
     }
     throw new NotFoundError(`Content "swh:1:cnt:${id}" is not in the content store`)
+  }
+
+  async getBytesMany(ids: readonly string[], options: ObjGetOptions = {}): Promise<Uint8Array[]> {
+    for (const id of ids) checkId(id)
+    options.signal?.throwIfAborted()
+    if (ids.length === 0) return []
+    const gzipFirst = (this.#init.compression ?? DEFAULT_FS_OBJSTORAGE.compression) === 'gzip'
+    this.#readPool ??= new ReadPool(this.#init.readWorkers ?? DEFAULT_FS_OBJSTORAGE.readWorkers)
+    const layout = { root: this.#init.root, slices: this.#slices, gzipFirst }
+    const got = await this.#readPool.read(ids, layout, {
+      verify: options.verify ?? this.#init.verifyOnRead ?? false,
+    })
+    options.signal?.throwIfAborted()
+    if (Array.isArray(got)) return got
+    switch (got.kind) {
+      case 'missing':
+        throw new NotFoundError(`Content "swh:1:cnt:${got.id}" is not in the content store`)
+      case 'corrupt':
+        throw new CorruptError(
+          `Content "swh:1:cnt:${got.id}" is corrupt in the content store (hashes to ${got.computed})`,
+          { details: { id: got.id, computed: got.computed } },
+        )
+      default:
+        throw Object.assign(
+          new Error(`Cannot read content ${got.id} under ${this.#init.root}: ${got.message}`),
+          got.code ? { code: got.code } : {},
+        )
+    }
   }
 
   getBytesSync(id: string): Uint8Array {

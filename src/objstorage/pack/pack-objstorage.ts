@@ -64,6 +64,8 @@ export const INDEX_FILE = 'index.sqlite'
 
 /** Largest group of entries appended in one write. */
 const GROUP_BYTES = 32 << 20
+/** Reads in flight at once in {@link PackObjStorage.getBytesMany}. */
+const GET_MANY_PARALLEL = 16
 
 function checkId(id: string): void {
   if (!isSha1Hex(id))
@@ -365,6 +367,22 @@ export class PackObjStorage implements ObjStorage {
     const data = await decodeEntryAsync(buf, id, row.name)
     if (options.verify ?? this.#init.verifyOnRead ?? false) checkHash(id, data, row.name)
     return data
+  }
+
+  async getBytesMany(ids: readonly string[], options: ObjGetOptions = {}): Promise<Uint8Array[]> {
+    // A few reads and decodes in flight at once (they run on the thread pool); the first
+    // content in order that cannot be given is the one named.
+    const out: Uint8Array[] = []
+    for (let i = 0; i < ids.length; i += GET_MANY_PARALLEL) {
+      const settled = await Promise.allSettled(
+        ids.slice(i, i + GET_MANY_PARALLEL).map((id) => this.getBytes(id, options)),
+      )
+      for (const r of settled) {
+        if (r.status === 'rejected') throw r.reason
+        out.push(r.value)
+      }
+    }
+    return out
   }
 
   get(id: string, options: ObjGetOptions = {}): AsyncIterable<Uint8Array> {

@@ -5,13 +5,23 @@
  * @module
  */
 
-import pg from 'pg'
+import { createRequire } from 'node:module'
+
+import type pg from 'pg'
 
 import { UnavailableError } from '../../errors.js'
 import type { SqlDatabase, SqlExecutor, SqlValue } from '../sql/executor.js'
 
-pg.types.setTypeParser(20, (v: string) => Number(v)) // int8
-pg.types.setTypeParser(1700, (v: string) => Number(v)) // numeric (COUNT, SUM)
+// pg is loaded when a PostgreSQL database is first opened (SQLite archives never pay for it).
+const require = createRequire(import.meta.url)
+let loaded: typeof pg | undefined
+function pgModule(): typeof pg {
+  if (loaded) return loaded
+  const mod = require('pg') as typeof pg
+  mod.types.setTypeParser(20, (v: string) => Number(v)) // int8
+  mod.types.setTypeParser(1700, (v: string) => Number(v)) // numeric (COUNT, SUM)
+  return (loaded = mod)
+}
 
 /** Settings of {@link PostgresDb}. */
 export interface PostgresDbInit {
@@ -98,7 +108,7 @@ export class PostgresDb implements SqlDatabase {
 
   constructor(init: PostgresDbInit) {
     const options = startupOptions(init.settings)
-    this.#pool = new pg.Pool({
+    this.#pool = new (pgModule().Pool)({
       connectionString: init.url,
       max: init.max ?? 8,
       ...(options === undefined ? {} : { options }),

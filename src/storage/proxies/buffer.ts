@@ -380,6 +380,14 @@ export class BufferingStorage extends ForwardingStorage {
     return super.skippedContentFind(sha1Git, options)
   }
 
+  override async directoryManifestGet(
+    ids: readonly string[],
+    options?: AbortOptions,
+  ): Promise<(Uint8Array | null)[]> {
+    await this.#flushUpTo('directory', options)
+    return super.directoryManifestGet(ids, options)
+  }
+
   override async directoryGet(
     ids: readonly string[],
     options?: AbortOptions,

@@ -124,6 +124,13 @@ export class ForwardingStorage implements Storage {
     return this.inner.directoryAdd(directories, options)
   }
 
+  directoryManifestGet(
+    ids: readonly string[],
+    options?: AbortOptions,
+  ): Promise<(Uint8Array | null)[]> {
+    return this.inner.directoryManifestGet(ids, options)
+  }
+
   directoryGet(ids: readonly string[], options?: AbortOptions): Promise<(Directory | null)[]> {
     return this.inner.directoryGet(ids, options)
   }
@@ -354,6 +361,10 @@ export class ForwardingStorage implements Storage {
 
   statCounters(options?: AbortOptions): Promise<Counters> {
     return this.inner.statCounters(options)
+  }
+
+  maskedAny(options?: AbortOptions): Promise<boolean> {
+    return this.inner.maskedAny(options)
   }
 
   maskedGet(

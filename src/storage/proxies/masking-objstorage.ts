@@ -76,6 +76,15 @@ export class MaskingObjStorage implements ObjStorage {
     return this.inner.getBytes(id, options)
   }
 
+  /** Refuses the whole batch (MaskedError) when any of `ids` is masked: one masking query. */
+  async getBytesMany(ids: readonly string[], options?: ObjGetOptions): Promise<Uint8Array[]> {
+    await this.masks.check(
+      ids.map((id) => swhidString('cnt', id)),
+      options,
+    )
+    return this.inner.getBytesMany(ids, options)
+  }
+
   /**
    * A reader of many contents with one masking query for all of them: it answers null for a
    * masked content, as for one whose bytes are not here (batch readers skip rather than fail).

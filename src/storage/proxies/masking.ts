@@ -15,8 +15,9 @@
  * - existence questions (`*Missing`) and counters are answered as they are (they serve no
  *   object data).
  *
- * No cache: each read asks the masking tables (an indexed lookup, one query per call for a
- * whole batch), so a takedown applies to the next request of every process, whoever set it.
+ * No cache: each read asks the masking tables (a probe for any mask at all, then, when there are
+ * masks, an indexed lookup, one query per call for a whole batch), so a takedown applies to the
+ * next request of every process, whoever set it.
  *
  * @module
  */
@@ -79,7 +80,7 @@ export function originSwhid(url: string): string {
 
 /** Answers "which of these SWHIDs are masked" and raises the error the web shows. */
 export class MaskChecker {
-  constructor(readonly source: Pick<Storage, 'maskedGet'>) {}
+  constructor(readonly source: Pick<Storage, 'maskedGet' | 'maskedAny'>) {}
 
   /** The masked ones among `swhids` (strings), with what masks them. */
   async masked(
@@ -87,6 +88,8 @@ export class MaskChecker {
     options?: AbortOptions,
   ): Promise<ReadonlyMap<string, readonly { requestId: string; state: string }[]>> {
     if (swhids.length === 0) return new Map()
+    // Most archives mask nothing: one probe then spares parsing and naming every SWHID.
+    if (!(await this.source.maskedAny(options))) return new Map()
     const unique = [...new Set(swhids)]
     return this.source.maskedGet(
       unique.map((s) => parseExtendedSwhid(s)),
@@ -169,6 +172,16 @@ export class MaskingStorage extends ForwardingStorage {
     await this.#check(
       'dir',
       got.map((d) => d?.id),
+      o,
+    )
+    return got
+  }
+
+  override async directoryManifestGet(ids: readonly string[], o?: AbortOptions) {
+    const got = await this.inner.directoryManifestGet(ids, o)
+    await this.#check(
+      'dir',
+      ids.filter((_, k) => got[k] !== null),
       o,
     )
     return got

@@ -4,8 +4,13 @@
  * @module
  */
 
-import { compareBytes, type Directory, type DirectoryEntry } from '../../model/index.js'
-import { packEntries, unpackEntries } from '../codec.js'
+import {
+  compareBytes,
+  type Directory,
+  type DirectoryEntry,
+  directoryManifest,
+} from '../../model/index.js'
+import { packedDirectoryManifest, packEntries, unpackEntries } from '../codec.js'
 import type { AddSummary, DirectoryEntryInfo, DirectoryLsOptions } from '../interface.js'
 import { bump } from './counters.js'
 import type { SqlExecutor } from './executor.js'
@@ -55,6 +60,25 @@ export async function directoryGet(
           rawManifest: bytesOrNull(r['raw_manifest']),
         }
       : null
+  })
+}
+
+/**
+ * The git tree object of each directory: its raw manifest, else built straight from the packed
+ * entries (decoded and sorted only when they are not stored in manifest order).
+ */
+export async function directoryManifestGet(
+  db: SqlExecutor,
+  ids: readonly string[],
+): Promise<(Uint8Array | null)[]> {
+  const rows = await getRows(db, 'directory', 'id', ids, 'id, entries, raw_manifest')
+  return ids.map((id) => {
+    const r = rows.get(id)
+    if (!r) return null
+    const raw = bytesOrNull(r['raw_manifest'])
+    if (raw !== null) return raw
+    const packed = r['entries'] as Uint8Array
+    return packedDirectoryManifest(packed) ?? directoryManifest(unpackEntries(packed))
   })
 }
 

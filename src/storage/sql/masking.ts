@@ -10,6 +10,11 @@ import type { SqlExecutor } from './executor.js'
 import { type Row, str } from './rows.js'
 import { chunks, inList, insert } from './statements.js'
 
+/** Whether the masking table holds any object. */
+export async function maskedAny(db: SqlExecutor): Promise<boolean> {
+  return (await db.all('SELECT 1 AS one FROM masked_object LIMIT 1')).length > 0
+}
+
 export async function maskedGet(
   db: SqlExecutor,
   swhids: readonly ExtendedSwhid[],

@@ -222,6 +222,10 @@ export class SqlStorage
     return directories.directoryMissing(this.#db, ids)
   }
 
+  directoryManifestGet(ids: readonly string[]): Promise<(Uint8Array | null)[]> {
+    return directories.directoryManifestGet(this.#db, ids)
+  }
+
   directoryGet(ids: readonly string[]): Promise<(Directory | null)[]> {
     return directories.directoryGet(this.#db, ids)
   }
@@ -612,6 +616,10 @@ export class SqlStorage
 
   statCounters(): Promise<Counters> {
     return statCounters(this.#db)
+  }
+
+  maskedAny(): Promise<boolean> {
+    return masking.maskedAny(this.#db)
   }
 
   maskedGet(

@@ -32,6 +32,17 @@ export class IdList {
     this.#size++
   }
 
+  /** Appends the id whose 20 bytes start at `buf[at]`. */
+  pushBytes(buf: Uint8Array, at: number): void {
+    if ((this.#size + 1) * 20 > this.#buf.length) {
+      const next = new Uint8Array(this.#buf.length * 2)
+      next.set(this.#buf)
+      this.#buf = next
+    }
+    this.#buf.set(buf.subarray(at, at + 20), this.#size * 20)
+    this.#size++
+  }
+
   /** The id at `index`, as hex. */
   at(index: number): string {
     return toHex(this.#buf.subarray(index * 20, index * 20 + 20))

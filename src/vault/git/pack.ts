@@ -7,25 +7,27 @@
  *
  * Every object is written from the bytes its archived id hashes (a raw manifest where the
  * archive keeps one), and its id is checked against them: a pack written here always yields the
- * archived ids. Large blobs are deflated as they stream from the content store.
+ * archived ids. Objects go in batches to worker threads that check and compress them
+ * (`deflate-pool.ts`) while the next batch is read; large blobs are deflated as they stream
+ * from the content store.
  *
  * @module
  */
 
 import { createHash } from 'node:crypto'
-import { crc32, createDeflate, deflateSync } from 'node:zlib'
+import { crc32, createDeflate } from 'node:zlib'
 
 import { type AbortOptions, CorruptError, MaskedError, NotFoundError } from '../../errors.js'
 import {
-  directoryObjectManifest,
+  concatBytes,
   gitHeader,
-  indexOfByte,
   releaseObjectManifest,
   revisionObjectManifest,
   sha1Hex,
 } from '../../model/index.js'
 import type { ObjStorage } from '../../objstorage/index.js'
 import type { Storage } from '../../storage/index.js'
+import { type Deflated, deflatePool } from './deflate-pool.js'
 import type { IdList } from './ids.js'
 import { type PackPlan, planSize } from './walk.js'
 
@@ -71,54 +73,6 @@ const WHOLE_LIMIT = 4 * 1024 * 1024
 const READ_AHEAD = 16 * 1024 * 1024
 const BATCH = 256
 const FLUSH_AT = 64 * 1024
-
-/** Objects smaller than this are written as stored zlib streams (see {@link storedZlib}). */
-const STORE_BELOW = 512
-
-/**
- * A zlib stream of `data` in stored (uncompressed) blocks: header, blocks of at most 65535
- * bytes, Adler-32. For small objects it is many times cheaper than a deflate call (whose setup
- * dominates at this size) and only a little larger.
- */
-export function storedZlib(data: Uint8Array): Buffer {
-  const blocks = Math.max(1, Math.ceil(data.length / 65535))
-  const out = Buffer.allocUnsafe(2 + blocks * 5 + data.length + 4)
-  out[0] = 0x78
-  out[1] = 0x01
-  let o = 2
-  for (let b = 0; b < blocks; b++) {
-    const start = b * 65535
-    const len = Math.min(65535, data.length - start)
-    out[o] = b === blocks - 1 ? 1 : 0
-    out.writeUInt16LE(len, o + 1)
-    out.writeUInt16LE(~len & 0xffff, o + 3)
-    out.set(data.subarray(start, start + len), o + 5)
-    o += 5 + len
-  }
-  let a = 1
-  let c = 0
-  for (let i = 0; i < data.length; i++) {
-    a = (a + data[i]!) % 65521
-    c = (c + a) % 65521
-  }
-  out.writeUInt32BE(((c << 16) | a) >>> 0, o)
-  return out
-}
-
-/**
- * Deflates `data` with a window and buffers sized to it: for the small objects of a repository
- * the setup of a full-size zlib stream costs more than the compression itself.
- */
-function deflateFit(data: Uint8Array, level: number): Buffer {
-  let windowBits = 9
-  while (windowBits < 15 && 1 << windowBits < data.length) windowBits++
-  return deflateSync(data, {
-    level,
-    windowBits,
-    memLevel: Math.max(1, Math.min(8, windowBits - 6)),
-    chunkSize: Math.max(1024, Math.min(data.length + 1024, 64 * 1024)),
-  })
-}
 
 /** A pack entry header: type and size, 7 bits a byte after the first 4. */
 export function entryHeader(type: GitType, size: number): Uint8Array {
@@ -167,17 +121,107 @@ class PackOut {
   }
 }
 
-/** The git id of blob bytes. */
-function blobId(data: Uint8Array): string {
-  return createHash('sha1').update(gitHeader('blob', data.length)).update(data).digest('hex')
+/** Blobs to write: a run of small ones read at once, or one large one streamed. */
+type BlobRun =
+  | { readonly small: readonly { readonly id: string; readonly length: number }[] }
+  | { readonly large: { readonly id: string; readonly length: number } }
+
+/** The blobs of a plan, in order, cut into runs (of at most READ_AHEAD bytes of small ones). */
+async function* blobRuns(
+  storage: Pick<Storage, 'contentGet'>,
+  blobs: IdList,
+  o: AbortOptions,
+): AsyncGenerator<BlobRun> {
+  for (const ids of blobs.chunks(BATCH)) {
+    o.signal?.throwIfAborted()
+    const got = await storage.contentGet(ids, 'sha1_git', o)
+    let run: { id: string; length: number }[] = []
+    let bytes = 0
+    for (let k = 0; k < ids.length; k++) {
+      const c = got[k]
+      if (!c) {
+        throw new NotFoundError(
+          `swh:1:cnt:${ids[k]}: its bytes are not archived (skipped or missing), so no ` +
+            'git object can be made of it',
+        )
+      }
+      if (c.status === 'hidden') throw new MaskedError(`swh:1:cnt:${c.sha1Git} is hidden`)
+      if (c.length > WHOLE_LIMIT || (run.length > 0 && bytes + c.length > READ_AHEAD)) {
+        if (run.length > 0) yield { small: run }
+        run = []
+        bytes = 0
+      }
+      if (c.length > WHOLE_LIMIT) yield { large: { id: c.sha1Git, length: c.length } }
+      else {
+        run.push({ id: c.sha1Git, length: c.length })
+        bytes += c.length
+      }
+    }
+    if (run.length > 0) yield { small: run }
+  }
 }
 
-/** The body of a framed manifest whose SHA-1 must be `id`. */
-function checkedBody(kind: string, id: string, manifest: Uint8Array): Uint8Array {
-  if (sha1Hex(manifest) !== id) {
-    throw new CorruptError(`swh:1:${kind}:${id}: its stored fields do not hash to its id`)
+type Kind = 'rev' | 'rel' | 'dir' | 'cnt'
+const GIT_TYPE: Readonly<Record<Kind, GitType>> = {
+  rev: 'commit',
+  rel: 'tag',
+  dir: 'tree',
+  cnt: 'blob',
+}
+
+/** Objects to write: a batch of one kind (framed manifests, or blob bytes), or a large blob. */
+type PackItem =
+  | { readonly kind: Kind; readonly ids: readonly string[]; readonly inputs: Uint8Array[] }
+  | { readonly large: { readonly id: string; readonly length: number } }
+
+/** A batch sent to the pool (null for a large blob, streamed when its turn comes). */
+interface Started {
+  readonly item: PackItem
+  readonly done: Promise<Deflated> | null
+}
+
+/** The objects of a plan in pack order (commits, tags, trees, blobs), batch by batch. */
+async function* packItems(
+  storage: Pick<Storage, 'revisionGet' | 'releaseGet' | 'directoryManifestGet' | 'contentGet'>,
+  objstorage: Pick<ObjStorage, 'getBytesMany'>,
+  plan: PackPlan,
+  o: AbortOptions,
+): AsyncGenerator<PackItem> {
+  const manifests = async function* (
+    list: IdList,
+    kind: Kind,
+    get: (ids: string[]) => Promise<(Uint8Array | null)[]>,
+  ): AsyncGenerator<PackItem> {
+    for (const ids of list.chunks(BATCH)) {
+      o.signal?.throwIfAborted()
+      const cached = ids.map((id) => plan.manifests.take(id))
+      const toRead = ids.filter((_, k) => cached[k] === undefined)
+      const read = toRead.length > 0 ? await get(toRead) : []
+      let r = 0
+      const inputs = ids.map((id, k) => {
+        const m = cached[k] ?? read[r++]
+        if (m === null || m === undefined) {
+          throw new NotFoundError(`swh:1:${kind}:${id} is not archived`)
+        }
+        return m
+      })
+      yield { kind, ids, inputs }
+    }
   }
-  return manifest.subarray(indexOfByte(manifest, 0) + 1)
+  yield* manifests(plan.commits, 'rev', async (ids) =>
+    (await storage.revisionGet(ids, o)).map((r) => (r ? revisionObjectManifest(r) : null)),
+  )
+  yield* manifests(plan.tags, 'rel', async (ids) =>
+    (await storage.releaseGet(ids, o)).map((r) => (r ? releaseObjectManifest(r) : null)),
+  )
+  yield* manifests(plan.trees, 'dir', (ids) => storage.directoryManifestGet(ids, o))
+  for await (const run of blobRuns(storage, plan.blobs, o)) {
+    if ('large' in run) yield run
+    else {
+      const ids = run.small.map((r) => r.id)
+      yield { kind: 'cnt', ids, inputs: await objstorage.getBytesMany(ids, o) }
+    }
+  }
 }
 
 /**
@@ -190,8 +234,8 @@ function checkedBody(kind: string, id: string, manifest: Uint8Array): Uint8Array
  * ```
  */
 export async function writePack(
-  storage: Pick<Storage, 'revisionGet' | 'releaseGet' | 'directoryGet' | 'contentGet'>,
-  objstorage: Pick<ObjStorage, 'get' | 'getBytes'>,
+  storage: Pick<Storage, 'revisionGet' | 'releaseGet' | 'directoryManifestGet' | 'contentGet'>,
+  objstorage: Pick<ObjStorage, 'get' | 'getBytesMany'>,
   plan: PackPlan,
   sink: PackSink,
   options: WritePackOptions = {},
@@ -215,9 +259,8 @@ export async function writePack(
     }
   }
 
-  const whole = async (type: GitType, id: string, body: Uint8Array): Promise<void> => {
-    const header = entryHeader(type, body.length)
-    const data = body.length < STORE_BELOW ? storedZlib(body) : deflateFit(body, level)
+  const whole = async (type: GitType, id: string, size: number, data: Uint8Array) => {
+    const header = entryHeader(type, size)
     const offset = out.offset
     await out.push(header)
     await out.push(data)
@@ -226,59 +269,17 @@ export async function writePack(
     progress()
   }
 
+  const pool = deflatePool()
   const extraIds: string[] = []
-  for (const x of extra) {
-    const id = createHash('sha1')
-      .update(gitHeader(x.type, x.body.length))
-      .update(x.body)
-      .digest('hex')
-    extraIds.push(id)
-    await whole(x.type, id, x.body)
-  }
-
-  const manifests = async (
-    list: IdList,
-    get: (ids: string[]) => Promise<(Uint8Array | null)[]>,
-    kind: string,
-    type: GitType,
-  ): Promise<void> => {
-    for (const ids of list.chunks(BATCH)) {
-      o.signal?.throwIfAborted()
-      const cached = ids.map((id) => plan.manifests.take(id))
-      const toRead = ids.filter((_, k) => cached[k] === undefined)
-      const read = toRead.length > 0 ? await get(toRead) : []
-      let r = 0
-      for (let k = 0; k < ids.length; k++) {
-        const m = cached[k] ?? read[r++]
-        if (m === null || m === undefined) {
-          throw new NotFoundError(`swh:1:${kind}:${ids[k]} is not archived`)
-        }
-        await whole(type, ids[k]!, checkedBody(kind, ids[k]!, m))
-      }
+  const framedExtra = extra.map((x) => concatBytes([gitHeader(x.type, x.body.length), x.body]))
+  for (const f of framedExtra) extraIds.push(sha1Hex(f))
+  if (extra.length > 0) {
+    const got = await pool.run({ ids: extraIds, framed: true, inputs: framedExtra, level })
+    if ('mismatch' in got) throw new CorruptError('a made object does not hash to its id')
+    for (let k = 0; k < extra.length; k++) {
+      await whole(extra[k]!.type, extraIds[k]!, got.sizes[k]!, got.data[k]!)
     }
   }
-
-  await manifests(
-    plan.commits,
-    async (ids) =>
-      (await storage.revisionGet(ids, o)).map((r) => (r ? revisionObjectManifest(r) : null)),
-    'rev',
-    'commit',
-  )
-  await manifests(
-    plan.tags,
-    async (ids) =>
-      (await storage.releaseGet(ids, o)).map((r) => (r ? releaseObjectManifest(r) : null)),
-    'rel',
-    'tag',
-  )
-  await manifests(
-    plan.trees,
-    async (ids) =>
-      (await storage.directoryGet(ids, o)).map((d) => (d ? directoryObjectManifest(d) : null)),
-    'dir',
-    'tree',
-  )
 
   const streamed = async (id: string, length: number): Promise<void> => {
     const header = entryHeader('blob', length)
@@ -314,46 +315,44 @@ export async function writePack(
     progress()
   }
 
-  for (const ids of plan.blobs.chunks(BATCH)) {
+  // Batches of objects, each checked and compressed on the pool while the next is read and the
+  // previous written.
+  const start = (item: PackItem): Started => {
+    if ('large' in item) return { item, done: null }
+    const done = pool.run({
+      ids: item.ids,
+      framed: item.kind !== 'cnt',
+      inputs: item.inputs,
+      level,
+    })
+    done.catch(() => undefined) // observed when the batch is written
+    return { item, done }
+  }
+  const items = packItems(storage, objstorage, plan, o)
+  const first = await items.next()
+  let current = first.done ? null : start(first.value)
+  while (current) {
     o.signal?.throwIfAborted()
-    const got = await storage.contentGet(ids, 'sha1_git', o)
-    let k = 0
-    while (k < ids.length) {
-      // A run of small blobs read at once, then written in order.
-      const run: { id: string; length: number }[] = []
-      let bytes = 0
-      while (k < ids.length) {
-        const c = got[k]
-        if (!c) {
-          throw new NotFoundError(
-            `swh:1:cnt:${ids[k]}: its bytes are not archived (skipped or missing), so no ` +
-              'git object can be made of it',
-          )
-        }
-        if (c.status === 'hidden') throw new MaskedError(`swh:1:cnt:${c.sha1Git} is hidden`)
-        if (c.length > WHOLE_LIMIT) break
-        if (run.length > 0 && bytes + c.length > READ_AHEAD) break
-        run.push({ id: c.sha1Git, length: c.length })
-        bytes += c.length
-        k++
+    const next = await items.next()
+    const ahead = next.done ? null : start(next.value)
+    const { item, done } = current
+    if ('large' in item) await streamed(item.large.id, item.large.length)
+    else {
+      const got = await done!
+      if ('mismatch' in got) {
+        const id = item.ids[got.mismatch]!
+        throw new CorruptError(
+          item.kind === 'cnt'
+            ? `swh:1:cnt:${id}: its stored bytes do not hash to its id`
+            : `swh:1:${item.kind}:${id}: its stored fields do not hash to its id`,
+        )
       }
-      if (run.length === 0) {
-        const c = got[k]!
-        await streamed(c.sha1Git, c.length)
-        k++
-        continue
-      }
-      const datas = await Promise.all(run.map((r) => objstorage.getBytes(r.id, o)))
-      for (let i = 0; i < run.length; i++) {
-        const data = datas[i]!
-        const id = run[i]!.id
-        if (blobId(data) !== id) {
-          throw new CorruptError(`swh:1:cnt:${id}: its stored bytes do not hash to its id`)
-        }
-        await whole('blob', id, data)
-        datas[i] = new Uint8Array(0)
+      const type = GIT_TYPE[item.kind]
+      for (let k = 0; k < item.ids.length; k++) {
+        await whole(type, item.ids[k]!, got.sizes[k]!, got.data[k]!)
       }
     }
+    current = ahead
   }
 
   await out.flush()

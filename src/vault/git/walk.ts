@@ -20,13 +20,14 @@
  * @module
  */
 
-import { type AbortOptions, InvalidInputError, MaskedError, NotFoundError } from '../../errors.js'
 import {
-  directoryObjectManifest,
-  IdSet,
-  type Revision,
-  revisionObjectManifest,
-} from '../../model/index.js'
+  type AbortOptions,
+  CorruptError,
+  InvalidInputError,
+  MaskedError,
+  NotFoundError,
+} from '../../errors.js'
+import { IdSet, type Revision, revisionObjectManifest, toHex } from '../../model/index.js'
 import type { Storage } from '../../storage/index.js'
 import { IdList } from './ids.js'
 
@@ -102,8 +103,46 @@ const BATCH = 256
 
 type GraphReader = Pick<
   Storage,
-  'revisionGet' | 'releaseGet' | 'directoryGet' | 'revisionMissing' | 'contentGet'
+  'revisionGet' | 'releaseGet' | 'directoryManifestGet' | 'revisionMissing' | 'contentGet'
 >
+
+/** What a tree entry points to, by its mode. */
+const enum EntryKind {
+  Blob,
+  Tree,
+  Gitlink,
+}
+
+/**
+ * Calls `fn` with the kind of each entry of a git tree object (header included) and the offset
+ * of its 20-byte id, read straight from the bytes (no entry objects, no hex strings).
+ */
+function forEachTreeEntry(
+  id: string,
+  manifest: Uint8Array,
+  fn: (kind: EntryKind, idAt: number) => void,
+): void {
+  const end = manifest.length
+  let o = manifest.indexOf(0) + 1
+  while (o < end) {
+    let mode = 0
+    for (let c = manifest[o]!; c !== 0x20; c = manifest[o]!) {
+      if (c < 0x30 || c > 0x37 || ++o >= end) throw corruptTree(id)
+      mode = mode * 8 + (c - 0x30)
+    }
+    const nul = manifest.indexOf(0, o)
+    if (nul < 0 || nul + 21 > end) throw corruptTree(id)
+    const type = mode & 0o170000
+    const kind =
+      type === 0o040000 ? EntryKind.Tree : type === 0o160000 ? EntryKind.Gitlink : EntryKind.Blob
+    fn(kind, nul + 1)
+    o = nul + 21
+  }
+}
+
+function corruptTree(id: string): CorruptError {
+  return new CorruptError(`swh:1:dir:${id}: its stored tree object does not parse`)
+}
 
 async function revisionsOf(
   storage: GraphReader,
@@ -156,14 +195,16 @@ async function markTrees(
   while (queue.length > 0) {
     o.signal?.throwIfAborted()
     const slice = queue.splice(0, BATCH)
-    const got = await storage.directoryGet(slice, o)
-    for (const d of got) {
-      if (d === null) continue
-      for (const e of d.entries) {
-        if (e.type === 'rev') continue
-        if (into.add(e.target) && e.type === 'dir') queue.push(e.target)
-      }
-    }
+    const got = await storage.directoryManifestGet(slice, o)
+    got.forEach((m, k) => {
+      if (m === null) return
+      forEachTreeEntry(slice[k]!, m, (kind, at) => {
+        if (kind === EntryKind.Gitlink) return
+        if (into.addBytes(m, at) && kind === EntryKind.Tree) {
+          queue.push(toHex(m.subarray(at, at + 20)))
+        }
+      })
+    })
   }
 }
 
@@ -283,16 +324,17 @@ export async function planPack(storage: GraphReader, request: PackRequest): Prom
   while (queue.length > 0) {
     o.signal?.throwIfAborted()
     const slice = queue.splice(0, BATCH)
-    const got = await storage.directoryGet(slice, o)
-    got.forEach((d, k) => {
-      if (d === null) throw new NotFoundError(`swh:1:dir:${slice[k]} is not archived`)
-      plan.trees.push(d.id)
-      plan.manifests.put(d.id, () => directoryObjectManifest(d))
-      for (const e of d.entries) {
-        if (e.type === 'rev' || (checkHave && have.has(e.target)) || !seen.add(e.target)) continue
-        if (e.type === 'dir') queue.push(e.target)
-        else plan.blobs.push(e.target)
-      }
+    const got = await storage.directoryManifestGet(slice, o)
+    got.forEach((m, k) => {
+      if (m === null) throw new NotFoundError(`swh:1:dir:${slice[k]} is not archived`)
+      plan.trees.push(slice[k]!)
+      plan.manifests.put(slice[k]!, () => m)
+      forEachTreeEntry(slice[k]!, m, (kind, at) => {
+        if (kind === EntryKind.Gitlink) return
+        if ((checkHave && have.hasBytes(m, at)) || !seen.addBytes(m, at)) return
+        if (kind === EntryKind.Tree) queue.push(toHex(m.subarray(at, at + 20)))
+        else plan.blobs.pushBytes(m, at)
+      })
     })
     if (plan.trees.size % 4096 < BATCH) {
       request.progress?.(`Counting objects: ${planSize(plan)}`)

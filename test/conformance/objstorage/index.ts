@@ -70,6 +70,22 @@ export function objStorageConformanceTests(name: string, ctx: ObjStorageSuiteCon
       expect(chunks).toBeGreaterThan(1)
     })
 
+    it('reads many contents at once, in the order asked, duplicates and empty ones included', async () => {
+      const datas = [utf8(`many ${name} a\n`), utf8(''), utf8(`many ${name} b`.repeat(100))]
+      for (const d of datas) await s.add(idOf(d), d)
+      const ids = [datas[2]!, datas[0]!, datas[1]!, datas[0]!].map(idOf)
+      const got = await s.getBytesMany(ids)
+      expect(got.map((b) => Buffer.from(b).toString())).toEqual(
+        [datas[2]!, datas[0]!, datas[1]!, datas[0]!].map((d) => Buffer.from(d).toString()),
+      )
+      expect(await s.getBytesMany([])).toEqual([])
+      const absent = '2'.repeat(40)
+      await expect(s.getBytesMany([ids[0]!, absent])).rejects.toThrow(
+        new RegExp(`swh:1:cnt:${absent}.*not in the content store`),
+      )
+      await expect(s.getBytesMany(['XYZ'])).rejects.toThrow(/Invalid content id/)
+    })
+
     it('throws NotFound for an absent object', async () => {
       await expect(s.getBytes('1'.repeat(40))).rejects.toThrow(/not in the content store/)
     })
@@ -130,6 +146,9 @@ export function objStorageConformanceTests(name: string, ctx: ObjStorageSuiteCon
         await s.add(id, data)
         await ctx.corrupt!(s, id)
         await expect(collect(s.get(id, { verify: true }))).rejects.toThrow(
+          new RegExp(`swh:1:cnt:${id}.*corrupt`),
+        )
+        await expect(s.getBytesMany([id], { verify: true })).rejects.toThrow(
           new RegExp(`swh:1:cnt:${id}.*corrupt`),
         )
       },

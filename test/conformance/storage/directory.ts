@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto'
+
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -86,6 +88,49 @@ export function directoryTests(ctx: StorageSuiteContext): void {
       expect(got!.entries).toEqual(
         dir.entries.map((e) => ({ ...e, name: expect.anything() as unknown })),
       )
+    })
+
+    it("gives each tree object as git writes it (sorted by git's rule), raw manifests as kept", async () => {
+      const blob = 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391'
+      const sub = '4b825dc642cb6eb9a060e54bf8d69288fbee4904'
+      const name = uniq('n')
+      // Given out of order: git sorts "a.c" before the directory "a" (as "a/"), and bytes as bytes.
+      const dir = makeDirectory({
+        entries: [
+          { name: utf8(`${name}a`), type: 'dir', perms: 0o40000, target: sub },
+          { name: Uint8Array.of(0xe9), type: 'rev', perms: 0o160000, target: 'f'.repeat(40) },
+          { name: utf8(`${name}a.c`), type: 'file', perms: 0o100755, target: blob },
+        ],
+      })
+      await s.directoryAdd([dir])
+      const entry = (mode: string, n: Buffer, id: string) =>
+        Buffer.concat([Buffer.from(`${mode} `), n, Buffer.from([0]), Buffer.from(id, 'hex')])
+      const body = Buffer.concat([
+        entry('100755', Buffer.from(`${name}a.c`), blob),
+        entry('40000', Buffer.from(`${name}a`), sub),
+        entry('160000', Buffer.from([0xe9]), 'f'.repeat(40)),
+      ])
+      const expected = Buffer.concat([Buffer.from(`tree ${body.length}\0`), body])
+      const [got, absent] = await s.directoryManifestGet([dir.id, '0'.repeat(40)])
+      expect(Buffer.from(got!).equals(expected)).toBe(true)
+      expect(createHash('sha1').update(got!).digest('hex')).toBe(dir.id)
+      expect(absent).toBeNull()
+      const rawBody = entry('040000', Buffer.from(uniq('r')), sub)
+      const raw = Buffer.concat([Buffer.from(`tree ${rawBody.length}\0`), rawBody])
+      const withRaw = makeDirectory({
+        entries: [
+          {
+            name: rawBody.subarray(7, rawBody.indexOf(0)),
+            type: 'dir',
+            perms: 0o40000,
+            target: sub,
+          },
+        ],
+        rawManifest: raw,
+      })
+      await s.directoryAdd([withRaw])
+      const [gotRaw] = await s.directoryManifestGet([withRaw.id])
+      expect(Buffer.from(gotRaw!).equals(raw)).toBe(true)
     })
 
     it('property: add twice, missing, get round-trip', async () => {

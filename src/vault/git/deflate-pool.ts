@@ -1,0 +1,226 @@
+/**
+ * The per-object work of a pack, done in batches on worker threads: checking that each
+ * object's bytes hash to its id, and zlib-compressing its body. Done on the main thread, one
+ * object at a time, this was most of a clone's time (a `deflateSync` and a SHA-1 for each of
+ * tens of thousands of small objects); a worker does a batch of them and sends the compressed
+ * bodies back in one buffer (transferred, not copied), while the main thread reads the next
+ * batch and writes the previous one.
+ *
+ * @module
+ */
+
+import { availableParallelism } from 'node:os'
+import { Worker } from 'node:worker_threads'
+
+/** Objects smaller than this are written as stored zlib streams (`storedZlib` below). */
+const STORE_BELOW = 512
+
+// Runs inside each worker (plain CommonJS, evaluated).
+// - storedZlib: a zlib stream in stored (uncompressed) blocks (header, blocks of at most 65535
+//   bytes, Adler-32): for small objects many times cheaper than a deflate call, whose setup
+//   dominates at that size, and only a little larger;
+// - deflateFit: deflate with a window and buffers sized to the object, for the same reason.
+const WORKER_SOURCE = String.raw`
+const { parentPort } = require('node:worker_threads')
+const { deflateSync } = require('node:zlib')
+const { createHash } = require('node:crypto')
+function storedZlib(data) {
+  const blocks = Math.max(1, Math.ceil(data.length / 65535))
+  const out = Buffer.allocUnsafe(2 + blocks * 5 + data.length + 4)
+  out[0] = 0x78
+  out[1] = 0x01
+  let o = 2
+  for (let b = 0; b < blocks; b++) {
+    const start = b * 65535
+    const len = Math.min(65535, data.length - start)
+    out[o] = b === blocks - 1 ? 1 : 0
+    out.writeUInt16LE(len, o + 1)
+    out.writeUInt16LE(~len & 0xffff, o + 3)
+    out.set(data.subarray(start, start + len), o + 5)
+    o += 5 + len
+  }
+  let a = 1
+  let c = 0
+  for (let i = 0; i < data.length; i++) {
+    a = (a + data[i]) % 65521
+    c = (c + a) % 65521
+  }
+  out.writeUInt32BE(((c << 16) | a) >>> 0, o)
+  return out
+}
+function deflateFit(data, level) {
+  let windowBits = 9
+  while (windowBits < 15 && 1 << windowBits < data.length) windowBits++
+  return deflateSync(data, {
+    level,
+    windowBits,
+    memLevel: Math.max(1, Math.min(8, windowBits - 6)),
+    chunkSize: Math.max(1024, Math.min(data.length + 1024, 64 * 1024)),
+  })
+}
+parentPort.on('message', (m) => {
+  const input = new Uint8Array(m.buffer)
+  const outs = []
+  const sizes = []
+  let total = 0
+  let bad = -1
+  let o = 0
+  for (let i = 0; i < m.lengths.length; i++) {
+    const item = input.subarray(o, o + m.lengths[i])
+    o += m.lengths[i]
+    const h = createHash('sha1')
+    let body
+    if (m.framed) {
+      h.update(item)
+      body = item.subarray(item.indexOf(0) + 1)
+    } else {
+      h.update('blob ' + item.length + '\0')
+      h.update(item)
+      body = item
+    }
+    if (h.digest('hex') !== m.ids[i]) { bad = i; break }
+    const z = body.length < ${STORE_BELOW} ? storedZlib(body) : deflateFit(body, m.level)
+    outs.push(z)
+    sizes.push(body.length)
+    total += z.length
+  }
+  const out = new Uint8Array(new ArrayBuffer(total))
+  const lengths = []
+  let p = 0
+  for (const z of outs) { out.set(z, p); p += z.length; lengths.push(z.length) }
+  parentPort.postMessage({ id: m.id, buffer: out.buffer, lengths, sizes, bad }, [out.buffer])
+})
+`
+
+/** A batch of objects to check and compress. */
+export interface DeflateBatch {
+  /** The ids the objects must hash to. */
+  readonly ids: readonly string[]
+  /**
+   * Framed objects (`<type> <size>\0` and body: manifests), whose hash is of the bytes as
+   * given; else blob bodies, hashed with their blob header.
+   */
+  readonly framed: boolean
+  readonly inputs: readonly Uint8Array[]
+  readonly level: number
+}
+
+/** A batch done: each object's zlib stream and body size, or the first whose id is wrong. */
+export type Deflated =
+  | { readonly data: readonly Uint8Array[]; readonly sizes: readonly number[] }
+  | { readonly mismatch: number }
+
+interface Reply {
+  readonly id: number
+  readonly buffer: ArrayBuffer
+  readonly lengths: readonly number[]
+  readonly sizes: readonly number[]
+  readonly bad: number
+}
+
+interface Slot {
+  readonly worker: Worker
+  busy: number
+}
+
+/**
+ * Worker threads checking and compressing batches of pack objects, created on first use and
+ * unreferenced when idle (they never keep a process alive).
+ *
+ * @example
+ * ```ts
+ * const got = await deflatePool().run({ ids, framed: true, inputs: manifests, level: 1 })
+ * ```
+ */
+export class DeflatePool {
+  readonly #size: number
+  readonly #slots: Slot[] = []
+  readonly #pending = new Map<
+    number,
+    { resolve: (d: Deflated) => void; reject: (e: Error) => void; slot: Slot }
+  >()
+  #next = 0
+
+  constructor(workers: number) {
+    this.#size = Math.max(1, workers)
+  }
+
+  #slot(): Slot {
+    const idle = this.#slots.find((s) => s.busy === 0)
+    if (idle) return idle
+    if (this.#slots.length < this.#size) {
+      const worker = new Worker(WORKER_SOURCE, { eval: true })
+      const slot: Slot = { worker, busy: 0 }
+      worker.on('message', (m: Reply) => {
+        const p = this.#pending.get(m.id)
+        if (!p) return
+        this.#pending.delete(m.id)
+        if (--slot.busy === 0) worker.unref()
+        if (m.bad >= 0) {
+          p.resolve({ mismatch: m.bad })
+          return
+        }
+        const data: Uint8Array[] = []
+        let o = 0
+        for (const n of m.lengths) {
+          data.push(new Uint8Array(m.buffer, o, n))
+          o += n
+        }
+        p.resolve({ data, sizes: m.sizes })
+      })
+      worker.on('error', (e) => {
+        for (const [id, p] of this.#pending) {
+          if (p.slot === slot) {
+            this.#pending.delete(id)
+            p.reject(e)
+          }
+        }
+        this.#slots.splice(this.#slots.indexOf(slot), 1)
+      })
+      this.#slots.push(slot)
+      return slot
+    }
+    return [...this.#slots].sort((a, b) => a.busy - b.busy)[0]!
+  }
+
+  /** Checks and compresses one batch. */
+  run(batch: DeflateBatch): Promise<Deflated> {
+    if (batch.inputs.length === 0) return Promise.resolve({ data: [], sizes: [] })
+    let total = 0
+    for (const x of batch.inputs) total += x.length
+    const buffer = new Uint8Array(new ArrayBuffer(total))
+    const lengths: number[] = []
+    let o = 0
+    for (const x of batch.inputs) {
+      buffer.set(x, o)
+      o += x.length
+      lengths.push(x.length)
+    }
+    const slot = this.#slot()
+    const id = this.#next++
+    slot.busy++
+    slot.worker.ref()
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject, slot })
+      slot.worker.postMessage(
+        {
+          id,
+          buffer: buffer.buffer,
+          lengths,
+          ids: batch.ids,
+          framed: batch.framed,
+          level: batch.level,
+        },
+        [buffer.buffer],
+      )
+    })
+  }
+}
+
+let shared: DeflatePool | undefined
+
+/** The process's pool (one worker per spare core, at most four). */
+export function deflatePool(): DeflatePool {
+  shared ??= new DeflatePool(Math.min(4, Math.max(1, availableParallelism() - 1)))
+  return shared
+}
