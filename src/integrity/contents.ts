@@ -44,6 +44,22 @@ async function hashStored(
 
 const NO_HASHES: ContentHashes = { sha1: '', sha1Git: '', sha256: '', blake2s256: '' }
 
+/** The finding of content `c` whose stored bytes gave `got`, or null when they match. */
+function verdict(c: Content, got: { length: number; hashes: ContentHashes }): FsckFinding | null {
+  const bad: string[] = []
+  if (got.length !== c.length) bad.push(`length: ${got.length} bytes stored, ${c.length} recorded`)
+  else
+    for (const [key, name] of HASH_NAMES)
+      if (got.hashes[key] !== c[key]) bad.push(`${name} ${got.hashes[key]}`)
+  if (bad.length === 0) return null
+  return {
+    kind: 'content',
+    swhid: `swh:1:cnt:${c.sha1Git}`,
+    problem: 'corrupt',
+    detail: `its stored bytes do not match its hashes (${bad.join('; ')})`,
+  }
+}
+
 /** The finding of one content, or null when its bytes are present and match. */
 export async function checkContent(store: ObjStorage, c: Content): Promise<FsckFinding | null> {
   const swhid = `swh:1:cnt:${c.sha1Git}`
@@ -65,34 +81,79 @@ export async function checkContent(store: ObjStorage, c: Content): Promise<FsckF
       detail: `its bytes cannot be read back (${errorMessage(e)})`,
     }
   }
-  const bad: string[] = []
-  if (got.length !== c.length) bad.push(`length: ${got.length} bytes stored, ${c.length} recorded`)
-  else
-    for (const [key, name] of HASH_NAMES)
-      if (got.hashes[key] !== c[key]) bad.push(`${name} ${got.hashes[key]}`)
-  if (bad.length === 0) return null
-  return {
-    kind: 'content',
-    swhid,
-    problem: 'corrupt',
-    detail: `its stored bytes do not match its hashes (${bad.join('; ')})`,
-  }
+  return verdict(c, got)
 }
 
-/** The findings of `contents`, read `parallel` at a time, in input order. */
+/** Small contents read per {@link ObjStorage.getBytesMany} call. */
+const READ_BATCH = 64
+/** Batches being read while one is hashed. */
+const READ_AHEAD = 1
+
+/**
+ * The findings of small contents (at most {@link WHOLE_READ_LIMIT} each), in input order: read
+ * in batches by the store's batch read (off the main thread for the file store), the next
+ * batches read while this one is hashed. A batch that cannot be read whole (a content missing or
+ * unreadable) is checked one content at a time, which names each problem.
+ */
+async function checkSmall(store: ObjStorage, contents: readonly Content[]): Promise<FsckFinding[]> {
+  const findings: FsckFinding[] = []
+  const read = (from: number): Promise<Uint8Array[] | null> =>
+    store
+      .getBytesMany(contents.slice(from, from + READ_BATCH).map((c) => c.sha1Git))
+      .catch(() => null)
+  const ahead: Promise<Uint8Array[] | null>[] = []
+  let requested = 0
+  for (let i = 0; i < contents.length; i += READ_BATCH) {
+    while (requested < contents.length && ahead.length < READ_AHEAD) {
+      ahead.push(read(requested))
+      requested += READ_BATCH
+    }
+    const got = await ahead.shift()!
+    const batch = contents.slice(i, i + READ_BATCH)
+    for (let k = 0; k < batch.length; k++) {
+      const c = batch[k]!
+      const data = got?.[k]
+      const f =
+        data === undefined
+          ? await checkContent(store, c)
+          : verdict(c, {
+              length: data.length,
+              hashes: new ContentHasher(data.length).update(data).digest(),
+            })
+      if (f) findings.push(f)
+    }
+  }
+  return findings
+}
+
+/**
+ * The findings of `contents`, in input order: small ones by batches ({@link checkSmall}),
+ * large ones streamed, `parallel` at a time.
+ */
 export async function checkContents(
   store: ObjStorage,
   contents: readonly Content[],
-  parallel = 32,
+  parallel = 4,
 ): Promise<FsckFinding[]> {
-  const results: (FsckFinding | null)[] = new Array<FsckFinding | null>(contents.length).fill(null)
+  const small = contents.filter((c) => c.length <= WHOLE_READ_LIMIT)
+  const large = contents.filter((c) => c.length > WHOLE_READ_LIMIT)
+  const results: (FsckFinding | null)[] = new Array<FsckFinding | null>(large.length).fill(null)
   let next = 0
   const worker = async (): Promise<void> => {
-    while (next < contents.length) {
+    while (next < large.length) {
       const i = next++
-      results[i] = await checkContent(store, contents[i]!)
+      results[i] = await checkContent(store, large[i]!)
     }
   }
-  await Promise.all(Array.from({ length: Math.min(parallel, contents.length) }, worker))
-  return results.filter((f): f is FsckFinding => f !== null)
+  const [fromSmall] = await Promise.all([
+    checkSmall(store, small),
+    ...Array.from({ length: Math.min(parallel, large.length) }, worker),
+  ])
+  const found = new Map<string, FsckFinding>()
+  for (const f of [...fromSmall, ...results.filter((f): f is FsckFinding => f !== null)])
+    found.set(f.swhid, f)
+  return contents.flatMap((c) => {
+    const f = found.get(`swh:1:cnt:${c.sha1Git}`)
+    return f ? [f] : []
+  })
 }
