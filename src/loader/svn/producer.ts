@@ -52,6 +52,7 @@ export class SvnProducer implements Producer {
   #repo: string | null = null
   #loaded: Loaded | null = null
   #head: string | null = null
+  #proxy: string | null = null
 
   constructor(remote: RemoteUrl, opts: SvnProducerOptions) {
     this.#remote = remote
@@ -82,6 +83,7 @@ export class SvnProducer implements Producer {
   async fetch(ctx: LoadContext): Promise<void> {
     const { url, auth } = this.#target()
     const proxy = await ctx.egressProxy()
+    this.#proxy = proxy
     const info = await svnInfo(url, auth, ctx.signal, proxy)
     this.#info = info
     ctx.report('list', { objects: info.head })
@@ -127,6 +129,8 @@ export class SvnProducer implements Producer {
       maxContentSize: this.#opts.maxContentSize,
       origin: this.origin,
       rootUrl: info.root,
+      scratch: ctx.scratch('svnext'),
+      proxy: this.#proxy,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     })
     const dump = startTool(
@@ -152,7 +156,7 @@ export class SvnProducer implements Producer {
     const archived = (rev: number): boolean => loaded !== null && rev <= loaded.rev
     const finish = async function* (this: SvnProducer): AsyncGenerator<ModelObject> {
       const c = current!
-      const root = yield* quietly(replay.end(c.rev), archived(c.rev))
+      const root = yield* quietly(replay.end(c.rev, ctx), archived(c.rev))
       const wanted = c.changes || info.head === 0
       const isLast = loaded !== null && c.rev === loaded.rev
       if (!isLast && (!wanted || (loaded !== null && c.rev < loaded.rev))) return

@@ -16,7 +16,7 @@ import { contentObject } from '../core/content.js'
 import { MutableTree } from '../core/tree.js'
 import type { LoadContext, ModelObject } from '../core/types.js'
 import type { DumpNode } from './dump.js'
-import { externalUrls } from './externals.js'
+import { SvnExternals } from './external-tree.js'
 import { catFile, filePropsUnder } from './repo.js'
 import { archivedFile, type FileProps, filePropsOf, PLAIN, samePropsEffect } from './text.js'
 
@@ -34,6 +34,10 @@ export interface ReplayOptions {
   readonly origin: string
   /** The repository root URL the origin names (for relative `svn:externals` URLs). */
   readonly rootUrl: string
+  /** Scratch space for the exports of `svn:externals`. */
+  readonly scratch: string
+  /** The load's egress proxy (for externals over HTTP), if any. */
+  readonly proxy?: string | null
   readonly signal?: AbortSignal
 }
 
@@ -46,12 +50,25 @@ export class SvnReplay {
   /** Root directory id of each revision replayed (20 bytes each). */
   #roots = Buffer.alloc(20 * 1024)
   #lastRev = -1
-  /** Repositories named by `svn:externals` properties (absolute URLs). */
-  readonly externals = new Set<string>()
+  readonly #externals: SvnExternals
 
   constructor(opts: ReplayOptions) {
     this.#opts = opts
     this.#tree = MutableTree.empty(opts.storage)
+    this.#externals = new SvnExternals(this.#tree, {
+      storage: opts.storage,
+      originUrl: opts.origin,
+      repoUrl: `file://${opts.repo}`,
+      scratch: opts.scratch,
+      maxContentSize: opts.maxContentSize,
+      signal: opts.signal,
+      proxy: opts.proxy ?? null,
+    })
+  }
+
+  /** Repositories named by `svn:externals` properties (absolute URLs). */
+  get externals(): ReadonlySet<string> {
+    return this.#externals.urls
   }
 
   /** The root id of revision `rev` (replayed already). */
@@ -64,7 +81,12 @@ export class SvnReplay {
   /** Applies one node record of revision `rev`; yields the contents it makes. */
   async *apply(node: DumpNode, rev: number, ctx: LoadContext): AsyncGenerator<ModelObject> {
     const path = node.path
-    if (node.action === 'delete' || node.action === 'replace') await this.#remove(path)
+    const upath = Buffer.from(path).toString('utf8')
+    this.#externals.touch(upath)
+    if (node.action === 'delete' || node.action === 'replace') {
+      await this.#remove(path)
+      this.#externals.removed(upath)
+    }
     if (node.action === 'delete') return
     const copied =
       node.copyfromPath !== null &&
@@ -72,12 +94,8 @@ export class SvnReplay {
       (node.action === 'add' || node.action === 'replace')
     if (copied) await this.#copy(node.copyfromPath, node.copyfromRev, path, rev)
     if (node.nodeKind === 'dir') {
-      const ext = node.props?.get('svn:externals')
-      if (ext !== undefined) {
-        const dirUrl = `${this.#opts.rootUrl.replace(/\/+$/, '')}/${encodeURI(Buffer.from(path).toString('utf8'))}`
-        for (const u of externalUrls(ext, dirUrl, this.#opts.rootUrl)) this.externals.add(u)
-      }
       if (!copied && node.action !== 'change') await this.#tree.mkdir(path)
+      if (node.props !== null) this.#externals.set(upath, node.props.get('svn:externals') ?? null)
       return
     }
     if (node.nodeKind !== 'file') {
@@ -106,8 +124,9 @@ export class SvnReplay {
     await this.#tree.putLeaf(path, { type: 'file', perms: file.perms, target: id })
   }
 
-  /** Ends revision `rev`: yields the directories it changed; returns the root id. */
-  async *end(rev: number): AsyncGenerator<ModelObject, string> {
+  /** Ends revision `rev`: yields its externals and the directories it changed; the root id. */
+  async *end(rev: number, ctx: LoadContext): AsyncGenerator<ModelObject, string> {
+    yield* this.#externals.close(rev, ctx)
     for await (const d of this.#tree.flush()) yield { type: 'directory', object: d }
     const root = this.#tree.rootId()
     if (this.#roots.length < (rev + 1) * 20) {
@@ -151,6 +170,8 @@ export class SvnReplay {
   async #copy(from: Uint8Array, fromRev: number, to: Uint8Array, rev: number): Promise<void> {
     const fk = key(from)
     const tk = key(to)
+    const ufrom = Buffer.from(from).toString('utf8')
+    const uto = Buffer.from(to).toString('utf8')
     if (fromRev === this.#lastRev) {
       const item = await this.#tree.get(from)
       if (item?.kind === 'dir' && item.id !== null) {
@@ -165,6 +186,7 @@ export class SvnReplay {
         if (p === fk) copies.push([tk, fp])
         else if (p.startsWith(fk + '/')) copies.push([tk + p.slice(fk.length), fp])
       for (const [p, fp] of copies) this.#props.set(p, fp)
+      if (item?.kind === 'dir') this.#externals.copied(ufrom, uto, this.#externals.under(ufrom))
       return
     }
     // An older revision: its tree is in the archive (flushed to be readable).
@@ -175,7 +197,13 @@ export class SvnReplay {
       throw new CorruptError(`revision ${rev} copies ${fk}@${fromRev}, which is not there`)
     if (item.kind === 'leaf') await this.#tree.putLeaf(to, item)
     else await this.#tree.putDirectory(to, item.id!)
-    const props = await filePropsUnder(this.#opts.repo, fromRev, from, this.#opts.signal)
+    const { files: props, externals } = await filePropsUnder(
+      this.#opts.repo,
+      fromRev,
+      from,
+      this.#opts.signal,
+    )
+    if (item.kind === 'dir') this.#externals.copied(ufrom, uto, externals)
     for (const [p, fp] of props)
       if (p === fk) this.#props.set(tk, fp)
       else if (p.startsWith(fk + '/')) this.#props.set(tk + p.slice(fk.length), fp)

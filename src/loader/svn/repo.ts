@@ -211,14 +211,15 @@ export async function catFile(
 
 /**
  * The properties that matter of every file under `path` at revision `rev` (only those with
- * some), keyed by their path from the repository root (latin1 of the bytes).
+ * some), keyed by their path from the repository root (latin1 of the bytes); and the
+ * `svn:externals` of the directories there, keyed by their path (UTF-8).
  */
 export async function filePropsUnder(
   repo: string,
   rev: number,
   path: Uint8Array,
   signal?: AbortSignal,
-): Promise<Map<string, FileProps>> {
+): Promise<{ files: Map<string, FileProps>; externals: Map<string, Uint8Array> }> {
   const url = `${repoUrl(repo)}/${encodePath(path)}@${rev}`
   const xml = (
     await runTool(
@@ -229,21 +230,25 @@ export async function filePropsUnder(
   ).toString('utf8')
   const rootBytes = urlPathBytes(repoUrl(repo))
   const out = new Map<string, FileProps>()
+  const externals = new Map<string, Uint8Array>()
   for (const m of xml.matchAll(/<target\s+path="([^"]*)">([\s\S]*?)<\/target>/g)) {
     const props = new Map<string, string>()
     for (const p of m[2]!.matchAll(/<property\s+name="([^"]*)">([\s\S]*?)<\/property>/g))
       props.set(xmlText(p[1]!), xmlText(p[2]!))
+    const full = urlPathBytes(xmlText(m[1]!))
+    const rel = trimSlashes(full.subarray(rootBytes.length))
+    const ext = props.get('svn:externals')
+    if (ext !== undefined)
+      externals.set(Buffer.from(rel).toString('utf8'), Buffer.from(ext, 'utf8'))
     const fp: FileProps = {
       eol: props.has('svn:eol-style') ? props.get('svn:eol-style')!.trim() : null,
       special: props.has('svn:special'),
       executable: props.has('svn:executable'),
     }
     if (fp.eol === PLAIN.eol && !fp.special && !fp.executable) continue
-    const full = urlPathBytes(xmlText(m[1]!))
-    const rel = trimSlashes(full.subarray(rootBytes.length))
     out.set(Buffer.from(rel).toString('latin1'), fp)
   }
-  return out
+  return { files: out, externals }
 }
 
 /** `file://` URL of a local repository path. */
