@@ -95,6 +95,25 @@ export class SvnExternals {
     this.#o = opts
   }
 
+  /**
+   * The externals of a tree resumed from the archive (already in it): the directories'
+   * values, those of their definitions found in the tree taken as exported.
+   */
+  async prime(values: Map<string, Uint8Array>): Promise<void> {
+    for (const [dir, raw] of values) {
+      const defs = parseExternals(raw, dir, this.#o.originUrl)
+      if (defs.size === 0) continue
+      this.#states.set(dir, { raw, defs })
+      for (const list of defs.values())
+        for (const d of list) {
+          this.urls.add(d.url)
+          const dest = join2(dir, d.path)
+          if ((await this.#tree.get(enc(dest))) !== null) this.#valid.set(dest, d.relativeUrl)
+        }
+    }
+    this.#hasRelative = [...this.#valid.values()].some((r) => r)
+  }
+
   /** The `svn:externals` value of the directory at `dir`, if it has one. */
   value(dir: string): Uint8Array | undefined {
     return this.#states.get(dir)?.raw

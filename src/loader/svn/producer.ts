@@ -20,19 +20,13 @@ import type { LoadContext, ModelObject, Producer } from '../core/types.js'
 import { type RemoteUrl, scrubRemote, splitRemoteUrl } from '../origin-url.js'
 import { type DumpNode, readDump, type SvnProps } from './dump.js'
 import { EMPTY_DIR, SvnReplay } from './replay.js'
-import { localRepository, type SvnAuth, type SvnInfo, svnInfo } from './repo.js'
+import { localRepository, type PropsUnder, type SvnAuth, type SvnInfo, svnInfo } from './repo.js'
+import { type Loaded, resumeState } from './resume.js'
 import { svnRevision } from './revision.js'
 import { startTool, stopTool } from './tools.js'
 
 /** The snapshot's one branch. */
 export const SVN_BRANCH = utf8('HEAD')
-
-/** The last revision an earlier visit loaded. */
-interface Loaded {
-  readonly id: string
-  readonly rev: number
-  readonly parents: readonly string[]
-}
 
 /** Raised inside the replay when the last loaded revision is not found again. */
 class HistoryAltered extends Error {}
@@ -53,6 +47,10 @@ export class SvnProducer implements Producer {
   #loaded: Loaded | null = null
   #head: string | null = null
   #proxy: string | null = null
+  /** The state at the last loaded revision, when the visit resumes after it. */
+  #resume: PropsUnder | null = null
+  /** The last loaded revision is not found again: everything is loaded again. */
+  #altered = false
 
   constructor(remote: RemoteUrl, opts: SvnProducerOptions) {
     this.#remote = remote
@@ -87,8 +85,23 @@ export class SvnProducer implements Producer {
     const info = await svnInfo(url, auth, ctx.signal, proxy)
     this.#info = info
     ctx.report('list', { objects: info.head })
-    this.#loaded = await this.#previous(ctx)
+    const loaded = (this.#loaded = await this.#previous(ctx))
+    // SWH's check (a path inside a repository is replayed from the start, as before).
+    if (loaded !== null && loaded.rev <= info.head && info.subpath.length === 0) {
+      this.#resume = await resumeState(loaded, info, {
+        origin: this.origin,
+        maxContentSize: this.#opts.maxContentSize,
+        scratch: ctx.scratch('svncheck'),
+        access: { auth, proxy, signal: ctx.signal },
+      })
+      this.#altered = this.#resume === null
+      // Nothing new and nothing rewritten: no dump at all.
+      if (this.#resume !== null && loaded.rev === info.head) return
+    }
     this.#repo = await localRepository(info, auth, ctx.scratch('svn'), ctx.signal, proxy)
+    const local = info.root.startsWith('file://')
+    if (!local) ctx.stats.fetchedObjects = info.head + 1 // the mirror's revisions
+    ctx.stats.fetches++
     ctx.report('fetch', { objects: info.head + 1 })
   }
 
@@ -103,10 +116,21 @@ export class SvnProducer implements Producer {
     if (!rev || !header) return null
     const n = Number(Buffer.from(header[1]).toString('latin1'))
     if (!Number.isSafeInteger(n) || n < 0) return null
-    return { id: rev.id, rev: n, parents: rev.parents }
+    return { id: rev.id, rev: n, parents: rev.parents, directory: rev.directory }
   }
 
   async *objects(ctx: LoadContext): AsyncGenerator<ModelObject> {
+    const loaded = this.#loaded
+    if (loaded !== null && this.#resume !== null) {
+      this.#head = loaded.id
+      if (this.#repo !== null) yield* this.#replay(ctx, null, loaded.id, loaded)
+      return
+    }
+    // SWH reloads every revision, the first one still with the archived head as parent.
+    if (loaded !== null && this.#altered) {
+      yield* this.#replay(ctx, null, loaded.id)
+      return
+    }
     try {
       yield* this.#replay(ctx, this.#loaded)
     } catch (e) {
@@ -116,10 +140,15 @@ export class SvnProducer implements Producer {
     }
   }
 
+  /**
+   * Replays the dump: of every revision, or (`from`) of those after the one resumed from; with
+   * `loaded`, the revisions up to it are archived already and checked, not yielded.
+   */
   async *#replay(
     ctx: LoadContext,
     loaded: Loaded | null,
     firstParent?: string,
+    from?: Loaded,
   ): AsyncGenerator<ModelObject> {
     const info = this.#info!
     const repo = this.#repo!
@@ -133,13 +162,18 @@ export class SvnProducer implements Producer {
       proxy: this.#proxy,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     })
+    if (from) await replay.resume(from.rev, from.directory, this.#resume!)
+    const range = from
+      ? ['--incremental', '-r', `${from.rev + 1}:${info.head}`]
+      : ['-r', `0:${info.head}`]
     const dump = startTool(
       'svnadmin',
-      ['dump', '-q', '-r', `0:${info.head}`, repo],
+      ['dump', '-q', ...range, repo],
       ctx.signal ? { signal: ctx.signal } : {},
     )
+    const local = info.root.startsWith('file://')
     let parents: string[] = loaded ? [loaded.id] : firstParent ? [firstParent] : []
-    this.#head = loaded ? loaded.id : null
+    this.#head = loaded ? loaded.id : from ? from.id : null
     let checked = loaded === null
     let uuid = info.uuid
     let current: { rev: number; props: SvnProps; changes: boolean } | null = null
@@ -188,6 +222,7 @@ export class SvnProducer implements Producer {
         ctx.signal?.throwIfAborted()
         if (rec.kind === 'uuid') uuid = rec.uuid
         else if (rec.kind === 'revision') {
+          if (local) ctx.stats.fetchedObjects++ // the revisions read from the repository
           if (current) yield* finish()
           current = { rev: rec.rev, props: rec.props, changes: false }
         } else {

@@ -9,15 +9,26 @@
  * @module
  */
 
+import { existsSync, lstatSync, mkdirSync, renameSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+
 import { CorruptError } from '../../errors.js'
 import { type Directory, fromHex, makeDirectory, toHex } from '../../model/index.js'
 import type { Storage } from '../../storage/index.js'
 import { contentObject } from '../core/content.js'
-import { MutableTree } from '../core/tree.js'
+import { diskTree } from '../core/disk-tree.js'
+import { MutableTree, type TreeItem, type TreeLeaf } from '../core/tree.js'
 import type { LoadContext, ModelObject } from '../core/types.js'
 import type { DumpNode } from './dump.js'
 import { SvnExternals } from './external-tree.js'
-import { catFile, filePropsUnder } from './repo.js'
+import {
+  catFile,
+  encodePath,
+  exportRevision,
+  filePropsUnder,
+  type PropsUnder,
+  repoUrl,
+} from './repo.js'
 import { archivedFile, type FileProps, filePropsOf, PLAIN, samePropsEffect } from './text.js'
 
 const key = (p: Uint8Array): string => Buffer.from(p).toString('latin1')
@@ -44,18 +55,26 @@ export interface ReplayOptions {
 /** The tree of a repository being replayed, revision after revision. */
 export class SvnReplay {
   readonly #opts: ReplayOptions
-  readonly #tree: MutableTree
+  #tree: MutableTree
   /** Properties that matter, of the files that have some, by path. */
   readonly #props = new Map<string, FileProps>()
+  #copies = 0
   /** Root directory id of each revision replayed (20 bytes each). */
   #roots = Buffer.alloc(20 * 1024)
   #lastRev = -1
-  readonly #externals: SvnExternals
+  /** The first revision whose root is known (after {@link resume}, the one resumed from). */
+  #firstRev = 0
+  #externals: SvnExternals
 
   constructor(opts: ReplayOptions) {
     this.#opts = opts
     this.#tree = MutableTree.empty(opts.storage)
-    this.#externals = new SvnExternals(this.#tree, {
+    this.#externals = this.#newExternals()
+  }
+
+  #newExternals(): SvnExternals {
+    const opts = this.#opts
+    return new SvnExternals(this.#tree, {
       storage: opts.storage,
       originUrl: opts.origin,
       repoUrl: `file://${opts.repo}`,
@@ -71,9 +90,25 @@ export class SvnReplay {
     return this.#externals.urls
   }
 
+  /**
+   * Resumes after revision `rev`, whose tree (the archived directory `root`), file properties
+   * and `svn:externals` are given, instead of replaying revisions 0 to `rev`.
+   */
+  async resume(rev: number, root: string, props: PropsUnder): Promise<void> {
+    this.#tree = MutableTree.fromDirectory(this.#opts.storage, root)
+    this.#externals = this.#newExternals()
+    for (const [p, fp] of props.files) this.#props.set(p, fp)
+    await this.#externals.prime(props.externals)
+    this.#firstRev = rev
+    this.#lastRev = rev - 1
+    this.#grow(rev)
+    fromHexInto(root, this.#roots, rev)
+    this.#lastRev = rev
+  }
+
   /** The root id of revision `rev` (replayed already). */
   rootAt(rev: number): string {
-    if (rev < 0 || rev > this.#lastRev)
+    if (rev < this.#firstRev || rev > this.#lastRev)
       throw new CorruptError(`a copy from revision ${rev}, not replayed yet`)
     return toHex(this.#roots.subarray(rev * 20, rev * 20 + 20))
   }
@@ -92,7 +127,7 @@ export class SvnReplay {
       node.copyfromPath !== null &&
       node.copyfromRev !== null &&
       (node.action === 'add' || node.action === 'replace')
-    if (copied) await this.#copy(node.copyfromPath, node.copyfromRev, path, rev)
+    if (copied) yield* this.#copy(node.copyfromPath, node.copyfromRev, path, rev, ctx)
     if (node.nodeKind === 'dir') {
       if (!copied && node.action !== 'change') await this.#tree.mkdir(path)
       if (node.props !== null) this.#externals.set(upath, node.props.get('svn:externals') ?? null)
@@ -129,15 +164,19 @@ export class SvnReplay {
     yield* this.#externals.close(rev, ctx)
     for await (const d of this.#tree.flush()) yield { type: 'directory', object: d }
     const root = this.#tree.rootId()
+    this.#grow(rev)
+    for (let r = this.#lastRev + 1; r < rev; r++) fromHexInto(this.rootOrEmpty(r), this.#roots, r)
+    fromHexInto(root, this.#roots, rev)
+    this.#lastRev = rev
+    return root
+  }
+
+  #grow(rev: number): void {
     if (this.#roots.length < (rev + 1) * 20) {
       const grown = Buffer.alloc(Math.max(this.#roots.length * 2, (rev + 1) * 20))
       this.#roots.copy(grown)
       this.#roots = grown
     }
-    for (let r = this.#lastRev + 1; r < rev; r++) fromHexInto(this.rootOrEmpty(r), this.#roots, r)
-    fromHexInto(root, this.#roots, rev)
-    this.#lastRev = rev
-    return root
   }
 
   private rootOrEmpty(r: number): string {
@@ -167,7 +206,13 @@ export class SvnReplay {
     for (const p of [...this.#props.keys()]) if (p.startsWith(prefix)) this.#props.delete(p)
   }
 
-  async #copy(from: Uint8Array, fromRev: number, to: Uint8Array, rev: number): Promise<void> {
+  async *#copy(
+    from: Uint8Array,
+    fromRev: number,
+    to: Uint8Array,
+    rev: number,
+    ctx: LoadContext,
+  ): AsyncGenerator<ModelObject> {
     const fk = key(from)
     const tk = key(to)
     const ufrom = Buffer.from(from).toString('utf8')
@@ -189,10 +234,13 @@ export class SvnReplay {
       if (item?.kind === 'dir') this.#externals.copied(ufrom, uto, this.#externals.under(ufrom))
       return
     }
-    // An older revision: its tree is in the archive (flushed to be readable).
+    // An older revision: its tree is in the archive (flushed to be readable); before the one
+    // a re-visit resumed from, exported from the repository.
     await this.#opts.storage.flush()
-    const old = MutableTree.fromDirectory(this.#opts.storage, this.rootAt(fromRev))
-    const item = await old.get(from)
+    const item =
+      fromRev < this.#firstRev
+        ? yield* this.#exported(from, fromRev, ctx)
+        : await MutableTree.fromDirectory(this.#opts.storage, this.rootAt(fromRev)).get(from)
     if (item === null)
       throw new CorruptError(`revision ${rev} copies ${fk}@${fromRev}, which is not there`)
     if (item.kind === 'leaf') await this.#tree.putLeaf(to, item)
@@ -208,6 +256,61 @@ export class SvnReplay {
       if (p === fk) this.#props.set(tk, fp)
       else if (p.startsWith(fk + '/')) this.#props.set(tk + p.slice(fk.length), fp)
   }
+
+  /** What `svn export --ignore-externals` of `path` at `rev` gives, its objects yielded. */
+  async *#exported(
+    path: Uint8Array,
+    rev: number,
+    ctx: LoadContext,
+  ): AsyncGenerator<ModelObject, TreeItem | null> {
+    const dest = join(this.#opts.scratch, `copy-${rev}-${this.#copies++}`)
+    const url = `${repoUrl(this.#opts.repo)}/${encodePath(path)}`
+    try {
+      await exportRevision(url, rev, dest, true, {
+        auth: null,
+        proxy: null,
+        signal: this.#opts.signal,
+      })
+      if (!existsSync(dest)) return null
+      if (!lstatSync(dest).isDirectory()) {
+        // one file: the tree of a folder holding it
+        mkdirSync(`${dest}.d`)
+        renameSync(dest, join(`${dest}.d`, 'x'))
+        let entry: TreeLeaf | null = null
+        for await (const o of diskTree(`${dest}.d`, this.#diskOpts())) {
+          if (o.type === 'directory') {
+            const e = o.object.entries[0]!
+            entry = { type: 'file', perms: e.perms, target: e.target }
+          } else if (!ctx.seen(idOf(o))) yield o
+        }
+        return entry === null ? null : { kind: 'leaf', ...entry }
+      }
+      let id = ''
+      for await (const o of diskTree(dest, this.#diskOpts())) {
+        if (o.type === 'directory') id = o.object.id
+        if (!ctx.seen(idOf(o))) yield o
+      }
+      await this.#opts.storage.flush()
+      return { kind: 'dir', id }
+    } finally {
+      rmSync(dest, { recursive: true, force: true })
+      rmSync(`${dest}.d`, { recursive: true, force: true })
+    }
+  }
+
+  #diskOpts(): { maxContentSize: number; origin: string; signal: AbortSignal | undefined } {
+    return {
+      maxContentSize: this.#opts.maxContentSize,
+      origin: this.#opts.origin,
+      signal: this.#opts.signal,
+    }
+  }
+}
+
+function idOf(o: ModelObject): string {
+  if (o.type === 'directory') return o.object.id
+  if (o.type === 'content' || o.type === 'skipped_content') return o.object.sha1Git!
+  return ''
 }
 
 function fromHexInto(hex: string, buf: Buffer, rev: number): void {
