@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { openArchive } from '../../src/storage/archive.js'
 import { arca } from '../helpers/cli.js'
-import { expectedRevisionId, exportedTreeId, svnTool } from '../helpers/svn.js'
+import type { GitServer } from '../helpers/git-servers.js'
+import { expectedRevisionId, exportedTreeId, startSvnserve, svnTool } from '../helpers/svn.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
 
 let root: string
@@ -55,81 +56,94 @@ function chain(repo: string, revs: number[], parent: string | null): string[] {
   return ids
 }
 
-beforeAll(() => {
+let serve: GitServer
+
+beforeAll(async () => {
   root = makeTemp('arca-svn-revisit-')
+  mkdirSync(join(root, 'repos'))
+  serve = await startSvnserve(join(root, 'repos'))
 })
 
-afterAll(() => {
+afterAll(async () => {
+  await serve?.stop()
   if (root) removeTemp(root)
 })
 
 describe('svn re-visits', () => {
-  it('resume after the last loaded revision, read only the new ones, and equal a full load', async () => {
-    const repo = join(root, 'repo')
-    const url = `file://${repo}`
-    svnTool('svnadmin', ['create', repo])
-    const wc = join(root, 'wc')
-    svnTool('svn', ['checkout', '-q', url, wc])
-    const svn = (...args: string[]): Buffer => svnTool('svn', args, wc)
-    mkdirSync(join(wc, 'trunk'))
-    mkdirSync(join(wc, 'vendor'))
-    mkdirSync(join(wc, 'tags'))
-    writeFileSync(join(wc, 'trunk', 'crlf.txt'), 'one\ntwo\n')
-    writeFileSync(join(wc, 'trunk', 'run.sh'), '#!/bin/sh\n')
-    writeFileSync(join(wc, 'vendor', 'v.txt'), 'v\n')
-    symlinkSync('crlf.txt', join(wc, 'trunk', 'link'))
-    svn('add', '-q', 'trunk', 'vendor', 'tags')
-    svn('propset', '-q', 'svn:eol-style', 'CRLF', 'trunk/crlf.txt')
-    svn('propset', '-q', 'svn:executable', 'on', 'trunk/run.sh')
-    svn('commit', '-q', '-m', 'one') // r1
-    svn('propset', '-q', 'svn:externals', '^/vendor ext', 'trunk')
-    svn('commit', '-q', '-m', 'externals') // r2
-    svn('update', '-q', '--ignore-externals')
-    writeFileSync(join(wc, 'trunk', 'crlf.txt'), 'one\ntwo\nthree\n')
-    svn('commit', '-q', '-m', 'three') // r3
-    const data = join(root, 'data')
-    const first = save(data, url)
-    expect(first.exit, first.message ?? '').toBe(0)
-    expect(first.stats.fetchedObjects).toBe(4) // revisions 0 to 3
-    const firstHead = await head(data, first.snapshot)
-    expect(firstHead).toBe(chain(repo, [1, 2, 3], null)[2])
+  it.each(['file', 'svn'])(
+    'over %s://: resume after the last loaded revision, read only the new ones, and equal a full load',
+    async (scheme) => {
+      const repo = join(root, 'repos', `repo-${scheme}`)
+      const url = `file://${repo}`
+      // what is loaded: the repository itself, or served by svnserve (no mirror on a re-visit)
+      const target = (path: string): string =>
+        scheme === 'file'
+          ? `file://${path}`
+          : `${serve.url}/${path.slice(join(root, 'repos').length + 1)}`
+      svnTool('svnadmin', ['create', repo])
+      const wc = join(root, `wc-${scheme}`)
+      svnTool('svn', ['checkout', '-q', url, wc])
+      const svn = (...args: string[]): Buffer => svnTool('svn', args, wc)
+      mkdirSync(join(wc, 'trunk'))
+      mkdirSync(join(wc, 'vendor'))
+      mkdirSync(join(wc, 'tags'))
+      writeFileSync(join(wc, 'trunk', 'crlf.txt'), 'one\ntwo\n')
+      writeFileSync(join(wc, 'trunk', 'run.sh'), '#!/bin/sh\n')
+      writeFileSync(join(wc, 'vendor', 'v.txt'), 'v\n')
+      symlinkSync('crlf.txt', join(wc, 'trunk', 'link'))
+      svn('add', '-q', 'trunk', 'vendor', 'tags')
+      svn('propset', '-q', 'svn:eol-style', 'CRLF', 'trunk/crlf.txt')
+      svn('propset', '-q', 'svn:executable', 'on', 'trunk/run.sh')
+      svn('commit', '-q', '-m', 'one') // r1
+      svn('propset', '-q', 'svn:externals', '^/vendor ext', 'trunk')
+      svn('commit', '-q', '-m', 'externals') // r2
+      svn('update', '-q', '--ignore-externals')
+      writeFileSync(join(wc, 'trunk', 'crlf.txt'), 'one\ntwo\nthree\n')
+      svn('commit', '-q', '-m', 'three') // r3
+      const data = join(root, `data-${scheme}`)
+      const first = save(data, target(repo))
+      expect(first.exit, first.message ?? '').toBe(0)
+      expect(first.stats.fetchedObjects).toBe(4) // revisions 0 to 3
+      const firstHead = await head(data, first.snapshot)
+      expect(firstHead).toBe(chain(repo, [1, 2, 3], null)[2])
 
-    // Nothing new: the same snapshot, nothing read but the check.
-    const same = save(data, url)
-    expect(same.snapshot).toBe(first.snapshot)
-    expect(same.stats.fetchedObjects).toBe(0)
+      // Nothing new: the same snapshot, nothing read but the check.
+      const same = save(data, target(repo))
+      expect(same.snapshot).toBe(first.snapshot)
+      expect(same.stats.fetchedObjects).toBe(0)
 
-    // New revisions: a text under svn:eol-style (its property known only from revision 3), a
-    // property change, a copy from an old revision, the externals changed, a delete.
-    svn('update', '-q', '--ignore-externals')
-    writeFileSync(join(wc, 'trunk', 'crlf.txt'), 'four\n')
-    svn('propdel', '-q', 'svn:executable', 'trunk/run.sh')
-    svn('commit', '-q', '-m', 'four') // r4
-    svnTool('svn', ['copy', '-q', '-m', 'tag of r1', `${url}/trunk@1`, `${url}/tags/one`]) // r5
-    svn('update', '-q', '--ignore-externals')
-    svn('propset', '-q', 'svn:externals', '^/vendor ext2', 'trunk')
-    svn('rm', '-q', 'trunk/link')
-    svn('commit', '-q', '-m', 'six') // r6
-    // A fresh full load of the same repository, from a copy made now (same UUID).
-    const copy = join(root, 'copy')
-    execFileSync('cp', ['-a', repo, copy])
-    const full = save(join(root, 'data-full'), `file://${copy}`)
-    expect(full.exit, full.message ?? '').toBe(0)
-    // Revision 2's properties go (nothing at revision 3 was last changed in it): a dump of
-    // revision 2 can no longer be made, so the re-visit must not read it.
-    rmSync(join(repo, 'db', 'revprops', '0', '2'))
-    expect(() => svnTool('svnadmin', ['dump', '-q', '-r', '2', repo])).toThrow()
+      // New revisions: a text under svn:eol-style (its property known only from revision 3), a
+      // property change, a copy from an old revision, the externals changed, a delete.
+      svn('update', '-q', '--ignore-externals')
+      writeFileSync(join(wc, 'trunk', 'crlf.txt'), 'four\n')
+      svn('propdel', '-q', 'svn:executable', 'trunk/run.sh')
+      svn('commit', '-q', '-m', 'four') // r4
+      svnTool('svn', ['copy', '-q', '-m', 'tag of r1', `${url}/trunk@1`, `${url}/tags/one`]) // r5
+      svn('update', '-q', '--ignore-externals')
+      svn('propset', '-q', 'svn:externals', '^/vendor ext2', 'trunk')
+      svn('rm', '-q', 'trunk/link')
+      svn('commit', '-q', '-m', 'six') // r6
+      // A fresh full load of the same repository, from a copy made now (same UUID).
+      const copy = join(root, 'repos', `copy-${scheme}`)
+      execFileSync('cp', ['-a', repo, copy])
+      const full = save(join(root, `data-full-${scheme}`), target(copy))
+      expect(full.exit, full.message ?? '').toBe(0)
+      // Revision 2's properties go (nothing at revision 3 was last changed in it): a dump of
+      // revision 2 can no longer be made, so the re-visit must not read it.
+      rmSync(join(repo, 'db', 'revprops', '0', '2'))
+      expect(() => svnTool('svnadmin', ['dump', '-q', '-r', '2', repo])).toThrow()
 
-    const again = save(data, url)
-    expect(again.exit, again.message ?? '').toBe(0)
-    expect(again.stats.fetchedObjects).toBe(3) // revisions 4, 5 and 6 only
-    expect(again.stats.revisions).toBe(3)
-    expect(await head(data, again.snapshot)).toBe(chain(copy, [4, 5, 6], firstHead)[2])
-    expect(again.snapshot).toBe(full.snapshot)
-  })
+      const again = save(data, target(repo))
+      expect(again.exit, again.message ?? '').toBe(0)
+      expect(again.stats.fetchedObjects).toBe(3) // revisions 4, 5 and 6 only
+      expect(again.stats.revisions).toBe(3)
+      expect(await head(data, again.snapshot)).toBe(chain(copy, [4, 5, 6], firstHead)[2])
+      expect(again.snapshot).toBe(full.snapshot)
+    },
+  )
 
   it('a history rewritten at the last loaded revision (same UUID) is loaded again from the first', async () => {
-    const repo = join(root, 'rewritten')
+    const repo = join(root, 'repos', 'rewritten')
     const url = `file://${repo}`
     const make = (text: string, revisions: number): void => {
       if (existsSync(repo)) rmSync(repo, { recursive: true })

@@ -38,7 +38,7 @@ import {
   parseExternals,
   quoteSvnUrl,
 } from './externals.js'
-import { proxyArgs } from './repo.js'
+import { type SvnAccess, toolArgs, toolOpts } from './repo.js'
 import { runTool } from './tools.js'
 
 /** What the externals need from the replay. */
@@ -46,8 +46,10 @@ export interface ExternalsOptions {
   readonly storage: Storage
   /** The origin URL (definitions are read against it, as SWH does). */
   readonly originUrl: string
-  /** `file://` URL of the local repository (the origin's, or its mirror). */
+  /** URL of the repository (`file://` of the local one, or the remote root), not encoded. */
   readonly repoUrl: string
+  /** How the tools reach it (credentials, proxy). */
+  readonly repoAccess: SvnAccess
   /** Scratch space for the exports. */
   readonly scratch: string
   readonly maxContentSize: number
@@ -271,11 +273,11 @@ export class SvnExternals {
     let url = d.url.replace(/\/+$/, '')
     const origin = this.#o.originUrl.replace(/\/+$/, '')
     // Into the origin's own repository: from the local one, as SWH exports from its mirror.
-    if (url.startsWith(origin + '/') && !this.#hasRelative)
-      url = this.#o.repoUrl.replace(/\/+$/, '') + url.slice(origin.length)
+    const own = url.startsWith(origin + '/') && !this.#hasRelative
+    if (own) url = this.#o.repoUrl.replace(/\/+$/, '') + url.slice(origin.length)
     const peg = d.pegRevision ?? (d.legacyFormat ? d.revision : null)
     try {
-      await this.#svnExport(url, disk, d.revision, peg)
+      await this.#svnExport(url, disk, d.revision, peg, own)
     } catch {
       rmSync(dirname(disk), { recursive: true, force: true })
       return null
@@ -283,22 +285,31 @@ export class SvnExternals {
     return yield* this.#ingest(disk, ctx)
   }
 
-  async #svnExport(url: string, to: string, rev: number | null, peg: number | null): Promise<void> {
+  /** `svn export`; `own`: of the origin's repository (with its credentials). */
+  async #svnExport(
+    url: string,
+    to: string,
+    rev: number | null,
+    peg: number | null,
+    own: boolean,
+  ): Promise<void> {
+    const access: SvnAccess = own
+      ? this.#o.repoAccess
+      : { auth: null, proxy: this.#o.proxy ?? null, signal: this.#o.signal }
     await runTool(
       'svn',
       [
         'export',
         '-q',
-        '--non-interactive',
         '--ignore-keywords',
         '--force',
-        ...proxyArgs(url.startsWith('http') ? (this.#o.proxy ?? null) : null),
+        ...toolArgs(access),
         ...(rev === null ? [] : ['-r', String(rev)]),
         '--',
         `${quoteSvnUrl(url)}@${peg ?? ''}`,
         to,
       ],
-      { utf8: true, ...(this.#o.signal ? { signal: this.#o.signal } : {}) },
+      toolOpts(access, true),
     )
   }
 
@@ -375,7 +386,7 @@ export class SvnExternals {
     const disk = join(this.#o.scratch, `ext-${this.#exports++}`, 'x')
     mkdirSync(dirname(disk), { recursive: true })
     try {
-      await this.#svnExport(`${this.#o.repoUrl}/${full}`, disk, rev, rev)
+      await this.#svnExport(`${this.#o.repoUrl}/${full}`, disk, rev, rev, true)
     } catch {
       return
     }
@@ -392,11 +403,9 @@ export class SvnExternals {
 
   async #versioned(path: string, rev: number): Promise<boolean> {
     try {
-      await runTool(
-        'svn',
-        ['info', '--non-interactive', '--', `${quoteSvnUrl(`${this.#o.repoUrl}/${path}`)}@${rev}`],
-        this.#o.signal ? { signal: this.#o.signal } : {},
-      )
+      const access = this.#o.repoAccess
+      const url = `${quoteSvnUrl(`${this.#o.repoUrl}/${path}`)}@${rev}`
+      await runTool('svn', ['info', ...toolArgs(access), '--', url], toolOpts(access))
       return true
     } catch {
       return false

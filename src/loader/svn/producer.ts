@@ -18,9 +18,17 @@ import { ArcaError, NotFoundError } from '../../errors.js'
 import { bytesEqual, type SnapshotBranch, utf8 } from '../../model/index.js'
 import type { LoadContext, ModelObject, Producer } from '../core/types.js'
 import { type RemoteUrl, scrubRemote, splitRemoteUrl } from '../origin-url.js'
+import { remoteChanges } from './changes.js'
 import { type DumpNode, readDump, type SvnProps } from './dump.js'
 import { EMPTY_DIR, SvnReplay } from './replay.js'
-import { localRepository, type PropsUnder, type SvnAuth, type SvnInfo, svnInfo } from './repo.js'
+import {
+  localRepository,
+  type PropsUnder,
+  type SvnAccess,
+  type SvnAuth,
+  type SvnInfo,
+  svnInfo,
+} from './repo.js'
 import { type Loaded, resumeState } from './resume.js'
 import { svnRevision } from './revision.js'
 import { startTool, stopTool } from './tools.js'
@@ -51,6 +59,9 @@ export class SvnProducer implements Producer {
   #resume: PropsUnder | null = null
   /** The last loaded revision is not found again: everything is loaded again. */
   #altered = false
+  /** There are revisions to replay. */
+  #fresh = false
+  #auth: SvnAuth | null = null
 
   constructor(remote: RemoteUrl, opts: SvnProducerOptions) {
     this.#remote = remote
@@ -80,6 +91,7 @@ export class SvnProducer implements Producer {
 
   async fetch(ctx: LoadContext): Promise<void> {
     const { url, auth } = this.#target()
+    this.#auth = auth
     const proxy = await ctx.egressProxy()
     this.#proxy = proxy
     const info = await svnInfo(url, auth, ctx.signal, proxy)
@@ -97,7 +109,13 @@ export class SvnProducer implements Producer {
       this.#altered = this.#resume === null
       // Nothing new and nothing rewritten: no dump at all.
       if (this.#resume !== null && loaded.rev === info.head) return
+      // New revisions of a remote repository: read from it, no mirror.
+      if (this.#resume !== null && !info.root.startsWith('file://')) {
+        this.#fresh = true
+        return
+      }
     }
+    this.#fresh = true
     this.#repo = await localRepository(info, auth, ctx.scratch('svn'), ctx.signal, proxy)
     const local = info.root.startsWith('file://')
     if (!local) ctx.stats.fetchedObjects = info.head + 1 // the mirror's revisions
@@ -123,7 +141,7 @@ export class SvnProducer implements Producer {
     const loaded = this.#loaded
     if (loaded !== null && this.#resume !== null) {
       this.#head = loaded.id
-      if (this.#repo !== null) yield* this.#replay(ctx, null, loaded.id, loaded)
+      if (this.#fresh) yield* this.#replay(ctx, null, loaded.id, loaded)
       return
     }
     // SWH reloads every revision, the first one still with the archived head as parent.
@@ -151,10 +169,13 @@ export class SvnProducer implements Producer {
     from?: Loaded,
   ): AsyncGenerator<ModelObject> {
     const info = this.#info!
-    const repo = this.#repo!
+    const repo = this.#repo
+    const access: SvnAccess = { auth: this.#auth, proxy: this.#proxy, signal: ctx.signal }
     const replay = new SvnReplay({
       storage: ctx.storage,
       repo,
+      repoUrl: repo !== null ? `file://${repo}` : info.root,
+      access,
       maxContentSize: this.#opts.maxContentSize,
       origin: this.origin,
       rootUrl: info.root,
@@ -166,12 +187,19 @@ export class SvnProducer implements Producer {
     const range = from
       ? ['--incremental', '-r', `${from.rev + 1}:${info.head}`]
       : ['-r', `0:${info.head}`]
-    const dump = startTool(
-      'svnadmin',
-      ['dump', '-q', ...range, repo],
-      ctx.signal ? { signal: ctx.signal } : {},
-    )
-    const local = info.root.startsWith('file://')
+    // The dump of the local repository; without one (a remote re-visit), its new revisions.
+    const dump =
+      repo === null
+        ? null
+        : startTool(
+            'svnadmin',
+            ['dump', '-q', ...range, repo],
+            ctx.signal ? { signal: ctx.signal } : {},
+          )
+    const records =
+      dump !== null
+        ? readDump(dump.stdout)
+        : remoteChanges(info.root, from!.rev + 1, info.head, access)
     let parents: string[] = loaded ? [loaded.id] : firstParent ? [firstParent] : []
     this.#head = loaded ? loaded.id : from ? from.id : null
     let checked = loaded === null
@@ -218,11 +246,12 @@ export class SvnProducer implements Producer {
     }.bind(this)
 
     try {
-      for await (const rec of readDump(dump.stdout)) {
+      for await (const rec of records) {
         ctx.signal?.throwIfAborted()
         if (rec.kind === 'uuid') uuid = rec.uuid
         else if (rec.kind === 'revision') {
-          if (local) ctx.stats.fetchedObjects++ // the revisions read from the repository
+          // the revisions read from the repository (a remote's mirror is counted in fetch)
+          if (dump === null || info.root.startsWith('file://')) ctx.stats.fetchedObjects++
           if (current) yield* finish()
           current = { rev: rec.rev, props: rec.props, changes: false }
         } else {
@@ -232,9 +261,9 @@ export class SvnProducer implements Producer {
         }
       }
       if (current) yield* finish()
-      await dump.done
+      await dump?.done
     } finally {
-      await stopTool(dump)
+      if (dump) await stopTool(dump)
     }
     await ctx.referOrigins(origins(replay.externals))
     if (!checked) throw new HistoryAltered()

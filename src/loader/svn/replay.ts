@@ -27,7 +27,10 @@ import {
   exportRevision,
   filePropsUnder,
   type PropsUnder,
+  propsUnder,
   repoUrl,
+  type SvnAccess,
+  svnCat,
 } from './repo.js'
 import { archivedFile, type FileProps, filePropsOf, PLAIN, samePropsEffect } from './text.js'
 
@@ -39,8 +42,12 @@ export const EMPTY_DIR: Directory = makeDirectory({ entries: [] })
 /** What the replay is told. */
 export interface ReplayOptions {
   readonly storage: Storage
-  /** The local repository (for texts and properties the dump does not repeat). */
-  readonly repo: string
+  /** The local repository (for texts and properties the dump does not repeat), or null. */
+  readonly repo: string | null
+  /** The repository's URL (`file://` of the local one, or the remote root), not encoded. */
+  readonly repoUrl: string
+  /** How the tools reach it. */
+  readonly access: SvnAccess
   readonly maxContentSize: number
   readonly origin: string
   /** The repository root URL the origin names (for relative `svn:externals` URLs). */
@@ -77,7 +84,8 @@ export class SvnReplay {
     return new SvnExternals(this.#tree, {
       storage: opts.storage,
       originUrl: opts.origin,
-      repoUrl: `file://${opts.repo}`,
+      repoUrl: opts.repoUrl,
+      repoAccess: opts.access,
       scratch: opts.scratch,
       maxContentSize: opts.maxContentSize,
       signal: opts.signal,
@@ -146,7 +154,10 @@ export class SvnReplay {
         this.#setProps(path, props)
         return
       }
-      text = await catFile(this.#opts.repo, rev, path, this.#opts.signal)
+      text =
+        this.#opts.repo !== null
+          ? await catFile(this.#opts.repo, rev, path, this.#opts.signal)
+          : await svnCat(this.#url(path), rev, this.#opts.access)
     }
     this.#setProps(path, props)
     const file = archivedFile(text, props)
@@ -245,12 +256,10 @@ export class SvnReplay {
       throw new CorruptError(`revision ${rev} copies ${fk}@${fromRev}, which is not there`)
     if (item.kind === 'leaf') await this.#tree.putLeaf(to, item)
     else await this.#tree.putDirectory(to, item.id!)
-    const { files: props, externals } = await filePropsUnder(
-      this.#opts.repo,
-      fromRev,
-      from,
-      this.#opts.signal,
-    )
+    const { files: props, externals } =
+      this.#opts.repo !== null
+        ? await filePropsUnder(this.#opts.repo, fromRev, from, this.#opts.signal)
+        : await propsUnder(this.#opts.repoUrl, fromRev, from, this.#opts.access)
     if (item.kind === 'dir') this.#externals.copied(ufrom, uto, externals)
     for (const [p, fp] of props)
       if (p === fk) this.#props.set(tk, fp)
@@ -264,13 +273,8 @@ export class SvnReplay {
     ctx: LoadContext,
   ): AsyncGenerator<ModelObject, TreeItem | null> {
     const dest = join(this.#opts.scratch, `copy-${rev}-${this.#copies++}`)
-    const url = `${repoUrl(this.#opts.repo)}/${encodePath(path)}`
     try {
-      await exportRevision(url, rev, dest, true, {
-        auth: null,
-        proxy: null,
-        signal: this.#opts.signal,
-      })
+      await exportRevision(this.#url(path), rev, dest, true, this.#opts.access)
       if (!existsSync(dest)) return null
       if (!lstatSync(dest).isDirectory()) {
         // one file: the tree of a folder holding it
@@ -296,6 +300,13 @@ export class SvnReplay {
       rmSync(dest, { recursive: true, force: true })
       rmSync(`${dest}.d`, { recursive: true, force: true })
     }
+  }
+
+  /** The URL of `path` in the repository, for the tools. */
+  #url(path: Uint8Array): string {
+    const base =
+      this.#opts.repo !== null ? repoUrl(this.#opts.repo) : this.#opts.repoUrl.replace(/\/+$/, '')
+    return path.length === 0 ? base : `${base}/${encodePath(path)}`
   }
 
   #diskOpts(): { maxContentSize: number; origin: string; signal: AbortSignal | undefined } {

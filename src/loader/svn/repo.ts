@@ -77,7 +77,8 @@ function authStdin(auth: SvnAuth | null): { stdin?: NodeJS.ReadableStream } {
   return auth ? { stdin: Readable.from([`${auth.password}\n`]) } : {}
 }
 
-function xmlText(s: string): string {
+/** The text of an XML attribute or element as svn writes it (entities decoded). */
+export function xmlText(s: string): string {
   return s.replace(/&(#x?[0-9a-fA-F]+|amp|lt|gt|quot|apos);/g, (_, e: string) => {
     if (e === 'amp') return '&'
     if (e === 'lt') return '<'
@@ -218,11 +219,13 @@ export interface SvnAccess {
 
 const LOCAL: SvnAccess = { auth: null, proxy: null }
 
-function toolArgs(a: SvnAccess): string[] {
+/** The options giving the tools the credentials and proxy of `a`. */
+export function toolArgs(a: SvnAccess): string[] {
   return ['--non-interactive', ...authArgs(a.auth), ...proxyArgs(a.proxy)]
 }
 
-function toolOpts(a: SvnAccess, utf8 = false): Parameters<typeof runTool>[2] {
+/** How to run a tool for `a` (the password on stdin, the signal). */
+export function toolOpts(a: SvnAccess, utf8 = false): Parameters<typeof runTool>[2] {
   return { ...authStdin(a.auth), ...(a.signal ? { signal: a.signal } : {}), utf8 }
 }
 
@@ -299,6 +302,29 @@ function propsOfXml(xml: string): Map<string, Uint8Array> {
       p[2] ? Buffer.from(p[3]!, 'base64') : Buffer.from(xmlText(p[3]!), 'utf8'),
     )
   return props
+}
+
+/** Every property of the node at `url` in revision `rev`. */
+export async function nodeProps(
+  url: string,
+  rev: number,
+  access: SvnAccess,
+): Promise<Map<string, Uint8Array>> {
+  const xml = await runTool(
+    'svn',
+    ['proplist', '-v', '--xml', ...toolArgs(access), `${url}@${rev}`],
+    toolOpts(access),
+  )
+  return propsOfXml(xml.toString('utf8'))
+}
+
+/** The stored text of the file at `url` in revision `rev` (keywords not expanded). */
+export function svnCat(url: string, rev: number, access: SvnAccess): Promise<Buffer> {
+  return runTool(
+    'svn',
+    ['cat', '--ignore-keywords', ...toolArgs(access), `${url}@${rev}`],
+    toolOpts(access),
+  )
 }
 
 /** The revision properties (`svn:author`, `svn:date`, `svn:log`, …) of `rev`. */
