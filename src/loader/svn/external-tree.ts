@@ -151,6 +151,7 @@ export class SvnExternals {
 
   /** A change at `path`: it and its parent directories are opened in this revision. */
   touch(path: string): void {
+    if (!this.active) return // only directories with externals care
     let p = path
     for (;;) {
       this.#opened.add(p)
@@ -179,6 +180,11 @@ export class SvnExternals {
 
   /** Ends revision `rev` (before the tree is flushed): yields the objects of new exports. */
   async *close(rev: number, ctx: LoadContext): AsyncGenerator<ModelObject> {
+    if (!this.active) {
+      // no externals anywhere: nothing to do (most repositories)
+      this.#opened.clear()
+      return
+    }
     this.#opened.add('')
     const dirs = [...this.#opened].sort((a, b) => depth(b) - depth(a))
     for (const dir of dirs) {
