@@ -165,4 +165,47 @@ describe('svn re-visits', () => {
     expect(again.stats.fetchedObjects).toBe(4) // everything, revision 0 included
     expect(await head(data, again.snapshot)).toBe(chain(repo, [1, 2, 3], oldHead)[2])
   })
+
+  it('a path inside a repository resumes too, with copies from outside that path', async () => {
+    const repo = join(root, 'repos', 'subpath')
+    const url = `file://${repo}`
+    svnTool('svnadmin', ['create', repo])
+    writeFileSync(join(root, 'x'), 'x\n')
+    const mucc = (...args: string[]): Buffer => svnTool('svnmucc', args)
+    mucc(
+      '-m',
+      '1',
+      'mkdir',
+      `${url}/trunk`,
+      'mkdir',
+      `${url}/other`,
+      'put',
+      join(root, 'x'),
+      `${url}/other/o.txt`,
+    )
+    mucc('-m', '2', 'put', join(root, 'x'), `${url}/trunk/t.txt`)
+    const data = join(root, 'data-subpath')
+    const first = save(data, `${url}/trunk`)
+    expect(first.exit, first.message ?? '').toBe(0)
+    const firstHead = await head(data, first.snapshot)
+    writeFileSync(join(root, 'y'), 'y\n')
+    mucc('-m', '3', 'put', join(root, 'y'), `${url}/other/o.txt`) // outside trunk
+    mucc('-m', '4', 'cp', '3', `${url}/other`, `${url}/trunk/copied`) // into trunk, from outside
+    mucc('-m', '5', 'cp', '1', `${url}/other/o.txt`, `${url}/trunk/old.txt`) // from an old revision
+    const copy = join(root, 'repos', 'subpath-copy')
+    execFileSync('cp', ['-a', repo, copy])
+    const full = save(join(root, 'data-subpath-full'), `file://${copy}/trunk`)
+    expect(full.exit, full.message ?? '').toBe(0)
+    const again = save(data, `${url}/trunk`)
+    expect(again.exit, again.message ?? '').toBe(0)
+    expect(again.stats.fetchedObjects).toBe(3) // revisions 3 to 5
+    expect(again.stats.revisions).toBe(2) // 3 does not touch trunk
+    const ids: string[] = []
+    for (const r of [4, 5]) {
+      const dir = exportedTreeId(`${url}/trunk`, r, { externals: true })
+      ids.push(expectedRevisionId(repo, r, dir, [ids[ids.length - 1] ?? firstHead]))
+    }
+    expect(await head(data, again.snapshot)).toBe(ids[1])
+    expect(again.snapshot).toBe(full.snapshot)
+  })
 })

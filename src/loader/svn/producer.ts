@@ -98,8 +98,8 @@ export class SvnProducer implements Producer {
     this.#info = info
     ctx.report('list', { objects: info.head })
     const loaded = (this.#loaded = await this.#previous(ctx))
-    // SWH's check (a path inside a repository is replayed from the start, as before).
-    if (loaded !== null && loaded.rev <= info.head && info.subpath.length === 0) {
+    // SWH's check of the last loaded revision, then where to resume.
+    if (loaded !== null && loaded.rev <= info.head) {
       this.#resume = await resumeState(loaded, info, {
         origin: this.origin,
         maxContentSize: this.#opts.maxContentSize,
@@ -183,7 +183,7 @@ export class SvnProducer implements Producer {
       proxy: this.#proxy,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     })
-    if (from) await replay.resume(from.rev, from.directory, this.#resume!)
+    if (from) yield* replay.resume(from.rev, from.directory, info.subpath, this.#resume!)
     const range = from
       ? ['--incremental', '-r', `${from.rev + 1}:${info.head}`]
       : ['-r', `0:${info.head}`]

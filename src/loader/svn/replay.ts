@@ -99,18 +99,29 @@ export class SvnReplay {
   }
 
   /**
-   * Resumes after revision `rev`, whose tree (the archived directory `root`), file properties
-   * and `svn:externals` are given, instead of replaying revisions 0 to `rev`.
+   * Resumes after revision `rev`, whose tree (the archived directory `dir` of the origin's path
+   * `subpath`: the whole repository when empty, else only that path is known), file properties
+   * and `svn:externals` are given, instead of replaying revisions 0 to `rev`. Yields the
+   * directories above `subpath`.
    */
-  async resume(rev: number, root: string, props: PropsUnder): Promise<void> {
-    this.#tree = MutableTree.fromDirectory(this.#opts.storage, root)
+  async *resume(
+    rev: number,
+    dir: string,
+    subpath: Uint8Array,
+    props: PropsUnder,
+  ): AsyncGenerator<ModelObject> {
+    if (subpath.length === 0) this.#tree = MutableTree.fromDirectory(this.#opts.storage, dir)
+    else {
+      this.#tree = MutableTree.empty(this.#opts.storage)
+      await this.#tree.putDirectory(subpath, dir)
+      for await (const d of this.#tree.flush()) yield { type: 'directory', object: d }
+    }
     this.#externals = this.#newExternals()
     for (const [p, fp] of props.files) this.#props.set(p, fp)
     await this.#externals.prime(props.externals)
     this.#firstRev = rev
-    this.#lastRev = rev - 1
     this.#grow(rev)
-    fromHexInto(root, this.#roots, rev)
+    fromHexInto(this.#tree.rootId(), this.#roots, rev)
     this.#lastRev = rev
   }
 
@@ -228,9 +239,10 @@ export class SvnReplay {
     const tk = key(to)
     const ufrom = Buffer.from(from).toString('utf8')
     const uto = Buffer.from(to).toString('utf8')
-    if (fromRev === this.#lastRev) {
-      const item = await this.#tree.get(from)
-      if (item?.kind === 'dir' && item.id !== null) {
+    const here = fromRev === this.#lastRev ? await this.#tree.get(from) : null
+    if (here !== null) {
+      const item = here
+      if (item.kind === 'dir' && item.id !== null) {
         // An unchanged directory (a branch or tag of trunk): put as the archived directory, so
         // that copies share nothing in memory and are read back only where changed.
         await this.#opts.storage.flush()
@@ -242,16 +254,18 @@ export class SvnReplay {
         if (p === fk) copies.push([tk, fp])
         else if (p.startsWith(fk + '/')) copies.push([tk + p.slice(fk.length), fp])
       for (const [p, fp] of copies) this.#props.set(p, fp)
-      if (item?.kind === 'dir') this.#externals.copied(ufrom, uto, this.#externals.under(ufrom))
+      if (item.kind === 'dir') this.#externals.copied(ufrom, uto, this.#externals.under(ufrom))
       return
     }
     // An older revision: its tree is in the archive (flushed to be readable); before the one
     // a re-visit resumed from, exported from the repository.
     await this.#opts.storage.flush()
-    const item =
-      fromRev < this.#firstRev
-        ? yield* this.#exported(from, fromRev, ctx)
+    // (A path outside the part of the tree a re-visit resumed with is exported too.)
+    const archived =
+      fromRev < this.#firstRev || fromRev === this.#lastRev
+        ? null
         : await MutableTree.fromDirectory(this.#opts.storage, this.rootAt(fromRev)).get(from)
+    const item = archived ?? (yield* this.#exported(from, fromRev, ctx))
     if (item === null)
       throw new CorruptError(`revision ${rev} copies ${fk}@${fromRev}, which is not there`)
     if (item.kind === 'leaf') await this.#tree.putLeaf(to, item)

@@ -23,6 +23,7 @@ import {
   type SvnInfo,
 } from './repo.js'
 import { svnRevision } from './revision.js'
+import { ToolError } from './tools.js'
 
 /** The last revision an earlier visit loaded. */
 export interface Loaded {
@@ -51,7 +52,14 @@ export async function resumeState(
   info: SvnInfo,
   opts: ResumeOptions,
 ): Promise<PropsUnder | null> {
-  const state = await propsUnder(info.root, loaded.rev, new Uint8Array(0), opts.access)
+  let state: PropsUnder
+  try {
+    state = await propsUnder(info.root, loaded.rev, info.subpath, opts.access)
+  } catch (e) {
+    // the origin's path is not there at that revision: nothing to resume from
+    if (e instanceof ToolError) return null
+    throw e
+  }
   const recursive = [...state.externals].some(([dir, raw]) =>
     [...parseExternals(raw, dir, opts.origin).values()]
       .flat()
@@ -60,7 +68,9 @@ export async function resumeState(
   const dest = join(opts.scratch, 'x')
   let directory = ''
   try {
-    await exportRevision(info.root, loaded.rev, dest, recursive, opts.access)
+    // the origin's path (SWH exports the root and takes that path)
+    const url = info.subpath.length === 0 ? info.root : info.url
+    await exportRevision(url, loaded.rev, dest, recursive, opts.access)
     for await (const o of diskTree(dest, {
       maxContentSize: opts.maxContentSize,
       origin: opts.origin,
