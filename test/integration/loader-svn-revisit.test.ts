@@ -7,7 +7,7 @@
  * Software Heritage's check and loaded again from the first revision.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -15,7 +15,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openArchive } from '../../src/storage/archive.js'
 import { arca } from '../helpers/cli.js'
 import type { GitServer } from '../helpers/git-servers.js'
-import { expectedRevisionId, exportedTreeId, startSvnserve, svnTool } from '../helpers/svn.js'
+import { requireService } from '../helpers/services.js'
+import {
+  davSvnInstalled,
+  expectedRevisionId,
+  exportedTreeId,
+  startDavSvn,
+  startSvnserve,
+  svnTool,
+} from '../helpers/svn.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
 
 let root: string
@@ -57,29 +65,37 @@ function chain(repo: string, revs: number[], parent: string | null): string[] {
 }
 
 let serve: GitServer
+let dav: GitServer | null = null
 
 beforeAll(async () => {
   root = makeTemp('arca-svn-revisit-')
   mkdirSync(join(root, 'repos'))
   serve = await startSvnserve(join(root, 'repos'))
-})
+  if (await requireService('Apache with mod_dav_svn', () => Promise.resolve(davSvnInstalled()))) {
+    chmodSync(root, 0o755) // Apache's children, started by root, read as no user
+    mkdirSync(join(root, 'httpd'))
+    dav = await startDavSvn(join(root, 'repos'), join(root, 'httpd'))
+  }
+}, 60_000)
 
 afterAll(async () => {
   await serve?.stop()
+  await dav?.stop()
   if (root) removeTemp(root)
 })
 
 describe('svn re-visits', () => {
-  it.each(['file', 'svn'])(
+  it.for(['file', 'svn', 'http'])(
     'over %s://: resume after the last loaded revision, read only the new ones, and equal a full load',
-    async (scheme) => {
+    async (scheme, ctx) => {
+      if (scheme === 'http' && !dav) return ctx.skip()
       const repo = join(root, 'repos', `repo-${scheme}`)
       const url = `file://${repo}`
       // what is loaded: the repository itself, or served by svnserve (no mirror on a re-visit)
       const target = (path: string): string =>
         scheme === 'file'
           ? `file://${path}`
-          : `${serve.url}/${path.slice(join(root, 'repos').length + 1)}`
+          : `${(scheme === 'svn' ? serve : dav!).url}/${path.slice(join(root, 'repos').length + 1)}`
       svnTool('svnadmin', ['create', repo])
       const wc = join(root, `wc-${scheme}`)
       svnTool('svn', ['checkout', '-q', url, wc])

@@ -112,6 +112,7 @@ export class SvnProducer implements Producer {
       // New revisions of a remote repository: read from it, no mirror.
       if (this.#resume !== null && !info.root.startsWith('file://')) {
         this.#fresh = true
+        ctx.report('fetch', { objects: info.head - loaded.rev })
         return
       }
     }
@@ -120,7 +121,8 @@ export class SvnProducer implements Producer {
     const local = info.root.startsWith('file://')
     if (!local) ctx.stats.fetchedObjects = info.head + 1 // the mirror's revisions
     ctx.stats.fetches++
-    ctx.report('fetch', { objects: info.head + 1 })
+    const resumed = this.#resume !== null && loaded !== null && local
+    ctx.report('fetch', { objects: resumed ? info.head - loaded.rev : info.head + 1 })
   }
 
   /** The head revision of the previous snapshot, with its `svn_revision`. */
