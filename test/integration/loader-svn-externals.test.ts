@@ -31,7 +31,7 @@ function save(
   return { ...JSON.parse(r.stdout), exit: r.status }
 }
 
-/** Revisions 1 to 6 of `main` (and 2 of `lib`), externals of each shape. */
+/** Revisions 1 to 6 of `main` (and 3 of `lib`), externals of each shape. */
 function makeRepos(): void {
   const repos = join(root, 'repos')
   const lib = `file://${repos}/lib`
@@ -57,6 +57,9 @@ function makeRepos(): void {
     join(root, 'a1'),
     `${lib}/lib/b.txt`,
   ])
+  // lib at HEAD has an external of its own that cannot be exported (nested in an external)
+  const nested = 'svn://127.0.0.1:1/nowhere nested/dead'
+  svnTool('svnmucc', ['-m', 'lib 3', 'propset', 'svn:externals', nested, `${lib}/lib`])
   main = join(repos, 'main')
   mainUrl = `file://${main}`
   svnTool('svnadmin', ['create', main])

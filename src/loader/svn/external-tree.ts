@@ -39,7 +39,7 @@ import {
   quoteSvnUrl,
 } from './externals.js'
 import { type SvnAccess, toolArgs, toolOpts } from './repo.js'
-import { runTool } from './tools.js'
+import { runTool, ToolError } from './tools.js'
 
 /** What the externals need from the replay. */
 export interface ExternalsOptions {
@@ -316,7 +316,11 @@ export class SvnExternals {
         to,
       ],
       toolOpts(access, true),
-    )
+    ).catch((e: unknown) => {
+      // an external of the external that fails leaves the rest (the svn library only
+      // notifies it; the command line then says E205011)
+      if (!(e instanceof ToolError && e.stderr.includes('E205011'))) throw e
+    })
   }
 
   async *#ingest(disk: string, ctx: LoadContext): AsyncGenerator<ModelObject, Exported | null> {
