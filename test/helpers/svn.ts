@@ -101,21 +101,28 @@ export function gitTreeOfDir(dir: string): string {
   })
 }
 
-/** The directory id Software Heritage gives `url` at revision `rev`: its export, hashed by git. */
-export function exportedTreeId(url: string, rev: number): string {
+/**
+ * The directory id Software Heritage gives `url` at revision `rev`: its export, hashed by git.
+ * With `externals`, `svn:externals` are exported too (at their revision, or at HEAD now), as
+ * SWH's loader puts them in its trees; an external that cannot be exported (svn exits 1, E205011)
+ * leaves the rest.
+ */
+export function exportedTreeId(
+  url: string,
+  rev: number,
+  options: { readonly externals?: boolean } = {},
+): string {
   const out = mkdtempSync(join(tmpdir(), 'arca-svn-export-'))
   try {
     const dest = join(out, 'x')
-    svnTool('svn', [
-      'export',
-      '-q',
-      '--ignore-keywords',
-      '--ignore-externals',
-      '-r',
-      String(rev),
-      `${url}@${rev}`,
-      dest,
-    ])
+    const args = ['export', '-q', '--ignore-keywords', '-r', String(rev), `${url}@${rev}`, dest]
+    if (!options.externals) args.splice(2, 0, '--ignore-externals')
+    try {
+      svnTool('svn', args)
+    } catch (e) {
+      const stderr = String((e as { stderr?: Buffer }).stderr ?? '')
+      if (!options.externals || !stderr.includes('E205011') || !existsSync(dest)) throw e
+    }
     return gitTreeOfDir(dest)
   } finally {
     rmSync(out, { recursive: true, force: true })

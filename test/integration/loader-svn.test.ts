@@ -140,7 +140,8 @@ function expectedChain(
   const ids: string[] = []
   for (const r of revs) {
     const prev = ids.length > 0 ? ids[ids.length - 1]! : parent
-    ids.push(expectedRevisionId(of, r, exportedTreeId(target, r), prev ? [prev] : []))
+    const dir = exportedTreeId(target, r, { externals: true })
+    ids.push(expectedRevisionId(of, r, dir, prev ? [prev] : []))
   }
   return ids
 }
@@ -188,7 +189,7 @@ describe('svn loader', () => {
     expect(r.stats.revisions).toBe(10)
     const ids = expectedChain(url, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
     chain = ids
-    // svn:externals are not in the trees (as --ignore-externals): recorded as origins instead.
+    // svn:externals are in the trees (as SWH exports them), and recorded as origins too.
     expect(r.submodules).toEqual([`${url}/branches/b`])
     expect(await headOf(data, r.snapshot!)).toEqual([{ name: 'HEAD', target: ids[9] }])
     const archive = await openArchive({ dataDir: data })

@@ -11,7 +11,12 @@ import { Readable } from 'node:stream'
 import { afterAll, describe, expect, it } from 'vitest'
 
 import { type DumpRecord, readDump } from '../../src/loader/svn/dump.js'
-import { externalUrls } from '../../src/loader/svn/externals.js'
+import {
+  type ExternalDef,
+  isRecursiveExternal,
+  parseExternal,
+  parseExternals,
+} from '../../src/loader/svn/externals.js'
 import { svnDate } from '../../src/loader/svn/revision.js'
 import { archivedFile, PLAIN, translateEol } from '../../src/loader/svn/text.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
@@ -161,33 +166,61 @@ describe('svn files and dates as Software Heritage records them', () => {
   })
 })
 
-describe('svn:externals as origins', () => {
-  it('reads both formats and resolves relative URLs', () => {
-    const value = Buffer.from(
-      [
-        '# a comment',
-        'third-party/lib -r 12 http://svn.example.org/lib/trunk', // before Subversion 1.5
-        '-r 7 ^/vendor/zlib@7 zlib',
-        '//svn.example.org/other other',
-        '/abs/path here',
-        '../sibling/x there',
-        'https://example.com/repo/trunk/ plain',
-        'just-one-token',
-      ].join('\n'),
+describe('svn:externals definitions, read as Software Heritage reads them', () => {
+  const origin = 'https://host.example/svn/repo'
+  const read = (line: string): ExternalDef => parseExternal(line, 'trunk/sub', origin)
+  const def = (d: Partial<ExternalDef>): ExternalDef => ({
+    path: '',
+    url: '',
+    revision: null,
+    pegRevision: null,
+    relativeUrl: false,
+    legacyFormat: false,
+    ...d,
+  })
+
+  it('reads both formats, peg revisions and relative URLs (worked by hand from utils.py)', () => {
+    // before Subversion 1.5: PATH [-r N] URL (its revision is also its peg revision)
+    expect(read('third-party/lib -r 12 http://svn.example.org/lib/trunk')).toEqual(
+      def({
+        path: 'third-party/lib',
+        url: 'http://svn.example.org/lib/trunk',
+        revision: 12,
+        legacyFormat: true,
+      }),
     )
-    expect(
-      externalUrls(
-        value,
-        'https://host.example/svn/repo/trunk/sub',
-        'https://host.example/svn/repo',
-      ),
-    ).toEqual([
-      'http://svn.example.org/lib/trunk',
-      'https://host.example/svn/repo/vendor/zlib',
-      'https://svn.example.org/other',
-      'https://host.example/abs/path',
-      'https://host.example/svn/repo/trunk/sibling/x',
-      'https://example.com/repo/trunk',
-    ])
+    // ^/ is joined to the origin URL; @7 is the peg revision
+    expect(read('-r 7 ^/vendor/zlib@7 zlib')).toEqual(
+      def({ path: 'zlib', url: `${origin}/vendor/zlib`, revision: 7, pegRevision: 7 }),
+    )
+    // scheme-relative and server-relative URLs leading out of the origin are "relative"
+    expect(read('//svn.example.org/other other')).toEqual(
+      def({ path: 'other', url: 'https://svn.example.org/other', relativeUrl: true }),
+    )
+    expect(read('/abs/path here')).toEqual(
+      def({ path: 'here', url: 'https://host.example/abs/path', relativeUrl: true }),
+    )
+    // ../ from the directory holding the property
+    expect(read('../sibling/x there')).toEqual(
+      def({ path: 'there', url: `${origin}/trunk/sibling/x` }),
+    )
+    expect(read('-r3 https://example.com/repo/trunk/ ./plain/')).toEqual(
+      def({ path: 'plain', url: 'https://example.com/repo/trunk/', revision: 3 }),
+    )
+    expect(() => read('just-one-token')).toThrow(/external definition/)
+  })
+
+  it('a property with a line it cannot read is not followed; comments are skipped', () => {
+    const v = (lines: string[]): Uint8Array => Buffer.from(lines.join('\n'))
+    const ok = parseExternals(v(['# a comment', '^/a a', '', '^/b b\r']), 'trunk', origin)
+    expect([...ok.keys()]).toEqual(['a', 'b'])
+    expect(parseExternals(v(['^/a a', 'just-one-token']), 'trunk', origin).size).toBe(0)
+  })
+
+  it('an external whose URL is an ancestor of where it goes is recursive', () => {
+    expect(isRecursiveExternal(origin, 'trunk', 'ext', `${origin}/trunk`)).toBe(true)
+    expect(isRecursiveExternal(origin, 'trunk', 'ext', origin)).toBe(true)
+    expect(isRecursiveExternal(origin, 'trunk', 'ext', `${origin}/branches/b`)).toBe(false)
+    expect(isRecursiveExternal(origin, 'trunk', 'ext', `${origin}/trunk/ext`)).toBe(false)
   })
 })

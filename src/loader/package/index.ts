@@ -6,6 +6,7 @@
  * @module
  */
 
+export { diskTree, type DiskTreeOptions } from '../core/disk-tree.js'
 export {
   artifactFilename,
   downloadArtifact,
@@ -17,7 +18,6 @@ export { ARCHIVE_CHECKSUM_EXTID_VERSION, knownPackages, previousTargets } from '
 export { loadPackage } from './loader.js'
 export { narHash } from './nar.js'
 export { checksumExtId, DEFAULT_MAX_PRISTINE_SIZE, PackageProducer } from './producer.js'
-export { diskTree, type DiskTreeOptions } from './tree.js'
 export {
   type BuiltTree,
   type ChecksumAlgo,

@@ -16,10 +16,10 @@ import { errorMessage, InvalidInputError } from '../../errors.js'
 import { type ExtId, makeExtId, makeRelease, type SnapshotBranch, utf8 } from '../../model/index.js'
 import { HttpClient } from '../../net/index.js'
 import { contentObject, DEFAULT_MAX_CONTENT_SIZE } from '../core/content.js'
+import { diskTree } from '../core/disk-tree.js'
 import type { LoadContext, ModelObject, Producer } from '../core/types.js'
 import { downloadArtifact } from './download.js'
 import { ARCHIVE_CHECKSUM_EXTID_VERSION, knownPackages, previousTargets } from './known.js'
-import { diskTree } from './tree.js'
 import type {
   BuiltTree,
   DownloadedArtifact,

@@ -18,21 +18,23 @@ import { ArcaError, NotFoundError } from '../../errors.js'
 import { bytesEqual, type SnapshotBranch, utf8 } from '../../model/index.js'
 import type { LoadContext, ModelObject, Producer } from '../core/types.js'
 import { type RemoteUrl, scrubRemote, splitRemoteUrl } from '../origin-url.js'
+import { remoteChanges } from './changes.js'
 import { type DumpNode, readDump, type SvnProps } from './dump.js'
 import { EMPTY_DIR, SvnReplay } from './replay.js'
-import { localRepository, type SvnAuth, type SvnInfo, svnInfo } from './repo.js'
+import {
+  localRepository,
+  type PropsUnder,
+  type SvnAccess,
+  type SvnAuth,
+  type SvnInfo,
+  svnInfo,
+} from './repo.js'
+import { type Loaded, resumeState } from './resume.js'
 import { svnRevision } from './revision.js'
 import { startTool, stopTool } from './tools.js'
 
 /** The snapshot's one branch. */
 export const SVN_BRANCH = utf8('HEAD')
-
-/** The last revision an earlier visit loaded. */
-interface Loaded {
-  readonly id: string
-  readonly rev: number
-  readonly parents: readonly string[]
-}
 
 /** Raised inside the replay when the last loaded revision is not found again. */
 class HistoryAltered extends Error {}
@@ -52,6 +54,14 @@ export class SvnProducer implements Producer {
   #repo: string | null = null
   #loaded: Loaded | null = null
   #head: string | null = null
+  #proxy: string | null = null
+  /** The state at the last loaded revision, when the visit resumes after it. */
+  #resume: PropsUnder | null = null
+  /** The last loaded revision is not found again: everything is loaded again. */
+  #altered = false
+  /** There are revisions to replay. */
+  #fresh = false
+  #auth: SvnAuth | null = null
 
   constructor(remote: RemoteUrl, opts: SvnProducerOptions) {
     this.#remote = remote
@@ -81,13 +91,38 @@ export class SvnProducer implements Producer {
 
   async fetch(ctx: LoadContext): Promise<void> {
     const { url, auth } = this.#target()
+    this.#auth = auth
     const proxy = await ctx.egressProxy()
+    this.#proxy = proxy
     const info = await svnInfo(url, auth, ctx.signal, proxy)
     this.#info = info
     ctx.report('list', { objects: info.head })
-    this.#loaded = await this.#previous(ctx)
+    const loaded = (this.#loaded = await this.#previous(ctx))
+    // SWH's check of the last loaded revision, then where to resume.
+    if (loaded !== null && loaded.rev <= info.head) {
+      this.#resume = await resumeState(loaded, info, {
+        origin: this.origin,
+        maxContentSize: this.#opts.maxContentSize,
+        scratch: ctx.scratch('svncheck'),
+        access: { auth, proxy, signal: ctx.signal },
+      })
+      this.#altered = this.#resume === null
+      // Nothing new and nothing rewritten: no dump at all.
+      if (this.#resume !== null && loaded.rev === info.head) return
+      // New revisions of a remote repository: read from it, no mirror.
+      if (this.#resume !== null && !info.root.startsWith('file://')) {
+        this.#fresh = true
+        ctx.report('fetch', { objects: info.head - loaded.rev })
+        return
+      }
+    }
+    this.#fresh = true
     this.#repo = await localRepository(info, auth, ctx.scratch('svn'), ctx.signal, proxy)
-    ctx.report('fetch', { objects: info.head + 1 })
+    const local = info.root.startsWith('file://')
+    if (!local) ctx.stats.fetchedObjects = info.head + 1 // the mirror's revisions
+    ctx.stats.fetches++
+    const resumed = this.#resume !== null && loaded !== null && local
+    ctx.report('fetch', { objects: resumed ? info.head - loaded.rev : info.head + 1 })
   }
 
   /** The head revision of the previous snapshot, with its `svn_revision`. */
@@ -101,10 +136,21 @@ export class SvnProducer implements Producer {
     if (!rev || !header) return null
     const n = Number(Buffer.from(header[1]).toString('latin1'))
     if (!Number.isSafeInteger(n) || n < 0) return null
-    return { id: rev.id, rev: n, parents: rev.parents }
+    return { id: rev.id, rev: n, parents: rev.parents, directory: rev.directory }
   }
 
   async *objects(ctx: LoadContext): AsyncGenerator<ModelObject> {
+    const loaded = this.#loaded
+    if (loaded !== null && this.#resume !== null) {
+      this.#head = loaded.id
+      if (this.#fresh) yield* this.#replay(ctx, null, loaded.id, loaded)
+      return
+    }
+    // SWH reloads every revision, the first one still with the archived head as parent.
+    if (loaded !== null && this.#altered) {
+      yield* this.#replay(ctx, null, loaded.id)
+      return
+    }
     try {
       yield* this.#replay(ctx, this.#loaded)
     } catch (e) {
@@ -114,28 +160,50 @@ export class SvnProducer implements Producer {
     }
   }
 
+  /**
+   * Replays the dump: of every revision, or (`from`) of those after the one resumed from; with
+   * `loaded`, the revisions up to it are archived already and checked, not yielded.
+   */
   async *#replay(
     ctx: LoadContext,
     loaded: Loaded | null,
     firstParent?: string,
+    from?: Loaded,
   ): AsyncGenerator<ModelObject> {
     const info = this.#info!
-    const repo = this.#repo!
+    const repo = this.#repo
+    const access: SvnAccess = { auth: this.#auth, proxy: this.#proxy, signal: ctx.signal }
     const replay = new SvnReplay({
       storage: ctx.storage,
       repo,
+      repoUrl: repo !== null ? `file://${repo}` : info.root,
+      access,
       maxContentSize: this.#opts.maxContentSize,
       origin: this.origin,
       rootUrl: info.root,
+      scratch: ctx.scratch('svnext'),
+      proxy: this.#proxy,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     })
-    const dump = startTool(
-      'svnadmin',
-      ['dump', '-q', '-r', `0:${info.head}`, repo],
-      ctx.signal ? { signal: ctx.signal } : {},
-    )
+    if (from) yield* replay.resume(from.rev, from.directory, info.subpath, this.#resume!)
+    const range = from
+      ? ['--incremental', '-r', `${from.rev + 1}:${info.head}`]
+      : ['-r', `0:${info.head}`]
+    // The dump of the local repository; without one (a remote re-visit), its new revisions.
+    const dump =
+      repo === null
+        ? null
+        : startTool(
+            'svnadmin',
+            ['dump', '-q', ...range, repo],
+            ctx.signal ? { signal: ctx.signal } : {},
+          )
+    const records =
+      dump !== null
+        ? readDump(dump.stdout)
+        : remoteChanges(info.root, from!.rev + 1, info.head, access)
     let parents: string[] = loaded ? [loaded.id] : firstParent ? [firstParent] : []
-    this.#head = loaded ? loaded.id : null
+    this.#head = loaded ? loaded.id : from ? from.id : null
     let checked = loaded === null
     let uuid = info.uuid
     let current: { rev: number; props: SvnProps; changes: boolean } | null = null
@@ -152,7 +220,7 @@ export class SvnProducer implements Producer {
     const archived = (rev: number): boolean => loaded !== null && rev <= loaded.rev
     const finish = async function* (this: SvnProducer): AsyncGenerator<ModelObject> {
       const c = current!
-      const root = yield* quietly(replay.end(c.rev), archived(c.rev))
+      const root = yield* quietly(replay.end(c.rev, ctx), archived(c.rev))
       const wanted = c.changes || info.head === 0
       const isLast = loaded !== null && c.rev === loaded.rev
       if (!isLast && (!wanted || (loaded !== null && c.rev < loaded.rev))) return
@@ -180,10 +248,12 @@ export class SvnProducer implements Producer {
     }.bind(this)
 
     try {
-      for await (const rec of readDump(dump.stdout)) {
+      for await (const rec of records) {
         ctx.signal?.throwIfAborted()
         if (rec.kind === 'uuid') uuid = rec.uuid
         else if (rec.kind === 'revision') {
+          // the revisions read from the repository (a remote's mirror is counted in fetch)
+          if (dump === null || info.root.startsWith('file://')) ctx.stats.fetchedObjects++
           if (current) yield* finish()
           current = { rev: rec.rev, props: rec.props, changes: false }
         } else {
@@ -193,9 +263,9 @@ export class SvnProducer implements Producer {
         }
       }
       if (current) yield* finish()
-      await dump.done
+      await dump?.done
     } finally {
-      await stopTool(dump)
+      if (dump) await stopTool(dump)
     }
     await ctx.referOrigins(origins(replay.externals))
     if (!checked) throw new HistoryAltered()

@@ -77,7 +77,8 @@ function authStdin(auth: SvnAuth | null): { stdin?: NodeJS.ReadableStream } {
   return auth ? { stdin: Readable.from([`${auth.password}\n`]) } : {}
 }
 
-function xmlText(s: string): string {
+/** The text of an XML attribute or element as svn writes it (entities decoded). */
+export function xmlText(s: string): string {
   return s.replace(/&(#x?[0-9a-fA-F]+|amp|lt|gt|quot|apos);/g, (_, e: string) => {
     if (e === 'amp') return '&'
     if (e === 'lt') return '<'
@@ -209,41 +210,156 @@ export async function catFile(
   )
 }
 
+/** How the tools reach a repository: credentials and the egress proxy. */
+export interface SvnAccess {
+  readonly auth: SvnAuth | null
+  readonly proxy: string | null
+  readonly signal?: AbortSignal | undefined
+}
+
+const LOCAL: SvnAccess = { auth: null, proxy: null }
+
+/** The options giving the tools the credentials and proxy of `a`. */
+export function toolArgs(a: SvnAccess): string[] {
+  return ['--non-interactive', ...authArgs(a.auth), ...proxyArgs(a.proxy)]
+}
+
+/** How to run a tool for `a` (the password on stdin, the signal). */
+export function toolOpts(a: SvnAccess, utf8 = false): Parameters<typeof runTool>[2] {
+  return { ...authStdin(a.auth), ...(a.signal ? { signal: a.signal } : {}), utf8 }
+}
+
+/** What {@link propsUnder} reads. */
+export interface PropsUnder {
+  /** The properties that matter of the files that have some, by path (latin1 of the bytes). */
+  readonly files: Map<string, FileProps>
+  /** `svn:externals` of the directories that have one, by path (UTF-8). */
+  readonly externals: Map<string, Uint8Array>
+}
+
 /**
- * The properties that matter of every file under `path` at revision `rev` (only those with
- * some), keyed by their path from the repository root (latin1 of the bytes).
+ * The properties that matter of every file under `path` at revision `rev` of the local
+ * repository `repo`, and the `svn:externals` of the directories there, keyed by their path
+ * from the repository root.
  */
-export async function filePropsUnder(
+export function filePropsUnder(
   repo: string,
   rev: number,
   path: Uint8Array,
   signal?: AbortSignal,
-): Promise<Map<string, FileProps>> {
-  const url = `${repoUrl(repo)}/${encodePath(path)}@${rev}`
+): Promise<PropsUnder> {
+  return propsUnder(repoUrl(repo), rev, path, { ...LOCAL, signal })
+}
+
+/** {@link filePropsUnder} of the repository at `rootUrl` (local or remote). */
+export async function propsUnder(
+  rootUrl: string,
+  rev: number,
+  path: Uint8Array,
+  access: SvnAccess,
+): Promise<PropsUnder> {
+  const base = rootUrl.replace(/\/+$/, '')
+  const url = `${path.length === 0 ? base : `${base}/${encodePath(path)}`}@${rev}`
   const xml = (
     await runTool(
       'svn',
-      ['proplist', '-R', '-v', '--xml', '--non-interactive', url],
-      signal ? { signal } : {},
+      ['proplist', '-R', '-v', '--xml', ...toolArgs(access), url],
+      toolOpts(access),
     )
   ).toString('utf8')
-  const rootBytes = urlPathBytes(repoUrl(repo))
+  const rootBytes = urlPathBytes(base)
   const out = new Map<string, FileProps>()
+  const externals = new Map<string, Uint8Array>()
   for (const m of xml.matchAll(/<target\s+path="([^"]*)">([\s\S]*?)<\/target>/g)) {
-    const props = new Map<string, string>()
-    for (const p of m[2]!.matchAll(/<property\s+name="([^"]*)">([\s\S]*?)<\/property>/g))
-      props.set(xmlText(p[1]!), xmlText(p[2]!))
+    const props = propsOfXml(m[2]!)
+    const full = urlPathBytes(xmlText(m[1]!))
+    const rel = trimSlashes(full.subarray(rootBytes.length))
+    const ext = props.get('svn:externals')
+    if (ext !== undefined) externals.set(Buffer.from(rel).toString('utf8'), ext)
+    const text = (k: string): string | undefined => {
+      const v = props.get(k)
+      return v === undefined ? undefined : Buffer.from(v).toString('utf8')
+    }
     const fp: FileProps = {
-      eol: props.has('svn:eol-style') ? props.get('svn:eol-style')!.trim() : null,
+      eol: text('svn:eol-style')?.trim() ?? null,
       special: props.has('svn:special'),
       executable: props.has('svn:executable'),
     }
     if (fp.eol === PLAIN.eol && !fp.special && !fp.executable) continue
-    const full = urlPathBytes(xmlText(m[1]!))
-    const rel = trimSlashes(full.subarray(rootBytes.length))
     out.set(Buffer.from(rel).toString('latin1'), fp)
   }
-  return out
+  return { files: out, externals }
+}
+
+/** The `<property>` elements of svn's XML output, values raw (base64 ones decoded). */
+function propsOfXml(xml: string): Map<string, Uint8Array> {
+  const props = new Map<string, Uint8Array>()
+  for (const p of xml.matchAll(
+    /<property\s+name="([^"]*)"(\s+encoding="base64")?\s*>([\s\S]*?)<\/property>/g,
+  ))
+    props.set(
+      xmlText(p[1]!),
+      p[2] ? Buffer.from(p[3]!, 'base64') : Buffer.from(xmlText(p[3]!), 'utf8'),
+    )
+  return props
+}
+
+/** Every property of the node at `url` in revision `rev`. */
+export async function nodeProps(
+  url: string,
+  rev: number,
+  access: SvnAccess,
+): Promise<Map<string, Uint8Array>> {
+  const xml = await runTool(
+    'svn',
+    ['proplist', '-v', '--xml', ...toolArgs(access), `${url}@${rev}`],
+    toolOpts(access),
+  )
+  return propsOfXml(xml.toString('utf8'))
+}
+
+/** The stored text of the file at `url` in revision `rev` (keywords not expanded). */
+export function svnCat(url: string, rev: number, access: SvnAccess): Promise<Buffer> {
+  return runTool(
+    'svn',
+    ['cat', '--ignore-keywords', ...toolArgs(access), `${url}@${rev}`],
+    toolOpts(access),
+  )
+}
+
+/** The revision properties (`svn:author`, `svn:date`, `svn:log`, …) of `rev`. */
+export async function revisionProps(
+  rootUrl: string,
+  rev: number,
+  access: SvnAccess,
+): Promise<Map<string, Uint8Array>> {
+  const xml = await runTool(
+    'svn',
+    ['proplist', '--revprop', '-v', '--xml', '-r', String(rev), ...toolArgs(access), rootUrl],
+    toolOpts(access),
+  )
+  return propsOfXml(xml.toString('utf8'))
+}
+
+/**
+ * `svn export --ignore-keywords` of the repository at `rootUrl` at revision `rev` into `dest`
+ * (with its externals unless `ignoreExternals`); an external that cannot be exported leaves
+ * the rest (as the svn library does; the command line says E205011).
+ */
+export async function exportRevision(
+  rootUrl: string,
+  rev: number,
+  dest: string,
+  ignoreExternals: boolean,
+  access: SvnAccess,
+): Promise<void> {
+  const args = ['export', '-q', '--ignore-keywords', ...toolArgs(access), '-r', String(rev)]
+  if (ignoreExternals) args.push('--ignore-externals')
+  try {
+    await runTool('svn', [...args, '--', `${rootUrl}@${rev}`, dest], toolOpts(access, true))
+  } catch (e) {
+    if (!(e instanceof ToolError && e.stderr.includes('E205011'))) throw e
+  }
 }
 
 /** `file://` URL of a local repository path. */
@@ -251,7 +367,8 @@ export function repoUrl(repo: string): string {
   return `file://${encodePath(Buffer.from(repo, 'utf8'))}`
 }
 
-function encodePath(path: Uint8Array): string {
+/** A path's bytes percent-encoded for a URL. */
+export function encodePath(path: Uint8Array): string {
   let s = ''
   for (const c of path)
     s +=

@@ -25,9 +25,21 @@ export class ToolError extends ArcaError {
 
 const STDERR_LIMIT = 16 * 1024
 
-/** Environment for the tools: C locale, no prompts, no user configuration read. */
-function toolEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, LC_ALL: 'C', LANG: 'C', SVN_EDITOR: 'false' }
+/**
+ * Environment for the tools: C locale (`C.UTF-8` for those writing files, which svn names in
+ * the locale's encoding), no prompts.
+ */
+function toolEnv(utf8 = false): NodeJS.ProcessEnv {
+  const locale = utf8 ? 'C.UTF-8' : 'C'
+  return { ...process.env, LC_ALL: locale, LANG: locale, SVN_EDITOR: 'false' }
+}
+
+/** How a tool is run. */
+export interface ToolOptions {
+  readonly signal?: AbortSignal
+  readonly stdin?: NodeJS.ReadableStream
+  /** Run in the `C.UTF-8` locale (for `svn export`, which writes UTF-8 names). */
+  readonly utf8?: boolean
 }
 
 /** A running tool: its process, a promise of its exit (stderr in the error), its stdout. */
@@ -42,10 +54,10 @@ export interface ToolProcess {
 export function startTool(
   cmd: string,
   args: readonly string[],
-  options: { readonly signal?: AbortSignal; readonly stdin?: NodeJS.ReadableStream } = {},
+  options: ToolOptions = {},
 ): ToolProcess {
   const child = spawn(cmd, [...args], {
-    env: toolEnv(),
+    env: toolEnv(options.utf8),
     stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   })
   let stderr = ''
@@ -76,7 +88,7 @@ export function startTool(
 export async function runTool(
   cmd: string,
   args: readonly string[],
-  options: { readonly signal?: AbortSignal; readonly stdin?: NodeJS.ReadableStream } = {},
+  options: ToolOptions = {},
 ): Promise<Buffer> {
   const p = startTool(cmd, args, options)
   const chunks: Buffer[] = []

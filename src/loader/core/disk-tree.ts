@@ -1,5 +1,5 @@
 /**
- * The directory of an unpacked package, built from disk as swh-model's `from_disk` builds it
+ * A directory on disk (an unpacked package, an `svn export`), built as swh-model's `from_disk` builds it
  * (the same rules as `arca identify`: `src/fromdisk`): a file is executable when any execute bit
  * is set, a symbolic link is a content of its target's bytes (never followed), empty
  * directories are kept, FIFOs, sockets and devices are empty contents, names are the raw
@@ -12,8 +12,8 @@
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs'
 
 import { type DirectoryEntry, makeDirectory, Perms } from '../../model/index.js'
-import { contentObject } from '../core/content.js'
-import type { ModelObject } from '../core/types.js'
+import { contentObject } from './content.js'
+import type { ModelObject } from './types.js'
 
 /** Options of {@link diskTree}. */
 export interface DiskTreeOptions {
