@@ -19,6 +19,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { loadOrigin, type OriginLoadOptions } from '../../src/loader/registry.js'
 import { type Archive, openArchive } from '../../src/storage/archive.js'
+import { createApp } from '../../src/web/app.js'
+import { webContext } from '../../src/web/server.js'
 import { arca } from '../helpers/cli.js'
 import { dscTreeId, releaseId, tarTreeId } from '../helpers/package-expect.js'
 import {
@@ -37,6 +39,46 @@ import { type ExpectedBranches, snapshotId } from '../helpers/snapshot-expect.js
 import { makeTemp, removeTemp } from '../helpers/tree.js'
 
 const NET = { allowNetworks: ['127.0.0.1/32'] }
+
+/**
+ * `[start, end)` (UTF-8 bytes) of the value at the JSON path `argv[1]` (keys and indexes) in
+ * the JSON on stdin, walked with Python's own decoder (the last of a repeated key).
+ */
+const PY_SPAN = String.raw`
+import json, sys
+text = sys.stdin.buffer.read().decode("utf-8")
+dec = json.JSONDecoder()
+def ws(i):
+    while text[i].isspace(): i += 1
+    return i
+def find(i, path):
+    i = ws(i)
+    if not path: return i, dec.raw_decode(text, i)[1]
+    step, found, k = path[0], None, 0
+    i = ws(i + 1)
+    while text[i] not in "}]":
+        if isinstance(step, str):
+            key, i = dec.raw_decode(text, i)
+            i = ws(ws(i) + 1)
+        else:
+            key = k
+        _, end = dec.raw_decode(text, i)
+        if key == step: found = i
+        k += 1
+        i = ws(end)
+        if text[i] == ",": i = ws(i + 1)
+    return find(found, path[1:])
+start, end = find(0, json.loads(sys.argv[1]))
+print(json.dumps([len(text[:start].encode()), len(text[:end].encode())]))
+`
+
+/** The bytes of the value at `path` of the JSON document `text`, by {@link PY_SPAN}. */
+function pySpan(text: string, path: (string | number)[]): Buffer {
+  const [start, end] = JSON.parse(
+    execFileSync('python3', ['-c', PY_SPAN, JSON.stringify(path)], { input: text }).toString(),
+  ) as [number, number]
+  return Buffer.from(text).subarray(start, end)
+}
 
 let root: string
 beforeAll(() => {
@@ -198,6 +240,45 @@ describe('npm loader against a real Verdaccio', () => {
     expect(refused.stdout + refused.stderr).toMatch(/127\.0\.0\.1/)
   }, 120_000)
 
+  it('records each version object of the packument, its bytes as Verdaccio served them, on the release directory', async () => {
+    const data = join(root, 'npm-cli')
+    const origin = 'https://www.npmjs.com/package/@arca/pad'
+    const text = get(`${v.base}/@arca%2Fpad/`).toString('utf8')
+    const packument = JSON.parse(text) as {
+      versions: Record<string, { dist: { tarball: string } }>
+    }
+    await withArchive(data, async (archive) => {
+      const app = createApp(webContext(archive, {}, { disabled: true }))
+      for (const version of ['1.0.0', '1.1.0']) {
+        // the version's object cut out of the served bytes by Python's own JSON decoder
+        const expected = pySpan(text, ['versions', version])
+        const tgz = download(
+          packument.versions[version]!.dist.tarball,
+          join(root, `meta-pad-${version}.tgz`),
+        )
+        const dir = `swh:1:dir:${tarTreeId(tgz)}`
+        const authority = encodeURIComponent('forge https://npmjs.com/')
+        const res = await app.request(
+          `http://arca.test/api/1/raw-extrinsic-metadata/swhid/${dir}/?authority=${authority}`,
+        )
+        expect(res.status).toBe(200)
+        const list = (await res.json()) as Record<string, unknown>[]
+        expect(list).toHaveLength(1)
+        expect(list[0]).toMatchObject({
+          target: dir,
+          authority: { type: 'forge', url: 'https://npmjs.com/' },
+          fetcher: { name: 'arca.loader.npm' },
+          format: 'replicate-npm-package-json',
+          origin,
+        })
+        expect(String(list[0]!['release'])).toMatch(/^swh:1:rel:[0-9a-f]{40}$/)
+        const raw = await app.request(list[0]!['metadata_url'] as string)
+        expect(raw.status).toBe(200)
+        expect(Buffer.from(await raw.arrayBuffer()).equals(expected)).toBe(true)
+      }
+    })
+  }, 120_000)
+
   it('an unknown package is a not_found visit', async () => {
     const r = await load(join(root, 'npm-none'), 'npm', 'https://www.npmjs.com/package/nope', {
       registries: { npm: v.base },
@@ -266,34 +347,51 @@ describe('PyPI loader against a JSON API over python-built sdists', () => {
     )
     expect(found).toHaveLength(1)
     expect(found[0]!.target.type).toBe('rel')
+    // the file's object of the JSON API answer, as served, on the release's directory
+    // (fetched asynchronously: the server runs in this process)
+    const text = await (await fetch(`${srv.base}/pypi/hello_arca/json`)).text()
+    const files = (JSON.parse(text) as { releases: Record<string, { packagetype: string }[]> })
+      .releases['0.1.0']!
+    const expected = pySpan(text, [
+      'releases',
+      '0.1.0',
+      files.findIndex((f) => f.packagetype === 'sdist'),
+    ])
+    const tree = tarTreeId(join(root, 'pypi', 'hello_arca-0.1.0.tar.gz'))
+    const page = await withArchive(data, (a) =>
+      a.storage.rawExtrinsicMetadataGet(
+        { type: 'dir', id: tree },
+        { type: 'forge', url: `${srv.base}/` },
+      ),
+    )
+    expect(page.results.map((m) => [m.format, m.origin, m.release?.id])).toEqual([
+      ['pypi-project-json', `${srv.base}/project/hello_arca/`, found[0]!.target.id],
+    ])
+    expect(Buffer.from(page.results[0]!.metadata).equals(expected)).toBe(true)
   }, 60_000)
 
-  it('a sdist whose bytes do not match the declared sha256 fails its version, named', async () => {
+  it('an origin whose every sdist mismatches its declared sha256 ends failed, each version named', async () => {
     const dir = join(root, 'pypi-bad')
     mkdirSync(dir)
-    const path = buildSdist(dir, 'bad_arca', '1.0', { name: 'X' })
-    const bad = await servePypi(
-      new Map([
-        [
-          'bad_arca',
-          [
-            {
-              version: '1.0',
-              uploadTime: '2024-01-01T00:00:00',
-              path,
-              filename: 'bad_arca-1.0.tar.gz',
-              wrongDigest: true,
-            },
-          ],
-        ],
-      ]),
-    )
+    const files = ['1.0', '1.1'].map((version) => ({
+      version,
+      uploadTime: '2024-01-01T00:00:00',
+      path: buildSdist(dir, 'bad_arca', version, { name: 'X' }),
+      filename: `bad_arca-${version}.tar.gz`,
+      wrongDigest: true,
+    }))
+    const bad = await servePypi(new Map([['bad_arca', files]]))
     try {
-      const r = await load(join(root, 'pypi-bad-data'), 'pypi', `${bad.base}/project/bad_arca/`, {})
-      // nothing could be loaded (the core's contract says failed; it reports partial for now)
-      expect(['failed', 'partial']).toContain(r.status)
-      expect(r.message).toMatch(/sha256/)
-      expect(r.message).toMatch(/releases\/1\.0/)
+      const data = join(root, 'pypi-bad-data')
+      const origin = `${bad.base}/project/bad_arca/`
+      const r = await load(data, 'pypi', origin, {})
+      // nothing could be loaded: the visit failed (not partial), with no snapshot
+      expect(r).toMatchObject({ status: 'failed', snapshot: null })
+      expect(r.message).toMatch(/releases\/1\.0: .*sha256/)
+      expect(r.message).toMatch(/releases\/1\.1: .*sha256/)
+      const last = await withArchive(data, (a) => a.storage.originVisitGetLatest(origin))
+      expect(last?.status).toMatchObject({ status: 'failed', snapshot: null })
+      expect(String(last?.status.metadata?.['message'])).toMatch(/releases\/1\.1/)
     } finally {
       await bad.close()
     }
@@ -481,6 +579,19 @@ describe('nixguix loader against a sources.json over local tarballs', () => {
       const targets = await branchTargets(join(root, 'nix-data'), r.snapshot!)
       expect(targets.get('evaluation')).toBe(`revision:${revision}`)
       expect(srv.asked.filter((p) => p.startsWith('/elsewhere/'))).toEqual([])
+      // the manifest, as served, on the snapshot (Software Heritage's nixguix-sources-json)
+      const page = await withArchive(join(root, 'nix-data'), (a) =>
+        a.storage.rawExtrinsicMetadataGet(
+          { type: 'snp', id: r.snapshot! },
+          { type: 'forge', url: `${srv.base}/sources.json` },
+        ),
+      )
+      expect(page.results.map((m) => [m.format, m.origin])).toEqual([
+        ['nixguix-sources-json', `${srv.base}/sources.json`],
+      ])
+      expect(
+        Buffer.from(page.results[0]!.metadata).equals(readFileSync(join(dir, 'sources.json'))),
+      ).toBe(true)
     } finally {
       await srv.close()
     }

@@ -116,6 +116,10 @@ export function nixguixPlanFromManifest(
         ]
       : [],
     rawInfo: body,
+    // Software Heritage's nixguix loader: the manifest on the snapshot, the manifest's URL
+    // as the authority
+    metadataAuthority: { type: 'forge', url: origin },
+    snapshotMetadata: [{ format: 'nixguix-sources-json', metadata: body }],
   }
 }
 

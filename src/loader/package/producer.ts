@@ -19,10 +19,12 @@ import { contentObject, DEFAULT_MAX_CONTENT_SIZE } from '../core/content.js'
 import type { LoadContext, ModelObject, Producer } from '../core/types.js'
 import { downloadArtifact } from './download.js'
 import { ARCHIVE_CHECKSUM_EXTID_VERSION, knownPackages, previousTargets } from './known.js'
+import { loaderFetcher, metadataObjects, type MetadataPlace, originSwhid } from './metadata.js'
 import { diskTree } from './tree.js'
 import type {
   BuiltTree,
   DownloadedArtifact,
+  MetadataItem,
   PackageContext,
   PackageInfo,
   PackageLoadOptions,
@@ -151,6 +153,11 @@ export class PackageProducer<Raw> implements Producer {
           synthetic: true,
         })
         yield { type: 'release', object: release }
+        yield* this.#metadata(info.directoryMetadata ?? [], ctx, {
+          target: { type: 'dir', id: root },
+          origin: this.origin,
+          release: { type: 'rel', id: release.id },
+        })
         if (info.extid)
           yield {
             type: 'extid',
@@ -185,6 +192,15 @@ export class PackageProducer<Raw> implements Producer {
       list.push(l)
       byVersion.set(l.info.version, list)
     }
+    // Software Heritage: "Failed to load any release" ends the visit failed
+    if (byVersion.size === 0)
+      return Promise.reject(
+        new InvalidInputError(
+          this.#failed.length > 0
+            ? `no version of ${this.origin} could be loaded: ${failures(this.#failed)}`
+            : `no version of ${this.origin} has the metadata a release is made from`,
+        ),
+      )
     const branches: SnapshotBranch[] = []
     const names = new Set<string>()
     let def = this.#source.defaultVersion?.(this.#versions) ?? latestVersion(this.#versions)
@@ -207,9 +223,38 @@ export class PackageProducer<Raw> implements Producer {
     return Promise.resolve(branches)
   }
 
+  afterSnapshot(ctx: LoadContext, snapshot: string): ModelObject[] {
+    return [
+      ...this.#metadata(this.#source.snapshotMetadata?.() ?? [], ctx, {
+        target: { type: 'snp', id: snapshot },
+        origin: this.origin,
+      }),
+      ...this.#metadata(this.#source.originMetadata?.() ?? [], ctx, {
+        target: originSwhid(this.origin),
+        origin: null,
+      }),
+    ]
+  }
+
+  /** The records of `items` at `place` (none when the source names no authority). */
+  #metadata(items: readonly MetadataItem[], ctx: LoadContext, place: MetadataPlace): ModelObject[] {
+    if (items.length === 0) return []
+    const authority = this.#source.metadataAuthority?.() ?? null
+    if (authority === null) return []
+    const fetcher = loaderFetcher(this.visitType)
+    return metadataObjects(items, place, { authority, fetcher, visitDate: ctx.visitDate })
+  }
+
   cleanup(): void {
     this.#client.close()
   }
+}
+
+/** The first failures, then how many more. */
+function failures(list: readonly string[]): string {
+  const shown = list.slice(0, 20)
+  if (list.length > shown.length) shown.push(`and ${list.length - shown.length} more`)
+  return shown.join('; ')
 }
 
 /** The pristine bytes of an artifact, as a content (nothing at or above the size limit). */
