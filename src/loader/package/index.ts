@@ -16,7 +16,7 @@ export {
 export { ARCHIVE_CHECKSUM_EXTID_VERSION, knownPackages, previousTargets } from './known.js'
 export { loadPackage } from './loader.js'
 export { LOADER_FETCHER_VERSION, loaderFetcher } from './metadata.js'
-export { narHash } from './nar.js'
+export { narHash, narRoot } from './nar.js'
 export { checksumExtId, DEFAULT_MAX_PRISTINE_SIZE, PackageProducer } from './producer.js'
 export { diskTree, type DiskTreeOptions } from './tree.js'
 export {

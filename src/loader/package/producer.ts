@@ -10,16 +10,24 @@
  */
 
 import { mkdirSync, readFileSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 
 import { errorMessage, InvalidInputError } from '../../errors.js'
-import { type ExtId, makeExtId, makeRelease, type SnapshotBranch, utf8 } from '../../model/index.js'
+import {
+  type Directory,
+  type ExtId,
+  makeExtId,
+  makeRelease,
+  type SnapshotBranch,
+  utf8,
+} from '../../model/index.js'
 import { HttpClient } from '../../net/index.js'
 import { contentObject, DEFAULT_MAX_CONTENT_SIZE } from '../core/content.js'
 import type { LoadContext, ModelObject, Producer } from '../core/types.js'
 import { downloadArtifact } from './download.js'
 import { ARCHIVE_CHECKSUM_EXTID_VERSION, knownPackages, previousTargets } from './known.js'
 import { loaderFetcher, metadataObjects, type MetadataPlace, originSwhid } from './metadata.js'
+import { narRoot } from './nar.js'
 import { diskTree } from './tree.js'
 import type {
   BuiltTree,
@@ -132,14 +140,20 @@ export class PackageProducer<Raw> implements Producer {
               signal: ctx.signal,
               ...(this.#options.unpackLimits ? { limits: this.#options.unpackLimits } : {}),
             })
+        const nar = info.narChecksums
+        const narDir = nar ? narRoot(src, nar, info.artifacts[0]?.url ?? this.origin) : null
         let root = ''
+        let rootEntries: Directory['entries'] = []
         const maxContentSize = this.#options.maxContentSize ?? DEFAULT_MAX_CONTENT_SIZE
         for await (const o of diskTree(src, {
           maxContentSize,
           origin: this.origin,
           signal: ctx.signal,
         })) {
-          if (o.type === 'directory') root = o.object.id
+          if (o.type === 'directory') {
+            root = o.object.id
+            rootEntries = o.object.entries
+          }
           yield o
         }
         const tree: BuiltTree = { path: src, directory: root, artifacts }
@@ -172,6 +186,9 @@ export class PackageProducer<Raw> implements Producer {
           }
         if (artifacts.length === 1)
           yield { type: 'extid', object: checksumExtId(artifacts[0]!, root) }
+        if (nar && narDir !== null)
+          for (const e of narExtIds(nar, narDir === src ? root : entryDir(rootEntries, narDir)))
+            yield { type: 'extid', object: e }
         this.#loaded.push({ info, release: release.id })
       } catch (e) {
         if (ctx.signal?.aborted) throw e
@@ -248,6 +265,28 @@ export class PackageProducer<Raw> implements Producer {
   cleanup(): void {
     this.#client.close()
   }
+}
+
+/** The directory id of the entry of `entries` named as `path`'s last segment. */
+function entryDir(entries: Directory['entries'], path: string): string {
+  const name = Buffer.from(basename(path))
+  const e = entries.find((x) => x.type === 'dir' && name.equals(x.name))
+  if (!e) throw new InvalidInputError(`${path}: not a folder of the unpacked tree`)
+  return e.target
+}
+
+/** `nar-<algo>` ExtIDs (version 1, as SWH's directory loaders) of `dir`. */
+function narExtIds(nar: Readonly<Record<string, string>>, dir: string): ExtId[] {
+  return Object.entries(nar).map(([algo, hex]) =>
+    makeExtId({
+      extidType: `nar-${algo}`,
+      extidVersion: ARCHIVE_CHECKSUM_EXTID_VERSION,
+      extid: Buffer.from(hex, 'hex'),
+      target: { type: 'dir', id: dir },
+      payloadType: null,
+      payload: null,
+    }),
+  )
 }
 
 /** The first failures, then how many more. */

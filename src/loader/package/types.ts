@@ -81,6 +81,12 @@ export interface PackageInfo<Raw = unknown> {
   /** The snapshot branch, usually `releases/<version>` ({@link releaseBranch}). */
   readonly branchName: string
   readonly artifacts: readonly PackageArtifact[]
+  /**
+   * NAR hashes (algorithm → hex) the unpacked tree must have (Nix's recursive `outputHash`):
+   * checked on the tree or its single top-level folder, the match recorded as `nar-<algo>`
+   * ExtIDs (version 1) to that directory; a mismatch fails the package naming both values.
+   */
+  readonly narChecksums?: Readonly<Record<string, string>>
   /** The ExtID telling this package was loaded already; null: always load. */
   readonly extid: PackageExtId | null
   /** The source's own data, handed back to `buildRelease` and `unpack`. */

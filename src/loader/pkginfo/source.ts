@@ -98,6 +98,7 @@ export class PlanSource implements PackageSource<PackageVersion> {
         : null,
       raw: v,
       ...(v.directoryMetadata ? { directoryMetadata: v.directoryMetadata } : {}),
+      ...(v.narChecksums ? { narChecksums: v.narChecksums } : {}),
     }))
   }
 

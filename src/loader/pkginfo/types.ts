@@ -47,6 +47,8 @@ export interface PackageVersion {
   readonly version: string
   readonly artifacts: readonly PackageArtifact[]
   readonly unpack: UnpackKind
+  /** NAR hashes (algorithm → hex) of the unpacked tree (Nix/Guix recursive sources). */
+  readonly narChecksums?: Readonly<Record<string, string>>
   /** The key of the ExtID recorded for this version (null: never deduplicated). */
   readonly extid: PartialExtId | null
   /**
