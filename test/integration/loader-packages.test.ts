@@ -548,6 +548,34 @@ describe('Debian loader against a mirror built by dpkg-source', () => {
     const missing = await load(data, 'deb', 'deb://Debian/packages/not-there', { registries })
     expect(missing.status).toBe('not_found')
   }, 120_000)
+
+  it('reads a mirror that publishes only Sources.xz (made by the real xz)', async () => {
+    const mirror = join(root, 'debian-xz', 'mirror')
+    mkdirSync(mirror, { recursive: true })
+    const [dsc] = buildDebianMirror(mirror, [specs[0]!], 'xz')
+    const xzSrv = await serveDir(mirror)
+    try {
+      const registries = {
+        debian: { Debian: { url: xzSrv.base, suites: ['stable'], components: ['main'] } },
+      }
+      const r = await load(join(root, 'deb-xz-data'), 'deb', 'deb://Debian/packages/arca-hello', {
+        registries,
+      })
+      expect(r.message).toBeNull()
+      expect(r.status).toBe('full')
+      const targets = await branchTargets(join(root, 'deb-xz-data'), r.snapshot!)
+      expect(targets.get('HEAD')).toBe('alias:releases/stable/main/1.0-1')
+      expect(xzSrv.asked).toContain('/dists/stable/main/source/Sources.xz')
+      expect(xzSrv.asked).not.toContain('/dists/stable/main/source/Sources.gz')
+      const tree = dscTreeId(dsc!)
+      const [got] = await withArchive(join(root, 'deb-xz-data'), (a) =>
+        a.storage.directoryGet([tree]),
+      )
+      expect(got?.id).toBe(tree)
+    } finally {
+      await xzSrv.close()
+    }
+  }, 120_000)
 })
 
 describe('nixguix loader against a sources.json over local tarballs', () => {
