@@ -487,6 +487,21 @@ describe('crates loader against a git index with tar-made .crate files', () => {
     })
     expect(r.message).toBeNull()
     expect(r).toMatchObject({ status: 'full', snapshot: snapshotId(expected) })
+    // each version's object of the Web API answer, as served, on its release's directory
+    const text = await (await fetch(`${srv.base}/api/v1/crates/arca-hello`)).text()
+    const nums = (JSON.parse(text) as { versions: { num: string }[] }).versions.map((x) => x.num)
+    for (const v of versions) {
+      const tree = tarTreeId(join(root, 'crates', `arca-hello-${v.version}.crate`))
+      const page = await withArchive(data, (a) =>
+        a.storage.rawExtrinsicMetadataGet(
+          { type: 'dir', id: tree },
+          { type: 'forge', url: `${srv.base}/` },
+        ),
+      )
+      expect(page.results.map((m) => m.format)).toEqual(['crates-package-json'])
+      const want = pySpan(text, ['versions', nums.indexOf(v.version)])
+      expect(Buffer.from(page.results[0]!.metadata).equals(want)).toBe(true)
+    }
   }, 120_000)
 })
 
