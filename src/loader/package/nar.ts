@@ -114,7 +114,11 @@ export function narHash(
  * `TarballDirectoryLoader` tries both); VCS folders left out. A mismatch is an
  * InvalidInputError naming the URL, the hash of the unpacked tree and the one expected.
  */
-export function narRoot(src: string, checksums: Readonly<Record<string, string>>, url: string): string {
+export function narRoot(
+  src: string,
+  checksums: Readonly<Record<string, string>>,
+  url: string,
+): string {
   const algos = Object.keys(checksums).filter((a) => a !== 'length')
   const matches = (p: string): boolean =>
     algos.every(

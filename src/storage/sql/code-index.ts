@@ -58,8 +58,7 @@ async function branchAnchor(db: SqlExecutor, r: Row | undefined): Promise<Anchor
     const t = rel[0]
     if (!t || !t['target']) return null
     // a tarball's or a package's release names its directory (no revision)
-    if (t['target_type'] === 'directory')
-      return { type: 'rel', id, directory: hex(t['target']) }
+    if (t['target_type'] === 'directory') return { type: 'rel', id, directory: hex(t['target']) }
     if (t['target_type'] === 'revision') return revisionAnchor(db, hex(t['target']))
   }
   return null
