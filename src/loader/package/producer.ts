@@ -10,7 +10,7 @@
  */
 
 import { mkdirSync, readFileSync, rmSync } from 'node:fs'
-import { basename, join } from 'node:path'
+import { join } from 'node:path'
 
 import { errorMessage, InvalidInputError } from '../../errors.js'
 import {
@@ -267,11 +267,13 @@ export class PackageProducer<Raw> implements Producer {
   }
 }
 
-/** The directory id of the entry of `entries` named as `path`'s last segment. */
+/**
+ * The directory id of the single top-level folder of the tree (what `narRoot` matched when not
+ * the tree itself: the tree holds that one entry, whatever bytes its name has).
+ */
 function entryDir(entries: Directory['entries'], path: string): string {
-  const name = Buffer.from(basename(path))
-  const e = entries.find((x) => x.type === 'dir' && name.equals(x.name))
-  if (!e) throw new InvalidInputError(`${path}: not a folder of the unpacked tree`)
+  const e = entries.length === 1 && entries[0]!.type === 'dir' ? entries[0]! : null
+  if (!e) throw new InvalidInputError(`${path}: not the single folder of the unpacked tree`)
   return e.target
 }
 
