@@ -1,7 +1,7 @@
 /**
  * A Debian-style archive (a mirror URL, its suites and components): for each suite and
- * component, the source index `dists/<suite>/<component>/source/Sources.gz` (or the plain
- * `Sources` when there is no compressed one), a file of RFC 822 stanzas (Debian policy §5.5),
+ * component, the source index `dists/<suite>/<component>/source/Sources.xz`, else `Sources.gz`, else
+ * the plain `Sources`, a file of RFC 822 stanzas (Debian policy §5.5),
  * one per source package; each `Package:` is listed as `deb://<distribution>/packages/<name>`
  * with visit type `deb`, as Software Heritage's Debian lister does. One page per suite and
  * component. The lister URL carries them: `http://deb.debian.org/debian/?suites=bookworm,trixie
@@ -11,9 +11,8 @@
  * @module
  */
 
-import { gunzipSync } from 'node:zlib'
-
 import { CorruptError, InvalidInputError } from '../errors.js'
+import { decompressDocument } from '../net/index.js'
 import type { ListedOriginInit } from '../scheduler/index.js'
 import type { ListerHttp } from './http.js'
 import type { Lister, ListerPage, ListerState } from './interface.js'
@@ -81,18 +80,18 @@ export class DebianLister implements Lister {
     const component = this.components[index % this.components.length]
     if (suite === undefined || component === undefined) return { origins: [], next: null }
     const base = `${this.mirror}/dists/${suite}/${component}/source/Sources`
-    let text: string
-    const gz = await http.getBytes(`${base}.gz`, { allowNotFound: true })
-    if (gz !== null) {
-      try {
-        text = gunzipSync(gz.body).toString('utf8')
-      } catch {
-        throw new CorruptError(`${base}.gz: not a gzip file`)
-      }
-    } else {
+    let text: string | null = null
+    // Sources.xz (what mirrors publish now, often alone), else Sources.gz, else Sources
+    for (const format of ['xz', 'gz'] as const) {
+      const got = await http.getBytes(`${base}.${format}`, { allowNotFound: true })
+      if (got === null) continue
+      text = (await decompressDocument(got.body, format, `${base}.${format}`)).toString('utf8')
+      break
+    }
+    if (text === null) {
       const plain = await http.getBytes(base, { allowNotFound: true })
       if (plain === null)
-        throw new CorruptError(`${base}(.gz): no source index for ${suite}/${component}`)
+        throw new CorruptError(`${base}(.xz|.gz): no source index for ${suite}/${component}`)
       text = Buffer.from(plain.body).toString('utf8')
     }
     const origins: ListedOriginInit[] = sourcePackages(text).map((name) => ({

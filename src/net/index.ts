@@ -10,6 +10,11 @@
  */
 
 export { ALLOWED_SCHEMES, checkUrl, urlHost } from './check.js'
+export {
+  decompressDocument,
+  DEFAULT_MAX_DECOMPRESSED,
+  type DocumentCompression,
+} from './decompress.js'
 export { type EgressProxy, parseAuthority, startEgressProxy } from './egress-proxy.js'
 export { HttpClient, type HttpRequestOptions, type HttpResponse, MAX_REDIRECTS } from './http.js'
 export {

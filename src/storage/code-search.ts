@@ -60,7 +60,13 @@ export interface CodeSearchHit {
   readonly content: string
   readonly visit: number
   readonly snapshot: string
+  /** The revision the file was indexed from ('' when the anchor is not a revision). */
   readonly revision: string
+  /**
+   * The SWHID of what the file was indexed from: a revision, or for tarball and package origins
+   * the release naming the tree (or the directory itself); null when none.
+   */
+  readonly anchor: string | null
   readonly language: string | null
   /** The content SWHID with origin, visit, anchor and path qualifiers. */
   readonly swhid: string

@@ -267,15 +267,19 @@ describe.each(backends)('registry listers on $name', (backend) => {
       make('stable', 'coreutils', '9.1')
       make('testing', 'hello', '1.1')
       make('testing', 'zsh', '5.9')
-      for (const suite of ['stable', 'testing']) {
+      make('unstable', 'hello', '1.2')
+      for (const suite of ['stable', 'testing', 'unstable']) {
         const out = join(mirror, 'dists', suite, 'main', 'source')
         mkdirSync(out, { recursive: true })
         const sources = execFileSync('dpkg-scansources', [`pool/main/${suite}`, '/dev/null'], {
           cwd: mirror,
           stdio: ['ignore', 'pipe', 'pipe'],
         })
-        // stable has the compressed index, testing only the plain one
-        if (suite === 'stable') writeFileSync(join(out, 'Sources.gz'), gzipSync(sources))
+        // stable has only Sources.xz (made by the real xz, as mirrors now publish), testing
+        // only the plain index, unstable Sources.gz
+        if (suite === 'stable')
+          writeFileSync(join(out, 'Sources.xz'), execFileSync('xz', ['-c'], { input: sources }))
+        else if (suite === 'unstable') writeFileSync(join(out, 'Sources.gz'), gzipSync(sources))
         else writeFileSync(join(out, 'Sources'), sources)
       }
       const srv = await serve((_req, res, u) => {
@@ -288,15 +292,18 @@ describe.each(backends)('registry listers on $name', (backend) => {
       })
       try {
         const lister = new DebianLister(
-          `${srv.base}/?suites=stable,testing&components=main&distribution=Debian`,
+          `${srv.base}/?suites=stable,testing,unstable&components=main&distribution=Debian`,
         )
-        expect(await run(lister, s)).toEqual({ pages: 2, origins: 4, added: 3 })
+        expect(await run(lister, s)).toEqual({ pages: 3, origins: 5, added: 3 })
         const deb = (await listed(s)).filter((u) => u.startsWith('deb://'))
         expect(deb).toEqual(['coreutils', 'hello', 'zsh'].map((n) => `deb://Debian/packages/${n}`))
         expect(srv.asked).toEqual([
-          '/dists/stable/main/source/Sources.gz',
+          '/dists/stable/main/source/Sources.xz',
+          '/dists/testing/main/source/Sources.xz',
           '/dists/testing/main/source/Sources.gz',
           '/dists/testing/main/source/Sources',
+          '/dists/unstable/main/source/Sources.xz',
+          '/dists/unstable/main/source/Sources.gz',
         ])
         // a suite without any index fails the run, naming it
         await expect(

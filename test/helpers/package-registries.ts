@@ -345,9 +345,14 @@ export interface DebSpec {
 /**
  * Builds each package with `dpkg-source -b` (format 3.0 (quilt): an .orig.tar.gz, a
  * .debian.tar.xz and the .dsc) under `<mirror>/pool/main/<suite>`, and indexes each suite with
- * `dpkg-scansources` into `dists/<suite>/main/source/Sources.gz`. Returns the .dsc paths.
+ * `dpkg-scansources` into `dists/<suite>/main/source/Sources.gz` (or, with `xz`, only
+ * `Sources.xz` made by the real `xz`). Returns the .dsc paths.
  */
-export function buildDebianMirror(mirror: string, specs: readonly DebSpec[]): string[] {
+export function buildDebianMirror(
+  mirror: string,
+  specs: readonly DebSpec[],
+  index: 'gz' | 'xz' = 'gz',
+): string[] {
   const dscs: string[] = []
   for (const p of specs) {
     const pool = join(mirror, 'pool', 'main', p.suite)
@@ -390,7 +395,9 @@ export function buildDebianMirror(mirror: string, specs: readonly DebSpec[]): st
       cwd: mirror,
       stdio: ['ignore', 'pipe', 'pipe'],
     })
-    writeFileSync(join(out, 'Sources.gz'), gzipSync(sources))
+    if (index === 'xz')
+      writeFileSync(join(out, 'Sources.xz'), execFileSync('xz', ['-c'], { input: sources }))
+    else writeFileSync(join(out, 'Sources.gz'), gzipSync(sources))
   }
   return dscs
 }

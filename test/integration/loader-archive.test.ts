@@ -234,8 +234,8 @@ describe('tar loader', () => {
       const url = `${base}/pkg-1.2.3.tar.gz`
       const bad = '0'.repeat(64)
       const r = await load(data, 'tar', url, { checksums: { sha256: bad } })
-      // as SWH's package loader: the version fails, the visit is partial with what is left
-      expect(r.status).toBe('partial')
+      // as SWH's package loader: the version fails; none left, so the visit fails, no snapshot
+      expect(r).toMatchObject({ status: 'failed', snapshot: null })
       expect(r.message).toContain(
         `checksum mismatch for ${url}: sha256 is ${sha256(join(files, 'pkg-1.2.3.tar.gz'))}, expected ${bad}`,
       )

@@ -12,13 +12,15 @@
  */
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { loadOrigin, type OriginLoadOptions } from '../../src/loader/registry.js'
 import { type Archive, openArchive } from '../../src/storage/archive.js'
+import { createApp } from '../../src/web/app.js'
+import { webContext } from '../../src/web/server.js'
 import { arca } from '../helpers/cli.js'
 import { dscTreeId, releaseId, tarTreeId } from '../helpers/package-expect.js'
 import {
@@ -34,9 +36,76 @@ import {
   type Verdaccio,
 } from '../helpers/package-registries.js'
 import { type ExpectedBranches, snapshotId } from '../helpers/snapshot-expect.js'
-import { makeTemp, removeTemp } from '../helpers/tree.js'
+import { gitWriteTree, makeTemp, removeTemp } from '../helpers/tree.js'
 
 const NET = { allowNetworks: ['127.0.0.1/32'] }
+
+/**
+ * `[start, end)` (UTF-8 bytes) of the value at the JSON path `argv[1]` (keys and indexes) in
+ * the JSON on stdin, walked with Python's own decoder (the last of a repeated key).
+ */
+const PY_SPAN = String.raw`
+import json, sys
+text = sys.stdin.buffer.read().decode("utf-8")
+dec = json.JSONDecoder()
+def ws(i):
+    while text[i].isspace(): i += 1
+    return i
+def find(i, path):
+    i = ws(i)
+    if not path: return i, dec.raw_decode(text, i)[1]
+    step, found, k = path[0], None, 0
+    i = ws(i + 1)
+    while text[i] not in "}]":
+        if isinstance(step, str):
+            key, i = dec.raw_decode(text, i)
+            i = ws(ws(i) + 1)
+        else:
+            key = k
+        _, end = dec.raw_decode(text, i)
+        if key == step: found = i
+        k += 1
+        i = ws(end)
+        if text[i] == ",": i = ws(i + 1)
+    return find(found, path[1:])
+start, end = find(0, json.loads(sys.argv[1]))
+print(json.dumps([len(text[:start].encode()), len(text[:end].encode())]))
+`
+
+/** The NAR serialisation's sha256 (hex) of the path argv[1], per the Nix manual's grammar. */
+const PY_NAR = String.raw`
+import hashlib, os, stat, struct, sys
+h = hashlib.sha256()
+def s(b):
+    if isinstance(b, str): b = b.encode()
+    h.update(struct.pack("<Q", len(b))); h.update(b); h.update(b"\0" * (-len(b) % 8))
+def node(p):
+    st = os.lstat(p)
+    s("(")
+    s("type")
+    if stat.S_ISLNK(st.st_mode):
+        s("symlink"); s("target"); s(os.readlink(os.fsencode(p)))
+    elif stat.S_ISDIR(st.st_mode):
+        s("directory")
+        for name in sorted(os.listdir(os.fsencode(p))):
+            s("entry"); s("("); s("name"); s(name); s("node"); node(os.path.join(os.fsencode(p), name)); s(")")
+    else:
+        s("regular")
+        if st.st_mode & 0o100: s("executable"); s("")
+        s("contents"); s(open(p, "rb").read())
+    s(")")
+s("nix-archive-1")
+node(sys.argv[1])
+print(h.hexdigest())
+`
+
+/** The bytes of the value at `path` of the JSON document `text`, by {@link PY_SPAN}. */
+function pySpan(text: string, path: (string | number)[]): Buffer {
+  const [start, end] = JSON.parse(
+    execFileSync('python3', ['-c', PY_SPAN, JSON.stringify(path)], { input: text }).toString(),
+  ) as [number, number]
+  return Buffer.from(text).subarray(start, end)
+}
 
 let root: string
 beforeAll(() => {
@@ -198,6 +267,45 @@ describe('npm loader against a real Verdaccio', () => {
     expect(refused.stdout + refused.stderr).toMatch(/127\.0\.0\.1/)
   }, 120_000)
 
+  it('records each version object of the packument, its bytes as Verdaccio served them, on the release directory', async () => {
+    const data = join(root, 'npm-cli')
+    const origin = 'https://www.npmjs.com/package/@arca/pad'
+    const text = get(`${v.base}/@arca%2Fpad/`).toString('utf8')
+    const packument = JSON.parse(text) as {
+      versions: Record<string, { dist: { tarball: string } }>
+    }
+    await withArchive(data, async (archive) => {
+      const app = createApp(webContext(archive, {}, { disabled: true }))
+      for (const version of ['1.0.0', '1.1.0']) {
+        // the version's object cut out of the served bytes by Python's own JSON decoder
+        const expected = pySpan(text, ['versions', version])
+        const tgz = download(
+          packument.versions[version]!.dist.tarball,
+          join(root, `meta-pad-${version}.tgz`),
+        )
+        const dir = `swh:1:dir:${tarTreeId(tgz)}`
+        const authority = encodeURIComponent('forge https://npmjs.com/')
+        const res = await app.request(
+          `http://arca.test/api/1/raw-extrinsic-metadata/swhid/${dir}/?authority=${authority}`,
+        )
+        expect(res.status).toBe(200)
+        const list = (await res.json()) as Record<string, unknown>[]
+        expect(list).toHaveLength(1)
+        expect(list[0]).toMatchObject({
+          target: dir,
+          authority: { type: 'forge', url: 'https://npmjs.com/' },
+          fetcher: { name: 'arca.loader.npm' },
+          format: 'replicate-npm-package-json',
+          origin,
+        })
+        expect(String(list[0]!['release'])).toMatch(/^swh:1:rel:[0-9a-f]{40}$/)
+        const raw = await app.request(list[0]!['metadata_url'] as string)
+        expect(raw.status).toBe(200)
+        expect(Buffer.from(await raw.arrayBuffer()).equals(expected)).toBe(true)
+      }
+    })
+  }, 120_000)
+
   it('an unknown package is a not_found visit', async () => {
     const r = await load(join(root, 'npm-none'), 'npm', 'https://www.npmjs.com/package/nope', {
       registries: { npm: v.base },
@@ -266,34 +374,51 @@ describe('PyPI loader against a JSON API over python-built sdists', () => {
     )
     expect(found).toHaveLength(1)
     expect(found[0]!.target.type).toBe('rel')
+    // the file's object of the JSON API answer, as served, on the release's directory
+    // (fetched asynchronously: the server runs in this process)
+    const text = await (await fetch(`${srv.base}/pypi/hello_arca/json`)).text()
+    const files = (JSON.parse(text) as { releases: Record<string, { packagetype: string }[]> })
+      .releases['0.1.0']!
+    const expected = pySpan(text, [
+      'releases',
+      '0.1.0',
+      files.findIndex((f) => f.packagetype === 'sdist'),
+    ])
+    const tree = tarTreeId(join(root, 'pypi', 'hello_arca-0.1.0.tar.gz'))
+    const page = await withArchive(data, (a) =>
+      a.storage.rawExtrinsicMetadataGet(
+        { type: 'dir', id: tree },
+        { type: 'forge', url: `${srv.base}/` },
+      ),
+    )
+    expect(page.results.map((m) => [m.format, m.origin, m.release?.id])).toEqual([
+      ['pypi-project-json', `${srv.base}/project/hello_arca/`, found[0]!.target.id],
+    ])
+    expect(Buffer.from(page.results[0]!.metadata).equals(expected)).toBe(true)
   }, 60_000)
 
-  it('a sdist whose bytes do not match the declared sha256 fails its version, named', async () => {
+  it('an origin whose every sdist mismatches its declared sha256 ends failed, each version named', async () => {
     const dir = join(root, 'pypi-bad')
     mkdirSync(dir)
-    const path = buildSdist(dir, 'bad_arca', '1.0', { name: 'X' })
-    const bad = await servePypi(
-      new Map([
-        [
-          'bad_arca',
-          [
-            {
-              version: '1.0',
-              uploadTime: '2024-01-01T00:00:00',
-              path,
-              filename: 'bad_arca-1.0.tar.gz',
-              wrongDigest: true,
-            },
-          ],
-        ],
-      ]),
-    )
+    const files = ['1.0', '1.1'].map((version) => ({
+      version,
+      uploadTime: '2024-01-01T00:00:00',
+      path: buildSdist(dir, 'bad_arca', version, { name: 'X' }),
+      filename: `bad_arca-${version}.tar.gz`,
+      wrongDigest: true,
+    }))
+    const bad = await servePypi(new Map([['bad_arca', files]]))
     try {
-      const r = await load(join(root, 'pypi-bad-data'), 'pypi', `${bad.base}/project/bad_arca/`, {})
-      // nothing could be loaded (the core's contract says failed; it reports partial for now)
-      expect(['failed', 'partial']).toContain(r.status)
-      expect(r.message).toMatch(/sha256/)
-      expect(r.message).toMatch(/releases\/1\.0/)
+      const data = join(root, 'pypi-bad-data')
+      const origin = `${bad.base}/project/bad_arca/`
+      const r = await load(data, 'pypi', origin, {})
+      // nothing could be loaded: the visit failed (not partial), with no snapshot
+      expect(r).toMatchObject({ status: 'failed', snapshot: null })
+      expect(r.message).toMatch(/releases\/1\.0: .*sha256/)
+      expect(r.message).toMatch(/releases\/1\.1: .*sha256/)
+      const last = await withArchive(data, (a) => a.storage.originVisitGetLatest(origin))
+      expect(last?.status).toMatchObject({ status: 'failed', snapshot: null })
+      expect(String(last?.status.metadata?.['message'])).toMatch(/releases\/1\.1/)
     } finally {
       await bad.close()
     }
@@ -362,6 +487,21 @@ describe('crates loader against a git index with tar-made .crate files', () => {
     })
     expect(r.message).toBeNull()
     expect(r).toMatchObject({ status: 'full', snapshot: snapshotId(expected) })
+    // each version's object of the Web API answer, as served, on its release's directory
+    const text = await (await fetch(`${srv.base}/api/v1/crates/arca-hello`)).text()
+    const nums = (JSON.parse(text) as { versions: { num: string }[] }).versions.map((x) => x.num)
+    for (const v of versions) {
+      const tree = tarTreeId(join(root, 'crates', `arca-hello-${v.version}.crate`))
+      const page = await withArchive(data, (a) =>
+        a.storage.rawExtrinsicMetadataGet(
+          { type: 'dir', id: tree },
+          { type: 'forge', url: `${srv.base}/` },
+        ),
+      )
+      expect(page.results.map((m) => m.format)).toEqual(['crates-package-json'])
+      const want = pySpan(text, ['versions', nums.indexOf(v.version)])
+      expect(Buffer.from(page.results[0]!.metadata).equals(want)).toBe(true)
+    }
   }, 120_000)
 })
 
@@ -423,6 +563,34 @@ describe('Debian loader against a mirror built by dpkg-source', () => {
     const missing = await load(data, 'deb', 'deb://Debian/packages/not-there', { registries })
     expect(missing.status).toBe('not_found')
   }, 120_000)
+
+  it('reads a mirror that publishes only Sources.xz (made by the real xz)', async () => {
+    const mirror = join(root, 'debian-xz', 'mirror')
+    mkdirSync(mirror, { recursive: true })
+    const [dsc] = buildDebianMirror(mirror, [specs[0]!], 'xz')
+    const xzSrv = await serveDir(mirror)
+    try {
+      const registries = {
+        debian: { Debian: { url: xzSrv.base, suites: ['stable'], components: ['main'] } },
+      }
+      const r = await load(join(root, 'deb-xz-data'), 'deb', 'deb://Debian/packages/arca-hello', {
+        registries,
+      })
+      expect(r.message).toBeNull()
+      expect(r.status).toBe('full')
+      const targets = await branchTargets(join(root, 'deb-xz-data'), r.snapshot!)
+      expect(targets.get('HEAD')).toBe('alias:releases/stable/main/1.0-1')
+      expect(xzSrv.asked).toContain('/dists/stable/main/source/Sources.xz')
+      expect(xzSrv.asked).not.toContain('/dists/stable/main/source/Sources.gz')
+      const tree = dscTreeId(dsc!)
+      const [got] = await withArchive(join(root, 'deb-xz-data'), (a) =>
+        a.storage.directoryGet([tree]),
+      )
+      expect(got?.id).toBe(tree)
+    } finally {
+      await xzSrv.close()
+    }
+  }, 120_000)
 })
 
 describe('nixguix loader against a sources.json over local tarballs', () => {
@@ -481,6 +649,71 @@ describe('nixguix loader against a sources.json over local tarballs', () => {
       const targets = await branchTargets(join(root, 'nix-data'), r.snapshot!)
       expect(targets.get('evaluation')).toBe(`revision:${revision}`)
       expect(srv.asked.filter((p) => p.startsWith('/elsewhere/'))).toEqual([])
+      // the manifest, as served, on the snapshot (Software Heritage's nixguix-sources-json)
+      const page = await withArchive(join(root, 'nix-data'), (a) =>
+        a.storage.rawExtrinsicMetadataGet(
+          { type: 'snp', id: r.snapshot! },
+          { type: 'forge', url: `${srv.base}/sources.json` },
+        ),
+      )
+      expect(page.results.map((m) => [m.format, m.origin])).toEqual([
+        ['nixguix-sources-json', `${srv.base}/sources.json`],
+      ])
+      expect(
+        Buffer.from(page.results[0]!.metadata).equals(readFileSync(join(dir, 'sources.json'))),
+      ).toBe(true)
+    } finally {
+      await srv.close()
+    }
+  }, 120_000)
+  it('a recursive (NAR) source is checked on its unpacked tree and gets the nar-sha256 ExtID; a mismatch fails it, naming both', async () => {
+    const dir = join(root, 'nix-nar')
+    const tree = join(dir, 'src', 'rec-1.0')
+    mkdirSync(join(tree, 'bin'), { recursive: true })
+    mkdirSync(join(tree, 'sub'))
+    writeFileSync(join(tree, 'a.txt'), 'hello nar\n')
+    writeFileSync(join(tree, 'bin', 'run.sh'), '#!/bin/sh\necho hi\n', { mode: 0o755 })
+    writeFileSync(join(tree, 'sub', 'eight888'), '12345678')
+    symlinkSync('../a.txt', join(tree, 'sub', 'link'))
+    mkdirSync(join(dir, 'src', 'bad-1.0'))
+    writeFileSync(join(dir, 'src', 'bad-1.0', 'b.txt'), 'bad\n')
+    execFileSync('tar', ['-czf', join(dir, 'rec-1.0.tar.gz'), '-C', join(dir, 'src'), 'rec-1.0'])
+    execFileSync('tar', ['-czf', join(dir, 'bad-1.0.tar.gz'), '-C', join(dir, 'src'), 'bad-1.0'])
+    // Nix's NAR serialisation, written by hand from the Nix manual's grammar (no nix here);
+    // the top-level folder left out, as fetchzip hashes it
+    const nar = (p: string): string => execFileSync('python3', ['-c', PY_NAR, p]).toString().trim()
+    const good = nar(tree)
+    const badGot = nar(join(dir, 'src', 'bad-1.0'))
+    const wrong = createHash('sha256').update('not this tree').digest('hex')
+    const sriOf = (hex: string) => `sha256-${Buffer.from(hex, 'hex').toString('base64')}`
+    const srv = await serveDir(dir)
+    try {
+      const rec = `${srv.base}/rec-1.0.tar.gz`
+      const badUrl = `${srv.base}/bad-1.0.tar.gz`
+      writeFileSync(
+        join(dir, 'sources.json'),
+        JSON.stringify({
+          version: 1,
+          revision: createHash('sha1').update('guix').digest('hex'),
+          sources: [
+            { type: 'url', urls: [rec], integrity: sriOf(good), outputHashMode: 'recursive' },
+            { type: 'url', urls: [badUrl], integrity: sriOf(wrong), outputHashMode: 'recursive' },
+          ],
+        }),
+      )
+      const data = join(root, 'nix-nar-data')
+      const r = await load(data, 'nixguix', `${srv.base}/sources.json`, {})
+      expect(r.status).toBe('partial')
+      expect(r.message).toContain(
+        `checksum mismatch for ${badUrl}: nar-sha256 of the unpacked tree is ${badGot}, expected ${wrong}`,
+      )
+      const found = await withArchive(data, (a) =>
+        a.storage.extidGetFromExtid('nar-sha256', [Buffer.from(good, 'hex')], { version: 1 }),
+      )
+      expect(found.map((e) => e.target)).toEqual([{ type: 'dir', id: gitWriteTree(tree) }])
+      const targets = await branchTargets(data, r.snapshot!)
+      expect(targets.get(rec)).toMatch(/^release:/)
+      expect(targets.has(badUrl)).toBe(false)
     } finally {
       await srv.close()
     }

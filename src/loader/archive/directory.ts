@@ -10,7 +10,7 @@
  * @module
  */
 
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { ArcaError, InvalidInputError } from '../../errors.js'
@@ -25,7 +25,7 @@ import {
   diskTree,
   downloadArtifact,
   type DownloadedArtifact,
-  narHash,
+  narRoot,
   unpackArchive,
   type UnpackLimits,
 } from '../package/index.js'
@@ -166,24 +166,4 @@ export class TarballDirectoryProducer implements Producer {
   cleanup(): void {
     this.#client.close()
   }
-}
-
-/** The tree whose NAR hashes are the declared ones: `src`, or its single top-level folder. */
-function narRoot(src: string, checksums: Readonly<Record<string, string>>, url: string): string {
-  const algos = Object.keys(checksums).filter((a) => a !== 'length')
-  const matches = (p: string): boolean =>
-    algos.every(
-      (algo) =>
-        narHash(p, { algo: algo as 'sha256', excludeVcs: true }) === checksums[algo]!.toLowerCase(),
-    )
-  if (matches(src)) return src
-  const listing = readdirSync(src)
-  if (listing.length === 1) {
-    const only = join(src, listing[0]!)
-    if (statSync(only).isDirectory() && matches(only)) return only
-  }
-  const got = narHash(src, { algo: (algos[0] ?? 'sha256') as 'sha256', excludeVcs: true })
-  throw new InvalidInputError(
-    `checksum mismatch for ${url}: nar-${algos[0]} of the unpacked tree is ${got}, expected ${checksums[algos[0]!]}`,
-  )
 }

@@ -70,6 +70,7 @@ export async function runLoad(producer: Producer, options: LoadOptions): Promise
   const egress = new EgressGate(options.network)
   const ctx: LoadContext = {
     storage,
+    visitDate: visit.date,
     signal,
     previousSnapshot: visit.previousSnapshot,
     stats,
@@ -104,6 +105,7 @@ export async function runLoad(producer: Producer, options: LoadOptions): Promise
     const branches = await producer.branches(ctx)
     const snapshot = await storeSnapshot(storage, branches)
     progress.set('snapshot', { objects: branches.length })
+    for (const obj of producer.afterSnapshot?.(ctx, snapshot.id) ?? []) await sink.add(obj)
     progress.done(storedObjects(stats), stats.contentBytes)
     const missing = [...sink.missing]
     const partial = missing.length > 0

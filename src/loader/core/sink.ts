@@ -14,6 +14,7 @@ import {
   CORE_TYPE_OF,
   type ExtId,
   KIND_OF_SWHID_TYPE,
+  type RawExtrinsicMetadata,
   type ReleaseTargetType,
 } from '../../model/index.js'
 import { missingIds, type Storage } from '../../storage/index.js'
@@ -39,6 +40,7 @@ const PHASE_OF: Readonly<Record<ModelObject['type'], LoadPhase>> = {
   revision: 'revisions',
   release: 'releases',
   extid: 'releases',
+  raw_extrinsic_metadata: 'releases',
 }
 
 /** Stores a stream of model objects bottom-up; see the module comment. */
@@ -54,6 +56,8 @@ export class ObjectSink {
   readonly missing: string[] = []
   /** Why some of the lost objects are lost. */
   readonly reasons: string[] = []
+  /** Metadata authorities and fetchers registered during this load. */
+  readonly #registered = new Set<string>()
   #contents: ContentWithData[] = []
   #contentBytes = 0
 
@@ -143,6 +147,8 @@ export class ObjectSink {
       }
       case 'extid':
         return this.#addExtId(obj.object)
+      case 'raw_extrinsic_metadata':
+        return this.#addMetadata(obj.object)
     }
   }
 
@@ -160,6 +166,26 @@ export class ObjectSink {
     if (!(await this.#admit(null, [{ id: e.target.id, kind }]))) return
     await this.#storage.extidAdd([e])
     this.#stats.extids++
+  }
+
+  /** A metadata record is stored when its target is (an origin's always). */
+  async #addMetadata(m: RawExtrinsicMetadata): Promise<void> {
+    const kind = (KIND_OF_SWHID_TYPE as Readonly<Record<string, ReleaseTargetType | undefined>>)[
+      m.target.type
+    ]
+    if (kind === undefined) await this.flush()
+    else if (!(await this.#admit(null, [{ id: m.target.id, kind }]))) return
+    const a = `a ${m.authority.type} ${m.authority.url}`
+    if (!this.#registered.has(a)) {
+      await this.#storage.metadataAuthorityAdd([m.authority])
+      this.#registered.add(a)
+    }
+    const f = `f ${m.fetcher.name} ${m.fetcher.version}`
+    if (!this.#registered.has(f)) {
+      await this.#storage.metadataFetcherAdd([m.fetcher])
+      this.#registered.add(f)
+    }
+    await this.#storage.rawExtrinsicMetadataAdd([m])
   }
 
   /**

@@ -10,6 +10,7 @@
 import type {
   Directory,
   ExtId,
+  RawExtrinsicMetadata,
   Release,
   ReleaseTargetType,
   Revision,
@@ -35,6 +36,8 @@ export type ModelObject =
   | { readonly type: 'revision'; readonly object: Revision }
   | { readonly type: 'release'; readonly object: Release }
   | { readonly type: 'extid'; readonly object: ExtId }
+  /** Stored when its target is (authority and fetcher registered first). */
+  | { readonly type: 'raw_extrinsic_metadata'; readonly object: RawExtrinsicMetadata }
 
 /** Phases of a load, in order; progress events name the phase they count. */
 export type LoadPhase =
@@ -120,6 +123,8 @@ export interface LoadResult {
 /** What the core lends a producer during a load. */
 export interface LoadContext {
   readonly storage: Storage
+  /** The date of the visit (extrinsic metadata found during it is discovered then). */
+  readonly visitDate: Date
   readonly signal: AbortSignal | undefined
   /** The snapshot of this origin's latest full or partial visit, if any. */
   readonly previousSnapshot: string | null
@@ -180,6 +185,11 @@ export interface Producer {
    * target. Called after every object was stored.
    */
   branches(ctx: LoadContext): Promise<readonly SnapshotBranch[]>
+  /**
+   * Objects stored once the snapshot is (its extrinsic metadata, the origin's), before the
+   * visit ends.
+   */
+  afterSnapshot?(ctx: LoadContext, snapshot: string): readonly ModelObject[]
   /** Releases what the producer holds (processes, files); called once, whatever happened. */
   cleanup?(): Promise<void> | void
 }

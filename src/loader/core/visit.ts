@@ -19,6 +19,8 @@ export interface Visit {
   readonly origin: string
   readonly visit: number
   readonly type: string
+  /** The visit's date (to the millisecond). */
+  readonly date: Date
   /** The snapshot of the origin's latest full or partial visit of this type, if any. */
   readonly previousSnapshot: string | null
   /** Records the final status (once). */
@@ -75,6 +77,7 @@ export async function openVisit(
     origin,
     visit,
     type,
+    date: at.date,
     previousSnapshot: previous?.status.snapshot ?? null,
     end: async (s, snapshot, metadata) => {
       if (ended) throw new Error(`visit ${visit} of ${origin} already ended`)

@@ -7,7 +7,9 @@
  * `name … shasum … url … version … last_update <Python str of the date>`; the release named
  * after the version, message `Synthetic release for Crate source package <name> version
  * <version>\n` with a `Co-authored-by: <author>` line per further author, author the first
- * of Cargo.toml's `package.authors`, date `updated_at`.
+ * of Cargo.toml's `package.authors`, date `updated_at`. The version's object of the Web API
+ * answer (its bytes as served) is its `crates-package-json` metadata, authority
+ * `forge <scheme>://<host>/` of the origin.
  *
  * @module
  */
@@ -19,10 +21,11 @@ import { CorruptError, InvalidInputError } from '../../errors.js'
 import { type Person, utf8 } from '../../model/index.js'
 import type { NetPolicy } from '../../net/index.js'
 import { isoTimestamp, pythonDatetimeStr } from '../pkginfo/dates.js'
-import { fetchJson } from '../pkginfo/fetch.js'
+import { fetchBytes } from '../pkginfo/fetch.js'
+import { jsonSpan } from '../pkginfo/json-span.js'
 import { compareLooseVersion } from '../pkginfo/loose-version.js'
 import { entries, readRegular } from '../pkginfo/read.js'
-import { DEFAULT_CRATES_API, DEFAULT_CRATES_INDEX } from '../pkginfo/registries.js'
+import { DEFAULT_CRATES_API, DEFAULT_CRATES_INDEX, hostAuthority } from '../pkginfo/registries.js'
 import { type PackagePlan, type PackageVersion, releaseBranch } from '../pkginfo/types.js'
 import { readCargoAuthors } from './cargo-toml.js'
 import { downloadUrl, readCrateIndex } from './index.js'
@@ -101,15 +104,25 @@ export async function cratesPlan(origin: string, options: CratesPlanOptions): Pr
     scratch: options.scratch,
   })
   const api = (options.api ?? DEFAULT_CRATES_API).replace(/\/+$/, '')
-  const body = (await fetchJson(`${api}/api/v1/crates/${name}`, net)) as {
-    versions?: { num?: unknown; updated_at?: unknown }[]
-  } | null
+  const apiUrl = `${api}/api/v1/crates/${name}`
+  const raw = await fetchBytes(apiUrl, { ...net, headers: { Accept: 'application/json' } })
+  let body: { versions?: { num?: unknown; updated_at?: unknown }[] } | null
+  try {
+    body = JSON.parse(Buffer.from(raw).toString('utf8')) as typeof body
+  } catch {
+    throw new CorruptError(`${apiUrl} did not answer JSON`)
+  }
   if (!Array.isArray(body?.versions))
-    throw new CorruptError(`${api}/api/v1/crates/${name}: the answer has no versions array`)
+    throw new CorruptError(`${apiUrl}: the answer has no versions array`)
   const updated = new Map<string, string>()
-  for (const v of body.versions)
-    if (typeof v.num === 'string' && typeof v.updated_at === 'string')
-      updated.set(v.num, v.updated_at)
+  // the bytes of each version's object, as served (the last one of a version wins)
+  const own = new Map<string, Uint8Array>()
+  body.versions.forEach((v, i) => {
+    if (typeof v.num !== 'string') return
+    if (typeof v.updated_at === 'string') updated.set(v.num, v.updated_at)
+    const span = jsonSpan(raw, ['versions', i])
+    if (span) own.set(v.num, span)
+  })
   const versions: PackageVersion[] = []
   for (const e of index.entries) {
     const url = downloadUrl(index.dl, e)
@@ -145,6 +158,9 @@ export async function cratesPlan(origin: string, options: CratesPlanOptions): Pr
         const rel = `${name}-${version}/Cargo.toml`
         return (await readRegular(join(root, rel))) === null ? [] : [rel]
       },
+      directoryMetadata: own.has(version)
+        ? [{ format: 'crates-package-json', metadata: own.get(version)! }]
+        : [],
     })
   }
   const sorted = versions.map((v) => v.version).sort(compareLooseVersion)
@@ -153,5 +169,6 @@ export async function cratesPlan(origin: string, options: CratesPlanOptions): Pr
     versions,
     defaultVersion: sorted[sorted.length - 1] ?? '',
     extraBranches: [],
+    metadataAuthority: hostAuthority(origin),
   }
 }

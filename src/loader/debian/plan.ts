@@ -12,11 +12,9 @@
  * @module
  */
 
-import { gunzipSync } from 'node:zlib'
-
 import { CorruptError, InvalidInputError, NotFoundError } from '../../errors.js'
 import { fromHex, utf8 } from '../../model/index.js'
-import type { NetPolicy } from '../../net/index.js'
+import { decompressDocument, type NetPolicy } from '../../net/index.js'
 import { fetchBytes } from '../pkginfo/fetch.js'
 import { compareLooseVersion } from '../pkginfo/loose-version.js'
 import { presentFiles, readRegular } from '../pkginfo/read.js'
@@ -47,15 +45,16 @@ async function sourcesText(
   base: string,
   opts: { network?: NetPolicy; signal?: AbortSignal },
 ): Promise<string> {
-  try {
-    const gz = await fetchBytes(`${base}.gz`, opts)
+  // Sources.xz (what mirrors publish now, often alone), else Sources.gz, else Sources
+  for (const format of ['xz', 'gz'] as const) {
+    let body: Uint8Array
     try {
-      return gunzipSync(gz).toString('utf8')
-    } catch {
-      throw new CorruptError(`${base}.gz is not a gzip file`)
+      body = await fetchBytes(`${base}.${format}`, opts)
+    } catch (e) {
+      if (e instanceof NotFoundError) continue
+      throw e
     }
-  } catch (e) {
-    if (!(e instanceof NotFoundError)) throw e
+    return (await decompressDocument(body, format, `${base}.${format}`)).toString('utf8')
   }
   return Buffer.from(await fetchBytes(base, opts)).toString('utf8')
 }

@@ -43,6 +43,10 @@ class NixguixProducer implements Producer {
     return [...own, ...(this.#source.plan?.extraBranches ?? [])]
   }
 
+  afterSnapshot(ctx: LoadContext, snapshot: string): ModelObject[] {
+    return this.#inner.afterSnapshot(ctx, snapshot)
+  }
+
   cleanup(): void {
     this.#inner.cleanup()
   }

@@ -8,7 +8,10 @@
  * points to the revision the manifest was made from; the ExtID `subresource-integrity`
  * (version 0) is the integrity string; the release is named after the URL with no message,
  * the empty author and no date. A flat-hashed source (`outputHashMode` absent or `flat`) is
- * checked against its integrity on download; a recursive (NAR) one is kept as is.
+ * checked against its integrity on download; a recursive (NAR) one (`outputHashMode`
+ * `recursive`) against the NAR hash of the unpacked tree or of its single top-level folder, the
+ * one matching recorded as the `nar-<algo>` ExtID (version 1) as SWH's directory loaders name
+ * it; a mismatch fails that source naming both values.
  *
  * @module
  */
@@ -77,8 +80,9 @@ export function nixguixPlanFromManifest(
     })
   }
   const versions: PackageVersion[] = [...byUrl.entries()].map(([url, s]) => {
-    const sri = s.flat ? sriDigest(s.integrity) : null
-    const checksums: Partial<Record<ChecksumAlgo, string>> = sri ? { [sri.algo]: sri.hex } : {}
+    const sri = sriDigest(s.integrity)
+    const checksums: Partial<Record<ChecksumAlgo, string>> =
+      sri && s.flat ? { [sri.algo]: sri.hex } : {}
     return {
       branch: url,
       version: url,
@@ -91,6 +95,8 @@ export function nixguixPlanFromManifest(
         },
       ],
       unpack: 'archive' as const,
+      // a recursive (NAR) hash is checked on the unpacked tree
+      ...(sri && !s.flat ? { narChecksums: { [sri.algo]: sri.hex } } : {}),
       extid: { type: 'subresource-integrity', version: 0, extid: utf8(s.integrity) },
       release: () =>
         Promise.resolve({
@@ -116,6 +122,10 @@ export function nixguixPlanFromManifest(
         ]
       : [],
     rawInfo: body,
+    // Software Heritage's nixguix loader: the manifest on the snapshot, the manifest's URL
+    // as the authority
+    metadataAuthority: { type: 'forge', url: origin },
+    snapshotMetadata: [{ format: 'nixguix-sources-json', metadata: body }],
   }
 }
 

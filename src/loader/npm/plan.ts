@@ -7,7 +7,9 @@
  * ExtID `npm-manifest-sha256` (version 0), sha256 of a manifest of the fields the release is
  * made of (two versions may share a tarball, never a release); the release named after the
  * version, message `Synthetic release for NPM source package <name> version <version>\n`,
- * author from the tarball's package.json (`author.ts`); no package.json → no release.
+ * author from the tarball's package.json (`author.ts`); no package.json → no release. The
+ * version's object of the packument (its bytes as served) is its `replicate-npm-package-json`
+ * metadata, authority `forge https://npmjs.com/`.
  *
  * @module
  */
@@ -20,6 +22,7 @@ import { utf8 } from '../../model/index.js'
 import type { NetPolicy } from '../../net/index.js'
 import { isoTimestamp } from '../pkginfo/dates.js'
 import { fetchBytes } from '../pkginfo/fetch.js'
+import { jsonSpan } from '../pkginfo/json-span.js'
 import { entries, readRegular, str } from '../pkginfo/read.js'
 import { DEFAULT_NPM_REGISTRY } from '../pkginfo/registries.js'
 import { type PackagePlan, type PackageVersion, releaseBranch } from '../pkginfo/types.js'
@@ -99,6 +102,7 @@ export function npmPlanFromPackument(origin: string, name: string, body: Uint8Ar
     const t = info.time?.[version] ?? meta['mtime']
     const date = typeof t === 'string' ? t : null
     const manifest = npmManifest({ date, name: pkgName, shasum, url, version })
+    const own = jsonSpan(body, ['versions', key])
     versions.push({
       branch: releaseBranch(key),
       version,
@@ -127,6 +131,7 @@ export function npmPlanFromPackument(origin: string, name: string, body: Uint8Ar
         const top = (await entries(root))[0]
         return top === undefined ? [] : [`${top}/package.json`]
       },
+      directoryMetadata: own ? [{ format: 'replicate-npm-package-json', metadata: own }] : [],
     })
   }
   const latest = info['dist-tags']?.['latest']
@@ -136,8 +141,12 @@ export function npmPlanFromPackument(origin: string, name: string, body: Uint8Ar
     defaultVersion: typeof latest === 'string' ? latest : '',
     extraBranches: [],
     rawInfo: body,
+    metadataAuthority: NPM_METADATA_AUTHORITY,
   }
 }
+
+/** Software Heritage's authority of npm metadata (whichever registry mirror is read). */
+export const NPM_METADATA_AUTHORITY = { type: 'forge', url: 'https://npmjs.com/' } as const
 
 /** Options of {@link npmPlan}. */
 export interface NpmPlanOptions {

@@ -16,13 +16,15 @@ export {
 } from './download.js'
 export { ARCHIVE_CHECKSUM_EXTID_VERSION, knownPackages, previousTargets } from './known.js'
 export { loadPackage } from './loader.js'
-export { narHash } from './nar.js'
+export { LOADER_FETCHER_VERSION, loaderFetcher } from './metadata.js'
+export { narHash, narRoot } from './nar.js'
 export { checksumExtId, DEFAULT_MAX_PRISTINE_SIZE, PackageProducer } from './producer.js'
 export {
   type BuiltTree,
   type ChecksumAlgo,
   type Checksums,
   type DownloadedArtifact,
+  type MetadataItem,
   type PackageArtifact,
   type PackageContext,
   type PackageExtId,

@@ -10,7 +10,18 @@
  */
 
 import { createHash, type Hash } from 'node:crypto'
-import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs'
+import {
+  closeSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  readSync,
+  statSync,
+} from 'node:fs'
+import { join } from 'node:path'
+
+import { InvalidInputError } from '../../errors.js'
 
 const VCS = new Set(['.git', '.hg', '.svn', '.bzr'])
 
@@ -95,4 +106,36 @@ export function narHash(
   str(h, 'nix-archive-1')
   serialise(h, Buffer.from(path), options.excludeVcs ?? false)
   return h.digest('hex')
+}
+
+/**
+ * The tree whose NAR hashes are the declared `checksums` (algorithm → hex): `src`, else its
+ * single top-level folder (Nix hashes an unpacked archive without it, as SWH's
+ * `TarballDirectoryLoader` tries both); VCS folders left out. A mismatch is an
+ * InvalidInputError naming the URL, the hash of the unpacked tree and the one expected.
+ */
+export function narRoot(
+  src: string,
+  checksums: Readonly<Record<string, string>>,
+  url: string,
+): string {
+  const algos = Object.keys(checksums).filter((a) => a !== 'length')
+  const matches = (p: string): boolean =>
+    algos.every(
+      (algo) =>
+        narHash(p, { algo: algo as 'sha256', excludeVcs: true }) === checksums[algo]!.toLowerCase(),
+    )
+  if (matches(src)) return src
+  const listing = readdirSync(src)
+  let only: string | null = null
+  if (listing.length === 1) {
+    only = join(src, listing[0]!)
+    if (!statSync(only).isDirectory()) only = null
+    else if (matches(only)) return only
+  }
+  const algo = (algos[0] ?? 'sha256') as 'sha256'
+  const got = narHash(only ?? src, { algo, excludeVcs: true })
+  throw new InvalidInputError(
+    `checksum mismatch for ${url}: nar-${algo} of the unpacked tree is ${got}, expected ${checksums[algo]?.toLowerCase() ?? '(none)'}`,
+  )
 }

@@ -13,16 +13,26 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { errorMessage, InvalidInputError } from '../../errors.js'
-import { type ExtId, makeExtId, makeRelease, type SnapshotBranch, utf8 } from '../../model/index.js'
+import {
+  type Directory,
+  type ExtId,
+  makeExtId,
+  makeRelease,
+  type SnapshotBranch,
+  utf8,
+} from '../../model/index.js'
 import { HttpClient } from '../../net/index.js'
 import { contentObject, DEFAULT_MAX_CONTENT_SIZE } from '../core/content.js'
 import { diskTree } from '../core/disk-tree.js'
 import type { LoadContext, ModelObject, Producer } from '../core/types.js'
 import { downloadArtifact } from './download.js'
 import { ARCHIVE_CHECKSUM_EXTID_VERSION, knownPackages, previousTargets } from './known.js'
+import { loaderFetcher, metadataObjects, type MetadataPlace, originSwhid } from './metadata.js'
+import { narRoot } from './nar.js'
 import type {
   BuiltTree,
   DownloadedArtifact,
+  MetadataItem,
   PackageContext,
   PackageInfo,
   PackageLoadOptions,
@@ -130,14 +140,20 @@ export class PackageProducer<Raw> implements Producer {
               signal: ctx.signal,
               ...(this.#options.unpackLimits ? { limits: this.#options.unpackLimits } : {}),
             })
+        const nar = info.narChecksums
+        const narDir = nar ? narRoot(src, nar, info.artifacts[0]?.url ?? this.origin) : null
         let root = ''
+        let rootEntries: Directory['entries'] = []
         const maxContentSize = this.#options.maxContentSize ?? DEFAULT_MAX_CONTENT_SIZE
         for await (const o of diskTree(src, {
           maxContentSize,
           origin: this.origin,
           signal: ctx.signal,
         })) {
-          if (o.type === 'directory') root = o.object.id
+          if (o.type === 'directory') {
+            root = o.object.id
+            rootEntries = o.object.entries
+          }
           yield o
         }
         const tree: BuiltTree = { path: src, directory: root, artifacts }
@@ -151,6 +167,11 @@ export class PackageProducer<Raw> implements Producer {
           synthetic: true,
         })
         yield { type: 'release', object: release }
+        yield* this.#metadata(info.directoryMetadata ?? [], ctx, {
+          target: { type: 'dir', id: root },
+          origin: this.origin,
+          release: { type: 'rel', id: release.id },
+        })
         if (info.extid)
           yield {
             type: 'extid',
@@ -165,6 +186,9 @@ export class PackageProducer<Raw> implements Producer {
           }
         if (artifacts.length === 1)
           yield { type: 'extid', object: checksumExtId(artifacts[0]!, root) }
+        if (nar && narDir !== null)
+          for (const e of narExtIds(nar, narDir === src ? root : entryDir(rootEntries, narDir)))
+            yield { type: 'extid', object: e }
         this.#loaded.push({ info, release: release.id })
       } catch (e) {
         if (ctx.signal?.aborted) throw e
@@ -185,6 +209,15 @@ export class PackageProducer<Raw> implements Producer {
       list.push(l)
       byVersion.set(l.info.version, list)
     }
+    // Software Heritage: "Failed to load any release" ends the visit failed
+    if (byVersion.size === 0)
+      return Promise.reject(
+        new InvalidInputError(
+          this.#failed.length > 0
+            ? `no version of ${this.origin} could be loaded: ${failures(this.#failed)}`
+            : `no version of ${this.origin} has the metadata a release is made from`,
+        ),
+      )
     const branches: SnapshotBranch[] = []
     const names = new Set<string>()
     let def = this.#source.defaultVersion?.(this.#versions) ?? latestVersion(this.#versions)
@@ -207,9 +240,62 @@ export class PackageProducer<Raw> implements Producer {
     return Promise.resolve(branches)
   }
 
+  afterSnapshot(ctx: LoadContext, snapshot: string): ModelObject[] {
+    return [
+      ...this.#metadata(this.#source.snapshotMetadata?.() ?? [], ctx, {
+        target: { type: 'snp', id: snapshot },
+        origin: this.origin,
+      }),
+      ...this.#metadata(this.#source.originMetadata?.() ?? [], ctx, {
+        target: originSwhid(this.origin),
+        origin: null,
+      }),
+    ]
+  }
+
+  /** The records of `items` at `place` (none when the source names no authority). */
+  #metadata(items: readonly MetadataItem[], ctx: LoadContext, place: MetadataPlace): ModelObject[] {
+    if (items.length === 0) return []
+    const authority = this.#source.metadataAuthority?.() ?? null
+    if (authority === null) return []
+    const fetcher = loaderFetcher(this.visitType)
+    return metadataObjects(items, place, { authority, fetcher, visitDate: ctx.visitDate })
+  }
+
   cleanup(): void {
     this.#client.close()
   }
+}
+
+/**
+ * The directory id of the single top-level folder of the tree (what `narRoot` matched when not
+ * the tree itself: the tree holds that one entry, whatever bytes its name has).
+ */
+function entryDir(entries: Directory['entries'], path: string): string {
+  const e = entries.length === 1 && entries[0]!.type === 'dir' ? entries[0]! : null
+  if (!e) throw new InvalidInputError(`${path}: not the single folder of the unpacked tree`)
+  return e.target
+}
+
+/** `nar-<algo>` ExtIDs (version 1, as SWH's directory loaders) of `dir`. */
+function narExtIds(nar: Readonly<Record<string, string>>, dir: string): ExtId[] {
+  return Object.entries(nar).map(([algo, hex]) =>
+    makeExtId({
+      extidType: `nar-${algo}`,
+      extidVersion: ARCHIVE_CHECKSUM_EXTID_VERSION,
+      extid: Buffer.from(hex, 'hex'),
+      target: { type: 'dir', id: dir },
+      payloadType: null,
+      payload: null,
+    }),
+  )
+}
+
+/** The first failures, then how many more. */
+function failures(list: readonly string[]): string {
+  const shown = list.slice(0, 20)
+  if (list.length > shown.length) shown.push(`and ${list.length - shown.length} more`)
+  return shown.join('; ')
 }
 
 /** The pristine bytes of an artifact, as a content (nothing at or above the size limit). */

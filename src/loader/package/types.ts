@@ -23,16 +23,21 @@
  *    exact tarball comes back by its sha256), the release, the package ExtID (→ release) and,
  *    for a one-artifact package, `checksum-sha256` (version 1, → directory, as SWH's
  *    `tarball-directory` loader records it).
+ *    The source's registry records of the package (`directoryMetadata`) become raw extrinsic
+ *    metadata on the directory, origin and release as context, under `metadataAuthority()`
+ *    (SWH's `build_extrinsic_directory_metadata`); `snapshotMetadata()` and `originMetadata()`
+ *    are recorded once the snapshot is made.
  * 6. Snapshot: one branch per package to its release, `HEAD` an alias to the default version's
  *    branch when that version has exactly one (SWH's `_load_snapshot`); the default version is
  *    `defaultVersion(versions)` or the greatest by loose version order among those loaded.
  * 7. Visit status: `full`; `partial` when some packages failed (each named with its reason);
- *    `failed` when none could be loaded; `not_found` when `listPackages` throws NotFoundError.
+ *    `failed` when none could be loaded (every failure named); `not_found` when `listPackages`
+ *    throws NotFoundError.
  *
  * @module
  */
 
-import type { Person, TimestampWithTimezone } from '../../model/index.js'
+import type { MetadataAuthority, Person, TimestampWithTimezone } from '../../model/index.js'
 import type { NetPolicy } from '../../net/index.js'
 import type { LoadContext, LoadOptions } from '../core/types.js'
 import type { UnpackLimits } from './unpack/limits.js'
@@ -53,6 +58,15 @@ export interface PackageArtifact {
   readonly checksums?: Checksums
 }
 
+/**
+ * A piece of extrinsic metadata as the registry sent it (SWH's `RawExtrinsicMetadataCore`):
+ * its format (`replicate-npm-package-json`, `pypi-project-json`, …) and bytes.
+ */
+export interface MetadataItem {
+  readonly format: string
+  readonly metadata: Uint8Array
+}
+
 /** A known-artifact ExtID (SWH's `PartialExtID`): mapped to the release once loaded. */
 export interface PackageExtId {
   readonly type: string
@@ -67,10 +81,21 @@ export interface PackageInfo<Raw = unknown> {
   /** The snapshot branch, usually `releases/<version>` ({@link releaseBranch}). */
   readonly branchName: string
   readonly artifacts: readonly PackageArtifact[]
+  /**
+   * NAR hashes (algorithm → hex) the unpacked tree must have (Nix's recursive `outputHash`):
+   * checked on the tree or its single top-level folder, the match recorded as `nar-<algo>`
+   * ExtIDs (version 1) to that directory; a mismatch fails the package naming both values.
+   */
+  readonly narChecksums?: Readonly<Record<string, string>>
   /** The ExtID telling this package was loaded already; null: always load. */
   readonly extid: PackageExtId | null
   /** The source's own data, handed back to `buildRelease` and `unpack`. */
   readonly raw: Raw
+  /**
+   * The registry's metadata of this package, recorded on the release's directory (origin and
+   * release as context) under {@link PackageSource.metadataAuthority}.
+   */
+  readonly directoryMetadata?: readonly MetadataItem[]
 }
 
 /** A downloaded artifact, verified. */
@@ -114,6 +139,12 @@ export interface PackageSource<Raw = unknown> {
    * NotFoundError when the origin does not exist (visit `not_found`).
    */
   listPackages(ctx: PackageContext): Promise<readonly PackageInfo<Raw>[]>
+  /** Who publishes the extrinsic metadata of the source (SWH's `get_metadata_authority`). */
+  metadataAuthority?(): MetadataAuthority | null
+  /** Metadata recorded on the snapshot (origin as context), once it is made. */
+  snapshotMetadata?(): readonly MetadataItem[]
+  /** Metadata recorded on the origin (SWH's `get_extrinsic_origin_metadata`). */
+  originMetadata?(): readonly MetadataItem[]
   /** The version HEAD aliases (default: greatest loaded one by loose version order). */
   defaultVersion?(versions: readonly string[]): string | null
   /** The release of a built package; null leaves the package out. */

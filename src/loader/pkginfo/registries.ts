@@ -92,3 +92,9 @@ export interface RegistryLoadOptions {
 export function registriesOf(options: RegistryLoadOptions): PackageRegistries {
   return { ...registriesFromEnv(), ...options.registries }
 }
+
+/** Software Heritage's metadata authority of a registry origin: `forge <scheme>://<host>/`. */
+export function hostAuthority(origin: string): { type: 'forge'; url: string } {
+  const u = new URL(origin)
+  return { type: 'forge', url: `${u.protocol}//${u.host}/` }
+}

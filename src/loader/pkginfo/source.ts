@@ -8,10 +8,12 @@
  * @module
  */
 
+import type { MetadataAuthority } from '../../model/index.js'
 import type { NetPolicy } from '../../net/index.js'
 import type {
   BuiltTree,
   DownloadedArtifact,
+  MetadataItem,
   PackageContext,
   PackageInfo,
   PackageSource,
@@ -95,7 +97,17 @@ export class PlanSource implements PackageSource<PackageVersion> {
         ? { type: v.extid.type, version: v.extid.version, value: v.extid.extid }
         : null,
       raw: v,
+      ...(v.directoryMetadata ? { directoryMetadata: v.directoryMetadata } : {}),
+      ...(v.narChecksums ? { narChecksums: v.narChecksums } : {}),
     }))
+  }
+
+  metadataAuthority(): MetadataAuthority | null {
+    return this.#plan?.metadataAuthority ?? null
+  }
+
+  snapshotMetadata(): readonly MetadataItem[] {
+    return this.#plan?.snapshotMetadata ?? []
   }
 
   defaultVersion(versions: readonly string[]): string | null {

@@ -9,7 +9,8 @@
  * @module
  */
 
-import type { ReleaseFields, SnapshotBranch } from '../../model/index.js'
+import type { MetadataAuthority, ReleaseFields, SnapshotBranch } from '../../model/index.js'
+import type { MetadataItem } from '../package/types.js'
 
 /** Checksum algorithms a registry declares (hex digests). */
 export type ChecksumAlgo = 'md5' | 'sha1' | 'sha256' | 'sha512'
@@ -46,6 +47,8 @@ export interface PackageVersion {
   readonly version: string
   readonly artifacts: readonly PackageArtifact[]
   readonly unpack: UnpackKind
+  /** NAR hashes (algorithm → hex) of the unpacked tree (Nix/Guix recursive sources). */
+  readonly narChecksums?: Readonly<Record<string, string>>
   /** The key of the ExtID recorded for this version (null: never deduplicated). */
   readonly extid: PartialExtId | null
   /**
@@ -59,6 +62,12 @@ export interface PackageVersion {
    * PKG-INFO, Cargo.toml, debian/control), read from the unpacked tree when present.
    */
   metadataFiles(root: string): Promise<readonly string[]>
+  /**
+   * The registry's metadata of this version, its bytes as the registry sent them (npm's
+   * `replicate-npm-package-json`, PyPI's `pypi-project-json`, crates' `crates-package-json`),
+   * recorded on the release's directory.
+   */
+  readonly directoryMetadata?: readonly MetadataItem[]
 }
 
 /** Everything a registry says about one origin. */
@@ -73,8 +82,12 @@ export interface PackagePlan {
   readonly defaultVersion: string
   /** Branches added to the snapshot besides the versions' (Nix/Guix `evaluation`). */
   readonly extraBranches: readonly SnapshotBranch[]
-  /** The raw registry answer, kept as extrinsic metadata (e.g. the npm packument). */
+  /** The raw registry answer (e.g. the npm packument). */
   readonly rawInfo?: Uint8Array
+  /** The authority of the registry's metadata (Software Heritage's, per loader). */
+  readonly metadataAuthority?: MetadataAuthority
+  /** Metadata recorded on the snapshot (Nix/Guix: the sources manifest). */
+  readonly snapshotMetadata?: readonly MetadataItem[]
 }
 
 /** Software Heritage's branch name of a version (`releases/<version>[/<filename>]`). */

@@ -8,7 +8,8 @@
  * release named after the version, message the file's `comment_text` or
  * `Synthetic release for PyPI source package <name> version <version>\n` (the version PKG-INFO
  * says), author from PKG-INFO, date `upload_time` (UTC); a sdist without exactly one top-level
- * folder holding PKG-INFO gives no release.
+ * folder holding PKG-INFO gives no release. The file's object of `releases[<version>]` (its
+ * bytes as served) is its `pypi-project-json` metadata, authority `forge <scheme>://<host>/`.
  *
  * @module
  */
@@ -20,7 +21,9 @@ import { fromHex, utf8 } from '../../model/index.js'
 import type { NetPolicy } from '../../net/index.js'
 import { isoTimestamp } from '../pkginfo/dates.js'
 import { fetchBytes } from '../pkginfo/fetch.js'
+import { jsonSpan } from '../pkginfo/json-span.js'
 import { entries, readRegular, str } from '../pkginfo/read.js'
+import { hostAuthority } from '../pkginfo/registries.js'
 import { type PackagePlan, type PackageVersion, releaseBranch } from '../pkginfo/types.js'
 import { parsePkgInfo, pypiAuthor } from './pkg-info.js'
 
@@ -70,11 +73,14 @@ export function pypiPlanFromJson(origin: string, body: Uint8Array): PackagePlan 
   const name = str(info.info.name)
   const versions: PackageVersion[] = []
   for (const [version, files] of Object.entries(info.releases)) {
-    const sdists = (Array.isArray(files) ? files : []).filter(
-      (f) =>
-        f.packagetype === 'sdist' && !/\.(deb|egg|rpm|whl)$/.test(str(f.filename).toLowerCase()),
-    )
-    for (const f of sdists) {
+    const sdists = (Array.isArray(files) ? files : [])
+      .map((f, index) => ({ f, index }))
+      .filter(
+        ({ f }) =>
+          f.packagetype === 'sdist' && !/\.(deb|egg|rpm|whl)$/.test(str(f.filename).toLowerCase()),
+      )
+    for (const { f, index } of sdists) {
+      const own = jsonSpan(body, ['releases', version, index])
       const filename = str(f.filename)
       const sha256 = str(f.digests?.sha256)
       const uploaded = str(f.upload_time)
@@ -112,6 +118,7 @@ export function pypiPlanFromJson(origin: string, body: Uint8Array): PackagePlan 
           const top = await entries(root)
           return top.length === 1 ? [`${top[0]!}/PKG-INFO`] : []
         },
+        directoryMetadata: own ? [{ format: 'pypi-project-json', metadata: own }] : [],
       })
     }
   }
@@ -121,6 +128,7 @@ export function pypiPlanFromJson(origin: string, body: Uint8Array): PackagePlan 
     defaultVersion: typeof info.info.version === 'string' ? info.info.version : '',
     extraBranches: [],
     rawInfo: body,
+    metadataAuthority: hostAuthority(origin),
   }
 }
 

@@ -2,7 +2,8 @@
  * Keeping the code search index (docs/code-search.md) up to date: for each origin, the files of
  * the tree of its latest snapshot's head (`code_file`: path → text), the distinct texts once
  * each (`code_blob`, with a trigram index: FTS5 `trigram` on SQLite, pg_trgm GIN on PostgreSQL),
- * and what was indexed (`code_origin`: visit, snapshot, revision). Runs when a visit status
+ * and what was indexed (`code_origin`: visit, snapshot, anchor: a revision, or for tarball and
+ * package origins the release naming a directory, or the directory itself). Runs when a visit status
  * names a new snapshot, and by `arca code-search reindex`.
  *
  * Limits: a content is searchable when it is at most {@link CODE_MAX_BYTES} long, has no NUL
@@ -39,8 +40,41 @@ export function codeIndexStats(): CodeIndexStats {
   return { origins: 0, files: 0, indexed: 0, skipped: 0, bytes: 0 }
 }
 
-/** The revision a snapshot's tree is indexed from: HEAD's, else main/master, else the first. */
-async function headRevision(db: SqlExecutor, snapshot: string): Promise<string | null> {
+/** What an origin's files are indexed from: a revision, a release or a directory (its tree). */
+interface Anchor {
+  readonly type: 'rev' | 'rel' | 'dir'
+  readonly id: string
+  readonly directory: string
+}
+
+/** The anchor of a branch row (`target_type`, `target`), or null (a release of a release…). */
+async function branchAnchor(db: SqlExecutor, r: Row | undefined): Promise<Anchor | null> {
+  if (!r || !r['target']) return null
+  const id = hex(r['target'])
+  if (r['target_type'] === 'revision') return revisionAnchor(db, id)
+  if (r['target_type'] === 'directory') return { type: 'dir', id, directory: id }
+  if (r['target_type'] === 'release') {
+    const rel = await db.all<Row>(`SELECT target_type, target FROM release WHERE id = ?`, [b(id)])
+    const t = rel[0]
+    if (!t || !t['target']) return null
+    // a tarball's or a package's release names its directory (no revision)
+    if (t['target_type'] === 'directory') return { type: 'rel', id, directory: hex(t['target']) }
+    if (t['target_type'] === 'revision') return revisionAnchor(db, hex(t['target']))
+  }
+  return null
+}
+
+async function revisionAnchor(db: SqlExecutor, id: string): Promise<Anchor | null> {
+  const rows = await db.all<Row>('SELECT directory FROM revision WHERE id = ?', [b(id)])
+  return rows[0] ? { type: 'rev', id, directory: hex(rows[0]['directory']) } : null
+}
+
+/**
+ * The anchor a snapshot's tree is indexed from: HEAD's (an alias followed), else main/master,
+ * else the first revision head; a release naming a directory (tarballs, packages) anchors on
+ * itself, a branch naming a directory (`tarball-directory`) on that directory.
+ */
+async function headAnchor(db: SqlExecutor, snapshot: string): Promise<Anchor | null> {
   const rows = await db.all<Row>(
     `SELECT name, target_type, target FROM snapshot_branch WHERE snapshot_id = ?
      AND name IN (?, ?, ?, ?, ?)`,
@@ -67,22 +101,11 @@ async function headRevision(db: SqlExecutor, snapshot: string): Promise<string |
     byName.get('refs/heads/master') ??
     byName.get('main') ??
     byName.get('master')
-  const pick = async (r: Row | undefined): Promise<string | null> => {
-    if (!r || !r['target']) return null
-    if (r['target_type'] === 'revision') return hex(r['target'])
-    if (r['target_type'] === 'release') {
-      const rel = await db.all<Row>(
-        `SELECT target FROM release WHERE id = ? AND target_type = 'revision'`,
-        [Buffer.from(r['target'] as Uint8Array)],
-      )
-      return rel[0] ? hex(rel[0]['target']) : null
-    }
-    return null
-  }
-  const picked = await pick(head)
+  const picked = await branchAnchor(db, head)
   if (picked !== null) return picked
   const heads = await snapshotHeads(db, snapshot)
-  return heads.sort()[0] ?? null
+  const first = heads.sort()[0]
+  return first === undefined ? null : revisionAnchor(db, first)
 }
 
 /** Every regular file under directory `root` (breadth first, batched reads). */
@@ -220,14 +243,8 @@ export async function codeIndexOrigin(
       await db.run('UPDATE code_origin SET visit = ? WHERE origin_id = ?', [latest.visit, oid])
     return false
   }
-  const revision = await headRevision(db, latest.snapshot)
-  const dirRow =
-    revision === null
-      ? []
-      : await db.all<Row>('SELECT directory FROM revision WHERE id = ?', [b(revision)])
-  const files: Files = dirRow[0]
-    ? await walkTree(db, hex(dirRow[0]['directory']))
-    : (new Map() as Files)
+  const anchor = await headAnchor(db, latest.snapshot)
+  const files: Files = anchor ? await walkTree(db, anchor.directory) : (new Map() as Files)
   const blobIds = await ensureBlobs(
     db,
     objstorage,
@@ -258,10 +275,17 @@ export async function codeIndexOrigin(
         part.flatMap(([, f]) => [oid, f.path, blobIds.get(f.sha1)!]),
       )
     await tx.run(
-      `INSERT INTO code_origin (origin_id, visit, snapshot, revision) VALUES (?, ?, ?, ?)
+      `INSERT INTO code_origin (origin_id, visit, snapshot, revision, anchor_type)
+       VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (origin_id) DO UPDATE SET visit = excluded.visit, snapshot = excluded.snapshot,
-         revision = excluded.revision`,
-      [oid, latest.visit, b(latest.snapshot), revision === null ? null : b(revision)],
+         revision = excluded.revision, anchor_type = excluded.anchor_type`,
+      [
+        oid,
+        latest.visit,
+        b(latest.snapshot),
+        anchor === null ? null : b(anchor.id),
+        anchor === null || anchor.type === 'rev' ? null : anchor.type,
+      ],
     )
   })
   stats.origins++

@@ -186,7 +186,14 @@ interface FileRow {
   readonly blob: number
   readonly visit: number
   readonly snapshot: string
+  /** The anchor (code_origin.revision) and its type. */
   readonly revision: string | null
+  readonly anchorType: 'rev' | 'rel' | 'dir'
+}
+
+/** The anchor type of a `code_origin.anchor_type` (null: a revision, as rows before it). */
+function anchorTypeOf(v: unknown): 'rev' | 'rel' | 'dir' {
+  return v === 'rel' || v === 'dir' ? v : 'rev'
 }
 
 /** The files naming any of `blobs` (in origin `oid` if set). */
@@ -198,7 +205,7 @@ async function filesOf(
   const out: FileRow[] = []
   for (const part of chunks(blobs)) {
     const rows = await db.all<Row>(
-      `SELECT o.url, o.sha1, f.path, f.blob_id, c.visit, c.snapshot, c.revision
+      `SELECT o.url, o.sha1, f.path, f.blob_id, c.visit, c.snapshot, c.revision, c.anchor_type
        FROM code_file f JOIN origin o ON o.id = f.origin_id JOIN code_origin c ON c.origin_id = f.origin_id
        WHERE f.blob_id IN ${inList(part.length)}${oid === null ? '' : ' AND f.origin_id = ?'}`,
       oid === null ? part : [...part, oid],
@@ -214,6 +221,7 @@ async function filesOf(
         visit: num(r['visit']),
         snapshot: hex(r['snapshot']),
         revision: r['revision'] === null ? null : hex(r['revision']),
+        anchorType: anchorTypeOf(r['anchor_type']),
       })
     }
   }
@@ -239,7 +247,7 @@ function hitOf(f: FileRow, hit: BlobHit, text: string, context: number): CodeSea
   const base = {
     origin: f.origin,
     visit: { type: 'snp' as const, id: f.snapshot },
-    ...(f.revision === null ? {} : { anchor: { type: 'rev' as const, id: f.revision } }),
+    ...(f.revision === null ? {} : { anchor: { type: f.anchorType, id: f.revision } }),
     path: Buffer.concat([Buffer.from('/'), f.path]),
   }
   const matches: CodeMatch[] = runs(hit.lines)
@@ -264,7 +272,8 @@ function hitOf(f: FileRow, hit: BlobHit, text: string, context: number): CodeSea
     content: hit.sha1,
     visit: f.visit,
     snapshot: f.snapshot,
-    revision: f.revision ?? '',
+    revision: f.anchorType === 'rev' ? (f.revision ?? '') : '',
+    anchor: f.revision === null ? null : `swh:1:${f.anchorType}:${f.revision}`,
     language: codeLanguageOf(f.pathText),
     swhid: formatSwhid({ type: 'cnt', id: hit.sha1, qualifiers: base }),
     matchCount: hit.lines.length,
@@ -315,14 +324,14 @@ export async function codeSearch(
     const masked = await maskedSet(db, [
       ...files.map((f) => `swh:1:ori:${f.originSha1}`),
       ...files.map((f) => `swh:1:snp:${f.snapshot}`),
-      ...files.flatMap((f) => (f.revision ? [`swh:1:rev:${f.revision}`] : [])),
+      ...files.flatMap((f) => (f.revision ? [`swh:1:${f.anchorType}:${f.revision}`] : [])),
     ])
     if (masked.size > 0)
       files = files.filter(
         (f) =>
           !masked.has(`swh:1:ori:${f.originSha1}`) &&
           !masked.has(`swh:1:snp:${f.snapshot}`) &&
-          !(f.revision && masked.has(`swh:1:rev:${f.revision}`)),
+          !(f.revision && masked.has(`swh:1:${f.anchorType}:${f.revision}`)),
       )
   }
   files.sort((x, y) =>

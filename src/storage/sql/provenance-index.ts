@@ -10,6 +10,10 @@
  * repository that had a file before the one archived first) replaces it and is descended into,
  * so the result does not depend on the order of loads.
  *
+ * A snapshot's releases that name a directory (tarball and package origins have no revisions)
+ * are indexed the same way, after its revisions, the release as the anchor (`anchor_type`
+ * `rel`, migration 16) and its date as the occurrence's.
+ *
  * The lists (which revisions, releases, origins hold an object) walk up the graph's reverse
  * entry edges (`graph_dir_edge`, written with each directory: see graph-index.ts), not a copy
  * of their own. Revisions are marked in `provenance_revision` in the transaction of their
@@ -58,6 +62,8 @@ interface NewRevision {
   readonly id: string
   readonly directory: string
   readonly date: number
+  /** `rel` for a release naming a directory (tarballs, packages); absent: a revision. */
+  readonly anchor?: 'rel'
 }
 
 const before = (date: number, rev: string, f: First): boolean =>
@@ -123,10 +129,39 @@ async function newRevisions(
   return { walked, fresh }
 }
 
+/**
+ * The releases of `snapshot` that name a directory (tarball and package origins: no revision)
+ * and whose trees are not indexed yet (marked in `provenance_revision` like revisions), oldest
+ * first; their date is the release's.
+ */
+async function newDirectoryReleases(db: SqlExecutor, snapshot: string): Promise<NewRevision[]> {
+  const rows = await db.all<Row>(
+    `SELECT r.id, r.target, r.date_seconds AS s, r.date_micro AS us, p.id AS done
+     FROM snapshot_branch br JOIN release r ON r.id = br.target
+     LEFT JOIN provenance_revision p ON p.id = r.id
+     WHERE br.snapshot_id = ? AND br.target_type = 'release' AND r.target_type = 'directory'`,
+    [b(snapshot)],
+  )
+  const out = new Map<string, NewRevision>()
+  for (const r of rows) {
+    if (r['done'] !== null && r['done'] !== undefined) continue
+    const s = r['s']
+    out.set(hex(r['id']), {
+      id: hex(r['id']),
+      directory: hex(r['target']),
+      date: s === null || s === undefined ? NO_DATE : num(s) * 1_000_000 + num(r['us'] ?? 0),
+      anchor: 'rel',
+    })
+  }
+  return [...out.values()].sort(
+    (x, y) => x.date - y.date || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0),
+  )
+}
+
 /** What one transaction's worth of revisions writes, and the first occurrences it knows. */
 class Batch {
   readonly firsts = new Map<string, First>()
-  readonly rows = new Map<string, [number, string, number, Uint8Array]>()
+  readonly rows = new Map<string, [number, string, number, Uint8Array, string | null]>()
   readonly marks: NewRevision[] = []
 
   constructor(
@@ -162,7 +197,7 @@ class Batch {
         const f = this.firsts.get(n.id)
         if (f && !before(rev.date, rev.id, f)) continue
         this.firsts.set(n.id, { date: rev.date, revision: rev.id })
-        this.rows.set(n.id, [n.kind, rev.id, rev.date, n.path])
+        this.rows.set(n.id, [n.kind, rev.id, rev.date, n.path, rev.anchor ?? null])
         if (n.kind === KIND_DIRECTORY) descend.push({ id: n.id, path: n.path })
       }
       level = []
@@ -201,19 +236,21 @@ class Batch {
     await this.db.transaction(async (tx) => {
       for (const part of chunks(rows, 150))
         await tx.run(
-          `INSERT INTO provenance_first (id, kind, revision, date, origin_id, path)
-           VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}
+          `INSERT INTO provenance_first (id, kind, revision, date, origin_id, path, anchor_type)
+           VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}
            ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, date = excluded.date,
-             origin_id = excluded.origin_id, path = excluded.path
+             origin_id = excluded.origin_id, path = excluded.path,
+             anchor_type = excluded.anchor_type
            WHERE excluded.date < provenance_first.date OR (excluded.date = provenance_first.date
              AND excluded.revision < provenance_first.revision)`,
-          part.flatMap(([id, [kind, rev, date, path]]) => [
+          part.flatMap(([id, [kind, rev, date, path, anchor]]) => [
             b(id),
             kind,
             b(rev),
             date,
             this.originId,
             Buffer.from(path),
+            anchor,
           ]),
         )
       for (const part of chunks(this.marks, 200))
@@ -237,7 +274,9 @@ export async function indexSnapshot(
   onBatch?: () => void,
 ): Promise<void> {
   const { walked, fresh } = await newRevisions(db, await snapshotHeads(db, snapshot), originId)
-  for (const part of chunks(fresh, REVISIONS_PER_TX)) {
+  // trees named by releases without a revision (tarballs, packages) are indexed after
+  const todo = [...fresh, ...(await newDirectoryReleases(db, snapshot))]
+  for (const part of chunks(todo, REVISIONS_PER_TX)) {
     const batch = new Batch(db, originId, stats)
     for (const rev of part) await batch.revision(rev)
     await batch.flush()

@@ -76,7 +76,7 @@ export async function provenanceFirst(
   const found = new Map<string, Row>()
   for (const part of chunks([...new Set(trees)])) {
     const rows = await db.all<Row>(
-      `SELECT id, kind, revision, date, origin_id, path FROM provenance_first
+      `SELECT id, kind, revision, date, origin_id, path, anchor_type FROM provenance_first
        WHERE id IN ${inList(part.length)}`,
       part.map(b),
     )
@@ -94,7 +94,7 @@ export async function provenanceFirst(
         continue
       }
       out.push({
-        anchor: { type: 'rev', id: hex(r['revision']) },
+        anchor: { type: r['anchor_type'] === 'rel' ? 'rel' : 'rev', id: hex(r['revision']) },
         date: dateOf(r['date']),
         path: bytesOrNull(r['path']),
       })
@@ -162,6 +162,8 @@ async function ancestors(
 
 interface Found {
   readonly revisions: Map<string, number | null>
+  /** The directories holding the object (itself included when a directory). */
+  readonly dirs: readonly string[]
   readonly truncated: boolean
 }
 
@@ -186,7 +188,7 @@ async function containingRevisions(
       )
     }
   }
-  return { revisions, truncated }
+  return { revisions, dirs, truncated }
 }
 
 async function containingReleases(
@@ -196,8 +198,10 @@ async function containingReleases(
 ): Promise<ProvenanceListItem[]> {
   const targets: [string, string][] = [...found.revisions.keys()].map((r) => ['revision', r])
   if (swhid.type === 'cnt') targets.push(['content', swhid.id])
+  // tarball and package releases name their directory
+  for (const d of found.dirs) targets.push(['directory', d])
   const out = new Map<string, ProvenanceListItem>()
-  for (const type of ['revision', 'content']) {
+  for (const type of ['revision', 'content', 'directory']) {
     const ids = targets.filter(([t]) => t === type).map(([, id]) => id)
     for (const part of chunks(ids)) {
       const rows = await db.all<Row>(
@@ -231,7 +235,8 @@ async function containingOrigins(
     )
     rows.forEach((r) => ids.add(num(r['origin_id'])))
   }
-  for (const part of chunks([...revs, ...releases.map((r) => r.id)])) {
+  // branches naming a revision, a release, or a directory (SWH's `tarball-directory` HEAD)
+  for (const part of chunks([...revs, ...releases.map((r) => r.id), ...found.dirs])) {
     const rows = await db.all<Row>(
       `SELECT DISTINCT s.origin_id FROM snapshot_branch br
        JOIN origin_visit_status s ON s.snapshot = br.snapshot_id

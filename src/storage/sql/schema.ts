@@ -357,6 +357,16 @@ export function migrations(dialect: Dialect): Migration[] {
       statements: V15_EXTRINSIC_METADATA.map((s) => render(dialect, s)),
     },
     {
+      version: 16,
+      description: 'code search and provenance anchored on releases and directories',
+      statements: [
+        // the anchor's type (rev, rel, dir) of code_origin.revision and provenance_first.revision:
+        // null for a revision, as every row written before
+        'ALTER TABLE code_origin ADD COLUMN anchor_type TEXT',
+        'ALTER TABLE provenance_first ADD COLUMN anchor_type TEXT',
+      ],
+    },
+    {
       version: 18,
       description: 'graph API: reverse edges of directory entries and revision parents',
       statements: V18.map((s) => render(dialect, s)),

@@ -32,6 +32,7 @@ export function codeHitJson(h: CodeSearchHit): Json {
     visit: h.visit,
     snapshot: h.snapshot,
     revision: h.revision,
+    anchor: h.anchor,
     language: h.language,
     match_count: h.matchCount,
     matches: h.matches.map((m) => ({

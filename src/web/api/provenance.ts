@@ -168,8 +168,13 @@ export const provenanceRoutes: readonly RouteDef[] = [
         swhid: formatSwhid(swhid),
         qualified_swhid: whereisSwhid(swhid, o),
         origin: o.origin,
+        // the anchor: a revision, or the release of a tarball or package (no revision)
         revision: o.anchor ? formatSwhid(o.anchor) : null,
-        revision_url: o.anchor ? l.revision(o.anchor.id) : null,
+        revision_url: o.anchor
+          ? o.anchor.type === 'rel'
+            ? l.release(o.anchor.id)
+            : l.revision(o.anchor.id)
+          : null,
         date: o.date ? o.date.toISOString() : null,
         path: o.path === null ? null : '/' + percentEncodePath(o.path),
         revisions_url: l.api(`provenance/revisions/${formatSwhid(swhid)}/`),
