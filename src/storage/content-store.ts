@@ -24,7 +24,7 @@ import {
 export type ContentStoreKind = 'files' | 'pack'
 
 /** The kind of a new archive's content store. */
-export const DEFAULT_CONTENT_STORE: ContentStoreKind = 'files'
+export const DEFAULT_CONTENT_STORE: ContentStoreKind = 'pack'
 
 /** Directory of each kind, under the data directory. */
 export const CONTENT_STORE_DIRS = { files: 'objects', pack: 'packs' } as const
