@@ -42,8 +42,8 @@ export interface ArchiveInit {
   readonly journalUrl?: string | undefined
   readonly compression?: FsCompression
   /**
-   * Content store of a new archive (`files` or `pack`); an existing archive keeps its own, and
-   * asking for the other one is an error.
+   * Content store of a new archive (`files` or `pack`, default `pack`); an existing archive keeps
+   * its own, and asking for the other one is an error.
    */
   readonly contentStore?: ContentStoreKind | undefined
   /** fsync content files (default true; false only for throwaway or re-creatable archives). */

@@ -23,8 +23,8 @@ import {
 /** The content stores an archive can use. */
 export type ContentStoreKind = 'files' | 'pack'
 
-/** The kind of a new archive's content store. */
-export const DEFAULT_CONTENT_STORE: ContentStoreKind = 'files'
+/** The kind of a new archive's content store: packs (`--objstorage files` for the file store). */
+export const DEFAULT_CONTENT_STORE: ContentStoreKind = 'pack'
 
 /** Directory of each kind, under the data directory. */
 export const CONTENT_STORE_DIRS = { files: 'objects', pack: 'packs' } as const

@@ -1,13 +1,14 @@
 /**
  * `arca fsck` on real archives (SQLite and PostgreSQL) of a repository made by git and loaded
  * with `arca save`: clean, then with stored bytes and rows broken by hand (a flipped bit, a
- * truncated content file, a removed content file, deleted directory and revision rows, an
- * altered revision message). The expected findings are built from what the test broke, with
+ * content cut short, a content's bytes removed — through test/helpers/stored-content.ts, for
+ * whichever content store the archive has —, deleted directory and revision rows, an altered
+ * revision message). The expected findings are built from what the test broke, with
  * ids and links from git. Also: a run killed with SIGKILL continues and reports the same, and
  * fsck runs while `arca save` writes to the same archive.
  */
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -16,6 +17,7 @@ import { arca, ARCA_BIN } from '../helpers/cli.js'
 import { postgresSql, type RawSql, sqliteSql } from '../helpers/raw-sql.js'
 import { git, gitEnvFixed } from '../helpers/repos.js'
 import { createTestDatabase, postgresAvailable } from '../helpers/services.js'
+import { deleteStored, flipStoredByte, truncateStored } from '../helpers/stored-content.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
 
 interface Finding {
@@ -64,9 +66,6 @@ function gitObjects(repo: string): Map<string, string> {
   }
   return out
 }
-
-const objectFile = (data: string, id: string): string =>
-  join(data, 'objects', id.slice(0, 2), id.slice(2, 4), id)
 
 const key = (f: Pick<Finding, 'problem' | 'swhid' | 'target'>): string =>
   `${f.problem} ${f.swhid}${f.target ? ` -> ${f.target}` : ''}`
@@ -187,14 +186,10 @@ function suite(makeBackend: (data: string) => Backend, enabled: boolean): void {
       const deletedRev = git(repo, ['rev-parse', 'main~3']) // commit 2
       const alteredRev = git(repo, ['rev-parse', 'main~1']) // commit 4
 
-      // A flipped bit, and a file cut short, in the content store.
-      const f = objectFile(data, flipped)
-      const bytes = readFileSync(f)
-      bytes[3] = bytes[3]! ^ 0x10
-      writeFileSync(f, bytes)
-      const t = objectFile(data, truncated)
-      truncateSync(t, statSync(t).size - 5)
-      rmSync(objectFile(data, removed))
+      // A flipped bit, and a content cut short, in the content store; one content's bytes gone.
+      flipStoredByte(data, flipped)
+      truncateStored(data, truncated, 5)
+      deleteStored(data, removed)
       // Rows deleted, and a message altered, with SQL.
       await sql('DELETE FROM directory WHERE id = ?', [Buffer.from(deletedDir, 'hex')])
       await sql('DELETE FROM revision WHERE id = ?', [Buffer.from(deletedRev, 'hex')])

@@ -80,8 +80,12 @@ function addBrokenBranch(repo: string): string {
 }
 
 /** Spawns `arca save` and resolves once its scratch directory exists (the load is under way). */
-function startSave(data: string, url: string): Promise<ReturnType<typeof spawn>> {
-  const child = spawn(process.execPath, [ARCA_BIN, 'save', '--data', data, url], {
+function startSave(
+  data: string,
+  url: string,
+  extra: string[] = [],
+): Promise<ReturnType<typeof spawn>> {
+  const child = spawn(process.execPath, [ARCA_BIN, 'save', '--data', data, ...extra, url], {
     stdio: 'ignore',
   })
   return new Promise((resolve, reject) => {
@@ -213,7 +217,9 @@ describe('git loader: leftovers of killed and interrupted loads', () => {
     const repo = makeHistoryRepo(root, 400, 6, 'killed.git')
     const data = makeTemp('arca-data-')
     try {
-      const child = await startSave(data, repo)
+      // The file store's temporaries are what this is about: that store, explicitly.
+      const files = ['--objstorage', 'files']
+      const child = await startSave(data, repo, files)
       child.kill('SIGKILL')
       await exitOf(child)
       expect(readdirSync(join(data, 'tmp')).length).toBeGreaterThan(0)
@@ -226,13 +232,13 @@ describe('git loader: leftovers of killed and interrupted loads', () => {
       writeFileSync(join(tmpDir, deadTemp), 'partial')
       writeFileSync(join(tmpDir, liveTemp), 'being written')
       // Any opening of the archive sweeps (here: listing the visits).
-      const visits = arca(['visits', '--data', data, repo])
+      const visits = arca(['visits', '--data', data, ...files, repo])
       expect(visits.status, visits.stderr).toBe(0)
       expect(readdirSync(join(data, 'tmp'))).toEqual([])
       expect(readdirSync(tmpDir)).toEqual([liveTemp])
-      const r = save(data, repo)
+      const r = save(data, repo, files)
       expect(r.status).toBe('full')
-      const archive = await openArchive({ dataDir: data })
+      const archive = await openArchive({ dataDir: data, contentStore: 'files' })
       try {
         expect(await checkArchive(archive)).toEqual([])
       } finally {

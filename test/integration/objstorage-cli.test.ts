@@ -14,8 +14,8 @@ import { FsObjStorage } from '../../src/objstorage/fs/fs-objstorage.js'
 import { migrateToPacks } from '../../src/objstorage/migrate.js'
 import { PackObjStorage } from '../../src/objstorage/pack/pack-objstorage.js'
 import { arca } from '../helpers/cli.js'
-import { flipPackedByte, packedBytes } from '../helpers/pack-corrupt.js'
 import { git, gitEnvFixed } from '../helpers/repos.js'
+import { flipPackedByte, packedBytes } from '../helpers/stored-content.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
 
 function makeRepo(root: string, name: string, files: number): string {
@@ -82,7 +82,9 @@ describe('arca objstorage', () => {
   it('migrates a file store into packs; fsck stays clean; removal and compaction delete bytes', () => {
     const data = join(tmp, 'data')
     for (const repo of [repoA, repoB])
-      expect(arca(['save', '--data', data, `file://${repo}`]).status).toBe(0)
+      expect(arca(['save', '--data', data, '--objstorage', 'files', `file://${repo}`]).status).toBe(
+        0,
+      )
     const all = new Map([...blobs(repoA), ...blobs(repoB)])
     const none = arca(['objstorage', 'stats', '--data', data])
     expect(none.status).toBe(2)
@@ -135,9 +137,9 @@ describe('arca objstorage', () => {
     expect(fsck2.status, fsck2.stderr).toBe(0)
   })
 
-  it('a new archive made with --objstorage pack writes packs and keeps them', () => {
+  it('a new archive writes packs by default and keeps them', () => {
     const data = join(tmp, 'packed')
-    const r = arca(['save', '--data', data, '--objstorage', 'pack', `file://${repoA}`])
+    const r = arca(['save', '--data', data, `file://${repoA}`])
     expect(r.status, r.stderr).toBe(0)
     expect(existsSync(join(data, 'objects'))).toBe(false)
     expect(stats(data)).toMatchObject({ store: 'pack', entries: blobs(repoA).size })

@@ -9,7 +9,7 @@ import {
   type PackObjStorageInit,
 } from '../../src/objstorage/pack/pack-objstorage.js'
 import { objStorageConformanceTests } from '../conformance/objstorage/index.js'
-import { flipPackedByte, packedBytes, replacePackedContent } from '../helpers/pack-corrupt.js'
+import { flipPackedByte, packedBytes, replacePackedContent } from '../helpers/stored-content.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
 
 // `printf 'hello\n' | git hash-object --stdin`

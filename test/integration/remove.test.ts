@@ -25,6 +25,7 @@ import { arca, ARCA_BIN, type CliResult } from '../helpers/cli.js'
 import { objectBytes, reachableObjects } from '../helpers/git-expect.js'
 import { git, gitEnvFixed, makeHistoryRepo } from '../helpers/repos.js'
 import { createTestDatabase, postgresAvailable } from '../helpers/services.js'
+import { isStored } from '../helpers/stored-content.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
 
 const pgOk = await postgresAvailable()
@@ -124,14 +125,14 @@ function present(dir: string, swhids: Iterable<string>): Set<string> {
       const [t, col] = table[s.slice(6, 9) as keyof typeof table]
       const id = s.slice(10)
       const row = db.prepare(`SELECT 1 FROM ${t} WHERE ${col} = ?`).get(Buffer.from(id, 'hex'))
-      const file = join(dir, 'objects', id.slice(0, 2), id.slice(2, 4), id)
+      const file = s.startsWith('swh:1:cnt:') && isStored(dir, id)
       if (s.startsWith('swh:1:cnt:')) {
         // A row always has its bytes ("half" otherwise: a failure). Bytes without their row
         // are what a removal killed between a transaction and its unlinks leaves: invisible to
         // every read, and unlinked by the rerun (the final check finds none).
-        if (row !== undefined && existsSync(file)) out.add(s)
+        if (row !== undefined && file) out.add(s)
         else if (row !== undefined) out.add(`${s} (half)`)
-        else if (existsSync(file)) out.add(`${s} (bytes only)`)
+        else if (file) out.add(`${s} (bytes only)`)
       } else if (row !== undefined) out.add(s)
     }
   } finally {
@@ -159,7 +160,7 @@ async function presentPg(url: string, dir: string, swhids: Iterable<string>): Pr
       const row =
         (await client.query(`SELECT 1 FROM ${t} WHERE ${col} = $1`, [Buffer.from(id, 'hex')]))
           .rowCount! > 0
-      const file = existsSync(join(dir, 'objects', id.slice(0, 2), id.slice(2, 4), id))
+      const file = s.startsWith('swh:1:cnt:') && isStored(dir, id)
       if (!s.startsWith('swh:1:cnt:')) {
         if (row) out.add(s)
       } else if (row && file) out.add(s)

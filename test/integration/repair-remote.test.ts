@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -18,6 +18,7 @@ import { type RawSql, sqliteSql } from '../helpers/raw-sql.js'
 import { git, gitEnvFixed } from '../helpers/repos.js'
 import { type ServeProcess, startServe } from '../helpers/serve.js'
 import { deleteNatsPrefix, NATS_SERVER, natsAvailable } from '../helpers/services.js'
+import { deleteStored, flipStoredByte, storedBytes } from '../helpers/stored-content.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
 
 interface Report {
@@ -26,9 +27,6 @@ interface Report {
 }
 
 const natsOk = await natsAvailable()
-
-const objectFile = (data: string, id: string): string =>
-  join(data, 'objects', id.slice(0, 2), id.slice(2, 4), id)
 
 function makeRepo(root: string): string {
   const repo = join(root, 'repo')
@@ -88,10 +86,7 @@ describe.runIf(natsOk)('arca repair from a node and from its NATS journal', () =
     const head = git(repo, ['rev-parse', 'main'])
     const flipped = blob('pkg3/mod.txt')
     const dir = blob('pkg2')
-    const f = objectFile(mirror, flipped)
-    const bytes = readFileSync(f)
-    bytes[0] = bytes[0]! ^ 0x01
-    writeFileSync(f, bytes)
+    flipStoredByte(mirror, flipped, 0)
     await sql('DELETE FROM directory WHERE id = ?', [Buffer.from(dir, 'hex')])
     await sql('UPDATE revision SET message = ? WHERE id = ?', [
       Buffer.from('tampered\n'),
@@ -125,7 +120,7 @@ describe.runIf(natsOk)('arca repair from a node and from its NATS journal', () =
     const dir = blob('pkg1')
     await sql('DELETE FROM revision WHERE id = ?', [Buffer.from(first, 'hex')])
     await sql('DELETE FROM directory WHERE id = ?', [Buffer.from(dir, 'hex')])
-    rmSync(objectFile(mirror, removed))
+    deleteStored(mirror, removed)
 
     const partial = arca(['repair', '--data', mirror, '--from', natsUrl, '--json'])
     expect(partial.status, partial.stderr).toBe(1)
@@ -159,7 +154,7 @@ describe.runIf(natsOk)('arca repair from a node and from its NATS journal', () =
       '--json',
     ])
     expect(full.status, full.stdout + full.stderr).toBe(0)
-    expect(readFileSync(objectFile(mirror, removed))).toEqual(catBlob(removed))
+    expect(storedBytes(mirror, removed)).toEqual(catBlob(removed))
     expect(arca(['fsck', '--data', mirror]).status).toBe(0)
   })
 

@@ -8,7 +8,7 @@
  * with SIGKILL then run again finishes; what no peer has stays reported (exit 1).
  */
 import { execFileSync, spawn } from 'node:child_process'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -18,6 +18,7 @@ import { postgresSql, type RawSql, sqliteSql } from '../helpers/raw-sql.js'
 import { git, gitEnvFixed } from '../helpers/repos.js'
 import { type ServeProcess, startServe } from '../helpers/serve.js'
 import { createTestDatabase, postgresAvailable } from '../helpers/services.js'
+import { deleteStored, flipStoredByte, isStored, storedBytes } from '../helpers/stored-content.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
 
 interface Outcome {
@@ -40,9 +41,6 @@ function makeRepo(root: string): string {
   }
   return repo
 }
-
-const objectFile = (data: string, id: string): string =>
-  join(data, 'objects', id.slice(0, 2), id.slice(2, 4), id)
 
 const pgAvailable = await postgresAvailable()
 
@@ -105,11 +103,8 @@ function suite(name: string, enabled: boolean, usePg: boolean): void {
       const [counted] = await sql("SELECT value FROM counter WHERE kind = 'revision'", [])
       const revisionsCounted = Number(counted!['value'])
       // break the primary
-      const f = objectFile(data, flipped)
-      const bytes = readFileSync(f)
-      bytes[3] = bytes[3]! ^ 0x10
-      writeFileSync(f, bytes)
-      rmSync(objectFile(data, removed))
+      flipStoredByte(data, flipped)
+      deleteStored(data, removed)
       await sql('DELETE FROM directory WHERE id = ?', [Buffer.from(dir, 'hex')])
       await sql('DELETE FROM directory WHERE id = ?', [Buffer.from(deepDir, 'hex')])
       await sql('DELETE FROM revision WHERE id = ?', [Buffer.from(first, 'hex')])
@@ -166,7 +161,7 @@ function suite(name: string, enabled: boolean, usePg: boolean): void {
 
     it('killed mid-repair, a rerun finishes; what no peer holds stays reported with exit 1', async () => {
       const blobs = git(repo, ['ls-tree', '-r', '--format=%(objectname)', 'main']).split('\n')
-      for (const id of blobs) rmSync(objectFile(data, id), { force: true })
+      for (const id of blobs) deleteStored(data, id, { force: true })
       const child = spawn(
         process.execPath,
         [ARCA_BIN, 'repair', '--data', data, ...storageArgs, '--from', mirror],
@@ -177,13 +172,10 @@ function suite(name: string, enabled: boolean, usePg: boolean): void {
       // killed as soon as the first content is back
       await new Promise<void>((resolve) => {
         const t = setInterval(() => {
-          try {
-            readFileSync(objectFile(data, blobs[0]!))
+          if (isStored(data, blobs[0]!)) {
             child.kill('SIGKILL')
             clearInterval(t)
             resolve()
-          } catch {
-            // not yet
           }
         }, 5)
         child.on('exit', () => {
@@ -195,15 +187,14 @@ function suite(name: string, enabled: boolean, usePg: boolean): void {
       expect(r.status, r.stdout).toBe(0)
       for (const id of blobs)
         expect(
-          readFileSync(objectFile(data, id)).length > 0 ||
-            id === 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391',
+          storedBytes(data, id).length > 0 || id === 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391',
         ).toBe(true)
       expect(arca(['fsck', '--data', data, ...storageArgs]).status).toBe(0)
 
       // a content the mirror lost too: reported, not repaired
       const lost = blobs[1]!
-      rmSync(objectFile(data, lost))
-      rmSync(objectFile(mirror, lost))
+      deleteStored(data, lost)
+      deleteStored(mirror, lost)
       const left = arca(['repair', '--data', data, ...storageArgs, '--from', mirror])
       expect(left.status).toBe(1)
       expect(left.stdout).toContain(

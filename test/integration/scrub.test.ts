@@ -7,7 +7,7 @@
  * ids come from git.
  */
 import { execFileSync, spawn } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -17,6 +17,7 @@ import { postgresSql, type RawSql, sqliteSql } from '../helpers/raw-sql.js'
 import { git, gitEnvFixed } from '../helpers/repos.js'
 import { startServe } from '../helpers/serve.js'
 import { createTestDatabase, postgresAvailable } from '../helpers/services.js'
+import { flipStoredByte } from '../helpers/stored-content.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
 
 interface Status {
@@ -100,10 +101,7 @@ function suite(name: string, enabled: boolean, usePg: boolean): void {
     it('finds broken objects, keeps when they were first seen, marks them fixed after repair', async () => {
       const blob = git(repo, ['rev-parse', 'main:f6.txt'])
       const dir = git(repo, ['rev-parse', 'main:d2'])
-      const file = join(data, 'objects', blob.slice(0, 2), blob.slice(2, 4), blob)
-      const bytes = readFileSync(file)
-      bytes[0] = bytes[0]! ^ 1
-      writeFileSync(file, bytes)
+      flipStoredByte(data, blob, 0)
       await sql('DELETE FROM directory WHERE id = ?', [Buffer.from(dir, 'hex')])
       expect(arca(['scrub', '--data', data, ...storage, '--once', '--rate', '100000']).status).toBe(
         0,

@@ -29,9 +29,16 @@ import {
   writeSync,
 } from 'node:fs'
 import { join } from 'node:path'
-import { crc32, createBrotliCompress } from 'node:zlib'
+import { constants, crc32, createBrotliCompress } from 'node:zlib'
 
-import { CODEC, HEADER_SIZE, TRAILER_SIZE, writeHeader, writeTrailer } from './format.js'
+import {
+  BROTLI_QUALITY,
+  CODEC,
+  HEADER_SIZE,
+  TRAILER_SIZE,
+  writeHeader,
+  writeTrailer,
+} from './format.js'
 import { type NewEntry, PackIndex } from './pack-index.js'
 
 /** Suffix of pack files. */
@@ -162,7 +169,7 @@ export async function appendStream(
     pos += chunk.length
   }
   if (options.compress) {
-    const z = createBrotliCompress()
+    const z = createBrotliCompress({ params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY } })
     const drained = (async () => {
       for await (const c of z as AsyncIterable<Buffer>) put(c)
     })()
