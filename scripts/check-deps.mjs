@@ -25,9 +25,11 @@ const root = join(projectRoot, 'src')
 
 // area -> { imports: areas it may import besides itself, internal: sub-folder -> sub-folders
 // (or area-level files, always allowed) of the same area it may import }
-const LOWER = ['model', 'errors']
+const LOWER = ['model', 'errors', 'workers']
 const RULES = {
   errors: { imports: [] },
+  // a pool of worker threads running an embedded script (batch reads, writes, compression)
+  workers: { imports: [] },
   model: { imports: ['errors'] },
   fromdisk: { imports: LOWER },
   objstorage: { imports: LOWER },
@@ -110,7 +112,7 @@ const RULES = {
   index: { imports: [...LOWER, 'fromdisk'] },
 }
 // single-file areas: src/<name>.ts
-const FILE_AREAS = new Set(['errors', 'index'])
+const FILE_AREAS = new Set(['errors', 'workers', 'index'])
 // node: modules the model may use (pure primitives, no I/O)
 const MODEL_BUILTINS = new Set(['node:crypto', 'node:buffer'])
 

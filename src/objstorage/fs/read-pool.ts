@@ -9,7 +9,7 @@
  * @module
  */
 
-import { Worker } from 'node:worker_threads'
+import { splitBuffer, WorkerPool,type WorkerReply } from '../../workers.js'
 
 // Runs inside each worker (plain CommonJS, evaluated).
 const WORKER_SOURCE = String.raw`
@@ -64,27 +64,15 @@ export type ReadFailure =
   | { readonly kind: 'corrupt'; readonly id: string; readonly computed: string }
   | { readonly kind: 'io'; readonly id: string; readonly message: string; readonly code?: string }
 
-interface Reply {
-  readonly id: number
+interface Reply extends WorkerReply {
   readonly buffer: ArrayBuffer
   readonly lengths: readonly number[]
   readonly error: ReadFailure | null
 }
 
-interface Slot {
-  readonly worker: Worker
-  busy: number
-}
-
-type Pending = {
-  resolve: (r: Uint8Array[] | ReadFailure) => void
-  reject: (e: Error) => void
-  slot: Slot
-}
-
 /**
- * Reads batches of small files on worker threads (created on first use, unreferenced when
- * idle so they never keep a process alive).
+ * Reads batches of small files on worker threads (a {@link WorkerPool}: started on first use,
+ * unreferenced when idle so they never keep a process alive).
  *
  * @example
  * ```ts
@@ -93,72 +81,24 @@ type Pending = {
  * ```
  */
 export class ReadPool {
-  readonly #size: number
-  readonly #slots: Slot[] = []
-  readonly #pending = new Map<number, Pending>()
-  #next = 0
+  readonly #pool: WorkerPool<Reply>
 
   constructor(workers: number) {
-    this.#size = Math.max(1, workers)
-  }
-
-  #slot(): Slot {
-    const idle = this.#slots.find((s) => s.busy === 0)
-    if (idle) return idle
-    if (this.#slots.length < this.#size) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true })
-      const slot: Slot = { worker, busy: 0 }
-      worker.on('message', (m: Reply) => {
-        const p = this.#pending.get(m.id)
-        if (!p) return
-        this.#pending.delete(m.id)
-        if (--p.slot.busy === 0) p.slot.worker.unref()
-        if (m.error) {
-          p.resolve(m.error)
-          return
-        }
-        const out: Uint8Array[] = []
-        let o = 0
-        for (const n of m.lengths) {
-          out.push(new Uint8Array(m.buffer, o, n))
-          o += n
-        }
-        p.resolve(out)
-      })
-      worker.on('error', (e) => {
-        for (const [id, p] of this.#pending) {
-          if (p.slot === slot) {
-            this.#pending.delete(id)
-            p.reject(e)
-          }
-        }
-        this.#slots.splice(this.#slots.indexOf(slot), 1)
-      })
-      this.#slots.push(slot)
-      return slot
-    }
-    return [...this.#slots].sort((a, b) => a.busy - b.busy)[0]!
+    this.#pool = new WorkerPool<Reply>(WORKER_SOURCE, workers)
   }
 
   /** The bytes of each content, in order, or the first failure. */
-  read(
+  async read(
     ids: readonly string[],
     layout: ReadLayout,
     options: { verify: boolean },
   ): Promise<Uint8Array[] | ReadFailure> {
-    if (ids.length === 0) return Promise.resolve([])
-    const slot = this.#slot()
-    const id = this.#next++
-    slot.busy++
-    slot.worker.ref()
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, slot })
-      slot.worker.postMessage({ id, ids, ...layout, verify: options.verify })
-    })
+    if (ids.length === 0) return []
+    const m = await this.#pool.request({ ids, ...layout, verify: options.verify })
+    return m.error ?? splitBuffer(m.buffer, m.lengths)
   }
 
-  async close(): Promise<void> {
-    const slots = this.#slots.splice(0)
-    await Promise.all(slots.map((s) => s.worker.terminate()))
+  close(): Promise<void> {
+    return this.#pool.close()
   }
 }

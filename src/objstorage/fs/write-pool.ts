@@ -8,9 +8,8 @@
  * @module
  */
 
-import { Worker } from 'node:worker_threads'
-
 import { IoError } from '../../errors.js'
+import { WorkerPool,type WorkerReply } from '../../workers.js'
 
 // Runs inside each worker (plain CommonJS, evaluated).
 const WORKER_SOURCE = String.raw`
@@ -71,13 +70,13 @@ export interface WriteItem {
   readonly data: Uint8Array
 }
 
-interface Slot {
-  readonly worker: Worker
-  busy: number
+interface Reply extends WorkerReply {
+  readonly errors: readonly string[]
+  readonly codes: readonly string[]
 }
 
 /**
- * Writes batches of small files on worker threads.
+ * Writes batches of small files on worker threads (a {@link WorkerPool}).
  *
  * @example
  * ```ts
@@ -86,44 +85,10 @@ interface Slot {
  * ```
  */
 export class WritePool {
-  readonly #slots: Slot[] = []
-  readonly #pending = new Map<
-    number,
-    { resolve: () => void; reject: (e: Error) => void; slot: Slot; root: string }
-  >()
-  #next = 0
+  readonly #pool: WorkerPool<Reply>
 
   constructor(workers: number) {
-    for (let i = 0; i < workers; i++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true })
-      const slot: Slot = { worker, busy: 0 }
-      worker.on('message', (m: { id: number; errors: string[]; codes: string[] }) => {
-        const p = this.#pending.get(m.id)
-        if (!p) return
-        this.#pending.delete(m.id)
-        if (--p.slot.busy === 0) p.slot.worker.unref()
-        if (m.errors.length > 0) {
-          const detail = m.errors.slice(0, 3).join('; ')
-          p.reject(
-            m.codes.includes('ENOSPC')
-              ? new IoError(`No space left on device while writing content files under ${p.root}`, {
-                  details: { errors: m.errors.slice(0, 3) },
-                })
-              : new IoError(`Cannot write content files: ${detail}`),
-          )
-        } else p.resolve()
-      })
-      worker.on('error', (e) => {
-        for (const [id, p] of this.#pending) {
-          if (p.slot === slot) {
-            this.#pending.delete(id)
-            p.reject(e)
-          }
-        }
-      })
-      worker.unref()
-      this.#slots.push(slot)
-    }
+    this.#pool = new WorkerPool<Reply>(WORKER_SOURCE, workers)
   }
 
   /** Writes `items` split across the workers; resolves when all are durable. */
@@ -132,24 +97,21 @@ export class WritePool {
     options: { fsync: boolean; gzip: boolean; tmpDir: string; root: string },
   ): Promise<void> {
     if (items.length === 0) return
-    const per = Math.ceil(items.length / this.#slots.length)
-    const parts: Promise<void>[] = []
-    for (let i = 0; i < this.#slots.length && i * per < items.length; i++) {
-      const slot = [...this.#slots].sort((a, b) => a.busy - b.busy)[0]!
-      const id = this.#next++
-      slot.busy++
-      slot.worker.ref()
-      parts.push(
-        new Promise<void>((resolve, reject) => {
-          this.#pending.set(id, { resolve, reject, slot, root: options.root })
-          slot.worker.postMessage({ id, items: items.slice(i * per, (i + 1) * per), ...options })
-        }),
-      )
+    const per = Math.ceil(items.length / this.#pool.size)
+    const parts: Promise<Reply>[] = []
+    for (let i = 0; i < items.length; i += per)
+      parts.push(this.#pool.request({ items: items.slice(i, i + per), ...options }))
+    for (const m of await Promise.all(parts)) {
+      if (m.errors.length === 0) continue
+      throw m.codes.includes('ENOSPC')
+        ? new IoError(`No space left on device while writing content files under ${options.root}`, {
+            details: { errors: m.errors.slice(0, 3) },
+          })
+        : new IoError(`Cannot write content files: ${m.errors.slice(0, 3).join('; ')}`)
     }
-    await Promise.all(parts)
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.#slots.map((s) => s.worker.terminate()))
+  close(): Promise<void> {
+    return this.#pool.close()
   }
 }

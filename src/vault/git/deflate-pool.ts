@@ -10,7 +10,8 @@
  */
 
 import { availableParallelism } from 'node:os'
-import { Worker } from 'node:worker_threads'
+
+import { joinBuffers, splitBuffer, WorkerPool,type WorkerReply } from '../../workers.js'
 
 /** Objects smaller than this are written as stored zlib streams (`storedZlib` below). */
 const STORE_BELOW = 512
@@ -110,22 +111,16 @@ export type Deflated =
   | { readonly data: readonly Uint8Array[]; readonly sizes: readonly number[] }
   | { readonly mismatch: number }
 
-interface Reply {
-  readonly id: number
+interface Reply extends WorkerReply {
   readonly buffer: ArrayBuffer
   readonly lengths: readonly number[]
   readonly sizes: readonly number[]
   readonly bad: number
 }
 
-interface Slot {
-  readonly worker: Worker
-  busy: number
-}
-
 /**
- * Worker threads checking and compressing batches of pack objects, created on first use and
- * unreferenced when idle (they never keep a process alive).
+ * Worker threads checking and compressing batches of pack objects (a {@link WorkerPool}:
+ * started on first use, unreferenced when idle, so they never keep a process alive).
  *
  * @example
  * ```ts
@@ -133,87 +128,27 @@ interface Slot {
  * ```
  */
 export class DeflatePool {
-  readonly #size: number
-  readonly #slots: Slot[] = []
-  readonly #pending = new Map<
-    number,
-    { resolve: (d: Deflated) => void; reject: (e: Error) => void; slot: Slot }
-  >()
-  #next = 0
+  readonly #pool: WorkerPool<Reply>
 
   constructor(workers: number) {
-    this.#size = Math.max(1, workers)
-  }
-
-  #slot(): Slot {
-    const idle = this.#slots.find((s) => s.busy === 0)
-    if (idle) return idle
-    if (this.#slots.length < this.#size) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true })
-      const slot: Slot = { worker, busy: 0 }
-      worker.on('message', (m: Reply) => {
-        const p = this.#pending.get(m.id)
-        if (!p) return
-        this.#pending.delete(m.id)
-        if (--slot.busy === 0) worker.unref()
-        if (m.bad >= 0) {
-          p.resolve({ mismatch: m.bad })
-          return
-        }
-        const data: Uint8Array[] = []
-        let o = 0
-        for (const n of m.lengths) {
-          data.push(new Uint8Array(m.buffer, o, n))
-          o += n
-        }
-        p.resolve({ data, sizes: m.sizes })
-      })
-      worker.on('error', (e) => {
-        for (const [id, p] of this.#pending) {
-          if (p.slot === slot) {
-            this.#pending.delete(id)
-            p.reject(e)
-          }
-        }
-        this.#slots.splice(this.#slots.indexOf(slot), 1)
-      })
-      this.#slots.push(slot)
-      return slot
-    }
-    return [...this.#slots].sort((a, b) => a.busy - b.busy)[0]!
+    this.#pool = new WorkerPool<Reply>(WORKER_SOURCE, workers)
   }
 
   /** Checks and compresses one batch. */
-  run(batch: DeflateBatch): Promise<Deflated> {
-    if (batch.inputs.length === 0) return Promise.resolve({ data: [], sizes: [] })
-    let total = 0
-    for (const x of batch.inputs) total += x.length
-    const buffer = new Uint8Array(new ArrayBuffer(total))
-    const lengths: number[] = []
-    let o = 0
-    for (const x of batch.inputs) {
-      buffer.set(x, o)
-      o += x.length
-      lengths.push(x.length)
-    }
-    const slot = this.#slot()
-    const id = this.#next++
-    slot.busy++
-    slot.worker.ref()
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, slot })
-      slot.worker.postMessage(
-        {
-          id,
-          buffer: buffer.buffer,
-          lengths,
-          ids: batch.ids,
-          framed: batch.framed,
-          level: batch.level,
-        },
-        [buffer.buffer],
-      )
-    })
+  async run(batch: DeflateBatch): Promise<Deflated> {
+    if (batch.inputs.length === 0) return { data: [], sizes: [] }
+    const { buffer, lengths } = joinBuffers(batch.inputs)
+    const m = await this.#pool.request(
+      { buffer, lengths, ids: batch.ids, framed: batch.framed, level: batch.level },
+      [buffer],
+    )
+    if (m.bad >= 0) return { mismatch: m.bad }
+    return { data: splitBuffer(m.buffer, m.lengths), sizes: m.sizes }
+  }
+
+  /** Stops the workers. */
+  close(): Promise<void> {
+    return this.#pool.close()
   }
 }
 
