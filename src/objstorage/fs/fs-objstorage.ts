@@ -31,9 +31,10 @@ import { pipeline } from 'node:stream/promises'
 import { promisify } from 'node:util'
 import { createGunzip, createGzip, gunzip, gunzipSync, gzipSync } from 'node:zlib'
 
-import { CorruptError, InvalidInputError, NotFoundError } from '../../errors.js'
+import { CorruptError, InvalidInputError } from '../../errors.js'
 import { gitHeader, isSha1Hex } from '../../model/index.js'
 import { diskError } from '../disk.js'
+import { checkId, notFound } from '../ids.js'
 import type { AbortOptions, ObjGetOptions, ObjListOptions, ObjStorage } from '../interface.js'
 import { ReadPool } from './read-pool.js'
 import { sweepTemps, tempName, TMP_DIR } from './sweep.js'
@@ -97,11 +98,6 @@ function parseSlicing(spec: string): [number, number][] {
     expected = b
   }
   return parts as [number, number][]
-}
-
-function checkId(id: string): void {
-  if (!isSha1Hex(id))
-    throw new InvalidInputError(`Invalid content id "${id}": expected 40 lowercase hex digits`)
 }
 
 async function* toChunks(data: Uint8Array | AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
@@ -309,7 +305,7 @@ export class FsObjStorage implements ObjStorage {
     return {
       async *[Symbol.asyncIterator]() {
         const loc = await self.#locate(id)
-        if (!loc) throw new NotFoundError(`Content "swh:1:cnt:${id}" is not in the content store`)
+        if (!loc) throw notFound(id)
         const read = (): AsyncIterable<Uint8Array> => {
           const file = createReadStream(loc.path, {
             highWaterMark: 1 << 20,
@@ -385,7 +381,7 @@ export class FsObjStorage implements ObjStorage {
       }
       return data
     }
-    throw new NotFoundError(`Content "swh:1:cnt:${id}" is not in the content store`)
+    throw notFound(id)
   }
 
   async getBytesMany(ids: readonly string[], options: ObjGetOptions = {}): Promise<Uint8Array[]> {
@@ -402,7 +398,7 @@ export class FsObjStorage implements ObjStorage {
     if (Array.isArray(got)) return got
     switch (got.kind) {
       case 'missing':
-        throw new NotFoundError(`Content "swh:1:cnt:${got.id}" is not in the content store`)
+        throw notFound(got.id)
       case 'corrupt':
         throw new CorruptError(
           `Content "swh:1:cnt:${got.id}" is corrupt in the content store (hashes to ${got.computed})`,
@@ -427,7 +423,7 @@ export class FsObjStorage implements ObjStorage {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
       }
     }
-    throw new NotFoundError(`Content "swh:1:cnt:${id}" is not in the content store`)
+    throw notFound(id)
   }
 
   async delete(id: string): Promise<boolean> {

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { splitBuffer, WorkerPool,type WorkerReply } from '../../workers.js'
+import { splitBuffer, WorkerPool, type WorkerReply } from '../../workers.js'
 
 // Runs inside each worker (plain CommonJS, evaluated).
 const WORKER_SOURCE = String.raw`

@@ -9,7 +9,7 @@
  */
 
 import { IoError } from '../../errors.js'
-import { WorkerPool,type WorkerReply } from '../../workers.js'
+import { WorkerPool, type WorkerReply } from '../../workers.js'
 
 // Runs inside each worker (plain CommonJS, evaluated).
 const WORKER_SOURCE = String.raw`

@@ -12,9 +12,10 @@ import { createHash } from 'node:crypto'
 import { closeSync, existsSync, mkdirSync, openSync, read, readSync } from 'node:fs'
 import { join } from 'node:path'
 
-import { CorruptError, InvalidInputError, NotFoundError } from '../../errors.js'
-import { gitHeader, isSha1Hex } from '../../model/index.js'
+import { CorruptError, InvalidInputError } from '../../errors.js'
+import { gitHeader } from '../../model/index.js'
 import { diskError } from '../disk.js'
+import { checkId, notFound } from '../ids.js'
 import type { AbortOptions, ObjGetOptions, ObjListOptions, ObjStorage } from '../interface.js'
 import { type CompactOptions, compactPacks, type CompactReport } from './compact.js'
 import {
@@ -66,15 +67,6 @@ export const INDEX_FILE = 'index.sqlite'
 const GROUP_BYTES = 32 << 20
 /** Reads in flight at once in {@link PackObjStorage.getBytesMany}. */
 const GET_MANY_PARALLEL = 16
-
-function checkId(id: string): void {
-  if (!isSha1Hex(id))
-    throw new InvalidInputError(`Invalid content id "${id}": expected 40 lowercase hex digits`)
-}
-
-function notFound(id: string): NotFoundError {
-  return new NotFoundError(`Content "swh:1:cnt:${id}" is not in the content store`)
-}
 
 function checkHash(id: string, data: Uint8Array, pack: string): void {
   const got = createHash('sha1').update(gitHeader('blob', data.length)).update(data).digest('hex')
