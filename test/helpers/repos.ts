@@ -167,6 +167,22 @@ export function makeEmptyRepo(root: string, name = 'empty'): string {
   return repo
 }
 
+/**
+ * A bare repository `root/name` holding one commit on `main` (what a daemon serves), made from
+ * a work tree beside `root`.
+ */
+export function makeOneCommitBareRepo(root: string, name: string): string {
+  const repo = join(root, name)
+  execFileSync('git', ['init', '-q', '--bare', '-b', 'main', repo], { env: gitEnvFixed() })
+  const work = `${root}-work-${name}`
+  execFileSync('git', ['init', '-q', '-b', 'main', work], { env: gitEnvFixed() })
+  writeFileSync(join(work, 'f'), 'x\n')
+  git(work, ['add', 'f'])
+  git(work, ['commit', '-q', '-m', 'one'])
+  git(work, ['push', '-q', repo, 'main'])
+  return repo
+}
+
 /** A repository with tags only (its HEAD branch was deleted). */
 export function makeTagsOnlyRepo(root: string, name = 'tags-only'): string {
   const repo = join(root, name)

@@ -5,7 +5,7 @@
  * real git daemon, every rejected line reported with its reason; and a long list read page by
  * page from the saved line and byte offsets.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ListerStore, runLister, UrlListLister } from '../../src/lister/index.js'
 import { arca } from '../helpers/cli.js'
 import { type GitServer, startGitDaemon } from '../helpers/git-servers.js'
-import { git } from '../helpers/repos.js'
+import { makeOneCommitBareRepo } from '../helpers/repos.js'
 import { schedulerBackends } from '../helpers/scheduler-backends.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
 
@@ -25,16 +25,7 @@ describe('url-list lister', () => {
 
   beforeAll(async () => {
     dir = makeTemp('arca-urllist-')
-    const repo = join(dir, 'repos', 'found.git')
-    mkdirSync(repo, { recursive: true })
-    git(repo, ['init', '-q', '--bare', '-b', 'main'])
-    const work = join(dir, 'work')
-    mkdirSync(work)
-    git(work, ['init', '-q', '-b', 'main'])
-    writeFileSync(join(work, 'f'), 'x\n')
-    git(work, ['add', 'f'])
-    git(work, ['commit', '-q', '-m', 'one'])
-    git(work, ['push', '-q', repo, 'main'])
+    makeOneCommitBareRepo(join(dir, 'repos'), 'found.git')
     daemon = await startGitDaemon(join(dir, 'repos'))
   })
   afterAll(async () => {

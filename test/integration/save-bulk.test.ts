@@ -8,7 +8,6 @@
  * per-URL throttling in `swh_save_origin_post`; and the `/save/bulk/` page's upload form. On
  * SQLite and PostgreSQL.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -16,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openTaskQueue, type SqlTaskQueue } from '../../src/scheduler/index.js'
 import { arca } from '../helpers/cli.js'
 import { type GitServer, startGitDaemon } from '../helpers/git-servers.js'
-import { git } from '../helpers/repos.js'
+import { makeOneCommitBareRepo } from '../helpers/repos.js'
 import { type ServeProcess, startServe } from '../helpers/serve.js'
 import { createTestDatabase, postgresAvailable } from '../helpers/services.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
@@ -64,16 +63,7 @@ for (const backend of ['SQLite', 'PostgreSQL'] as const) {
 
       beforeAll(async () => {
         dir = makeTemp('arca-save-bulk-')
-        const repo = join(dir, 'repos', 'found.git')
-        mkdirSync(repo, { recursive: true })
-        git(repo, ['init', '-q', '--bare', '-b', 'main'])
-        const work = join(dir, 'work')
-        mkdirSync(work)
-        git(work, ['init', '-q', '-b', 'main'])
-        writeFileSync(join(work, 'f'), 'x\n')
-        git(work, ['add', 'f'])
-        git(work, ['commit', '-q', '-m', 'one'])
-        git(work, ['push', '-q', repo, 'main'])
+        makeOneCommitBareRepo(join(dir, 'repos'), 'found.git')
         daemon = await startGitDaemon(join(dir, 'repos'))
         data = join(dir, 'data')
         let storage = `sqlite:${join(data, 'graph.sqlite')}`
