@@ -11,7 +11,7 @@
 
 import { availableParallelism } from 'node:os'
 
-import { joinBuffers, splitBuffer, WorkerPool,type WorkerReply } from '../../workers.js'
+import { joinBuffers, splitBuffer, WorkerPool, type WorkerReply } from '../../workers.js'
 
 /** Objects smaller than this are written as stored zlib streams (`storedZlib` below). */
 const STORE_BELOW = 512
