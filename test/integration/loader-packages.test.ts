@@ -22,6 +22,7 @@ import { type Archive, openArchive } from '../../src/storage/archive.js'
 import { createApp } from '../../src/web/app.js'
 import { webContext } from '../../src/web/server.js'
 import { arca } from '../helpers/cli.js'
+import { pythonJsonSpan } from '../helpers/json-span-py.js'
 import { dscTreeId, releaseId, tarTreeId } from '../helpers/package-expect.js'
 import {
   buildCrate,
@@ -39,38 +40,6 @@ import { type ExpectedBranches, snapshotId } from '../helpers/snapshot-expect.js
 import { gitWriteTree, makeTemp, removeTemp } from '../helpers/tree.js'
 
 const NET = { allowNetworks: ['127.0.0.1/32'] }
-
-/**
- * `[start, end)` (UTF-8 bytes) of the value at the JSON path `argv[1]` (keys and indexes) in
- * the JSON on stdin, walked with Python's own decoder (the last of a repeated key).
- */
-const PY_SPAN = String.raw`
-import json, sys
-text = sys.stdin.buffer.read().decode("utf-8")
-dec = json.JSONDecoder()
-def ws(i):
-    while text[i].isspace(): i += 1
-    return i
-def find(i, path):
-    i = ws(i)
-    if not path: return i, dec.raw_decode(text, i)[1]
-    step, found, k = path[0], None, 0
-    i = ws(i + 1)
-    while text[i] not in "}]":
-        if isinstance(step, str):
-            key, i = dec.raw_decode(text, i)
-            i = ws(ws(i) + 1)
-        else:
-            key = k
-        _, end = dec.raw_decode(text, i)
-        if key == step: found = i
-        k += 1
-        i = ws(end)
-        if text[i] == ",": i = ws(i + 1)
-    return find(found, path[1:])
-start, end = find(0, json.loads(sys.argv[1]))
-print(json.dumps([len(text[:start].encode()), len(text[:end].encode())]))
-`
 
 /** The NAR serialisation's sha256 (hex) of the path argv[1], per the Nix manual's grammar. */
 const PY_NAR = String.raw`
@@ -99,12 +68,11 @@ node(sys.argv[1])
 print(h.hexdigest())
 `
 
-/** The bytes of the value at `path` of the JSON document `text`, by {@link PY_SPAN}. */
+/** The bytes of the value at `path` of the JSON document `text`, by python3's decoder. */
 function pySpan(text: string, path: (string | number)[]): Buffer {
-  const [start, end] = JSON.parse(
-    execFileSync('python3', ['-c', PY_SPAN, JSON.stringify(path)], { input: text }).toString(),
-  ) as [number, number]
-  return Buffer.from(text).subarray(start, end)
+  const span = pythonJsonSpan(text, path)
+  if (span === null) throw new Error(`no value at ${JSON.stringify(path)}`)
+  return Buffer.from(text).subarray(span[0], span[1])
 }
 
 let root: string
