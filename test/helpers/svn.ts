@@ -7,8 +7,10 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import {
+  chmodSync,
   existsSync,
   lstatSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -20,7 +22,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import { freePort, type GitServer } from './git-servers.js'
-import { tcpReachable } from './services.js'
+import { requireService, tcpReachable } from './services.js'
 
 /** Runs an svn tool; its stdout. */
 export function svnTool(
@@ -253,4 +255,20 @@ export async function startDavSvn(root: string, dir: string): Promise<GitServer>
         proc.kill('SIGTERM') // Apache stops its children before it exits
       }),
   }
+}
+
+/**
+ * The servers the svn suites load over: svnserve for the repositories under `root/repos`, and
+ * Apache with mod_dav_svn when installed (required in CI: see `requireService`), its config in
+ * `root/httpd`.
+ */
+export async function startSvnServers(
+  root: string,
+): Promise<{ serve: GitServer; dav: GitServer | null }> {
+  const serve = await startSvnserve(join(root, 'repos'))
+  if (!(await requireService('Apache with mod_dav_svn', () => Promise.resolve(davSvnInstalled()))))
+    return { serve, dav: null }
+  chmodSync(root, 0o755) // Apache's children, started by root, read as no user
+  mkdirSync(join(root, 'httpd'))
+  return { serve, dav: await startDavSvn(join(root, 'repos'), join(root, 'httpd')) }
 }

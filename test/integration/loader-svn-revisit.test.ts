@@ -7,7 +7,7 @@
  * Software Heritage's check and loaded again from the first revision.
  */
 import { execFileSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -15,15 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openArchive } from '../../src/storage/archive.js'
 import { arca } from '../helpers/cli.js'
 import type { GitServer } from '../helpers/git-servers.js'
-import { requireService } from '../helpers/services.js'
-import {
-  davSvnInstalled,
-  expectedRevisionId,
-  exportedTreeId,
-  startDavSvn,
-  startSvnserve,
-  svnTool,
-} from '../helpers/svn.js'
+import { expectedRevisionId, exportedTreeId, startSvnServers, svnTool } from '../helpers/svn.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
 
 let root: string
@@ -70,12 +62,9 @@ let dav: GitServer | null = null
 beforeAll(async () => {
   root = makeTemp('arca-svn-revisit-')
   mkdirSync(join(root, 'repos'))
-  serve = await startSvnserve(join(root, 'repos'))
-  if (await requireService('Apache with mod_dav_svn', () => Promise.resolve(davSvnInstalled()))) {
-    chmodSync(root, 0o755) // Apache's children, started by root, read as no user
-    mkdirSync(join(root, 'httpd'))
-    dav = await startDavSvn(join(root, 'repos'), join(root, 'httpd'))
-  }
+  const servers = await startSvnServers(root)
+  serve = servers.serve
+  dav = servers.dav
 }, 60_000)
 
 afterAll(async () => {

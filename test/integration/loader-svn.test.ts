@@ -5,7 +5,7 @@
  * manifest written by hand after Software Heritage's conventions (test/helpers/svn.ts).
  */
 import { execFileSync } from 'node:child_process'
-import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -15,15 +15,7 @@ import { probeSvn } from '../../src/loader/svn/probe.js'
 import { openArchive } from '../../src/storage/archive.js'
 import { arca } from '../helpers/cli.js'
 import type { GitServer } from '../helpers/git-servers.js'
-import { requireService } from '../helpers/services.js'
-import {
-  davSvnInstalled,
-  expectedRevisionId,
-  exportedTreeId,
-  startDavSvn,
-  startSvnserve,
-  svnTool,
-} from '../helpers/svn.js'
+import { expectedRevisionId, exportedTreeId, startSvnServers, svnTool } from '../helpers/svn.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
 
 let root: string
@@ -162,12 +154,9 @@ async function headOf(data: string, snapshot: string): Promise<{ name: string; t
 beforeAll(async () => {
   root = makeTemp('arca-svn-')
   makeRepo()
-  serve = await startSvnserve(join(root, 'repos'))
-  if (await requireService('Apache with mod_dav_svn', () => Promise.resolve(davSvnInstalled()))) {
-    chmodSync(root, 0o755) // Apache's children, started by root, read as no user
-    mkdirSync(join(root, 'httpd'))
-    dav = await startDavSvn(join(root, 'repos'), join(root, 'httpd'))
-  }
+  const servers = await startSvnServers(root)
+  serve = servers.serve
+  dav = servers.dav
 }, 60_000)
 
 afterAll(async () => {
