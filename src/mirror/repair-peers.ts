@@ -25,8 +25,6 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 
-import Database from 'better-sqlite3'
-
 import {
   decodeValue,
   type JournalReader,
@@ -34,6 +32,7 @@ import {
   type Topic,
 } from '../journal/index.js'
 import { type Content, type SkippedContent, toHex } from '../model/index.js'
+import { openSqliteFile } from '../sqlite-file.js'
 import type { RepairObject } from '../storage/index.js'
 import type { ObjectFetchKind, Upstream } from './upstream.js'
 
@@ -112,8 +111,7 @@ const INDEX_BATCH = 5000
 /** A peer reading a journal directly; see the module documentation. */
 export function journalRepairPeer(init: JournalRepairPeerInit): RemoteRepairPeer {
   mkdirSync(dirname(init.indexPath), { recursive: true })
-  const db = new Database(init.indexPath)
-  db.pragma('journal_mode = WAL')
+  const db = openSqliteFile(init.indexPath)
   db.exec(
     `CREATE TABLE IF NOT EXISTS indexed (topic TEXT PRIMARY KEY, until INTEGER NOT NULL);
      CREATE TABLE IF NOT EXISTS record (

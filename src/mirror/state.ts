@@ -14,10 +14,11 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
 
 import { InvalidInputError } from '../errors.js'
 import { type Topic, TOPICS } from '../journal/index.js'
+import { openSqliteFile } from '../sqlite-file.js'
 
 /** A rejected record. */
 export interface Reject {
@@ -64,9 +65,7 @@ export class MirrorState {
 
   constructor(path: string) {
     mkdirSync(dirname(path), { recursive: true })
-    this.#db = new Database(path, { timeout: 30_000 })
-    this.#db.pragma('journal_mode = WAL')
-    this.#db.pragma('synchronous = NORMAL')
+    this.#db = openSqliteFile(path, { synchronous: 'NORMAL' })
     this.#db.exec(`
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS topic_state (

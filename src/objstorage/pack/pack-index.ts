@@ -15,8 +15,9 @@
 
 import { hostname } from 'node:os'
 
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
 
+import { openSqliteFile } from '../../sqlite-file.js'
 import { alive } from '../disk.js'
 
 /** A row of `pack`. */
@@ -76,9 +77,7 @@ export class PackIndex {
   readonly #setSize: Database.Statement<[number, number]>
 
   constructor(path: string, busyTimeoutMs = 30_000) {
-    this.db = new Database(path, { timeout: busyTimeoutMs })
-    this.db.pragma('journal_mode = WAL')
-    this.db.pragma('synchronous = FULL')
+    this.db = openSqliteFile(path, { timeoutMs: busyTimeoutMs, synchronous: 'FULL' })
     this.db.exec(SCHEMA)
     this.#get = this.db.prepare(
       'SELECT e.pack AS pack, p.name AS name, e.off AS off, e.len AS len, e.raw AS raw FROM entry e JOIN pack p ON p.id = e.pack WHERE e.id = ?',

@@ -9,6 +9,7 @@ import { realpathSync } from 'node:fs'
 
 import Database from 'better-sqlite3'
 
+import { switchToWal } from '../../sqlite-file.js'
 import { AsyncMutex, type SqlDatabase, type SqlExecutor, type SqlValue } from '../sql/executor.js'
 
 /** Settings of {@link SqliteDb}. */
@@ -67,26 +68,6 @@ class SqliteTx implements SqlExecutor {
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     // Already inside a transaction: nest by running inline.
     return fn(this)
-  }
-}
-
-/**
- * Sets WAL mode. SQLite may answer SQLITE_BUSY here without calling the busy handler (when
- * another process is opening the same new database at that moment), so the switch is retried,
- * with short pauses, until the busy timeout has passed.
- */
-function switchToWal(db: Database.Database, timeoutMs: number): void {
-  const deadline = Date.now() + timeoutMs
-  const pause = new Int32Array(new SharedArrayBuffer(4))
-  for (;;) {
-    try {
-      db.pragma('journal_mode = WAL')
-      return
-    } catch (e) {
-      const busy = (e as { code?: unknown }).code === 'SQLITE_BUSY'
-      if (!busy || Date.now() >= deadline) throw e
-      Atomics.wait(pause, 0, 0, 10)
-    }
   }
 }
 
