@@ -59,10 +59,32 @@ async function rootOf(view: MaskedView, s: CoreSwhid): Promise<string | null> {
   return 'root' in found ? found.root.directory : null
 }
 
-async function visitDateOf(view: MaskedView, origin: string | undefined): Promise<Date | null> {
+/** Visits searched, newest first, for the one whose snapshot a `visit=` qualifier names. */
+const VISITS_SEARCHED = 100
+
+/**
+ * The date a citation gives for `origin`: that of its visit that found `snapshot` (the SWHID's
+ * `visit=` qualifier; the newest such of the last {@link VISITS_SEARCHED} visits), else that of
+ * its latest visit with a snapshot.
+ */
+async function visitDateOf(
+  view: MaskedView,
+  origin: string | undefined,
+  snapshot: string | undefined,
+): Promise<Date | null> {
   if (!origin) return null
   const [o] = await view.storage.originGet([origin])
   if (!o) return null
+  if (snapshot) {
+    const page = await view.storage.originVisitGet(origin, {
+      order: 'desc',
+      limit: VISITS_SEARCHED,
+    })
+    for (const v of page.results) {
+      const status = await view.storage.originVisitStatusGetLatest(origin, v.visit)
+      if (status?.snapshot === snapshot) return status.date
+    }
+  }
   const latest = await view.storage.originVisitGetLatest(origin, { requireSnapshot: true })
   return latest?.status?.date ?? latest?.visit.date ?? null
 }
@@ -96,7 +118,7 @@ export async function sourcesOfSwhid(view: MaskedView, text: string): Promise<Ci
     targetText: text,
     found,
     origin,
-    visitDate: await visitDateOf(view, origin ?? undefined),
+    visitDate: await visitDateOf(view, origin ?? undefined, q.qualifiers.visit?.id),
   }
 }
 

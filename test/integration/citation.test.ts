@@ -145,6 +145,7 @@ describe('citations of real repositories', () => {
       codemeta: make('krakow', { 'codemeta.json': CODEMETA, 'CITATION.cff': BROKEN_CFF }),
       pyproject: make('nandu', { 'pyproject.toml': PYPROJECT, 'package.json': '{"name": ' }),
       bare: make('bare-project', { 'main.c': 'int main(void) { return 0; }\n' }),
+      revisited: make('revisited', { 'lib.c': 'int f(void) { return 1; }\n' }),
     }
     const writer = await openArchive({ dataDir: data, writer: 'loader' })
     for (const [k, repo] of Object.entries(made)) {
@@ -157,6 +158,22 @@ describe('citations of real repositories', () => {
         snapshot: r.snapshot!,
       }
     }
+    // a later visit of `revisited`, on a day of its own, that found another snapshot
+    const later = new Date('2031-02-03T04:05:06Z')
+    const [v2] = await writer.storage.originVisitAdd([
+      { origin: repos['revisited']!.origin, date: later, type: 'git' },
+    ])
+    await writer.storage.originVisitStatusAdd([
+      {
+        origin: repos['revisited']!.origin,
+        visit: v2!.visit,
+        date: later,
+        type: 'git',
+        status: 'full',
+        snapshot: repos['cff']!.snapshot,
+        metadata: null,
+      },
+    ])
     await writer.close()
     archive = await openArchive({ dataDir: data })
     const ctx = webContext(archive, {}, { disabled: true })
@@ -373,6 +390,26 @@ describe('citations of real repositories', () => {
       (await cite({ origin_url: r.origin, citation_format: 'cff' })).body.content,
     )
     expect(() => validateCFF(cff)).not.toThrow()
+  })
+
+  it("a SWHID's visit qualifier picks the date of the visit that found that snapshot", async () => {
+    const r = repos['revisited']!
+    const first = (await (await call(`/api/1/origin/${r.origin}/visit/1/`)).json()) as {
+      date: string
+    }
+    const dateOf = async (swhid: string) => {
+      const { status, body } = await cite(
+        { target_swhid: swhid, citation_format: 'bibtex' },
+        'swhid',
+      )
+      expect(status).toBe(200)
+      return parseBibtex(body.content).entries[0]!.fields.date
+    }
+    const dir = `swh:1:dir:${r.tree};origin=${r.origin}`
+    expect(await dateOf(`${dir};visit=swh:1:snp:${r.snapshot}`)).toBe(first.date.slice(0, 10))
+    // without the qualifier, or naming a snapshot no visit found: the latest visit's date
+    expect(await dateOf(dir)).toBe('2031-02-03')
+    expect(await dateOf(`${dir};visit=swh:1:snp:${'5'.repeat(40)}`)).toBe('2031-02-03')
   })
 
   it('bad parameters are 400, unknown objects and origins 404, masked ones 403', async () => {
