@@ -38,6 +38,24 @@ export function arca(args: readonly string[], options: SpawnSyncOptions = {}): C
   }
 }
 
+/**
+ * The lines of a command's standard error that are not its progress log (the JSON lines with
+ * `event` "progress" or "done" that a long enough operation writes when stderr is not a
+ * terminal: whether they appear depends on how fast the machine is), for asserting that a
+ * command said nothing else.
+ */
+export function besidesProgress(stderr: string): string[] {
+  return stderr.split('\n').filter((line) => {
+    if (line === '') return false
+    try {
+      const r = JSON.parse(line) as { level?: unknown; event?: unknown }
+      return !(r.level === 'info' && (r.event === 'progress' || r.event === 'done'))
+    } catch {
+      return true
+    }
+  })
+}
+
 /** Runs a shell command line (for arguments that are not valid UTF-8). */
 export function sh(command: string, options: SpawnSyncOptions = {}): CliResult {
   ensureBuilt()
