@@ -34,7 +34,8 @@ const RULES = {
   'sqlite-file': { imports: [] },
   model: { imports: ['errors'] },
   fromdisk: { imports: LOWER },
-  objstorage: { imports: LOWER },
+  // the S3 store writes its packs in the entry format of the local pack store
+  objstorage: { imports: LOWER, internal: { s3: ['pack'] } },
   journal: { imports: LOWER },
   storage: {
     imports: [...LOWER, 'objstorage', 'journal'],

@@ -2,8 +2,8 @@
  * Where the archive lives, for every command that reads or writes it: `--data DIR` (or
  * `ARCA_DATA`, default `./arca-data`) holds the embedded store; `--storage URL` (or
  * `ARCA_STORAGE`) picks the graph backend (`sqlite:PATH`, default `<data>/graph.sqlite`, or
- * `postgres://…`); `--objstorage files|pack` (or `ARCA_OBJSTORAGE`) the content store of a new
- * archive (an existing one keeps its own).
+ * `postgres://…`); `--objstorage files|pack|s3://BUCKET[/PREFIX]` (or `ARCA_OBJSTORAGE`) the
+ * content store of a new archive (an existing one keeps its own).
  *
  * @module
  */
@@ -12,10 +12,12 @@ import { resolve } from 'node:path'
 
 import type { Command } from 'commander'
 
+import type { S3Location } from '../objstorage/index.js'
 import {
   type ContentStoreKind,
   DEFAULT_CONTENT_STORE,
   parseContentStoreKind,
+  parseS3Url,
 } from '../storage/index.js'
 
 /** Default data directory, relative to the working directory. */
@@ -39,6 +41,8 @@ export interface ArchiveLocation {
   readonly journalUrl: string | undefined
   /** Content store asked for (a new archive's kind), or undefined for the default. */
   readonly contentStore: ContentStoreKind | undefined
+  /** The bucket asked for with `s3://…` (server from ARCA_S3_ENDPOINT). */
+  readonly s3: S3Location | undefined
 }
 
 /** Adds `--data`, `--storage`, `--journal` and `--objstorage` to a command. */
@@ -55,7 +59,7 @@ export function addArchiveOptions(cmd: Command): Command {
     )
     .option(
       '--objstorage <kind>',
-      `Content store of a new archive: files or pack (env ARCA_OBJSTORAGE, default ${DEFAULT_CONTENT_STORE}; an existing archive keeps its own, see arca objstorage migrate).`,
+      `Content store of a new archive: files, pack, or s3://BUCKET[/PREFIX] (server ARCA_S3_ENDPOINT, credentials AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) (env ARCA_OBJSTORAGE, default ${DEFAULT_CONTENT_STORE}; an existing archive keeps its own, see arca objstorage migrate).`,
     )
 }
 
@@ -73,5 +77,6 @@ export function archiveLocation(
     storageUrl: storage === '' ? undefined : storage,
     journalUrl: journal === '' ? undefined : journal,
     contentStore: objstorage ? parseContentStoreKind(objstorage) : undefined,
+    s3: objstorage?.startsWith('s3://') ? parseS3Url(objstorage, env) : undefined,
   }
 }

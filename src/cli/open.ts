@@ -25,6 +25,7 @@ export async function withArchive<T>(
     storageUrl: loc.storageUrl,
     journalUrl: loc.journalUrl,
     contentStore: loc.contentStore,
+    s3: loc.s3,
     writer: writer ?? undefined,
     ...init,
   })

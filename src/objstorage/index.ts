@@ -28,3 +28,5 @@ export {
   packStoreState,
 } from './pack/pack-objstorage.js'
 export { type PackFigures, type PackStats } from './pack/stats.js'
+export { type S3Location } from './s3/bucket.js'
+export { S3ObjStorage, type S3ObjStorageInit, type S3StoreStats } from './s3/s3-objstorage.js'

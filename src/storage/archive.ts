@@ -17,7 +17,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { type Journal, journalFromUrl } from '../journal/index.js'
-import type { FsCompression, ObjStorage } from '../objstorage/index.js'
+import type { FsCompression, ObjStorage, S3Location } from '../objstorage/index.js'
 import { type ContentStoreKind, contentStoreKind, openContentStore } from './content-store.js'
 import { openStorage } from './factory.js'
 import type { Storage } from './interface.js'
@@ -46,6 +46,8 @@ export interface ArchiveInit {
    * its own, and asking for the other one is an error.
    */
   readonly contentStore?: ContentStoreKind | undefined
+  /** The bucket of a new S3 content store (`contentStore` 's3'). */
+  readonly s3?: S3Location | undefined
   /** fsync content files (default true; false only for throwaway or re-creatable archives). */
   readonly fsync?: boolean
   readonly bufferThresholds?: Partial<BufferThresholds>
@@ -90,6 +92,7 @@ export async function openArchive(init: ArchiveInit): Promise<Archive> {
     kind: contentStoreKind(init.dataDir, init.contentStore),
     compression: init.compression,
     fsync: init.fsync,
+    s3: init.s3,
   })
   const journal = init.journal ?? journalFromUrl(init.journalUrl, join(init.dataDir, 'journal'))
   await journal.open()

@@ -29,7 +29,9 @@ export {
   type ContentStoreKind,
   contentStoreKind,
   DEFAULT_CONTENT_STORE,
+  openContentStore,
   parseContentStoreKind,
+  parseS3Url,
 } from './content-store.js'
 export { openSqlDatabase, type SqlDatabaseOptions } from './factory.js'
 export {

@@ -12,8 +12,13 @@ import { join } from 'node:path'
 import { type Command, InvalidArgumentError } from 'commander'
 
 import { InvalidInputError } from '../../errors.js'
-import { FsObjStorage, migrateToPacks, PackObjStorage } from '../../objstorage/index.js'
-import { CONTENT_STORE_DIRS, contentStoreKind } from '../../storage/index.js'
+import {
+  FsObjStorage,
+  migrateToPacks,
+  PackObjStorage,
+  type S3ObjStorage,
+} from '../../objstorage/index.js'
+import { CONTENT_STORE_DIRS, contentStoreKind, openContentStore } from '../../storage/index.js'
 import { addArchiveOptions, type ArchiveFlags, archiveLocation } from '../archive-options.js'
 import { writeErr, writeOut } from '../output.js'
 import { ProgressReporter } from '../progress.js'
@@ -51,6 +56,10 @@ function parseCount(v: string): number {
 
 /** The pack store of the archive in `dataDir`, opened; an error when there is none. */
 async function openPacks(dataDir: string): Promise<PackObjStorage> {
+  if (contentStoreKind(dataDir) === 's3')
+    throw new InvalidInputError(
+      `The archive in ${dataDir} keeps its contents in an S3 bucket: removals rewrite its packs at once, so there is nothing to compact, and nothing to migrate`,
+    )
   const root = join(dataDir, CONTENT_STORE_DIRS.pack)
   if (!existsSync(join(root, 'index.sqlite')))
     throw new InvalidInputError(
@@ -59,6 +68,31 @@ async function openPacks(dataDir: string): Promise<PackObjStorage> {
   const packs = new PackObjStorage({ root })
   await packs.open()
   return packs
+}
+
+/** `stats` of an S3 store: its bucket's packs, contents and tombstones. */
+async function s3Stats(dataDir: string, flags: StatsFlags): Promise<void> {
+  const store = openContentStore(dataDir, { kind: 's3' }) as S3ObjStorage
+  await store.open()
+  try {
+    const st = await store.stats()
+    if (flags.json) {
+      writeOut(JSON.stringify({ store: 's3', ...st }) + '\n')
+      return
+    }
+    writeOut(
+      [
+        `content store: s3 (${st.bucket})`,
+        `packs: ${n(st.packs)}`,
+        `contents: ${n(st.entries)}`,
+        `raw bytes: ${n(st.rawBytes)} (${mib(st.rawBytes)})`,
+        `pack object bytes: ${n(st.packBytes)} (${mib(st.packBytes)})`,
+        `removed (tombstones): ${n(st.gone)}`,
+      ].join('\n') + '\n',
+    )
+  } finally {
+    await store.close()
+  }
 }
 
 /** Registers `objstorage` and its subcommands. */
@@ -92,6 +126,10 @@ export function registerObjstorage(program: Command): void {
   ).action(async (flags: StatsFlags) => {
     const loc = archiveLocation(flags)
     const kind = contentStoreKind(loc.dataDir)
+    if (kind === 's3') {
+      await s3Stats(loc.dataDir, flags)
+      return
+    }
     const packs = await openPacks(loc.dataDir)
     try {
       const st = packs.stats()

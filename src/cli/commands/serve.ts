@@ -147,6 +147,7 @@ export function registerServe(program: Command): void {
       storageUrl: loc.storageUrl,
       journalUrl: loc.journalUrl,
       contentStore: loc.contentStore,
+      s3: loc.s3,
     })
     // Save Code Now takes every visit type this archive can load
     // the scrubber's tables, before any worker writes (the admin route reads them)

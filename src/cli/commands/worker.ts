@@ -91,6 +91,7 @@ export function registerWorker(program: Command): void {
       storageUrl: loc.storageUrl,
       journalUrl: loc.journalUrl,
       contentStore: loc.contentStore,
+      s3: loc.s3,
     })
     const scheduler = await openScheduler(loc.storageUrl ?? defaultStorageUrl(loc.dataDir)).catch(
       async (e: unknown) => {
