@@ -1,12 +1,21 @@
 #!/usr/bin/env node
 // Benchmark: `arca save` of a generated Subversion repository (~5,000 revisions, written as a
 // dump file and loaded with `svnadmin load`) into a fresh embedded archive, against
-// `svnadmin dump` of the same repository, in one run. Prints the ratio, revisions/s and peak
-// RSS (target: arca save <= 3x svnadmin dump, peak RSS <= 300 MB).
+// `svnadmin dump` of the same repository, in one run. Prints the ratios (wall time, and CPU
+// time: user + sys, which a loaded machine moves less), revisions/s, peak RSS and the load
+// average (target: arca save <= 3x svnadmin dump, peak RSS <= 300 MB).
 //
 // Usage: npm run bench:load-vcs-svn [-- --revisions N --runs R]
 import { execFileSync, spawnSync } from 'node:child_process'
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 
@@ -101,14 +110,19 @@ function generate() {
 }
 
 function timed(cmd, args) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', cmd, ...args], {
     encoding: 'utf8',
     maxBuffer: 1 << 30,
     stdio: ['ignore', cmd === 'sh' ? 'ignore' : 'pipe', 'pipe'],
   })
   if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`)
   const last = r.stderr.trim().split('\n').at(-1).split(' ')
-  return { seconds: Number(last[0]), rssKb: Number(last[1]), stdout: r.stdout ?? '' }
+  return {
+    seconds: Number(last[0]),
+    cpu: Number(last[1]) + Number(last[2]),
+    rssKb: Number(last[3]),
+    stdout: r.stdout ?? '',
+  }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
@@ -119,32 +133,49 @@ const shm = existsSync('/dev/shm') ? join('/dev/shm', `arca-bench-svn-${process.
 const dumps = []
 const saves = []
 const shmSaves = []
+const dumpCpu = []
+const saveCpu = []
+const shmCpu = []
+const loads = []
 let rss = 0
-function saveInto(data) {
+function saveInto(data, cpus) {
   rmSync(data, { recursive: true, force: true })
   const s = timed(process.execPath, [arcaBin, 'save', '--type', 'svn', '--data', data, repo])
   if (!/status: full/.test(s.stdout)) throw new Error(`arca save did not end full:\n${s.stdout}`)
   rss = Math.max(rss, s.rssKb)
   rmSync(data, { recursive: true, force: true })
+  cpus.push(s.cpu)
   return s.seconds
 }
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
 for (let run = 0; run < RUNS; run++) {
-  dumps.push(timed('sh', ['-c', `svnadmin dump -q "${repo}" > /dev/null`]).seconds)
-  saves.push(saveInto(join(opts.dir, 'svn-archive')))
-  if (shm) shmSaves.push(saveInto(shm))
+  loads.push(loadavg())
+  const d = timed('sh', ['-c', `svnadmin dump -q "${repo}" > /dev/null`])
+  dumps.push(d.seconds)
+  dumpCpu.push(d.cpu)
+  saves.push(saveInto(join(opts.dir, 'svn-archive'), saveCpu))
+  if (shm) shmSaves.push(saveInto(shm, shmCpu))
 }
+loads.push(loadavg())
 const dump = median(dumps)
 const save = median(saves)
-console.log(`repository: ${REVISIONS} svn revisions, ${RUNS} runs, median wall time`)
-console.log(`  svnadmin dump              ${dump.toFixed(2)} s`)
+const cpu = median(dumpCpu)
+const perRev = (s) => `${Math.round(REVISIONS / s).toLocaleString('en')} revisions/s`
+console.log(`repository: ${REVISIONS} svn revisions, ${RUNS} runs, medians (wall / CPU user+sys)`)
+console.log(`load average (1, 5, 15 min) during the runs: ${loads.join(' | ')}`)
+console.log(`  svnadmin dump                ${dump.toFixed(2)} s / ${cpu.toFixed(2)} s`)
 console.log(
-  `  arca save (fresh archive)   ${save.toFixed(2)} s   ${Math.round(REVISIONS / save).toLocaleString('en')} revisions/s   peak RSS ${Math.round(rss / 1024)} MB`,
+  `  arca save (fresh archive)    ${save.toFixed(2)} s / ${median(saveCpu).toFixed(2)} s   ${perRev(save)}   peak RSS ${Math.round(rss / 1024)} MB`,
 )
 if (shm) {
   const fast = median(shmSaves)
   console.log(
-    `  arca save (archive in tmpfs) ${fast.toFixed(2)} s   ${Math.round(REVISIONS / fast).toLocaleString('en')} revisions/s`,
+    `  arca save (archive in tmpfs) ${fast.toFixed(2)} s / ${median(shmCpu).toFixed(2)} s   ${perRev(fast)}`,
   )
-  console.log(`ratio arca save (tmpfs) / svnadmin dump: ${(fast / dump).toFixed(2)}x`)
+  console.log(
+    `ratio arca save (tmpfs) / svnadmin dump: ${(fast / dump).toFixed(2)}x wall, ${(median(shmCpu) / cpu).toFixed(2)}x CPU`,
+  )
 }
-console.log(`ratio arca save / svnadmin dump: ${(save / dump).toFixed(2)}x (target <= 3x)`)
+console.log(
+  `ratio arca save / svnadmin dump: ${(save / dump).toFixed(2)}x wall, ${(median(saveCpu) / cpu).toFixed(2)}x CPU (target <= 3x)`,
+)

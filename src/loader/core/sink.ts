@@ -12,6 +12,7 @@
 
 import {
   CORE_TYPE_OF,
+  type Directory,
   type ExtId,
   KIND_OF_SWHID_TYPE,
   type RawExtrinsicMetadata,
@@ -108,14 +109,7 @@ export class ObjectSink {
       }
       case 'directory': {
         const d = obj.object
-        const refs = d.entries.flatMap((e): Ref[] =>
-          e.type === 'file'
-            ? [{ id: e.target, kind: 'content' }]
-            : e.type === 'dir'
-              ? [{ id: e.target, kind: 'directory' }]
-              : [],
-        )
-        if (!(await this.#admit(d.id, refs))) return
+        if (!(await this.#admitDirectory(d))) return
         await this.#storage.directoryAdd([d])
         this.#done.add(d.id)
         this.#stats.directories++
@@ -186,6 +180,37 @@ export class ObjectSink {
       this.#registered.add(f)
     }
     await this.#storage.rawExtrinsicMetadataAdd([m])
+  }
+
+  /**
+   * {@link #admit} of a directory. Loaders that change trees send the same unchanged entries
+   * revision after revision, all stored in this load: those are told without a ref made per
+   * entry.
+   */
+  async #admitDirectory(d: Directory): Promise<boolean> {
+    if (this.seen(d.id)) return false
+    let known = true
+    const anyBroken = this.#broken.size > 0
+    for (const e of d.entries)
+      if (
+        e.type !== 'rev' &&
+        (!this.#done.has(e.target) || (anyBroken && this.#broken.has(e.target)))
+      ) {
+        known = false
+        break
+      }
+    if (known) {
+      await this.flush()
+      return true
+    }
+    const refs = d.entries.flatMap((e): Ref[] =>
+      e.type === 'file'
+        ? [{ id: e.target, kind: 'content' }]
+        : e.type === 'dir'
+          ? [{ id: e.target, kind: 'directory' }]
+          : [],
+    )
+    return this.#admit(d.id, refs)
   }
 
   /**

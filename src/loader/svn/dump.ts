@@ -65,6 +65,15 @@ class ByteReader {
     return true
   }
 
+  /** The next line without its newline, when it is in the buffer already (else undefined). */
+  lineSync(): Buffer | undefined {
+    const nl = this.#buf.indexOf(NL, this.#pos)
+    if (nl < 0) return undefined
+    const line = this.#buf.subarray(this.#pos, nl)
+    this.#pos = nl + 1
+    return line
+  }
+
   /** The next line without its newline; null at the end of the stream. */
   async line(): Promise<Buffer | null> {
     for (;;) {
@@ -83,14 +92,19 @@ class ByteReader {
     }
   }
 
+  /** Exactly `n` bytes (a copy) when they are in the buffer already, else undefined. */
+  bytesSync(n: number): Uint8Array | undefined {
+    if (this.#buf.length - this.#pos < n) return undefined
+    const out = Uint8Array.prototype.slice.call(this.#buf, this.#pos, this.#pos + n)
+    this.#pos += n
+    return out
+  }
+
   /** Exactly `n` bytes (a copy), or a CorruptError when the stream ends first. */
   async bytes(n: number, what: string): Promise<Uint8Array> {
+    const ready = this.bytesSync(n)
+    if (ready !== undefined) return ready
     const avail = this.#buf.length - this.#pos
-    if (avail >= n) {
-      const out = Uint8Array.prototype.slice.call(this.#buf, this.#pos, this.#pos + n)
-      this.#pos += n
-      return out
-    }
     const out = new Uint8Array(n)
     out.set(this.#buf.subarray(this.#pos))
     let filled = avail
@@ -112,8 +126,10 @@ class ByteReader {
 
 /** A header block: `Name: value` lines up to a blank line; null at the end of the stream. */
 async function readHeaders(r: ByteReader): Promise<Map<string, Buffer> | null> {
-  let line = await r.line()
-  while (line !== null && line.length === 0) line = await r.line()
+  // Lines already read into the buffer are taken without waiting (most of them): one await
+  // per line would cost a turn of the event loop for every header of the dump.
+  let line = r.lineSync() ?? (await r.line())
+  while (line !== null && line.length === 0) line = r.lineSync() ?? (await r.line())
   if (line === null) return null
   const headers = new Map<string, Buffer>()
   while (line !== null && line.length > 0) {
@@ -121,7 +137,7 @@ async function readHeaders(r: ByteReader): Promise<Map<string, Buffer> | null> {
     if (colon <= 0)
       throw new CorruptError(`bad dump header line "${line.toString('latin1').slice(0, 80)}"`)
     headers.set(line.subarray(0, colon).toString('latin1'), line.subarray(colon + 2))
-    line = await r.line()
+    line = r.lineSync() ?? (await r.line())
   }
   return headers
 }
@@ -196,8 +212,13 @@ export async function* readDump(source: AsyncIterable<Uint8Array>): AsyncGenerat
       if (h.get(name)?.toString('latin1') === 'true')
         throw new InvalidInputError(`a delta dump (${name}) is not read: dump with full texts`)
     const props =
-      propLength === null ? null : parseProps(await r.bytes(propLength, 'a property block'))
-    const text = textLength === null ? null : await r.bytes(textLength, 'a file text')
+      propLength === null
+        ? null
+        : parseProps(r.bytesSync(propLength) ?? (await r.bytes(propLength, 'a property block')))
+    const text =
+      textLength === null
+        ? null
+        : (r.bytesSync(textLength) ?? (await r.bytes(textLength, 'a file text')))
     const rest = contentLength - (propLength ?? 0) - (textLength ?? 0)
     if (rest > 0) await r.bytes(rest, 'a record')
     const rev = intHeader(h, 'Revision-number')
