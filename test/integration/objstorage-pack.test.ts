@@ -176,16 +176,16 @@ describe('pack objstorage specifics', () => {
     await withStore(
       async (s, root) => {
         const { createHash } = await import('node:crypto')
-        const items = Array.from({ length: 60 }, (_, i) => {
+        const items = Array.from({ length: 100 }, (_, i) => {
           const data = text(i)
           return {
             id: createHash('sha1').update(`blob ${data.length}\0`).update(data).digest('hex'),
             data,
           }
         })
-        for (let i = 0; i < 60; i += 10) await s.addBatch(items.slice(i, i + 10))
+        for (let i = 0; i < 100; i += 10) await s.addBatch(items.slice(i, i + 10))
         expect(readdirSync(root).filter((n) => n.endsWith('.pack')).length).toBeGreaterThan(1)
-        // reversed, with a repeat: more than the pool's threshold of compressed entries
+        // reversed, with a repeat: more than the pool's threshold (64) of compressed entries
         const order = [...items].reverse().concat([items[3]!])
         const check = async (): Promise<void> => {
           const got = await s.getBytesMany(order.map((it) => it.id))

@@ -28,8 +28,12 @@ interface Checked {
   readonly payload: Uint8Array
 }
 
-/** Compressed payloads fewer than this are decompressed here, not on the decode pool. */
-const POOL_FROM = 16
+/**
+ * Compressed payloads fewer than this are decompressed here, not on the decode pool: a worker
+ * round trip costs more than it saves for one directory's files, and a walk waiting on it for
+ * each directory is slowed down the most on a loaded machine.
+ */
+const POOL_FROM = 64
 
 /** Decompresses `items` into `out` (by their `k`), or records why one cannot be. */
 async function decodeChecked(
