@@ -2,11 +2,14 @@
 // Benchmark: the vault. Flat part: `arca vault flat` of the HEAD revision of a deterministic
 // repository (made with git fast-import, loaded once into a fresh embedded archive) against
 // `git archive --format=tar.gz` of the same tree, in one run; checks both tarballs list the
-// same files, prints the median wall times, the ratio and arca's peak RSS.
+// same files, prints the median wall times, the ratio and arca's peak RSS. Then the same bundle
+// as an immediate download (`GET /api/1/vault/flat/<swhid>/raw/`) from a running `arca serve`
+// (no CLI start-up), against `git archive` again, with the server's peak RSS.
 //
 // Usage: npm run bench:vault [-- --commits N --files N --runs R]
-import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, rmSync, statSync } from 'node:fs'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 
@@ -96,6 +99,57 @@ console.log(
   `  arca vault flat               ${a.toFixed(2)} s   ${mb(arcaOut)} MB   peak RSS ${Math.round(rss / 1024)} MB`,
 )
 console.log(`ratio arca vault flat / git archive: ${(a / g).toFixed(2)}x`)
+
+// ---- the same bundle from a running server (immediate download) ----------------------------
+const port = await new Promise((res) => {
+  const s = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = s.address()
+    s.close(() => res(port))
+  })
+})
+const server = spawn(
+  process.execPath,
+  [arcaBin, 'serve', '--data', data, '--port', String(port), '--no-rate-limit', '--no-worker'],
+  { env, stdio: 'ignore' },
+)
+try {
+  const url = `http://127.0.0.1:${port}/api/1/vault/flat/swh:1:rev:${head}/raw/`
+  for (let i = 0; i < 300; i++) {
+    const r = await fetch(`http://127.0.0.1:${port}/api/1/`).catch(() => null)
+    if (r?.ok) break
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  const curl = () => {
+    const t = process.hrtime.bigint()
+    const r = spawnSync('curl', ['-sf', '-o', arcaOut, url], { env })
+    if (r.status !== 0) throw new Error(`GET ${url} failed (curl exit ${r.status})`)
+    return Number(process.hrtime.bigint() - t) / 1e9
+  }
+  curl() // warm-up: the server's modules and worker threads
+  const gitTimes2 = []
+  const httpTimes = []
+  for (let run = 0; run < RUNS; run++) {
+    gitTimes2.push(
+      timed('git', ['-C', repo, 'archive', '--format=tar.gz', '--prefix=top/', '-o', gitOut, head])
+        .seconds,
+    )
+    httpTimes.push(curl())
+  }
+  if (JSON.stringify(listing(gitOut)) !== JSON.stringify(listing(arcaOut))) {
+    throw new Error('the downloaded tarball does not list the files of git archive')
+  }
+  const hwm = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))[1])
+  const g2 = median(gitTimes2)
+  const h = median(httpTimes)
+  console.log(`flat from a running server (immediate download), ${RUNS} runs, median wall time`)
+  console.log(`  git archive --format=tar.gz   ${g2.toFixed(2)} s`)
+  console.log(
+    `  GET …/vault/flat/…/raw/       ${h.toFixed(2)} s   server peak RSS ${Math.round(hwm / 1024)} MB`,
+  )
+  console.log(`ratio immediate download / git archive: ${(h / g2).toFixed(2)}x`)
+} finally {
+  server.kill('SIGTERM')
+}
 
 // ---- clone part (git-bare) -------------------------------------------------------------------
 // Reserved for the git-bare cooker: `arca vault git-bare` of the same revision against

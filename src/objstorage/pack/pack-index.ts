@@ -71,6 +71,7 @@ const HOST = hostname()
 export class PackIndex {
   readonly db: Database.Database
   readonly #get: Database.Statement<[string], EntryRow>
+  readonly #getMany: Database.Statement<[string], EntryRow & { id: string }>
   readonly #has: Database.Statement<[string], { one: number }>
   readonly #insert: Database.Statement<[string, number, number, number, number]>
   readonly #upsert: Database.Statement<[string, number, number, number, number]>
@@ -81,6 +82,9 @@ export class PackIndex {
     this.db.exec(SCHEMA)
     this.#get = this.db.prepare(
       'SELECT e.pack AS pack, p.name AS name, e.off AS off, e.len AS len, e.raw AS raw FROM entry e JOIN pack p ON p.id = e.pack WHERE e.id = ?',
+    )
+    this.#getMany = this.db.prepare(
+      'SELECT e.id AS id, e.pack AS pack, p.name AS name, e.off AS off, e.len AS len, e.raw AS raw FROM json_each(?) j JOIN entry e ON e.id = j.value JOIN pack p ON p.id = e.pack',
     )
     this.#has = this.db.prepare('SELECT 1 AS one FROM entry WHERE id = ?')
     this.#insert = this.db.prepare(
@@ -109,6 +113,13 @@ export class PackIndex {
 
   get(id: string): EntryRow | undefined {
     return this.#get.get(id)
+  }
+
+  /** The rows of `ids` (absent ones left out), in one query. */
+  getMany(ids: readonly string[]): Map<string, EntryRow> {
+    const out = new Map<string, EntryRow>()
+    for (const r of this.#getMany.all(JSON.stringify(ids))) out.set(r.id, r)
+    return out
   }
 
   has(id: string): boolean {

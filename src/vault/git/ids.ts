@@ -48,9 +48,9 @@ export class IdList {
     return toHex(this.#buf.subarray(index * 20, index * 20 + 20))
   }
 
-  /** The ids as hex, `size` at a time. */
-  *chunks(size: number): Generator<string[]> {
-    for (let start = 0; start < this.#size; start += size) {
+  /** The ids as hex, `size` at a time, from index `from`. */
+  *chunks(size: number, from = 0): Generator<string[]> {
+    for (let start = from; start < this.#size; start += size) {
       const end = Math.min(this.#size, start + size)
       const out: string[] = []
       for (let i = start; i < end; i++) out.push(this.at(i))

@@ -172,6 +172,7 @@ const GIT_TYPE: Readonly<Record<Kind, GitType>> = {
 /** Objects to write: a batch of one kind (framed manifests, or blob bytes), or a large blob. */
 type PackItem =
   | { readonly kind: Kind; readonly ids: readonly string[]; readonly inputs: Uint8Array[] }
+  | { readonly kind: Kind; readonly ids: readonly string[]; readonly done: Promise<Deflated> }
   | { readonly large: { readonly id: string; readonly length: number } }
 
 /** A batch sent to the pool (null for a large blob, streamed when its turn comes). */
@@ -180,19 +181,24 @@ interface Started {
   readonly done: Promise<Deflated> | null
 }
 
-/** The objects of a plan in pack order (commits, tags, trees, blobs), batch by batch. */
+/**
+ * The objects of a plan in pack order (commits, tags, trees, blobs), batch by batch; the trees
+ * the walk already gave to the deflate pool at this `level` come as that work.
+ */
 async function* packItems(
   storage: Pick<Storage, 'revisionGet' | 'releaseGet' | 'directoryManifestGet' | 'contentGet'>,
   objstorage: Pick<ObjStorage, 'getBytesMany'>,
   plan: PackPlan,
+  level: number,
   o: AbortOptions,
 ): AsyncGenerator<PackItem> {
   const manifests = async function* (
     list: IdList,
     kind: Kind,
     get: (ids: string[]) => Promise<(Uint8Array | null)[]>,
+    from = 0,
   ): AsyncGenerator<PackItem> {
-    for (const ids of list.chunks(BATCH)) {
+    for (const ids of list.chunks(BATCH, from)) {
       o.signal?.throwIfAborted()
       const cached = ids.map((id) => plan.manifests.take(id))
       const toRead = ids.filter((_, k) => cached[k] === undefined)
@@ -214,7 +220,15 @@ async function* packItems(
   yield* manifests(plan.tags, 'rel', async (ids) =>
     (await storage.releaseGet(ids, o)).map((r) => (r ? releaseObjectManifest(r) : null)),
   )
-  yield* manifests(plan.trees, 'dir', (ids) => storage.directoryManifestGet(ids, o))
+  let treesStarted = 0
+  if (plan.manifests.level === level) {
+    for (const { ids, done } of plan.manifests.deflating) {
+      o.signal?.throwIfAborted()
+      yield { kind: 'dir', ids, done }
+      treesStarted += ids.length
+    }
+  }
+  yield* manifests(plan.trees, 'dir', (ids) => storage.directoryManifestGet(ids, o), treesStarted)
   for await (const run of blobRuns(storage, plan.blobs, o)) {
     if ('large' in run) yield run
     else {
@@ -319,6 +333,7 @@ export async function writePack(
   // previous written.
   const start = (item: PackItem): Started => {
     if ('large' in item) return { item, done: null }
+    if ('done' in item) return { item, done: item.done }
     const done = pool.run({
       ids: item.ids,
       framed: item.kind !== 'cnt',
@@ -328,7 +343,7 @@ export async function writePack(
     done.catch(() => undefined) // observed when the batch is written
     return { item, done }
   }
-  const items = packItems(storage, objstorage, plan, o)
+  const items = packItems(storage, objstorage, plan, level, o)
   const first = await items.next()
   let current = first.done ? null : start(first.value)
   while (current) {

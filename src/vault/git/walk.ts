@@ -29,6 +29,7 @@ import {
 } from '../../errors.js'
 import { IdSet, type Revision, revisionObjectManifest, toHex } from '../../model/index.js'
 import type { Storage } from '../../storage/index.js'
+import { type Deflated, deflatePool } from './deflate-pool.js'
 import { IdList } from './ids.js'
 
 /** An object a client wants, with its kind. */
@@ -51,6 +52,11 @@ export interface PackRequest extends AbortOptions {
   readonly commitsOnly?: boolean
   /** Bytes of manifests kept for the writer ({@link MANIFEST_BUDGET}; 0: none). */
   readonly manifestBudget?: number
+  /**
+   * zlib level at which trees are checked and compressed on the deflate pool as the walk reads
+   * them, for a writer at the same level (default 1, the writer's default; null: not done).
+   */
+  readonly deflateLevel?: number | null
 }
 
 /** The objects of a pack, by git type, and the shallow boundary. */
@@ -70,17 +76,54 @@ export interface PackPlan {
   readonly manifests: ManifestCache
 }
 
-/** Framed manifests by id, up to a fixed number of bytes (then nothing more is kept). */
+/** Trees the walk gave to the deflate pool: their ids, in plan order, and the pool's work. */
+export interface DeflatingBatch {
+  readonly ids: readonly string[]
+  readonly done: Promise<Deflated>
+}
+
+/**
+ * Framed manifests by id, up to a fixed number of bytes (then nothing more is kept); and trees
+ * already given to the deflate pool, in batches covering the first trees of the plan, so that
+ * they are checked and compressed on a worker while the walk goes on reading (the pack's header
+ * needs the object count, so nothing can be sent before the walk ends, but the work can start).
+ */
 export class ManifestCache {
   readonly #map = new Map<string, Uint8Array>()
   #bytes = 0
-  constructor(readonly budget: number) {}
+  #deflatingStopped = false
+  /** Batches of the plan's first trees, in order, being compressed at `level`. */
+  readonly deflating: DeflatingBatch[] = []
+  constructor(
+    readonly budget: number,
+    readonly level: number | null = null,
+  ) {}
 
   put(id: string, manifest: () => Uint8Array): void {
     if (this.#bytes >= this.budget) return
     const m = manifest()
     this.#bytes += m.length + 100
     this.#map.set(id, m)
+  }
+
+  /**
+   * Gives the next trees of the plan (`ids`, framed `manifests`) to the deflate pool, or keeps
+   * them as manifests when there is no level; once the budget is reached, neither (the writer
+   * reads the rest).
+   */
+  putTrees(ids: readonly string[], manifests: readonly Uint8Array[]): void {
+    if (this.level === null) {
+      ids.forEach((id, k) => this.put(id, () => manifests[k]!))
+      return
+    }
+    if (this.#deflatingStopped || this.#bytes >= this.budget) {
+      this.#deflatingStopped = true
+      return
+    }
+    for (const m of manifests) this.#bytes += m.length + 100
+    const done = deflatePool().run({ ids, framed: true, inputs: manifests, level: this.level })
+    done.catch(() => undefined) // observed by the writer (or dropped with the plan)
+    this.deflating.push({ ids, done })
   }
 
   /** The manifest of `id`, dropped from the cache (each is written once). */
@@ -235,7 +278,10 @@ export async function planPack(storage: GraphReader, request: PackRequest): Prom
     tags: new IdList(),
     shallow: [] as string[],
     unshallow: [] as string[],
-    manifests: new ManifestCache(request.manifestBudget ?? MANIFEST_BUDGET),
+    manifests: new ManifestCache(
+      request.manifestBudget ?? MANIFEST_BUDGET,
+      request.deflateLevel === undefined ? 1 : request.deflateLevel,
+    ),
   }
   const seen = new IdSet()
   const treeRoots: string[] = []
@@ -325,10 +371,11 @@ export async function planPack(storage: GraphReader, request: PackRequest): Prom
     o.signal?.throwIfAborted()
     const slice = queue.splice(0, BATCH)
     const got = await storage.directoryManifestGet(slice, o)
+    const manifests: Uint8Array[] = []
     got.forEach((m, k) => {
       if (m === null) throw new NotFoundError(`swh:1:dir:${slice[k]} is not archived`)
       plan.trees.push(slice[k]!)
-      plan.manifests.put(slice[k]!, () => m)
+      manifests.push(m)
       forEachTreeEntry(slice[k]!, m, (kind, at) => {
         if (kind === EntryKind.Gitlink) return
         if ((checkHave && have.hasBytes(m, at)) || !seen.addBytes(m, at)) return
@@ -336,6 +383,7 @@ export async function planPack(storage: GraphReader, request: PackRequest): Prom
         else plan.blobs.pushBytes(m, at)
       })
     })
+    plan.manifests.putTrees(slice, manifests)
     if (plan.trees.size % 4096 < BATCH) {
       request.progress?.(`Counting objects: ${planSize(plan)}`)
     }

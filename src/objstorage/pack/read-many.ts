@@ -1,0 +1,152 @@
+/**
+ * Reading many small entries of a pack store at once: in pack order, neighbours read together
+ * (one synchronous read a run: a thread pool round trip and promise per content cost more than
+ * the read itself for small contents), each entry's CRC and id checked, and the compressed
+ * ones decompressed together on the decode pool.
+ *
+ * @module
+ */
+
+import { readSync } from 'node:fs'
+import { brotliDecompressSync } from 'node:zlib'
+
+import { decodePool } from './decode-pool.js'
+import { checkEntry, CODEC, corruptEntry, type EntryHeader } from './format.js'
+import type { EntryRow } from './pack-index.js'
+
+/** Entries at most this large are read in runs by {@link readRuns}. */
+const RUN_BYTES = 4 << 20
+/** Bytes between two entries still read in one run (read and dropped). */
+const RUN_GAP = 16 << 10
+
+/** An entry read and checked, its payload still as stored. */
+interface Checked {
+  readonly k: number
+  readonly id: string
+  readonly pack: string
+  readonly header: EntryHeader
+  readonly payload: Uint8Array
+}
+
+/**
+ * Compressed payloads fewer than this are decompressed here, not on the decode pool: a worker
+ * round trip costs more than it saves for one directory's files, and a walk waiting on it for
+ * each directory is slowed down the most on a loaded machine.
+ */
+const POOL_FROM = 64
+
+/** Decompresses `items` into `out` (by their `k`), or records why one cannot be. */
+async function decodeChecked(
+  items: readonly Checked[],
+  out: (Uint8Array | undefined)[],
+  failed: unknown[],
+): Promise<void> {
+  let raws: readonly Uint8Array[]
+  if (items.length >= POOL_FROM) {
+    const got = await decodePool().run(items.map((c) => c.payload))
+    if ('bad' in got) {
+      const c = items[got.bad]!
+      failed[c.k] = corruptEntry(c.id, c.pack, `cannot decompress: ${got.why}`)
+      return
+    }
+    raws = got.data
+  } else {
+    const list: Uint8Array[] = []
+    for (const c of items) {
+      try {
+        list.push(brotliDecompressSync(c.payload))
+      } catch (e) {
+        failed[c.k] = corruptEntry(c.id, c.pack, `cannot decompress: ${(e as Error).message}`)
+        return
+      }
+    }
+    raws = list
+  }
+  items.forEach((c, i) => {
+    const raw = raws[i]!
+    if (raw.length !== c.header.rawLength) {
+      failed[c.k] = corruptEntry(c.id, c.pack, 'decompressed length differs from the header')
+    } else out[c.k] = raw
+  })
+}
+
+/**
+ * The bytes of the entries of `ids` found in `rows` and at most {@link RUN_BYTES} long, by
+ * index; an entry left unset in both `out` and `failed` could not be read this way (absent,
+ * large, or its pack gone) and is for the caller to read one by one; `failed` holds corrupt ones.
+ */
+export async function readRuns(
+  ids: readonly string[],
+  rows: ReadonlyMap<string, EntryRow>,
+  fdOf: (pack: string) => number,
+  signal?: AbortSignal,
+): Promise<{ out: (Uint8Array | undefined)[]; failed: unknown[] }> {
+  const out = new Array<Uint8Array | undefined>(ids.length)
+  const failed = new Array<unknown>(ids.length)
+  const batched: number[] = []
+  for (let k = 0; k < ids.length; k++) {
+    const row = rows.get(ids[k]!)
+    if (row && row.len <= RUN_BYTES) batched.push(k)
+  }
+  batched.sort((a, b) => {
+    const x = rows.get(ids[a]!)!
+    const y = rows.get(ids[b]!)!
+    return x.pack - y.pack || x.off - y.off
+  })
+  const compressed: Checked[] = []
+  for (let i = 0; i < batched.length;) {
+    signal?.throwIfAborted()
+    const first = rows.get(ids[batched[i]!]!)!
+    let end = first.off + first.len
+    let j = i + 1
+    for (; j < batched.length; j++) {
+      const r = rows.get(ids[batched[j]!]!)!
+      if (r.pack !== first.pack || r.off < end || r.off - end > RUN_GAP) break
+      if (r.off + r.len - first.off > RUN_BYTES) break
+      end = r.off + r.len
+    }
+    for (const c of readRun(fdOf, ids, rows, batched.slice(i, j), first.off, end, failed)) {
+      if (c.header.codec === CODEC.none) out[c.k] = c.payload
+      else compressed.push(c)
+    }
+    i = j
+  }
+  await decodeChecked(compressed, out, failed)
+  return { out, failed }
+}
+
+/**
+ * Reads entries `ks` of one pack, lying in `[start, end)`, and checks each (CRC, id); those
+ * not read are left for the one-by-one path, those corrupt go to `failed`.
+ */
+function readRun(
+  fdOf: (pack: string) => number,
+  ids: readonly string[],
+  rows: ReadonlyMap<string, EntryRow>,
+  ks: readonly number[],
+  start: number,
+  end: number,
+  failed: unknown[],
+): Checked[] {
+  const name = rows.get(ids[ks[0]!]!)!.name
+  const buf = Buffer.allocUnsafe(end - start)
+  let got: number
+  try {
+    got = readSync(fdOf(name), buf, 0, buf.length, start)
+  } catch {
+    return [] // read one by one, with their own errors
+  }
+  const checked: Checked[] = []
+  for (const k of ks) {
+    const id = ids[k]!
+    const row = rows.get(id)!
+    if (row.off + row.len - start > got) continue
+    try {
+      const entry = buf.subarray(row.off - start, row.off - start + row.len)
+      checked.push({ k, id, pack: name, ...checkEntry(entry, id, name) })
+    } catch (e) {
+      failed[k] = e
+    }
+  }
+  return checked
+}
