@@ -7,11 +7,15 @@
 //  2. Query latency, p50/p95 over repeated queries through the masking layer (what the web
 //     serves): literals (rare and common), a word, regular expressions with and without
 //     literals to look up, against `git grep` over the same trees (the reference).
-// Prints ratios, peak RSS of the saves and of this process.
+// Prints p50/p95 wall and median CPU time per query kind, the load average, ratios, peak RSS of
+// the saves and of this process. `--reuse` queries the archive of an earlier run (no saves);
+// `--dist DIR` queries with another build of Arca (say, one made before a change).
 //
-// Usage: npm run bench:code-search [-- --repos N --files N --lines N --queries N]
+// Usage: npm run bench:code-search [-- --repos N --files N --lines N --queries N --reuse
+//        --dist DIR]
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 
@@ -21,6 +25,8 @@ const { values: opts } = parseArgs({
     files: { type: 'string', default: '300' },
     lines: { type: 'string', default: '80' },
     queries: { type: 'string', default: '40' },
+    reuse: { type: 'boolean', default: false },
+    dist: { type: 'string', default: '' },
     dir: { type: 'string', default: resolve(import.meta.dirname, '..', '.bench') },
   },
 })
@@ -142,11 +148,17 @@ mkdirSync(base, { recursive: true })
 generate()
 const dataOff = join(opts.dir, 'code-search-off')
 const dataOn = join(opts.dir, 'code-search-on')
-const off = saveAll(dataOff, false)
-rmSync(dataOff, { recursive: true, force: true })
-const on = saveAll(dataOn, true)
+const reuse = opts.reuse && existsSync(join(dataOn, 'graph.sqlite'))
+let off = null
+let on = null
+if (!reuse) {
+  off = saveAll(dataOff, false)
+  rmSync(dataOff, { recursive: true, force: true })
+  on = saveAll(dataOn, true)
+}
 
-const { openArchive, maskedView } = await import(join(root, 'dist', 'storage', 'index.js'))
+const dist = opts.dist ? resolve(opts.dist) : join(root, 'dist')
+const { openArchive, maskedView } = await import(join(dist, 'storage', 'index.js'))
 const archive = await openArchive({ dataDir: dataOn })
 const search = maskedView(archive).storage
 const stats = await archive.backend.db.all(
@@ -163,19 +175,28 @@ const QUERY_SET = [
 console.log(
   `archive: ${REPOS} origins x ${FILES} files x ${LINES} lines, ${Number(stats[0].n).toLocaleString('en')} texts, ${(Number(stats[0].bytes) / 1048576).toFixed(1)} MiB indexed`,
 )
+if (on === null) console.log(`arca save: skipped (--reuse of ${dataOn})`)
+else
+  console.log(
+    `arca save of every origin: ${off.seconds.toFixed(2)} s without the index, ${on.seconds.toFixed(2)} s with it: +${((on.seconds / off.seconds - 1) * 100).toFixed(1)}% (target < 30%), peak RSS ${Math.round(on.rss / 1024)} MB (${Math.round(off.rss / 1024)} MB without)`,
+  )
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
+console.log(`queries with ${dist}; load average ${loadavg()} (${availableParallelism()} CPUs)`)
 console.log(
-  `arca save of every origin: ${off.seconds.toFixed(2)} s without the index, ${on.seconds.toFixed(2)} s with it: +${((on.seconds / off.seconds - 1) * 100).toFixed(1)}% (target < 30%), peak RSS ${Math.round(on.rss / 1024)} MB (${Math.round(off.rss / 1024)} MB without)`,
-)
-console.log(
-  `query (${QUERIES} runs each)         p50 ms   p95 ms  files   partial  git grep ms  ratio p95/git grep`,
+  `query (${QUERIES} runs each)         p50 ms   p95 ms  cpu ms  files   exact partial  git grep ms  ratio p95/git grep`,
 )
 for (const [label, q, o, flags] of QUERY_SET) {
   const times = []
-  let page
+  const cpu = []
+  // One run first, not timed (statement caches, page cache), then the timed runs.
+  let page = await search.codeSearch(q, { ...o, limit: 20 })
   for (let i = 0; i < QUERIES; i++) {
+    const c0 = process.cpuUsage()
     const t0 = performance.now()
     page = await search.codeSearch(q, { ...o, limit: 20 })
     times.push(performance.now() - t0)
+    const c = process.cpuUsage(c0)
+    cpu.push((c.user + c.system) / 1000)
   }
   let grep = 0
   for (let n = 0; n < REPOS; n++) {
@@ -192,9 +213,10 @@ for (const [label, q, o, flags] of QUERY_SET) {
   }
   const p95 = pct(times, 0.95)
   console.log(
-    `  ${label.padEnd(22)} ${pct(times, 0.5).toFixed(1).padStart(8)} ${p95.toFixed(1).padStart(8)} ${String(page.total).padStart(6)}   ${String(page.partial).padEnd(7)} ${grep.toFixed(0).padStart(11)}  ${(p95 / grep).toFixed(3)}`,
+    `  ${label.padEnd(22)} ${pct(times, 0.5).toFixed(1).padStart(8)} ${p95.toFixed(1).padStart(8)} ${pct(cpu, 0.5).toFixed(1).padStart(7)} ${String(page.total).padStart(6)}   ${String(page.totalExact ?? true).padEnd(5)} ${String(page.partial).padEnd(7)} ${grep.toFixed(0).padStart(11)}  ${(p95 / grep).toFixed(3)}`,
   )
 }
+console.log(`load average at the end ${loadavg()}`)
 console.log(
   `peak RSS of the query process: ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`,
 )

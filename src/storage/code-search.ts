@@ -31,6 +31,11 @@ export interface CodeSearchOptions extends AbortOptions {
   readonly offset?: number
   /** Time the search may take, in milliseconds (default 2000); then the answer is partial. */
   readonly timeLimitMs?: number
+  /**
+   * Characters of text read on, once the page and one more file are found, to count the total
+   * (default 2 MiB); when that does not reach the end, the total is an estimate.
+   */
+  readonly countMaxBytes?: number
   /** Leave out masked contents and origins (the masking layer sets it). */
   readonly excludeMasked?: boolean
 }
@@ -87,6 +92,11 @@ export interface CodeSearchPage {
    * the total are then a lower bound.
    */
   readonly partial: boolean
+  /**
+   * False when the search stopped counting once the page (and one more file) was found and a
+   * bounded count ran out: `total` is then an estimate, at least the files found so far.
+   */
+  readonly totalExact: boolean
 }
 
 /** What an indexing run did. */

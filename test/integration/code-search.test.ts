@@ -265,6 +265,36 @@ function suite(name: string, storage: () => Promise<StorageUnderTest | null>) {
       )
     })
 
+    it('pages in result order when the count stops early, the total then an estimate', async (t) => {
+      if (!st) return t.skip()
+      // countMaxBytes 0: the search stops once a page and one more file are found. Paging by the
+      // total still reaches every hit (it is at least one more than found), in order.
+      for (const c of [CASES[1]!, CASES[6]!, CASES[9]!, CASES[18]!]) {
+        const o = { type: c.type, timeLimitMs: 60_000, countMaxBytes: 0, limit: 3 }
+        const got = new Map<string, Set<string>>()
+        const order: string[] = []
+        let estimated = false
+        for (let offset = 0; ; offset += 3) {
+          const page = await archive.backend.codeSearch(c.q, { ...o, offset })
+          expect(page.partial, c.q).toBe(false)
+          estimated ||= !page.totalExact
+          if (!page.totalExact) expect(page.total).toBeGreaterThan(offset + 3)
+          for (const h of page.results) {
+            order.push(`${h.origin}\0${h.path}`)
+            const set = got.get(h.origin) ?? new Set<string>()
+            got.set(h.origin, set)
+            for (const m of h.matches)
+              for (let l = m.lines[0]; l <= m.lines[1]; l++) set.add(`${h.path}:${l}`)
+          }
+          if (offset + 3 >= page.total) break
+        }
+        expect(got, `${c.type} ${c.q}`).toEqual(expected(c, ['alpha', 'beta']))
+        expect(estimated, c.q).toBe(true)
+        const sorted = [...order].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)))
+        expect(order, c.q).toEqual(sorted)
+      }
+    })
+
     it('names each run of lines by a SWHID that git agrees with', async (t) => {
       if (!st) return t.skip()
       const page = await archive.backend.codeSearch('foo', { type: 'word', limit: 100 })

@@ -229,3 +229,50 @@ export function regexpRequirement(pattern: string): Requirement | null {
   const kept = req.map((conj) => conj.filter((lit) => [...lit].length >= MIN_LITERAL))
   return kept.some((conj) => conj.length === 0) ? null : kept
 }
+
+/**
+ * The line numbers (1-based) of `text` that match, at most `max` of them (`max` 1: whether the
+ * text matches at all, stopping at its first matching line).
+ */
+export function matchingLines(text: string, m: CodeMatcher, max = Infinity): number[] {
+  if (m.anchor !== null) return anchoredLines(text, m, m.anchor, max)
+  if (!m.mayMatch(text)) return []
+  const out: number[] = []
+  let start = 0
+  let n = 1
+  for (;;) {
+    const nl = text.indexOf('\n', start)
+    const line = nl < 0 ? text.slice(start) : text.slice(start, nl)
+    if ((nl >= 0 || line.length > 0) && m.testLine(line) && out.push(n) >= max) break
+    if (nl < 0) break
+    start = nl + 1
+    n++
+  }
+  return out
+}
+
+/** The same, testing only the lines holding `anchor` (found by `indexOf`, lines counted on). */
+function anchoredLines(text: string, m: CodeMatcher, anchor: string, max: number): number[] {
+  const out: number[] = []
+  let n = 1
+  let counted = 0 // line `n` starts at or before `counted`
+  let at = text.indexOf(anchor)
+  while (at >= 0) {
+    for (
+      let nl = text.indexOf('\n', counted);
+      nl >= 0 && nl < at;
+      nl = text.indexOf('\n', nl + 1)
+    ) {
+      n++
+      counted = nl + 1
+    }
+    const end = text.indexOf('\n', at)
+    const lineEnd = end < 0 ? text.length : end
+    if (m.testLine(text.slice(counted, lineEnd)) && out.push(n) >= max) break
+    if (end < 0) break
+    counted = end + 1
+    n++
+    at = text.indexOf(anchor, counted)
+  }
+  return out
+}

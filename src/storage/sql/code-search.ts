@@ -1,25 +1,30 @@
 /**
- * Code search queries (docs/code-search.md): the trigram index gives the texts that hold every
- * literal a match needs (FTS5 `MATCH` on SQLite, `ILIKE` served by pg_trgm on PostgreSQL), each
- * is checked line by line with the compiled query (RE2: linear time), and the files naming the
- * matching texts are filtered (origin, path glob, language, masking), sorted by origin URL and
- * path, and paged. A query with no literal of three characters reads the texts in a bounded
- * scan; the time limit bounds both, and the page then says it is partial.
+ * Code search queries (docs/code-search.md): the trigram index gives the texts that may hold
+ * every literal a match needs (FTS5 `MATCH` on SQLite, `ILIKE` served by pg_trgm on
+ * PostgreSQL), each is checked line by line with the compiled query (RE2: linear time), and the
+ * files naming the matching texts are filtered (origin, path glob, language, masking), sorted by
+ * origin URL and path, and paged.
+ *
+ * When the index names few texts, all are checked and the total is exact. Otherwise the files
+ * are walked in result order (origins by URL, paths in byte order), their texts read and checked
+ * a batch at a time, until the page and one more file are found; counting then goes on for a
+ * bounded number of bytes, after which the total is an estimate. A query with no literal of
+ * three characters walks the same way within a bounded scan; the time limit bounds all of it,
+ * and the page then says it is partial.
  *
  * @module
  */
 
 import { InvalidInputError } from '../../errors.js'
-import { formatSwhid } from '../../model/index.js'
-import type {
-  CodeLine,
-  CodeMatch,
-  CodeSearchHit,
-  CodeSearchOptions,
-  CodeSearchPage,
-} from '../code-search.js'
+import type { CodeSearchOptions, CodeSearchPage } from '../code-search.js'
+import { type CodeFile, type CodeOrigin, hitOf, indexedOrigins, originSwhids } from './code-hit.js'
 import { codeLanguageName, codeLanguageOf, codePathTest } from './code-language.js'
-import { type CodeMatcher, compileCodeQuery, type Requirement } from './code-match.js'
+import {
+  type CodeMatcher,
+  compileCodeQuery,
+  matchingLines,
+  type Requirement,
+} from './code-match.js'
 import type { SqlExecutor, SqlValue } from './executor.js'
 import { originRowId } from './origins.js'
 import { hex, num, type Row, str } from './rows.js'
@@ -27,142 +32,51 @@ import { chunks, inList } from './statements.js'
 
 /** Default time limit of a search, in milliseconds. */
 export const CODE_SEARCH_TIME_LIMIT_MS = 2000
-/** Most bytes of text a search without index literals reads. */
+/** Most bytes of text a search reads before the page is found (then it is partial). */
 export const CODE_SCAN_MAX_BYTES = 256 * 1024 * 1024
-/** Most runs of matching lines shown per file. */
-const MAX_RUNS = 20
-/** Texts read per query. */
-const TEXT_CHUNK = 200
-
-/** A text that matched: its matching line numbers. */
-interface BlobHit {
-  readonly sha1: string
-  readonly lines: number[]
-}
-
-/** The line numbers (1-based) of `text` that match. */
-function matchingLines(text: string, m: CodeMatcher): number[] {
-  if (m.anchor !== null) return anchoredLines(text, m, m.anchor)
-  if (!m.mayMatch(text)) return []
-  const out: number[] = []
-  let start = 0
-  let n = 1
-  for (;;) {
-    const nl = text.indexOf('\n', start)
-    const line = nl < 0 ? text.slice(start) : text.slice(start, nl)
-    if ((nl >= 0 || line.length > 0) && m.testLine(line)) out.push(n)
-    if (nl < 0) break
-    start = nl + 1
-    n++
-  }
-  return out
-}
-
-/** The same, testing only the lines holding `anchor` (found by `indexOf`, lines counted on). */
-function anchoredLines(text: string, m: CodeMatcher, anchor: string): number[] {
-  const out: number[] = []
-  let n = 1
-  let counted = 0 // line `n` starts at or before `counted`
-  let at = text.indexOf(anchor)
-  while (at >= 0) {
-    for (
-      let nl = text.indexOf('\n', counted);
-      nl >= 0 && nl < at;
-      nl = text.indexOf('\n', nl + 1)
-    ) {
-      n++
-      counted = nl + 1
-    }
-    const end = text.indexOf('\n', at)
-    const lineEnd = end < 0 ? text.length : end
-    if (m.testLine(text.slice(counted, lineEnd))) out.push(n)
-    if (end < 0) break
-    counted = end + 1
-    n++
-    at = text.indexOf(anchor, counted)
-  }
-  return out
-}
+/** Bytes of text read on after the page is found, to count the total (then it is estimated). */
+export const CODE_COUNT_MAX_BYTES = 2 * 1024 * 1024
+/** Texts read per statement. */
+const TEXT_CHUNK = 64
+/** At most this many candidate texts: the walk takes the files naming them from the blob index. */
+const FEW_CANDIDATES = 1024
+/** At most this many: the walk skips the files of other texts without reading them. */
+const CANDIDATE_SET_MAX = 2048
 
 const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`)
 
-/** SQL and parameters of the candidate text ids for `req` (restricted to origin `oid`). */
+/** SQL and parameters of (at most `limit`) candidate text ids for `req` (in origin `oid`). */
 function candidateQuery(
   db: SqlExecutor,
   req: Requirement,
   oid: number | null,
+  limit: number,
 ): { sql: string; params: SqlValue[] } {
   const inOrigin =
     oid === null ? '' : ' AND id IN (SELECT blob_id FROM code_file WHERE origin_id = ?)'
   const tail: SqlValue[] = oid === null ? [] : [oid]
   if (db.dialect === 'postgres') {
-    const where = req
-      .map((conj) => `(${conj.map(() => 'text ILIKE ?').join(' AND ')})`)
-      .join(' OR ')
+    const where = likeFilter(req)
     return {
-      sql: `SELECT id FROM code_blob WHERE (${where})${inOrigin} ORDER BY id`,
-      params: [...req.flat().map((lit) => `%${escapeLike(lit)}%`), ...tail],
+      sql: `SELECT id FROM code_blob WHERE ${where.sql}${inOrigin} LIMIT ${limit}`,
+      params: [...where.params, ...tail],
     }
   }
   const quote = (s: string): string => `"${s.replace(/"/g, '""')}"`
   const match = req.map((conj) => `(${conj.map(quote).join(' AND ')})`).join(' OR ')
   return {
-    sql: `SELECT rowid AS id FROM code_fts WHERE code_fts MATCH ?${inOrigin.replace('id IN', 'rowid IN')} ORDER BY rowid`,
+    sql: `SELECT rowid AS id FROM code_fts WHERE code_fts MATCH ?${inOrigin.replace('id IN', 'rowid IN')} LIMIT ${limit}`,
     params: [match, ...tail],
   }
 }
 
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
-
-/** Checks the candidate texts; returns the hits by blob id and whether it stopped early. */
-async function checkTexts(
-  db: SqlExecutor,
-  m: CodeMatcher,
-  oid: number | null,
-  deadline: number,
-): Promise<{ hits: Map<number, BlobHit>; partial: boolean }> {
-  const hits = new Map<number, BlobHit>()
-  const check = (rows: Row[]): void => {
-    for (const r of rows) {
-      if (r['text'] === null || r['text'] === undefined) continue
-      const lines = matchingLines(str(r['text']), m)
-      if (lines.length > 0) hits.set(num(r['id']), { sha1: hex(r['sha1_git']), lines })
-    }
-  }
-  if (m.required !== null) {
-    const q = candidateQuery(db, m.required, oid)
-    const ids = (await db.all<Row>(q.sql, q.params)).map((r) => num(r['id']))
-    for (const part of chunks(ids, TEXT_CHUNK)) {
-      if (Date.now() >= deadline) return { hits, partial: true }
-      check(
-        await db.all<Row>(
-          `SELECT id, sha1_git, text FROM code_blob WHERE id IN ${inList(part.length)}`,
-          part,
-        ),
-      )
-      await yieldToEventLoop()
-    }
-    return { hits, partial: false }
-  }
-  // No literal to look up: read the texts in id order, within the byte and time budgets.
-  let after = 0
-  let read = 0
-  const inOrigin =
-    oid === null ? '' : ' AND id IN (SELECT blob_id FROM code_file WHERE origin_id = ?)'
-  for (;;) {
-    if (Date.now() >= deadline || read >= CODE_SCAN_MAX_BYTES) return { hits, partial: true }
-    const rows = await db.all<Row>(
-      `SELECT id, sha1_git, text FROM code_blob WHERE id > ? AND text IS NOT NULL${inOrigin}
-       ORDER BY id LIMIT ${TEXT_CHUNK}`,
-      oid === null ? [after] : [after, oid],
-    )
-    check(rows)
-    for (const r of rows) read += str(r['text']).length
-    if (rows.length < TEXT_CHUNK) return { hits, partial: false }
-    after = num(rows[rows.length - 1]!['id'])
-    await yieldToEventLoop()
-  }
+/** `req` as `ILIKE` conditions on `text` (PostgreSQL: served by pg_trgm). */
+function likeFilter(req: Requirement): { sql: string; params: SqlValue[] } {
+  const where = req.map((conj) => `(${conj.map(() => 'text ILIKE ?').join(' AND ')})`).join(' OR ')
+  return { sql: `(${where})`, params: req.flat().map((lit) => `%${escapeLike(lit)}%`) }
 }
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
 /** The masked ones among `swhids`. */
 async function maskedSet(db: SqlExecutor, swhids: readonly string[]): Promise<Set<string>> {
@@ -177,108 +91,202 @@ async function maskedSet(db: SqlExecutor, swhids: readonly string[]): Promise<Se
   return out
 }
 
-/** A file naming a matching text. */
-interface FileRow {
-  readonly origin: string
-  readonly originSha1: string
-  readonly path: Buffer
-  readonly pathText: string
-  readonly blob: number
-  readonly visit: number
-  readonly snapshot: string
-  /** The anchor (code_origin.revision) and its type. */
-  readonly revision: string | null
-  readonly anchorType: 'rev' | 'rel' | 'dir'
+/** What one search is after, and how it checks a text. */
+interface Search {
+  readonly db: SqlExecutor
+  readonly matcher: CodeMatcher
+  readonly excludeMasked: boolean
+  /** Whether a file passes the path and language filters. */
+  readonly keep: (f: CodeFile) => boolean
+  readonly offset: number
+  readonly limit: number
+  readonly deadline: number
+  /** Characters read on to count, once the page is found. */
+  readonly countMax: number
 }
 
-/** The anchor type of a `code_origin.anchor_type` (null: a revision, as rows before it). */
-function anchorTypeOf(v: unknown): 'rev' | 'rel' | 'dir' {
-  return v === 'rel' || v === 'dir' ? v : 'rev'
+/** A text that matched: its sha1_git and (once needed) its matching lines. */
+interface Matched {
+  readonly sha1: string
+  lines: number[] | null
 }
 
-/** The files naming any of `blobs` (in origin `oid` if set). */
+/**
+ * Reads and checks the texts `ids` (each up to its first matching line) into `out`: those that
+ * match, or null (masked contents too, when asked); returns the characters read. PostgreSQL only sends the texts holding a required literal.
+ */
+async function checkTexts(
+  s: Search,
+  ids: readonly number[],
+  out: Map<number, Matched | null>,
+): Promise<number> {
+  const pre =
+    s.db.dialect === 'postgres' && s.matcher.required !== null
+      ? likeFilter(s.matcher.required)
+      : null
+  const rows = await s.db.all<Row>(
+    `SELECT id, sha1_git, text FROM code_blob WHERE id IN ${inList(ids.length)}${pre ? ` AND ${pre.sql}` : ''}`,
+    pre ? [...ids, ...pre.params] : ids,
+  )
+  for (const id of ids) out.set(id, null)
+  let read = 0
+  const found: number[] = []
+  for (const r of rows) {
+    if (r['text'] === null || r['text'] === undefined) continue
+    const text = str(r['text'])
+    read += text.length
+    if (matchingLines(text, s.matcher, 1).length === 0) continue
+    const id = num(r['id'])
+    out.set(id, { sha1: hex(r['sha1_git']), lines: null })
+    found.push(id)
+  }
+  if (s.excludeMasked && found.length > 0) {
+    const masked = await maskedSet(
+      s.db,
+      found.map((id) => `swh:1:cnt:${out.get(id)!.sha1}`),
+    )
+    for (const id of found) if (masked.has(`swh:1:cnt:${out.get(id)!.sha1}`)) out.set(id, null)
+  }
+  return read
+}
+
+/** The files of `origin`, by path (byte order, as the results are sorted). */
+async function originFiles(db: SqlExecutor, origin: CodeOrigin): Promise<CodeFile[]> {
+  const rows = await db.all<Row>(
+    'SELECT path, blob_id FROM code_file WHERE origin_id = ? ORDER BY path',
+    [origin.id],
+  )
+  return rows.map((r) => ({
+    origin,
+    path: Buffer.from(r['path'] as Uint8Array),
+    blob: num(r['blob_id']),
+  }))
+}
+
+/** The files of `origins` naming any of `blobs`, sorted as results are. */
 async function filesOf(
   db: SqlExecutor,
   blobs: readonly number[],
-  oid: number | null,
-): Promise<FileRow[]> {
-  const out: FileRow[] = []
+  origins: readonly CodeOrigin[],
+): Promise<CodeFile[]> {
+  const byId = new Map(origins.map((o, i) => [o.id, { o, i }]))
+  const one = origins.length === 1 ? origins[0]!.id : null
+  const out: { f: CodeFile; i: number }[] = []
   for (const part of chunks(blobs)) {
     const rows = await db.all<Row>(
-      `SELECT o.url, o.sha1, f.path, f.blob_id, c.visit, c.snapshot, c.revision, c.anchor_type
-       FROM code_file f JOIN origin o ON o.id = f.origin_id JOIN code_origin c ON c.origin_id = f.origin_id
-       WHERE f.blob_id IN ${inList(part.length)}${oid === null ? '' : ' AND f.origin_id = ?'}`,
-      oid === null ? part : [...part, oid],
+      `SELECT origin_id, path, blob_id FROM code_file WHERE blob_id IN ${inList(part.length)}${one === null ? '' : ' AND origin_id = ?'}`,
+      one === null ? part : [...part, one],
     )
     for (const r of rows) {
+      const o = byId.get(num(r['origin_id']))
+      if (o === undefined) continue // not indexed any more, or masked
       const path = Buffer.from(r['path'] as Uint8Array)
-      out.push({
-        origin: str(r['url']),
-        originSha1: hex(r['sha1']),
-        path,
-        pathText: path.toString('utf8'),
-        blob: num(r['blob_id']),
-        visit: num(r['visit']),
-        snapshot: hex(r['snapshot']),
-        revision: r['revision'] === null ? null : hex(r['revision']),
-        anchorType: anchorTypeOf(r['anchor_type']),
-      })
+      out.push({ f: { origin: o.o, path, blob: num(r['blob_id']) }, i: o.i })
     }
   }
-  return out
+  out.sort((x, y) => x.i - y.i || Buffer.compare(x.f.path, y.f.path))
+  return out.map((x) => x.f)
 }
 
-/** Runs of consecutive line numbers. */
-function runs(lines: readonly number[]): [number, number][] {
-  const out: [number, number][] = []
-  for (const n of lines) {
-    const last = out[out.length - 1]
-    if (last && last[1] === n - 1) last[1] = n
-    else out.push([n, n])
-  }
-  return out
+/** A page found: the files shown, the total and how sure it is. */
+interface Found {
+  readonly shown: CodeFile[]
+  readonly total: number
+  readonly partial: boolean
+  readonly totalExact: boolean
+  readonly matched: Map<number, Matched | null>
 }
 
-/** The hit of file `f` whose text is `text`. */
-function hitOf(f: FileRow, hit: BlobHit, text: string, context: number): CodeSearchHit {
-  const all = text.split('\n')
-  if (all.length > 1 && all[all.length - 1] === '') all.pop()
-  const matching = new Set(hit.lines)
-  const base = {
-    origin: f.origin,
-    visit: { type: 'snp' as const, id: f.snapshot },
-    ...(f.revision === null ? {} : { anchor: { type: f.anchorType, id: f.revision } }),
-    path: Buffer.concat([Buffer.from('/'), f.path]),
-  }
-  const matches: CodeMatch[] = runs(hit.lines)
-    .slice(0, MAX_RUNS)
-    .map(([from, to]) => {
-      const ctx: CodeLine[] = []
-      for (let n = Math.max(1, from - context); n <= Math.min(all.length, to + context); n++)
-        ctx.push({ line: n, text: all[n - 1] ?? '', match: matching.has(n) })
-      return {
-        lines: [from, to] as const,
-        swhid: formatSwhid({
-          type: 'cnt',
-          id: hit.sha1,
-          qualifiers: { ...base, lines: [from, to === from ? null : to] },
-        }),
-        context: ctx,
+/**
+ * Walks `groups` of files (each sorted, in result order), checking their texts a batch at a
+ * time (only files of `candidates` when known), until the page and one more file are found and
+ * counting has read its bound; `totalFiles` then tells how many files the walk would have seen,
+ * to estimate the total.
+ */
+async function searchWalk(
+  s: Search,
+  groups: AsyncIterable<CodeFile[]>,
+  candidates: Set<number> | null,
+  totalFiles: () => Promise<number>,
+): Promise<Found> {
+  const matched = new Map<number, Matched | null>()
+  const shown: CodeFile[] = []
+  const want = s.offset + s.limit + 1
+  let count = 0 // matching files walked
+  let walked = 0 // files walked (any)
+  let read = 0
+  let fullAt = -1 // characters read when the page and one more file were found
+  let stop: 'done' | 'partial' | 'counting' = 'done'
+  const wanted = (f: CodeFile): boolean =>
+    (candidates === null || candidates.has(f.blob)) && s.keep(f)
+  walk: for await (const files of groups) {
+    for (let i = 0; i < files.length;) {
+      if (Date.now() >= s.deadline || read >= CODE_SCAN_MAX_BYTES) {
+        stop = fullAt < 0 ? 'partial' : 'counting'
+        break walk
       }
-    })
-  return {
-    origin: f.origin,
-    path: f.pathText,
-    content: hit.sha1,
-    visit: f.visit,
-    snapshot: f.snapshot,
-    revision: f.anchorType === 'rev' ? (f.revision ?? '') : '',
-    anchor: f.revision === null ? null : `swh:1:${f.anchorType}:${f.revision}`,
-    language: codeLanguageOf(f.pathText),
-    swhid: formatSwhid({ type: 'cnt', id: hit.sha1, qualifiers: base }),
-    matchCount: hit.lines.length,
-    matches,
+      if (fullAt >= 0 && read - fullAt >= s.countMax) {
+        stop = 'counting'
+        break walk
+      }
+      // Until the page is found, about as many texts as files still wanted (a dense match
+      // reads little more than it shows); then whole batches.
+      const batch = fullAt < 0 ? Math.min(Math.max(want - count, 8), TEXT_CHUNK) : TEXT_CHUNK
+      const todo = new Set<number>()
+      let j = i
+      for (; j < files.length && todo.size < batch; j++) {
+        const f = files[j]!
+        if (!matched.has(f.blob) && wanted(f)) todo.add(f.blob)
+      }
+      if (todo.size > 0) read += await checkTexts(s, [...todo], matched)
+      for (; i < j; i++) {
+        const f = files[i]!
+        walked++
+        if (!matched.get(f.blob) || !wanted(f)) continue
+        if (count >= s.offset && count < s.offset + s.limit) shown.push(f)
+        if (++count === want) fullAt = read
+      }
+      await yieldToEventLoop()
+    }
   }
+  if (stop !== 'counting')
+    return {
+      shown,
+      total: count,
+      partial: stop === 'partial',
+      totalExact: stop === 'done',
+      matched,
+    }
+  // Stopped counting: scale the files found by the share of files walked.
+  const estimate = Math.round((count * (await totalFiles())) / Math.max(walked, 1))
+  return { shown, total: Math.max(count, estimate), partial: false, totalExact: false, matched }
+}
+
+/** `files` as the one group of a walk. */
+// eslint-disable-next-line @typescript-eslint/require-await
+async function* oneGroup(files: CodeFile[]): AsyncIterable<CodeFile[]> {
+  yield files
+}
+
+/** Every file of `origins`, one origin at a time, in result order. */
+async function* everyFile(
+  db: SqlExecutor,
+  origins: readonly CodeOrigin[],
+): AsyncIterable<CodeFile[]> {
+  for (const o of origins) yield await originFiles(db, o)
+}
+
+/** The files of `origins`, counted. */
+async function fileCount(db: SqlExecutor, origins: readonly CodeOrigin[]): Promise<number> {
+  let n = 0
+  for (const part of chunks(origins.map((o) => o.id))) {
+    const rows = await db.all<Row>(
+      `SELECT COUNT(*) AS n FROM code_file WHERE origin_id IN ${inList(part.length)}`,
+      part,
+    )
+    n += num(rows[0]!['n'])
+  }
+  return n
 }
 
 /** Searches the indexed files (see the module notes). */
@@ -304,42 +312,47 @@ export async function codeSearch(
   let oid: number | null = null
   if (options.origin !== undefined) {
     oid = await originRowId(db, options.origin)
-    if (oid === null) return { results: [], total: 0, partial: false }
+    if (oid === null) return { results: [], total: 0, partial: false, totalExact: true }
   }
-  const { hits, partial } = await checkTexts(db, matcher, oid, deadline)
-  let blobs = [...hits.keys()]
-  if (options.excludeMasked && blobs.length > 0) {
-    const masked = await maskedSet(
-      db,
-      blobs.map((id) => `swh:1:cnt:${hits.get(id)!.sha1}`),
-    )
-    blobs = blobs.filter((id) => !masked.has(`swh:1:cnt:${hits.get(id)!.sha1}`))
-  }
-  let files = (await filesOf(db, blobs, oid)).filter(
-    (f) =>
-      (pathTest === null || pathTest(f.pathText)) &&
-      (language === null || codeLanguageOf(f.pathText) === language),
-  )
-  if (options.excludeMasked && files.length > 0) {
-    const masked = await maskedSet(db, [
-      ...files.map((f) => `swh:1:ori:${f.originSha1}`),
-      ...files.map((f) => `swh:1:snp:${f.snapshot}`),
-      ...files.flatMap((f) => (f.revision ? [`swh:1:${f.anchorType}:${f.revision}`] : [])),
-    ])
+  const excludeMasked = options.excludeMasked === true
+  let origins = await indexedOrigins(db, oid)
+  if (excludeMasked && origins.length > 0) {
+    const masked = await maskedSet(db, origins.flatMap(originSwhids))
     if (masked.size > 0)
-      files = files.filter(
-        (f) =>
-          !masked.has(`swh:1:ori:${f.originSha1}`) &&
-          !masked.has(`swh:1:snp:${f.snapshot}`) &&
-          !(f.revision && masked.has(`swh:1:${f.anchorType}:${f.revision}`)),
-      )
+      origins = origins.filter((o) => !originSwhids(o).some((x) => masked.has(x)))
   }
-  files.sort((x, y) =>
-    x.origin < y.origin ? -1 : x.origin > y.origin ? 1 : Buffer.compare(x.path, y.path),
-  )
-  const shown = files.slice(offset, offset + limit)
+  const s: Search = {
+    db,
+    matcher,
+    excludeMasked,
+    keep: (f) => {
+      if (pathTest === null && language === null) return true
+      const p = f.path.toString('utf8')
+      return (
+        (pathTest === null || pathTest(p)) && (language === null || codeLanguageOf(p) === language)
+      )
+    },
+    offset,
+    limit,
+    deadline,
+    countMax: Math.max(0, options.countMaxBytes ?? CODE_COUNT_MAX_BYTES),
+  }
+  let ids: number[] | null = null
+  if (matcher.required !== null && origins.length > 0) {
+    const q = candidateQuery(db, matcher.required, oid, CANDIDATE_SET_MAX + 1)
+    ids = (await db.all<Row>(q.sql, q.params)).map((r) => num(r['id']))
+  }
+  let found: Found
+  if (ids !== null && ids.length <= FEW_CANDIDATES) {
+    // Few texts: walk the files naming them (found by the blob index).
+    const files = await filesOf(db, ids, origins)
+    found = await searchWalk(s, oneGroup(files), null, () => Promise.resolve(files.length))
+  } else {
+    const set = ids !== null && ids.length <= CANDIDATE_SET_MAX ? new Set(ids) : null
+    found = await searchWalk(s, everyFile(db, origins), set, () => fileCount(db, origins))
+  }
   const texts = new Map<number, string>()
-  const wanted = [...new Set(shown.map((f) => f.blob))]
+  const wanted = [...new Set(found.shown.map((f) => f.blob))]
   if (wanted.length > 0) {
     const rows = await db.all<Row>(
       `SELECT id, text FROM code_blob WHERE id IN ${inList(wanted.length)}`,
@@ -348,8 +361,14 @@ export async function codeSearch(
     rows.forEach((r) => texts.set(num(r['id']), str(r['text'])))
   }
   return {
-    results: shown.map((f) => hitOf(f, hits.get(f.blob)!, texts.get(f.blob) ?? '', context)),
-    total: files.length,
-    partial,
+    results: found.shown.map((f) => {
+      const m = found.matched.get(f.blob)!
+      const text = texts.get(f.blob) ?? ''
+      m.lines ??= matchingLines(text, matcher)
+      return hitOf(f, m.sha1, m.lines, text, context)
+    }),
+    total: found.total,
+    partial: found.partial,
+    totalExact: found.totalExact,
   }
 }

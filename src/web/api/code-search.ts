@@ -3,7 +3,8 @@
  * over the code of origins' latest snapshots (docs/code-search.md). Each result is a file with
  * its runs of matching lines, each a content SWHID qualified down to its line range, with
  * context lines. Paged by `page` (Link, X-Total-Count as the origin search);
- * `X-Search-Partial: true` when the time limit or the bounded scan stopped the search early.
+ * `X-Search-Partial: true` when the time limit or the bounded scan stopped the search early;
+ * `X-Total-Count-Exact: false` when the total is an estimate (the count was bounded).
  *
  * @module
  */
@@ -65,6 +66,7 @@ async function handler(c: Context, ctx: WebContext): Promise<Response> {
   const headers: Record<string, string> = {
     'X-Total-Count': String(got.total),
     'X-Search-Partial': got.partial ? 'true' : 'false',
+    'X-Total-Count-Exact': got.totalExact ? 'true' : 'false',
   }
   const link = linkHeader(next, prev)
   if (link) headers['Link'] = link
@@ -78,7 +80,7 @@ export const codeSearchRoutes: RouteDef[] = [
     path: '/code/search/',
     docPath: '/code/search/',
     summary:
-      'Files of origins latest snapshots matching a literal, word or regular expression, with line-range SWHIDs (beyond SWH; Link paging, X-Total-Count, X-Search-Partial)',
+      'Files of origins latest snapshots matching a literal, word or regular expression, with line-range SWHIDs (beyond SWH; Link paging, X-Total-Count, X-Total-Count-Exact, X-Search-Partial)',
     params: [
       { name: 'q', in: 'query', description: 'what to find (within one line)', required: true },
       {

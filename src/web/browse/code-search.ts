@@ -130,8 +130,9 @@ export function codeSearchPage(wctx: WebContext) {
     const body = html`<h1>Code search results for “${f.q}”</h1>
       ${formHtml(f)}
       <p id="total">
-        ${got.total.toLocaleString('en')} file${got.total === 1 ? '' : 's'} found (page
-        ${String(f.page)} of ${String(pages)}, by origin and path).
+        ${got.totalExact ? '' : 'About '}${got.total.toLocaleString('en')}
+        file${got.total === 1 ? '' : 's'} found (page ${String(f.page)} of
+        ${got.totalExact ? String(pages) : `about ${pages}`}, by origin and path).
         ${
           got.partial
             ? html`<strong class="partial"
