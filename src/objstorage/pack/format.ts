@@ -198,6 +198,24 @@ export function decodeEntry(entry: Uint8Array, id: string, pack: string): Uint8A
   return raw
 }
 
+/**
+ * {@link decodeEntry} of an entry whose payload was decompressed elsewhere (`inflated`: null
+ * when that failed, or the entry is not a brotli one): the same checks, the same errors.
+ */
+export function decodeInflated(
+  entry: Uint8Array,
+  inflated: Uint8Array | null,
+  id: string,
+  pack: string,
+): Uint8Array {
+  const { header, payload } = checkEntry(entry, id, pack)
+  if (header.codec !== CODEC.brotli) return payload
+  if (inflated === null) return decodeEntry(entry, id, pack)
+  if (inflated.length !== header.rawLength)
+    throw corruptEntry(id, pack, 'decompressed length differs from the header')
+  return inflated
+}
+
 /** {@link decodeEntry} decompressing on libuv's thread pool. */
 export async function decodeEntryAsync(
   entry: Uint8Array,

@@ -71,6 +71,7 @@ const HOST = hostname()
 export class PackIndex {
   readonly db: Database.Database
   readonly #get: Database.Statement<[string], EntryRow>
+  readonly #getMany: Database.Statement<[string], EntryRow & { id: string }>
   readonly #has: Database.Statement<[string], { one: number }>
   readonly #insert: Database.Statement<[string, number, number, number, number]>
   readonly #upsert: Database.Statement<[string, number, number, number, number]>
@@ -81,6 +82,9 @@ export class PackIndex {
     this.db.exec(SCHEMA)
     this.#get = this.db.prepare(
       'SELECT e.pack AS pack, p.name AS name, e.off AS off, e.len AS len, e.raw AS raw FROM entry e JOIN pack p ON p.id = e.pack WHERE e.id = ?',
+    )
+    this.#getMany = this.db.prepare(
+      'SELECT e.id AS id, e.pack AS pack, p.name AS name, e.off AS off, e.len AS len, e.raw AS raw FROM entry e JOIN pack p ON p.id = e.pack WHERE e.id IN (SELECT value FROM json_each(?))',
     )
     this.#has = this.db.prepare('SELECT 1 AS one FROM entry WHERE id = ?')
     this.#insert = this.db.prepare(
@@ -109,6 +113,16 @@ export class PackIndex {
 
   get(id: string): EntryRow | undefined {
     return this.#get.get(id)
+  }
+
+  /** The rows of `ids`, in order (undefined for an absent one), read in one statement. */
+  getMany(ids: readonly string[]): (EntryRow | undefined)[] {
+    const rows = this.#getMany.all(JSON.stringify(ids))
+    const by = new Map(rows.map((r) => [r.id, r]))
+    return ids.map((id) => {
+      const r = by.get(id)
+      return r && { pack: r.pack, name: r.name, off: r.off, len: r.len, raw: r.raw }
+    })
   }
 
   has(id: string): boolean {

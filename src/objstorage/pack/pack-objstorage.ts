@@ -23,6 +23,7 @@ import {
   corruptEntry,
   decodeEntry,
   decodeEntryAsync,
+  decodeInflated,
   HEADER_SIZE,
   type PackCompression,
   TRAILER_SIZE,
@@ -30,6 +31,7 @@ import {
 import { type EntryRow, PackIndex } from './pack-index.js'
 import { streamEntry } from './pack-stream.js'
 import { acquirePack, appendBatch, appendStream, type OpenPack } from './pack-writer.js'
+import { PackReadPool } from './read-pool.js'
 import { type PackStats, packStats } from './stats.js'
 
 /** Settings of {@link PackObjStorage}. */
@@ -65,6 +67,8 @@ export const INDEX_FILE = 'index.sqlite'
 
 /** Largest group of entries appended in one write. */
 const GROUP_BYTES = 32 << 20
+/** Entries up to this size (bytes, as stored) are read in batches on a worker thread. */
+const BATCH_ENTRY_LIMIT = 64 << 10
 /** Reads in flight at once in {@link PackObjStorage.getBytesMany}. */
 const GET_MANY_PARALLEL = 16
 
@@ -95,6 +99,8 @@ export class PackObjStorage implements ObjStorage {
   /** Read descriptors by pack file name (a few; the oldest closed first). */
   readonly #fds = new Map<string, number>()
   #fdsChecked = Date.now()
+  /** Batch reads of small entries (started on first use). */
+  #reads: PackReadPool | undefined
   /** Serialises this instance's appends. */
   #queue: Promise<unknown> = Promise.resolve()
 
@@ -148,6 +154,8 @@ export class PackObjStorage implements ObjStorage {
     }
     for (const fd of this.#fds.values()) closeSync(fd)
     this.#fds.clear()
+    await this.#reads?.close()
+    this.#reads = undefined
     this.#index?.close()
     this.#index = undefined
   }
@@ -362,6 +370,8 @@ export class PackObjStorage implements ObjStorage {
   }
 
   async getBytesMany(ids: readonly string[], options: ObjGetOptions = {}): Promise<Uint8Array[]> {
+    const batch = await this.#getSmallBatch(ids, options)
+    if (batch) return batch
     // A few reads and decodes in flight at once (they run on the thread pool); the first
     // content in order that cannot be given is the one named.
     const out: Uint8Array[] = []
@@ -375,6 +385,41 @@ export class PackObjStorage implements ObjStorage {
       }
     }
     return out
+  }
+
+  /**
+   * The contents of `ids` when they are all small entries read and decoded without fault: read
+   * and decompressed in one batch on a worker thread (`read-pool.ts`), checked here. Null otherwise
+   * (one absent or large, a read or check failing, a compaction moving one meanwhile): the
+   * caller then reads them one by one, which names the first that cannot be given.
+   */
+  async #getSmallBatch(
+    ids: readonly string[],
+    options: ObjGetOptions,
+  ): Promise<Uint8Array[] | null> {
+    if (ids.length < 2) return null
+    for (const id of ids) checkId(id)
+    const rows: EntryRow[] = []
+    for (const row of this.index.getMany(ids)) {
+      if (!row || row.len > BATCH_ENTRY_LIMIT) return null
+      rows.push(row)
+    }
+    this.#reads ??= new PackReadPool(1)
+    const entries = await this.#reads.read(
+      rows.map((r) => ({ path: join(this.root, r.name), off: r.off, len: r.len })),
+    )
+    if (!entries) return null
+    const verify = options.verify ?? this.#init.verifyOnRead ?? false
+    try {
+      return entries.map((e, i) => {
+        this.#checkLength(rows[i]!, ids[i]!, e.entry.length)
+        const data = decodeInflated(e.entry, e.inflated, ids[i]!, rows[i]!.name)
+        if (verify) checkHash(ids[i]!, data, rows[i]!.name)
+        return data
+      })
+    } catch {
+      return null
+    }
   }
 
   get(id: string, options: ObjGetOptions = {}): AsyncIterable<Uint8Array> {
