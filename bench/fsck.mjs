@@ -1,12 +1,16 @@
 #!/usr/bin/env node
-// Benchmark: `arca fsck` of an archive holding a deterministic repository of ~50,000 objects
+// Benchmark: `arca fsck` of an archive holding a deterministic repository of ~60,000 objects
 // (made with git fast-import, the same one bench:load uses; about the size of expressjs/express,
-// 53,477 objects), against `git fsck --full` of that repository, in one run. Prints both wall
-// times, the ratio and the peak RSS of each.
+// 53,477 objects), against `git fsck --full` of that repository, in one run. Prints wall and
+// CPU times (medians), the ratios and the peak RSS of each, the content store checked, and the
+// load average.
 //
-// Usage: npm run bench:fsck [-- --commits N --files N --runs R]
+// Usage: npm run bench:fsck [-- --commits N --files N --runs R --store pack|files|both
+//                               --baseline OTHER/bin/arca.js]
+// --store: the archive's content store (default: pack, the default store of a new archive).
+// --baseline: another build of arca, run alternately with this one (before/after figures).
 import { spawnSync } from 'node:child_process'
-import { existsSync, rmSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 
@@ -17,21 +21,26 @@ const { values: opts } = parseArgs({
     commits: { type: 'string', default: '5000' },
     files: { type: 'string', default: '3' },
     runs: { type: 'string', default: '3' },
+    store: { type: 'string', default: 'pack' },
+    baseline: { type: 'string' },
     dir: { type: 'string', default: resolve(import.meta.dirname, '..', '.bench') },
   },
 })
 const COMMITS = Number(opts.commits)
 const FILES = Number(opts.files)
 const RUNS = Number(opts.runs)
+const STORES = opts.store === 'both' ? ['pack', 'files'] : [opts.store]
+if (!STORES.every((s) => s === 'pack' || s === 'files'))
+  throw new Error('--store: pack, files or both')
 const arcaBin = resolve(import.meta.dirname, '..', 'bin', 'arca.js')
 const repo = join(opts.dir, `load-${COMMITS}x${FILES}.git`)
-const data = join(opts.dir, `fsck-archive-${COMMITS}x${FILES}`)
 const env = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' }
 
 function timed(cmd, args) {
   const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', cmd, ...args], {
     encoding: 'utf8',
     env,
+    maxBuffer: 64 << 20,
   })
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`)
   const last = r.stderr.trim().split('\n').at(-1).split(' ')
@@ -43,48 +52,83 @@ function timed(cmd, args) {
   }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
 
 if (!existsSync(join(repo, 'HEAD'))) generateRepo({ repo, commits: COMMITS, files: FILES, env })
-if (!existsSync(join(data, 'graph.sqlite'))) {
-  console.log(`saving ${repo} into ${data} …`)
-  rmSync(data, { recursive: true, force: true })
-  const s = timed(process.execPath, [arcaBin, 'save', '--data', data, repo])
-  if (!/status: full/.test(s.stdout)) throw new Error(`arca save did not end full:\n${s.stdout}`)
+
+/** The archive of the repository on `store` (made once). */
+function archive(store) {
+  // The pack archive keeps the name it had when pack became the default store.
+  const data = join(
+    opts.dir,
+    `fsck-archive-${COMMITS}x${FILES}${store === 'files' ? '-files' : ''}`,
+  )
+  if (!existsSync(join(data, 'graph.sqlite'))) {
+    console.log(`saving ${repo} into ${data} (${store} content store) …`)
+    rmSync(data, { recursive: true, force: true })
+    const s = timed(process.execPath, [
+      arcaBin,
+      'save',
+      '--data',
+      data,
+      '--objstorage',
+      store,
+      repo,
+    ])
+    if (!/status: full/.test(s.stdout)) throw new Error(`arca save did not end full:\n${s.stdout}`)
+  }
+  const found = existsSync(join(data, 'packs', 'index.sqlite')) ? 'pack' : 'files'
+  if (found !== store) throw new Error(`${data} holds a ${found} content store, not ${store}`)
+  return data
 }
 
-const gits = []
-const arcas = []
-const gitCpu = []
-const arcaCpu = []
-let gitRss = 0
-let arcaRss = 0
-let checked = null
-for (let run = 0; run < RUNS; run++) {
-  const g = timed('git', ['-C', repo, 'fsck', '--full', '--no-progress'])
-  gits.push(g.seconds)
-  gitCpu.push(g.cpu)
-  gitRss = Math.max(gitRss, g.rssKb)
-  const a = timed(process.execPath, [arcaBin, 'fsck', '--data', data, '--restart', '--json'])
-  const report = JSON.parse(a.stdout)
-  if (!report.clean) throw new Error(`arca fsck found problems: ${a.stdout.slice(0, 500)}`)
-  checked = report.checked
-  arcas.push(a.seconds)
-  arcaCpu.push(a.cpu)
-  arcaRss = Math.max(arcaRss, a.rssKb)
+const builds = [{ name: 'arca', bin: arcaBin }]
+if (opts.baseline) builds.push({ name: 'baseline', bin: resolve(opts.baseline) })
+console.log(`load average before: ${loadavg()}`)
+for (const store of STORES) {
+  const data = archive(store)
+  const git = { wall: [], cpu: [], rss: 0 }
+  const runs = new Map(builds.map((b) => [b.name, { wall: [], cpu: [], rss: 0 }]))
+  let checked = null
+  for (let run = 0; run < RUNS; run++) {
+    const g = timed('git', ['-C', repo, 'fsck', '--full', '--no-progress'])
+    git.wall.push(g.seconds)
+    git.cpu.push(g.cpu)
+    git.rss = Math.max(git.rss, g.rssKb)
+    // Alternately first and second, so that neither build always runs right after git.
+    const order = run % 2 === 0 ? builds : [...builds].reverse()
+    for (const b of order) {
+      const a = timed(process.execPath, [b.bin, 'fsck', '--data', data, '--restart', '--json'])
+      const report = JSON.parse(a.stdout)
+      if (!report.clean) throw new Error(`${b.name} fsck found problems: ${a.stdout.slice(0, 500)}`)
+      checked = report.checked
+      const m = runs.get(b.name)
+      m.wall.push(a.seconds)
+      m.cpu.push(a.cpu)
+      m.rss = Math.max(m.rss, a.rssKb)
+    }
+  }
+  const objects = Object.values(checked).reduce((a, b) => a + b, 0)
+  const gw = median(git.wall)
+  const gc = median(git.cpu)
+  console.log(
+    `\n${store} content store: ${objects.toLocaleString('en')} objects checked (${JSON.stringify(checked)}), ${RUNS} runs, medians`,
+  )
+  console.log(
+    `  git fsck --full    ${gw.toFixed(2)} s wall   ${gc.toFixed(2)} s CPU   peak RSS ${Math.round(git.rss / 1024)} MB`,
+  )
+  for (const b of builds) {
+    const m = runs.get(b.name)
+    const w = median(m.wall)
+    const c = median(m.cpu)
+    console.log(
+      `  ${`${b.name} fsck`.padEnd(18)} ${w.toFixed(2)} s wall   ${c.toFixed(2)} s CPU   peak RSS ${Math.round(m.rss / 1024)} MB   ${Math.round(objects / w).toLocaleString('en')} objects/s`,
+    )
+    console.log(
+      `  ratio ${b.name}/git    ${(w / gw).toFixed(2)}x wall time (target: at most 3x), ${(c / gc).toFixed(2)}x CPU time`,
+    )
+  }
 }
-const objects = Object.values(checked).reduce((a, b) => a + b, 0)
-const g = median(gits)
-const a = median(arcas)
 console.log(
-  `archive: ${objects.toLocaleString('en')} objects checked (${JSON.stringify(checked)}), ${RUNS} runs, median wall time`,
-)
-console.log(`  git fsck --full    ${g.toFixed(2)} s   peak RSS ${Math.round(gitRss / 1024)} MB`)
-console.log(
-  `  arca fsck          ${a.toFixed(2)} s   ${Math.round(objects / a).toLocaleString('en')} objects/s   peak RSS ${Math.round(arcaRss / 1024)} MB`,
-)
-console.log(`  ratio arca/git     ${(a / g).toFixed(2)}x wall time (target: at most 3x)`)
-const gc = median(gitCpu)
-const ac = median(arcaCpu)
-console.log(
-  `  CPU time (user+sys): git ${gc.toFixed(2)} s, arca ${ac.toFixed(2)} s, ratio ${(ac / gc).toFixed(2)}x (wall time depends on the machine's load; CPU time less)`,
+  `\nload average after: ${loadavg()} (wall times depend on the machine's load; CPU time less)`,
 )

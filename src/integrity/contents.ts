@@ -84,32 +84,49 @@ export async function checkContent(store: ObjStorage, c: Content): Promise<FsckF
   return verdict(c, got)
 }
 
-/** Small contents read per {@link ObjStorage.getBytesMany} call. */
-const READ_BATCH = 64
+/** Small contents read per {@link ObjStorage.getBytesMany} call, at most. */
+const READ_BATCH = 256
+/** Bytes read per call, at most (a batch holds at least one content). */
+const READ_BATCH_BYTES = 8 << 20
 /** Batches being read while one is hashed. */
 const READ_AHEAD = 1
 
+/** `contents` cut into batches of at most {@link READ_BATCH} contents and {@link READ_BATCH_BYTES}. */
+function batches(contents: readonly Content[]): Content[][] {
+  const out: Content[][] = []
+  let batch: Content[] = []
+  let bytes = 0
+  for (const c of contents) {
+    if (batch.length > 0 && (batch.length >= READ_BATCH || bytes + c.length > READ_BATCH_BYTES)) {
+      out.push(batch)
+      batch = []
+      bytes = 0
+    }
+    batch.push(c)
+    bytes += c.length
+  }
+  if (batch.length > 0) out.push(batch)
+  return out
+}
+
 /**
  * The findings of small contents (at most {@link WHOLE_READ_LIMIT} each), in input order: read
- * in batches by the store's batch read (off the main thread for the file store), the next
- * batches read while this one is hashed. A batch that cannot be read whole (a content missing or
- * unreadable) is checked one content at a time, which names each problem.
+ * in batches by the store's batch read (off the main thread: the file store's and the pack
+ * store's worker threads; few and large batches, since each is a hand-off between threads,
+ * which a loaded machine makes slow), the next batches read while this one is hashed. A batch
+ * that cannot be read whole (a content missing or unreadable) is checked one content at a
+ * time, which names each problem.
  */
 async function checkSmall(store: ObjStorage, contents: readonly Content[]): Promise<FsckFinding[]> {
   const findings: FsckFinding[] = []
-  const read = (from: number): Promise<Uint8Array[] | null> =>
-    store
-      .getBytesMany(contents.slice(from, from + READ_BATCH).map((c) => c.sha1Git))
-      .catch(() => null)
+  const all = batches(contents)
+  const read = (batch: readonly Content[]): Promise<Uint8Array[] | null> =>
+    store.getBytesMany(batch.map((c) => c.sha1Git)).catch(() => null)
   const ahead: Promise<Uint8Array[] | null>[] = []
   let requested = 0
-  for (let i = 0; i < contents.length; i += READ_BATCH) {
-    while (requested < contents.length && ahead.length < READ_AHEAD) {
-      ahead.push(read(requested))
-      requested += READ_BATCH
-    }
+  for (const batch of all) {
+    while (requested < all.length && ahead.length <= READ_AHEAD) ahead.push(read(all[requested++]!))
     const got = await ahead.shift()!
-    const batch = contents.slice(i, i + READ_BATCH)
     for (let k = 0; k < batch.length; k++) {
       const c = batch[k]!
       const data = got?.[k]

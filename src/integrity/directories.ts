@@ -31,26 +31,32 @@ function fastIdOk(d: PackedDirectory): boolean {
   return manifest !== null && sha1Hex(manifest) === d.key
 }
 
-/** The findings of one page of packed directory rows. */
+/** A row decoded for the ordinary check (or the reason it does not decode). */
+function ordinary(d: PackedDirectory): ScanItem {
+  try {
+    const value = { id: d.key, entries: unpackEntries(d.packed), rawManifest: d.rawManifest }
+    return { key: d.key, object: { kind: 'directory', value } }
+  } catch (e) {
+    return { key: d.key, error: e instanceof Error ? e.message : String(e) }
+  }
+}
+
+/**
+ * The findings of one page of packed directory rows. `verified`: the ids already checked
+ * (`DirectoryIdPool`, a flag per row, awaited once the references are collected); without it
+ * they are checked here.
+ */
 export async function checkPackedDirectories(
   storage: Storage,
   store: ObjStorage,
   items: readonly PackedDirectory[],
   cache: PresentCache,
   known: KnownIds,
+  verified?: Promise<Uint8Array>,
 ): Promise<FsckFinding[]> {
-  const slow: ScanItem[] = []
+  const slow: PackedDirectory[] = []
   const fast: { key: string; refs: Reference[] }[] = []
   for (const d of items) {
-    if (!fastIdOk(d)) {
-      try {
-        const value = { id: d.key, entries: unpackEntries(d.packed), rawManifest: d.rawManifest }
-        slow.push({ key: d.key, object: { kind: 'directory', value } })
-      } catch (e) {
-        slow.push({ key: d.key, error: e instanceof Error ? e.message : String(e) })
-      }
-      continue
-    }
     const refs: Reference[] = []
     const blob = d.packed
     forEachPackedEntry(blob, (code, _ns, _ne, t) => {
@@ -70,16 +76,25 @@ export async function checkPackedDirectories(
     })
     if (refs.length > 0) fast.push({ key: d.key, refs })
   }
+  const ok = verified ? await verified : undefined
+  items.forEach((d, i) => {
+    if (ok ? ok[i] !== 1 : !fastIdOk(d)) slow.push(d)
+  })
   const findings =
-    slow.length > 0 ? await checkPage(storage, store, 'directory', slow, cache, known) : []
-  if (fast.length === 0) return findings
+    slow.length > 0
+      ? await checkPage(storage, store, 'directory', slow.map(ordinary), cache, known)
+      : []
+  // A row checked the ordinary way has its references resolved there.
+  const again = new Set(slow.map((d) => d.key))
+  const rest = again.size === 0 ? fast : fast.filter((f) => !again.has(f.key))
+  if (rest.length === 0) return findings
   const gone = await absent(
     storage,
-    fast.flatMap((f) => f.refs),
+    rest.flatMap((f) => f.refs),
     cache,
     known,
   )
-  for (const f of fast) {
+  for (const f of rest) {
     const reported = new Set<string>()
     for (const r of f.refs) {
       if (!gone.has(`${r.type}:${r.id}`)) continue

@@ -15,9 +15,17 @@
 import type { AbortOptions } from '../errors.js'
 import type { CoreType } from '../model/index.js'
 import type { ObjStorage } from '../objstorage/index.js'
-import { SCAN_KINDS, type ScanKind, type Storage, type StorageScan } from '../storage/index.js'
+import {
+  type PackedDirectory,
+  SCAN_KINDS,
+  type ScanItem,
+  type ScanKind,
+  type Storage,
+  type StorageScan,
+} from '../storage/index.js'
 import { FsckCheckpoint } from './checkpoint.js'
 import { checkPackedDirectories } from './directories.js'
+import { DirectoryIdPool } from './directory-pool.js'
 import { type FsckCounts, type FsckFinding, type FsckReport, zeroCounts } from './findings.js'
 import { KnownIds } from './known.js'
 import { checkPage, PresentCache } from './objects.js'
@@ -66,46 +74,51 @@ const REFERENCED: Readonly<Record<ScanKind, readonly CoreType[]>> = {
   origin_visit_status: ['snp'],
 }
 
-/** One page of `kind` checked: its findings, how many objects it had, the key to go on from. */
-async function scanPage(
+/** `p`, its rejection handled when nobody awaits it (a check failed while it was read ahead). */
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined)
+  return p
+}
+
+/** A page read and not yet checked. */
+type ReadPage =
+  | { readonly kind: 'directory'; readonly items: readonly PackedDirectory[]; next: string | null }
+  | { readonly kind: 'other'; readonly items: readonly ScanItem[]; next: string | null }
+
+/** Reads the page of `kind` after `after`. */
+async function readPage(
   options: FsckOptions,
   kind: ScanKind,
   after: string | null,
   batch: number,
-  present: PresentCache,
-  known: KnownIds,
-): Promise<{ findings: FsckFinding[]; count: number; next: string | null; last: string | null }> {
+): Promise<ReadPage> {
   if (kind === 'directory') {
     const page = await options.storage.scanPackedDirectories(after, batch)
-    const findings = await checkPackedDirectories(
+    return { kind: 'directory', items: page.items, next: page.next }
+  }
+  const page = await options.storage.scan(kind, after, batch)
+  return { kind: 'other', items: page.items, next: page.next }
+}
+
+/** The findings of a page read (directory ids hashed on the pool's thread meanwhile). */
+function checkRead(
+  options: FsckOptions,
+  kind: ScanKind,
+  page: ReadPage,
+  present: PresentCache,
+  known: KnownIds,
+  pool: DirectoryIdPool,
+): Promise<FsckFinding[]> {
+  if (page.kind === 'directory')
+    return checkPackedDirectories(
       options.storage,
       options.objstorage,
       page.items,
       present,
       known,
+      pool.verify(page.items),
     )
-    return {
-      findings,
-      count: page.items.length,
-      next: page.next,
-      last: page.items.at(-1)?.key ?? null,
-    }
-  }
-  const page = await options.storage.scan(kind, after, batch)
-  const findings = await checkPage(
-    options.storage,
-    options.objstorage,
-    kind,
-    page.items,
-    present,
-    known,
-  )
-  return {
-    findings,
-    count: page.items.length,
-    next: page.next,
-    last: page.items.at(-1)?.key ?? null,
-  }
+  return checkPage(options.storage, options.objstorage, kind, page.items, present, known)
 }
 
 /**
@@ -127,39 +140,50 @@ export async function fsck(options: FsckOptions): Promise<FsckReport> {
   const checked: FsckCounts = { ...state.checked }
   const present = new PresentCache()
   const known = new KnownIds(options.storage)
-  for (let k = SCAN_KINDS.indexOf(state.kind); k < SCAN_KINDS.length; k++) {
-    const kind = SCAN_KINDS[k]!
-    let after = kind === state.kind ? state.after : null
-    await known.load(REFERENCED[kind], options.signal)
-    for (;;) {
-      options.signal?.throwIfAborted()
-      const page = await scanPage(options, kind, after, batch, present, known)
-      const found = page.findings
-      findings.push(...found)
-      checked[kind] += page.count
-      const last = page.next === null ? null : page.next
-      if (last === null) {
-        // The kind is done: the next run starts at the next kind.
-        const nextKind = SCAN_KINDS[k + 1]
-        state = checkpoint.advance(
-          state,
-          {
-            kind: nextKind ?? kind,
-            after: nextKind ? null : (page.last ?? after),
-            checked,
-          },
-          found,
-          true,
-        )
+  // Directory ids are hashed on a second thread while this one does the rest.
+  const pool = new DirectoryIdPool()
+  try {
+    for (let k = SCAN_KINDS.indexOf(state.kind); k < SCAN_KINDS.length; k++) {
+      const kind = SCAN_KINDS[k]!
+      let after = kind === state.kind ? state.after : null
+      await known.load(REFERENCED[kind], options.signal)
+      // The next page is read while this one is checked (within a kind: the next kind's
+      // referenced ids are read first).
+      let reading = quiet(readPage(options, kind, after, batch))
+      for (;;) {
+        options.signal?.throwIfAborted()
+        const page = await reading
+        const checking = checkRead(options, kind, page, present, known, pool)
+        if (page.next !== null) reading = quiet(readPage(options, kind, page.next, batch))
+        const found = await checking
+        findings.push(...found)
+        checked[kind] += page.items.length
+        const last = page.next
+        if (last === null) {
+          // The kind is done: the next run starts at the next kind.
+          const nextKind = SCAN_KINDS[k + 1]
+          state = checkpoint.advance(
+            state,
+            {
+              kind: nextKind ?? kind,
+              after: nextKind ? null : (page.items.at(-1)?.key ?? after),
+              checked,
+            },
+            found,
+            true,
+          )
+          options.onProgress?.({ kind, checked, findings: findings.length })
+          break
+        }
+        state = checkpoint.advance(state, { kind, after: last, checked }, found)
+        after = last
         options.onProgress?.({ kind, checked, findings: findings.length })
-        break
+        if (options.throttleMs) await sleep(options.throttleMs, options.signal)
       }
-      state = checkpoint.advance(state, { kind, after: last, checked }, found)
-      after = last
-      options.onProgress?.({ kind, checked, findings: findings.length })
-      if (options.throttleMs) await sleep(options.throttleMs, options.signal)
     }
+    checkpoint.clear()
+    return { clean: findings.length === 0, checked, findings, resumed: previous !== null }
+  } finally {
+    await pool.close()
   }
-  checkpoint.clear()
-  return { clean: findings.length === 0, checked, findings, resumed: previous !== null }
 }

@@ -12,6 +12,7 @@
  *   whatever the journal's length and a later run only indexes what was appended since), then
  *   reads each wanted record at its offset. Content bytes never travel through the journal: a
  *   journal peer answers content rows only, and their bytes come from a feed when one is given.
+ *   A content the journal has no row of may be a skipped one: those are indexed by sha1_git.
  *
  * Everything a peer answers is verified by the repair (ids recomputed, content bytes against
  * every recorded hash) before it is stored; these peers only fetch and decode.
@@ -105,6 +106,9 @@ export interface JournalRepairPeerInit {
   readonly onIndexing?: (p: { topic: Topic; done: number; total: number }) => void
 }
 
+/** The index label of skipped contents by sha1_git (the topic's own keys hold every hash). */
+const SKIPPED_BY_SHA1_GIT = 'skipped_content:sha1_git'
+
 /** Records read per batch while indexing (one transaction each). */
 const INDEX_BATCH = 5000
 
@@ -126,27 +130,42 @@ export function journalRepairPeer(init: JournalRepairPeerInit): RemoteRepairPeer
   const offsetOf = db.prepare<[string, Buffer], { off: number }>(
     'SELECT off FROM record WHERE topic = ? AND key = ?',
   )
-  const commitBatch = db.transaction((topic: Topic, rows: JournalRecord[], until: number) => {
-    for (const r of rows) insert.run(topic, Buffer.from(r.key), r.offset)
-    setUntil.run(topic, until)
-  })
-  /** Topics brought up to date by this peer already. */
-  const fresh = new Set<Topic>()
+  const commitBatch = db.transaction(
+    (label: string, rows: readonly { key: Uint8Array; offset: number }[], until: number) => {
+      for (const r of rows) insert.run(label, Buffer.from(r.key), r.offset)
+      setUntil.run(label, until)
+    },
+  )
+  /** Topics (index labels) brought up to date by this peer already. */
+  const fresh = new Set<string>()
 
-  /** Indexes `topic` from where the last run stopped to the journal's current end. */
-  async function index(topic: Topic): Promise<void> {
-    if (fresh.has(topic)) return
+  /**
+   * Indexes `topic` from where the last run stopped to the journal's current end, under
+   * `label` (default: the topic), each record under `keyOf(record)` (default: its key; null:
+   * not indexed).
+   */
+  async function index(
+    topic: Topic,
+    label: string = topic,
+    keyOf: (r: JournalRecord) => Uint8Array | null = (r) => r.key,
+  ): Promise<void> {
+    if (fresh.has(label)) return
     const end = await init.journal.endOffset(topic)
-    let from = untilOf.get(topic)?.until ?? 0
+    let from = untilOf.get(label)?.until ?? 0
     while (from < end) {
-      const rows: JournalRecord[] = []
-      for await (const r of init.journal.read(topic, from, { limit: INDEX_BATCH })) rows.push(r)
-      if (rows.length === 0) break
-      from = rows[rows.length - 1]!.offset + 1
-      commitBatch(topic, rows, from)
+      const rows: { key: Uint8Array; offset: number }[] = []
+      let last = -1
+      for await (const r of init.journal.read(topic, from, { limit: INDEX_BATCH })) {
+        last = r.offset
+        const key = keyOf(r)
+        if (key !== null) rows.push({ key, offset: r.offset })
+      }
+      if (last < 0) break
+      from = last + 1
+      commitBatch(label, rows, from)
       init.onIndexing?.({ topic, done: from, total: end })
     }
-    fresh.add(topic)
+    fresh.add(label)
   }
 
   /** The value of the record of `topic` whose key is `id`'s bytes, or null. */
@@ -159,6 +178,27 @@ export function journalRepairPeer(init: JournalRepairPeerInit): RemoteRepairPeer
     return null
   }
 
+  /**
+   * The skipped content whose sha1_git is `id`, or null. Its journal key holds all its hashes
+   * (any of which may be absent), so the topic is indexed by the sha1_git of each value, under
+   * a label of its own.
+   */
+  async function skippedContent(id: string): Promise<SkippedContent | null> {
+    const sha1Git = (value: Uint8Array): string | null =>
+      decodeValue('skipped_content', value).sha1Git
+    await index('skipped_content', SKIPPED_BY_SHA1_GIT, (r) => {
+      const got = sha1Git(r.value)
+      return got === null ? null : Buffer.from(got, 'hex')
+    })
+    const row = offsetOf.get(SKIPPED_BY_SHA1_GIT, Buffer.from(id, 'hex'))
+    if (!row) return null
+    for await (const r of init.journal.read('skipped_content', row.off, { limit: 1 })) {
+      const value = decodeValue('skipped_content', r.value)
+      if (value.sha1Git === id) return value
+    }
+    return null
+  }
+
   return {
     name: init.name,
     async graph(type, id) {
@@ -167,7 +207,10 @@ export function journalRepairPeer(init: JournalRepairPeerInit): RemoteRepairPeer
     },
     async content(id) {
       const value = await recordValue('content', id)
-      if (!value) return null
+      if (!value) {
+        const skipped = await skippedContent(id)
+        return skipped ? { skipped: [skipped] } : null
+      }
       const row = decodeValue('content', value)
       return { row, data: init.feed ? await feedBytes(init.feed, id) : null }
     },

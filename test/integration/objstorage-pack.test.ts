@@ -100,6 +100,36 @@ describe('pack objstorage specifics', () => {
     })
   })
 
+  it('reads batches of small entries (a worker thread reads and inflates them) and names the first bad one', async () => {
+    await withStore(async (s, root) => {
+      const { createHash } = await import('node:crypto')
+      const idOf = (b: Buffer): string =>
+        createHash('sha1').update(`blob ${b.length}\0`).update(b).digest('hex')
+      const items = Array.from({ length: 40 }, (_, i) => text(i))
+        .concat([Buffer.from('x'), Buffer.alloc(0)])
+        .map((data) => ({ id: idOf(data), data }))
+      await s.addBatch(items)
+      const ids = items.map((x) => x.id)
+      const got = await s.getBytesMany(ids, { verify: true })
+      expect(got.map((b) => Buffer.from(b).toString('latin1'))).toEqual(
+        items.map((x) => x.data.toString('latin1')),
+      )
+      // The same id twice, in any order.
+      const twice = await s.getBytesMany([ids[3]!, ids[1]!, ids[3]!])
+      expect(twice.map((b) => Buffer.from(b).toString('latin1'))).toEqual(
+        [3, 1, 3].map((i) => items[i]!.data.toString('latin1')),
+      )
+      flipPackedByte(root, ids[7]!, 5)
+      flipPackedByte(root, ids[20]!, 5)
+      const pack = readdirSync(root).find((n) => n.endsWith('.pack'))!
+      await expect(s.getBytesMany(ids)).rejects.toThrow(
+        new RegExp(`swh:1:cnt:${ids[7]}.*corrupt.*${pack.replace(/\./g, '\\.')}.*CRC`),
+      )
+      const rest = ids.filter((_, i) => i !== 7 && i !== 20)
+      expect((await s.getBytesMany(rest)).length).toBe(rest.length)
+    })
+  })
+
   it('drops a torn tail: nothing past the committed size is read, the next writer truncates it', async () => {
     const root = makeTemp('arca-packs-')
     try {
