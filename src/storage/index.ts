@@ -50,6 +50,7 @@ export {
   type MaskWriter,
   type OriginMetadataRecord,
   type OriginMetadataSearchOptions,
+  type OriginSearchOptions,
   type ProvenanceListItem,
   type ProvenanceListKind,
   type ProvenanceListPage,
