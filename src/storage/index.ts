@@ -53,6 +53,7 @@ export {
   type MaskWriter,
   type OriginMetadataRecord,
   type OriginMetadataSearchOptions,
+  type OriginSearchOptions,
   type ProvenanceListItem,
   type ProvenanceListKind,
   type ProvenanceListPage,

@@ -83,6 +83,7 @@ export function createApp(
       exposeHeaders: [
         'Link',
         'X-Total-Count',
+        'X-Total-Count-Relation',
         'X-RateLimit-Limit',
         'X-RateLimit-Remaining',
         'X-RateLimit-Reset',

@@ -26,6 +26,11 @@ const NEVER = ['a', 'b', 'c'].map((x) => `https://example.org/apollo-never-${x}`
 const MASKED = 'https://github.com/zz-masked/Apollo-11'
 const UNRELATED = 'https://github.com/other/project'
 const UNICODE = 'https://git.example.org/ÜBER/straße-Ωmega'
+/** 1,001 visited origins: one more than the total counted exactly (src/web/search-total.ts). */
+const BULK = Array.from(
+  { length: 1_001 },
+  (_, i) => `https://bulk.test/b/r-${String(i).padStart(4, '0')}`,
+)
 
 /** A snapshot of `n` branches: HEAD (alias) and n-1 revision branches. */
 function snapshotOf(n: number) {
@@ -66,6 +71,8 @@ async function seed(a: Archive): Promise<void> {
     vh.map((v) => ({ ...v, status: 'full' as const, snapshot: s1.id, metadata: null })),
   )
   await s.maskSet('req-search', 'test takedown', [originSwhid(MASKED)], 'restricted')
+  await s.originAdd(BULK.map((url) => ({ url })))
+  await s.originVisitAdd(BULK.map((origin) => ({ origin, date: jan, type: 'git' })))
 }
 
 interface ResultRow {
@@ -86,7 +93,9 @@ function readPage(text: string) {
       branches: DomUtils.textContent(tds[3]!).trim(),
     }))
   const total = DomUtils.findOne((e) => e.attribs['id'] === 'total', doc.children, true)
-  const count = /^([\d,]+) origins? found/.exec(total ? DomUtils.textContent(total).trim() : '')
+  const count = /^(More than )?([\d,]+)\s+origins? found/.exec(
+    total ? DomUtils.textContent(total).trim() : '',
+  )
   const link = (rel: string): string | null => {
     const a = DomUtils.findOne(
       (e) => e.name === 'a' && e.attribs['rel'] === rel,
@@ -102,7 +111,8 @@ function readPage(text: string) {
   )
   return {
     rows,
-    total: count ? Number(count[1]!.replace(/,/g, '')) : NaN,
+    total: count ? Number(count[2]!.replace(/,/g, '')) : NaN,
+    exact: count ? count[1] === undefined : null,
     next: link('next'),
     prev: link('prev'),
     form,
@@ -235,7 +245,34 @@ function suite(
       expect(first?.last_visit_date).toBe('2024-06-01T10:00:00+00:00')
       const hg = await app.request(`${BASE}/api/1/origin/search/apollo/?visit_type=hg`)
       expect(hg.headers.get('X-Total-Count')).toBe('5')
+      expect(hg.headers.get('X-Total-Count-Relation')).toBe('eq')
       expect(((await hg.json()) as { url: string }[]).map((o) => o.url).sort()).toEqual(GITLAB)
+    })
+
+    it('counts exactly up to 1,000 matches; beyond, 1,000 flagged as a lower bound', async (t) => {
+      if (!app) return t.skip()
+      // r-0000 … r-0999: exactly the cap.
+      const at = await app.request(`${BASE}/api/1/origin/search/bulk.test%20r-0/?limit=100`)
+      expect(at.headers.get('X-Total-Count')).toBe('1000')
+      expect(at.headers.get('X-Total-Count-Relation')).toBe('eq')
+      // All 1,001: more than the cap.
+      const over = await app.request(`${BASE}/api/1/origin/search/bulk.test/?limit=100`)
+      expect(over.headers.get('X-Total-Count')).toBe('1000')
+      expect(over.headers.get('X-Total-Count-Relation')).toBe('gte')
+      // Paging by Link still reaches every match.
+      let next: string | undefined = `${BASE}/api/1/origin/search/bulk.test/?limit=300`
+      const seen = new Set<string>()
+      while (next) {
+        const res = await app.request(next)
+        for (const o of (await res.json()) as { url: string }[]) seen.add(o.url)
+        next = /<([^>]+)>; rel="next"/.exec(res.headers.get('Link') ?? '')?.[1]
+      }
+      expect(seen).toEqual(new Set(BULK))
+      const page = await get('/browse/search/?q=bulk.test')
+      expect(page.page).toMatchObject({ total: 1_000, exact: false })
+      expect(page.text).toMatch(/page\s+1 of more than 10,/)
+      const exact = await get('/browse/search/?q=bulk.test%20r-0')
+      expect(exact.page).toMatchObject({ total: 1_000, exact: true })
     })
   })
 }

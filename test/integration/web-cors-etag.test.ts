@@ -15,6 +15,7 @@ import { makeTemp, removeTemp } from '../helpers/tree.js'
 const EXPOSED = [
   'link',
   'x-total-count',
+  'x-total-count-relation',
   'x-ratelimit-limit',
   'x-ratelimit-remaining',
   'x-ratelimit-reset',

@@ -19,7 +19,7 @@ import { compileOriginRegexp, regexpScan } from './origin-regexp.js'
 import { originSummaries } from './origin-summaries.js'
 import { b, num, type Row, str } from './rows.js'
 import { chunks, getRows, inList, insert, parseToken, token, uniqueBy } from './statements.js'
-import { rarestTrigrams } from './trigram-stats.js'
+import { searchParts } from './trigram-stats.js'
 
 /**
  * Adds origins (existing URLs ignored). The `origin` counter is not bumped here: it counts
@@ -158,9 +158,9 @@ async function searchWhere(
     from = 'FROM origin_fts f JOIN origin o ON o.id = f.rowid'
     idKey = 'f.rowid'
     where.unshift('origin_fts MATCH ?')
-    // The rarest trigram of each word narrows as well as the whole word, at a fraction of the
-    // cost (trigram-stats.ts).
-    const picked = await rarestTrigrams(db, long)
+    // A rare part of the rarer words narrows about as well as the whole words, at a fraction of
+    // the cost (trigram-stats.ts).
+    const picked = await searchParts(db, long)
     params.unshift(picked.map((t) => `"${t.replace(/"/g, '""')}"`).join(' AND '))
   }
   if (options.visitTypes && options.visitTypes.length > 0) {

@@ -12,6 +12,7 @@ import { isoformatUtc, type OriginVisit, type OriginVisitStatus } from '../../mo
 import type { Json } from '../../views/index.js'
 import type { WebContext } from '../context.js'
 import { linkHeader, respond, withQuery } from '../http.js'
+import { searchTotal, searchTotalHeaders } from '../search-total.js'
 import { forksRoute } from './forks.js'
 import { links, originWithLinks, visitWithLinks } from './links.js'
 import { boolParam, intParam, originFromPath, originParam } from './params.js'
@@ -167,7 +168,8 @@ export const originRoutes: readonly RouteDef[] = [
     method: 'GET',
     path: '/origin/search/:pattern/',
     docPath: '/origin/search/{pattern}/',
-    summary: 'Origins whose URL contains a pattern (Link paging, X-Total-Count)',
+    summary:
+      'Origins whose URL contains every word of a pattern (Link paging; X-Total-Count exact up to 10,000, X-Total-Count-Relation)',
     params: [
       {
         name: 'pattern',
@@ -214,7 +216,7 @@ export const originRoutes: readonly RouteDef[] = [
       const s = ctx.archive.storage
       const [page, total] = await Promise.all([
         s.originSearch(pattern, { ...opts, limit, pageToken: c.req.query('page_token') ?? null }),
-        s.originSearchCount(pattern, opts),
+        searchTotal(s, pattern, opts),
       ])
       const l = links(c, ctx)
       const out: Json[] = []
@@ -232,7 +234,7 @@ export const originRoutes: readonly RouteDef[] = [
       const next = page.nextPageToken
         ? withQuery(c, l.base, { page_token: page.nextPageToken })
         : null
-      const headers: Record<string, string> = { 'X-Total-Count': String(total) }
+      const headers = searchTotalHeaders(total)
       const link = linkHeader(next)
       if (link) headers['Link'] = link
       return respond(c, out, { headers })

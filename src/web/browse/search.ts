@@ -12,6 +12,7 @@ import { html } from 'hono/html'
 
 import { InvalidInputError } from '../../errors.js'
 import type { WebContext } from '../context.js'
+import { searchTotal } from '../search-total.js'
 import { type Fragment, listTable, page, visitTypeIcon, when } from './layout.js'
 
 /** Results per screen. */
@@ -113,7 +114,7 @@ export function searchPage(wctx: WebContext) {
         offset: start,
         limit: SEARCH_PAGE_SIZE,
       }),
-      s.originSearchCount(form.query, opts),
+      searchTotal(s, form.query, opts),
     ])
     const rows = res.results.map((r) => {
       const st = r.latestStatus ?? null
@@ -138,7 +139,8 @@ export function searchPage(wctx: WebContext) {
         </td>
       </tr>`
     })
-    const pages = Math.max(1, Math.ceil(total / SEARCH_PAGE_SIZE))
+    const pages = Math.max(1, Math.ceil(total.count / SEARCH_PAGE_SIZE))
+    const count = `${total.count.toLocaleString('en')} origin${total.count === 1 ? '' : 's'}`
     const prevHref = form.page > 1 ? pageHref(form, form.page - 1) : null
     const nextHref = res.nextPageToken !== null ? pageHref(form, form.page + 1) : null
     const shown =
@@ -146,8 +148,8 @@ export function searchPage(wctx: WebContext) {
     const body = html`<h1>Search results for “${form.query}”</h1>
       ${searchForm(form)}
       <p id="total">
-        ${total.toLocaleString('en')} origin${total === 1 ? '' : 's'} found${shown} (page
-        ${String(form.page)} of ${String(pages)}, by URL).
+        ${total.exact ? '' : 'More than '}${count} found${shown} (page
+        ${String(form.page)} of ${total.exact ? '' : 'more than '}${String(pages)}, by URL).
       </p>
       ${listTable(
         ['Origin', 'Visit types', 'Latest visit', { label: 'Branches', num: true }],
