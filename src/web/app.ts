@@ -84,6 +84,7 @@ export function createApp(
         'Link',
         'X-Total-Count',
         'X-Total-Count-Relation',
+        'X-Search-Partial',
         'X-RateLimit-Limit',
         'X-RateLimit-Remaining',
         'X-RateLimit-Reset',

@@ -364,6 +364,7 @@ function suite(name: string, storage: () => Promise<StorageUnderTest | null>) {
       }[]
       expect(hits.some((h) => h.path === 'README.md')).toBe(false)
       expect(Number(api.headers.get('X-Total-Count'))).toBe(hits.length)
+      expect(api.headers.get('X-Total-Count-Relation')).toBe('eq')
       expect(api.headers.get('X-Search-Partial')).toBe('false')
       const ori = `swh:1:ori:${createHash('sha1').update(origins['beta']!).digest('hex')}`
       await archive.backend.maskSet('req-code-2', 'test takedown', [ori], 'restricted')

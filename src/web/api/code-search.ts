@@ -4,7 +4,8 @@
  * its runs of matching lines, each a content SWHID qualified down to its line range, with
  * context lines. Paged by `page` (Link, X-Total-Count as the origin search);
  * `X-Search-Partial: true` when the time limit or the bounded scan stopped the search early;
- * `X-Total-Count-Exact: false` when the total is an estimate (the count was bounded).
+ * `X-Total-Count-Relation: approx` when the total is an estimate (the count was bounded), `eq`
+ * when it is exact (the relation header of the origin search, `../search-total.ts`).
  *
  * @module
  */
@@ -66,7 +67,7 @@ async function handler(c: Context, ctx: WebContext): Promise<Response> {
   const headers: Record<string, string> = {
     'X-Total-Count': String(got.total),
     'X-Search-Partial': got.partial ? 'true' : 'false',
-    'X-Total-Count-Exact': got.totalExact ? 'true' : 'false',
+    'X-Total-Count-Relation': got.totalExact ? 'eq' : 'approx',
   }
   const link = linkHeader(next, prev)
   if (link) headers['Link'] = link
@@ -80,7 +81,7 @@ export const codeSearchRoutes: RouteDef[] = [
     path: '/code/search/',
     docPath: '/code/search/',
     summary:
-      'Files of origins latest snapshots matching a literal, word or regular expression, with line-range SWHIDs (beyond SWH; Link paging, X-Total-Count, X-Total-Count-Exact, X-Search-Partial)',
+      'Files of origins latest snapshots matching a literal, word or regular expression, with line-range SWHIDs (beyond SWH; Link paging, X-Total-Count, X-Total-Count-Relation, X-Search-Partial)',
     params: [
       { name: 'q', in: 'query', description: 'what to find (within one line)', required: true },
       {

@@ -169,7 +169,7 @@ export const originRoutes: readonly RouteDef[] = [
     path: '/origin/search/:pattern/',
     docPath: '/origin/search/{pattern}/',
     summary:
-      'Origins whose URL contains every word of a pattern (Link paging; X-Total-Count exact up to 10,000, X-Total-Count-Relation)',
+      'Origins whose URL contains every word of a pattern (Link paging; X-Total-Count exact up to 1,000, X-Total-Count-Relation)',
     params: [
       {
         name: 'pattern',
