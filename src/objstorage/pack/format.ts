@@ -17,6 +17,7 @@
  * @module
  */
 
+import { createHash } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import {
   brotliCompress,
@@ -28,6 +29,7 @@ import {
 } from 'node:zlib'
 
 import { CorruptError } from '../../errors.js'
+import { gitHeader } from '../../model/index.js'
 
 /** How an entry's payload is stored. */
 export const CODEC = { none: 0, brotli: 1 } as const
@@ -158,6 +160,20 @@ export function corruptEntry(id: string, pack: string, why: string): CorruptErro
     `Content "swh:1:cnt:${id}" is corrupt in the content store (pack ${pack}: ${why})`,
     { details: { id, pack } },
   )
+}
+
+/** The error of a content of `pack` whose bytes hash to `got`, not to its id. */
+export function hashMismatch(id: string, pack: string, got: string): CorruptError {
+  return new CorruptError(
+    `Content "swh:1:cnt:${id}" is corrupt in the content store (pack ${pack}: hashes to ${got})`,
+    { details: { id, pack, computed: got } },
+  )
+}
+
+/** Checks that `data`, read from `pack`, hashes to its sha1_git `id` (a CorruptError if not). */
+export function checkContentHash(id: string, data: Uint8Array, pack: string): void {
+  const got = createHash('sha1').update(gitHeader('blob', data.length)).update(data).digest('hex')
+  if (got !== id) throw hashMismatch(id, pack, got)
 }
 
 /**

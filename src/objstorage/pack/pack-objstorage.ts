@@ -8,17 +8,16 @@
  * @module
  */
 
-import { createHash } from 'node:crypto'
 import { closeSync, existsSync, mkdirSync, openSync, read, readSync } from 'node:fs'
 import { join } from 'node:path'
 
-import { CorruptError, InvalidInputError } from '../../errors.js'
-import { gitHeader } from '../../model/index.js'
+import { InvalidInputError } from '../../errors.js'
 import { diskError } from '../disk.js'
 import { checkId, notFound } from '../ids.js'
 import type { AbortOptions, ObjGetOptions, ObjListOptions, ObjStorage } from '../interface.js'
 import { type CompactOptions, compactPacks, type CompactReport } from './compact.js'
 import {
+  checkContentHash,
   compressAll,
   corruptEntry,
   decodeEntry,
@@ -66,15 +65,6 @@ export const INDEX_FILE = 'index.sqlite'
 
 /** Largest group of entries appended in one write. */
 const GROUP_BYTES = 32 << 20
-function checkHash(id: string, data: Uint8Array, pack: string): void {
-  const got = createHash('sha1').update(gitHeader('blob', data.length)).update(data).digest('hex')
-  if (got !== id)
-    throw new CorruptError(
-      `Content "swh:1:cnt:${id}" is corrupt in the content store (pack ${pack}: hashes to ${got})`,
-      { details: { id, pack, computed: got } },
-    )
-}
-
 /**
  * Content store in pack files.
  *
@@ -342,7 +332,7 @@ export class PackObjStorage implements ObjStorage {
     const buf = Buffer.allocUnsafe(row.len)
     this.#checkLength(row, id, readSync(fd, buf, 0, row.len, row.off))
     const data = decodeEntry(buf, id, row.name)
-    if (options.verify ?? this.#init.verifyOnRead ?? false) checkHash(id, data, row.name)
+    if (options.verify ?? this.#init.verifyOnRead ?? false) checkContentHash(id, data, row.name)
     return data
   }
 
@@ -355,7 +345,7 @@ export class PackObjStorage implements ObjStorage {
     })
     this.#checkLength(row, id, got)
     const data = await decodeEntryAsync(buf, id, row.name)
-    if (options.verify ?? this.#init.verifyOnRead ?? false) checkHash(id, data, row.name)
+    if (options.verify ?? this.#init.verifyOnRead ?? false) checkContentHash(id, data, row.name)
     return data
   }
 
@@ -382,7 +372,7 @@ export class PackObjStorage implements ObjStorage {
       for (let k = 0; k < ids.length; k++) {
         if (out[k] === undefined || failed[k] !== undefined) continue
         try {
-          checkHash(ids[k]!, out[k]!, rows.get(ids[k]!)?.name ?? '?')
+          checkContentHash(ids[k]!, out[k]!, rows.get(ids[k]!)?.name ?? '?')
         } catch (e) {
           failed[k] = e
         }

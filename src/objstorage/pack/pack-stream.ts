@@ -13,7 +13,14 @@ import { crc32, createBrotliDecompress } from 'node:zlib'
 
 import { CorruptError } from '../../errors.js'
 import { gitHeader } from '../../model/index.js'
-import { CODEC, corruptEntry, HEADER_SIZE, readHeader, TRAILER_SIZE } from './format.js'
+import {
+  CODEC,
+  corruptEntry,
+  hashMismatch,
+  HEADER_SIZE,
+  readHeader,
+  TRAILER_SIZE,
+} from './format.js'
 import type { EntryRow } from './pack-index.js'
 
 /** Streams a large entry of pack `row.name` (open as `fd`), checking CRC, length (and sha1_git) before the last chunk. */
@@ -85,7 +92,7 @@ export async function* streamEntry(
     throw corruptEntry(id, row.name, 'decompressed length differs from the header')
   if (hash) {
     const got = hash.digest('hex')
-    if (got !== id) throw corruptEntry(id, row.name, `hashes to ${got}`)
+    if (got !== id) throw hashMismatch(id, row.name, got)
   }
   if (pending) yield pending
 }

@@ -20,6 +20,7 @@ import {
   BROTLI_QUALITY,
   CODEC,
   corruptEntry,
+  hashMismatch,
   HEADER_SIZE,
   type PackCompression,
   readHeader,
@@ -181,11 +182,7 @@ export async function* unspoolEntry(
     throw corruptEntry(id, pack, 'decompressed length differs from the header')
   if (hash) {
     const got = hash.digest('hex')
-    if (got !== id)
-      throw new CorruptError(
-        `Content "swh:1:cnt:${id}" is corrupt in the content store (pack ${pack}: hashes to ${got})`,
-        { details: { id, pack, computed: got } },
-      )
+    if (got !== id) throw hashMismatch(id, pack, got)
   }
   if (held) yield held
 }

@@ -15,15 +15,14 @@
  * @module
  */
 
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 
-import { CorruptError, InvalidInputError } from '../../errors.js'
-import { gitHeader } from '../../model/index.js'
+import { InvalidInputError } from '../../errors.js'
 import { checkId, notFound } from '../ids.js'
 import type { AbortOptions, ObjGetOptions, ObjListOptions, ObjStorage } from '../interface.js'
-import { compressAll, decodeEntry, type PackCompression } from '../pack/format.js'
+import { checkContentHash, compressAll, decodeEntry, type PackCompression } from '../pack/format.js'
 import { Bucket, type S3Location } from './bucket.js'
 import { Catalog, decodeIndex, encodeIndex, type IndexEntry, type Located } from './catalog.js'
 import { spoolEntry, unspoolEntry } from './large.js'
@@ -71,15 +70,6 @@ const newPackName = () =>
 const GET_MANY_PARALLEL = 16
 /** Ids listed per catalog query in {@link S3ObjStorage.list}. */
 const LIST_PAGE = 1000
-
-function checkHash(id: string, data: Uint8Array, pack: string): void {
-  const got = createHash('sha1').update(gitHeader('blob', data.length)).update(data).digest('hex')
-  if (got !== id)
-    throw new CorruptError(
-      `Content "swh:1:cnt:${id}" is corrupt in the content store (pack ${pack}: hashes to ${got})`,
-      { details: { id, pack, computed: got } },
-    )
-}
 
 /** The S3 content store. */
 export class S3ObjStorage implements ObjStorage {
@@ -336,7 +326,7 @@ export class S3ObjStorage implements ObjStorage {
     checkId(id)
     const { bytes, at } = await this.#entryBytes(id, options.signal)
     const raw = decodeEntry(bytes, id, at.pack)
-    if (this.#verify(options)) checkHash(id, raw, at.pack)
+    if (this.#verify(options)) checkContentHash(id, raw, at.pack)
     return raw
   }
 
