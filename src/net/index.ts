@@ -17,6 +17,7 @@ export {
 } from './decompress.js'
 export { type EgressProxy, parseAuthority, startEgressProxy } from './egress-proxy.js'
 export { HttpClient, type HttpRequestOptions, type HttpResponse, MAX_REDIRECTS } from './http.js'
+export { type PinnedUrl, pinUrl, sshPinOptions, withUrlHost } from './pin.js'
 export {
   checkAddress,
   type NetPolicy,

@@ -79,6 +79,19 @@ export function brzHome(
   return { url: u.href, env }
 }
 
+/**
+ * An executable in `scratch` running OpenSSH with `options` (for `BRZ_SSH`, which Breezy takes
+ * as the ssh program when it is a path; it tells the vendor from `-V`). The options are checked
+ * to be plain words: they are written into a shell script.
+ */
+export function sshCommand(scratch: string, options: readonly string[]): string {
+  if (!options.every((o) => /^[A-Za-z0-9._:=-]+$/.test(o)))
+    throw new Error(`ssh options must be plain words: ${options.join(' ')}`)
+  const path = join(scratch, 'brz-ssh')
+  writeFileSync(path, `#!/bin/sh\nexec ssh ${options.join(' ')} "$@"\n`, { mode: 0o700 })
+  return path
+}
+
 /** Breezy's messages that mean the branch is not there or not reachable. */
 const NOT_FOUND =
   /Not a branch|No such file|does not exist|Connection error|Unable to connect|Name or service not known|Temporary failure in name resolution|Invalid http response|Unable to handle http code (?:401|403|404|410)|Unexpected HTTP status (?:401|403|404|410)|Unauthorized|Forbidden|authentication|Permission denied|not permitted|Transport operation not possible/i

@@ -15,12 +15,13 @@ import { join } from 'node:path'
 
 import { CorruptError, UnavailableError } from '../../errors.js'
 import { makeExtId, sha1Hex, type SnapshotBranch, utf8 } from '../../model/index.js'
+import { sshPinOptions } from '../../net/index.js'
 import { type Child, startChild } from '../core/child.js'
 import { contentObject } from '../core/content.js'
 import { MutableTree } from '../core/tree.js'
 import type { LoadContext, ModelObject, Producer } from '../core/types.js'
 import { type RemoteUrl, scrubRemote } from '../origin-url.js'
-import { branchInto, brzHome, bzrPython } from './brz.js'
+import { branchInto, brzHome, bzrPython, sshCommand } from './brz.js'
 import { bzrRevision, type BzrRevisionMeta, bzrTagRelease } from './convert.js'
 import { FrameReader } from './frames.js'
 import { BZR_READER_PY } from './reader-script.js'
@@ -80,8 +81,17 @@ export class BzrProducer implements Producer {
   async fetch(ctx: LoadContext): Promise<void> {
     this.#scratch = ctx.scratch('bzr')
     ctx.stats.fetches++
-    const { url, env } = brzHome(this.#remote.fetchUrl, this.#scratch, await ctx.egressProxy())
-    this.#env = env
+    // bzr:// and bzr+ssh:// are opened by brz itself: held to the checked address.
+    let fetchUrl = this.#remote.fetchUrl
+    let ssh: NodeJS.ProcessEnv = {}
+    if (/^bzr(\+ssh)?:\/\//i.test(fetchUrl)) {
+      const pinned = await ctx.pinUrl(fetchUrl)
+      fetchUrl = pinned.url
+      if (pinned.address !== null && /^bzr\+ssh:/i.test(fetchUrl))
+        ssh = { BRZ_SSH: sshCommand(this.#scratch, sshPinOptions(pinned)) }
+    }
+    const { url, env } = brzHome(fetchUrl, this.#scratch, await ctx.egressProxy())
+    this.#env = { ...env, ...ssh }
     this.#source = join(this.#scratch, 'branch')
     try {
       await branchInto(url, this.#source, env, ctx.signal)

@@ -6,12 +6,20 @@
  * @module
  */
 
-import { type EgressProxy, type NetPolicy, startEgressProxy } from '../../net/index.js'
+import { errorMessage, isArcaError } from '../../errors.js'
+import {
+  type EgressProxy,
+  type NetPolicy,
+  type PinnedUrl,
+  pinUrl,
+  startEgressProxy,
+} from '../../net/index.js'
 
 /** One load's egress proxy, if any. */
 export class EgressGate {
   readonly #policy: NetPolicy | undefined
   #proxy: Promise<EgressProxy> | null = null
+  #refused: string | null = null
 
   constructor(policy: NetPolicy | undefined) {
     this.#policy = policy
@@ -24,10 +32,23 @@ export class EgressGate {
     return (await this.#proxy).url
   }
 
+  /**
+   * `url` checked under the load's policy and held to the checked address (`pinUrl`); the
+   * first refusal is kept as the load's reason, like the proxy's.
+   */
+  async pin(url: string): Promise<PinnedUrl> {
+    try {
+      return await pinUrl(url, this.#policy)
+    } catch (e) {
+      if (isArcaError(e, 'forbidden')) this.#refused ??= errorMessage(e)
+      throw e
+    }
+  }
+
   /** The first connection the proxy refused, if it did. */
   async refusal(): Promise<string | null> {
     const proxy = await this.#proxy?.catch(() => null)
-    return proxy?.refusals()[0] ?? null
+    return this.#refused ?? proxy?.refusals()[0] ?? null
   }
 
   async close(): Promise<void> {

@@ -18,7 +18,7 @@ import type {
   SnapshotBranch,
   VisitStatusValue,
 } from '../../model/index.js'
-import type { NetPolicy } from '../../net/index.js'
+import type { NetPolicy, PinnedUrl } from '../../net/index.js'
 import type { Storage } from '../../storage/index.js'
 
 /** A content with its bytes, as the storage takes it. */
@@ -159,6 +159,14 @@ export interface LoadContext {
    * load that failed after a refusal says so in its message.
    */
   egressProxy(): Promise<string | null>
+  /**
+   * Under the load's network policy, `url` checked and held to the checked address (its host
+   * replaced by it, see `pinUrl`): what a producer gives a tool that connects by itself outside
+   * HTTP(S) (`svn://`, `bzr://`, `rsync://`, ssh, a CVS pserver), so that the tool never
+   * resolves the name again. Without a policy, `url` unchanged (`address` null). Refused: a
+   * ForbiddenError naming why.
+   */
+  pinUrl(url: string): Promise<PinnedUrl>
 }
 
 /**

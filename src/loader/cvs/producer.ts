@@ -55,7 +55,12 @@ export class CvsProducer implements Producer {
   }
 
   async fetch(ctx: LoadContext): Promise<void> {
-    const src = this.#source
+    let src = this.#source
+    // rsync and the pserver client connect by themselves: held to the checked address.
+    if (src.scheme !== 'file') {
+      const pinned = await ctx.pinUrl(src.origin)
+      if (pinned.address !== null) src = { ...src, host: pinned.address }
+    }
     const scratch = ctx.scratch('cvs')
     if (src.scheme === 'file') this.#listing = listLocal(src, src.localRoot!, scratch, ctx)
     else if (src.scheme === 'rsync') {

@@ -12,7 +12,14 @@ import { once } from 'node:events'
 
 import { ForbiddenError } from '../../errors.js'
 import { gitEnv, IGNORED_REFSPECS } from '../../fromdisk/index.js'
-import { checkUrl, type NetPolicy, parseAddress, resolveAllowed, urlHost } from '../../net/index.js'
+import {
+  type NetPolicy,
+  parseAddress,
+  pinUrl,
+  sshPinOptions,
+  urlHost,
+  withUrlHost,
+} from '../../net/index.js'
 import { gitFetchArgs } from '../origin-url.js'
 import { classifyRemoteMessage, type RemoteRef } from './protocol.js'
 
@@ -51,14 +58,6 @@ async function git(
   return Buffer.concat(out)
 }
 
-/** `url` (scheme://[user@]host… or scp-like [user@]host:path) with its host replaced. */
-function withHost(url: string, host: string): string {
-  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/(?:[^/?#@]*@)?)(\[[^\]]*\]|[^/?#:]*)/.exec(url)
-  if (scheme) return scheme[1]! + host + url.slice(scheme[0].length)
-  const scp = /^((?:[^@/]*@)?)(\[[^\]/]*\]|[^/:]+):/.exec(url)!
-  return `${scp[1]!}${host}:${url.slice(scp[0].length)}`
-}
-
 /**
  * The git binary's remote for `url`. Under a policy the URL is checked, and git is held to the
  * checked address: curl is told it (`http.curloptResolve`), git:// and ssh are given it in
@@ -69,12 +68,11 @@ async function gitRemote(url: string, network: NetPolicy | undefined): Promise<G
   // Credentials travel in the environment, not on the command line.
   const plain = gitFetchArgs(url)
   if (!network) return { url: plain.url, config: [], env: plain.env }
-  const reason = await checkUrl(url, network)
   const target = urlHost(url)
-  if (reason || 'refused' in target) throw new ForbiddenError(reason ?? 'refused')
-  const address = (await resolveAllowed(target.host, network))[0]!
-  const literal = address.family === 6 ? `[${address.address}]` : address.address
-  const host = target.host.replace(/^\[(.*)\]$/, '$1')
+  const pin = await pinUrl(url, network)
+  if ('refused' in target || pin.address === null) throw new ForbiddenError('refused')
+  const host = pin.host
+  const literal = pin.address.includes(':') ? `[${pin.address}]` : pin.address
   const config = ['-c', 'http.followRedirects=false', '-c', 'protocol.allow=never']
   if (target.scheme === 'http' || target.scheme === 'https') {
     const port = new URL(plain.url).port || (target.scheme === 'https' ? '443' : '80')
@@ -83,13 +81,13 @@ async function gitRemote(url: string, network: NetPolicy | undefined): Promise<G
       config.push('-c', `http.curloptResolve=${host}:${port}:${literal}`)
     return { url: plain.url, config, env: plain.env }
   }
-  const pinned = withHost(plain.url, literal)
+  const pinned = withUrlHost(plain.url, literal)
   if (target.scheme === 'git') {
     config.push('-c', 'protocol.git.allow=always')
     return { url: pinned, config, env: plain.env }
   }
   config.push('-c', 'protocol.ssh.allow=always')
-  const alias = `ssh -o BatchMode=yes -o HostKeyAlias=${host} -o CheckHostIP=no`
+  const alias = ['ssh', ...sshPinOptions(pin)].join(' ')
   return { url: pinned, config, env: { ...plain.env, GIT_SSH_COMMAND: alias } }
 }
 

@@ -72,18 +72,21 @@ function configValue(v: string): string {
  * Writes the load's hgrc in `dir` and says what to clone. An HTTP(S) server that sends nothing
  * for `stallSeconds` is given up (Mercurial's `http.timeout`, a socket timeout). With `proxy`
  * (the load's egress proxy, `http://127.0.0.1:PORT`), every HTTP(S) connection goes through it,
- * loopback addresses included (`http_proxy.always`), so that redirects are checked too.
+ * loopback addresses included (`http_proxy.always`), so that redirects are checked too;
+ * `sshOptions` are added to the ssh command (for a URL pinned to its checked address).
  */
 export function prepareSource(
   remote: RemoteUrl,
   dir: string,
   stallSeconds: number,
   proxy: string | null = null,
+  sshOptions: readonly string[] = [],
 ): HgSource {
+  const ssh = [process.env['ARCA_HG_SSH'] ?? 'ssh', ...sshOptions].join(' ')
   const lines = [
     '[ui]',
     'interactive = false',
-    `ssh = ${process.env['ARCA_HG_SSH'] ?? 'ssh'}`,
+    `ssh = ${ssh}`,
     '[http]',
     `timeout = ${stallSeconds}`,
   ]

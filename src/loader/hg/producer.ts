@@ -20,6 +20,7 @@ import { join } from 'node:path'
 
 import { CorruptError, IoError } from '../../errors.js'
 import { fromHex, type SnapshotBranch, toHex } from '../../model/index.js'
+import { sshPinOptions } from '../../net/index.js'
 import { type Child, startChild } from '../core/child.js'
 import { contentObject } from '../core/content.js'
 import { MutableTree, type TreeLeaf } from '../core/tree.js'
@@ -96,11 +97,22 @@ export class HgProducer implements Producer {
 
   async fetch(ctx: LoadContext): Promise<void> {
     const scratch = ctx.scratch('hg')
+    // ssh:// is opened by ssh itself: held to the checked address, the host key checked by name.
+    let remote = this.#remote
+    let sshOptions: string[] = []
+    if (/^ssh:\/\//i.test(remote.fetchUrl)) {
+      const pinned = await ctx.pinUrl(remote.fetchUrl)
+      if (pinned.address !== null) {
+        remote = { ...remote, fetchUrl: pinned.url }
+        sshOptions = sshPinOptions(pinned)
+      }
+    }
     this.#src = prepareSource(
-      this.#remote,
+      remote,
       scratch,
       Math.ceil(this.#opts.stallTimeoutMs / 1000),
       await ctx.egressProxy(),
+      sshOptions,
     )
     this.#repo = join(scratch, 'repo')
     await hgClone(this.#src, this.#repo, ctx.signal)

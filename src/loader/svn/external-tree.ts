@@ -27,6 +27,7 @@ import {
 import { dirname, join } from 'node:path'
 
 import { makeContent, Perms } from '../../model/index.js'
+import { type PinnedUrl, sshPinOptions } from '../../net/index.js'
 import type { Storage } from '../../storage/index.js'
 import { diskTree } from '../core/disk-tree.js'
 import type { MutableTree } from '../core/tree.js'
@@ -55,6 +56,11 @@ export interface ExternalsOptions {
   readonly maxContentSize: number
   readonly signal?: AbortSignal | undefined
   readonly proxy?: string | null
+  /**
+   * Holds an external's `svn://` or `svn+ssh://` URL to its checked address under the load's
+   * policy (refused: the external is unreachable). HTTP(S) goes through `proxy` instead.
+   */
+  readonly pinUrl?: (url: string) => Promise<PinnedUrl>
 }
 
 interface DirState {
@@ -299,9 +305,15 @@ export class SvnExternals {
     peg: number | null,
     own: boolean,
   ): Promise<void> {
-    const access: SvnAccess = own
+    let access: SvnAccess = own
       ? this.#o.repoAccess
       : { auth: null, proxy: this.#o.proxy ?? null, signal: this.#o.signal }
+    if (!own && this.#o.pinUrl && /^svn(\+ssh)?:\/\//i.test(url)) {
+      const pinned = await this.#o.pinUrl(url)
+      url = pinned.url
+      if (pinned.address !== null && /^svn\+ssh:/i.test(url))
+        access = { ...access, tunnel: ['ssh', ...sshPinOptions(pinned), '-q', '--'].join(' ') }
+    }
     await runTool(
       'svn',
       [

@@ -16,6 +16,7 @@
 
 import { ArcaError, NotFoundError } from '../../errors.js'
 import { bytesEqual, type SnapshotBranch, utf8 } from '../../model/index.js'
+import { sshPinOptions } from '../../net/index.js'
 import type { LoadContext, ModelObject, Producer } from '../core/types.js'
 import { type RemoteUrl, scrubRemote, splitRemoteUrl } from '../origin-url.js'
 import { remoteChanges } from './changes.js'
@@ -62,6 +63,8 @@ export class SvnProducer implements Producer {
   /** There are revisions to replay. */
   #fresh = false
   #auth: SvnAuth | null = null
+  /** svn's ssh tunnel for a pinned `svn+ssh://` URL. */
+  #tunnel: string | null = null
 
   constructor(remote: RemoteUrl, opts: SvnProducerOptions) {
     this.#remote = remote
@@ -90,11 +93,17 @@ export class SvnProducer implements Producer {
   }
 
   async fetch(ctx: LoadContext): Promise<void> {
-    const { url, auth } = this.#target()
+    const { url: given, auth } = this.#target()
     this.#auth = auth
     const proxy = await ctx.egressProxy()
     this.#proxy = proxy
-    const info = await svnInfo(url, auth, ctx.signal, proxy)
+    // svn:// and svn+ssh:// are opened by the tools themselves: held to the checked address.
+    const pinned = /^svn(\+ssh)?:\/\//i.test(given) ? await ctx.pinUrl(given) : null
+    const url = pinned?.url ?? given
+    if (pinned?.address != null && /^svn\+ssh:/i.test(given))
+      this.#tunnel = ['ssh', ...sshPinOptions(pinned), '-q', '--'].join(' ')
+    const access: SvnAccess = { auth, proxy, tunnel: this.#tunnel, signal: ctx.signal }
+    const info = await svnInfo(url, access)
     this.#info = info
     ctx.report('list', { objects: info.head })
     const loaded = (this.#loaded = await this.#previous(ctx))
@@ -104,7 +113,7 @@ export class SvnProducer implements Producer {
         origin: this.origin,
         maxContentSize: this.#opts.maxContentSize,
         scratch: ctx.scratch('svncheck'),
-        access: { auth, proxy, signal: ctx.signal },
+        access,
       })
       this.#altered = this.#resume === null
       // Nothing new and nothing rewritten: no dump at all.
@@ -117,7 +126,7 @@ export class SvnProducer implements Producer {
       }
     }
     this.#fresh = true
-    this.#repo = await localRepository(info, auth, ctx.scratch('svn'), ctx.signal, proxy)
+    this.#repo = await localRepository(info, ctx.scratch('svn'), access)
     const local = info.root.startsWith('file://')
     if (!local) ctx.stats.fetchedObjects = info.head + 1 // the mirror's revisions
     ctx.stats.fetches++
@@ -172,7 +181,12 @@ export class SvnProducer implements Producer {
   ): AsyncGenerator<ModelObject> {
     const info = this.#info!
     const repo = this.#repo
-    const access: SvnAccess = { auth: this.#auth, proxy: this.#proxy, signal: ctx.signal }
+    const access: SvnAccess = {
+      auth: this.#auth,
+      proxy: this.#proxy,
+      tunnel: this.#tunnel,
+      signal: ctx.signal,
+    }
     const replay = new SvnReplay({
       storage: ctx.storage,
       repo,
@@ -183,6 +197,7 @@ export class SvnProducer implements Producer {
       rootUrl: info.root,
       scratch: ctx.scratch('svnext'),
       proxy: this.#proxy,
+      pinUrl: (u) => ctx.pinUrl(u),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     })
     if (from) yield* replay.resume(from.rev, from.directory, info.subpath, this.#resume!)

@@ -14,6 +14,7 @@ import { join } from 'node:path'
 
 import { CorruptError } from '../../errors.js'
 import { type Directory, fromHex, makeDirectory, toHex } from '../../model/index.js'
+import type { PinnedUrl } from '../../net/index.js'
 import type { Storage } from '../../storage/index.js'
 import { contentObject } from '../core/content.js'
 import { diskTree } from '../core/disk-tree.js'
@@ -56,6 +57,8 @@ export interface ReplayOptions {
   readonly scratch: string
   /** The load's egress proxy (for externals over HTTP), if any. */
   readonly proxy?: string | null
+  /** Holds an external's `svn://` URL to its checked address (`LoadContext.pinUrl`). */
+  readonly pinUrl?: (url: string) => Promise<PinnedUrl>
   readonly signal?: AbortSignal
 }
 
@@ -90,6 +93,7 @@ export class SvnReplay {
       maxContentSize: opts.maxContentSize,
       signal: opts.signal,
       proxy: opts.proxy ?? null,
+      ...(opts.pinUrl ? { pinUrl: opts.pinUrl } : {}),
     })
   }
 

@@ -116,20 +116,11 @@ function trimSlashes(b: Uint8Array): Uint8Array {
 }
 
 /** `svn info` of `url`; a NotFoundError when there is no readable repository there. */
-export async function svnInfo(
-  url: string,
-  auth: SvnAuth | null,
-  signal?: AbortSignal,
-  proxy: string | null = null,
-): Promise<SvnInfo> {
+export async function svnInfo(url: string, access: SvnAccess): Promise<SvnInfo> {
   let xml: string
   try {
     xml = (
-      await runTool(
-        'svn',
-        ['info', '--xml', '--non-interactive', ...authArgs(auth), ...proxyArgs(proxy), '--', url],
-        { ...authStdin(auth), ...(signal ? { signal } : {}) },
-      )
+      await runTool('svn', ['info', '--xml', ...toolArgs(access), '--', url], toolOpts(access))
     ).toString('utf8')
   } catch (e) {
     if (e instanceof ToolError && NOT_FOUND_CODES.some((c) => e.stderr.includes(c)))
@@ -164,28 +155,17 @@ function firstError(stderr: string): string {
 /** The local repository to read: the origin's own (`file://`), or a mirror made in `scratch`. */
 export async function localRepository(
   info: SvnInfo,
-  auth: SvnAuth | null,
   scratch: string,
-  signal?: AbortSignal,
-  proxy: string | null = null,
+  access: SvnAccess,
 ): Promise<string> {
+  const signal = access.signal
   if (info.root.startsWith('file://')) return fileURLToPath(info.root)
   const dir = join(scratch, 'mirror')
   await runTool('svnadmin', ['create', dir], signal ? { signal } : {})
   const dump = startTool(
     'svnrdump',
-    [
-      'dump',
-      '-q',
-      '--non-interactive',
-      ...authArgs(auth),
-      ...proxyArgs(proxy),
-      '-r',
-      `0:${info.head}`,
-      '--',
-      info.root,
-    ],
-    { ...(signal ? { signal } : {}), ...authStdin(auth) },
+    ['dump', '-q', ...toolArgs(access), '-r', `0:${info.head}`, '--', info.root],
+    toolOpts(access),
   )
   const load = startTool(
     'svnadmin',
@@ -214,6 +194,11 @@ export async function catFile(
 export interface SvnAccess {
   readonly auth: SvnAuth | null
   readonly proxy: string | null
+  /**
+   * The command `svn+ssh://` URLs are opened with (svn's `tunnels` `ssh`), e.g. ssh held to a
+   * pinned address with the host key checked by name; svn's default when absent.
+   */
+  readonly tunnel?: string | null
   readonly signal?: AbortSignal | undefined
 }
 
@@ -221,7 +206,8 @@ const LOCAL: SvnAccess = { auth: null, proxy: null }
 
 /** The options giving the tools the credentials and proxy of `a`. */
 export function toolArgs(a: SvnAccess): string[] {
-  return ['--non-interactive', ...authArgs(a.auth), ...proxyArgs(a.proxy)]
+  const tunnel = a.tunnel ? ['--config-option', `config:tunnels:ssh=${a.tunnel}`] : []
+  return ['--non-interactive', ...authArgs(a.auth), ...proxyArgs(a.proxy), ...tunnel]
 }
 
 /** How to run a tool for `a` (the password on stdin, the signal). */
