@@ -44,6 +44,8 @@ export interface OriginLoadOptions extends LoadOptions {
   readonly registries?: PackageRegistries
   /** Archives (`tar`, `tarball-directory`): declared checksums of the tarball, algorithm → hex. */
   readonly checksums?: Readonly<Record<string, string>>
+  /** `tarball-directory`: `checksums` are of the file (`standard`, default) or NAR hashes (`nar`). */
+  readonly checksumLayout?: 'standard' | 'nar'
   /** `tar`: the origin's artifacts as a lister gives them (default: the URL's tarball). */
   readonly artifacts?: readonly ArchiveArtifact[]
 }

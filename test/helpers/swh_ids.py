@@ -7,6 +7,9 @@ Usage:
   swh_ids.py unzip ZIP DEST           -> shutil.unpack_archive (what swh-core does for zip)
   swh_ids.py release JSON             -> {"target","name","message","author","ts","offset"}
   swh_ids.py snapshot JSON            -> [[name, type, target-hex-or-alias-name], ...]
+  swh_ids.py nar PATH                 -> sha256 (hex) of the NAR serialisation of PATH (the
+                                         Nix manual's grammar: entries sorted by name bytes,
+                                         "executable" when the owner may execute)
 """
 import hashlib, json, os, shutil, stat, sys
 
@@ -53,6 +56,39 @@ def snapshot_id(branches):
     return git_hash(b"snapshot", out)
 
 
+def nar_sha256(path):
+    h = hashlib.sha256()
+
+    def s(b):
+        if isinstance(b, str):
+            b = b.encode()
+        h.update(len(b).to_bytes(8, "little") + b + b"\0" * (-len(b) % 8))
+
+    def node(p):
+        st = os.lstat(p)
+        s("(")
+        s("type")
+        if stat.S_ISLNK(st.st_mode):
+            s("symlink"), s("target"), s(os.readlink(p))
+        elif stat.S_ISDIR(st.st_mode):
+            s("directory")
+            for name in sorted(os.listdir(p)):
+                s("entry"), s("("), s("name"), s(name), s("node")
+                node(os.path.join(p, name))
+                s(")")
+        else:
+            s("regular")
+            if st.st_mode & stat.S_IXUSR:
+                s("executable"), s("")
+            with open(p, "rb") as f:
+                s("contents"), s(f.read())
+        s(")")
+
+    s("nix-archive-1")
+    node(os.fsencode(path))
+    return h.hexdigest()
+
+
 cmd = sys.argv[1]
 if cmd == "dir":
     print(dir_id(sys.argv[2]))
@@ -62,3 +98,5 @@ elif cmd == "release":
     print(release_id(json.loads(sys.argv[2])))
 elif cmd == "snapshot":
     print(snapshot_id(json.loads(sys.argv[2])))
+elif cmd == "nar":
+    print(nar_sha256(sys.argv[2]))

@@ -234,8 +234,9 @@ describe('tar loader', () => {
       const url = `${base}/pkg-1.2.3.tar.gz`
       const bad = '0'.repeat(64)
       const r = await load(data, 'tar', url, { checksums: { sha256: bad } })
-      // as SWH's package loader: the version fails; none left, so the visit fails, no snapshot
-      expect(r).toMatchObject({ status: 'failed', snapshot: null })
+      // as SWH's PackageLoader (test_archive_visit_with_no_artifact_found): the version fails,
+      // the visit is partial with the empty snapshot; SWH's tarball-directory fails the visit
+      expect(r).toMatchObject({ status: 'partial', snapshot: py('snapshot', '[]') })
       expect(r.message).toContain(
         `checksum mismatch for ${url}: sha256 is ${sha256(join(files, 'pkg-1.2.3.tar.gz'))}, expected ${bad}`,
       )
@@ -273,6 +274,57 @@ describe('tarball-directory loader', () => {
       expect(again.snapshot).toBe(r.snapshot)
       expect(again.stats.fetches).toBe(0)
     } finally {
+      removeTemp(data)
+    }
+  })
+
+  it('nar layout: the NAR of the tree or of its single top folder; checksum-sha256 always → the tree', async () => {
+    const data = makeTemp('arca-data-')
+    const out = makeTemp('arca-expect-')
+    try {
+      const name = 'pkg-1.2.3.tar.gz'
+      const url = `${base}/${name}`
+      execFileSync('tar', ['-xf', join(files, name), '-C', out])
+      // the NAR hashes by the helper (its serialiser gives SWH's own test values for
+      // dummy-hello.tar.gz: 45db8a27… for the tree, 23fb1fe2… for its top folder)
+      const tree = { dir: py('dir', out), nar: py('nar', out) }
+      const top = { dir: py('dir', join(out, 'pkg-1.2.3')), nar: py('nar', join(out, 'pkg-1.2.3')) }
+      const head = (dir: string) => py('snapshot', JSON.stringify([['HEAD', 'directory', dir]]))
+      const extid = (type: string, hex: string) =>
+        withArchive(data, (a) =>
+          a.storage.extidGetFromExtid(type, [Buffer.from(hex, 'hex')], { version: 1 }),
+        ).then((l) => l.map((e) => e.target.id))
+      const sum = sha256(join(files, name))
+
+      // Nix's way: the NAR of the single top folder; that folder is the directory
+      const n = await load(data, 'tarball-directory', url, {
+        checksums: { sha256: top.nar },
+        checksumLayout: 'nar',
+      })
+      expect(n).toMatchObject({ status: 'full', snapshot: head(top.dir) })
+      expect(await extid('nar-sha256', top.nar)).toEqual([top.dir])
+      // the tarball's own sha256 names the whole tree, as a standard visit records it
+      expect(await extid('checksum-sha256', sum)).toEqual([tree.dir])
+      const s = await load(data, 'tarball-directory', url, { checksums: { sha256: sum } })
+      expect(s).toMatchObject({ status: 'full', snapshot: head(tree.dir) })
+      expect(s.stats.fetches).toBe(0)
+
+      // Guix's way: the NAR of the tree itself
+      const g = await load(data, 'tarball-directory', url, {
+        checksums: { sha256: tree.nar },
+        checksumLayout: 'nar',
+      })
+      expect(g).toMatchObject({ status: 'full', snapshot: head(tree.dir) })
+      expect(await extid('nar-sha256', tree.nar)).toEqual([tree.dir])
+
+      const bad = await load(data, 'tarball-directory', url, {
+        checksums: { sha256: '0'.repeat(64) },
+        checksumLayout: 'nar',
+      })
+      expect(bad.status).toBe('failed')
+      expect(bad.message).toContain(top.nar)
+    } finally {
+      removeTemp(out)
       removeTemp(data)
     }
   })

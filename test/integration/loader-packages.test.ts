@@ -9,8 +9,9 @@
  * checks, loopback allowed as the other loader tests do. crates, Debian and Nix/Guix:
  * loader-packages-more.test.ts.
  */
+import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -268,7 +269,7 @@ describe('PyPI loader against a JSON API over python-built sdists', () => {
     expect(Buffer.from(page.results[0]!.metadata).equals(expected)).toBe(true)
   }, 60_000)
 
-  it('an origin whose every sdist mismatches its declared sha256 ends failed, each version named', async () => {
+  it('an origin whose every sdist mismatches its declared sha256 ends partial with the empty snapshot, each version named', async () => {
     const dir = join(root, 'pypi-bad')
     mkdirSync(dir)
     const files = ['1.0', '1.1'].map((version) => ({
@@ -283,15 +284,45 @@ describe('PyPI loader against a JSON API over python-built sdists', () => {
       const data = join(root, 'pypi-bad-data')
       const origin = `${bad.base}/project/bad_arca/`
       const r = await load(data, 'pypi', origin, {})
-      // nothing could be loaded: the visit failed (not partial), with no snapshot
-      expect(r).toMatchObject({ status: 'failed', snapshot: null })
+      // nothing could be loaded: as SWH's PackageLoader (its versions listed, every one failed),
+      // the visit is partial with the empty snapshot (sha1 of "snapshot 0\0")
+      const empty = snapshotId(new Map())
+      expect(empty).toBe(createHash('sha1').update('snapshot 0\0').digest('hex'))
+      expect(r).toMatchObject({ status: 'partial', snapshot: empty })
       expect(r.message).toMatch(/releases\/1\.0: .*sha256/)
       expect(r.message).toMatch(/releases\/1\.1: .*sha256/)
       const last = await withArchive(data, (a) => a.storage.originVisitGetLatest(origin))
-      expect(last?.status).toMatchObject({ status: 'failed', snapshot: null })
+      expect(last?.status).toMatchObject({ status: 'partial', snapshot: empty })
       expect(String(last?.status.metadata?.['message'])).toMatch(/releases\/1\.1/)
     } finally {
       await bad.close()
+    }
+  }, 60_000)
+
+  it('an sdist without PKG-INFO is left out: the visit is full with the empty snapshot, as SWH', async () => {
+    // SWH's test_pypi_artifact_with_no_intrinsic_metadata: build_release gives nothing, the
+    // visit is still full, its snapshot the empty one (sha1 of the object "snapshot 0\0")
+    const dir = join(root, 'pypi-noinfo')
+    mkdirSync(join(dir, 'noinfo_arca-1.0'), { recursive: true })
+    writeFileSync(join(dir, 'noinfo_arca-1.0', 'setup.py'), 'print("no PKG-INFO here")\n')
+    const path = join(dir, 'noinfo_arca-1.0.tar.gz')
+    execFileSync('tar', ['-czf', path, '-C', dir, 'noinfo_arca-1.0'])
+    const files = [
+      {
+        version: '1.0',
+        uploadTime: '2024-01-01T00:00:00',
+        path,
+        filename: 'noinfo_arca-1.0.tar.gz',
+      },
+    ]
+    const srv = await servePypi(new Map([['noinfo_arca', files]]))
+    try {
+      const data = join(root, 'pypi-noinfo-data')
+      const r = await load(data, 'pypi', `${srv.base}/project/noinfo_arca/`, {})
+      const empty = createHash('sha1').update('snapshot 0\0').digest('hex')
+      expect(r).toMatchObject({ status: 'full', snapshot: empty, message: null })
+    } finally {
+      await srv.close()
     }
   }, 60_000)
 })

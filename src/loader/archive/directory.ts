@@ -5,7 +5,9 @@
  * single top-level folder, as Nix hashes it) — the directory archived as unpacked, the
  * snapshot `HEAD` → that directory, and ExtIDs `checksum-<algo>` (or `nar-<algo>`), version 1,
  * → the directory. A tarball whose checksum ExtID names an archived directory is not
- * downloaded again. Arca also keeps the pristine bytes and always records `checksum-sha256`.
+ * downloaded again. Arca also keeps the pristine bytes and always records `checksum-sha256`
+ * of them → the whole unpacked tree (also archived when the NAR hash named its top folder), so
+ * that ExtID means the same whatever the layout of the visit that recorded it.
  *
  * @module
  */
@@ -14,7 +16,13 @@ import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { ArcaError, InvalidInputError } from '../../errors.js'
-import { type ExtId, makeExtId, type SnapshotBranch, utf8 } from '../../model/index.js'
+import {
+  type Directory,
+  type ExtId,
+  makeExtId,
+  type SnapshotBranch,
+  utf8,
+} from '../../model/index.js'
 import { HttpClient, type NetPolicy } from '../../net/index.js'
 import { contentObject, DEFAULT_MAX_CONTENT_SIZE } from '../core/content.js'
 import type { LoadContext, ModelObject, Producer } from '../core/types.js'
@@ -51,7 +59,10 @@ export class TarballDirectoryProducer implements Producer {
   readonly #options: TarballDirectoryOptions
   readonly #client: HttpClient
   #directory: string | null = null
+  /** The unpacked tree. */
   #src: string | null = null
+  /** What the visit archives: the tree, or its single top-level folder when the NAR says so. */
+  #root: string | null = null
   #artifact: DownloadedArtifact | null = null
 
   constructor(origin: string, url: string, options: TarballDirectoryOptions) {
@@ -107,7 +118,8 @@ export class TarballDirectoryProducer implements Producer {
           signal: ctx.signal,
           ...(this.#options.unpackLimits ? { limits: this.#options.unpackLimits } : {}),
         })
-        this.#src = this.#options.checksumLayout === 'nar' ? narRoot(src, checksums, url) : src
+        this.#src = src
+        this.#root = this.#options.checksumLayout === 'nar' ? narRoot(src, checksums, url) : src
         this.#artifact = a
         return
       } catch (e) {
@@ -123,17 +135,29 @@ export class TarballDirectoryProducer implements Producer {
   }
 
   async *objects(ctx: LoadContext): AsyncGenerator<ModelObject> {
-    if (this.#src === null || this.#artifact === null) return
-    let root = ''
+    if (this.#src === null || this.#root === null || this.#artifact === null) return
+    // The whole tree is archived: the tarball's own checksum ExtID names it, as a `standard`
+    // visit of the same bytes does; a NAR hash of its single top-level folder names that folder.
+    let tree = ''
+    let entries: Directory['entries'] = []
     const maxContentSize = this.#options.maxContentSize ?? DEFAULT_MAX_CONTENT_SIZE
     for await (const o of diskTree(this.#src, {
       maxContentSize,
       origin: this.origin,
       signal: ctx.signal,
     })) {
-      if (o.type === 'directory') root = o.object.id
+      if (o.type === 'directory') {
+        tree = o.object.id
+        entries = o.object.entries
+      }
       yield o
     }
+    const only = entries.length === 1 && entries[0]!.type === 'dir' ? entries[0]! : null
+    if (this.#root !== this.#src && only === null)
+      throw new InvalidInputError(
+        `${this.origin}: the NAR-hashed folder is not the tree's only one`,
+      )
+    const root = this.#root === this.#src ? tree : only!.target
     this.#directory = root
     const a = this.#artifact
     if (a.length < DEFAULT_MAX_PRISTINE_SIZE) {
@@ -151,7 +175,7 @@ export class TarballDirectoryProducer implements Producer {
           payload: null,
         }),
       )
-    const sha = checksumExtId(a, root)
+    const sha = checksumExtId(a, tree)
     if (!extids.some((e) => e.id === sha.id)) extids.push(sha)
     for (const e of extids) yield { type: 'extid', object: e }
   }

@@ -4,7 +4,7 @@
  * `objects` downloads, verifies, unpacks and builds each other package in turn (one scratch
  * folder at a time, removed after it), yielding its contents, directories, pristine artifact
  * bytes, release and ExtIDs; a package that fails is named with its reason and the visit is
- * partial; `branches` makes SWH's snapshot.
+ * partial; `branches` makes SWH's snapshot (empty when no version could be loaded).
  *
  * @module
  */
@@ -59,7 +59,6 @@ export class PackageProducer<Raw> implements Producer {
   readonly #client: HttpClient
   #todo: PackageInfo<Raw>[] = []
   readonly #loaded: Loaded[] = []
-  readonly #failed: string[] = []
   #versions: string[] = []
 
   constructor(source: PackageSource<Raw>, options: PackageLoadOptions) {
@@ -193,7 +192,6 @@ export class PackageProducer<Raw> implements Producer {
       } catch (e) {
         if (ctx.signal?.aborted) throw e
         const reason = `${info.branchName}: ${errorMessage(e)}`
-        this.#failed.push(reason)
         ctx.unavailable(info.branchName, reason)
       } finally {
         rmSync(dir, { recursive: true, force: true })
@@ -209,15 +207,11 @@ export class PackageProducer<Raw> implements Producer {
       list.push(l)
       byVersion.set(l.info.version, list)
     }
-    // Software Heritage: "Failed to load any release" ends the visit failed
-    if (byVersion.size === 0)
-      return Promise.reject(
-        new InvalidInputError(
-          this.#failed.length > 0
-            ? `no version of ${this.origin} could be loaded: ${failures(this.#failed)}`
-            : `no version of ${this.origin} has the metadata a release is made from`,
-        ),
-      )
+    // As SWH's PackageLoader.load: "Failed to load any release" (a failed visit) is only for an
+    // origin with no version at all (`fetch` refuses that); versions listed but none loaded
+    // (each failed, or without the metadata a release is made from) give the empty snapshot,
+    // the visit `partial` when some failed (each named), else `full`.
+    if (byVersion.size === 0) return Promise.resolve([])
     const branches: SnapshotBranch[] = []
     const names = new Set<string>()
     let def = this.#source.defaultVersion?.(this.#versions) ?? latestVersion(this.#versions)
@@ -289,13 +283,6 @@ function narExtIds(nar: Readonly<Record<string, string>>, dir: string): ExtId[] 
       payload: null,
     }),
   )
-}
-
-/** The first failures, then how many more. */
-function failures(list: readonly string[]): string {
-  const shown = list.slice(0, 20)
-  if (list.length > shown.length) shown.push(`and ${list.length - shown.length} more`)
-  return shown.join('; ')
 }
 
 /** The pristine bytes of an artifact, as a content (nothing at or above the size limit). */

@@ -30,8 +30,9 @@
  * 6. Snapshot: one branch per package to its release, `HEAD` an alias to the default version's
  *    branch when that version has exactly one (SWH's `_load_snapshot`); the default version is
  *    `defaultVersion(versions)` or the greatest by loose version order among those loaded.
- * 7. Visit status: `full`; `partial` when some packages failed (each named with its reason);
- *    `failed` when none could be loaded (every failure named); `not_found` when `listPackages`
+ * 7. Visit status: `full`; `partial` when some packages failed (each named with its reason),
+ *    with the snapshot of the others — the empty snapshot when none loaded (as SWH's
+ *    `PackageLoader.load`); `failed` when `listPackages` gives no package; `not_found` when it
  *    throws NotFoundError.
  *
  * @module
