@@ -6,12 +6,15 @@
 // load average.
 //
 // Usage: npm run bench:fsck [-- --commits N --files N --runs R --store pack|files|both
-//                               --baseline OTHER/bin/arca.js]
+//                               --repo PATH --baseline OTHER/bin/arca.js]
+// --repo: a real git repository (e.g. a clone of expressjs/express) instead of the generated
+//   one; it is copied into the bench directory (`git clone --mirror --no-local`), so that both
+//   fscks read the same, private copy.
 // --store: the archive's content store (default: pack, the default store of a new archive).
 // --baseline: another build of arca, run alternately with this one (before/after figures).
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 
 import { generateRepo } from './lib/synthetic-repo.mjs'
@@ -23,6 +26,7 @@ const { values: opts } = parseArgs({
     runs: { type: 'string', default: '3' },
     store: { type: 'string', default: 'pack' },
     baseline: { type: 'string' },
+    repo: { type: 'string' },
     dir: { type: 'string', default: resolve(import.meta.dirname, '..', '.bench') },
   },
 })
@@ -33,7 +37,16 @@ const STORES = opts.store === 'both' ? ['pack', 'files'] : [opts.store]
 if (!STORES.every((s) => s === 'pack' || s === 'files'))
   throw new Error('--store: pack, files or both')
 const arcaBin = resolve(import.meta.dirname, '..', 'bin', 'arca.js')
-const repo = join(opts.dir, `load-${COMMITS}x${FILES}.git`)
+const source = opts.repo ? resolve(opts.repo) : null
+// The name of the repository's copy and of its archives in the bench directory.
+const sourceName = (path) => {
+  const name = basename(path).replace(/\.git$/, '')
+  return (name === 'repo' || name === '' ? basename(dirname(path)) : name).replace(/[^\w.+-]/g, '_')
+}
+const label = source ? `repo-${sourceName(source)}` : `${COMMITS}x${FILES}`
+const repo = source
+  ? join(opts.dir, `${label}.git`)
+  : join(opts.dir, `load-${COMMITS}x${FILES}.git`)
 const env = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' }
 
 function timed(cmd, args) {
@@ -54,15 +67,22 @@ function timed(cmd, args) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
 
-if (!existsSync(join(repo, 'HEAD'))) generateRepo({ repo, commits: COMMITS, files: FILES, env })
+if (!existsSync(join(repo, 'HEAD'))) {
+  if (source === null) generateRepo({ repo, commits: COMMITS, files: FILES, env })
+  else {
+    console.log(`copying ${source} into ${repo} …`)
+    const r = spawnSync('git', ['clone', '--quiet', '--mirror', '--no-local', source, repo], {
+      encoding: 'utf8',
+      env,
+    })
+    if (r.status !== 0) throw new Error(`git clone --mirror ${source} failed: ${r.stderr}`)
+  }
+}
 
 /** The archive of the repository on `store` (made once). */
 function archive(store) {
   // The pack archive keeps the name it had when pack became the default store.
-  const data = join(
-    opts.dir,
-    `fsck-archive-${COMMITS}x${FILES}${store === 'files' ? '-files' : ''}`,
-  )
+  const data = join(opts.dir, `fsck-archive-${label}${store === 'files' ? '-files' : ''}`)
   if (!existsSync(join(data, 'graph.sqlite'))) {
     console.log(`saving ${repo} into ${data} (${store} content store) …`)
     rmSync(data, { recursive: true, force: true })
@@ -84,6 +104,7 @@ function archive(store) {
 
 const builds = [{ name: 'arca', bin: arcaBin }]
 if (opts.baseline) builds.push({ name: 'baseline', bin: resolve(opts.baseline) })
+console.log(`repository: ${source ?? 'generated'} (${repo})`)
 console.log(`load average before: ${loadavg()}`)
 for (const store of STORES) {
   const data = archive(store)

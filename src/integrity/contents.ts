@@ -7,7 +7,7 @@
 
 import { errorMessage, isArcaError } from '../errors.js'
 import { type Content, ContentHasher, type ContentHashes } from '../model/index.js'
-import type { ObjStorage } from '../objstorage/index.js'
+import type { ObjStorage, StoredHashes } from '../objstorage/index.js'
 import type { FsckFinding } from './findings.js'
 
 /** Contents up to this size are read in one call; larger ones are streamed. */
@@ -45,7 +45,7 @@ async function hashStored(
 const NO_HASHES: ContentHashes = { sha1: '', sha1Git: '', sha256: '', blake2s256: '' }
 
 /** The finding of content `c` whose stored bytes gave `got`, or null when they match. */
-function verdict(c: Content, got: { length: number; hashes: ContentHashes }): FsckFinding | null {
+function verdict(c: Content, got: StoredHashes): FsckFinding | null {
   const bad: string[] = []
   if (got.length !== c.length) bad.push(`length: ${got.length} bytes stored, ${c.length} recorded`)
   else
@@ -88,8 +88,8 @@ export async function checkContent(store: ObjStorage, c: Content): Promise<FsckF
 const READ_BATCH = 256
 /** Bytes read per call, at most (a batch holds at least one content). */
 const READ_BATCH_BYTES = 8 << 20
-/** Batches being read while one is hashed. */
-const READ_AHEAD = 1
+/** Batches being read (and hashed, on the store's threads) while one is checked. */
+const READ_AHEAD = 2
 
 /** `contents` cut into batches of at most {@link READ_BATCH} contents and {@link READ_BATCH_BYTES}. */
 function batches(contents: readonly Content[]): Content[][] {
@@ -109,34 +109,47 @@ function batches(contents: readonly Content[]): Content[][] {
   return out
 }
 
+/** The length and hashes of each of `batch`; undefined: check that content alone. */
+type BatchHashes = (StoredHashes | undefined)[]
+
 /**
- * The findings of small contents (at most {@link WHOLE_READ_LIMIT} each), in input order: read
- * in batches by the store's batch read (off the main thread: the file store's and the pack
- * store's worker threads; few and large batches, since each is a hand-off between threads,
- * which a loaded machine makes slow), the next batches read while this one is hashed. A batch
- * that cannot be read whole (a content missing or unreadable) is checked one content at a
- * time, which names each problem.
+ * `batch` hashed: by the store where it can ({@link ObjStorage.hashMany}: the pack store
+ * decompresses and hashes on its worker threads, only digests come back), else read by its
+ * batch read and hashed here. A batch that cannot be read whole gives nothing.
+ */
+function hashBatch(store: ObjStorage, batch: readonly Content[]): Promise<BatchHashes> {
+  const ids = batch.map((c) => c.sha1Git)
+  if (store.hashMany) return store.hashMany(ids).catch(() => [])
+  return store.getBytesMany(ids).then(
+    (all) =>
+      all.map((data) => ({
+        length: data.length,
+        hashes: new ContentHasher(data.length).update(data).digest(),
+      })),
+    () => [],
+  )
+}
+
+/**
+ * The findings of small contents (at most {@link WHOLE_READ_LIMIT} each), in input order,
+ * hashed in batches ({@link hashBatch}: off the main thread where the store allows; few and
+ * large batches, since each is a hand-off between threads, which a loaded machine makes slow),
+ * the next batches read while this one is checked. A content a batch does not give (missing,
+ * unreadable, corrupt) is checked alone, which names its problem.
  */
 async function checkSmall(store: ObjStorage, contents: readonly Content[]): Promise<FsckFinding[]> {
   const findings: FsckFinding[] = []
   const all = batches(contents)
-  const read = (batch: readonly Content[]): Promise<Uint8Array[] | null> =>
-    store.getBytesMany(batch.map((c) => c.sha1Git)).catch(() => null)
-  const ahead: Promise<Uint8Array[] | null>[] = []
+  const ahead: Promise<BatchHashes>[] = []
   let requested = 0
   for (const batch of all) {
-    while (requested < all.length && ahead.length <= READ_AHEAD) ahead.push(read(all[requested++]!))
+    while (requested < all.length && ahead.length <= READ_AHEAD)
+      ahead.push(hashBatch(store, all[requested++]!))
     const got = await ahead.shift()!
     for (let k = 0; k < batch.length; k++) {
       const c = batch[k]!
-      const data = got?.[k]
-      const f =
-        data === undefined
-          ? await checkContent(store, c)
-          : verdict(c, {
-              length: data.length,
-              hashes: new ContentHasher(data.length).update(data).digest(),
-            })
+      const h = got[k]
+      const f = h === undefined ? await checkContent(store, c) : verdict(c, h)
       if (f) findings.push(f)
     }
   }

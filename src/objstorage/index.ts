@@ -11,6 +11,7 @@ export {
   type ObjGetOptions,
   type ObjListOptions,
   type ObjStorage,
+  type StoredHashes,
 } from './interface.js'
 export {
   type MigrateOptions,

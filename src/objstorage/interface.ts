@@ -6,6 +6,7 @@
  */
 
 import type { AbortOptions } from '../errors.js'
+import type { ContentHashes } from '../model/index.js'
 
 /** Options every call accepts (one definition, in `errors`). */
 export type { AbortOptions }
@@ -14,6 +15,12 @@ export type { AbortOptions }
 export interface ObjGetOptions extends AbortOptions {
   /** Recompute sha1_git while streaming; a mismatch throws a CorruptError at the end. */
   readonly verify?: boolean
+}
+
+/** The length and the four hashes of stored bytes ({@link ObjStorage.hashMany}). */
+export interface StoredHashes {
+  readonly length: number
+  readonly hashes: ContentHashes
 }
 
 /** Options of {@link ObjStorage.list}. */
@@ -84,6 +91,15 @@ export interface ObjStorage {
    * synchronous access (remote stores) leave it out. Throws NotFoundError when absent.
    */
   getBytesSync?(id: string): Uint8Array
+  /**
+   * The length and the four hashes (sha1, sha1_git, sha256, blake2s256) of the stored bytes of
+   * each of `ids` (small contents, as for {@link getBytesMany}), in order, computed where the
+   * bytes are read (the pack store: on worker threads, only the digests coming back), for
+   * `fsck`. An entry is undefined when it cannot be given this way (absent, unreadable,
+   * corrupt, or too large): read it with {@link getBytes}, which names the problem. Stores
+   * that cannot do better than reading the bytes leave it out.
+   */
+  hashMany?(ids: readonly string[], options?: AbortOptions): Promise<(StoredHashes | undefined)[]>
   /** Removes `id` (takedowns only). Returns whether it was present. */
   delete(id: string, options?: AbortOptions): Promise<boolean>
   /** Stored ids in increasing order within `[from, to)` (integrity scans). */

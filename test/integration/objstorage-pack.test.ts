@@ -130,6 +130,56 @@ describe('pack objstorage specifics', () => {
     })
   })
 
+  it('hashes batches on worker threads (the four hashes, as Python computes them) and leaves what it cannot give', async () => {
+    await withStore(async (s, root) => {
+      const { createHash } = await import('node:crypto')
+      const { execFileSync } = await import('node:child_process')
+      const idOf = (b: Buffer): string =>
+        createHash('sha1').update(`blob ${b.length}\0`).update(b).digest('hex')
+      // Compressed, stored plainly (below the size compression is tried at), and empty.
+      const random = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7919 + 13) % 251))
+      const datas = Array.from({ length: 70 }, (_, i) => text(i)).concat([
+        Buffer.from('x'),
+        Buffer.alloc(0),
+        random,
+      ])
+      const items = datas.map((data) => ({ id: idOf(data), data }))
+      await s.addBatch(items)
+      // The expected hashes from Python's hashlib (not from the code under test).
+      const py = execFileSync(
+        'python3',
+        [
+          '-c',
+          'import sys, hashlib, json\n' +
+            'out = []\n' +
+            'for h in json.load(sys.stdin):\n' +
+            '  b = bytes.fromhex(h)\n' +
+            '  g = hashlib.sha1(b"blob %d\\0" % len(b) + b).hexdigest()\n' +
+            '  out.append([len(b), hashlib.sha1(b).hexdigest(), g, hashlib.sha256(b).hexdigest(), hashlib.blake2s(b).hexdigest()])\n' +
+            'print(json.dumps(out))',
+        ],
+        { input: JSON.stringify(datas.map((d) => d.toString('hex'))), encoding: 'utf8' },
+      )
+      const expected = (JSON.parse(py) as [number, string, string, string, string][]).map(
+        ([length, sha1, sha1Git, sha256, blake2s256]) => ({
+          length,
+          hashes: { sha1, sha1Git, sha256, blake2s256 },
+        }),
+      )
+      const ids = items.map((x) => x.id)
+      expect(await s.hashMany(ids)).toEqual(expected)
+      // A corrupt entry (CRC) and an absent one are left undefined; the others are given.
+      flipPackedByte(root, ids[7]!, 5)
+      const absent = 'f'.repeat(40)
+      const got = await s.hashMany([...ids, absent])
+      expect(got[7]).toBeUndefined()
+      expect(got[ids.length]).toBeUndefined()
+      expect(got.filter((h, i) => i !== 7 && i < ids.length)).toEqual(
+        expected.filter((_, i) => i !== 7),
+      )
+    })
+  })
+
   it('drops a torn tail: nothing past the committed size is read, the next writer truncates it', async () => {
     const root = makeTemp('arca-packs-')
     try {

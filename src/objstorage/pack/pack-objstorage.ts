@@ -14,7 +14,13 @@ import { join } from 'node:path'
 import { InvalidInputError } from '../../errors.js'
 import { diskError } from '../disk.js'
 import { checkId, notFound } from '../ids.js'
-import type { AbortOptions, ObjGetOptions, ObjListOptions, ObjStorage } from '../interface.js'
+import type {
+  AbortOptions,
+  ObjGetOptions,
+  ObjListOptions,
+  ObjStorage,
+  StoredHashes,
+} from '../interface.js'
 import { type CompactOptions, compactPacks, type CompactReport } from './compact.js'
 import {
   checkContentHash,
@@ -29,7 +35,7 @@ import {
 import { type EntryRow, PackIndex } from './pack-index.js'
 import { streamEntry } from './pack-stream.js'
 import { acquirePack, appendBatch, appendStream, type OpenPack } from './pack-writer.js'
-import { readRuns } from './read-many.js'
+import { hashRuns, readRuns } from './read-many.js'
 import { type PackStats, packStats } from './stats.js'
 
 /** Settings of {@link PackObjStorage}. */
@@ -380,6 +386,17 @@ export class PackObjStorage implements ObjStorage {
     }
     for (let k = 0; k < ids.length; k++) if (failed[k] !== undefined) throw failed[k]
     return out as Uint8Array[]
+  }
+
+  async hashMany(
+    ids: readonly string[],
+    options: AbortOptions = {},
+  ): Promise<(StoredHashes | undefined)[]> {
+    // As getBytesMany, the payloads then decompressed and hashed on the hash pool; what cannot
+    // be given that way is left to the caller's one-by-one read.
+    for (const id of ids) checkId(id)
+    const rows = this.index.getMany(ids)
+    return hashRuns(ids, rows, (name) => this.#fd(name), options.signal)
   }
 
   get(id: string, options: ObjGetOptions = {}): AsyncIterable<Uint8Array> {

@@ -10,7 +10,8 @@
 import { readSync } from 'node:fs'
 import { brotliDecompressSync } from 'node:zlib'
 
-import { decodePool } from './decode-pool.js'
+import type { StoredHashes } from '../interface.js'
+import { decodePool, hashPool } from './decode-pool.js'
 import { checkEntry, CODEC, corruptEntry, type EntryHeader } from './format.js'
 import type { EntryRow } from './pack-index.js'
 
@@ -71,6 +72,59 @@ async function decodeChecked(
 }
 
 /**
+ * The entries of `ids` found in `rows` and at most {@link RUN_BYTES} long, read and checked (CRC,
+ * id), their payloads still as stored; `failed` holds corrupt ones (by index). An entry in
+ * neither could not be read this way (absent, large, or its pack gone).
+ */
+function readChecked(
+  ids: readonly string[],
+  rows: ReadonlyMap<string, EntryRow>,
+  fdOf: (pack: string) => number,
+  failed: unknown[],
+  signal?: AbortSignal,
+  arena = false,
+): { checked: Checked[]; buffer: ArrayBuffer | null } {
+  const batched: number[] = []
+  for (let k = 0; k < ids.length; k++) {
+    const row = rows.get(ids[k]!)
+    if (row && row.len <= RUN_BYTES) batched.push(k)
+  }
+  batched.sort((a, b) => {
+    const x = rows.get(ids[a]!)!
+    const y = rows.get(ids[b]!)!
+    return x.pack - y.pack || x.off - y.off
+  })
+  const runs: { ks: number[]; start: number; end: number }[] = []
+  let total = 0
+  for (let i = 0; i < batched.length;) {
+    const first = rows.get(ids[batched[i]!]!)!
+    let end = first.off + first.len
+    let j = i + 1
+    for (; j < batched.length; j++) {
+      const r = rows.get(ids[batched[j]!]!)!
+      if (r.pack !== first.pack || r.off < end || r.off - end > RUN_GAP) break
+      if (r.off + r.len - first.off > RUN_BYTES) break
+      end = r.off + r.len
+    }
+    runs.push({ ks: batched.slice(i, j), start: first.off, end })
+    total += end - first.off
+    i = j
+  }
+  // `arena`: every run read into one buffer (what a worker is handed whole, not copied).
+  const buffer = arena ? new ArrayBuffer(total) : null
+  const checked: Checked[] = []
+  let at = 0
+  for (const run of runs) {
+    signal?.throwIfAborted()
+    const size = run.end - run.start
+    const buf = buffer ? Buffer.from(buffer, at, size) : Buffer.allocUnsafe(size)
+    at += size
+    for (const c of readRun(fdOf, ids, rows, run.ks, run.start, buf, failed)) checked.push(c)
+  }
+  return { checked, buffer }
+}
+
+/**
  * The bytes of the entries of `ids` found in `rows` and at most {@link RUN_BYTES} long, by
  * index; an entry left unset in both `out` and `failed` could not be read this way (absent,
  * large, or its pack gone) and is for the caller to read one by one; `failed` holds corrupt ones.
@@ -83,40 +137,49 @@ export async function readRuns(
 ): Promise<{ out: (Uint8Array | undefined)[]; failed: unknown[] }> {
   const out = new Array<Uint8Array | undefined>(ids.length)
   const failed = new Array<unknown>(ids.length)
-  const batched: number[] = []
-  for (let k = 0; k < ids.length; k++) {
-    const row = rows.get(ids[k]!)
-    if (row && row.len <= RUN_BYTES) batched.push(k)
-  }
-  batched.sort((a, b) => {
-    const x = rows.get(ids[a]!)!
-    const y = rows.get(ids[b]!)!
-    return x.pack - y.pack || x.off - y.off
-  })
   const compressed: Checked[] = []
-  for (let i = 0; i < batched.length;) {
-    signal?.throwIfAborted()
-    const first = rows.get(ids[batched[i]!]!)!
-    let end = first.off + first.len
-    let j = i + 1
-    for (; j < batched.length; j++) {
-      const r = rows.get(ids[batched[j]!]!)!
-      if (r.pack !== first.pack || r.off < end || r.off - end > RUN_GAP) break
-      if (r.off + r.len - first.off > RUN_BYTES) break
-      end = r.off + r.len
-    }
-    for (const c of readRun(fdOf, ids, rows, batched.slice(i, j), first.off, end, failed)) {
-      if (c.header.codec === CODEC.none) out[c.k] = c.payload
-      else compressed.push(c)
-    }
-    i = j
+  for (const c of readChecked(ids, rows, fdOf, failed, signal).checked) {
+    if (c.header.codec === CODEC.none) out[c.k] = c.payload
+    else compressed.push(c)
   }
   await decodeChecked(compressed, out, failed)
   return { out, failed }
 }
 
 /**
- * Reads entries `ks` of one pack, lying in `[start, end)`, and checks each (CRC, id); those
+ * The length and hashes of the entries of `ids` found in `rows` and at most
+ * {@link RUN_BYTES} long, by index, the entries read and checked here (CRC, id) and
+ * decompressed and hashed together on the hash pool, so that only the digests come back. An
+ * entry left unset could not be given this way (absent, large, its pack gone, corrupt) and is
+ * for the caller to read one by one, which names the problem.
+ */
+export async function hashRuns(
+  ids: readonly string[],
+  rows: ReadonlyMap<string, EntryRow>,
+  fdOf: (pack: string) => number,
+  signal?: AbortSignal,
+): Promise<(StoredHashes | undefined)[]> {
+  const out = new Array<StoredHashes | undefined>(ids.length)
+  const { checked, buffer } = readChecked(ids, rows, fdOf, [], signal, true)
+  if (checked.length === 0 || buffer === null) return out
+  const got = await hashPool().hash(
+    buffer,
+    checked.map((c) => ({
+      offset: c.payload.byteOffset,
+      length: c.payload.length,
+      compressed: c.header.codec !== CODEC.none,
+      rawLength: c.header.rawLength,
+    })),
+  )
+  checked.forEach((c, i) => {
+    const h = got[i]
+    if (h) out[c.k] = h
+  })
+  return out
+}
+
+/**
+ * Reads entries `ks` of one pack, lying in `[start, start + buf.length)`, into `buf`, and checks each (CRC, id); those
  * not read are left for the one-by-one path, those corrupt go to `failed`.
  */
 function readRun(
@@ -125,11 +188,10 @@ function readRun(
   rows: ReadonlyMap<string, EntryRow>,
   ks: readonly number[],
   start: number,
-  end: number,
+  buf: Buffer,
   failed: unknown[],
 ): Checked[] {
   const name = rows.get(ids[ks[0]!]!)!.name
-  const buf = Buffer.allocUnsafe(end - start)
   let got: number
   try {
     got = readSync(fdOf(name), buf, 0, buf.length, start)

@@ -9,16 +9,10 @@
 
 import type { Readable } from 'node:stream'
 
-import {
-  CreateBucketCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3'
-import { Upload } from '@aws-sdk/lib-storage'
+// The SDK is loaded on first use (a bucket made): it is most of the CLI's start-up time, and
+// archives on the pack or file store never need it.
+import type * as S3Sdk from '@aws-sdk/client-s3'
+import type { S3Client } from '@aws-sdk/client-s3'
 
 import { UnavailableError } from '../../errors.js'
 
@@ -50,27 +44,31 @@ const isMissing = (e: unknown): boolean => {
 
 /** A bucket, its keys relative to the store's prefix. */
 export class Bucket {
-  readonly #client: S3Client
+  readonly #sdk: Promise<{ sdk: typeof S3Sdk; client: S3Client }>
   readonly #bucket: string
   readonly #prefix: string
 
   constructor(location: S3Location) {
     this.#bucket = location.bucket
     this.#prefix = location.prefix ?? ''
-    this.#client = new S3Client({
-      region: location.region ?? 'us-east-1',
-      forcePathStyle: true,
-      maxAttempts: 5,
-      ...(location.endpoint ? { endpoint: location.endpoint } : {}),
-      ...(location.accessKeyId && location.secretAccessKey
-        ? {
-            credentials: {
-              accessKeyId: location.accessKeyId,
-              secretAccessKey: location.secretAccessKey,
-            },
-          }
-        : {}),
-    })
+    this.#sdk = import('@aws-sdk/client-s3').then((sdk) => ({
+      sdk,
+      client: new sdk.S3Client({
+        region: location.region ?? 'us-east-1',
+        forcePathStyle: true,
+        maxAttempts: 5,
+        ...(location.endpoint ? { endpoint: location.endpoint } : {}),
+        ...(location.accessKeyId && location.secretAccessKey
+          ? {
+              credentials: {
+                accessKeyId: location.accessKeyId,
+                secretAccessKey: location.secretAccessKey,
+              },
+            }
+          : {}),
+      }),
+    }))
+    this.#sdk.catch(() => undefined) // reported by the first call
   }
 
   /** `s3://bucket/prefix`, for messages (never credentials). */
@@ -87,14 +85,15 @@ export class Bucket {
 
   /** Creates the bucket unless it exists. */
   async ensure(): Promise<void> {
+    const { sdk, client } = await this.#sdk
     try {
-      await this.#client.send(new HeadBucketCommand({ Bucket: this.#bucket }))
+      await client.send(new sdk.HeadBucketCommand({ Bucket: this.#bucket }))
       return
     } catch (e) {
       if (!isMissing(e)) throw this.#fail('HEAD bucket', '', e)
     }
     try {
-      await this.#client.send(new CreateBucketCommand({ Bucket: this.#bucket }))
+      await client.send(new sdk.CreateBucketCommand({ Bucket: this.#bucket }))
     } catch (e) {
       const name = (e as { name?: string }).name
       if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists')
@@ -104,9 +103,10 @@ export class Bucket {
 
   /** Stores `body` under `key`; S3 makes it visible whole or not at all. */
   async put(key: string, body: Uint8Array, signal?: AbortSignal): Promise<void> {
+    const { sdk, client } = await this.#sdk
     try {
-      await this.#client.send(
-        new PutObjectCommand({ Bucket: this.#bucket, Key: this.#prefix + key, Body: body }),
+      await client.send(
+        new sdk.PutObjectCommand({ Bucket: this.#bucket, Key: this.#prefix + key, Body: body }),
         signal ? { abortSignal: signal } : {},
       )
     } catch (e) {
@@ -116,8 +116,9 @@ export class Bucket {
 
   /** Stores a stream under `key` (multipart past 8 MiB, a few parts in flight). */
   async putStream(key: string, body: Readable, signal?: AbortSignal): Promise<void> {
+    const [{ client }, { Upload }] = await Promise.all([this.#sdk, import('@aws-sdk/lib-storage')])
     const upload = new Upload({
-      client: this.#client,
+      client,
       params: { Bucket: this.#bucket, Key: this.#prefix + key, Body: body },
       partSize: 8 << 20,
       queueSize: 2,
@@ -161,9 +162,10 @@ export class Bucket {
       const { Readable } = await import('node:stream')
       return Readable.from([])
     }
+    const { sdk, client } = await this.#sdk
     try {
-      const res = await this.#client.send(
-        new GetObjectCommand({
+      const res = await client.send(
+        new sdk.GetObjectCommand({
           Bucket: this.#bucket,
           Key: this.#prefix + key,
           ...(range ? { Range: `bytes=${range.start}-${range.end - 1}` } : {}),
@@ -179,12 +181,13 @@ export class Bucket {
 
   /** Every object whose key starts with `prefix` (relative), in key order. */
   async *list(prefix: string, signal?: AbortSignal): AsyncIterable<ListedObject> {
+    const { sdk, client } = await this.#sdk
     let token: string | undefined
     do {
       let res
       try {
-        res = await this.#client.send(
-          new ListObjectsV2Command({
+        res = await client.send(
+          new sdk.ListObjectsV2Command({
             Bucket: this.#bucket,
             Prefix: this.#prefix + prefix,
             ...(token ? { ContinuationToken: token } : {}),
@@ -202,9 +205,10 @@ export class Bucket {
 
   /** Deletes `key` (absent keys included). */
   async delete(key: string, signal?: AbortSignal): Promise<void> {
+    const { sdk, client } = await this.#sdk
     try {
-      await this.#client.send(
-        new DeleteObjectCommand({ Bucket: this.#bucket, Key: this.#prefix + key }),
+      await client.send(
+        new sdk.DeleteObjectCommand({ Bucket: this.#bucket, Key: this.#prefix + key }),
         signal ? { abortSignal: signal } : {},
       )
     } catch (e) {
@@ -213,6 +217,9 @@ export class Bucket {
   }
 
   close(): void {
-    this.#client.destroy()
+    void this.#sdk.then(
+      ({ client }) => client.destroy(),
+      () => undefined,
+    )
   }
 }
