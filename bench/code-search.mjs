@@ -11,13 +11,24 @@
 // the saves and of this process. `--reuse` queries the archive of an earlier run (no saves);
 // `--dist DIR` queries with another build of Arca (say, one made before a change).
 //
+// `--repo PATH` (repeatable or a comma list): real repositories instead, each first copied into
+// the bench directory with `git clone --mirror --no-local` (`--as-is`: used where they are, for a
+// mirror clone made already), queried with a set for real code: a rare literal (an identifier
+// found in exactly one file at HEAD, picked by the bench with git grep, not by hand), common
+// literals and words, and regular expressions with a long, a short or no literal, one whose
+// literal is everywhere but which almost never matches. `--storage postgres` runs on fresh
+// PostgreSQL databases (made and dropped here, on --postgres). `--data DIR` queries that archive
+// (with --reuse).
+//
 // Usage: npm run bench:code-search [-- --repos N --files N --lines N --queries N --reuse
-//        --dist DIR]
+//        --dist DIR --repo PATH[,PATH…] --as-is --storage postgres --data DIR]
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+
+import { cloneRepos, loadAverage, objectCount, repoArgs } from './lib/real-repos.mjs'
 
 const { values: opts } = parseArgs({
   options: {
@@ -27,10 +38,15 @@ const { values: opts } = parseArgs({
     queries: { type: 'string', default: '40' },
     reuse: { type: 'boolean', default: false },
     dist: { type: 'string', default: '' },
+    repo: { type: 'string', multiple: true, default: [] },
+    'as-is': { type: 'boolean', default: false },
+    storage: { type: 'string', default: '' },
+    postgres: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432' },
+    data: { type: 'string', default: '' },
     dir: { type: 'string', default: resolve(import.meta.dirname, '..', '.bench') },
   },
 })
-const REPOS = Number(opts.repos)
+const realPaths = repoArgs(opts.repo)
 const FILES = Number(opts.files)
 const LINES = Number(opts.lines)
 const QUERIES = Number(opts.queries)
@@ -45,7 +61,29 @@ const env = {
   GIT_COMMITTER_NAME: 'b',
   GIT_COMMITTER_EMAIL: 'b@example.org',
 }
-const base = join(opts.dir, `code-search-${REPOS}x${FILES}x${LINES}`)
+const base = join(opts.dir, `code-search-${opts.repos}x${FILES}x${LINES}`)
+const real = realPaths.length > 0
+const repoPaths = !real
+  ? Array.from({ length: Number(opts.repos) }, (_, n) => join(base, `repo${n}.git`))
+  : opts['as-is']
+    ? realPaths.map((p) => resolve(p))
+    : cloneRepos(realPaths, opts.dir, env)
+const REPOS = repoPaths.length
+const postgres = opts.storage === 'postgres'
+const pgName = (index) => `arca_bench_code_search_${index ? 'on' : 'off'}`
+const pgUrl = (index) => (postgres ? `${opts.postgres}/${pgName(index)}` : opts.storage)
+
+async function recreateDatabase(name) {
+  const { default: pg } = await import('pg')
+  const admin = new pg.Client({ connectionString: `${opts.postgres}/postgres` })
+  await admin.connect()
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    await admin.query(`CREATE DATABASE ${name}`)
+  } finally {
+    await admin.end()
+  }
+}
 
 /** Deterministic pseudo-random numbers (LCG). */
 function rng(seed) {
@@ -74,7 +112,7 @@ function generate() {
   const vocab = vocabulary(r, 5000)
   const pick = () => vocab[Math.floor(vocab.length * r() ** 3)] // Zipf-like: low ids common
   for (let n = 0; n < REPOS; n++) {
-    const repo = join(base, `repo${n}.git`)
+    const repo = repoPaths[n]
     if (existsSync(join(repo, 'HEAD'))) continue
     execFileSync('git', ['init', '-q', '--bare', repo], { env })
     const parts = []
@@ -111,60 +149,78 @@ function generate() {
 }
 
 function timed(cmd, args, extraEnv = {}) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', cmd, ...args], {
     encoding: 'utf8',
     env: { ...env, ...extraEnv },
     maxBuffer: 1 << 28,
   })
   if (r.status !== 0 && r.status !== 1) throw new Error(`${cmd} failed: ${r.stderr}${r.stdout}`)
   const last = r.stderr.trim().split('\n').at(-1).split(' ')
-  return { seconds: Number(last[0]), rssKb: Number(last[1]), stdout: r.stdout }
+  return {
+    seconds: Number(last[0]),
+    rssKb: Number(last[1]),
+    cpu: Number(last[2]) + Number(last[3]),
+    stdout: r.stdout,
+  }
 }
 
 /** Saves every repository into a fresh archive; total seconds and peak RSS. */
-function saveAll(data, index) {
+async function saveAll(data, index) {
   rmSync(data, { recursive: true, force: true })
+  if (postgres) await recreateDatabase(pgName(index))
+  const storage = pgUrl(index) ? ['--storage', pgUrl(index)] : []
   let seconds = 0
+  let cpu = 0
   let rss = 0
   for (let n = 0; n < REPOS; n++) {
-    const s = timed(
-      process.execPath,
-      [arcaBin, 'save', '--data', data, join(base, `repo${n}.git`)],
-      {
-        ARCA_CODE_INDEX: index ? 'on' : 'off',
-      },
-    )
+    const s = timed(process.execPath, [arcaBin, 'save', '--data', data, ...storage, repoPaths[n]], {
+      ARCA_CODE_INDEX: index ? 'on' : 'off',
+    })
     if (!/status: full/.test(s.stdout)) throw new Error(`arca save did not end full:\n${s.stdout}`)
     seconds += s.seconds
+    cpu += s.cpu
     rss = Math.max(rss, s.rssKb)
   }
-  return { seconds, rss }
+  return { seconds, cpu, rss }
 }
 
 const pct = (xs, p) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]
 
-mkdirSync(base, { recursive: true })
-generate()
+if (!real) {
+  mkdirSync(base, { recursive: true })
+  generate()
+}
 const dataOff = join(opts.dir, 'code-search-off')
-const dataOn = join(opts.dir, 'code-search-on')
-const reuse = opts.reuse && existsSync(join(dataOn, 'graph.sqlite'))
+const dataOn = opts.data ? resolve(opts.data) : join(opts.dir, 'code-search-on')
+const reuse = opts.reuse && (postgres || existsSync(join(dataOn, 'graph.sqlite')))
 let off = null
 let on = null
 if (!reuse) {
-  off = saveAll(dataOff, false)
+  off = await saveAll(dataOff, false)
   rmSync(dataOff, { recursive: true, force: true })
-  on = saveAll(dataOn, true)
+  if (postgres) await dropDatabase(pgName(false))
+  on = await saveAll(dataOn, true)
+}
+
+async function dropDatabase(name) {
+  const { default: pg } = await import('pg')
+  const admin = new pg.Client({ connectionString: `${opts.postgres}/postgres` })
+  await admin.connect()
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => admin.end())
 }
 
 const dist = opts.dist ? resolve(opts.dist) : join(root, 'dist')
 const { openArchive, maskedView } = await import(join(dist, 'storage', 'index.js'))
-const archive = await openArchive({ dataDir: dataOn })
+const archive = await openArchive({
+  dataDir: dataOn,
+  ...(pgUrl(true) ? { storageUrl: pgUrl(true) } : {}),
+})
 const search = maskedView(archive).storage
 const stats = await archive.backend.db.all(
   'SELECT COUNT(*) AS n, SUM(LENGTH(text)) AS bytes FROM code_blob WHERE text IS NOT NULL',
 )
-const QUERY_SET = [
+const GENERATED_QUERIES = [
   ['literal, rare', 'rare_token_xq42', { type: 'literal' }, ['-F']],
   ['literal, common', 'return kalo', { type: 'literal' }, ['-F']],
   ['word', 'kaka', { type: 'word' }, ['-F', '-w']],
@@ -172,18 +228,81 @@ const QUERY_SET = [
   ['regexp, alternation', '(rare_token|needle_x)[a-z0-9]*', { type: 'regexp' }, ['-E']],
   ['regexp, no literal', '[a-z]_[0-9]{3}[,)]', { type: 'regexp' }, ['-E']],
 ]
+
+/** git grep over the HEAD of every repository: the files matching (-l), and its wall time. */
+function gitGrep(flags, q) {
+  let files = 0
+  let ms = 0
+  for (const repo of repoPaths) {
+    const t0 = performance.now()
+    const r = spawnSync('git', ['-C', repo, 'grep', '-l', '-I', ...flags, '-e', q, 'HEAD'], {
+      env,
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    })
+    ms += performance.now() - t0
+    files += r.stdout.split('\n').filter((l) => l !== '').length
+  }
+  return { files, ms }
+}
+
+/**
+ * A rare literal of real code, picked without looking at Arca: the first identifier of 10+
+ * characters, in the middle code file of the first repository's HEAD, that git grep finds in
+ * exactly one file of all the repositories.
+ */
+function rareIdentifier() {
+  const names = execFileSync('git', ['-C', repoPaths[0], 'ls-tree', '-r', '--name-only', 'HEAD'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  })
+    .split('\n')
+    .filter((p) => /\.(c|h|js|ts|py|go|rs|java)$/.test(p))
+  for (const path of [...names.slice(names.length >> 1), ...names.slice(0, names.length >> 1)]) {
+    const text = execFileSync('git', ['-C', repoPaths[0], 'show', `HEAD:${path}`], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    })
+    const seen = new Set()
+    for (const [w] of text.matchAll(/[A-Za-z_][A-Za-z0-9_]{9,}/g)) {
+      if (seen.has(w) || seen.size > 40) continue
+      seen.add(w)
+      if (gitGrep(['-F'], w).files === 1) return w
+    }
+  }
+  return 'no_such_identifier_anywhere'
+}
+
+/** Queries for real code (see the head of this file). */
+const REAL_QUERIES = () => [
+  ['literal, rare', rareIdentifier(), { type: 'literal' }, ['-F']],
+  ['literal, common', 'return', { type: 'literal' }, ['-F']],
+  ['literal, mid (TODO)', 'TODO', { type: 'literal' }, ['-F']],
+  ['word (err)', 'err', { type: 'word' }, ['-F', '-w']],
+  ['word, ignore case', 'buffer', { type: 'word', ignoreCase: true }, ['-F', '-w', '-i']],
+  ['regexp fn[a-z]+\\(', 'fn[a-z]+\\(', { type: 'regexp' }, ['-E']],
+  ['regexp, long literal', 'function [a-zA-Z_]+\\(', { type: 'regexp' }, ['-E']],
+  ['regexp, alternation', '(TODO|FIXME|XXX):', { type: 'regexp' }, ['-E']],
+  ['regexp, common lit rare', 'return [0-9]{5,};', { type: 'regexp' }, ['-E']],
+  ['regexp, no literal', '[A-Z]{3,}_[A-Z]{3,}\\(', { type: 'regexp' }, ['-E']],
+]
+const QUERY_SET = real ? REAL_QUERIES() : GENERATED_QUERIES
+const what = real
+  ? `${REPOS} repositories (${repoPaths.map((p) => `${p.split('/').at(-1)}: ${objectCount(p).toLocaleString('en')} objects`).join(', ')})`
+  : `${REPOS} origins x ${FILES} files x ${LINES} lines`
 console.log(
-  `archive: ${REPOS} origins x ${FILES} files x ${LINES} lines, ${Number(stats[0].n).toLocaleString('en')} texts, ${(Number(stats[0].bytes) / 1048576).toFixed(1)} MiB indexed`,
+  `archive (${pgUrl(true) ? 'PostgreSQL' : 'SQLite'}): ${what}, ${Number(stats[0].n).toLocaleString('en')} texts, ${(Number(stats[0].bytes) / 1048576).toFixed(1)} MiB indexed`,
 )
 if (on === null) console.log(`arca save: skipped (--reuse of ${dataOn})`)
 else
   console.log(
-    `arca save of every origin: ${off.seconds.toFixed(2)} s without the index, ${on.seconds.toFixed(2)} s with it: +${((on.seconds / off.seconds - 1) * 100).toFixed(1)}% (target < 30%), peak RSS ${Math.round(on.rss / 1024)} MB (${Math.round(off.rss / 1024)} MB without)`,
+    `arca save of every origin: ${off.seconds.toFixed(2)} s (CPU ${off.cpu.toFixed(2)} s) without the index, ${on.seconds.toFixed(2)} s (CPU ${on.cpu.toFixed(2)} s) with it: +${((on.seconds / off.seconds - 1) * 100).toFixed(1)}% wall, +${((on.cpu / off.cpu - 1) * 100).toFixed(1)}% CPU (target < 30%), peak RSS ${Math.round(on.rss / 1024)} MB (${Math.round(off.rss / 1024)} MB without); load average ${loadAverage()}`,
   )
-const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
+const loadavg = loadAverage
+if (real) console.log(`rare literal picked: ${QUERY_SET[0][1]}`)
 console.log(`queries with ${dist}; load average ${loadavg()} (${availableParallelism()} CPUs)`)
 console.log(
-  `query (${QUERIES} runs each)         p50 ms   p95 ms  cpu ms  files   exact partial  git grep ms  ratio p95/git grep`,
+  `query (${QUERIES} runs each)         p50 ms   p95 ms  cpu ms  files   exact partial  git grep ms (files)  ratio p95/git grep`,
 )
 for (const [label, q, o, flags] of QUERY_SET) {
   const times = []
@@ -198,22 +317,10 @@ for (const [label, q, o, flags] of QUERY_SET) {
     const c = process.cpuUsage(c0)
     cpu.push((c.user + c.system) / 1000)
   }
-  let grep = 0
-  for (let n = 0; n < REPOS; n++) {
-    const t0 = performance.now()
-    spawnSync(
-      'git',
-      ['-C', join(base, `repo${n}.git`), 'grep', '-n', '-I', ...flags, '-e', q, 'HEAD'],
-      {
-        env,
-        maxBuffer: 1 << 28,
-      },
-    )
-    grep += performance.now() - t0
-  }
+  const { files: grepFiles, ms: grep } = gitGrep(flags, q)
   const p95 = pct(times, 0.95)
   console.log(
-    `  ${label.padEnd(22)} ${pct(times, 0.5).toFixed(1).padStart(8)} ${p95.toFixed(1).padStart(8)} ${pct(cpu, 0.5).toFixed(1).padStart(7)} ${String(page.total).padStart(6)}   ${String(page.totalExact ?? true).padEnd(5)} ${String(page.partial).padEnd(7)} ${grep.toFixed(0).padStart(11)}  ${(p95 / grep).toFixed(3)}`,
+    `  ${label.padEnd(22)} ${pct(times, 0.5).toFixed(1).padStart(8)} ${p95.toFixed(1).padStart(8)} ${pct(cpu, 0.5).toFixed(1).padStart(7)} ${String(page.total).padStart(6)}   ${String(page.totalExact ?? true).padEnd(5)} ${String(page.partial).padEnd(7)} ${grep.toFixed(0).padStart(11)} (${grepFiles})  ${(p95 / grep).toFixed(3)}`,
   )
 }
 console.log(`load average at the end ${loadavg()}`)

@@ -13,8 +13,14 @@
 //
 // Prints p50/p95, ratios to the references, and peak RSS.
 //
+// `--repo PATH` (repeatable or a comma list): real repositories, each first copied into the bench
+// directory with `git clone --mirror --no-local` (bench/lib/real-repos.mjs). `--storage postgres`
+// runs on a fresh PostgreSQL database (made and dropped by the bench, on --postgres), or
+// `--storage postgres://…/db` on one given. `--reuse` queries the archive of an earlier run
+// (`--data DIR`: any archive; no saves, so no save section).
+//
 // Usage: npm run bench:provenance [-- --repo PATH[,PATH…] --sample N --runs R --only whereis
-//        --storage postgres://…]
+//        --storage postgres --reuse --data DIR]
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -23,15 +29,20 @@ import { parseArgs } from 'node:util'
 import { openArchive } from '../dist/storage/archive.js'
 import { createApp } from '../dist/web/app.js'
 import { webContext } from '../dist/web/server.js'
+import { cloneRepos, loadAverage, objectCount, repoArgs } from './lib/real-repos.mjs'
 import { generateRepo } from './lib/synthetic-repo.mjs'
 
 const { values: opts } = parseArgs({
   options: {
-    repo: { type: 'string', default: '' },
+    repo: { type: 'string', multiple: true, default: [] },
     sample: { type: 'string', default: '2000' },
     runs: { type: 'string', default: '3' },
     only: { type: 'string', default: '' },
     storage: { type: 'string', default: '' },
+    postgres: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432' },
+    reuse: { type: 'boolean', default: false },
+    'as-is': { type: 'boolean', default: false },
+    data: { type: 'string', default: '' },
     dir: { type: 'string', default: resolve(import.meta.dirname, '..', '.bench') },
   },
 })
@@ -39,10 +50,29 @@ const RUNS = Number(opts.runs)
 const SAMPLE = Number(opts.sample)
 const arcaBin = resolve(import.meta.dirname, '..', 'bin', 'arca.js')
 const env = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' }
-const data = join(opts.dir, 'provenance-archive')
-const storageArgs = opts.storage ? ['--storage', opts.storage] : []
+const data = opts.data ? resolve(opts.data) : join(opts.dir, 'provenance-archive')
+// `--storage postgres`: a database of the bench's own, made afresh before every save.
+const PG_DB = 'arca_bench_provenance'
+const freshPostgres = opts.storage === 'postgres'
+const storageUrl = freshPostgres ? `${opts.postgres}/${PG_DB}` : opts.storage
+const storageArgs = storageUrl ? ['--storage', storageUrl] : []
 
-let repos = opts.repo ? opts.repo.split(',') : []
+async function recreateDatabase() {
+  const { default: pg } = await import('pg')
+  const admin = new pg.Client({ connectionString: `${opts.postgres}/postgres` })
+  await admin.connect()
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${PG_DB} WITH (FORCE)`)
+    await admin.query(`CREATE DATABASE ${PG_DB}`)
+  } finally {
+    await admin.end()
+  }
+}
+
+// `--as-is`: the repositories are used where they are (a mirror clone made already).
+let repos = opts['as-is']
+  ? repoArgs(opts.repo).map((p) => resolve(p))
+  : cloneRepos(repoArgs(opts.repo), opts.dir, env)
 if (repos.length === 0) {
   const repo = join(opts.dir, 'provenance-3000x3.git')
   if (!existsSync(join(repo, 'HEAD'))) generateRepo({ repo, commits: 3000, files: 3, env })
@@ -69,17 +99,14 @@ function timed(cmd, args) {
 }
 
 /** Fresh archive of every repository; returns the save and reindex times (medians). */
-function buildArchive() {
+async function buildArchive() {
   const saves = []
   const reindexes = []
   const add = (a, b) => ({ wall: a.wall + b.wall, cpu: a.cpu + b.cpu })
   for (let run = 0; run < RUNS; run++) {
     rmSync(data, { recursive: true, force: true })
-    if (opts.storage) {
-      // A PostgreSQL archive is emptied by reindex --force only; saves then re-add nothing, so
-      // one run is all that is meaningful there.
-      if (run > 0) break
-    }
+    if (freshPostgres) await recreateDatabase()
+    else if (storageUrl && run > 0) break // a database given: only its first save adds anything
     let save = { wall: 0, cpu: 0 }
     for (const repo of repos)
       save = add(
@@ -103,6 +130,7 @@ function buildArchive() {
   return {
     save: { wall: med(saves, 'wall'), cpu: med(saves, 'cpu') },
     reindex: { wall: med(reindexes, 'wall'), cpu: med(reindexes, 'cpu') },
+    runs: saves.length,
   }
 }
 
@@ -147,16 +175,22 @@ async function timeRequests(app, paths, init) {
 }
 
 let built = null
-function ensureArchive() {
-  built ??= buildArchive()
+async function ensureArchive() {
+  if (opts.reuse) return null
+  built ??= await buildArchive()
   return built
 }
 
 async function saveSection() {
-  const { save, reindex } = ensureArchive()
+  const archived = await ensureArchive()
+  if (archived === null) return console.log('save: skipped (--reuse)')
+  const { save, reindex } = archived
   // CPU time (user + system) is the robust measure on a shared machine; wall time is shown too.
   const overhead = (k) => reindex[k] / Math.max(save[k] - reindex[k], 1e-9)
-  console.log(`save: ${repos.length} repositories, ${RUNS} runs, medians`)
+  const objects = repos.map(objectCount).reduce((a, b) => a + b, 0)
+  console.log(
+    `save: ${repos.length} repositories (${objects.toLocaleString('en')} git objects), ${built.runs} runs, medians; load average ${loadAverage()}`,
+  )
   console.log(
     `  arca save (index maintained)       wall ${save.wall.toFixed(2)} s  cpu ${save.cpu.toFixed(2)} s`,
   )
@@ -170,11 +204,11 @@ async function saveSection() {
 }
 
 async function whereisSection() {
-  ensureArchive()
+  await ensureArchive()
   const objects = sampleObjects()
   const archive = await openArchive({
     dataDir: data,
-    ...(opts.storage ? { storageUrl: opts.storage } : {}),
+    ...(storageUrl ? { storageUrl } : {}),
   })
   try {
     const app = createApp(
@@ -189,6 +223,7 @@ async function whereisSection() {
     // Warm both paths once (statement caches, page cache), then measure.
     await timeRequests(app, whereis.slice(0, 50))
     await timeRequests(app, contents.slice(0, 50))
+    const cpu0 = process.cpuUsage()
     const w = []
     const c = []
     for (let r = 0; r < RUNS; r++) {
@@ -209,8 +244,9 @@ async function whereisSection() {
           })),
         )
     const p95 = percentile(w, 95)
+    const cpu = process.cpuUsage(cpu0)
     console.log(
-      `whereis: ${objects.length} objects (${contents.length} contents), ${RUNS} runs, ${opts.storage ? 'PostgreSQL' : 'SQLite'}`,
+      `whereis: ${objects.length} objects (${contents.length} contents), ${RUNS} runs, ${storageUrl ? 'PostgreSQL' : 'SQLite'}; load average ${loadAverage()}; CPU of the timed requests ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s over ${(w.length + c.length + wa.length).toLocaleString('en')} requests`,
     )
     console.log(`  GET provenance/whereis/    p50 ${ms(percentile(w, 50))}  p95 ${ms(p95)}`)
     console.log(

@@ -140,6 +140,16 @@ const CASES: Case[] = [
   { q: 'the end$', type: 'regexp', flags: ['-E'] },
   { q: '\\bfoo\\d+\\b', type: 'regexp', flags: ['-P'] },
   { q: '(?:foo|beta)\\s*x1', type: 'regexp', flags: ['-P'] },
+  // Anchored by a run of characters and classes (code-anchor.ts) rather than a literal.
+  { q: 'ret[0-9]rn', type: 'regexp', flags: ['-E'] },
+  { q: 'foo[0-9]{2}bar', type: 'regexp', flags: ['-E'] },
+  { q: '[a-z]_[a-z]{3}', type: 'regexp', flags: ['-E'] },
+  { q: 'x[0-9][a-z]+', type: 'regexp', flags: ['-E'] },
+  { q: 'o\\d+b', type: 'regexp', flags: ['-P'] },
+  { q: '[^a-z ]{4}', type: 'regexp', flags: ['-E'] },
+  { q: 'na.ve', type: 'regexp', flags: ['-E'] },
+  { q: '[ -]end$', type: 'regexp', flags: ['-E'] },
+  { q: '\\{ \\}', type: 'regexp', flags: ['-E'] },
 ]
 
 interface StorageUnderTest {

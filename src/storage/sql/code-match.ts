@@ -15,6 +15,7 @@ import { RE2JS, RE2JSException } from 're2js'
 
 import { InvalidInputError } from '../../errors.js'
 import type { CodeSearchType } from '../code-search.js'
+import { regexpAnchor } from './code-anchor.js'
 
 /** Longest accepted query, in characters. */
 export const CODE_QUERY_MAX_LENGTH = 1000
@@ -36,6 +37,11 @@ export interface CodeMatcher {
   readonly required: Requirement | null
   /** A string every matching line contains, case and all (lines without it are not tested). */
   readonly anchor: string | null
+  /**
+   * A regular expression (global, linear: see code-anchor.ts) every matching line holds a match
+   * of, when it says more than `anchor`; only the lines holding one are tested.
+   */
+  readonly anchorRe: RegExp | null
 }
 
 const WORD = '[0-9A-Za-z_]'
@@ -75,6 +81,7 @@ export function compileCodeQuery(
       mayMatch: (text) => text.includes(query),
       required,
       anchor: query,
+      anchorRe: null,
     }
   }
   // A regular expression's literal is exact only when no flag folds case.
@@ -83,11 +90,13 @@ export function compileCodeQuery(
     type === 'regexp' && !folds && required?.length === 1
       ? required[0]!.reduce((a, x) => (x.length > a.length ? x : a), '')
       : null
+  const anchorRe = type === 'regexp' && !folds ? regexpAnchor(query, anchor || null) : null
   return {
     testLine: (line) => lineRe.test(line),
     mayMatch: (text) => textRe.test(text),
     required,
     anchor: anchor || null,
+    anchorRe,
   }
 }
 
@@ -235,7 +244,16 @@ export function regexpRequirement(pattern: string): Requirement | null {
  * text matches at all, stopping at its first matching line).
  */
 export function matchingLines(text: string, m: CodeMatcher, max = Infinity): number[] {
-  if (m.anchor !== null) return anchoredLines(text, m, m.anchor, max)
+  const re = m.anchorRe
+  if (re !== null) {
+    const find = (from: number): number => {
+      re.lastIndex = from
+      return re.exec(text)?.index ?? -1
+    }
+    return anchoredLines(text, m, find, max)
+  }
+  const anchor = m.anchor
+  if (anchor !== null) return anchoredLines(text, m, (from) => text.indexOf(anchor, from), max)
   if (!m.mayMatch(text)) return []
   const out: number[] = []
   let start = 0
@@ -251,12 +269,20 @@ export function matchingLines(text: string, m: CodeMatcher, max = Infinity): num
   return out
 }
 
-/** The same, testing only the lines holding `anchor` (found by `indexOf`, lines counted on). */
-function anchoredLines(text: string, m: CodeMatcher, anchor: string, max: number): number[] {
+/**
+ * The same, testing only the lines holding the anchor (`find(from)`: where the next one at or
+ * after `from` starts, or -1; lines counted on).
+ */
+function anchoredLines(
+  text: string,
+  m: CodeMatcher,
+  find: (from: number) => number,
+  max: number,
+): number[] {
   const out: number[] = []
   let n = 1
   let counted = 0 // line `n` starts at or before `counted`
-  let at = text.indexOf(anchor)
+  let at = find(0)
   while (at >= 0) {
     for (
       let nl = text.indexOf('\n', counted);
@@ -272,7 +298,7 @@ function anchoredLines(text: string, m: CodeMatcher, anchor: string, max: number
     if (end < 0) break
     counted = end + 1
     n++
-    at = text.indexOf(anchor, counted)
+    at = find(counted)
   }
   return out
 }
