@@ -22,7 +22,6 @@
  * @module
  */
 
-import { MaskedError } from '../../errors.js'
 import {
   type CoreSwhid,
   type ExtendedSwhid,
@@ -31,9 +30,7 @@ import {
   formatSwhid,
   type MetadataAuthority,
   type Origin,
-  originId,
   type OriginVisitStatus,
-  parseExtendedSwhid,
   type RawExtrinsicMetadata,
   type Revision,
   type SkippedContent,
@@ -69,46 +66,12 @@ import type {
 } from '../interface.js'
 import { missingIds } from '../missing.js'
 import { ForwardingStorage } from './forwarding.js'
+import { MaskChecker, originSwhid } from './mask-checker.js'
+
+export { MaskChecker, originSwhid } from './mask-checker.js'
 
 /** Revisions of a log checked per masking query. */
 const LOG_CHUNK = 64
-
-/** The `swh:1:ori:` SWHID of an origin URL. */
-export function originSwhid(url: string): string {
-  return swhidString('ori', originId(url))
-}
-
-/** Answers "which of these SWHIDs are masked" and raises the error the web shows. */
-export class MaskChecker {
-  constructor(readonly source: Pick<Storage, 'maskedGet' | 'maskedAny'>) {}
-
-  /** The masked ones among `swhids` (strings), with what masks them. */
-  async masked(
-    swhids: readonly string[],
-    options?: AbortOptions,
-  ): Promise<ReadonlyMap<string, readonly { requestId: string; state: string }[]>> {
-    if (swhids.length === 0) return new Map()
-    // Most archives mask nothing: one probe then spares parsing and naming every SWHID.
-    if (!(await this.source.maskedAny(options))) return new Map()
-    const unique = [...new Set(swhids)]
-    return this.source.maskedGet(
-      unique.map((s) => parseExtendedSwhid(s)),
-      options,
-    )
-  }
-
-  /** Throws {@link MaskedError} (with Software Heritage's `masked` details) if any is masked. */
-  async check(swhids: readonly string[], options?: AbortOptions): Promise<void> {
-    const masked = await this.masked(swhids, options)
-    if (masked.size === 0) return
-    const details: Record<string, { request: string; state: string }[]> = {}
-    for (const [swhid, states] of masked)
-      details[swhid] = states.map((m) => ({ request: m.requestId, state: m.state }))
-    throw new MaskedError(`Some objects are masked: ${[...masked.keys()].join(', ')}`, {
-      details: { masked: details },
-    })
-  }
-}
 
 /**
  * A storage that refuses masked objects and hides masked origins (see the module notes).

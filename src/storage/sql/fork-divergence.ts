@@ -244,25 +244,72 @@ export async function divergences(
     }
   }
   // Behind: the origin's revisions that are not ancestors of a boundary revision.
-  const shared = new Map<string, number>()
-  const closure = (boundary: Set<string>): number => {
+  const closure = new AncestorCounter(mine, parents)
+  for (const f of forks)
+    out.set(
+      f.head,
+      f.over ? null : { ahead: f.ahead, behind: closure.stored - closure.count(f.boundary) },
+    )
+  return out
+}
+
+/**
+ * Stored ancestors (the revisions themselves included) of sets of revisions of one history,
+ * walked over integer indexes with a reused visit mark (a page of forks asks for many
+ * boundaries, each a walk of up to the whole history); counts are kept by boundary.
+ */
+class AncestorCounter {
+  /** Revisions of the history that are stored. */
+  readonly stored: number
+  readonly #index = new Map<string, number>()
+  readonly #parents: Int32Array[] = []
+  readonly #isStored: Uint8Array
+  readonly #mark: Uint32Array
+  #generation = 0
+  readonly #counts = new Map<string, number>()
+
+  constructor(history: ReadonlySet<string>, parents: ParentReader) {
+    for (const id of history) this.#index.set(id, this.#index.size)
+    this.#isStored = new Uint8Array(this.#index.size)
+    this.#mark = new Uint32Array(this.#index.size)
+    let stored = 0
+    for (const [id, i] of this.#index) {
+      const ps = parents.get(id)
+      if (ps !== null) {
+        this.#isStored[i] = 1
+        stored++
+      }
+      const idx = (ps ?? []).map((p) => this.#index.get(p)).filter((x) => x !== undefined)
+      this.#parents.push(Int32Array.from(idx))
+    }
+    this.stored = stored
+  }
+
+  /** Stored revisions among `boundary` (revisions of the history) and their ancestors. */
+  count(boundary: ReadonlySet<string>): number {
     const key = [...boundary].sort().join(',')
-    const cached = shared.get(key)
+    const cached = this.#counts.get(key)
     if (cached !== undefined) return cached
-    const seen = new Set(boundary)
-    const stack = [...boundary]
-    while (stack.length > 0)
-      for (const p of parents.get(stack.pop()!) ?? [])
-        if (!seen.has(p)) {
-          seen.add(p)
+    const gen = ++this.#generation
+    const stack: number[] = []
+    for (const id of boundary) {
+      const i = this.#index.get(id)
+      if (i !== undefined && this.#mark[i] !== gen) {
+        this.#mark[i] = gen
+        stack.push(i)
+      }
+    }
+    let n = 0
+    while (stack.length > 0) {
+      const i = stack.pop()!
+      n += this.#isStored[i]!
+      for (const p of this.#parents[i]!)
+        if (this.#mark[p] !== gen) {
+          this.#mark[p] = gen
           stack.push(p)
         }
-    const stored = [...seen].filter((id) => parents.get(id) !== null).length
-    shared.set(key, stored)
-    return stored
+    }
+    this.#counts.set(key, n)
+    return n
   }
-  const mineStored = [...mine].filter((id) => parents.get(id) !== null).length
-  for (const f of forks)
-    out.set(f.head, f.over ? null : { ahead: f.ahead, behind: mineStored - closure(f.boundary) })
-  return out
 }

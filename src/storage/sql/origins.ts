@@ -16,6 +16,7 @@ import type {
 } from '../interface.js'
 import type { SqlExecutor, SqlValue } from './executor.js'
 import { compileOriginRegexp, regexpScan } from './origin-regexp.js'
+import { pgSearchPlan, pgWalk } from './origin-sample.js'
 import { originSummaries } from './origin-summaries.js'
 import { b, num, type Row, str } from './rows.js'
 import { chunks, getRows, inList, insert, parseToken, token, uniqueBy } from './statements.js'
@@ -132,19 +133,50 @@ export function searchWords(pattern: string): string[] {
   return pattern.split(/\s+/u).filter((w) => w !== '')
 }
 
+/** What a search query is for: `want` matches (Infinity: all), `sorted` for a page. */
+interface SearchNeed {
+  readonly want: number
+  readonly sorted: boolean
+}
+
+/** The FROM and WHERE of a search, and how PostgreSQL is to run it (origin-sample.ts). */
+interface SearchWhere {
+  readonly from: string
+  readonly idKey: string
+  readonly sql: string
+  readonly params: SqlValue[]
+  /** Through the trigram index: sort on an expression of the key. */
+  readonly unordered: boolean
+  /** Walk the key's index ({@link pgWalk}). */
+  readonly walk: boolean
+}
+
+/** Runs `fn` on `db`, or in a {@link pgWalk} for a walk plan. */
+const runPlanned = <T>(db: SqlExecutor, w: SearchWhere, fn: (x: SqlExecutor) => Promise<T>) =>
+  w.walk ? pgWalk(db, fn) : fn(db)
+
 async function searchWhere(
   db: SqlExecutor,
   pattern: string,
   options: OriginSearchOptions,
-): Promise<{ from: string; idKey: string; sql: string; params: SqlValue[] }> {
+  need: SearchNeed,
+): Promise<SearchWhere> {
   const where: string[] = []
   const params: SqlValue[] = []
   // A regular expression is matched in JavaScript by regexpScan (linear time, bounded).
   // Otherwise every whitespace-separated word must occur in the URL, in any order.
   const words = options.regexp ? [] : searchWords(pattern)
+  // PostgreSQL: Arca picks the words the trigram index serves (origin-sample.ts); the others
+  // are the same ILIKE on an expression the index does not cover.
+  const plan =
+    db.dialect === 'postgres' && words.length > 0
+      ? await pgSearchPlan(db, words, need.want, need.sorted)
+      : null
   for (const word of words) {
     const escaped = word.replace(/[\\%_]/g, (c) => '\\' + c)
-    where.push(db.dialect === 'postgres' ? "o.url ILIKE ? ESCAPE '\\'" : "o.url LIKE ? ESCAPE '\\'")
+    if (plan === null) where.push("o.url LIKE ? ESCAPE '\\'")
+    else if (!plan.walk && plan.indexed.has(word)) where.push("o.url ILIKE ? ESCAPE '\\'")
+    else where.push("(o.url || '') ILIKE ? ESCAPE '\\'")
     params.push(`%${escaped}%`)
   }
   // SQLite: the FTS5 trigram table narrows the rows first (words of 3+ characters; the LIKE
@@ -177,7 +209,14 @@ async function searchWhere(
       `NOT EXISTS (SELECT 1 FROM masked_object m WHERE m.swhid = 'swh:1:ori:' || ${hexSha1})`,
     )
   }
-  return { from, idKey, sql: where.length > 0 ? where.join(' AND ') : '1 = 1', params }
+  return {
+    from,
+    idKey,
+    sql: where.length > 0 ? where.join(' AND ') : '1 = 1',
+    params,
+    unordered: plan !== null && !plan.walk,
+    walk: plan !== null && plan.walk,
+  }
 }
 
 /** Where a page of an origin search starts: the id or URL after which its results come. */
@@ -197,8 +236,17 @@ export async function originSearch(
   const after = searchAfter(options)
   const limit = Math.max(1, Math.min(options.limit ?? 50, 10_000))
   const skip = Math.max(0, Math.min(Math.trunc(options.offset ?? 0), 1_000_000))
-  const w = await searchWhere(db, pattern, options)
-  const key = options.order === 'url' ? 'o.url' : w.idKey
+  const w = await searchWhere(db, pattern, options, { want: skip + limit + 1, sorted: true })
+  // PostgreSQL, through the index: its rows are sorted on an expression of the key (same order),
+  // so that the planner does not walk the key's index instead (origin-sample.ts).
+  const key =
+    options.order === 'url'
+      ? w.unordered
+        ? "(o.url || '')"
+        : 'o.url'
+      : w.unordered
+        ? `(${w.idKey} + 0)`
+        : w.idKey
   const rows: Row[] = options.regexp
     ? (
         await regexpScan(db, compileOriginRegexp(pattern), w, {
@@ -207,9 +255,11 @@ export async function originSearch(
           order: options.order ?? 'id',
         })
       ).slice(skip)
-    : await db.all<Row>(
-        `SELECT o.id, o.url ${w.from} WHERE ${w.sql} AND ${key} > ? ORDER BY ${key} LIMIT ? OFFSET ?`,
-        [...w.params, after, limit + 1, skip],
+    : await runPlanned(db, w, (x) =>
+        x.all<Row>(
+          `SELECT o.id, o.url ${w.from} WHERE ${w.sql} AND ${key} > ? ORDER BY ${key} LIMIT ? OFFSET ?`,
+          [...w.params, after, limit + 1, skip],
+        ),
       )
   const page = rows.slice(0, limit)
   const types = new Map<number, string[]>()
@@ -261,18 +311,19 @@ export async function originSearchCount(
   pattern: string,
   options: OriginSearchOptions = {},
 ): Promise<number> {
-  const w = await searchWhere(db, pattern, options)
   const cap = options.countLimit
+  const w = await searchWhere(db, pattern, options, { want: cap ?? Infinity, sorted: false })
   if (options.regexp)
     return (
       await regexpScan(db, compileOriginRegexp(pattern), w, cap === undefined ? {} : { want: cap })
     ).length
-  const rows =
+  const rows = await runPlanned(db, w, (x) =>
     cap === undefined
-      ? await db.all<Row>(`SELECT COUNT(*) AS n ${w.from} WHERE ${w.sql}`, w.params)
-      : await db.all<Row>(
-          `SELECT COUNT(*) AS n FROM (SELECT 1 ${w.from} WHERE ${w.sql} LIMIT ?) AS m`,
-          [...w.params, cap],
-        )
+      ? x.all<Row>(`SELECT COUNT(*) AS n ${w.from} WHERE ${w.sql}`, w.params)
+      : x.all<Row>(`SELECT COUNT(*) AS n FROM (SELECT 1 ${w.from} WHERE ${w.sql} LIMIT ?) AS m`, [
+          ...w.params,
+          cap,
+        ]),
+  )
   return num(rows[0]?.['n'] ?? 0)
 }

@@ -1,0 +1,134 @@
+/**
+ * How PostgreSQL runs an origin search, chosen by Arca rather than the planner: pg_trgm gives the
+ * planner no idea how common a word is (it guesses from the pattern's length), so it walks the
+ * primary key for words that match a few rows in a thousand (reading most of the table for a
+ * page) or reads the trigram index for words that are everywhere. Word frequencies are measured
+ * instead on a sample of URLs (`TABLESAMPLE SYSTEM`, about {@link SAMPLE_SIZE} rows, cached for
+ * an hour): they only steer the plan, the SQL tests every word exactly in every plan.
+ *
+ * - `index`: the trigram index serves the rarest word and the others that narrow enough to pay
+ *   for their posting lists; the rest are tested on the rows it yields, which are sorted.
+ * - `walk`: no word uses the index; the rows are read in the page's order and tested until the
+ *   page (or the capped count) is full: the cheaper plan when many rows match.
+ *
+ * @module
+ */
+
+import type { SqlExecutor } from './executor.js'
+import { num, type Row, str } from './rows.js'
+
+/** URLs sampled. */
+const SAMPLE_SIZE = 20_000
+/** How long a sample is reused, in milliseconds. */
+const TTL_MS = 60 * 60_000
+/** Cost of reading and testing one row, against one posting-list entry of the index. */
+const ROW_COST = 12
+
+interface Sample {
+  readonly urls: readonly string[]
+  /** Origins in the table (about: the largest row id). */
+  readonly total: number
+  readonly at: number
+  /** Plans made from this sample, by query. */
+  readonly plans: Map<string, PgSearchPlan>
+}
+
+/** Most plans kept per sample. */
+const MAX_PLANS = 10_000
+
+const samples = new WeakMap<SqlExecutor, Sample>()
+
+async function sample(db: SqlExecutor): Promise<Sample> {
+  const c = samples.get(db)
+  if (c && Date.now() - c.at <= TTL_MS) return c
+  const max = await db.all<Row>('SELECT MAX(id) AS n FROM origin')
+  const total = max[0]?.['n'] === null || max[0]?.['n'] === undefined ? 0 : num(max[0]['n'])
+  const pct = total <= SAMPLE_SIZE ? 100 : Math.max(0.01, (100 * SAMPLE_SIZE) / total)
+  const rows = await db.all<Row>(`SELECT url FROM origin TABLESAMPLE SYSTEM (${pct.toFixed(4)})`)
+  const s = {
+    urls: rows.map((r) => str(r['url']).toLowerCase()),
+    total,
+    at: Date.now(),
+    plans: new Map(),
+  }
+  samples.set(db, s)
+  return s
+}
+
+/** The plan of one search: which words the index serves, and whether to walk instead. */
+export interface PgSearchPlan {
+  /** Words matched through the trigram index (the others are tested on its rows). */
+  readonly indexed: ReadonlySet<string>
+  /** Read rows in the result order, no word through the index. */
+  readonly walk: boolean
+}
+
+/**
+ * The plan for `words` when `want` matches are needed (a page: offset + limit + 1; a capped
+ * count: the cap; Infinity for an exact count); `sorted`: the index's rows are then all read and
+ * sorted (a page), else reading stops at `want` matches (a count).
+ */
+export async function pgSearchPlan(
+  db: SqlExecutor,
+  words: readonly string[],
+  want: number,
+  sorted: boolean,
+): Promise<PgSearchPlan> {
+  const long = words.filter((w) => [...w].length >= 3)
+  if (long.length === 0) return { indexed: new Set(), walk: true }
+  const s = await sample(db)
+  const key = `${want} ${sorted ? 1 : 0} ${words.join('\u0000')}`
+  const cached = s.plans.get(key)
+  if (cached) return cached
+  const n = Math.max(s.urls.length, 1)
+  const scale = Math.max(s.total, 1) / n
+  const lower = long.map((w) => w.toLowerCase())
+  // rows of the sample that hold each word
+  const hits = lower.map((w) => s.urls.filter((u) => u.includes(w)).length)
+  const order = lower.map((_, i) => i).sort((a, b) => hits[a]! - hits[b]!)
+  const indexed = new Set<string>()
+  let candidates = Infinity
+  let kept: readonly string[] = s.urls
+  let entries = 0
+  for (const i of order) {
+    const doc = (hits[i]! + 0.5) * scale
+    const after = kept.filter((u) => u.includes(lower[i]!))
+    const spared = candidates === Infinity ? Infinity : candidates - (after.length + 0.5) * scale
+    // each of a word's trigrams has a posting list at least as long as the word's matches
+    const cost = doc * Math.min([...lower[i]!].length - 2, 3)
+    if (spared * ROW_COST > cost) {
+      indexed.add(long[i]!)
+      candidates = (after.length + 0.5) * scale
+      kept = after
+      entries += cost
+    }
+  }
+  const all = kept.filter((u) => words.every((w) => u.includes(w.toLowerCase()))).length
+  const fraction = all / n
+  const walkRows = fraction === 0 ? Infinity : Math.min(want / fraction, s.total)
+  // the index's candidates hold the matches about evenly: a count stops after `want` of them
+  const read = sorted || all === 0 ? candidates : Math.min(candidates, (want * kept.length) / all)
+  const indexRows = read + entries / ROW_COST
+  const plan = { indexed, walk: walkRows < indexRows }
+  if (s.plans.size >= MAX_PLANS) s.plans.clear()
+  s.plans.set(key, plan)
+  return plan
+}
+
+/**
+ * Runs `fn` (the queries of a `walk` plan) with the planner kept to reading the table through
+ * the index of the result's order: its estimates for words no index serves are guesses, which
+ * lead it to scan the whole table and sort instead. Settings local to the transaction.
+ */
+export async function pgWalk<T>(db: SqlExecutor, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    for (const s of [
+      'enable_seqscan = off',
+      'enable_bitmapscan = off',
+      'enable_sort = off',
+      'max_parallel_workers_per_gather = 0',
+    ])
+      await tx.run(`SET LOCAL ${s}`)
+    return fn(tx)
+  })
+}
