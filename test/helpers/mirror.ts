@@ -12,7 +12,7 @@ import { type Archive, openArchive } from '../../src/storage/archive.js'
 import { TokenStore } from '../../src/web/auth/tokens.js'
 import { type RunningServer, startServer } from '../../src/web/server.js'
 import { checkArchive } from './archive-check.js'
-import { arca, ARCA_BIN, type CliResult } from './cli.js'
+import { arca, ARCA_BIN, arcaAsync, type CliResult } from './cli.js'
 import {
   commitLinks,
   type ExpectedBranches,
@@ -51,30 +51,6 @@ export async function serveUpstream(dir: string, journalUrl?: string): Promise<U
 export function save(dir: string, url: string, extra: string[] = []): void {
   const r = arca(['save', '--data', dir, ...extra, url])
   expect(r.status, r.stderr).toBe(0)
-}
-
-/**
- * Runs `arca ARGS` without blocking this process (the upstream server lives here: a
- * synchronous child would deadlock it).
- */
-export function arcaAsync(args: readonly string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [ARCA_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    const out: Buffer[] = []
-    const err: Buffer[] = []
-    p.stdout.on('data', (b: Buffer) => out.push(b))
-    p.stderr.on('data', (b: Buffer) => err.push(b))
-    p.on('error', reject)
-    p.on('close', (status) => {
-      const stdoutBytes = Buffer.concat(out)
-      resolve({
-        status,
-        stdout: stdoutBytes.toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-        stdoutBytes,
-      })
-    })
-  })
 }
 
 export function mirrorOnce(

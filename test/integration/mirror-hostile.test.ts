@@ -17,8 +17,8 @@ import { type JournalRecord, TOPICS } from '../../src/journal/interface.js'
 import { encodeRecord } from '../../src/journal/serde.js'
 import { MirrorState } from '../../src/mirror/state.js'
 import type { Directory, Revision } from '../../src/model/objects.js'
+import { arcaAsync } from '../helpers/cli.js'
 import {
-  arcaAsync,
   checkWhile,
   counters,
   exited,

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { NatsJournal } from '../../src/journal/nats/nats-journal.js'
 import { MirrorState } from '../../src/mirror/state.js'
+import { arcaAsync } from '../helpers/cli.js'
 import {
-  arcaAsync,
   counters,
   expectMirrorOf,
   mirrorOnce,

@@ -19,10 +19,9 @@ import { openArchive } from '../../src/storage/archive.js'
 import { TokenStore } from '../../src/web/auth/tokens.js'
 import { startServer } from '../../src/web/server.js'
 import { checkArchive } from '../helpers/archive-check.js'
-import { arca } from '../helpers/cli.js'
+import { arca, arcaAsync } from '../helpers/cli.js'
 import { reachableObjects } from '../helpers/git-expect.js'
 import {
-  arcaAsync,
   checkWhile,
   counters,
   exited,
