@@ -1,4 +1,4 @@
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process'
+import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -36,6 +36,30 @@ export function arca(args: readonly string[], options: SpawnSyncOptions = {}): C
     stderr: (r.stderr as Buffer).toString('utf8'),
     stdoutBytes: out,
   }
+}
+
+/**
+ * Runs `arca ARGS` without blocking this process (the upstream server lives here: a
+ * synchronous child would deadlock it).
+ */
+export function arcaAsync(args: readonly string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [ARCA_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const out: Buffer[] = []
+    const err: Buffer[] = []
+    p.stdout.on('data', (b: Buffer) => out.push(b))
+    p.stderr.on('data', (b: Buffer) => err.push(b))
+    p.on('error', reject)
+    p.on('close', (status) => {
+      const stdoutBytes = Buffer.concat(out)
+      resolve({
+        status,
+        stdout: stdoutBytes.toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        stdoutBytes,
+      })
+    })
+  })
 }
 
 /**
