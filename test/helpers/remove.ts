@@ -9,11 +9,9 @@ import Database from 'better-sqlite3'
 import pg from 'pg'
 import { expect } from 'vitest'
 
-import { type Archive, openArchive } from '../../src/storage/archive.js'
-import { TokenStore } from '../../src/web/auth/tokens.js'
-import { type RunningServer, startServer } from '../../src/web/server.js'
 import { arcaAsync } from './cli.js'
 import { reachableObjects } from './git-expect.js'
+import { serveUpstream, type Upstream } from './mirror.js'
 import { git } from './repos.js'
 import { isStored } from './stored-content.js'
 
@@ -37,27 +35,10 @@ export function addCommits(repo: string, n: number, tag: string): void {
   git(repo, ['fast-import', '--quiet'], { input: parts.join('\n') + '\n' })
 }
 
-export interface Served {
-  archive: Archive
-  server: RunningServer
-  token: string
-  close(): Promise<void>
-}
-
-export async function serve(dir: string): Promise<Served> {
-  const archive = await openArchive({ dataDir: dir })
-  const token = (await new TokenStore(archive.backend.db).create('mirror', ['mirror'])).secret
-  const server = await startServer({ archive, port: 0, rateLimits: { disabled: true } })
-  return {
-    archive,
-    server,
-    token,
-    async close() {
-      await server.close()
-      await archive.close()
-    },
-  }
-}
+/** A served upstream (the mirror suite's: a data directory served in this process). */
+export type Served = Upstream
+/** Serves `dir` in this process, with a mirror token. */
+export const serve = (dir: string): Promise<Served> => serveUpstream(dir)
 
 export async function mirrorOnce(dir: string, up: Served): Promise<void> {
   const r = await arcaAsync([
