@@ -3,15 +3,14 @@
  * executor and schema rendering only). Every add runs in one transaction that also updates the
  * counters, so counters never drift from the rows; adds use `ON CONFLICT DO NOTHING` so
  * overlapping concurrent writers never fail and never duplicate. The statements of each object
- * kind live in their own module; this class holds the connection and delegates.
+ * kind live in their own module; {@link SqlObjectStorage} (sql-objects.ts) holds the connection
+ * and the DAG objects, and this class adds origins, visits, metadata, the indexes and removal.
  *
  * @module
  */
 
 import type {
-  Content,
   CoreSwhid,
-  Directory,
   ExtendedSwhid,
   ExtId,
   MetadataAuthority,
@@ -20,10 +19,6 @@ import type {
   OriginVisit,
   OriginVisitStatus,
   RawExtrinsicMetadata,
-  Release,
-  Revision,
-  SkippedContent,
-  Snapshot,
 } from '../../model/index.js'
 import type { ObjStorage } from '../../objstorage/index.js'
 import type {
@@ -39,13 +34,8 @@ import type {
   StorageGraph,
 } from '../graph.js'
 import type {
-  AbortOptions,
   AddSummary,
-  ContentHashName,
-  ContentWithData,
   Counters,
-  DirectoryEntryInfo,
-  DirectoryLsOptions,
   MaskingState,
   OriginForksOptions,
   OriginForksPage,
@@ -65,9 +55,6 @@ import type {
   ProvenanceListPage,
   ProvenanceOccurrence,
   RawExtrinsicMetadataGetOptions,
-  RevisionLogOptions,
-  SnapshotBranchesOptions,
-  SnapshotBranchesPage,
   Storage,
 } from '../interface.js'
 import type { Referrer, RemovalRecord, RevisionEdges, StorageRemoval } from '../removal.js'
@@ -82,9 +69,7 @@ import type {
 } from '../scan.js'
 import * as codeIndex from './code-index.js'
 import * as codeSearch from './code-search.js'
-import * as contents from './contents.js'
 import { statCounters } from './counters.js'
-import * as directories from './directories.js'
 import type { Migration, SqlDatabase } from './executor.js'
 import * as extids from './extids.js'
 import * as emd from './extrinsic-metadata.js'
@@ -93,17 +78,14 @@ import * as forks from './forks.js'
 import * as graphEdges from './graph-edges.js'
 import * as graphIndex from './graph-index.js'
 import * as masking from './masking.js'
-import { migrate } from './migrate.js'
 import * as originMetadata from './origin-metadata.js'
 import * as origins from './origins.js'
 import * as provenance from './provenance.js'
 import * as provenanceIndex from './provenance-index.js'
-import * as releases from './releases.js'
 import * as removal from './removal.js'
 import { replaceObjects } from './repair.js'
-import * as revisions from './revisions.js'
 import { scanIds, scanPackedDirectories, scanPage } from './scan.js'
-import * as snapshots from './snapshots.js'
+import { SqlObjectStorage } from './sql-objects.js'
 import * as visits from './visits.js'
 
 /** Settings of {@link SqlStorage}. */
@@ -127,225 +109,71 @@ export interface SqlStorageInit {
  * ```
  */
 export class SqlStorage
+  extends SqlObjectStorage
   implements Storage, StorageScan, StorageRepair, StorageRemoval, StorageGraph, CodeSearchStorage
 {
   readonly #codeIndex: boolean
   readonly #codeStats = codeIndex.codeIndexStats()
-  readonly #db: SqlDatabase
   readonly #forkStats: forkIndex.ForkIndexStats = { origins: 0, walked: 0 }
   readonly #provenanceStats: provenanceIndex.ProvenanceIndexStats = {
     revisions: 0,
     directories: 0,
     firsts: 0,
   }
-  readonly #migrations: readonly Migration[]
-  readonly #objstorage: ObjStorage
-  #opened = false
 
   constructor(db: SqlDatabase, migrations: readonly Migration[], init: SqlStorageInit) {
-    this.#db = db
-    this.#migrations = migrations
-    this.#objstorage = init.objstorage
+    super(db, migrations, init.objstorage)
     this.#codeIndex = init.codeIndex ?? process.env['ARCA_CODE_INDEX'] !== 'off'
-  }
-
-  /** The database (for backend-specific tools and tests). */
-  get db(): SqlDatabase {
-    return this.#db
-  }
-
-  /** The content store this storage writes bytes to. */
-  get objstorage(): ObjStorage {
-    return this.#objstorage
-  }
-
-  async open(): Promise<void> {
-    if (this.#opened) return
-    await this.#objstorage.open()
-    await migrate(this.#db, this.#migrations)
-    this.#opened = true
-  }
-
-  async close(): Promise<void> {
-    this.#opened = false
-    await this.#db.close()
-    await this.#objstorage.close()
-  }
-
-  flush(): Promise<AddSummary> {
-    return Promise.resolve({})
-  }
-
-  // -- contents ------------------------------------------------------------------------------
-
-  contentAdd(
-    contentsIn: readonly ContentWithData[],
-    options: AbortOptions = {},
-  ): Promise<AddSummary> {
-    return contents.contentAdd(this.#db, this.#objstorage, contentsIn, options)
-  }
-
-  contentAddMetadata(contentsIn: readonly Content[]): Promise<AddSummary> {
-    return contents.contentAddMetadata(this.#db, contentsIn)
-  }
-
-  contentMissing(ids: readonly string[]): Promise<string[]> {
-    return contents.contentMissing(this.#db, ids)
-  }
-
-  contentGet(
-    ids: readonly string[],
-    hash: ContentHashName = 'sha1_git',
-  ): Promise<(Content | null)[]> {
-    return contents.contentGet(this.#db, ids, hash)
-  }
-
-  skippedContentAdd(contentsIn: readonly SkippedContent[]): Promise<AddSummary> {
-    return contents.skippedContentAdd(this.#db, contentsIn)
-  }
-
-  skippedContentMissing(contentsIn: readonly SkippedContent[]): Promise<SkippedContent[]> {
-    return contents.skippedContentMissing(this.#db, contentsIn)
-  }
-
-  skippedContentFind(sha1Git: string): Promise<SkippedContent[]> {
-    return contents.skippedContentFind(this.#db, sha1Git)
-  }
-
-  // -- directories ---------------------------------------------------------------------------
-
-  directoryAdd(dirs: readonly Directory[]): Promise<AddSummary> {
-    return directories.directoryAdd(this.#db, dirs)
-  }
-
-  directoryMissing(ids: readonly string[]): Promise<string[]> {
-    return directories.directoryMissing(this.#db, ids)
-  }
-
-  directoryManifestGet(ids: readonly string[]): Promise<(Uint8Array | null)[]> {
-    return directories.directoryManifestGet(this.#db, ids)
-  }
-
-  directoryGet(ids: readonly string[]): Promise<(Directory | null)[]> {
-    return directories.directoryGet(this.#db, ids)
-  }
-
-  directoryLs(id: string, options: DirectoryLsOptions = {}): Promise<DirectoryEntryInfo[] | null> {
-    return directories.directoryLs(this.#db, id, options)
-  }
-
-  directoryEntryGetByPath(
-    id: string,
-    path: readonly Uint8Array[],
-  ): Promise<DirectoryEntryInfo | null> {
-    return directories.directoryEntryGetByPath(this.#db, id, path)
-  }
-
-  // -- revisions -----------------------------------------------------------------------------
-
-  revisionAdd(revs: readonly Revision[]): Promise<AddSummary> {
-    return revisions.revisionAdd(this.#db, revs)
-  }
-
-  revisionMissing(ids: readonly string[]): Promise<string[]> {
-    return revisions.revisionMissing(this.#db, ids)
-  }
-
-  revisionGet(ids: readonly string[]): Promise<(Revision | null)[]> {
-    return revisions.revisionGet(this.#db, ids)
-  }
-
-  revisionLog(ids: readonly string[], options: RevisionLogOptions = {}): AsyncIterable<Revision> {
-    return revisions.revisionLog(this.#db, ids, options)
-  }
-
-  // -- releases ------------------------------------------------------------------------------
-
-  releaseAdd(rels: readonly Release[]): Promise<AddSummary> {
-    return releases.releaseAdd(this.#db, rels)
-  }
-
-  releaseMissing(ids: readonly string[]): Promise<string[]> {
-    return releases.releaseMissing(this.#db, ids)
-  }
-
-  releaseGet(ids: readonly string[]): Promise<(Release | null)[]> {
-    return releases.releaseGet(this.#db, ids)
-  }
-
-  // -- snapshots -----------------------------------------------------------------------------
-
-  snapshotAdd(snaps: readonly Snapshot[]): Promise<AddSummary> {
-    return snapshots.snapshotAdd(this.#db, snaps)
-  }
-
-  snapshotMissing(ids: readonly string[]): Promise<string[]> {
-    return snapshots.snapshotMissing(this.#db, ids)
-  }
-
-  snapshotGet(ids: readonly string[]): Promise<(Snapshot | null)[]> {
-    return snapshots.snapshotGet(this.#db, ids)
-  }
-
-  snapshotGetBranches(
-    id: string,
-    options: SnapshotBranchesOptions = {},
-  ): Promise<SnapshotBranchesPage | null> {
-    return snapshots.snapshotGetBranches(this.#db, id, options)
-  }
-
-  snapshotCountBranches(id: string): Promise<Readonly<Record<string, number>> | null> {
-    return snapshots.snapshotCountBranches(this.#db, id)
   }
 
   // -- origins -------------------------------------------------------------------------------
 
   originAdd(list: readonly Origin[]): Promise<AddSummary> {
-    return origins.originAdd(this.#db, list)
+    return origins.originAdd(this.db, list)
   }
 
   originGet(urls: readonly string[]): Promise<(Origin | null)[]> {
-    return origins.originGet(this.#db, urls)
+    return origins.originGet(this.db, urls)
   }
 
   originGetBySha1(ids: readonly string[]): Promise<(Origin | null)[]> {
-    return origins.originGetBySha1(this.#db, ids)
+    return origins.originGetBySha1(this.db, ids)
   }
 
   originList(options: OriginListOptions = {}): Promise<Page<Origin>> {
-    return origins.originList(this.#db, options)
+    return origins.originList(this.db, options)
   }
 
   originSearch(
     pattern: string,
     options: OriginSearchOptions = {},
   ): Promise<Page<OriginSearchResult>> {
-    return origins.originSearch(this.#db, pattern, options)
+    return origins.originSearch(this.db, pattern, options)
   }
 
   originSearchCount(pattern: string, options: OriginSearchOptions = {}): Promise<number> {
-    return origins.originSearchCount(this.#db, pattern, options)
+    return origins.originSearchCount(this.db, pattern, options)
   }
 
   // -- visits --------------------------------------------------------------------------------
 
   originVisitAdd(list: readonly OriginVisitInit[]): Promise<OriginVisit[]> {
-    return visits.originVisitAdd(this.#db, list)
+    return visits.originVisitAdd(this.db, list)
   }
 
   async originVisitStatusAdd(statuses: readonly OriginVisitStatus[]): Promise<AddSummary> {
-    const summary = await visits.originVisitStatusAdd(this.#db, statuses)
+    const summary = await visits.originVisitStatusAdd(this.db, statuses)
     // The snapshot and its history are stored before a status names it (write order).
-    await forkIndex.indexStatuses(this.#db, statuses, this.#forkStats)
+    await forkIndex.indexStatuses(this.db, statuses, this.#forkStats)
     if (this.#codeIndex)
-      await codeIndex.codeIndexStatuses(this.#db, this.#objstorage, statuses, this.#codeStats)
-    await provenanceIndex.indexStatuses(this.#db, statuses, this.#provenanceStats)
+      await codeIndex.codeIndexStatuses(this.db, this.objstorage, statuses, this.#codeStats)
+    await provenanceIndex.indexStatuses(this.db, statuses, this.#provenanceStats)
     return summary
   }
 
   /** Literal, word or regular-expression search over the indexed code (docs/code-search.md). */
   codeSearch(query: string, options: CodeSearchOptions = {}): Promise<CodeSearchPage> {
-    return codeSearch.codeSearch(this.#db, query, options)
+    return codeSearch.codeSearch(this.db, query, options)
   }
 
   /** Work done by the code search index since this storage was opened. */
@@ -357,7 +185,7 @@ export class SqlStorage
   codeSearchReindex(
     options: Parameters<typeof codeIndex.codeReindex>[2] = {},
   ): Promise<codeIndex.CodeReindexReport> {
-    return codeIndex.codeReindex(this.#db, this.#objstorage, options)
+    return codeIndex.codeReindex(this.db, this.objstorage, options)
   }
 
   /** Work done by the fork index since this storage was opened (walks are incremental). */
@@ -369,48 +197,48 @@ export class SqlStorage
   forksReindex(
     options: { readonly force?: boolean; readonly onOrigin?: (checked: number) => void } = {},
   ): Promise<forkIndex.ForkReindexReport> {
-    return forkIndex.reindexForks(this.#db, options)
+    return forkIndex.reindexForks(this.db, options)
   }
 
   originForks(url: string, options: OriginForksOptions = {}): Promise<OriginForksPage | null> {
-    return forks.originForks(this.#db, url, options)
+    return forks.originForks(this.db, url, options)
   }
 
   originMetadataAdd(records: readonly OriginMetadataRecord[]): Promise<AddSummary> {
-    return originMetadata.originMetadataAdd(this.#db, records)
+    return originMetadata.originMetadataAdd(this.db, records)
   }
 
   originMetadataSearch(
     fulltext: string,
     options: OriginMetadataSearchOptions = {},
   ): Promise<OriginMetadataRecord[]> {
-    return originMetadata.originMetadataSearch(this.#db, fulltext, options)
+    return originMetadata.originMetadataSearch(this.db, fulltext, options)
   }
 
   originVisitGet(origin: string, options: OriginVisitGetOptions = {}): Promise<Page<OriginVisit>> {
-    return visits.originVisitGet(this.#db, origin, options)
+    return visits.originVisitGet(this.db, origin, options)
   }
 
   originVisitGetByNumber(origin: string, visit: number): Promise<OriginVisit | null> {
-    return visits.originVisitGetByNumber(this.#db, origin, visit)
+    return visits.originVisitGetByNumber(this.db, origin, visit)
   }
 
   originVisitGetLatest(
     origin: string,
     options: OriginVisitLatestOptions = {},
   ): Promise<OriginVisitWithStatus | null> {
-    return visits.originVisitGetLatest(this.#db, origin, options)
+    return visits.originVisitGetLatest(this.db, origin, options)
   }
 
   originVisitStatusGetLatest(origin: string, visit: number): Promise<OriginVisitStatus | null> {
-    return visits.originVisitStatusGetLatest(this.#db, origin, visit)
+    return visits.originVisitStatusGetLatest(this.db, origin, visit)
   }
 
   originVisitStatusGetRecent(
     limit: number,
     options: { readonly statuses?: readonly string[] } = {},
   ): Promise<OriginVisitStatus[]> {
-    return visits.originVisitStatusGetRecent(this.#db, limit, options)
+    return visits.originVisitStatusGetRecent(this.db, limit, options)
   }
 
   originVisitStatusGet(
@@ -418,13 +246,13 @@ export class SqlStorage
     visit: number,
     options: OriginVisitStatusGetOptions = {},
   ): Promise<Page<OriginVisitStatus>> {
-    return visits.originVisitStatusGet(this.#db, origin, visit, options)
+    return visits.originVisitStatusGet(this.db, origin, visit, options)
   }
 
   // -- provenance ----------------------------------------------------------------------------
 
   provenanceFirst(swhids: readonly CoreSwhid[]): Promise<(ProvenanceOccurrence | null)[]> {
-    return provenance.provenanceFirst(this.#db, swhids)
+    return provenance.provenanceFirst(this.db, swhids)
   }
 
   provenanceList(
@@ -432,7 +260,7 @@ export class SqlStorage
     kind: ProvenanceListKind,
     options: ProvenanceListOptions = {},
   ): Promise<ProvenanceListPage | null> {
-    return provenance.provenanceList(this.#db, swhid, kind, options)
+    return provenance.provenanceList(this.db, swhid, kind, options)
   }
 
   /** Work done by the provenance index since this storage was opened. */
@@ -444,13 +272,13 @@ export class SqlStorage
   provenanceReindex(
     options: provenanceIndex.ProvenanceReindexOptions = {},
   ): Promise<provenanceIndex.ProvenanceReindexReport> {
-    return provenanceIndex.reindexProvenance(this.#db, options)
+    return provenanceIndex.reindexProvenance(this.db, options)
   }
 
   // -- extids --------------------------------------------------------------------------------
 
   extidAdd(list: readonly ExtId[]): Promise<AddSummary> {
-    return extids.extidAdd(this.#db, list)
+    return extids.extidAdd(this.db, list)
   }
 
   extidGetFromExtid(
@@ -458,28 +286,28 @@ export class SqlStorage
     ids: readonly Uint8Array[],
     options: { readonly version?: number } = {},
   ): Promise<ExtId[]> {
-    return extids.extidGetFromExtid(this.#db, extidType, ids, options)
+    return extids.extidGetFromExtid(this.db, extidType, ids, options)
   }
 
   extidGetFromTarget(
     target: CoreSwhid,
     options: { readonly extidType?: string; readonly version?: number } = {},
   ): Promise<ExtId[]> {
-    return extids.extidGetFromTarget(this.#db, target, options)
+    return extids.extidGetFromTarget(this.db, target, options)
   }
 
   // -- raw extrinsic metadata ------------------------------------------------------------------
 
   metadataAuthorityAdd(list: readonly MetadataAuthority[]): Promise<AddSummary> {
-    return emd.metadataAuthorityAdd(this.#db, list)
+    return emd.metadataAuthorityAdd(this.db, list)
   }
 
   metadataFetcherAdd(list: readonly MetadataFetcher[]): Promise<AddSummary> {
-    return emd.metadataFetcherAdd(this.#db, list)
+    return emd.metadataFetcherAdd(this.db, list)
   }
 
   rawExtrinsicMetadataAdd(list: readonly RawExtrinsicMetadata[]): Promise<AddSummary> {
-    return emd.rawExtrinsicMetadataAdd(this.#db, list)
+    return emd.rawExtrinsicMetadataAdd(this.db, list)
   }
 
   rawExtrinsicMetadataGet(
@@ -487,22 +315,22 @@ export class SqlStorage
     authority: MetadataAuthority,
     options?: RawExtrinsicMetadataGetOptions,
   ): Promise<Page<RawExtrinsicMetadata>> {
-    return emd.rawExtrinsicMetadataGet(this.#db, target, authority, options)
+    return emd.rawExtrinsicMetadataGet(this.db, target, authority, options)
   }
 
   rawExtrinsicMetadataGetByIds(ids: readonly string[]): Promise<RawExtrinsicMetadata[]> {
-    return emd.rawExtrinsicMetadataGetByIds(this.#db, ids)
+    return emd.rawExtrinsicMetadataGetByIds(this.db, ids)
   }
 
   rawExtrinsicMetadataGetAuthorities(target: ExtendedSwhid): Promise<MetadataAuthority[]> {
-    return emd.rawExtrinsicMetadataGetAuthorities(this.#db, target)
+    return emd.rawExtrinsicMetadataGetAuthorities(this.db, target)
   }
 
   rawExtrinsicMetadataGetLatest(
     targets: readonly ExtendedSwhid[],
     authority: MetadataAuthority,
   ): Promise<(RawExtrinsicMetadata | null)[]> {
-    return emd.rawExtrinsicMetadataGetLatest(this.#db, targets, authority)
+    return emd.rawExtrinsicMetadataGetLatest(this.db, targets, authority)
   }
 
   // -- counters and masking ------------------------------------------------------------------
@@ -510,14 +338,14 @@ export class SqlStorage
   // -- integrity scans -----------------------------------------------------------------------
 
   scan(kind: ScanKind, after: string | null, limit: number): Promise<ScanPage> {
-    return scanPage(this.#db, kind, after, limit)
+    return scanPage(this.db, kind, after, limit)
   }
 
   scanPackedDirectories(
     after: string | null,
     limit: number,
   ): Promise<{ items: PackedDirectory[]; next: string | null }> {
-    return scanPackedDirectories(this.#db, after, limit)
+    return scanPackedDirectories(this.db, after, limit)
   }
 
   scanIds(
@@ -525,55 +353,55 @@ export class SqlStorage
     after: Uint8Array | null,
     limit: number,
   ): Promise<{ ids: Uint8Array; next: Uint8Array | null }> {
-    return scanIds(this.#db, kind, after, limit)
+    return scanIds(this.db, kind, after, limit)
   }
 
   replace(objects: readonly RepairObject[]): Promise<void> {
-    return replaceObjects(this.#db, objects)
+    return replaceObjects(this.db, objects)
   }
 
   // -- removal -------------------------------------------------------------------------------
 
   referrers(ids: readonly string[]): Promise<Referrer[]> {
-    return removal.referrers(this.#db, ids)
+    return removal.referrers(this.db, ids)
   }
 
   scanRevisionEdges(
     after: string | null,
     limit: number,
   ): Promise<{ items: RevisionEdges[]; next: string | null }> {
-    return removal.scanRevisionEdges(this.#db, after, limit)
+    return removal.scanRevisionEdges(this.db, after, limit)
   }
 
   removeObjects(swhids: readonly string[]): Promise<number> {
-    return removal.removeObjects(this.#db, this.#objstorage, swhids)
+    return removal.removeObjects(this.db, this.objstorage, swhids)
   }
 
   removalCreate(record: RemovalRecord, swhids: readonly string[]): Promise<void> {
-    return removal.removalCreate(this.#db, record, swhids)
+    return removal.removalCreate(this.db, record, swhids)
   }
 
   removalUpdate(
     id: string,
     change: Partial<Pick<RemovalRecord, 'state' | 'bundle' | 'counts' | 'finished'>>,
   ): Promise<void> {
-    return removal.removalUpdate(this.#db, id, change)
+    return removal.removalUpdate(this.db, id, change)
   }
 
   removalGet(id: string): Promise<RemovalRecord | null> {
-    return removal.removalGet(this.#db, id)
+    return removal.removalGet(this.db, id)
   }
 
   removalList(): Promise<RemovalRecord[]> {
-    return removal.removalList(this.#db)
+    return removal.removalList(this.db)
   }
 
   removalUnmask(id: string): Promise<void> {
-    return removal.removalUnmask(this.#db, id)
+    return removal.removalUnmask(this.db, id)
   }
 
   removalObjects(id: string, from: number, limit: number): Promise<string[]> {
-    return removal.removalObjects(this.#db, id, from, limit)
+    return removal.removalObjects(this.db, id, from, limit)
   }
 
   // -- graph API (docs/graph-api.md) ----------------------------------------------------------
@@ -582,11 +410,11 @@ export class SqlStorage
     nodes: readonly string[],
     options: GraphSuccessorsOptions,
   ): Promise<Map<string, string[]>> {
-    return graphEdges.graphSuccessors(this.#db, nodes, options)
+    return graphEdges.graphSuccessors(this.db, nodes, options)
   }
 
   graphNodesExist(nodes: readonly string[]): Promise<Set<string>> {
-    return graphEdges.graphNodesExist(this.#db, nodes)
+    return graphEdges.graphNodesExist(this.db, nodes)
   }
 
   graphMasked(): Promise<Set<string>> {
@@ -594,15 +422,15 @@ export class SqlStorage
   }
 
   graphOriginUrls(nodes: readonly string[]): Promise<Map<string, string>> {
-    return graphEdges.graphOriginUrls(this.#db, nodes)
+    return graphEdges.graphOriginUrls(this.db, nodes)
   }
 
   graphCounts(): Promise<GraphCounts> {
-    return graphEdges.graphCounts(this.#db)
+    return graphEdges.graphCounts(this.db)
   }
 
   graphIndexComplete(): Promise<boolean> {
-    return graphIndex.graphIndexComplete(this.#db)
+    return graphIndex.graphIndexComplete(this.db)
   }
 
   graphReindex(
@@ -611,21 +439,21 @@ export class SqlStorage
       readonly signal?: AbortSignal
     } = {},
   ): Promise<GraphReindexReport> {
-    return graphIndex.reindexGraph(this.#db, options)
+    return graphIndex.reindexGraph(this.db, options)
   }
 
   statCounters(): Promise<Counters> {
-    return statCounters(this.#db)
+    return statCounters(this.db)
   }
 
   maskedAny(): Promise<boolean> {
-    return masking.maskedAny(this.#db)
+    return masking.maskedAny(this.db)
   }
 
   maskedGet(
     swhids: readonly ExtendedSwhid[],
   ): Promise<ReadonlyMap<string, readonly MaskingState[]>> {
-    return masking.maskedGet(this.#db, swhids)
+    return masking.maskedGet(this.db, swhids)
   }
 
   /**
@@ -639,6 +467,6 @@ export class SqlStorage
     state: MaskingState['state'] | null,
     date: Date = new Date(),
   ): Promise<void> {
-    return masking.maskSet(this.#db, requestId, reason, swhids, state, date)
+    return masking.maskSet(this.db, requestId, reason, swhids, state, date)
   }
 }
