@@ -34,13 +34,14 @@ export class EgressGate {
 
   /**
    * `url` checked under the load's policy and held to the checked address (`pinUrl`); the
-   * first refusal is kept as the load's reason, like the proxy's.
+   * first refusal is kept as the load's reason, like the proxy's, unless `optional` (the load
+   * goes on without what it refused).
    */
-  async pin(url: string): Promise<PinnedUrl> {
+  async pin(url: string, optional = false): Promise<PinnedUrl> {
     try {
       return await pinUrl(url, this.#policy)
     } catch (e) {
-      if (isArcaError(e, 'forbidden')) this.#refused ??= errorMessage(e)
+      if (!optional && isArcaError(e, 'forbidden')) this.#refused ??= errorMessage(e)
       throw e
     }
   }

@@ -91,7 +91,7 @@ export async function runLoad(producer: Producer, options: LoadOptions): Promise
       if (fresh.length > 0) await storage.originAdd(fresh.map((url) => ({ url })))
     },
     egressProxy: () => egress.url(),
-    pinUrl: (url) => egress.pin(url),
+    pinUrl: (url, options) => egress.pin(url, options?.optional ?? false),
   }
   try {
     progress.begin('list')

@@ -164,9 +164,10 @@ export interface LoadContext {
    * replaced by it, see `pinUrl`): what a producer gives a tool that connects by itself outside
    * HTTP(S) (`svn://`, `bzr://`, `rsync://`, ssh, a CVS pserver), so that the tool never
    * resolves the name again. Without a policy, `url` unchanged (`address` null). Refused: a
-   * ForbiddenError naming why.
+   * ForbiddenError naming why, also kept as the reason of a load that then fails, unless
+   * `optional` (a part the load leaves out when refused, such as an svn external).
    */
-  pinUrl(url: string): Promise<PinnedUrl>
+  pinUrl(url: string, options?: { readonly optional?: boolean }): Promise<PinnedUrl>
 }
 
 /**

@@ -27,7 +27,7 @@ import {
 import { dirname, join } from 'node:path'
 
 import { makeContent, Perms } from '../../model/index.js'
-import { type PinnedUrl, sshPinOptions } from '../../net/index.js'
+import type { PinnedUrl } from '../../net/index.js'
 import type { Storage } from '../../storage/index.js'
 import { diskTree } from '../core/disk-tree.js'
 import type { MutableTree } from '../core/tree.js'
@@ -39,7 +39,7 @@ import {
   parseExternals,
   quoteSvnUrl,
 } from './externals.js'
-import { type SvnAccess, toolArgs, toolOpts } from './repo.js'
+import { pinnedSvnUrl, type SvnAccess, toolArgs, toolOpts } from './repo.js'
 import { runTool, ToolError } from './tools.js'
 
 /** What the externals need from the replay. */
@@ -308,12 +308,7 @@ export class SvnExternals {
     let access: SvnAccess = own
       ? this.#o.repoAccess
       : { auth: null, proxy: this.#o.proxy ?? null, signal: this.#o.signal }
-    if (!own && this.#o.pinUrl && /^svn(\+ssh)?:\/\//i.test(url)) {
-      const pinned = await this.#o.pinUrl(url)
-      url = pinned.url
-      if (pinned.address !== null && /^svn\+ssh:/i.test(url))
-        access = { ...access, tunnel: ['ssh', ...sshPinOptions(pinned), '-q', '--'].join(' ') }
-    }
+    if (!own && this.#o.pinUrl) ({ url, access } = await pinnedSvnUrl(url, access, this.#o.pinUrl))
     await runTool(
       'svn',
       [

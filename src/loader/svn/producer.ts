@@ -16,7 +16,6 @@
 
 import { ArcaError, NotFoundError } from '../../errors.js'
 import { bytesEqual, type SnapshotBranch, utf8 } from '../../model/index.js'
-import { sshPinOptions } from '../../net/index.js'
 import type { LoadContext, ModelObject, Producer } from '../core/types.js'
 import { type RemoteUrl, scrubRemote, splitRemoteUrl } from '../origin-url.js'
 import { remoteChanges } from './changes.js'
@@ -24,6 +23,7 @@ import { type DumpNode, readDump, type SvnProps } from './dump.js'
 import { EMPTY_DIR, SvnReplay } from './replay.js'
 import {
   localRepository,
+  pinnedSvnUrl,
   type PropsUnder,
   type SvnAccess,
   type SvnAuth,
@@ -98,11 +98,10 @@ export class SvnProducer implements Producer {
     const proxy = await ctx.egressProxy()
     this.#proxy = proxy
     // svn:// and svn+ssh:// are opened by the tools themselves: held to the checked address.
-    const pinned = /^svn(\+ssh)?:\/\//i.test(given) ? await ctx.pinUrl(given) : null
-    const url = pinned?.url ?? given
-    if (pinned?.address != null && /^svn\+ssh:/i.test(given))
-      this.#tunnel = ['ssh', ...sshPinOptions(pinned), '-q', '--'].join(' ')
-    const access: SvnAccess = { auth, proxy, tunnel: this.#tunnel, signal: ctx.signal }
+    const { url, access } = await pinnedSvnUrl(given, { auth, proxy, signal: ctx.signal }, (u) =>
+      ctx.pinUrl(u),
+    )
+    this.#tunnel = access.tunnel ?? null
     const info = await svnInfo(url, access)
     this.#info = info
     ctx.report('list', { objects: info.head })
@@ -197,7 +196,7 @@ export class SvnProducer implements Producer {
       rootUrl: info.root,
       scratch: ctx.scratch('svnext'),
       proxy: this.#proxy,
-      pinUrl: (u) => ctx.pinUrl(u),
+      pinUrl: (u) => ctx.pinUrl(u, { optional: true }),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     })
     if (from) yield* replay.resume(from.rev, from.directory, info.subpath, this.#resume!)

@@ -13,6 +13,7 @@ import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 
 import { NotFoundError } from '../../errors.js'
+import { type PinnedUrl, sshPinOptions } from '../../net/index.js'
 import { type FileProps, PLAIN } from './text.js'
 import { runTool, startTool, ToolError } from './tools.js'
 
@@ -203,6 +204,24 @@ export interface SvnAccess {
 }
 
 const LOCAL: SvnAccess = { auth: null, proxy: null }
+
+/**
+ * `url` as the tools are to open it, with the access that reaches it: over `svn://` and
+ * `svn+ssh://`, which the tools connect to by themselves, held to the address `pin` checked
+ * (`LoadContext.pinUrl`), ssh then reaching that address under the host's own name; any other
+ * scheme (file://, http(s) through the egress proxy) unchanged.
+ */
+export async function pinnedSvnUrl(
+  url: string,
+  access: SvnAccess,
+  pin: (url: string) => Promise<PinnedUrl>,
+): Promise<{ url: string; access: SvnAccess }> {
+  if (!/^svn(\+ssh)?:\/\//i.test(url)) return { url, access }
+  const pinned = await pin(url)
+  if (pinned.address === null || !/^svn\+ssh:/i.test(url)) return { url: pinned.url, access }
+  const tunnel = ['ssh', ...sshPinOptions(pinned), '-q', '--'].join(' ')
+  return { url: pinned.url, access: { ...access, tunnel } }
+}
 
 /** The options giving the tools the credentials and proxy of `a`. */
 export function toolArgs(a: SvnAccess): string[] {
