@@ -173,15 +173,15 @@ export function expectedRevisionId(
 }
 
 /** Starts `svnserve` serving the repositories under `root` (svn://127.0.0.1:PORT/name). */
-export async function startSvnserve(root: string): Promise<GitServer> {
+export async function startSvnserve(root: string, host = '127.0.0.1'): Promise<GitServer> {
   const port = await freePort()
   const proc: ChildProcess = spawn(
     'svnserve',
-    ['-d', '--foreground', '--listen-host', '127.0.0.1', '--listen-port', String(port), '-r', root],
+    ['-d', '--foreground', '--listen-host', host, '--listen-port', String(port), '-r', root],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   )
   const deadline = Date.now() + 10_000
-  while (!(await tcpReachable('127.0.0.1', port, 500))) {
+  while (!(await tcpReachable(host, port, 500))) {
     if (Date.now() > deadline || proc.exitCode !== null) {
       proc.kill()
       throw new Error('svnserve did not start')
@@ -189,7 +189,7 @@ export async function startSvnserve(root: string): Promise<GitServer> {
     await new Promise((r) => setTimeout(r, 100))
   }
   return {
-    url: `svn://127.0.0.1:${port}`,
+    url: `svn://${host}:${port}`,
     stop: () =>
       new Promise<void>((resolve) => {
         if (proc.exitCode !== null) return resolve()

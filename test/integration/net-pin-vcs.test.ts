@@ -128,6 +128,20 @@ afterAll(async () => {
 const load = (type: string, url: string) =>
   loadOrigin(type, url, { storage: archive.storage, scratchDir: archive.tmpDir, network: policy })
 
+/** A repository `name` under `root` with one file, then `externals` set on its root. */
+function svnRepo(root: string, name: string, file: string, externals?: string): void {
+  svnTool('svnadmin', ['create', join(root, name)])
+  const wc = join(tmp, `wc-${name}`)
+  svnTool('svn', ['checkout', '-q', pathToFileURL(join(root, name)).href, wc])
+  writeFileSync(join(wc, file), `${name}\n`)
+  svnTool('svn', ['add', '-q', file], wc)
+  svnTool('svn', ['commit', '-q', '-m', name], wc)
+  if (externals === undefined) return
+  svnTool('svn', ['update', '-q'], wc)
+  svnTool('svn', ['propset', '-q', 'svn:externals', externals, '.'], wc)
+  svnTool('svn', ['commit', '-q', '-m', 'externals'], wc)
+}
+
 /** The names of the root directory of the snapshot's HEAD revision. */
 async function rootNames(snapshot: string | null): Promise<string[]> {
   const [snp] = await archive.storage.snapshotGet([snapshot!])
@@ -146,6 +160,32 @@ describe.runIf(tools)('non-HTTP tools held to the checked address', () => {
     expect(r.stats.revisions).toBe(youngest)
     // the external under the allowed name is exported; the one resolving to 10.20.30.40 is not
     expect(await rootNames(r.snapshot)).toEqual(['a.txt', 'near'])
+  })
+
+  it('externals of an external are checked too: none reaches a refused host or the disk', async () => {
+    // a server the policy refuses (127.0.0.2, outside 127.0.0.1/32) that svn itself can reach
+    const privateRoot = join(tmp, 'private')
+    mkdirSync(privateRoot)
+    svnRepo(privateRoot, 'secret', 's.txt')
+    const hidden = await startSvnserve(privateRoot, '127.0.0.2')
+    try {
+      const at = `svn://svn.pin.test:${port(svnserve.url)}`
+      svnRepo(join(tmp, 'svn'), 'nest', 'n.txt', `${hidden.url}/secret secret`)
+      const disk = pathToFileURL(join(privateRoot, 'secret')).href
+      svnRepo(
+        join(tmp, 'svn'),
+        'main2',
+        'a.txt',
+        `${at}/nest nest\n${at}/other near\n${disk} local`,
+      )
+      const r = await load('svn', `${at}/main2`)
+      expect(r.message).toBeNull()
+      expect(r.status).toBe('full')
+      // `nest` would bring the private server's tree, `local` a repository on the node's disk
+      expect(await rootNames(r.snapshot)).toEqual(['a.txt', 'near'])
+    } finally {
+      await hidden.stop()
+    }
   })
 
   it('bzr:// loads under a name only the policy resolves', async () => {

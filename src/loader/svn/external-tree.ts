@@ -26,6 +26,7 @@ import {
 } from 'node:fs'
 import { dirname, join } from 'node:path'
 
+import { ForbiddenError } from '../../errors.js'
 import { makeContent, Perms } from '../../model/index.js'
 import type { PinnedUrl } from '../../net/index.js'
 import type { Storage } from '../../storage/index.js'
@@ -39,6 +40,7 @@ import {
   parseExternals,
   quoteSvnUrl,
 } from './externals.js'
+import { checkExternalsReach } from './nested-externals.js'
 import { pinnedSvnUrl, type SvnAccess, toolArgs, toolOpts } from './repo.js'
 import { runTool, ToolError } from './tools.js'
 
@@ -308,7 +310,16 @@ export class SvnExternals {
     let access: SvnAccess = own
       ? this.#o.repoAccess
       : { auth: null, proxy: this.#o.proxy ?? null, signal: this.#o.signal }
-    if (!own && this.#o.pinUrl) ({ url, access } = await pinnedSvnUrl(url, access, this.#o.pinUrl))
+    const pin = this.#o.pinUrl
+    if (!own && pin) ({ url, access } = await pinnedSvnUrl(url, access, pin))
+    // under a network policy (its proxy): everything the export would reach is checked first,
+    // and nothing on this machine's disk but the origin's own repository
+    if (this.#o.proxy && pin) {
+      const allowDisk = /^file:/i.test(this.#o.originUrl)
+      if (!own && !allowDisk && /^file:/i.test(url))
+        throw new ForbiddenError(`the svn:externals ${url} is on this machine's disk`)
+      await checkExternalsReach(url, rev, peg, { access, pin, allowDisk })
+    }
     await runTool(
       'svn',
       [

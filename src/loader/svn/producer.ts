@@ -113,6 +113,14 @@ export class SvnProducer implements Producer {
         maxContentSize: this.#opts.maxContentSize,
         scratch: ctx.scratch('svncheck'),
         access,
+        // under a network policy, what the export's externals reach is checked first
+        reach:
+          proxy === null
+            ? undefined
+            : {
+                pin: (u) => ctx.pinUrl(u, { optional: true }),
+                allowDisk: /^file:/i.test(given),
+              },
       })
       this.#altered = this.#resume === null
       // Nothing new and nothing rewritten: no dump at all.

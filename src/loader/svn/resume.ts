@@ -12,8 +12,10 @@
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 
+import { isArcaError } from '../../errors.js'
 import { diskTree } from '../core/disk-tree.js'
 import { isRecursiveExternal, parseExternals } from './externals.js'
+import { checkExternalsReach, type ReachOptions } from './nested-externals.js'
 import {
   exportRevision,
   type PropsUnder,
@@ -41,6 +43,12 @@ export interface ResumeOptions {
   /** A fresh scratch directory for the export. */
   readonly scratch: string
   readonly access: SvnAccess
+  /**
+   * Under a network policy: how the externals that the export reaches are checked first
+   * (`checkExternalsReach`); with one refused, the tree is not exported (the first load left
+   * it out) and only the revision's metadata is checked against the archived one.
+   */
+  readonly reach?: Omit<ReachOptions, 'access'> | undefined
 }
 
 /**
@@ -70,13 +78,29 @@ export async function resumeState(
   try {
     // the origin's path (SWH exports the root and takes that path)
     const url = info.subpath.length === 0 ? info.root : info.url
-    await exportRevision(url, loaded.rev, dest, recursive, opts.access)
-    for await (const o of diskTree(dest, {
-      maxContentSize: opts.maxContentSize,
-      origin: opts.origin,
-      signal: opts.access.signal,
-    }))
-      if (o.type === 'directory') directory = o.object.id
+    if (!recursive && opts.reach) {
+      const refused = await checkExternalsReach(url, loaded.rev, loaded.rev, {
+        ...opts.reach,
+        access: opts.access,
+      }).then(
+        () => false,
+        (e: unknown) => {
+          if (isArcaError(e, 'forbidden')) return true
+          throw e
+        },
+      )
+      // the tree cannot be exported as the first load saw it: its metadata is checked alone
+      if (refused) directory = loaded.directory
+    }
+    if (directory === '') {
+      await exportRevision(url, loaded.rev, dest, recursive, opts.access)
+      for await (const o of diskTree(dest, {
+        maxContentSize: opts.maxContentSize,
+        origin: opts.origin,
+        signal: opts.access.signal,
+      }))
+        if (o.type === 'directory') directory = o.object.id
+    }
   } finally {
     rmSync(dest, { recursive: true, force: true })
   }
