@@ -8,8 +8,6 @@
  * The `/add-forge/` page's form too. Expected values are written out by hand from SWH's
  * `add_forge_now/api_views.py` and `models.py`.
  */
-import { readdirSync, readFileSync } from 'node:fs'
-import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 
@@ -23,93 +21,18 @@ import {
   makeLister,
 } from '../../src/lister/index.js'
 import { openScheduler, PRIORITY, type Scheduler } from '../../src/scheduler/index.js'
+import {
+  call,
+  gitlab,
+  type Json,
+  MODERATOR_FIELDS,
+  PUBLIC_FIELDS,
+  SUBMITTER_EMAIL,
+} from '../helpers/add-forge-now.js'
 import { arca } from '../helpers/cli.js'
 import { type ServeProcess, startServe } from '../helpers/serve.js'
 import { createTestDatabase, postgresAvailable } from '../helpers/services.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
-
-type Json = Record<string, unknown>
-
-/** GitLab's `GET /api/v4/projects` (keyset paging by id): projects 1..3, two per page. */
-function gitlab() {
-  const asked: string[] = []
-  const server = createServer((req, res) => {
-    const u = new URL(req.url ?? '/', 'http://x')
-    asked.push(u.pathname + u.search)
-    if (u.pathname !== '/api/v4/projects') return void res.writeHead(404).end('{}')
-    const after = Number(u.searchParams.get('id_after') ?? 0)
-    const ids = [1, 2, 3].filter((id) => id > after).slice(0, 2)
-    const headers: Record<string, string> = { 'content-type': 'application/json' }
-    if (ids.length === 2 && ids[1]! < 3)
-      headers['link'] =
-        `<http://${req.headers.host}/api/v4/projects?id_after=${ids[1]}&pagination=keyset>; rel="next"`
-    res.writeHead(200, headers).end(
-      JSON.stringify(
-        ids.map((id) => ({
-          id,
-          http_url_to_repo: `https://gitlab.afn.example/g/p${id}.git`,
-          last_activity_at: '2025-01-02T03:04:05.000Z',
-        })),
-      ),
-    )
-  })
-  return { server, asked }
-}
-
-async function call(
-  server: ServeProcess,
-  method: string,
-  path: string,
-  init: { token?: string; body?: unknown; form?: Record<string, string> } = {},
-): Promise<{ status: number; headers: Headers; body: unknown }> {
-  const headers: Record<string, string> = {}
-  if (init.token) headers['Authorization'] = `Bearer ${init.token}`
-  let body: string | null = null
-  if (init.body !== undefined) {
-    headers['Content-Type'] = 'application/json'
-    body = JSON.stringify(init.body)
-  } else if (init.form) {
-    headers['Content-Type'] = 'application/x-www-form-urlencoded'
-    body = new URLSearchParams(init.form).toString()
-  }
-  const res = await fetch(`${server.url}${path}`, { method, headers, body, redirect: 'manual' })
-  const text = await res.text()
-  let parsed: unknown = text
-  try {
-    parsed = JSON.parse(text)
-  } catch {
-    // pages stay text
-  }
-  return { status: res.status, headers: res.headers, body: parsed }
-}
-
-const MODERATOR_FIELDS = [
-  'forge_contact_comment',
-  'forge_contact_email',
-  'forge_contact_name',
-  'forge_domain',
-  'forge_type',
-  'forge_url',
-  'id',
-  'last_moderator',
-  'last_modified_date',
-  'lister_task_id',
-  'status',
-  'submission_date',
-  'submitter_email',
-  'submitter_forward_username',
-  'submitter_name',
-]
-const PUBLIC_FIELDS = ['forge_type', 'forge_url', 'id', 'status', 'submission_date']
-/** The submitter's email: recorded, shown to moderators, never in public answers. */
-const SUBMITTER_EMAIL = 'alice.submitter@people.example.net'
-
-/** Every file under `dir`, at any depth. */
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name))
-}
 
 const pgAvailable = await postgresAvailable()
 
@@ -477,82 +400,3 @@ for (const backend of ['SQLite', 'PostgreSQL'] as const) {
     })
   })
 }
-
-describe("Add Forge Now through arca serve's own worker", () => {
-  let dir: string
-  let server: ServeProcess
-  const forge = gitlab()
-  let forgeUrl = ''
-  let user = ''
-  let moderator = ''
-
-  beforeAll(async () => {
-    dir = makeTemp('arca-afn-worker-')
-    const args = ['--data', dir]
-    user = arca(['token', 'create', '--scope', 'api', '--name', 'bob', ...args]).stdout.trim()
-    moderator = arca([
-      'token',
-      'create',
-      '--scope',
-      'api',
-      '--scope',
-      'admin',
-      '--name',
-      'mod',
-      ...args,
-    ]).stdout.trim()
-    await new Promise<void>((r) => forge.server.listen(0, '127.0.0.1', r))
-    forgeUrl = `http://127.0.0.1:${(forge.server.address() as AddressInfo).port}`
-    // the embedded store: one worker in the server's process
-    server = await startServe([...args, '--allow-network', '127.0.0.1/32'])
-  })
-  afterAll(async () => {
-    await server?.stop()
-    await new Promise((r) => forge.server.close(r))
-    removeTemp(dir)
-  })
-
-  it('an accepted request is listed by the worker, then its origins get their first-visit tasks', async () => {
-    const made = await call(server, 'POST', '/api/1/add-forge/request/create/', {
-      token: user,
-      body: {
-        forge_type: 'gitlab',
-        forge_url: forgeUrl,
-        forge_contact_email: 'admin@forge.example.org',
-        forge_contact_name: 'Forge Admin',
-        submitter_email: SUBMITTER_EMAIL,
-      },
-    })
-    expect(made.status).toBe(201)
-    const id = (made.body as Json)['id'] as number
-    const accepted = await call(server, 'POST', `/api/1/add-forge/request/${id}/update/`, {
-      token: moderator,
-      body: { new_status: 'ACCEPTED' },
-    })
-    expect((accepted.body as Json)['status']).toBe('SCHEDULED')
-    let status = ''
-    for (let i = 0; i < 300 && status !== 'FIRST_LISTING_DONE'; i++) {
-      await new Promise((r) => setTimeout(r, 200))
-      const got = await call(server, 'GET', `/api/1/add-forge/request/${id}/get/`)
-      status = String((got.body as { request: Json }).request['status'])
-    }
-    expect(status).toBe('FIRST_LISTING_DONE')
-    // the scheduling job enqueues the first visits (every 10 s): wait for them
-    const sched = await openScheduler(`sqlite:${join(dir, 'graph.sqlite')}`)
-    try {
-      let loads: string[] = []
-      for (let i = 0; i < 300 && loads.length < 3; i++) {
-        const tasks = await sched.queue.list({ limit: 100 })
-        loads = tasks.filter((t) => t.kind === 'load-git').map((t) => t.origin ?? '')
-        if (loads.length < 3) await new Promise((r) => setTimeout(r, 200))
-      }
-      expect(loads.sort()).toEqual([1, 2, 3].map((n) => `https://gitlab.afn.example/g/p${n}.git`))
-      // the journal holds what the listing recorded (the forge's JSON), never the submitter
-      const journal = filesUnder(join(dir, 'journal'))
-      expect(journal.length).toBeGreaterThan(0)
-      for (const f of journal) expect(readFileSync(f).includes(SUBMITTER_EMAIL)).toBe(false)
-    } finally {
-      await sched.close()
-    }
-  }, 120_000)
-})
