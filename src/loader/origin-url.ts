@@ -147,7 +147,12 @@ export function redactUserinfo(text: string): string {
  * removed, and every secret of `remote` replaced by `***`.
  */
 export function scrubRemote(text: string, remote: RemoteUrl): string {
-  let out = text.split(remote.fetchUrl).join(remote.originUrl)
+  // the fetch URL shown as the origin URL, except inside the origin URL itself (a local path
+  // is part of its file:// URL)
+  let out = text
+    .split(remote.originUrl)
+    .map((part) => part.split(remote.fetchUrl).join(remote.originUrl))
+    .join(remote.originUrl)
   out = redactUserinfo(out)
   for (const s of [...remote.secrets].sort((a, b) => b.length - a.length))
     out = out.split(s).join('***')

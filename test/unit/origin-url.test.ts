@@ -80,6 +80,13 @@ describe('scrubRemote', () => {
       "fatal: unable to access 'https://example.org/x.git/': 401; retry https://example.org/other; password ***",
     )
   })
+
+  it('leaves the file:// URL of a local path as it is, and shows the bare path as that URL', () => {
+    const r = splitRemoteUrl('/srv/svn/repo')
+    expect(
+      scrubRemote('svn: E200009: no repository at file:///srv/svn/repo; /srv/svn/repo missing', r),
+    ).toBe('svn: E200009: no repository at file:///srv/svn/repo; file:///srv/svn/repo missing')
+  })
 })
 
 describe('gitFetchArgs', () => {
