@@ -12,7 +12,10 @@
  *   placeholder text instead, which would give a tree whose identifier is not the requested
  *   one.
  *
- * Memory: one directory listing per level of the path being walked, and one content chunk.
+ * Memory: per level of the path being walked, the listings of one directory's subdirectories
+ * (read together: two queries for all of them, see `listings.ts`); the small files of a
+ * directory in batches, one read ahead; one chunk of a big content. The listings read are also
+ * kept in the walk's bounded cache, which a size estimate and the cook after it share.
  *
  * @module
  */
@@ -33,6 +36,7 @@ import {
 import type { ObjStorage } from '../objstorage/index.js'
 import { describeNoRoot, type NoRootReason, resolveRoot, type Storage } from '../storage/index.js'
 import type { CookContext, Cooker } from './cooker.js'
+import { type Listing, ListingCache, readListings } from './listings.js'
 import { batchingSink, TarWriter } from './tar.js'
 
 /** Length of the top folder name (`swh:1:dir:` and 40 hex digits). */
@@ -56,10 +60,6 @@ export interface FlatRoot {
   readonly directory: string
   /** Seconds since the epoch: the revision's committer date, else 0. */
   readonly mtime: number
-}
-
-function notFound(type: string, id: string): never {
-  throw new NotFoundError(`${formatSwhid({ type: type as CoreSwhid['type'], id })} not found.`)
 }
 
 /** Words for why a target has no tree to cook. */
@@ -109,26 +109,33 @@ interface Batch {
 interface Frame {
   readonly path: Uint8Array
   readonly entries: readonly DirectoryEntry[]
-  /** Stored contents of the file entries, by sha1_git (one query per directory). */
+  /** Stored contents of the file entries, by sha1_git. */
   readonly contents: ReadonlyMap<string, Content>
   next: number
   /** The batches of the small files, in entry order, and each entry's batch and place. */
   readonly batches: readonly Batch[]
   readonly place: ReadonlyMap<number, readonly [number, number]>
+  /** The listings of the subdirectories, read together when the first one is entered. */
+  children: Map<string, Listing> | null
 }
 
-async function frame(storage: Storage, id: string, path: Uint8Array): Promise<Frame> {
-  const [dir] = await storage.directoryGet([id])
-  if (!dir) notFound('dir', id)
-  const ids = [...new Set(dir.entries.filter((e) => e.type === 'file').map((e) => e.target))]
-  const contents = new Map<string, Content>()
-  for (const c of ids.length > 0 ? await storage.contentGet(ids, 'sha1_git') : [])
-    if (c) contents.set(c.sha1Git, c)
+/** What a tree walk reads listings with: the storage and the request's listing cache. */
+interface Reads {
+  readonly storage: Storage
+  readonly cache: ListingCache
+}
+
+function readsOf(ctx: Pick<CookContext, 'storage' | 'listings'>): Reads {
+  return { storage: ctx.storage, cache: ctx.listings ?? new ListingCache() }
+}
+
+function frameOf(listing: Listing, path: Uint8Array): Frame {
+  const { entries, contents } = listing
   const batches: Batch[] = []
   const place = new Map<number, readonly [number, number]>()
   let batch: number[] = []
   let bytes = 0
-  dir.entries.forEach((e, i) => {
+  entries.forEach((e, i) => {
     const cnt = e.type === 'file' ? contents.get(e.target) : undefined
     if (!cnt || cnt.status !== 'visible' || cnt.length > SMALL_CONTENT) return
     if (batch.length >= BATCH_FILES || (batch.length > 0 && bytes + cnt.length > BATCH_BYTES)) {
@@ -141,7 +148,32 @@ async function frame(storage: Storage, id: string, path: Uint8Array): Promise<Fr
     bytes += cnt.length
   })
   if (batch.length > 0) batches.push({ entries: batch, bytes: null })
-  return { path, entries: dir.entries, contents, next: 0, batches, place }
+  return { path, entries, contents, next: 0, batches, place, children: null }
+}
+
+/** The frame of the root directory `id`. */
+async function rootFrame(reads: Reads, id: string, path: Uint8Array): Promise<Frame> {
+  const got = await readListings(reads.storage, [id], reads.cache)
+  return frameOf(got.get(id)!, path)
+}
+
+/**
+ * The frame of subdirectory `id` of `parent`: the listings of all of `parent`'s
+ * subdirectories are read together when the first is entered (two queries for all of them).
+ */
+async function childFrame(
+  reads: Reads,
+  parent: Frame,
+  id: string,
+  path: Uint8Array,
+): Promise<Frame> {
+  let listing = parent.children?.get(id)
+  if (!listing) {
+    const dirs = parent.entries.filter((e) => e.type === 'dir').map((e) => e.target)
+    parent.children = await readListings(reads.storage, dirs, reads.cache)
+    listing = parent.children.get(id)!
+  }
+  return frameOf(listing, path)
 }
 
 /** The length of a file entry's content; a clear error when it is not stored. */
@@ -196,11 +228,12 @@ export async function writeTree(
   top: Uint8Array,
   tar: TarWriter,
 ): Promise<void> {
-  const { storage, objstorage } = ctx
+  const { objstorage } = ctx
   const opts = ctx.signal ? { signal: ctx.signal } : {}
   const mtime = root.mtime
   await tar.entry({ name: top, type: 'dir', mode: 0o755, mtime })
-  const stack: Frame[] = [await frame(storage, root.directory, top)]
+  const reads = readsOf(ctx)
+  const stack: Frame[] = [await rootFrame(reads, root.directory, top)]
   let files = 0
   let lastReport = 0
   while (stack.length > 0) {
@@ -217,7 +250,7 @@ export async function writeTree(
       smallBytes(current, index, objstorage, opts) ?? objstorage.getBytes(e.target, opts)
     if (e.type === 'dir') {
       await tar.entry({ name: path, type: 'dir', mode: 0o755, mtime })
-      stack.push(await frame(storage, e.target, path))
+      stack.push(await childFrame(reads, current, e.target, path))
     } else if (e.type === 'rev') {
       await tar.entry({ name: path, type: 'dir', mode: 0o755, mtime })
     } else if (e.perms === 0o120000) {
@@ -289,14 +322,15 @@ export const cookFlat: Cooker = async (ctx, target, out) => {
  * early and answers a number above `stopAbove` once the size passes it.
  */
 export async function flatSize(
-  ctx: Pick<CookContext, 'storage' | 'signal'>,
+  ctx: Pick<CookContext, 'storage' | 'signal' | 'listings'>,
   target: CoreSwhid,
   stopAbove = Infinity,
 ): Promise<number> {
   const root = await flatRoot(ctx.storage, target)
   const block = (n: number): number => Math.ceil(n / 512) * 512
   let size = 1024 + 512 // end marker and the top folder
-  const stack: Frame[] = [await frame(ctx.storage, root.directory, new Uint8Array())]
+  const reads = readsOf(ctx)
+  const stack: Frame[] = [await rootFrame(reads, root.directory, new Uint8Array())]
   while (stack.length > 0 && size <= stopAbove) {
     ctx.signal?.throwIfAborted()
     const current = stack[stack.length - 1]!
@@ -307,7 +341,7 @@ export async function flatSize(
     }
     const path = concatBytes([current.path, SLASH, e.name])
     size += 512 + (path.length + TOP_LENGTH > 100 ? 512 + block(path.length + TOP_LENGTH + 2) : 0)
-    if (e.type === 'dir') stack.push(await frame(ctx.storage, e.target, path))
+    if (e.type === 'dir') stack.push(await childFrame(reads, current, e.target, path))
     else if (e.type === 'file') {
       const length = contentSize(current, e.target, e.name)
       if (e.perms !== 0o120000) size += block(length)

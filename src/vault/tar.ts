@@ -35,10 +35,13 @@ export interface TarEntry {
   readonly mtime?: number
 }
 
+/** `value` as width-1 octal digits then NUL, at `offset` (digits written as ASCII codes). */
 function octal(buf: Uint8Array, offset: number, width: number, value: number): void {
-  // width-1 digits, then NUL
-  const digits = value.toString(8).padStart(width - 1, '0')
-  buf.set(encoder.encode(digits), offset)
+  let v = value
+  for (let i = offset + width - 2; i >= offset; i--) {
+    buf[i] = 0x30 + (v % 8)
+    v = Math.floor(v / 8)
+  }
   buf[offset + width - 1] = 0
 }
 
@@ -56,6 +59,16 @@ function size12(buf: Uint8Array, offset: number, value: number): void {
   buf[offset] = 0x80
 }
 
+/** The fields every header shares: uid and gid 0, the checksum's spaces, GNU magic. */
+const TEMPLATE = (() => {
+  const h = new Uint8Array(BLOCK)
+  octal(h, 108, 8, 0) // uid
+  octal(h, 116, 8, 0) // gid
+  h.fill(0x20, 148, 156) // checksum placeholder: spaces
+  h.set(encoder.encode('ustar  \0'), 257) // GNU magic and version
+  return h
+})()
+
 function header(
   name: Uint8Array,
   typeflag: string,
@@ -64,23 +77,17 @@ function header(
   mtime: number,
   linkname: Uint8Array,
 ): Uint8Array {
-  const h = new Uint8Array(BLOCK)
-  h.set(name.subarray(0, NAME_FIELD), 0)
+  const h = TEMPLATE.slice()
+  h.set(name.length > NAME_FIELD ? name.subarray(0, NAME_FIELD) : name, 0)
   octal(h, 100, 8, mode)
-  octal(h, 108, 8, 0) // uid
-  octal(h, 116, 8, 0) // gid
   size12(h, 124, size)
   octal(h, 136, 12, Math.max(0, Math.floor(mtime)))
-  h.fill(0x20, 148, 156) // checksum placeholder: spaces
   h[156] = typeflag.charCodeAt(0)
-  h.set(linkname.subarray(0, NAME_FIELD), 157)
-  h.set(encoder.encode('ustar  \0'), 257) // GNU magic and version
+  if (linkname.length > 0)
+    h.set(linkname.length > NAME_FIELD ? linkname.subarray(0, NAME_FIELD) : linkname, 157)
   let sum = 0
-  for (const b of h) sum += b
-  const digits = sum.toString(8).padStart(6, '0')
-  h.set(encoder.encode(digits), 148)
-  h[154] = 0
-  h[155] = 0x20
+  for (let i = 0; i < BLOCK; i++) sum += h[i]!
+  octal(h, 148, 7, sum) // six digits, NUL, then the space left from the template
   return h
 }
 
