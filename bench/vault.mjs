@@ -9,11 +9,14 @@
 // extract to the same tree (names, bytes, modes, symlinks).
 //
 // Usage: npm run bench:vault [-- --repo PATH | --commits N --files N] [--runs R]
-//                               [--cpu-prof DIR]
+//                               [--reps N] [--cpu-prof DIR] [--arca OTHER/bin/arca.js]
 // --repo: a real git repository (e.g. /work/.mirror/expressjs+express/repo); it is copied into
 //   the bench directory (`git clone --mirror --no-local`) and both sides read that copy.
 //   Without it, a deterministic generated repository (commits x files).
+// --reps: bundles made back to back per timed sample (default 10), for a measurable CPU time.
 // --cpu-prof: the server runs with `node --cpu-prof`; its profile lands in DIR at the end.
+// --arca: another build's bin/arca.js to measure (before/after figures; the archive is made
+//   by that build too when it is not there yet).
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -31,6 +34,7 @@ const { values: opts } = parseArgs({
     reps: { type: 'string', default: '10' },
     repo: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    arca: { type: 'string' },
     dir: { type: 'string', default: resolve(import.meta.dirname, '..', '.bench') },
   },
 })
@@ -38,7 +42,9 @@ const COMMITS = Number(opts.commits)
 const FILES = Number(opts.files)
 const RUNS = Number(opts.runs)
 const REPS = Number(opts.reps)
-const arcaBin = resolve(import.meta.dirname, '..', 'bin', 'arca.js')
+const arcaBin = opts.arca
+  ? resolve(opts.arca)
+  : resolve(import.meta.dirname, '..', 'bin', 'arca.js')
 const env = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' }
 const real = repoArgs(opts.repo)
 if (real.length > 1) throw new Error('--repo: one repository')
@@ -140,6 +146,7 @@ const line = (name, wall, cpu, extra = '') =>
     `  ${name.padEnd(30)} ${(wall * 1000).toFixed(1)} ms wall   ${(cpu * 1000).toFixed(1)} ms CPU${extra}`,
   )
 
+console.log(`arca: ${arcaBin}`)
 console.log(
   `flat bundle of ${label} at HEAD (${head.slice(0, 12)}, ${files.toLocaleString('en')} files), ${RUNS} runs of ${REPS} bundles back to back, medians per bundle; load average before ${loadAverage()}`,
 )
