@@ -37,7 +37,7 @@ import type { ObjStorage } from '../objstorage/index.js'
 import { describeNoRoot, type NoRootReason, resolveRoot, type Storage } from '../storage/index.js'
 import type { CookContext, Cooker } from './cooker.js'
 import { type Listing, ListingCache, readListings } from './listings.js'
-import { batchingSink, TarWriter } from './tar.js'
+import { batchingSink, type Pending, TarWriter } from './tar.js'
 
 /** Length of the top folder name (`swh:1:dir:` and 40 hex digits). */
 const TOP_LENGTH = 50
@@ -248,26 +248,29 @@ export async function writeTree(
     const path = concatBytes([current.path, SLASH, e.name])
     const bytes = (): Promise<Uint8Array> =>
       smallBytes(current, index, objstorage, opts) ?? objstorage.getBytes(e.target, opts)
+    // The tar writer answers a promise only when the gzip stream asks to wait.
+    let pending: Pending
     if (e.type === 'dir') {
-      await tar.entry({ name: path, type: 'dir', mode: 0o755, mtime })
+      pending = tar.entry({ name: path, type: 'dir', mode: 0o755, mtime })
+      if (pending) await pending
       stack.push(await childFrame(reads, current, e.target, path))
     } else if (e.type === 'rev') {
-      await tar.entry({ name: path, type: 'dir', mode: 0o755, mtime })
+      pending = tar.entry({ name: path, type: 'dir', mode: 0o755, mtime })
+      if (pending) await pending
     } else if (e.perms === 0o120000) {
       contentSize(current, e.target, path)
       const linkname = await bytes()
-      await tar.entry({ name: path, type: 'symlink', mode: 0o777, linkname, mtime })
+      pending = tar.entry({ name: path, type: 'symlink', mode: 0o777, linkname, mtime })
+      if (pending) await pending
     } else {
       const size = contentSize(current, e.target, path)
       try {
-        await tar.file(
-          { name: path, type: 'file', mode: fileMode(e.perms), size, mtime },
-          size <= SMALL_CONTENT
-            ? (async function* () {
-                yield await bytes()
-              })()
-            : objstorage.get(e.target, opts),
+        const header = { name: path, type: 'file', mode: fileMode(e.perms), size, mtime } as const
+        pending = tar.file(
+          header,
+          size <= SMALL_CONTENT ? await bytes() : objstorage.get(e.target, opts),
         )
+        if (pending) await pending
       } catch (err) {
         if (err instanceof ArcaError) throw err
         throw new CorruptError(
