@@ -12,8 +12,8 @@
  *   placeholder text instead, which would give a tree whose identifier is not the requested
  *   one.
  *
- * Memory: per level of the path being walked, the listings of one directory's subdirectories
- * (read together: two queries for all of them, see `listings.ts`); the small files of a
+ * Memory: per level of the path being walked, the listings of up to 128 subdirectories of one
+ * directory (read together: two queries for all of them, see `listings.ts`); the small files of a
  * directory in batches, one read ahead; one chunk of a big content. The listings read are also
  * kept in the walk's bounded cache, which a size estimate and the cook after it share.
  *
@@ -51,6 +51,8 @@ const BATCH_BYTES = 4 * 1024 * 1024
  * directory level).
  */
 const BATCHES_AHEAD = 1
+/** Subdirectories of a directory whose listings are read together (memory: as many a level). */
+const SIBLINGS_READ = 128
 const SLASH = new Uint8Array([0x2f])
 /** A snapshot's flat bundle is its HEAD's tree, and only HEAD's (as SWH's vault). */
 const HEAD_ONLY = [utf8('HEAD')]
@@ -115,7 +117,7 @@ interface Frame {
   /** The batches of the small files, in entry order, and each entry's batch and place. */
   readonly batches: readonly Batch[]
   readonly place: ReadonlyMap<number, readonly [number, number]>
-  /** The listings of the subdirectories, read together when the first one is entered. */
+  /** Listings of subdirectories, read together (see {@link childFrame}). */
   children: Map<string, Listing> | null
 }
 
@@ -158,8 +160,9 @@ async function rootFrame(reads: Reads, id: string, path: Uint8Array): Promise<Fr
 }
 
 /**
- * The frame of subdirectory `id` of `parent`: the listings of all of `parent`'s
- * subdirectories are read together when the first is entered (two queries for all of them).
+ * The frame of subdirectory `id` of `parent` (the entry `parent` is at): the listings of the
+ * next {@link SIBLINGS_READ} subdirectories of `parent`, from this one on, are read together
+ * when one of them is not read yet (two queries for all of them).
  */
 async function childFrame(
   reads: Reads,
@@ -169,7 +172,11 @@ async function childFrame(
 ): Promise<Frame> {
   let listing = parent.children?.get(id)
   if (!listing) {
-    const dirs = parent.entries.filter((e) => e.type === 'dir').map((e) => e.target)
+    const dirs: string[] = []
+    for (let i = parent.next - 1; i < parent.entries.length && dirs.length < SIBLINGS_READ; i++) {
+      const e = parent.entries[i]!
+      if (e.type === 'dir') dirs.push(e.target)
+    }
     parent.children = await readListings(reads.storage, dirs, reads.cache)
     listing = parent.children.get(id)!
   }
