@@ -6,6 +6,7 @@
 import type { CoreSwhid } from '../model/index.js'
 import type { ObjStorage } from '../objstorage/index.js'
 import type { Storage } from '../storage/index.js'
+import type { ListingCache } from './listings.js'
 
 /** The bundle kinds of Software Heritage's vault. */
 export type BundleType = 'flat' | 'git-bare'
@@ -17,6 +18,11 @@ export interface CookContext {
   /** A short progress message, as the vault's `progress_message` shows it. */
   readonly progress?: (message: string) => void
   readonly signal?: AbortSignal
+  /**
+   * Directory listings already read in this request (by a size estimate before the cook): the
+   * flat walks read them from here first, and keep what they read in it.
+   */
+  readonly listings?: ListingCache
 }
 
 /**

@@ -12,7 +12,10 @@
  *   placeholder text instead, which would give a tree whose identifier is not the requested
  *   one.
  *
- * Memory: one directory listing per level of the path being walked, and one content chunk.
+ * Memory: per level of the path being walked, the listings of up to 128 subdirectories of one
+ * directory (read together: two queries for all of them, see `listings.ts`); the small files of a
+ * directory in batches, one read ahead; one chunk of a big content. The listings read are also
+ * kept in the walk's bounded cache, which a size estimate and the cook after it share.
  *
  * @module
  */
@@ -33,7 +36,8 @@ import {
 import type { ObjStorage } from '../objstorage/index.js'
 import { describeNoRoot, type NoRootReason, resolveRoot, type Storage } from '../storage/index.js'
 import type { CookContext, Cooker } from './cooker.js'
-import { batchingSink, TarWriter } from './tar.js'
+import { type Listing, ListingCache, readListings } from './listings.js'
+import { batchingSink, type Pending, TarWriter } from './tar.js'
 
 /** Length of the top folder name (`swh:1:dir:` and 40 hex digits). */
 const TOP_LENGTH = 50
@@ -47,6 +51,8 @@ const BATCH_BYTES = 4 * 1024 * 1024
  * directory level).
  */
 const BATCHES_AHEAD = 1
+/** Subdirectories of a directory whose listings are read together (memory: as many a level). */
+const SIBLINGS_READ = 128
 const SLASH = new Uint8Array([0x2f])
 /** A snapshot's flat bundle is its HEAD's tree, and only HEAD's (as SWH's vault). */
 const HEAD_ONLY = [utf8('HEAD')]
@@ -56,10 +62,6 @@ export interface FlatRoot {
   readonly directory: string
   /** Seconds since the epoch: the revision's committer date, else 0. */
   readonly mtime: number
-}
-
-function notFound(type: string, id: string): never {
-  throw new NotFoundError(`${formatSwhid({ type: type as CoreSwhid['type'], id })} not found.`)
 }
 
 /** Words for why a target has no tree to cook. */
@@ -109,26 +111,33 @@ interface Batch {
 interface Frame {
   readonly path: Uint8Array
   readonly entries: readonly DirectoryEntry[]
-  /** Stored contents of the file entries, by sha1_git (one query per directory). */
+  /** Stored contents of the file entries, by sha1_git. */
   readonly contents: ReadonlyMap<string, Content>
   next: number
   /** The batches of the small files, in entry order, and each entry's batch and place. */
   readonly batches: readonly Batch[]
   readonly place: ReadonlyMap<number, readonly [number, number]>
+  /** Listings of subdirectories, read together (see {@link childFrame}). */
+  children: Map<string, Listing> | null
 }
 
-async function frame(storage: Storage, id: string, path: Uint8Array): Promise<Frame> {
-  const [dir] = await storage.directoryGet([id])
-  if (!dir) notFound('dir', id)
-  const ids = [...new Set(dir.entries.filter((e) => e.type === 'file').map((e) => e.target))]
-  const contents = new Map<string, Content>()
-  for (const c of ids.length > 0 ? await storage.contentGet(ids, 'sha1_git') : [])
-    if (c) contents.set(c.sha1Git, c)
+/** What a tree walk reads listings with: the storage and the request's listing cache. */
+interface Reads {
+  readonly storage: Storage
+  readonly cache: ListingCache
+}
+
+function readsOf(ctx: Pick<CookContext, 'storage' | 'listings'>): Reads {
+  return { storage: ctx.storage, cache: ctx.listings ?? new ListingCache() }
+}
+
+function frameOf(listing: Listing, path: Uint8Array): Frame {
+  const { entries, contents } = listing
   const batches: Batch[] = []
   const place = new Map<number, readonly [number, number]>()
   let batch: number[] = []
   let bytes = 0
-  dir.entries.forEach((e, i) => {
+  entries.forEach((e, i) => {
     const cnt = e.type === 'file' ? contents.get(e.target) : undefined
     if (!cnt || cnt.status !== 'visible' || cnt.length > SMALL_CONTENT) return
     if (batch.length >= BATCH_FILES || (batch.length > 0 && bytes + cnt.length > BATCH_BYTES)) {
@@ -141,7 +150,37 @@ async function frame(storage: Storage, id: string, path: Uint8Array): Promise<Fr
     bytes += cnt.length
   })
   if (batch.length > 0) batches.push({ entries: batch, bytes: null })
-  return { path, entries: dir.entries, contents, next: 0, batches, place }
+  return { path, entries, contents, next: 0, batches, place, children: null }
+}
+
+/** The frame of the root directory `id`. */
+async function rootFrame(reads: Reads, id: string, path: Uint8Array): Promise<Frame> {
+  const got = await readListings(reads.storage, [id], reads.cache)
+  return frameOf(got.get(id)!, path)
+}
+
+/**
+ * The frame of subdirectory `id` of `parent` (the entry `parent` is at): the listings of the
+ * next {@link SIBLINGS_READ} subdirectories of `parent`, from this one on, are read together
+ * when one of them is not read yet (two queries for all of them).
+ */
+async function childFrame(
+  reads: Reads,
+  parent: Frame,
+  id: string,
+  path: Uint8Array,
+): Promise<Frame> {
+  let listing = parent.children?.get(id)
+  if (!listing) {
+    const dirs: string[] = []
+    for (let i = parent.next - 1; i < parent.entries.length && dirs.length < SIBLINGS_READ; i++) {
+      const e = parent.entries[i]!
+      if (e.type === 'dir') dirs.push(e.target)
+    }
+    parent.children = await readListings(reads.storage, dirs, reads.cache)
+    listing = parent.children.get(id)!
+  }
+  return frameOf(listing, path)
 }
 
 /** The length of a file entry's content; a clear error when it is not stored. */
@@ -196,11 +235,12 @@ export async function writeTree(
   top: Uint8Array,
   tar: TarWriter,
 ): Promise<void> {
-  const { storage, objstorage } = ctx
+  const { objstorage } = ctx
   const opts = ctx.signal ? { signal: ctx.signal } : {}
   const mtime = root.mtime
   await tar.entry({ name: top, type: 'dir', mode: 0o755, mtime })
-  const stack: Frame[] = [await frame(storage, root.directory, top)]
+  const reads = readsOf(ctx)
+  const stack: Frame[] = [await rootFrame(reads, root.directory, top)]
   let files = 0
   let lastReport = 0
   while (stack.length > 0) {
@@ -215,26 +255,29 @@ export async function writeTree(
     const path = concatBytes([current.path, SLASH, e.name])
     const bytes = (): Promise<Uint8Array> =>
       smallBytes(current, index, objstorage, opts) ?? objstorage.getBytes(e.target, opts)
+    // The tar writer answers a promise only when the gzip stream asks to wait.
+    let pending: Pending
     if (e.type === 'dir') {
-      await tar.entry({ name: path, type: 'dir', mode: 0o755, mtime })
-      stack.push(await frame(storage, e.target, path))
+      pending = tar.entry({ name: path, type: 'dir', mode: 0o755, mtime })
+      if (pending) await pending
+      stack.push(await childFrame(reads, current, e.target, path))
     } else if (e.type === 'rev') {
-      await tar.entry({ name: path, type: 'dir', mode: 0o755, mtime })
+      pending = tar.entry({ name: path, type: 'dir', mode: 0o755, mtime })
+      if (pending) await pending
     } else if (e.perms === 0o120000) {
       contentSize(current, e.target, path)
       const linkname = await bytes()
-      await tar.entry({ name: path, type: 'symlink', mode: 0o777, linkname, mtime })
+      pending = tar.entry({ name: path, type: 'symlink', mode: 0o777, linkname, mtime })
+      if (pending) await pending
     } else {
       const size = contentSize(current, e.target, path)
       try {
-        await tar.file(
-          { name: path, type: 'file', mode: fileMode(e.perms), size, mtime },
-          size <= SMALL_CONTENT
-            ? (async function* () {
-                yield await bytes()
-              })()
-            : objstorage.get(e.target, opts),
+        const header = { name: path, type: 'file', mode: fileMode(e.perms), size, mtime } as const
+        pending = tar.file(
+          header,
+          size <= SMALL_CONTENT ? await bytes() : objstorage.get(e.target, opts),
         )
+        if (pending) await pending
       } catch (err) {
         if (err instanceof ArcaError) throw err
         throw new CorruptError(
@@ -289,14 +332,15 @@ export const cookFlat: Cooker = async (ctx, target, out) => {
  * early and answers a number above `stopAbove` once the size passes it.
  */
 export async function flatSize(
-  ctx: Pick<CookContext, 'storage' | 'signal'>,
+  ctx: Pick<CookContext, 'storage' | 'signal' | 'listings'>,
   target: CoreSwhid,
   stopAbove = Infinity,
 ): Promise<number> {
   const root = await flatRoot(ctx.storage, target)
   const block = (n: number): number => Math.ceil(n / 512) * 512
   let size = 1024 + 512 // end marker and the top folder
-  const stack: Frame[] = [await frame(ctx.storage, root.directory, new Uint8Array())]
+  const reads = readsOf(ctx)
+  const stack: Frame[] = [await rootFrame(reads, root.directory, new Uint8Array())]
   while (stack.length > 0 && size <= stopAbove) {
     ctx.signal?.throwIfAborted()
     const current = stack[stack.length - 1]!
@@ -307,7 +351,7 @@ export async function flatSize(
     }
     const path = concatBytes([current.path, SLASH, e.name])
     size += 512 + (path.length + TOP_LENGTH > 100 ? 512 + block(path.length + TOP_LENGTH + 2) : 0)
-    if (e.type === 'dir') stack.push(await frame(ctx.storage, e.target, path))
+    if (e.type === 'dir') stack.push(await childFrame(reads, current, e.target, path))
     else if (e.type === 'file') {
       const length = contentSize(current, e.target, e.name)
       if (e.perms !== 0o120000) size += block(length)

@@ -31,6 +31,7 @@ import { type CoreSwhid, formatSwhid, KIND_OF_SWHID_TYPE } from '../model/index.
 import type { ObjStorage } from '../objstorage/index.js'
 import type { Storage } from '../storage/index.js'
 import type { BundleType, CookContext, Cooker } from './cooker.js'
+import { ListingCache } from './listings.js'
 import { type BundleState, BundleStore } from './store.js'
 
 /** Task kind of a queued cook. */
@@ -47,7 +48,7 @@ export interface VaultTaskArgs {
  * throws as the cook would for a masked or missing object. Stops past `stopAbove`.
  */
 export type BundleEstimator = (
-  ctx: Pick<CookContext, 'storage' | 'signal'>,
+  ctx: Pick<CookContext, 'storage' | 'signal' | 'listings'>,
   target: CoreSwhid,
   stopAbove?: number,
 ) => Promise<number>
@@ -164,13 +165,18 @@ export class Vault {
     if (!got[0]) throw new NotFoundError(`${formatSwhid(target)} not found.`)
   }
 
-  private async estimate(type: BundleType, target: CoreSwhid, stopAbove: number): Promise<number> {
+  private async estimate(
+    type: BundleType,
+    target: CoreSwhid,
+    stopAbove: number,
+    ctx = this.ctx(),
+  ): Promise<number> {
     const est = this.init.estimators?.get(type)
     if (!est) {
       await this.check(target)
       return Infinity
     }
-    return est(this.ctx(), target, stopAbove)
+    return est(ctx, target, stopAbove)
   }
 
   /**
@@ -374,14 +380,17 @@ export class Vault {
    * Immediate download: the bundle cooked straight into a stream, when its estimate is at
    * most `immediateMaxBytes` (null otherwise, or when this kind has no estimator). Errors
    * before the first byte (unknown, masked) throw here; later ones end the stream in error.
+   * The estimate and the cook share one bounded cache of directory listings (the cook reads
+   * again only what did not fit).
    */
   async streamNow(type: BundleType, target: CoreSwhid): Promise<Readable | null> {
     const cooker = this.cooker(type)
     if (this.limits.immediateMaxBytes <= 0 || !this.init.estimators?.has(type)) return null
-    const size = await this.estimate(type, target, this.limits.immediateMaxBytes)
+    const ctx = this.ctx({ listings: new ListingCache() })
+    const size = await this.estimate(type, target, this.limits.immediateMaxBytes, ctx)
     if (size > this.limits.immediateMaxBytes) return null
     const out = new PassThrough()
-    cooker(this.ctx(), target, out).catch((e: unknown) =>
+    cooker(ctx, target, out).catch((e: unknown) =>
       out.destroy(e instanceof Error ? e : new Error(String(e))),
     )
     return out

@@ -18,8 +18,11 @@ const BLOCK = 512
 const NAME_FIELD = 100
 const encoder = new TextEncoder()
 
-/** Where the blocks go; resolves when the bytes may be followed by more. */
-export type TarSink = (chunk: Uint8Array) => Promise<void>
+/**
+ * Where the blocks go: answers nothing when it took the bytes at once, else a promise that
+ * resolves when they may be followed by more.
+ */
+export type TarSink = (chunk: Uint8Array) => Promise<void> | void
 
 /** What a header describes. */
 export interface TarEntry {
@@ -35,10 +38,13 @@ export interface TarEntry {
   readonly mtime?: number
 }
 
+/** `value` as width-1 octal digits then NUL, at `offset` (digits written as ASCII codes). */
 function octal(buf: Uint8Array, offset: number, width: number, value: number): void {
-  // width-1 digits, then NUL
-  const digits = value.toString(8).padStart(width - 1, '0')
-  buf.set(encoder.encode(digits), offset)
+  let v = value
+  for (let i = offset + width - 2; i >= offset; i--) {
+    buf[i] = 0x30 + (v % 8)
+    v = Math.floor(v / 8)
+  }
   buf[offset + width - 1] = 0
 }
 
@@ -56,6 +62,16 @@ function size12(buf: Uint8Array, offset: number, value: number): void {
   buf[offset] = 0x80
 }
 
+/** The fields every header shares: uid and gid 0, the checksum's spaces, GNU magic. */
+const TEMPLATE = (() => {
+  const h = new Uint8Array(BLOCK)
+  octal(h, 108, 8, 0) // uid
+  octal(h, 116, 8, 0) // gid
+  h.fill(0x20, 148, 156) // checksum placeholder: spaces
+  h.set(encoder.encode('ustar  \0'), 257) // GNU magic and version
+  return h
+})()
+
 function header(
   name: Uint8Array,
   typeflag: string,
@@ -64,23 +80,17 @@ function header(
   mtime: number,
   linkname: Uint8Array,
 ): Uint8Array {
-  const h = new Uint8Array(BLOCK)
-  h.set(name.subarray(0, NAME_FIELD), 0)
+  const h = TEMPLATE.slice()
+  h.set(name.length > NAME_FIELD ? name.subarray(0, NAME_FIELD) : name, 0)
   octal(h, 100, 8, mode)
-  octal(h, 108, 8, 0) // uid
-  octal(h, 116, 8, 0) // gid
   size12(h, 124, size)
   octal(h, 136, 12, Math.max(0, Math.floor(mtime)))
-  h.fill(0x20, 148, 156) // checksum placeholder: spaces
   h[156] = typeflag.charCodeAt(0)
-  h.set(linkname.subarray(0, NAME_FIELD), 157)
-  h.set(encoder.encode('ustar  \0'), 257) // GNU magic and version
+  if (linkname.length > 0)
+    h.set(linkname.length > NAME_FIELD ? linkname.subarray(0, NAME_FIELD) : linkname, 157)
   let sum = 0
-  for (const b of h) sum += b
-  const digits = sum.toString(8).padStart(6, '0')
-  h.set(encoder.encode(digits), 148)
-  h[154] = 0
-  h[155] = 0x20
+  for (let i = 0; i < BLOCK; i++) sum += h[i]!
+  octal(h, 148, 7, sum) // six digits, NUL, then the space left from the template
   return h
 }
 
@@ -91,8 +101,20 @@ function padding(size: number): Uint8Array {
   return ZEROS.subarray(0, rest === 0 ? 0 : BLOCK - rest)
 }
 
+/** A write still under way, or nothing when the sink took the bytes at once. */
+export type Pending = Promise<void> | void
+
+/** Passes `parts` to `sink` in order, waiting only where the sink asks to. */
+function sinkAll(sink: TarSink, parts: readonly Uint8Array[], from = 0): Pending {
+  for (let i = from; i < parts.length; i++) {
+    const p = sink(parts[i]!)
+    if (p) return p.then(() => sinkAll(sink, parts, i + 1))
+  }
+}
+
 /**
- * Writes tar entries to a sink, one at a time.
+ * Writes tar entries to a sink, one at a time. The methods answer nothing when the sink took
+ * every block at once (no promise to wait on), else the promise of the writes.
  *
  * @example
  * ```ts
@@ -105,18 +127,8 @@ function padding(size: number): Uint8Array {
 export class TarWriter {
   constructor(private readonly sink: TarSink) {}
 
-  private async longLink(typeflag: 'L' | 'K', value: Uint8Array): Promise<void> {
-    const data = new Uint8Array(value.length + 1) // NUL-terminated, as GNU tar writes it
-    data.set(value)
-    await this.sink(
-      header(encoder.encode('././@LongLink'), typeflag, 0o644, data.length, 0, new Uint8Array()),
-    )
-    await this.sink(data)
-    await this.sink(padding(data.length))
-  }
-
-  /** Writes a header (and the long-name records it needs); a file's data must follow. */
-  async entry(e: TarEntry): Promise<void> {
+  /** The long-name records `e` needs, then its header. */
+  private headerParts(e: TarEntry): Uint8Array[] {
     let name = e.name
     if (e.type === 'dir' && name[name.length - 1] !== 0x2f) {
       const withSlash = new Uint8Array(name.length + 1)
@@ -124,20 +136,42 @@ export class TarWriter {
       withSlash[name.length] = 0x2f
       name = withSlash
     }
-    const link = e.linkname ?? new Uint8Array()
-    if (link.length > NAME_FIELD) await this.longLink('K', link)
-    if (name.length > NAME_FIELD) await this.longLink('L', name)
+    const link = e.linkname ?? EMPTY
+    const parts: Uint8Array[] = []
+    if (link.length > NAME_FIELD) longLink(parts, 'K', link)
+    if (name.length > NAME_FIELD) longLink(parts, 'L', name)
     const flag = e.type === 'file' ? '0' : e.type === 'dir' ? '5' : '2'
     const size = e.type === 'file' ? (e.size ?? 0) : 0
-    await this.sink(header(name, flag, e.mode, size, e.mtime ?? 0, link))
+    parts.push(header(name, flag, e.mode, size, e.mtime ?? 0, link))
+    return parts
+  }
+
+  /** Writes a header (and the long-name records it needs); a file's data must follow. */
+  entry(e: TarEntry): Pending {
+    return sinkAll(this.sink, this.headerParts(e))
   }
 
   /**
-   * Writes a file: header, data, padding. Throws if the data is not exactly `e.size` bytes
-   * (the header is already out, so the archive is then unusable: the caller aborts it).
+   * Writes a file: header, data, padding. Data held in memory must be exactly `e.size` bytes
+   * (checked before anything is written); streamed data that is not throws once the header is
+   * out, so the archive is then unusable: the caller aborts it.
    */
-  async file(e: TarEntry, data: AsyncIterable<Uint8Array>): Promise<void> {
+  file(e: TarEntry, data: AsyncIterable<Uint8Array> | Uint8Array): Pending {
     const size = e.size ?? 0
+    if (data instanceof Uint8Array) {
+      if (data.length !== size) throw lengthError(data.length, size)
+      const parts = this.headerParts(e)
+      parts.push(data, padding(size))
+      return sinkAll(this.sink, parts)
+    }
+    return this.streamFile(e, size, data)
+  }
+
+  private async streamFile(
+    e: TarEntry,
+    size: number,
+    data: AsyncIterable<Uint8Array>,
+  ): Promise<void> {
     await this.entry(e)
     let written = 0
     for await (const chunk of data) {
@@ -145,21 +179,35 @@ export class TarWriter {
       if (written > size) break
       await this.sink(chunk)
     }
-    if (written !== size)
-      throw new Error(`content is ${written > size ? 'longer' : 'shorter'} than its ${size} bytes`)
+    if (written !== size) throw lengthError(written, size)
     await this.sink(padding(size))
   }
 
   /** The end-of-archive marker: two zero blocks. */
-  async finish(): Promise<void> {
-    await this.sink(ZEROS)
+  finish(): Pending {
+    return this.sink(ZEROS)
   }
+}
+
+const EMPTY = new Uint8Array()
+const LONG_LINK = encoder.encode('././@LongLink')
+
+/** A GNU long-name record (typeflag `L`, or `K` for a link target) for `value`, into `parts`. */
+function longLink(parts: Uint8Array[], typeflag: 'L' | 'K', value: Uint8Array): void {
+  const data = new Uint8Array(value.length + 1) // NUL-terminated, as GNU tar writes it
+  data.set(value)
+  parts.push(header(LONG_LINK, typeflag, 0o644, data.length, 0, EMPTY), data, padding(data.length))
+}
+
+function lengthError(written: number, size: number): Error {
+  return new Error(`content is ${written > size ? 'longer' : 'shorter'} than its ${size} bytes`)
 }
 
 /**
  * A sink that gathers small chunks (headers, padding, small files) into `size`-byte batches
  * before passing them on, so the compressor downstream sees few large writes. Chunks are
- * copied: callers may reuse theirs. `flush()` passes on what is gathered.
+ * copied: callers may reuse theirs. It answers nothing when the chunk only joined the batch,
+ * and the promise of passing the batch on otherwise. `flush()` passes on what is gathered.
  */
 export function batchingSink(
   next: TarSink,
@@ -174,15 +222,15 @@ export function batchingSink(
     used = 0
     await next(out)
   }
-  const sink = async (chunk: Uint8Array): Promise<void> => {
-    if (chunk.length === 0) return
-    if (used + chunk.length > size) await flush()
-    if (chunk.length >= size) {
-      await next(chunk.slice())
-      return
-    }
+  const take = (chunk: Uint8Array): Pending => {
+    if (chunk.length >= size) return next(chunk.slice())
     buf.set(chunk, used)
     used += chunk.length
+  }
+  const sink = (chunk: Uint8Array): Pending => {
+    if (chunk.length === 0) return
+    if (used + chunk.length > size) return flush().then(() => take(chunk))
+    return take(chunk)
   }
   return { sink, flush }
 }

@@ -252,36 +252,44 @@ describe('pack objstorage specifics', () => {
     )
   })
 
-  it('reads a batch across packs in any order, after a compaction too, naming the first corrupt entry', async () => {
-    await withStore(
-      async (s, root) => {
-        const { createHash } = await import('node:crypto')
-        const items = Array.from({ length: 100 }, (_, i) => {
-          const data = text(i)
-          return {
-            id: createHash('sha1').update(`blob ${data.length}\0`).update(data).digest('hex'),
-            data,
+  // decodePoolAfter 0: the batch goes to the decode pool at once; by default a store
+  // decompresses its first 2048 entries in place
+  it.each([
+    ['on the decode pool', 0],
+    ['in place', undefined],
+  ])(
+    'reads a batch across packs in any order, after a compaction too, naming the first corrupt entry (%s)',
+    async (_how, decodePoolAfter) => {
+      await withStore(
+        async (s, root) => {
+          const { createHash } = await import('node:crypto')
+          const items = Array.from({ length: 100 }, (_, i) => {
+            const data = text(i)
+            return {
+              id: createHash('sha1').update(`blob ${data.length}\0`).update(data).digest('hex'),
+              data,
+            }
+          })
+          for (let i = 0; i < 100; i += 10) await s.addBatch(items.slice(i, i + 10))
+          expect(readdirSync(root).filter((n) => n.endsWith('.pack')).length).toBeGreaterThan(1)
+          // reversed, with a repeat: more than the pool's threshold (64) of compressed entries
+          const order = [...items].reverse().concat([items[3]!])
+          const check = async (): Promise<void> => {
+            const got = await s.getBytesMany(order.map((it) => it.id))
+            got.forEach((b, k) => expect(Buffer.from(b).equals(order[k]!.data)).toBe(true))
           }
-        })
-        for (let i = 0; i < 100; i += 10) await s.addBatch(items.slice(i, i + 10))
-        expect(readdirSync(root).filter((n) => n.endsWith('.pack')).length).toBeGreaterThan(1)
-        // reversed, with a repeat: more than the pool's threshold (64) of compressed entries
-        const order = [...items].reverse().concat([items[3]!])
-        const check = async (): Promise<void> => {
-          const got = await s.getBytesMany(order.map((it) => it.id))
-          got.forEach((b, k) => expect(Buffer.from(b).equals(order[k]!.data)).toBe(true))
-        }
-        await check()
-        for (const it of items.slice(0, 10)) await s.delete(it.id)
-        order.splice(0, order.length, ...[...items.slice(10)].reverse())
-        await s.compact()
-        await check()
-        flipPackedByte(root, items[40]!.id)
-        flipPackedByte(root, items[50]!.id)
-        const re = new RegExp(`swh:1:cnt:${items[50]!.id}.*corrupt.*CRC`)
-        await expect(s.getBytesMany(order.map((it) => it.id))).rejects.toThrow(re)
-      },
-      { maxPackSize: 1 << 10 },
-    )
-  })
+          await check()
+          for (const it of items.slice(0, 10)) await s.delete(it.id)
+          order.splice(0, order.length, ...[...items.slice(10)].reverse())
+          await s.compact()
+          await check()
+          flipPackedByte(root, items[40]!.id)
+          flipPackedByte(root, items[50]!.id)
+          const re = new RegExp(`swh:1:cnt:${items[50]!.id}.*corrupt.*CRC`)
+          await expect(s.getBytesMany(order.map((it) => it.id))).rejects.toThrow(re)
+        },
+        { maxPackSize: 1 << 10, ...(decodePoolAfter === undefined ? {} : { decodePoolAfter }) },
+      )
+    },
+  )
 })

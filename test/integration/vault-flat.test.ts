@@ -3,7 +3,8 @@
  * extracted with GNU tar and the extracted tree is identified independently (git's own
  * `write-tree` over it; `arca identify`, vector-tested, where git cannot hold the shape: empty
  * directories). Tricky shapes: a non-UTF-8 name, names and symlink targets over 100 bytes,
- * executables, symlinks, an empty directory, a submodule.
+ * executables, symlinks, an empty directory, a submodule, a directory of 140 subdirectories
+ * (more than the walk reads together), half of them one same tree.
  */
 import { execFileSync } from 'node:child_process'
 import { createWriteStream, lstatSync, mkdirSync, readdirSync, readlinkSync } from 'node:fs'
@@ -53,6 +54,13 @@ beforeAll(async () => {
     { type: 'file', path: Buffer.from('empty.txt'), data: Buffer.from(''), mode: 0o644 },
     { type: 'symlink', path: Buffer.from('link'), target: Buffer.from('README') },
     { type: 'symlink', path: Buffer.from('far'), target: Buffer.from(LONG_TARGET) },
+    // more subdirectories than the walk reads together (128), half of them the same tree
+    ...Array.from({ length: 140 }, (_, i) => ({
+      type: 'file' as const,
+      path: Buffer.from(`many/d${String(i).padStart(3, '0')}/x.txt`),
+      data: Buffer.from(i % 2 === 0 ? 'same\n' : `n${i}\n`),
+      mode: 0o644,
+    })),
   ])
   git(repo, ['add', '-A'])
   git(repo, ['commit', '-q', '-m', 'first'])

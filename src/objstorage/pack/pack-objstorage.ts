@@ -35,7 +35,7 @@ import {
 import { type EntryRow, PackIndex } from './pack-index.js'
 import { streamEntry } from './pack-stream.js'
 import { acquirePack, appendBatch, appendStream, type OpenPack } from './pack-writer.js'
-import { hashRuns, readRuns } from './read-many.js'
+import { hashRuns, type PoolGate, readRuns } from './read-many.js'
 import { type PackStats, packStats } from './stats.js'
 
 /** Settings of {@link PackObjStorage}. */
@@ -54,6 +54,11 @@ export interface PackObjStorageInit {
   readonly streamThreshold?: number
   /** How long a write waits for another process's index transaction (ms). */
   readonly busyTimeoutMs?: number
+  /**
+   * Compressed entries decompressed in place before batches go to the decode pool (its worker
+   * start is paid only by a store that reads more than this; see `read-many.ts`).
+   */
+  readonly decodePoolAfter?: number
 }
 
 /** Defaults of {@link PackObjStorageInit}. */
@@ -64,6 +69,7 @@ export const DEFAULT_PACK_OBJSTORAGE = {
   maxPackSize: 512 << 20,
   streamThreshold: 16 << 20,
   busyTimeoutMs: 30_000,
+  decodePoolAfter: 2048,
 } as const
 
 /** File name of the index, under the root. */
@@ -84,6 +90,7 @@ const GROUP_BYTES = 32 << 20
  */
 export class PackObjStorage implements ObjStorage {
   readonly #init: PackObjStorageInit
+  readonly #gate: PoolGate
   #index: PackIndex | undefined
   #pack: OpenPack | undefined
   /** Read descriptors by pack file name (a few; the oldest closed first). */
@@ -94,6 +101,10 @@ export class PackObjStorage implements ObjStorage {
 
   constructor(init: PackObjStorageInit) {
     this.#init = init
+    this.#gate = {
+      after: init.decodePoolAfter ?? DEFAULT_PACK_OBJSTORAGE.decodePoolAfter,
+      inPlace: 0,
+    }
   }
 
   get root(): string {
@@ -365,7 +376,13 @@ export class PackObjStorage implements ObjStorage {
     for (const id of ids) checkId(id)
     const verify = options.verify ?? this.#init.verifyOnRead ?? false
     const rows = this.index.getMany(ids)
-    const { out, failed } = await readRuns(ids, rows, (name) => this.#fd(name), options.signal)
+    const { out, failed } = await readRuns(
+      ids,
+      rows,
+      (name) => this.#fd(name),
+      this.#gate,
+      options.signal,
+    )
     for (let k = 0; k < ids.length; k++) {
       if (out[k] !== undefined || failed[k] !== undefined) continue
       try {

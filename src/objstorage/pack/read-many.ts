@@ -35,15 +35,29 @@ interface Checked {
  * each directory is slowed down the most on a loaded machine.
  */
 const POOL_FROM = 64
+/**
+ * When a store's batches go to the decode pool: once the store has decompressed `after`
+ * payloads in place. A worker's start (tens of milliseconds of CPU, more of wall time on a
+ * loaded machine) costs more than decompressing a small tree's files here (tens of
+ * microseconds each): a short-lived process (`arca vault flat` of a small tree) never starts
+ * one, and a long walk starts it once it has done about as much work in place.
+ */
+export interface PoolGate {
+  readonly after: number
+  inPlace: number
+}
 
 /** Decompresses `items` into `out` (by their `k`), or records why one cannot be. */
 async function decodeChecked(
   items: readonly Checked[],
   out: (Uint8Array | undefined)[],
   failed: unknown[],
+  gate: PoolGate,
 ): Promise<void> {
   let raws: readonly Uint8Array[]
-  if (items.length >= POOL_FROM) {
+  const pooled = items.length >= POOL_FROM && gate.inPlace >= gate.after
+  if (!pooled) gate.inPlace += items.length
+  if (pooled) {
     const got = await decodePool().run(items.map((c) => c.payload))
     if ('bad' in got) {
       const c = items[got.bad]!
@@ -133,6 +147,7 @@ export async function readRuns(
   ids: readonly string[],
   rows: ReadonlyMap<string, EntryRow>,
   fdOf: (pack: string) => number,
+  gate: PoolGate,
   signal?: AbortSignal,
 ): Promise<{ out: (Uint8Array | undefined)[]; failed: unknown[] }> {
   const out = new Array<Uint8Array | undefined>(ids.length)
@@ -142,7 +157,7 @@ export async function readRuns(
     if (c.header.codec === CODEC.none) out[c.k] = c.payload
     else compressed.push(c)
   }
-  await decodeChecked(compressed, out, failed)
+  await decodeChecked(compressed, out, failed, gate)
   return { out, failed }
 }
 
