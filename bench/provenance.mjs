@@ -10,6 +10,10 @@
 //   contents and directories of the repositories' histories, p50/p95; reference, same run and
 //   same objects: GET /api/1/content/sha1_git:<id>/ (one indexed lookup). Target p95 under 10 ms.
 //   Also POST /provenance/whereare/ with batches of 100 (what swh-scanner sends).
+// - http: the same whereis and content requests over HTTP to `arca serve` (its own process; one
+//   keep-alive connection, so no connection setup is timed), p50/p95 and the server's CPU per
+//   request (from /proc), the client's apart. The in-process section times the app alone (the
+//   bench's Request and Response included); this one adds Node's HTTP server and the socket.
 //
 // Prints p50/p95, ratios to the references, and peak RSS.
 //
@@ -19,10 +23,11 @@
 // `--storage postgres://…/db` on one given. `--reuse` queries the archive of an earlier run
 // (`--data DIR`: any archive; no saves, so no save section).
 //
-// Usage: npm run bench:provenance [-- --repo PATH[,PATH…] --sample N --runs R --only whereis
+// Usage: npm run bench:provenance [-- --repo PATH[,PATH…] --sample N --runs R --only whereis,http
 //        --storage postgres --reuse --data DIR]
-import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, rmSync } from 'node:fs'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import http from 'node:http'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 
@@ -263,8 +268,113 @@ async function whereisSection() {
   }
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function processCpu(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(f[11]) + Number(f[12])) / 100
+}
+
+/**
+ * whereis over HTTP: `arca serve` in its own process (rate limits counted: no exempt network,
+ * a rate no request reaches), the bench as client on one keep-alive connection, one request at
+ * a time; the server's CPU per request is read from /proc, the client's apart.
+ */
+async function httpSection() {
+  await ensureArchive()
+  const objects = sampleObjects()
+  const server = spawn(
+    process.execPath,
+    [
+      arcaBin,
+      'serve',
+      '--data',
+      data,
+      ...storageArgs,
+      '--port',
+      '0',
+      '--exempt',
+      'none',
+      '--rate',
+      'swh_api=1000000000/m',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'], env },
+  )
+  const base = await new Promise((res, rej) => {
+    let err = ''
+    server.stderr.on('data', (d) => {
+      err += d
+      const m = /at (http:\/\/\S+?)\/ \(API/.exec(err)
+      if (m) res(m[1])
+    })
+    server.once('exit', (code) => rej(new Error(`arca serve exited (${code}): ${err}`)))
+  })
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+  const get = (path) =>
+    new Promise((res, rej) => {
+      http
+        .get(`${base}/api/1/${path}`, { agent }, (r) => {
+          r.resume()
+          r.on('end', () =>
+            r.statusCode === 200 ? res() : rej(new Error(`${path}: HTTP ${r.statusCode}`)),
+          )
+        })
+        .on('error', rej)
+    })
+  const timeAll = async (paths) => {
+    const times = []
+    for (const p of paths) {
+      const t0 = performance.now()
+      await get(p)
+      times.push(performance.now() - t0)
+    }
+    return times
+  }
+  try {
+    const whereis = objects.map(([id, t]) => `provenance/whereis/swhid/swh:1:${t}:${id}/`)
+    const contents = objects.filter(([, t]) => t === 'cnt').map(([id]) => `content/sha1_git:${id}/`)
+    // A whole pass of each first (the server's code is optimised over thousands of requests),
+    // then runs of both in turn, so that neither is measured on a colder server.
+    await timeAll(whereis)
+    await timeAll(contents)
+    const w = { times: [], server: 0, client: 0 }
+    const c = { times: [], server: 0, client: 0 }
+    const measure = async (paths, into) => {
+      const s0 = processCpu(server.pid)
+      const c0 = process.cpuUsage()
+      into.times.push(...(await timeAll(paths)))
+      const used = process.cpuUsage(c0)
+      into.server += (processCpu(server.pid) - s0) * 1000
+      into.client += (used.user + used.system) / 1000
+    }
+    for (let r = 0; r < RUNS; r++) {
+      await measure(whereis, w)
+      await measure(contents, c)
+    }
+    for (const m of [w, c]) {
+      m.server /= m.times.length
+      m.client /= m.times.length
+    }
+    console.log(
+      `whereis over HTTP (arca serve, one keep-alive connection): ${objects.length} objects, ${RUNS} runs, ${storageUrl ? 'PostgreSQL' : 'SQLite'}; load average ${loadAverage()}`,
+    )
+    const line = (label, m) =>
+      console.log(
+        `  ${label} p50 ${ms(percentile(m.times, 50))}  p95 ${ms(percentile(m.times, 95))}  server CPU ${ms(m.server)} a request, client ${ms(m.client)}`,
+      )
+    line('GET provenance/whereis/   ', w)
+    line('GET content/sha1_git (ref)', c)
+    console.log(
+      `  ratio whereis / content lookup: p95 ${(percentile(w.times, 95) / percentile(c.times, 95)).toFixed(2)}x, server CPU ${(w.server / c.server).toFixed(2)}x`,
+    )
+  } finally {
+    agent.destroy()
+    server.kill('SIGTERM')
+    await new Promise((r) => (server.exitCode === null ? server.once('exit', r) : r()))
+  }
+}
+
 /** Each measurement, by name, in run order. */
-const SECTIONS = { save: saveSection, whereis: whereisSection }
+const SECTIONS = { save: saveSection, whereis: whereisSection, http: httpSection }
 
 const only = opts.only ? opts.only.split(',') : Object.keys(SECTIONS)
 for (const name of only) {

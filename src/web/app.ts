@@ -2,7 +2,7 @@
  * The web application: `/api/1` (Software Heritage compatible) on Hono. Other modules (the
  * browse pages) mount their routes on the same app.
  *
- * Request pipeline: CORS and OPTIONS (`hono/cors`) → body limit (every route) → authentication (bearer token,
+ * Request pipeline: CORS and OPTIONS (`middleware/cors.ts`) → body limit (every route) → authentication (bearer token,
  * optional; it needs the `api` scope) → rate limit of the route's scope → handler → errors
  * mapped to `{exception, reason}` with their status. The mirror feed and the admin routes check
  * their own scopes (`auth/scopes.ts`).
@@ -11,7 +11,6 @@
  */
 
 import { type Context, Hono } from 'hono'
-import { cors } from 'hono/cors'
 
 import { ArcaError } from '../errors.js'
 import { mountAdmin } from './admin.js'
@@ -26,6 +25,7 @@ import { mountGit } from './git/routes.js'
 import { baseUrl, errorBody, respond } from './http.js'
 import { allowedMethods, methodNotAllowedBody } from './method-not-allowed.js'
 import { bodyLimits } from './middleware/body-limit.js'
+import { cors } from './middleware/cors.js'
 import { openApiDocument } from './openapi.js'
 
 /** The methods the app serves (HEAD answers as GET does). */
@@ -77,7 +77,6 @@ export function createApp(
   app.use(
     '*',
     cors({
-      origin: '*',
       allowMethods: [...METHODS],
       allowHeaders: ['Authorization', 'Content-Type', 'Accept'],
       exposeHeaders: [

@@ -18,14 +18,26 @@ export function originSwhid(url: string): string {
 export class MaskChecker {
   constructor(readonly source: Pick<Storage, 'maskedGet' | 'maskedAny'>) {}
 
+  /**
+   * Starts the "is anything masked" probe of {@link masked}, to pass it there: a read started
+   * with its probe waits for one database round trip instead of two. Start it when the read
+   * starts, not earlier, so that every mask committed before the read is seen.
+   */
+  probe(options?: AbortOptions): Promise<boolean> {
+    const p = this.source.maskedAny(options)
+    p.catch(() => undefined) // awaited by `masked`; not unhandled if the read fails first
+    return p
+  }
+
   /** The masked ones among `swhids` (strings), with what masks them. */
   async masked(
     swhids: readonly string[],
     options?: AbortOptions,
+    probe?: Promise<boolean>,
   ): Promise<ReadonlyMap<string, readonly { requestId: string; state: string }[]>> {
     if (swhids.length === 0) return new Map()
     // Most archives mask nothing: one probe then spares parsing and naming every SWHID.
-    if (!(await this.source.maskedAny(options))) return new Map()
+    if (!(await (probe ?? this.source.maskedAny(options)))) return new Map()
     const unique = [...new Set(swhids)]
     return this.source.maskedGet(
       unique.map((s) => parseExtendedSwhid(s)),

@@ -399,13 +399,14 @@ export class MaskingStorage extends ForwardingStorage {
     swhids: readonly CoreSwhid[],
     options?: AbortOptions,
   ): Promise<(ProvenanceOccurrence | null)[]> {
+    const probe = this.masks.probe(options) // alongside the lookup (whereis: one query each)
     const got = await this.inner.provenanceFirst(swhids, options)
     const names = swhids.map((s) => formatSwhid(s))
     for (const g of got) {
       if (g?.anchor) names.push(formatSwhid(g.anchor))
       if (g?.origin) names.push(originSwhid(g.origin))
     }
-    const masked = await this.masks.masked(names, options)
+    const masked = await this.masks.masked(names, options, probe)
     if (masked.size === 0) return got
     return got.map((g, i) => {
       if (g === null || masked.has(names[i]!)) return null

@@ -76,13 +76,16 @@ export async function provenanceFirst(
   const found = new Map<string, Row>()
   for (const part of chunks([...new Set(trees)])) {
     const rows = await db.all<Row>(
-      `SELECT id, kind, revision, date, origin_id, path, anchor_type FROM provenance_first
-       WHERE id IN ${inList(part.length)}`,
+      `SELECT p.id, p.kind, p.revision, p.date, p.origin_id, p.path, p.anchor_type,
+              o.url AS origin_url
+       FROM provenance_first p LEFT JOIN origin o ON o.id = p.origin_id
+       WHERE p.id IN ${inList(part.length)}`,
       part.map(b),
     )
     rows.forEach((r) => found.set(hex(r['id']), r))
   }
-  const originIds: (number | null)[] = []
+  // Contents and directories have their origin's URL already (joined); the others an id.
+  const originIds: (number | string | null)[] = []
   const out: (Omit<ProvenanceOccurrence, 'origin'> | null)[] = []
   for (const s of swhids) {
     if (s.type === 'cnt' || s.type === 'dir') {
@@ -98,8 +101,8 @@ export async function provenanceFirst(
         date: dateOf(r['date']),
         path: bytesOrNull(r['path']),
       })
-      const o = r['origin_id']
-      originIds.push(o === null || o === undefined ? null : num(o))
+      const url = r['origin_url']
+      originIds.push(url === null || url === undefined ? null : str(url))
       continue
     }
     let oid: number | null
@@ -118,14 +121,14 @@ export async function provenanceFirst(
     out.push(oid === null ? null : { anchor: null, date: null, path: null })
     originIds.push(oid)
   }
-  const urls = await originUrls(
-    db,
-    originIds.filter((x): x is number => x !== null),
-  )
+  const ids = originIds.filter((x): x is number => typeof x === 'number')
+  const urls = ids.length > 0 ? await originUrls(db, ids) : new Map<number, string>()
   return out.map((o, i) => {
     if (o === null) return null
     const oid = originIds[i]
-    return { ...o, origin: oid === null || oid === undefined ? null : (urls.get(oid) ?? null) }
+    const origin =
+      oid === null || oid === undefined ? null : typeof oid === 'string' ? oid : urls.get(oid)
+    return { ...o, origin: origin ?? null }
   })
 }
 

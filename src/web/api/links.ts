@@ -84,7 +84,11 @@ export function contentWithLinks(l: Links, c: Parameters<typeof contentJson>[0])
 }
 
 export function entryWithLinks(l: Links, e: DirectoryEntryInfo): Json {
-  return { ...directoryEntryJson(e), target_url: l.object(e.type, e.target) }
+  // Added to the view, not spread into a new object: listings make one per entry, and V8's
+  // spread-then-add objects are several times slower to build.
+  const j = directoryEntryJson(e)
+  j['target_url'] = l.object(e.type, e.target)
+  return j
 }
 
 export function revisionWithLinks(l: Links, r: Parameters<typeof revisionJson>[0]): Json {

@@ -31,15 +31,19 @@ export const MAX_WHEREARE = 1000
 /** The qualified SWHID Software Heritage's `whereis` answers (origin, anchor, path). */
 export function whereisSwhid(swhid: CoreSwhid, o: ProvenanceOccurrence | null): string | null {
   if (o === null) return null
-  const path = o.path === null ? undefined : new Uint8Array([0x2f, ...o.path])
-  return formatSwhid({
-    ...swhid,
-    qualifiers: {
-      ...(o.origin ? { origin: o.origin } : {}),
-      ...(o.anchor ? { anchor: o.anchor } : {}),
-      ...(path && o.anchor ? { path } : {}),
-    },
-  })
+  // Written out, without spreads: `whereare` makes up to 1000 of these a request.
+  const qualifiers: { origin?: string; anchor?: CoreSwhid; path?: Uint8Array } = {}
+  if (o.origin) qualifiers.origin = o.origin
+  if (o.anchor) {
+    qualifiers.anchor = o.anchor
+    if (o.path !== null) {
+      const path = new Uint8Array(o.path.length + 1)
+      path[0] = 0x2f
+      path.set(o.path, 1)
+      qualifiers.path = path
+    }
+  }
+  return formatSwhid({ type: swhid.type, id: swhid.id, qualifiers })
 }
 
 function swhidParam(c: Context): CoreSwhid {

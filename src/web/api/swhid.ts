@@ -84,7 +84,11 @@ export const swhidRoutes: readonly RouteDef[] = [
       })
       const s = ctx.archive.storage
       const byType = new Map<CoreType, string[]>()
-      for (const p of parsed) byType.set(p.type, [...(byType.get(p.type) ?? []), p.id])
+      for (const p of parsed) {
+        const ids = byType.get(p.type)
+        if (ids) ids.push(p.id)
+        else byType.set(p.type, [p.id])
+      }
       const missing = new Set<string>()
       for (const [type, ids] of byType) {
         for (const id of await missingIds(s, type, ids)) missing.add(`${type}:${id}`)

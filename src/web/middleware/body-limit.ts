@@ -1,7 +1,8 @@
 /**
  * Request body limits, on every route: a `Content-Length` above the route's limit is refused
  * before anything is read; a body without one (chunked) is counted while it streams in and
- * refused as soon as it passes the limit, so at most the limit is ever held in memory. The
+ * refused as soon as it passes the limit, so at most the limit is ever held in memory (GET and HEAD
+ * requests have no body and pass at once). The
  * answer is a 413 with the API's `{exception, reason}` body.
  *
  * Limits: {@link DEFAULT_BODY_LIMIT} for every route, more where a route takes a large body
@@ -59,7 +60,10 @@ export function bodyLimits(
   const byRule = rules.map((r) => ({ prefix: r.prefix, check: limiter(r.maxSize) }))
   const fallback = limiter(defaultLimit)
   return (c, next) => {
-    const path = new URL(c.req.url).pathname
+    // GET and HEAD have no body (the Node adapter and the Fetch API give them none); asking
+    // for one would make the adapter build a full web Request for nothing.
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
+    const path = c.req.path
     const rule = byRule.find((r) => path === r.prefix || path.startsWith(`${r.prefix}/`))
     return (rule?.check ?? fallback)(c, next)
   }
