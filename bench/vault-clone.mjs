@@ -213,6 +213,7 @@ try {
   console.log(
     `repository: ${repo}, ${objects.toLocaleString('en')} objects, ${RUNS} runs, medians (CPU: user+sys)`,
   )
+  console.log(`  git daemon    wall times ${daemonRuns.map((r) => r.wall.toFixed(2)).join(' ')} s`)
   console.log(
     `  git daemon    ${d.wall.toFixed(2)} s wall   client ${d.client.toFixed(2)} s CPU   server ${d.server.toFixed(2)} s CPU   pack ${mb(packBytes(daemonDest))}`,
   )
@@ -224,6 +225,7 @@ try {
     console.log(
       `  ${s.name.padEnd(12)}  ${a.wall.toFixed(2)} s wall   client ${a.client.toFixed(2)} s CPU   server ${a.server.toFixed(2)} s CPU   pack ${mb(packBytes(s.dest))}   server peak RSS ${Math.round(hwm / 1024)} MB`,
     )
+    console.log(`    wall times: ${s.runs.map((r) => r.wall.toFixed(2)).join(' ')} s`)
     console.log(
       `    ratio ${s.name}/daemon: ${(a.wall / d.wall).toFixed(2)}x wall (target: at most 3x), ` +
         `${((a.client + a.server) / (d.client + d.server)).toFixed(2)}x CPU (client+server), ` +

@@ -76,6 +76,7 @@ function deflateReused(data, level) {
   let z = reused.get(level)
   if (z === undefined) {
     z = new Deflate({ level })
+    z.on('error', () => {}) // seen as z.destroyed below
     reused.set(level, z)
   }
   const handle = z._handle
@@ -84,6 +85,10 @@ function deflateReused(data, level) {
   const cap = data.length + (data.length >>> 3) + 128
   if (reusedOut.length < cap) reusedOut = Buffer.allocUnsafe(cap)
   handle.writeSync(constants.Z_FINISH, data, 0, data.length, reusedOut, 0, cap)
+  if (z.destroyed) {
+    reused.delete(level)
+    return deflateFit(data, level)
+  }
   const availOut = state[0]
   const availIn = state[1]
   handle.reset()
