@@ -1,7 +1,8 @@
 /**
  * Writing a git packfile (version 2) from the archive: the objects of a {@link PackPlan},
- * each zlib-deflated whole (no deltas), after the `PACK` header with their count and before
- * the SHA-1 trailer. Bytes are produced as they are read (commits, tags, trees, then blobs,
+ * each zlib-deflated whole, or with `deltas` (a clone) blobs as deltas of the previous version
+ * at their path where that pays (`delta.ts`, `delta-writer.ts`) and trees in stored blocks,
+ * after the `PACK` header with their count and before the SHA-1 trailer. Bytes are produced as they are read (commits, tags, trees, then blobs,
  * read from storage in batches) and handed to a sink that may apply backpressure, so memory
  * does not grow with the pack.
  *
@@ -28,6 +29,7 @@ import {
 import type { ObjStorage } from '../../objstorage/index.js'
 import type { Storage } from '../../storage/index.js'
 import { type Deflated, deflatePool } from './deflate-pool.js'
+import { BlobDeltas } from './delta-writer.js'
 import type { IdList } from './ids.js'
 import { type PackPlan, planSize } from './walk.js'
 
@@ -50,6 +52,11 @@ export interface WritePackOptions extends AbortOptions {
   /** Called after each object (the idx writer collects them). */
   readonly onEntry?: (entry: PackEntry) => void
   readonly progress?: (message: string) => void
+  /**
+   * Send blobs as deltas of the bases the plan chose (`delta.ts`): `ofs` (`OFS_DELTA`, for a
+   * client with the `ofs-delta` capability) or `ref` (`REF_DELTA`); absent: every blob whole.
+   */
+  readonly deltas?: 'ofs' | 'ref'
   /** Objects made for this pack (a commit of a directory), written first. */
   readonly extra?: readonly { readonly type: 'commit' | 'tree'; readonly body: Uint8Array }[]
 }
@@ -70,14 +77,14 @@ type GitType = keyof typeof TYPE_CODE
 /** Blobs at most this large are read whole; larger ones stream. */
 const WHOLE_LIMIT = 4 * 1024 * 1024
 /** Bytes of small blobs read ahead at once. */
-const READ_AHEAD = 16 * 1024 * 1024
+const READ_AHEAD = 4 * 1024 * 1024
 const BATCH = 256
 const FLUSH_AT = 64 * 1024
 
 /** A pack entry header: type and size, 7 bits a byte after the first 4. */
-export function entryHeader(type: GitType, size: number): Uint8Array {
+export function entryHeader(type: GitType | number, size: number): Uint8Array {
   const out: number[] = []
-  let c = (TYPE_CODE[type] << 4) | (size & 0x0f)
+  let c = ((typeof type === 'number' ? type : TYPE_CODE[type]) << 4) | (size & 0x0f)
   let rest = Math.floor(size / 16)
   while (rest > 0) {
     out.push(c | 0x80)
@@ -123,21 +130,30 @@ class PackOut {
 
 /** Blobs to write: a run of small ones read at once, or one large one streamed. */
 type BlobRun =
-  | { readonly small: readonly { readonly id: string; readonly length: number }[] }
+  | {
+      readonly small: readonly { readonly id: string; readonly length: number }[]
+      /** The index in the plan's blobs of the first. */
+      readonly first: number
+    }
   | { readonly large: { readonly id: string; readonly length: number } }
 
 /** The blobs of a plan, in order, cut into runs (of at most READ_AHEAD bytes of small ones). */
 async function* blobRuns(
   storage: Pick<Storage, 'contentGet'>,
   blobs: IdList,
+  lengths: Float64Array | null,
   o: AbortOptions,
 ): AsyncGenerator<BlobRun> {
+  let index = 0
   for (const ids of blobs.chunks(BATCH)) {
     o.signal?.throwIfAborted()
-    const got = await storage.contentGet(ids, 'sha1_git', o)
+    // The plan checked them (found, not hidden) and kept their lengths.
+    const got = lengths
+      ? ids.map((id, k) => ({ sha1Git: id, length: lengths[index + k]!, status: 'visible' }))
+      : await storage.contentGet(ids, 'sha1_git', o)
     let run: { id: string; length: number }[] = []
     let bytes = 0
-    for (let k = 0; k < ids.length; k++) {
+    for (let k = 0; k < ids.length; k++, index++) {
       const c = got[k]
       if (!c) {
         throw new NotFoundError(
@@ -147,7 +163,7 @@ async function* blobRuns(
       }
       if (c.status === 'hidden') throw new MaskedError(`swh:1:cnt:${c.sha1Git} is hidden`)
       if (c.length > WHOLE_LIMIT || (run.length > 0 && bytes + c.length > READ_AHEAD)) {
-        if (run.length > 0) yield { small: run }
+        if (run.length > 0) yield { small: run, first: index - run.length }
         run = []
         bytes = 0
       }
@@ -157,7 +173,7 @@ async function* blobRuns(
         bytes += c.length
       }
     }
-    if (run.length > 0) yield { small: run }
+    if (run.length > 0) yield { small: run, first: index - run.length }
   }
 }
 
@@ -171,7 +187,13 @@ const GIT_TYPE: Readonly<Record<Kind, GitType>> = {
 
 /** Objects to write: a batch of one kind (framed manifests, or blob bytes), or a large blob. */
 type PackItem =
-  | { readonly kind: Kind; readonly ids: readonly string[]; readonly inputs: Uint8Array[] }
+  | {
+      readonly kind: Kind
+      readonly ids: readonly string[]
+      readonly inputs: Uint8Array[]
+      /** For blobs: the index in the plan's blobs of the first. */
+      readonly first?: number
+    }
   | { readonly kind: Kind; readonly ids: readonly string[]; readonly done: Promise<Deflated> }
   | { readonly large: { readonly id: string; readonly length: number } }
 
@@ -179,6 +201,8 @@ type PackItem =
 interface Started {
   readonly item: PackItem
   readonly done: Promise<Deflated> | null
+  /** For each object of a blob batch, the plan index of its delta base, or -1. */
+  readonly bases?: readonly number[]
 }
 
 /**
@@ -190,6 +214,7 @@ async function* packItems(
   objstorage: Pick<ObjStorage, 'getBytesMany'>,
   plan: PackPlan,
   level: number,
+  storeTrees: boolean,
   o: AbortOptions,
 ): AsyncGenerator<PackItem> {
   const manifests = async function* (
@@ -221,7 +246,7 @@ async function* packItems(
     (await storage.releaseGet(ids, o)).map((r) => (r ? releaseObjectManifest(r) : null)),
   )
   let treesStarted = 0
-  if (plan.manifests.level === level) {
+  if (plan.manifests.level === level && plan.manifests.storeTrees === storeTrees) {
     for (const { ids, done } of plan.manifests.deflating) {
       o.signal?.throwIfAborted()
       yield { kind: 'dir', ids, done }
@@ -229,11 +254,11 @@ async function* packItems(
     }
   }
   yield* manifests(plan.trees, 'dir', (ids) => storage.directoryManifestGet(ids, o), treesStarted)
-  for await (const run of blobRuns(storage, plan.blobs, o)) {
+  for await (const run of blobRuns(storage, plan.blobs, plan.blobLengths, o)) {
     if ('large' in run) yield run
     else {
       const ids = run.small.map((r) => r.id)
-      yield { kind: 'cnt', ids, inputs: await objstorage.getBytesMany(ids, o) }
+      yield { kind: 'cnt', ids, inputs: await objstorage.getBytesMany(ids, o), first: run.first }
     }
   }
 }
@@ -273,14 +298,26 @@ export async function writePack(
     }
   }
 
-  const whole = async (type: GitType, id: string, size: number, data: Uint8Array) => {
+  const whole = async (
+    type: GitType | number,
+    id: string,
+    size: number,
+    data: Uint8Array,
+    base?: Uint8Array,
+  ) => {
     const header = entryHeader(type, size)
     const offset = out.offset
     await out.push(header)
+    let crc = crc32(header)
+    if (base !== undefined) {
+      await out.push(base)
+      crc = crc32(base, crc)
+    }
     await out.push(data)
-    options.onEntry?.({ id, offset, crc32: crc32(data, crc32(header)) })
+    options.onEntry?.({ id, offset, crc32: crc32(data, crc) })
     written++
     progress()
+    return offset
   }
 
   const pool = deflatePool()
@@ -331,28 +368,51 @@ export async function writePack(
 
   // Batches of objects, each checked and compressed on the pool while the next is read and the
   // previous written.
+  const deltas = options.deltas && plan.bases ? new BlobDeltas(plan.bases, options.deltas) : null
   const start = (item: PackItem): Started => {
     if ('large' in item) return { item, done: null }
     if ('done' in item) return { item, done: item.done }
+    const chosen =
+      deltas && item.first !== undefined ? deltas.choose(item.first, item.inputs) : null
     const done = pool.run({
       ids: item.ids,
       framed: item.kind !== 'cnt',
-      inputs: item.inputs,
+      inputs: chosen ? chosen.inputs : item.inputs,
       level,
+      // Trees hardly compress (an id of 20 random bytes an entry): with deltas (a clone), sent
+      // in stored blocks.
+      store: item.kind === 'dir' && options.deltas !== undefined,
+      ...(chosen ? { bases: chosen.inputBases } : {}),
     })
     done.catch(() => undefined) // observed when the batch is written
-    return { item, done }
+    return { item, done, ...(chosen ? { bases: chosen.bases } : {}) }
   }
-  const items = packItems(storage, objstorage, plan, level, o)
+  const items = packItems(storage, objstorage, plan, level, options.deltas !== undefined, o)
   const first = await items.next()
   let current = first.done ? null : start(first.value)
   while (current) {
     o.signal?.throwIfAborted()
     const next = await items.next()
     const ahead = next.done ? null : start(next.value)
-    const { item, done } = current
+    const { item, done, bases } = current
     if ('large' in item) await streamed(item.large.id, item.large.length)
-    else {
+    else if (deltas && bases && 'first' in item && item.first !== undefined) {
+      const got = await done!
+      if ('mismatch' in got) {
+        throw new CorruptError(
+          `swh:1:cnt:${item.ids[got.mismatch]!}: its stored bytes do not hash to its id`,
+        )
+      }
+      for (let k = 0; k < item.ids.length; k++) {
+        const index = item.first + k
+        const b = bases[k]!
+        const ref = b < 0 || got.kinds[k] === 0 ? null : deltas.reference(b, index, out.offset)
+        const offset = ref
+          ? await whole(ref.type, item.ids[k]!, got.sizes[k]!, got.data[k]!, ref.bytes)
+          : await whole('blob', item.ids[k]!, got.sizes[k]!, got.data[k]!)
+        deltas.written(index, offset, item.ids[k]!)
+      }
+    } else {
       const got = await done!
       if ('mismatch' in got) {
         const id = item.ids[got.mismatch]!

@@ -27,9 +27,10 @@ import {
   MaskedError,
   NotFoundError,
 } from '../../errors.js'
-import { IdSet, type Revision, revisionObjectManifest, toHex } from '../../model/index.js'
+import { IdSet, latin1, type Revision, revisionObjectManifest, toHex } from '../../model/index.js'
 import type { Storage } from '../../storage/index.js'
 import { type Deflated, deflatePool } from './deflate-pool.js'
+import { DeltaBases } from './delta.js'
 import { IdList } from './ids.js'
 
 /** An object a client wants, with its kind. */
@@ -47,6 +48,8 @@ export interface PackRequest extends AbortOptions {
   readonly clientShallow?: readonly string[]
   /** Commits to keep along each path from the wants (`deepen N`); absent: the whole history. */
   readonly depth?: number
+  /** Choose delta bases for the blobs (by path, `delta.ts`); default false. */
+  readonly deltas?: boolean
   readonly progress?: (message: string) => void
   /** Stop after the commits (the shallow boundary is all that is asked). */
   readonly commitsOnly?: boolean
@@ -74,6 +77,13 @@ export interface PackPlan {
    * read them again; the pack writer takes what is there and reads the rest.
    */
   readonly manifests: ManifestCache
+  /** Delta bases of the blobs, by index in `blobs` (none unless the request asked). */
+  readonly bases: DeltaBases | null
+  /**
+   * The length of each blob, by index in `blobs`, as the plan's check of them found it (the
+   * writer need not ask again); null when the plan stopped before (`commitsOnly`).
+   */
+  blobLengths: Float64Array | null
 }
 
 /** Trees the walk gave to the deflate pool: their ids, in plan order, and the pool's work. */
@@ -97,6 +107,8 @@ export class ManifestCache {
   constructor(
     readonly budget: number,
     readonly level: number | null = null,
+    /** Trees in stored zlib blocks (what the writer of a pack with deltas does). */
+    readonly storeTrees = false,
   ) {}
 
   put(id: string, manifest: () => Uint8Array): void {
@@ -121,7 +133,13 @@ export class ManifestCache {
       return
     }
     for (const m of manifests) this.#bytes += m.length + 100
-    const done = deflatePool().run({ ids, framed: true, inputs: manifests, level: this.level })
+    const done = deflatePool().run({
+      ids,
+      framed: true,
+      inputs: manifests,
+      level: this.level,
+      store: this.storeTrees,
+    })
     done.catch(() => undefined) // observed by the writer (or dropped with the plan)
     this.deflating.push({ ids, done })
   }
@@ -157,13 +175,14 @@ const enum EntryKind {
 }
 
 /**
- * Calls `fn` with the kind of each entry of a git tree object (header included) and the offset
- * of its 20-byte id, read straight from the bytes (no entry objects, no hex strings).
+ * Calls `fn` with the kind of each entry of a git tree object (header included), the offset of
+ * its 20-byte id and of its name (which ends at `idAt - 1`), read straight from the bytes (no
+ * entry objects, no hex strings).
  */
 function forEachTreeEntry(
   id: string,
   manifest: Uint8Array,
-  fn: (kind: EntryKind, idAt: number) => void,
+  fn: (kind: EntryKind, idAt: number, nameAt: number) => void,
 ): void {
   const end = manifest.length
   let o = manifest.indexOf(0) + 1
@@ -178,7 +197,7 @@ function forEachTreeEntry(
     const type = mode & 0o170000
     const kind =
       type === 0o040000 ? EntryKind.Tree : type === 0o160000 ? EntryKind.Gitlink : EntryKind.Blob
-    fn(kind, nul + 1)
+    fn(kind, nul + 1, o + 1)
     o = nul + 21
   }
 }
@@ -281,8 +300,12 @@ export async function planPack(storage: GraphReader, request: PackRequest): Prom
     manifests: new ManifestCache(
       request.manifestBudget ?? MANIFEST_BUDGET,
       request.deflateLevel === undefined ? 1 : request.deflateLevel,
+      request.deltas === true,
     ),
+    bases: request.deltas ? new DeltaBases() : null,
+    blobLengths: null as Float64Array | null,
   }
+  const bases = plan.bases
   const seen = new IdSet()
   const treeRoots: string[] = []
   const boundary = new Set<string>()
@@ -364,23 +387,34 @@ export async function planPack(storage: GraphReader, request: PackRequest): Prom
     await markTrees(storage, roots, have, o)
   }
 
-  // Trees, breadth first; file entries are the blobs.
+  // Trees, breadth first; file entries are the blobs. With deltas, each tree's path goes with
+  // it (a tree reached by several paths is walked once, under the first).
   const checkHave = have.size > 0
   const queue = treeRoots.filter((t) => !have.has(t))
+  const paths: string[] | null = bases ? queue.map(() => '') : null
+  if (bases) for (let i = 0; i < plan.blobs.size; i++) bases.add(i, null)
   while (queue.length > 0) {
     o.signal?.throwIfAborted()
     const slice = queue.splice(0, BATCH)
+    const slicePaths = paths?.splice(0, BATCH)
     const got = await storage.directoryManifestGet(slice, o)
     const manifests: Uint8Array[] = []
     got.forEach((m, k) => {
       if (m === null) throw new NotFoundError(`swh:1:dir:${slice[k]} is not archived`)
       plan.trees.push(slice[k]!)
       manifests.push(m)
-      forEachTreeEntry(slice[k]!, m, (kind, at) => {
+      const path = slicePaths?.[k]
+      forEachTreeEntry(slice[k]!, m, (kind, at, nameAt) => {
         if (kind === EntryKind.Gitlink) return
         if ((checkHave && have.hasBytes(m, at)) || !seen.addBytes(m, at)) return
-        if (kind === EntryKind.Tree) queue.push(toHex(m.subarray(at, at + 20)))
-        else plan.blobs.pushBytes(m, at)
+        const sub = path === undefined ? '' : `${path}/${latin1(m.subarray(nameAt, at - 1))}`
+        if (kind === EntryKind.Tree) {
+          queue.push(toHex(m.subarray(at, at + 20)))
+          paths?.push(sub)
+        } else {
+          plan.blobs.pushBytes(m, at)
+          bases?.add(plan.blobs.size - 1, sub)
+        }
       })
     })
     plan.manifests.putTrees(slice, manifests)
@@ -389,7 +423,11 @@ export async function planPack(storage: GraphReader, request: PackRequest): Prom
     }
   }
 
+  bases?.doneWalking()
+
   // Every file must be servable before the first byte is sent (masked ones throw here).
+  const lengths = new Float64Array(plan.blobs.size)
+  let at = 0
   for (const ids of plan.blobs.chunks(512)) {
     o.signal?.throwIfAborted()
     const got = await storage.contentGet(ids, 'sha1_git', o)
@@ -401,7 +439,9 @@ export async function planPack(storage: GraphReader, request: PackRequest): Prom
         )
       }
       if (c.status === 'hidden') throw new MaskedError(`swh:1:cnt:${c.sha1Git} is hidden`)
+      lengths[at++] = c.length
     })
   }
+  plan.blobLengths = lengths
   return plan
 }

@@ -158,6 +158,7 @@ function streamResponse(ctx: WebContext, response: UploadResponse, abort: AbortC
           { write: (chunk) => (band > 0 ? frame(1, chunk) : write(chunk)) },
           {
             signal: abort.signal,
+            deltas: pack.deltas,
             ...(pack.progress && band > 0
               ? { progress: (m: string) => void frame(2, Buffer.from(`${m}\r`)).catch(() => {}) }
               : {}),

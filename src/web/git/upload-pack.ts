@@ -35,6 +35,8 @@ export interface PackDelivery {
   /** Side-band packet size (1000 for `side-band`, 65520 for `side-band-64k`), 0 for none. */
   readonly sideband: number
   readonly progress: boolean
+  /** How blob deltas name their base: by offset (the client has `ofs-delta`) or by id. */
+  readonly deltas: 'ofs' | 'ref'
 }
 
 /** A response: bytes before the pack, and the pack if one is sent. */
@@ -56,6 +58,7 @@ export function advertiseV0(refs: GitRefs): Buffer {
     'side-band-64k',
     'side-band',
     'shallow',
+    'ofs-delta',
     'no-progress',
     'allow-tip-sha1-in-want',
     'allow-reachable-sha1-in-want',
@@ -181,6 +184,7 @@ export async function uploadPackV0(
     wants: typed,
     haves,
     clientShallow,
+    deltas: true,
     ...(depth === undefined ? {} : { depth }),
     ...o,
   }
@@ -200,7 +204,8 @@ export async function uploadPackV0(
   head.push(pkt(common.length > 0 ? `ACK ${common[common.length - 1]}\n` : 'NAK\n'))
   plan ??= await planPack(view.storage, request)
   const sideband = caps.has('side-band-64k') ? 65520 : caps.has('side-band') ? 1000 : 0
-  return { head, pack: { plan, sideband, progress: !caps.has('no-progress') } }
+  const deltas = caps.has('ofs-delta') ? 'ofs' : 'ref'
+  return { head, pack: { plan, sideband, progress: !caps.has('no-progress'), deltas } }
 }
 
 /** The command and the arguments of a v2 request. */
@@ -253,6 +258,7 @@ export async function uploadPackV2(
   let depth: number | undefined
   let done = false
   let progress = true
+  let ofsDelta = false
   for (const line of args) {
     if (line.startsWith('want ')) wants.push(objectId(line, 'want '))
     else if (line.startsWith('have ')) haves.push(objectId(line, 'have '))
@@ -260,7 +266,8 @@ export async function uploadPackV2(
     else if (line.startsWith('deepen ')) depth = depthOf(line)
     else if (line === 'done') done = true
     else if (line === 'no-progress') progress = false
-    else if (['thin-pack', 'ofs-delta', 'include-tag', 'wait-for-done'].includes(line)) continue
+    else if (line === 'ofs-delta') ofsDelta = true
+    else if (['thin-pack', 'include-tag', 'wait-for-done'].includes(line)) continue
     else unsupported(line)
   }
   if (wants.length === 0) throw new InvalidInputError('upload-pack: a fetch needs a want')
@@ -276,6 +283,7 @@ export async function uploadPackV2(
     wants: await typedWants(view.storage, wants, o),
     haves,
     clientShallow,
+    deltas: true,
     ...(depth === undefined ? {} : { depth }),
     ...o,
   })
@@ -284,5 +292,8 @@ export async function uploadPackV2(
     head.push(pkt('shallow-info\n'), ...shallowLines(plan, true), DELIM)
   }
   head.push(pkt('packfile\n'))
-  return { head, pack: { plan, sideband: 65520, progress } }
+  return {
+    head,
+    pack: { plan, sideband: 65520, progress, deltas: ofsDelta ? 'ofs' : 'ref' },
+  }
 }
