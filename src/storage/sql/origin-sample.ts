@@ -61,6 +61,8 @@ export interface PgSearchPlan {
   readonly indexed: ReadonlySet<string>
   /** Read rows in the result order, no word through the index. */
   readonly walk: boolean
+  /** Estimated cost, in rows read (posting-list entries count 1 / ROW_COST of a row). */
+  readonly cost: number
 }
 
 /**
@@ -75,8 +77,12 @@ export async function pgSearchPlan(
   sorted: boolean,
 ): Promise<PgSearchPlan> {
   const long = words.filter((w) => [...w].length >= 3)
-  if (long.length === 0) return { indexed: new Set(), walk: true }
   const s = await sample(db)
+  if (long.length === 0) {
+    const all = s.urls.filter((u) => words.every((w) => u.includes(w.toLowerCase()))).length
+    const cost = all === 0 ? s.total : Math.min((want * s.urls.length) / all, s.total)
+    return { indexed: new Set(), walk: true, cost }
+  }
   const key = `${want} ${sorted ? 1 : 0} ${words.join('\u0000')}`
   const cached = s.plans.get(key)
   if (cached) return cached
@@ -109,7 +115,7 @@ export async function pgSearchPlan(
   // the index's candidates hold the matches about evenly: a count stops after `want` of them
   const read = sorted || all === 0 ? candidates : Math.min(candidates, (want * kept.length) / all)
   const indexRows = read + entries / ROW_COST
-  const plan = { indexed, walk: walkRows < indexRows }
+  const plan = { indexed, walk: walkRows < indexRows, cost: Math.min(walkRows, indexRows) }
   if (s.plans.size >= MAX_PLANS) s.plans.clear()
   s.plans.set(key, plan)
   return plan
@@ -131,4 +137,26 @@ export async function pgWalk<T>(db: SqlExecutor, fn: (tx: SqlExecutor) => Promis
       await tx.run(`SET LOCAL ${s}`)
     return fn(tx)
   })
+}
+
+/** A query's own cost (planning, a round trip), in rows read. */
+const QUERY_COST = 200
+
+/**
+ * Whether a first page of `page` rows (offset + limit + 1) and its total counted up to `cap`
+ * cost less as two queries (the page, then a count that stops at `cap` matches in any order)
+ * than as one (every match up to the cap, in the page's order): when many rows match but
+ * no word narrows them much, the page is a short walk while the sorted matches are many.
+ */
+export async function pgCountApart(
+  db: SqlExecutor,
+  words: readonly string[],
+  page: number,
+  cap: number,
+): Promise<boolean> {
+  if (words.length === 0 || cap <= page) return false
+  const one = await pgSearchPlan(db, words, cap, true)
+  const first = await pgSearchPlan(db, words, page, true)
+  const count = await pgSearchPlan(db, words, cap, false)
+  return first.cost + count.cost + QUERY_COST < one.cost
 }

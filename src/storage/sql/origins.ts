@@ -11,12 +11,12 @@ import type {
   AddSummary,
   OriginListOptions,
   OriginSearchOptions,
-  OriginSearchResult,
+  OriginSearchPage,
   Page,
 } from '../interface.js'
 import type { SqlExecutor, SqlValue } from './executor.js'
 import { compileOriginRegexp, regexpScan } from './origin-regexp.js'
-import { pgSearchPlan, pgWalk } from './origin-sample.js'
+import { pgCountApart, pgSearchPlan, pgWalk } from './origin-sample.js'
 import { originSummaries } from './origin-summaries.js'
 import { b, num, type Row, str } from './rows.js'
 import { chunks, getRows, inList, insert, parseToken, token, uniqueBy } from './statements.js'
@@ -232,11 +232,32 @@ export async function originSearch(
   db: SqlExecutor,
   pattern: string,
   options: OriginSearchOptions = {},
-): Promise<Page<OriginSearchResult>> {
+): Promise<OriginSearchPage> {
   const after = searchAfter(options)
   const limit = Math.max(1, Math.min(options.limit ?? 50, 10_000))
   const skip = Math.max(0, Math.min(Math.trunc(options.offset ?? 0), 1_000_000))
-  const w = await searchWhere(db, pattern, options, { want: skip + limit + 1, sorted: true })
+  // A first page with a countLimit reads the matches up to the cap in the page's order, in one
+  // query: the page is their first rows, the total their number (one pass instead of two).
+  const first =
+    options.pageToken === null || options.pageToken === undefined || options.pageToken === ''
+  const cap =
+    first && !options.regexp && options.countLimit !== undefined
+      ? Math.max(1, Math.trunc(options.countLimit))
+      : null
+  const want = Math.max(skip + limit + 1, cap ?? 0)
+  if (
+    cap !== null &&
+    db.dialect === 'postgres' &&
+    (await pgCountApart(db, searchWords(pattern), skip + limit + 1, cap))
+  ) {
+    const { countLimit: _, ...pageOnly } = options
+    const [page, total] = await Promise.all([
+      originSearch(db, pattern, pageOnly),
+      originSearchCount(db, pattern, { ...pageOnly, countLimit: cap }),
+    ])
+    return { ...page, total }
+  }
+  const w = await searchWhere(db, pattern, options, { want, sorted: true })
   // PostgreSQL, through the index: its rows are sorted on an expression of the key (same order),
   // so that the planner does not walk the key's index instead (origin-sample.ts).
   const key =
@@ -247,7 +268,9 @@ export async function originSearch(
       : w.unordered
         ? `(${w.idKey} + 0)`
         : w.idKey
-  const rows: Row[] = options.regexp
+  // With a cap, every match up to it is read (the page is at `skip`); else only the page.
+  const [count, offset] = cap === null ? [limit + 1, skip] : [want, 0]
+  const read: Row[] = options.regexp
     ? (
         await regexpScan(db, compileOriginRegexp(pattern), w, {
           after,
@@ -258,9 +281,10 @@ export async function originSearch(
     : await runPlanned(db, w, (x) =>
         x.all<Row>(
           `SELECT o.id, o.url ${w.from} WHERE ${w.sql} AND ${key} > ? ORDER BY ${key} LIMIT ? OFFSET ?`,
-          [...w.params, after, limit + 1, skip],
+          [...w.params, after, count, offset],
         ),
       )
+  const rows = cap === null ? read : read.slice(skip, skip + limit + 1)
   const page = rows.slice(0, limit)
   const types = new Map<number, string[]>()
   const ids = page.map((r) => num(r['id']))
@@ -281,6 +305,7 @@ export async function originSearch(
   )
   const last = page[page.length - 1]
   return {
+    ...(cap === null ? {} : { total: Math.min(cap, read.length) }),
     results: page.map((r) => {
       const vt = types.get(num(r['id'])) ?? []
       const sum = summaries.get(num(r['id']))

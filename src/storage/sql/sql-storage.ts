@@ -53,7 +53,7 @@ import type {
   OriginMetadataRecord,
   OriginMetadataSearchOptions,
   OriginSearchOptions,
-  OriginSearchResult,
+  OriginSearchPage,
   OriginVisitGetOptions,
   OriginVisitInit,
   OriginVisitLatestOptions,
@@ -316,10 +316,7 @@ export class SqlStorage
     return origins.originList(this.#db, options)
   }
 
-  originSearch(
-    pattern: string,
-    options: OriginSearchOptions = {},
-  ): Promise<Page<OriginSearchResult>> {
+  originSearch(pattern: string, options: OriginSearchOptions = {}): Promise<OriginSearchPage> {
     return origins.originSearch(this.#db, pattern, options)
   }
 
