@@ -328,6 +328,7 @@ async function forkTimes(s, main) {
   for (const limit of [20, 100]) {
     const times = []
     const cpu0 = process.cpuUsage()
+    const server0 = await serverCpu()
     let page
     for (let r = 0; r < 20; r++) {
       const c0 = performance.now()
@@ -335,10 +336,12 @@ async function forkTimes(s, main) {
       times.push(performance.now() - c0)
     }
     const cpu = process.cpuUsage(cpu0)
+    const server = server0 === null ? null : ((await serverCpu()) - server0) / times.length
     console.log(
       `  fork list of an origin with ${page.total} forks (page of ${limit}, heads + ahead/behind): ` +
         `p50 ${ms(percentile(times, 50))}, p95 ${ms(percentile(times, 95))}, ` +
-        `this process's CPU ${ms((cpu.user + cpu.system) / 1000 / times.length)} a page`,
+        `this process's CPU ${ms((cpu.user + cpu.system) / 1000 / times.length)} a page` +
+        (server === null ? '' : `, PostgreSQL server's ${ms(server)}`),
     )
   }
 }

@@ -16,7 +16,7 @@ import type {
 } from '../interface.js'
 import type { SqlExecutor, SqlValue } from './executor.js'
 import { compileOriginRegexp, regexpScan } from './origin-regexp.js'
-import { pgCountApart, pgSearchPlan, pgWalk } from './origin-sample.js'
+import { pgCountApart, pgPlanned, pgSearchPlan } from './origin-sample.js'
 import { originSummaries } from './origin-summaries.js'
 import { b, num, type Row, str } from './rows.js'
 import { chunks, getRows, inList, insert, parseToken, token, uniqueBy } from './statements.js'
@@ -147,13 +147,19 @@ interface SearchWhere {
   readonly params: SqlValue[]
   /** Through the trigram index: sort on an expression of the key. */
   readonly unordered: boolean
-  /** Walk the key's index ({@link pgWalk}). */
+  /** Walk the key's index ({@link pgPlanned}). */
   readonly walk: boolean
 }
 
-/** Runs `fn` on `db`, or in a {@link pgWalk} for a walk plan. */
+/** Runs `fn` on `db`, or (a PostgreSQL plan) in {@link pgPlanned}'s transaction. */
 const runPlanned = <T>(db: SqlExecutor, w: SearchWhere, fn: (x: SqlExecutor) => Promise<T>) =>
-  w.walk ? pgWalk(db, fn) : fn(db)
+  w.walk || w.unordered ? pgPlanned(db, w.walk, fn) : fn(db)
+
+/**
+ * Whether `word` has no letters that case folding could change (ASCII digits and punctuation):
+ * PostgreSQL then tests it with LIKE, which spares ILIKE's lowering of every URL it reads.
+ */
+const caseless = (word: string): boolean => /^[\x21-\x40\x5b-\x60\x7b-\x7e]+$/.test(word)
 
 async function searchWhere(
   db: SqlExecutor,
@@ -172,12 +178,18 @@ async function searchWhere(
     db.dialect === 'postgres' && words.length > 0
       ? await pgSearchPlan(db, words, need.want, need.sorted)
       : null
+  const like = (w: string) => `%${w.replace(/[\\%_]/g, (c) => '\\' + c)}%`
   for (const word of words) {
-    const escaped = word.replace(/[\\%_]/g, (c) => '\\' + c)
+    const part = plan !== null && !plan.walk ? plan.indexed.get(word) : undefined
     if (plan === null) where.push("o.url LIKE ? ESCAPE '\\'")
-    else if (!plan.walk && plan.indexed.has(word)) where.push("o.url ILIKE ? ESCAPE '\\'")
-    else where.push("(o.url || '') ILIKE ? ESCAPE '\\'")
-    params.push(`%${escaped}%`)
+    else if (part !== undefined) {
+      // the index serves a rare part of the word; the word is then tested on its rows
+      where.push("o.url ILIKE ? ESCAPE '\\'")
+      params.push(like(part))
+      if (part === word) continue
+      where.push(`(o.url || '') ${caseless(word) ? 'LIKE' : 'ILIKE'} ? ESCAPE '\\'`)
+    } else where.push(`(o.url || '') ${caseless(word) ? 'LIKE' : 'ILIKE'} ? ESCAPE '\\'`)
+    params.push(like(word))
   }
   // SQLite: the FTS5 trigram table narrows the rows first (words of 3+ characters; the LIKE
   // above stays the exact test). PostgreSQL's pg_trgm index serves ILIKE by itself.
