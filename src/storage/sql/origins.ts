@@ -179,7 +179,10 @@ async function searchWhere(
       ? await pgSearchPlan(db, words, need.want, need.sorted)
       : null
   const like = (w: string) => `%${w.replace(/[\\%_]/g, (c) => '\\' + c)}%`
-  for (const word of words) {
+  // PostgreSQL tests the words in the order written: the cheap LIKE ones first, so that
+  // ILIKE lowers only the URLs they leave.
+  const tested = plan === null ? words : [...words].sort((a, b) => +caseless(b) - +caseless(a))
+  for (const word of tested) {
     const part = plan !== null && !plan.walk ? plan.indexed.get(word) : undefined
     if (plan === null) where.push("o.url LIKE ? ESCAPE '\\'")
     else if (part !== undefined) {
