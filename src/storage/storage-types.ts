@@ -142,8 +142,9 @@ export interface OriginSearchOptions extends AbortOptions {
   readonly offset?: number
   /**
    * Count at most this many matches (originSearchCount); the count is then a lower bound. On
-   * originSearch's first page (no page token), the page then also carries the same count as
-   * its `total`, from the same query (a regular expression's page does not: count it apart).
+   * originSearch's first page (no page token; offset + limit under the cap), the page then also
+   * carries the same count as its `total`, from the same query (a regular expression's page
+   * does not: count it apart).
    */
   readonly countLimit?: number
 }

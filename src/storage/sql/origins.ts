@@ -255,8 +255,12 @@ export async function originSearch(
   // query: the page is their first rows, the total their number (one pass instead of two).
   const first =
     options.pageToken === null || options.pageToken === undefined || options.pageToken === ''
+  // (a page past the cap reads more than the count would: counted apart then, as a later page)
   const cap =
-    first && !options.regexp && options.countLimit !== undefined
+    first &&
+    !options.regexp &&
+    options.countLimit !== undefined &&
+    skip + limit < Math.trunc(options.countLimit)
       ? Math.max(1, Math.trunc(options.countLimit))
       : null
   const want = Math.max(skip + limit + 1, cap ?? 0)

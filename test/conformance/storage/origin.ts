@@ -140,6 +140,9 @@ export function originTests(ctx: StorageSuiteContext): void {
       })
       expect(next.results.map((r) => r.url)).toEqual(urls.slice(2, 4))
       expect(next.total).toBeUndefined()
+      const past = await s.originSearch(tag, { order: 'url', offset: 4, limit: 2, countLimit: 5 })
+      expect(past.results.map((r) => r.url)).toEqual([urls[5], urls[1]])
+      expect(past.total).toBeUndefined()
       expect(
         (await s.originSearch(`${tag}/a0`, { regexp: true, countLimit: 100 })).total,
       ).toBeUndefined()
