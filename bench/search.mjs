@@ -3,17 +3,20 @@
 // origin URLs (default 1,000,000) are added through the storage API (then, as setup, one visit
 // each by one INSERT … SELECT, and on PostgreSQL the ANALYZE that autovacuum runs after a bulk
 // load), then multi-word queries (every word anywhere in the URL, any order) are timed as the
-// API route runs them: one page of 100 visited, unmasked results and, beside it, the total
-// counted up to 1,000 (src/web/search-total.ts). Also the exact total, as counted before, for
-// comparison. Reference, same run and same rows: the same words as an unindexed scan (one
+// API route runs them: one page of 100 visited, unmasked results and the total counted up to
+// 1,000, from one query (src/web/search-total.ts). Also the page and the capped count in
+// parallel (the route before) and the exact total as counted before that, for comparison. Reference, same run and same rows: the same words as an unindexed scan (one
 // case-insensitive substring test per word over every URL, in SQL on the same database).
 // Also times the object counters (GET /api/1/stat/counters/'s read). Then the fork list of
 // an origin with 1,000 forks (see forkBench).
 // Prints p50/p95 per backend and per query, this process's CPU time (all of SQLite's work; on
 // PostgreSQL the server's is not in it), the ratio to the reference, and peak RSS.
 //
-// Usage: npm run bench:search [-- --origins N --backends sqlite,postgres --runs R]
-import { readFileSync, rmSync } from 'node:fs'
+// Usage: npm run bench:search [-- --origins N --backends sqlite,postgres --runs R --reuse]
+// --reuse keeps the generated archives (the data dir under --dir and, on PostgreSQL, the database
+// arca_bench_search) and, when they are there from an earlier run with the same N, times them
+// again without generating anything (the schema is migrated on open as usual).
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 
@@ -22,6 +25,7 @@ import pg from 'pg'
 
 import { makeRevision, makeSnapshot, utf8 } from '../dist/index.js'
 import { openArchive } from '../dist/storage/archive.js'
+import { searchPageAndTotal } from '../dist/web/search-total.js'
 
 const { values: opts } = parseArgs({
   options: {
@@ -31,6 +35,7 @@ const { values: opts } = parseArgs({
     dir: { type: 'string', default: resolve(import.meta.dirname, '..', '.bench') },
     postgres: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432' },
     forks: { type: 'string', default: '1000' },
+    reuse: { type: 'boolean', default: false },
   },
 })
 const N = Number(opts.origins)
@@ -84,16 +89,32 @@ let serverCpu = async () => null
 
 async function timeQueries(label, search, perQuery = false) {
   const times = []
-  const byQuery = new Map(QUERIES.map((q) => [q, []]))
+  const byQuery = new Map(QUERIES.map((q) => [q, { times: [], cpu: 0, server: 0 }]))
   const server0 = await serverCpu()
   const cpu0 = process.cpuUsage()
-  for (let r = 0; r < RUNS; r++) {
-    for (const q of QUERIES) {
-      const t0 = performance.now()
-      await search(q)
-      const t = performance.now() - t0
-      times.push(t)
-      byQuery.get(q).push(t)
+  // per query: its runs one after the other, so that CPU time is told apart by query
+  const order = perQuery
+    ? QUERIES.flatMap((q) => Array.from({ length: RUNS }, () => q))
+    : Array.from({ length: RUNS }, () => QUERIES).flat()
+  for (let i = 0; i < order.length; i++) {
+    const q = order[i]
+    const first = perQuery && (i === 0 || order[i - 1] !== q)
+    const last = perQuery && (i === order.length - 1 || order[i + 1] !== q)
+    const st = byQuery.get(q)
+    if (first) {
+      st.cpu0 = process.cpuUsage()
+      st.server0 = await serverCpu()
+    }
+    const t0 = performance.now()
+    await search(q)
+    const t = performance.now() - t0
+    times.push(t)
+    st.times.push(t)
+    if (last) {
+      const c = process.cpuUsage(st.cpu0)
+      st.cpu = (c.user + c.system) / 1000 / RUNS
+      const sv = await serverCpu()
+      st.server = sv === null ? null : (sv - st.server0) / RUNS
     }
   }
   const cpu = process.cpuUsage(cpu0)
@@ -108,34 +129,47 @@ async function timeQueries(label, search, perQuery = false) {
       (serverMs === null ? ')' : `, PostgreSQL server's ${ms(serverMs)})`),
   )
   if (perQuery)
-    for (const [q, ts] of byQuery)
+    for (const [q, st] of byQuery)
       console.log(
-        `    ${KINDS[q].padEnd(38)} "${q}": p50 ${ms(percentile(ts, 50))}, p95 ${ms(percentile(ts, 95))}`,
+        `    ${KINDS[q].padEnd(38)} "${q}": p50 ${ms(percentile(st.times, 50))}, ` +
+          `p95 ${ms(percentile(st.times, 95))}, CPU ${ms(st.cpu)}` +
+          (st.server === null ? '' : ` + server ${ms(st.server)}`),
       )
   return p95
 }
 
 async function run(label, storageUrl, scan) {
   const dataDir = join(opts.dir, `search-${label}`)
-  rmSync(dataDir, { recursive: true, force: true })
+  const marker = join(dataDir, 'bench-origins')
+  const reused =
+    opts.reuse && existsSync(marker) && readFileSync(marker, 'utf8').trim() === String(N)
+  if (!reused) rmSync(dataDir, { recursive: true, force: true })
+  const m0 = performance.now()
   const archive = await openArchive({
     dataDir,
     ...(storageUrl ? { storageUrl } : {}),
     writer: 'import',
   })
   const s = archive.storage
-  state = 12345
-  const t0 = performance.now()
-  for (let i = 0; i < N; i += 5000) {
-    const batch = []
-    for (let k = i; k < Math.min(N, i + 5000); k++) batch.push({ url: url(k) })
-    if (i === 0) batch.push({ url: 'https://github.com/chrislgarry/Apollo-11' })
-    await s.originAdd(batch)
+  if (reused) {
+    const openS = (performance.now() - m0) / 1000
+    console.log(
+      `${label}: reusing ${N.toLocaleString('en-US')} origins (opened and migrated in ${openS.toFixed(1)} s)`,
+    )
+  } else {
+    state = 12345
+    const t0 = performance.now()
+    for (let i = 0; i < N; i += 5000) {
+      const batch = []
+      for (let k = i; k < Math.min(N, i + 5000); k++) batch.push({ url: url(k) })
+      if (i === 0) batch.push({ url: 'https://github.com/chrislgarry/Apollo-11' })
+      await s.originAdd(batch)
+    }
+    await s.flush()
+    const addS = (performance.now() - t0) / 1000
+    console.log(`${label}: ${N.toLocaleString('en-US')} origins added in ${addS.toFixed(1)} s`)
+    await visitAll(archive, storageUrl, dataDir)
   }
-  await s.flush()
-  const addS = (performance.now() - t0) / 1000
-  console.log(`${label}: ${N.toLocaleString('en-US')} origins added in ${addS.toFixed(1)} s`)
-  await visitAll(archive, storageUrl, dataDir)
   const api = { withVisit: true, excludeMasked: true }
   for (const q of QUERIES) {
     const page = await s.originSearch(q, { ...api, limit: 100 })
@@ -144,13 +178,15 @@ async function run(label, storageUrl, scan) {
   }
   console.log(`  load average before timing: ${readFileSync('/proc/loadavg', 'utf8').trim()}`)
   const p95 = await timeQueries(
-    `API search: page of 100 + total exact up to ${CAP.toLocaleString('en-US')} (in parallel, as the route)`,
-    (q) =>
-      Promise.all([
-        s.originSearch(q, { ...api, limit: 100 }),
-        s.originSearchCount(q, { ...api, countLimit: CAP + 1 }),
-      ]),
+    `API search: page of 100 + total exact up to ${CAP.toLocaleString('en-US')} (as the route: one query)`,
+    (q) => searchPageAndTotal(s, q, api, { limit: 100 }),
     true,
+  )
+  await timeQueries('page of 100 and capped count in parallel (the route before)', (q) =>
+    Promise.all([
+      s.originSearch(q, { ...api, limit: 100 }),
+      s.originSearchCount(q, { ...api, countLimit: CAP + 1 }),
+    ]),
   )
   const before = await timeQueries(
     'as before: page of 100 + exact total, one after the other',
@@ -160,10 +196,7 @@ async function run(label, storageUrl, scan) {
     },
   )
   await timeQueries('browse page: 100 by URL + total exact up to 1,000', (q) =>
-    Promise.all([
-      s.originSearch(q, { ...api, limit: 100, order: 'url' }),
-      s.originSearchCount(q, { ...api, countLimit: CAP + 1 }),
-    ]),
+    searchPageAndTotal(s, q, api, { limit: 100, order: 'url' }),
   )
   const ref = await timeQueries('reference: unindexed scan (page of 100 + total)', (q) =>
     scan(dataDir, storageUrl, q.split(/\s+/).filter(Boolean)),
@@ -179,8 +212,9 @@ async function run(label, storageUrl, scan) {
     ct.push(performance.now() - c0)
   }
   console.log(`  counters: p50 ${ms(percentile(ct, 50))}, p95 ${ms(percentile(ct, 95))}`)
-  await forkBench(archive)
+  await forkBench(archive, reused)
   await archive.close()
+  if (opts.reuse) writeFileSync(marker, `${N}\n`)
 }
 
 // Setup, not timed: one git visit for every origin (the API lists visited origins only), in one
@@ -224,9 +258,11 @@ const rev = (msg, parents) =>
 // revision 2,000 - i % 500 (so most fork points are not a recorded head). Times the indexing
 // (on ingest, incremental), the fork list (page of 20, the API's default, and of 100, the
 // browse page's) with HEADs and ahead/behind, and a re-visit with one new commit.
-async function forkBench(archive) {
+async function forkBench(archive, reused) {
   const s = archive.storage
   const F = Number(opts.forks)
+  const main = 'https://github.com/bench/forked-project'
+  if (reused && (await s.originForks(main, { limit: 1 })).total === F) return forkTimes(s, main)
   const chain = [rev('bench r1', [])]
   for (let i = 2; i <= 2000; i++) chain.push(rev(`bench r${i}`, [chain[i - 2].id]))
   const forkRevs = []
@@ -241,7 +277,6 @@ async function forkBench(archive) {
     forkHeads.push(parent)
   }
   await s.revisionAdd([...chain, ...forkRevs])
-  const main = 'https://github.com/bench/forked-project'
   const urls = [main, ...forkHeads.map((_, i) => `https://github.com/forker${i}/forked-project`)]
   const heads = [chain[1999].id, ...forkHeads]
   const snaps = heads.map((h) =>
@@ -268,19 +303,7 @@ async function forkBench(archive) {
       `(${((idx / urls.length) | 0).toLocaleString('en-US')} ms each), ` +
       `${(after.walked - before.walked).toLocaleString('en-US')} revisions walked`,
   )
-  for (const limit of [20, 100]) {
-    const times = []
-    let page
-    for (let r = 0; r < 20; r++) {
-      const c0 = performance.now()
-      page = await s.originForks(main, { limit })
-      times.push(performance.now() - c0)
-    }
-    console.log(
-      `  fork list of an origin with ${page.total} forks (page of ${limit}, heads + ahead/behind): ` +
-        `p50 ${ms(percentile(times, 50))}, p95 ${ms(percentile(times, 95))}`,
-    )
-  }
+  await forkTimes(s, main)
   // A re-visit of the project with one new commit.
   const next = rev('bench r2001', [chain[1999].id])
   await s.revisionAdd([next])
@@ -298,6 +321,29 @@ async function forkBench(archive) {
     `  re-visit with 1 new commit: indexed in ${ms(performance.now() - r0)}, ` +
       `${archive.backend.forkIndexStats().walked - w0} revision walked`,
   )
+}
+
+/** Times the fork list of `main`: pages of 20 (the API's default) and 100 (the browse page's). */
+async function forkTimes(s, main) {
+  for (const limit of [20, 100]) {
+    const times = []
+    const cpu0 = process.cpuUsage()
+    const server0 = await serverCpu()
+    let page
+    for (let r = 0; r < 20; r++) {
+      const c0 = performance.now()
+      page = await s.originForks(main, { limit })
+      times.push(performance.now() - c0)
+    }
+    const cpu = process.cpuUsage(cpu0)
+    const server = server0 === null ? null : ((await serverCpu()) - server0) / times.length
+    console.log(
+      `  fork list of an origin with ${page.total} forks (page of ${limit}, heads + ahead/behind): ` +
+        `p50 ${ms(percentile(times, 50))}, p95 ${ms(percentile(times, 95))}, ` +
+        `this process's CPU ${ms((cpu.user + cpu.system) / 1000 / times.length)} a page` +
+        (server === null ? '' : `, PostgreSQL server's ${ms(server)}`),
+    )
+  }
 }
 
 let sqliteDb
@@ -325,10 +371,15 @@ if (backends.includes('sqlite')) {
   sqliteDb?.close()
 }
 if (backends.includes('postgres')) {
-  const name = `arca_bench_${process.pid}`
+  const name = opts.reuse ? 'arca_bench_search' : `arca_bench_${process.pid}`
   const admin = new pg.Client({ connectionString: `${opts.postgres}/postgres` })
   await admin.connect()
-  await admin.query(`CREATE DATABASE ${name}`)
+  const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])
+  // a kept database without the marker of a finished run (in the data dir) is made again
+  const marker = join(opts.dir, 'search-postgres', 'bench-origins')
+  const complete = existsSync(marker) && readFileSync(marker, 'utf8').trim() === String(N)
+  if (exists.rowCount > 0 && !complete) await admin.query(`DROP DATABASE ${name} WITH (FORCE)`)
+  if (exists.rowCount === 0 || !complete) await admin.query(`CREATE DATABASE ${name}`)
   const probe = new pg.Client({ connectionString: `${opts.postgres}/postgres` })
   await probe.connect()
   serverCpu = async () => {
@@ -351,7 +402,7 @@ if (backends.includes('postgres')) {
   } finally {
     await pgClient?.end()
     await probe.end()
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    if (!opts.reuse) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
     await admin.end()
   }
 }

@@ -54,6 +54,7 @@ export {
   type OriginMetadataRecord,
   type OriginMetadataSearchOptions,
   type OriginSearchOptions,
+  type OriginSearchPage,
   type ProvenanceListItem,
   type ProvenanceListKind,
   type ProvenanceListPage,

@@ -48,7 +48,7 @@ import type {
   OriginMetadataRecord,
   OriginMetadataSearchOptions,
   OriginSearchOptions,
-  OriginSearchResult,
+  OriginSearchPage,
   OriginVisitGetOptions,
   OriginVisitInit,
   OriginVisitLatestOptions,
@@ -175,7 +175,7 @@ export interface Storage {
   /** Every origin, paged (stable order). */
   originList(options?: OriginListOptions): Promise<Page<Origin>>
   /** Origins whose URL contains `pattern` (or matches it as a regexp), paged. */
-  originSearch(pattern: string, options?: OriginSearchOptions): Promise<Page<OriginSearchResult>>
+  originSearch(pattern: string, options?: OriginSearchOptions): Promise<OriginSearchPage>
   /** Number of origins {@link originSearch} would return over all its pages. */
   originSearchCount(pattern: string, options?: OriginSearchOptions): Promise<number>
   /**

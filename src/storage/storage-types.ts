@@ -140,8 +140,22 @@ export interface OriginSearchOptions extends AbortOptions {
   readonly order?: 'id' | 'url'
   /** Results skipped after the page token (page numbers of the search page). */
   readonly offset?: number
-  /** Count at most this many matches (originSearchCount); the count is then a lower bound. */
+  /**
+   * Count at most this many matches (originSearchCount); the count is then a lower bound. On
+   * originSearch's first page (no page token; offset + limit under the cap), the page then also
+   * carries the same count as its `total`, from the same query (a regular expression's page
+   * does not: count it apart).
+   */
   readonly countLimit?: number
+}
+
+/** A page of {@link Storage.originSearch}. */
+export interface OriginSearchPage extends Page<OriginSearchResult> {
+  /**
+   * With `countLimit`, on a first page: the matches of the search over all its pages, counted
+   * up to `countLimit` (as originSearchCount with the same options would count them).
+   */
+  readonly total?: number
 }
 
 /** An origin with what search results show of its visits. */

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { OriginSearchOptions, Storage } from '../storage/index.js'
+import type { OriginSearchOptions, OriginSearchPage, Storage } from '../storage/index.js'
 
 /** Matches counted exactly; more are reported as "at least this many". */
 export const SEARCH_TOTAL_CAP = 1_000
@@ -20,19 +20,44 @@ export interface SearchTotal {
   readonly exact: boolean
 }
 
+const COUNT_LIMIT = SEARCH_TOTAL_CAP + 1
+
+const capped = (n: number): SearchTotal =>
+  n > SEARCH_TOTAL_CAP ? { count: SEARCH_TOTAL_CAP, exact: false } : { count: n, exact: true }
+
 /** The total of a search with these options (at most {@link SEARCH_TOTAL_CAP} + 1 matches read). */
 export async function searchTotal(
   storage: Pick<Storage, 'originSearchCount'>,
   pattern: string,
   options: OriginSearchOptions,
 ): Promise<SearchTotal> {
-  const n = await storage.originSearchCount(pattern, {
-    ...options,
-    countLimit: SEARCH_TOTAL_CAP + 1,
-  })
-  return n > SEARCH_TOTAL_CAP
-    ? { count: SEARCH_TOTAL_CAP, exact: false }
-    : { count: n, exact: true }
+  return capped(await storage.originSearchCount(pattern, { ...options, countLimit: COUNT_LIMIT }))
+}
+
+/**
+ * A page of a search (`page`: its token, offset, limit and order) and the search's total
+ * (`options`: what it matches). A first page and its total come from one query (the matches up
+ * to the cap, in the page's order: originSearch's `total`); a later page, or a regular
+ * expression's, is counted beside it.
+ */
+export async function searchPageAndTotal(
+  storage: Pick<Storage, 'originSearch' | 'originSearchCount'>,
+  pattern: string,
+  options: OriginSearchOptions,
+  page: OriginSearchOptions,
+): Promise<{ page: OriginSearchPage; total: SearchTotal }> {
+  const all = { ...options, ...page }
+  if ((page.pageToken ?? '') === '' && !options.regexp) {
+    const got = await storage.originSearch(pattern, { ...all, countLimit: COUNT_LIMIT })
+    const total =
+      got.total === undefined ? await searchTotal(storage, pattern, options) : capped(got.total)
+    return { page: got, total }
+  }
+  const [got, total] = await Promise.all([
+    storage.originSearch(pattern, all),
+    searchTotal(storage, pattern, options),
+  ])
+  return { page: got, total }
 }
 
 /** The response headers of a total: `X-Total-Count` and `X-Total-Count-Relation` (`eq`, `gte`). */

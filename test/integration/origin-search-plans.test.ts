@@ -35,6 +35,13 @@ const QUERIES = [
   'kernel y beta',
   'host3 common linux kernel',
   'nothing-here',
+  // a rare part after common trigrams ("u29" is everywhere "u2…" is), punctuation, digits only
+  'u2999',
+  'example/u2999 alpha',
+  'EXAMPLE/U1234',
+  'HOST3.example/U1 linux',
+  '-11- common',
+  '/u2 beta',
 ]
 
 const matches = (q: string): string[] => {
@@ -112,6 +119,20 @@ describe.each(backends)('origin search plans (%s)', (_name, open) => {
     }
     const skipped = await s.originSearch(q, { limit: 10, offset: 5 })
     expect(skipped.results.map((r) => r.url)).toEqual(matches(q).slice(5, 15))
+  })
+
+  it.each(QUERIES)('"%s": a first page with its total up to a cap, from one search', async (q) => {
+    const want = matches(q)
+    for (const countLimit of [101, 1001]) {
+      const page = await s.originSearch(q, { withVisit: true, limit: 50, countLimit })
+      expect(page.results.map((r) => r.url)).toEqual(want.slice(0, 50))
+      expect(page.total).toBe(Math.min(want.length, countLimit))
+      expect(page.nextPageToken === null).toBe(want.length <= 50)
+    }
+    const byUrl = [...want].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    const third = await s.originSearch(q, { order: 'url', offset: 20, limit: 10, countLimit: 101 })
+    expect(third.results.map((r) => r.url)).toEqual(byUrl.slice(20, 30))
+    expect(third.total).toBe(Math.min(want.length, 101))
   })
 
   it.each(QUERIES)('"%s": exact and capped counts', async (q) => {

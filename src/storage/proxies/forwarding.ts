@@ -39,7 +39,7 @@ import type {
   OriginMetadataRecord,
   OriginMetadataSearchOptions,
   OriginSearchOptions,
-  OriginSearchResult,
+  OriginSearchPage,
   OriginVisitGetOptions,
   OriginVisitInit,
   OriginVisitLatestOptions,
@@ -201,7 +201,7 @@ export class ForwardingStorage implements Storage {
     return this.inner.originList(options)
   }
 
-  originSearch(pattern: string, options?: OriginSearchOptions): Promise<Page<OriginSearchResult>> {
+  originSearch(pattern: string, options?: OriginSearchOptions): Promise<OriginSearchPage> {
     return this.inner.originSearch(pattern, options)
   }
 

@@ -48,7 +48,7 @@ import type {
   OriginMetadataRecord,
   OriginMetadataSearchOptions,
   OriginSearchOptions,
-  OriginSearchResult,
+  OriginSearchPage,
   OriginVisitGetOptions,
   OriginVisitLatestOptions,
   OriginVisitStatusGetOptions,
@@ -354,7 +354,7 @@ export class MaskingStorage extends ForwardingStorage {
   override async originSearch(
     pattern: string,
     options?: OriginSearchOptions,
-  ): Promise<Page<OriginSearchResult>> {
+  ): Promise<OriginSearchPage> {
     // The backend leaves masked origins out of the search itself (full pages, exact counts);
     // the results are checked again here.
     const page = await this.inner.originSearch(pattern, { ...options, excludeMasked: true })

@@ -11,12 +11,12 @@ import type {
   AddSummary,
   OriginListOptions,
   OriginSearchOptions,
-  OriginSearchResult,
+  OriginSearchPage,
   Page,
 } from '../interface.js'
 import type { SqlExecutor, SqlValue } from './executor.js'
 import { compileOriginRegexp, regexpScan } from './origin-regexp.js'
-import { pgSearchPlan, pgWalk } from './origin-sample.js'
+import { pgCountApart, pgPlanned, pgSearchPlan } from './origin-sample.js'
 import { originSummaries } from './origin-summaries.js'
 import { b, num, type Row, str } from './rows.js'
 import { chunks, getRows, inList, insert, parseToken, token, uniqueBy } from './statements.js'
@@ -147,13 +147,19 @@ interface SearchWhere {
   readonly params: SqlValue[]
   /** Through the trigram index: sort on an expression of the key. */
   readonly unordered: boolean
-  /** Walk the key's index ({@link pgWalk}). */
+  /** Walk the key's index ({@link pgPlanned}). */
   readonly walk: boolean
 }
 
-/** Runs `fn` on `db`, or in a {@link pgWalk} for a walk plan. */
+/** Runs `fn` on `db`, or (a PostgreSQL plan) in {@link pgPlanned}'s transaction. */
 const runPlanned = <T>(db: SqlExecutor, w: SearchWhere, fn: (x: SqlExecutor) => Promise<T>) =>
-  w.walk ? pgWalk(db, fn) : fn(db)
+  w.walk || w.unordered ? pgPlanned(db, w.walk, fn) : fn(db)
+
+/**
+ * Whether `word` has no letters that case folding could change (ASCII digits and punctuation):
+ * PostgreSQL then tests it with LIKE, which spares ILIKE's lowering of every URL it reads.
+ */
+const caseless = (word: string): boolean => /^[\x21-\x40\x5b-\x60\x7b-\x7e]+$/.test(word)
 
 async function searchWhere(
   db: SqlExecutor,
@@ -172,12 +178,21 @@ async function searchWhere(
     db.dialect === 'postgres' && words.length > 0
       ? await pgSearchPlan(db, words, need.want, need.sorted)
       : null
-  for (const word of words) {
-    const escaped = word.replace(/[\\%_]/g, (c) => '\\' + c)
+  const like = (w: string) => `%${w.replace(/[\\%_]/g, (c) => '\\' + c)}%`
+  // PostgreSQL tests the words in the order written: the cheap LIKE ones first, so that
+  // ILIKE lowers only the URLs they leave.
+  const tested = plan === null ? words : [...words].sort((a, b) => +caseless(b) - +caseless(a))
+  for (const word of tested) {
+    const part = plan !== null && !plan.walk ? plan.indexed.get(word) : undefined
     if (plan === null) where.push("o.url LIKE ? ESCAPE '\\'")
-    else if (!plan.walk && plan.indexed.has(word)) where.push("o.url ILIKE ? ESCAPE '\\'")
-    else where.push("(o.url || '') ILIKE ? ESCAPE '\\'")
-    params.push(`%${escaped}%`)
+    else if (part !== undefined) {
+      // the index serves a rare part of the word; the word is then tested on its rows
+      where.push("o.url ILIKE ? ESCAPE '\\'")
+      params.push(like(part))
+      if (part === word) continue
+      where.push(`(o.url || '') ${caseless(word) ? 'LIKE' : 'ILIKE'} ? ESCAPE '\\'`)
+    } else where.push(`(o.url || '') ${caseless(word) ? 'LIKE' : 'ILIKE'} ? ESCAPE '\\'`)
+    params.push(like(word))
   }
   // SQLite: the FTS5 trigram table narrows the rows first (words of 3+ characters; the LIKE
   // above stays the exact test). PostgreSQL's pg_trgm index serves ILIKE by itself.
@@ -232,11 +247,36 @@ export async function originSearch(
   db: SqlExecutor,
   pattern: string,
   options: OriginSearchOptions = {},
-): Promise<Page<OriginSearchResult>> {
+): Promise<OriginSearchPage> {
   const after = searchAfter(options)
   const limit = Math.max(1, Math.min(options.limit ?? 50, 10_000))
   const skip = Math.max(0, Math.min(Math.trunc(options.offset ?? 0), 1_000_000))
-  const w = await searchWhere(db, pattern, options, { want: skip + limit + 1, sorted: true })
+  // A first page with a countLimit reads the matches up to the cap in the page's order, in one
+  // query: the page is their first rows, the total their number (one pass instead of two).
+  const first =
+    options.pageToken === null || options.pageToken === undefined || options.pageToken === ''
+  // (a page past the cap reads more than the count would: counted apart then, as a later page)
+  const cap =
+    first &&
+    !options.regexp &&
+    options.countLimit !== undefined &&
+    skip + limit < Math.trunc(options.countLimit)
+      ? Math.max(1, Math.trunc(options.countLimit))
+      : null
+  const want = Math.max(skip + limit + 1, cap ?? 0)
+  if (
+    cap !== null &&
+    db.dialect === 'postgres' &&
+    (await pgCountApart(db, searchWords(pattern), skip + limit + 1, cap))
+  ) {
+    const { countLimit: _, ...pageOnly } = options
+    const [page, total] = await Promise.all([
+      originSearch(db, pattern, pageOnly),
+      originSearchCount(db, pattern, { ...pageOnly, countLimit: cap }),
+    ])
+    return { ...page, total }
+  }
+  const w = await searchWhere(db, pattern, options, { want, sorted: true })
   // PostgreSQL, through the index: its rows are sorted on an expression of the key (same order),
   // so that the planner does not walk the key's index instead (origin-sample.ts).
   const key =
@@ -247,7 +287,9 @@ export async function originSearch(
       : w.unordered
         ? `(${w.idKey} + 0)`
         : w.idKey
-  const rows: Row[] = options.regexp
+  // With a cap, every match up to it is read (the page is at `skip`); else only the page.
+  const [count, offset] = cap === null ? [limit + 1, skip] : [want, 0]
+  const read: Row[] = options.regexp
     ? (
         await regexpScan(db, compileOriginRegexp(pattern), w, {
           after,
@@ -258,9 +300,10 @@ export async function originSearch(
     : await runPlanned(db, w, (x) =>
         x.all<Row>(
           `SELECT o.id, o.url ${w.from} WHERE ${w.sql} AND ${key} > ? ORDER BY ${key} LIMIT ? OFFSET ?`,
-          [...w.params, after, limit + 1, skip],
+          [...w.params, after, count, offset],
         ),
       )
+  const rows = cap === null ? read : read.slice(skip, skip + limit + 1)
   const page = rows.slice(0, limit)
   const types = new Map<number, string[]>()
   const ids = page.map((r) => num(r['id']))
@@ -281,6 +324,7 @@ export async function originSearch(
   )
   const last = page[page.length - 1]
   return {
+    ...(cap === null ? {} : { total: Math.min(cap, read.length) }),
     results: page.map((r) => {
       const vt = types.get(num(r['id'])) ?? []
       const sum = summaries.get(num(r['id']))

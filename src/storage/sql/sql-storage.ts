@@ -43,7 +43,7 @@ import type {
   OriginMetadataRecord,
   OriginMetadataSearchOptions,
   OriginSearchOptions,
-  OriginSearchResult,
+  OriginSearchPage,
   OriginVisitGetOptions,
   OriginVisitInit,
   OriginVisitLatestOptions,
@@ -144,10 +144,7 @@ export class SqlStorage
     return origins.originList(this.db, options)
   }
 
-  originSearch(
-    pattern: string,
-    options: OriginSearchOptions = {},
-  ): Promise<Page<OriginSearchResult>> {
+  originSearch(pattern: string, options: OriginSearchOptions = {}): Promise<OriginSearchPage> {
     return origins.originSearch(this.db, pattern, options)
   }
 

@@ -12,7 +12,7 @@ import { isoformatUtc, type OriginVisit, type OriginVisitStatus } from '../../mo
 import type { Json } from '../../views/index.js'
 import type { WebContext } from '../context.js'
 import { linkHeader, respond, withQuery } from '../http.js'
-import { searchTotal, searchTotalHeaders } from '../search-total.js'
+import { searchPageAndTotal, searchTotalHeaders } from '../search-total.js'
 import { forksRoute } from './forks.js'
 import { links, originWithLinks, visitWithLinks } from './links.js'
 import { boolParam, intParam, originFromPath, originParam } from './params.js'
@@ -214,10 +214,10 @@ export const originRoutes: readonly RouteDef[] = [
         ...(visitType ? { visitTypes: [visitType] } : {}),
       }
       const s = ctx.archive.storage
-      const [page, total] = await Promise.all([
-        s.originSearch(pattern, { ...opts, limit, pageToken: c.req.query('page_token') ?? null }),
-        searchTotal(s, pattern, opts),
-      ])
+      const { page, total } = await searchPageAndTotal(s, pattern, opts, {
+        limit,
+        pageToken: c.req.query('page_token') ?? null,
+      })
       const l = links(c, ctx)
       const out: Json[] = []
       // The latest visit and snapshot of every result come with the page (batch queries).

@@ -12,7 +12,7 @@ import { html } from 'hono/html'
 
 import { InvalidInputError } from '../../errors.js'
 import type { WebContext } from '../context.js'
-import { searchTotal } from '../search-total.js'
+import { searchPageAndTotal } from '../search-total.js'
 import { type Fragment, listTable, page, visitTypeIcon, when } from './layout.js'
 
 /** Results per screen. */
@@ -107,15 +107,11 @@ export function searchPage(wctx: WebContext) {
       ...(form.visitTypes.length > 0 ? { visitTypes: form.visitTypes } : {}),
     }
     const start = (form.page - 1) * SEARCH_PAGE_SIZE
-    const [res, total] = await Promise.all([
-      s.originSearch(form.query, {
-        ...opts,
-        order: 'url',
-        offset: start,
-        limit: SEARCH_PAGE_SIZE,
-      }),
-      searchTotal(s, form.query, opts),
-    ])
+    const { page: res, total } = await searchPageAndTotal(s, form.query, opts, {
+      order: 'url',
+      offset: start,
+      limit: SEARCH_PAGE_SIZE,
+    })
     const rows = res.results.map((r) => {
       const st = r.latestStatus ?? null
       const enc = encodeURIComponent(r.url)

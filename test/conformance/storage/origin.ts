@@ -100,5 +100,52 @@ export function originTests(ctx: StorageSuiteContext): void {
       )
       await expect(s.originList({ pageToken: 'garbage' })).rejects.toThrow(/page token/)
     })
+
+    it('gives a first page its total, counted up to countLimit, from the same search', async () => {
+      const tag = uniq('Total')
+      // Added out of URL order: by id a0, c1, b2, a3, c4, b5, a6; by URL a0, a3, a6, b2, b5, c1, c4.
+      const urls = Array.from(
+        { length: 7 },
+        (_, i) => `https://t.example/${tag}/${'acb'[i % 3]}${i}`,
+      )
+      await s.originAdd(urls.map((url) => ({ url })))
+      await s.originVisitAdd(
+        urls.slice(0, 6).map((origin) => ({ origin, date: new Date(), type: 'git' })),
+      )
+      const page = await s.originSearch(`${tag} t.example`, { limit: 2, countLimit: 5 })
+      expect(page.results.map((r) => r.url)).toEqual(urls.slice(0, 2))
+      expect(page.total).toBe(5)
+      expect((await s.originSearch(tag, { limit: 2, countLimit: 100 })).total).toBe(7)
+      // the filters apply to the total as to the page: 6 visited; one URL holds …/b5
+      expect(
+        (await s.originSearch(tag, { limit: 2, countLimit: 100, withVisit: true })).total,
+      ).toBe(6)
+      expect((await s.originSearch(`${tag}/b5 example`, { countLimit: 100 })).total).toBe(1)
+      expect((await s.originSearch(`${tag} nowhere`, { countLimit: 100 })).total).toBe(0)
+      // by URL, from an offset: the page is the matches' 3rd and 4th, the total all of them
+      const byUrl = await s.originSearch(tag, {
+        order: 'url',
+        offset: 2,
+        limit: 2,
+        countLimit: 100,
+      })
+      expect(byUrl.results.map((r) => r.url)).toEqual([urls[6], urls[2]])
+      expect(byUrl.total).toBe(7)
+      expect(byUrl.nextPageToken).not.toBeNull()
+      // a later page, or a regular expression's, has no total (it is counted apart)
+      const next = await s.originSearch(tag, {
+        limit: 2,
+        countLimit: 100,
+        pageToken: page.nextPageToken,
+      })
+      expect(next.results.map((r) => r.url)).toEqual(urls.slice(2, 4))
+      expect(next.total).toBeUndefined()
+      const past = await s.originSearch(tag, { order: 'url', offset: 4, limit: 2, countLimit: 5 })
+      expect(past.results.map((r) => r.url)).toEqual([urls[5], urls[1]])
+      expect(past.total).toBeUndefined()
+      expect(
+        (await s.originSearch(`${tag}/a0`, { regexp: true, countLimit: 100 })).total,
+      ).toBeUndefined()
+    })
   })
 }
