@@ -41,18 +41,13 @@ function ordinary(d: PackedDirectory): ScanItem {
   }
 }
 
-/**
- * The findings of one page of packed directory rows. `verified`: the ids already checked
- * (`DirectoryIdPool`, a flag per row, awaited once the references are collected); without it
- * they are checked here.
- */
+/** The findings of one page of packed directory rows. */
 export async function checkPackedDirectories(
   storage: Storage,
   store: ObjStorage,
   items: readonly PackedDirectory[],
   cache: PresentCache,
   known: KnownIds,
-  verified?: Promise<Uint8Array>,
 ): Promise<FsckFinding[]> {
   const slow: PackedDirectory[] = []
   const fast: { key: string; refs: Reference[] }[] = []
@@ -76,10 +71,7 @@ export async function checkPackedDirectories(
     })
     if (refs.length > 0) fast.push({ key: d.key, refs })
   }
-  const ok = verified ? await verified : undefined
-  items.forEach((d, i) => {
-    if (ok ? ok[i] !== 1 : !fastIdOk(d)) slow.push(d)
-  })
+  for (const d of items) if (!fastIdOk(d)) slow.push(d)
   const findings =
     slow.length > 0
       ? await checkPage(storage, store, 'directory', slow.map(ordinary), cache, known)

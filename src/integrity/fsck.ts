@@ -25,7 +25,6 @@ import {
 } from '../storage/index.js'
 import { FsckCheckpoint } from './checkpoint.js'
 import { checkPackedDirectories } from './directories.js'
-import { DirectoryIdPool } from './directory-pool.js'
 import { type FsckCounts, type FsckFinding, type FsckReport, zeroCounts } from './findings.js'
 import { KnownIds } from './known.js'
 import { checkPage, PresentCache } from './objects.js'
@@ -100,24 +99,20 @@ async function readPage(
   return { kind: 'other', items: page.items, next: page.next }
 }
 
-/** The findings of a page read (directory ids hashed on the pool's thread meanwhile). */
+/**
+ * The findings of a page read. Directory ids are hashed on this thread: handing a page to a
+ * worker (its rows joined into one buffer, its keys posted) cost about as much as hashing it,
+ * and the worker's start and heap came on top.
+ */
 function checkRead(
   options: FsckOptions,
   kind: ScanKind,
   page: ReadPage,
   present: PresentCache,
   known: KnownIds,
-  pool: DirectoryIdPool,
 ): Promise<FsckFinding[]> {
   if (page.kind === 'directory')
-    return checkPackedDirectories(
-      options.storage,
-      options.objstorage,
-      page.items,
-      present,
-      known,
-      pool.verify(page.items),
-    )
+    return checkPackedDirectories(options.storage, options.objstorage, page.items, present, known)
   return checkPage(options.storage, options.objstorage, kind, page.items, present, known)
 }
 
@@ -140,50 +135,44 @@ export async function fsck(options: FsckOptions): Promise<FsckReport> {
   const checked: FsckCounts = { ...state.checked }
   const present = new PresentCache()
   const known = new KnownIds(options.storage)
-  // Directory ids are hashed on a second thread while this one does the rest.
-  const pool = new DirectoryIdPool()
-  try {
-    for (let k = SCAN_KINDS.indexOf(state.kind); k < SCAN_KINDS.length; k++) {
-      const kind = SCAN_KINDS[k]!
-      let after = kind === state.kind ? state.after : null
-      await known.load(REFERENCED[kind], options.signal)
-      // The next page is read while this one is checked (within a kind: the next kind's
-      // referenced ids are read first).
-      let reading = quiet(readPage(options, kind, after, batch))
-      for (;;) {
-        options.signal?.throwIfAborted()
-        const page = await reading
-        const checking = checkRead(options, kind, page, present, known, pool)
-        if (page.next !== null) reading = quiet(readPage(options, kind, page.next, batch))
-        const found = await checking
-        findings.push(...found)
-        checked[kind] += page.items.length
-        const last = page.next
-        if (last === null) {
-          // The kind is done: the next run starts at the next kind.
-          const nextKind = SCAN_KINDS[k + 1]
-          state = checkpoint.advance(
-            state,
-            {
-              kind: nextKind ?? kind,
-              after: nextKind ? null : (page.items.at(-1)?.key ?? after),
-              checked,
-            },
-            found,
-            true,
-          )
-          options.onProgress?.({ kind, checked, findings: findings.length })
-          break
-        }
-        state = checkpoint.advance(state, { kind, after: last, checked }, found)
-        after = last
+  for (let k = SCAN_KINDS.indexOf(state.kind); k < SCAN_KINDS.length; k++) {
+    const kind = SCAN_KINDS[k]!
+    let after = kind === state.kind ? state.after : null
+    await known.load(REFERENCED[kind], options.signal)
+    // The next page is read while this one is checked (within a kind: the next kind's
+    // referenced ids are read first).
+    let reading = quiet(readPage(options, kind, after, batch))
+    for (;;) {
+      options.signal?.throwIfAborted()
+      const page = await reading
+      const checking = checkRead(options, kind, page, present, known)
+      if (page.next !== null) reading = quiet(readPage(options, kind, page.next, batch))
+      const found = await checking
+      findings.push(...found)
+      checked[kind] += page.items.length
+      const last = page.next
+      if (last === null) {
+        // The kind is done: the next run starts at the next kind.
+        const nextKind = SCAN_KINDS[k + 1]
+        state = checkpoint.advance(
+          state,
+          {
+            kind: nextKind ?? kind,
+            after: nextKind ? null : (page.items.at(-1)?.key ?? after),
+            checked,
+          },
+          found,
+          true,
+        )
         options.onProgress?.({ kind, checked, findings: findings.length })
-        if (options.throttleMs) await sleep(options.throttleMs, options.signal)
+        break
       }
+      state = checkpoint.advance(state, { kind, after: last, checked }, found)
+      after = last
+      options.onProgress?.({ kind, checked, findings: findings.length })
+      if (options.throttleMs) await sleep(options.throttleMs, options.signal)
     }
-    checkpoint.clear()
-    return { clean: findings.length === 0, checked, findings, resumed: previous !== null }
-  } finally {
-    await pool.close()
   }
+  checkpoint.clear()
+  return { clean: findings.length === 0, checked, findings, resumed: previous !== null }
 }

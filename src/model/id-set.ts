@@ -81,7 +81,9 @@ export class IdSet {
     const s = this.#slot(buf, at)
     if (s >= 0) return false
     const index = -s - 1
-    this.#keys.set(buf.subarray(at, at + 20), index * 20)
+    const keys = this.#keys
+    const o = index * 20
+    for (let k = 0; k < 20; k++) keys[o + k] = buf[at + k]!
     this.#used[index] = 1
     this.#size++
     return true
@@ -97,7 +99,7 @@ export class IdSet {
     for (let i = 0; i < oldCap; i++) {
       if (oldUsed[i] === 0) continue
       const index = -this.#slot(oldKeys, i * 20) - 1
-      this.#keys.set(oldKeys.subarray(i * 20, i * 20 + 20), index * 20)
+      for (let k = 0; k < 20; k++) this.#keys[index * 20 + k] = oldKeys[i * 20 + k]!
       this.#used[index] = 1
     }
   }

@@ -146,21 +146,6 @@ function compareSortKeys(
   return al - bl
 }
 
-/**
- * {@link packedDirectoryManifest} and what it calls, as plain JavaScript source, for a worker
- * thread that checks directory ids off the main thread (`integrity/directory-pool.ts`): the
- * same code, not a copy of it. It defines `packedDirectoryManifest(blob)`; `Buffer` must be in
- * scope.
- */
-export const PACKED_MANIFEST_SOURCE = [
-  `const PACKED_DIR = ${PACKED_DIR}`,
-  'const PERMS_TEXT = new Map()',
-  forEachPackedEntry.toString(),
-  permsText.toString(),
-  compareSortKeys.toString(),
-  packedDirectoryManifest.toString(),
-].join('\n')
-
 /** Inverse of {@link packEntries}. */
 export function unpackEntries(blob: Uint8Array): DirectoryEntry[] {
   const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength)

@@ -21,7 +21,6 @@ export {
   forEachPackedEntry,
   PACKED_DIR,
   PACKED_FILE,
-  PACKED_MANIFEST_SOURCE,
   packedDirectoryManifest,
   unpackEntries,
 } from './codec.js'
