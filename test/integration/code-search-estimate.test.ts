@@ -75,7 +75,7 @@ function makeRepo(root: string, name: string, seed: number): string {
 }
 
 /** The files `git grep -l -I` lists for `q` with `flags`, in git's (path) order. */
-function gitGrepFiles(repo: string, flags: string[], q: string): string[] {
+function gitGrepFiles(repo: string, flags: readonly string[], q: string): string[] {
   const r = spawnSync('git', ['-C', repo, 'grep', '-l', '-I', ...flags, '-e', q], {
     encoding: 'utf8',
     maxBuffer: 1 << 26,
