@@ -33,7 +33,8 @@ export interface CodeSearchOptions extends AbortOptions {
   readonly timeLimitMs?: number
   /**
    * Characters of text read on, once the page and one more file are found, to count the total
-   * (default 2 MiB); when that does not reach the end, the total is an estimate.
+   * in a sample of the files not walked (default 2 MiB); when the sample is not the whole rest,
+   * the total is an estimate.
    */
   readonly countMaxBytes?: number
   /** Leave out masked contents and origins (the masking layer sets it). */

@@ -7,8 +7,10 @@
  *
  * When the index names few texts, all are checked and the total is exact. Otherwise the files
  * are walked in result order (origins by URL, paths in byte order), their texts read and checked
- * a batch at a time, until the page and one more file are found; counting then goes on for a
- * bounded number of bytes, after which the total is an estimate. A query with no literal of
+ * a batch at a time, until the page and one more file are found; counting then goes on in a
+ * spread sample of the files not walked (code-sample.ts) for a bounded number of bytes: the
+ * total is exact when the sample was the whole rest, else the files found plus the rest scaled
+ * by the share of the sample that matched. A query with no literal of
  * three characters walks the same way within a bounded scan; the time limit bounds all of it,
  * and the page then says it is partial.
  *
@@ -25,6 +27,7 @@ import {
   matchingLines,
   type Requirement,
 } from './code-match.js'
+import { type CodeRest, restOfList, restOfOrigins } from './code-sample.js'
 import type { SqlExecutor, SqlValue } from './executor.js'
 import { originRowId } from './origins.js'
 import { hex, num, type Row, str } from './rows.js'
@@ -199,15 +202,15 @@ interface Found {
 
 /**
  * Walks `groups` of files (each sorted, in result order), checking their texts a batch at a
- * time (only files of `candidates` when known), until the page and one more file are found and
- * counting has read its bound; `totalFiles` then tells how many files the walk would have seen,
- * to estimate the total.
+ * time (only files of `candidates` when known), until the page and one more file are found;
+ * then counts on in a sample of the files not walked (`rest`: group index and files walked in
+ * it) spread over all of them, for at most `countMax` characters, to estimate the total.
  */
 async function searchWalk(
   s: Search,
   groups: AsyncIterable<CodeFile[]>,
   candidates: Set<number> | null,
-  totalFiles: () => Promise<number>,
+  rest: (group: number, files: readonly CodeFile[], walked: number) => Promise<CodeRest>,
 ): Promise<Found> {
   const matched = new Map<number, Matched | null>()
   const shown: CodeFile[] = []
@@ -215,51 +218,73 @@ async function searchWalk(
   let count = 0 // matching files walked
   let walked = 0 // files walked (any)
   let read = 0
-  let fullAt = -1 // characters read when the page and one more file were found
-  let stop: 'done' | 'partial' | 'counting' = 'done'
   const wanted = (f: CodeFile): boolean =>
     (candidates === null || candidates.has(f.blob)) && s.keep(f)
+  /** Checks the texts of `files` not checked yet (at most `batch`): the files taken. */
+  const checkBatch = async (files: readonly CodeFile[], from: number, batch: number) => {
+    const todo = new Set<number>()
+    let j = from
+    for (; j < files.length && todo.size < batch; j++) {
+      const f = files[j]!
+      if (!matched.has(f.blob) && wanted(f)) todo.add(f.blob)
+    }
+    if (todo.size > 0) read += await checkTexts(s, [...todo], matched)
+    return j
+  }
+  const hit = (f: CodeFile): boolean => !!matched.get(f.blob) && wanted(f)
+  let g = -1
+  let at: { files: readonly CodeFile[]; i: number } | null = null
   walk: for await (const files of groups) {
+    g++
     for (let i = 0; i < files.length;) {
-      if (Date.now() >= s.deadline || read >= CODE_SCAN_MAX_BYTES) {
-        stop = fullAt < 0 ? 'partial' : 'counting'
-        break walk
-      }
-      if (fullAt >= 0 && read - fullAt >= s.countMax) {
-        stop = 'counting'
-        break walk
-      }
+      if (Date.now() >= s.deadline || read >= CODE_SCAN_MAX_BYTES)
+        return { shown, total: count, partial: true, totalExact: false, matched }
       // Until the page is found, about as many texts as files still wanted (a dense match
-      // reads little more than it shows); then whole batches.
-      const batch = fullAt < 0 ? Math.min(Math.max(want - count, 8), TEXT_CHUNK) : TEXT_CHUNK
-      const todo = new Set<number>()
-      let j = i
-      for (; j < files.length && todo.size < batch; j++) {
-        const f = files[j]!
-        if (!matched.has(f.blob) && wanted(f)) todo.add(f.blob)
-      }
-      if (todo.size > 0) read += await checkTexts(s, [...todo], matched)
+      // reads little more than it shows).
+      const j = await checkBatch(files, i, Math.min(Math.max(want - count, 8), TEXT_CHUNK))
       for (; i < j; i++) {
-        const f = files[i]!
         walked++
-        if (!matched.get(f.blob) || !wanted(f)) continue
-        if (count >= s.offset && count < s.offset + s.limit) shown.push(f)
-        if (++count === want) fullAt = read
+        if (!hit(files[i]!)) continue
+        if (count >= s.offset && count < s.offset + s.limit) shown.push(files[i]!)
+        count++
       }
       await yieldToEventLoop()
+      if (count >= want) {
+        at = { files, i }
+        break walk
+      }
     }
   }
-  if (stop !== 'counting')
-    return {
-      shown,
-      total: count,
-      partial: stop === 'partial',
-      totalExact: stop === 'done',
-      matched,
+  if (at === null) return { shown, total: count, partial: false, totalExact: true, matched }
+  // The page and one more file found: count on in a spread sample of the rest.
+  const left = await rest(g, at.files, at.i)
+  const start = read
+  let sampled = 0
+  let found = 0
+  for (let k = 0; k < left.sample.length;) {
+    if (Date.now() >= s.deadline || read >= CODE_SCAN_MAX_BYTES || read - start >= s.countMax) break
+    const j = await checkBatch(left.sample, k, TEXT_CHUNK)
+    for (; k < j; k++) {
+      sampled++
+      if (hit(left.sample[k]!)) found++
     }
-  // Stopped counting: scale the files found by the share of files walked.
-  const estimate = Math.round((count * (await totalFiles())) / Math.max(walked, 1))
-  return { shown, total: Math.max(count, estimate), partial: false, totalExact: false, matched }
+    await yieldToEventLoop()
+  }
+  if (sampled === left.count)
+    return { shown, total: count + found, partial: false, totalExact: true, matched }
+  // The files found walking, and the rest scaled by the share of the sample that matched (no
+  // sample: by the share of the files walked).
+  const estimate =
+    sampled > 0
+      ? count + Math.round((found * left.count) / sampled)
+      : Math.round((count * (walked + left.count)) / Math.max(walked, 1))
+  return {
+    shown,
+    total: Math.max(count + found, estimate),
+    partial: false,
+    totalExact: false,
+    matched,
+  }
 }
 
 /** `files` as the one group of a walk. */
@@ -274,19 +299,6 @@ async function* everyFile(
   origins: readonly CodeOrigin[],
 ): AsyncIterable<CodeFile[]> {
   for (const o of origins) yield await originFiles(db, o)
-}
-
-/** The files of `origins`, counted. */
-async function fileCount(db: SqlExecutor, origins: readonly CodeOrigin[]): Promise<number> {
-  let n = 0
-  for (const part of chunks(origins.map((o) => o.id))) {
-    const rows = await db.all<Row>(
-      `SELECT COUNT(*) AS n FROM code_file WHERE origin_id IN ${inList(part.length)}`,
-      part,
-    )
-    n += num(rows[0]!['n'])
-  }
-  return n
 }
 
 /** Searches the indexed files (see the module notes). */
@@ -346,10 +358,19 @@ export async function codeSearch(
   if (ids !== null && ids.length <= FEW_CANDIDATES) {
     // Few texts: walk the files naming them (found by the blob index).
     const files = await filesOf(db, ids, origins)
-    found = await searchWalk(s, oneGroup(files), null, () => Promise.resolve(files.length))
+    found = await searchWalk(s, oneGroup(files), null, (_g, list, i) =>
+      Promise.resolve(restOfList(list, i)),
+    )
   } else {
     const set = ids !== null && ids.length <= CANDIDATE_SET_MAX ? new Set(ids) : null
-    found = await searchWalk(s, everyFile(db, origins), set, () => fileCount(db, origins))
+    found = await searchWalk(s, everyFile(db, origins), set, (g, list, i) =>
+      restOfOrigins(
+        db,
+        origins,
+        i < list.length ? g : g + 1,
+        i < list.length && i > 0 ? list[i - 1]!.path : null,
+      ),
+    )
   }
   const texts = new Map<number, string>()
   const wanted = [...new Set(found.shown.map((f) => f.blob))]
