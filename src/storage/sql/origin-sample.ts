@@ -16,6 +16,7 @@
 
 import type { SqlExecutor } from './executor.js'
 import { num, type Row, str } from './rows.js'
+import { rareRun, runEntries } from './trigram-stats.js'
 
 /** URLs sampled. */
 const SAMPLE_SIZE = 20_000
@@ -93,23 +94,12 @@ function bestPart(s: Sample, word: string): Part {
     const t = chars.slice(i, i + 3).join('')
     docs.push(PLAIN_TRIGRAM.test(t) ? sampleCount(s, t) : Infinity)
   }
-  let i = 0
-  for (let k = 1; k < docs.length; k++) if (docs[k]! < docs[i]!) i = k
-  if (docs[i] === Infinity) {
+  const { lo, hi, rarest } = rareRun(docs)
+  if (docs[rarest] === Infinity) {
     const hits = sampleCount(s, word.toLowerCase())
     return { text: word, entries: hits * Math.min(chars.length - 2, 3) }
   }
-  const floor = Math.max(docs[i]!, 1)
-  let [lo, hi] = [i, i]
-  while (hi - lo < 2) {
-    const left = lo > 0 ? docs[lo - 1]! : Infinity
-    const right = hi + 1 < docs.length ? docs[hi + 1]! : Infinity
-    if (Math.min(left, right) > 4 * floor) break
-    if (left <= right) lo--
-    else hi++
-  }
-  let entries = 0
-  for (let k = lo; k <= hi; k++) entries += docs[k]!
+  const entries = runEntries(docs, lo, hi)
   // The whole word when its other trigrams cost little more: the word is then not tested apart.
   const whole = docs.reduce((a, b) => a + b, 0)
   if (whole <= 2 * entries) return { text: word, entries: whole }

@@ -56,8 +56,21 @@ interface Window {
  * "user4242"), and never reads the document lists of the trigrams that are everywhere.
  */
 function bestWindow(word: string, docOf: (t: string) => number): Window {
-  const tris = trigrams(word)
-  const docs = tris.map(docOf)
+  const docs = trigrams(word).map(docOf)
+  const { lo, hi, rarest } = rareRun(docs)
+  return {
+    text: [...word].slice(lo, hi + 3).join(''),
+    doc: docs[rarest]!,
+    entries: runEntries(docs, lo, hi),
+  }
+}
+
+/**
+ * Of a word's trigrams, given their document counts `docs` (in word order): the rarest one, and
+ * the run of up to three adjacent trigrams around it, widened while a neighbour costs at most
+ * 4x the rarest (adjacent trigrams narrow far more together than apart).
+ */
+export function rareRun(docs: readonly number[]): { lo: number; hi: number; rarest: number } {
   let i = 0
   for (let k = 1; k < docs.length; k++) if (docs[k]! < docs[i]!) i = k
   const floor = Math.max(docs[i]!, 1)
@@ -69,9 +82,14 @@ function bestWindow(word: string, docOf: (t: string) => number): Window {
     if (left <= right) lo--
     else hi++
   }
+  return { lo, hi, rarest: i }
+}
+
+/** The documents listed by the trigrams `lo..hi` of `docs`. */
+export function runEntries(docs: readonly number[], lo: number, hi: number): number {
   let entries = 0
   for (let k = lo; k <= hi; k++) entries += docs[k]!
-  return { text: [...word].slice(lo, hi + 3).join(''), doc: docs[i]!, entries }
+  return entries
 }
 
 /**
