@@ -1,12 +1,10 @@
 /**
- * What the Add Forge Now tests share: a GitLab-shaped forge server, a call to the API, and the
+ * What the Add Forge Now tests share: a GitLab-shaped forge server and the
  * field sets written out by hand from Software Heritage's `add_forge_now/api_views.py`.
  */
 import { readdirSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { join } from 'node:path'
-
-import type { ServeProcess } from './serve.js'
 
 export type Json = Record<string, unknown>
 
@@ -34,33 +32,6 @@ export function gitlab() {
     )
   })
   return { server, asked }
-}
-
-export async function call(
-  server: ServeProcess,
-  method: string,
-  path: string,
-  init: { token?: string; body?: unknown; form?: Record<string, string> } = {},
-): Promise<{ status: number; headers: Headers; body: unknown }> {
-  const headers: Record<string, string> = {}
-  if (init.token) headers['Authorization'] = `Bearer ${init.token}`
-  let body: string | null = null
-  if (init.body !== undefined) {
-    headers['Content-Type'] = 'application/json'
-    body = JSON.stringify(init.body)
-  } else if (init.form) {
-    headers['Content-Type'] = 'application/x-www-form-urlencoded'
-    body = new URLSearchParams(init.form).toString()
-  }
-  const res = await fetch(`${server.url}${path}`, { method, headers, body, redirect: 'manual' })
-  const text = await res.text()
-  let parsed: unknown = text
-  try {
-    parsed = JSON.parse(text)
-  } catch {
-    // pages stay text
-  }
-  return { status: res.status, headers: res.headers, body: parsed }
 }
 
 export const MODERATOR_FIELDS = [

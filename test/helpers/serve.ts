@@ -52,3 +52,34 @@ export function startServe(args: readonly string[]): Promise<ServeProcess> {
     void exited.then((code) => reject(new Error(`arca serve exited (${code}): ${err}`)))
   })
 }
+
+/**
+ * A request to a running server: a bearer token, a JSON or form body; the answer's body parsed
+ * as JSON when it is (pages stay text), redirects not followed.
+ */
+export async function call(
+  server: ServeProcess,
+  method: string,
+  path: string,
+  init: { token?: string; body?: unknown; form?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Headers; body: unknown }> {
+  const headers: Record<string, string> = {}
+  if (init.token) headers['Authorization'] = `Bearer ${init.token}`
+  let body: string | null = null
+  if (init.body !== undefined) {
+    headers['Content-Type'] = 'application/json'
+    body = JSON.stringify(init.body)
+  } else if (init.form) {
+    headers['Content-Type'] = 'application/x-www-form-urlencoded'
+    body = new URLSearchParams(init.form).toString()
+  }
+  const res = await fetch(`${server.url}${path}`, { method, headers, body, redirect: 'manual' })
+  const text = await res.text()
+  let parsed: unknown = text
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    // pages stay text
+  }
+  return { status: res.status, headers: res.headers, body: parsed }
+}

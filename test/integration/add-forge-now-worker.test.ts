@@ -10,9 +10,9 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { openScheduler } from '../../src/scheduler/index.js'
-import { call, filesUnder, gitlab, type Json, SUBMITTER_EMAIL } from '../helpers/add-forge-now.js'
+import { filesUnder, gitlab, type Json, SUBMITTER_EMAIL } from '../helpers/add-forge-now.js'
 import { arca } from '../helpers/cli.js'
-import { type ServeProcess, startServe } from '../helpers/serve.js'
+import { call, type ServeProcess, startServe } from '../helpers/serve.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
 
 describe("Add Forge Now through arca serve's own worker", () => {

@@ -22,7 +22,6 @@ import {
 } from '../../src/lister/index.js'
 import { openScheduler, PRIORITY, type Scheduler } from '../../src/scheduler/index.js'
 import {
-  call,
   gitlab,
   type Json,
   MODERATOR_FIELDS,
@@ -30,7 +29,7 @@ import {
   SUBMITTER_EMAIL,
 } from '../helpers/add-forge-now.js'
 import { arca } from '../helpers/cli.js'
-import { type ServeProcess, startServe } from '../helpers/serve.js'
+import { call, type ServeProcess, startServe } from '../helpers/serve.js'
 import { createTestDatabase, postgresAvailable } from '../helpers/services.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
 

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { openTaskQueue, type SqlTaskQueue } from '../../src/scheduler/index.js'
 import { arca } from '../helpers/cli.js'
-import { type ServeProcess, startServe } from '../helpers/serve.js'
+import { call, type ServeProcess, startServe } from '../helpers/serve.js'
 import { createTestDatabase, postgresAvailable } from '../helpers/services.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
 
@@ -38,39 +38,6 @@ const REJECTED =
   'The "save code now" request has been rejected because the provided origin url is not allowed to be archived.'
 
 type Json = Record<string, unknown>
-
-interface Answer {
-  status: number
-  headers: Headers
-  body: unknown
-}
-
-async function call(
-  server: ServeProcess,
-  method: string,
-  path: string,
-  init: { token?: string; body?: unknown; form?: Record<string, string> } = {},
-): Promise<Answer> {
-  const headers: Record<string, string> = {}
-  if (init.token) headers['Authorization'] = `Bearer ${init.token}`
-  let body: string | null = null
-  if (init.body !== undefined) {
-    headers['Content-Type'] = 'application/json'
-    body = JSON.stringify(init.body)
-  } else if (init.form) {
-    headers['Content-Type'] = 'application/x-www-form-urlencoded'
-    body = new URLSearchParams(init.form).toString()
-  }
-  const res = await fetch(`${server.url}${path}`, { method, headers, body, redirect: 'manual' })
-  const text = await res.text()
-  let parsed: unknown = text
-  try {
-    parsed = JSON.parse(text)
-  } catch {
-    // HTML pages stay text
-  }
-  return { status: res.status, headers: res.headers, body: parsed }
-}
 
 const savePath = (type: string, url: string): string => `/api/1/origin/save/${type}/url/${url}/`
 
