@@ -87,13 +87,24 @@ async function candidateIds(
 }
 
 /**
- * `req` as `LIKE` (`exact`: the literals hold case and all) or `ILIKE` conditions on `text`
- * (PostgreSQL: served by pg_trgm).
+ * `req` as conditions on `text` that pg_trgm serves: `LIKE` when the literals hold case and
+ * all (`exact`: byte comparisons); otherwise `~*` on the literal quoted (PostgreSQL's regular
+ * expressions compare each character with both its cases, where `ILIKE` lower-cases every text
+ * read, three times slower) when it is printable ASCII without `k` (which RE2 also folds with
+ * the Kelvin sign, as `ILIKE` does and `~*` does not), else `ILIKE`.
  */
 function likeFilter(req: Requirement, exact: boolean): { sql: string; params: SqlValue[] } {
-  const op = exact ? 'LIKE' : 'ILIKE'
-  const where = req.map((conj) => `(${conj.map(() => `text ${op} ?`).join(' AND ')})`).join(' OR ')
-  return { sql: `(${where})`, params: req.flat().map((lit) => `%${escapeLike(lit)}%`) }
+  const params: SqlValue[] = []
+  const cond = (lit: string): string => {
+    if (!exact && /^[ -~]*$/.test(lit) && !/k/i.test(lit)) {
+      params.push(lit.replace(/[^0-9A-Za-z]/g, (c) => `\\${c}`))
+      return 'text ~* ?'
+    }
+    params.push(`%${escapeLike(lit)}%`)
+    return exact ? 'text LIKE ?' : 'text ILIKE ?'
+  }
+  const where = req.map((conj) => `(${conj.map(cond).join(' AND ')})`).join(' OR ')
+  return { sql: `(${where})`, params }
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
