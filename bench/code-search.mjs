@@ -18,7 +18,7 @@
 // literals and words, and regular expressions with a long, a short or no literal, one whose
 // literal is everywhere but which almost never matches. `--storage postgres` runs on fresh
 // PostgreSQL databases (made and dropped here, on --postgres). `--data DIR` queries that archive
-// (with --reuse).
+// (with --reuse; `--storage URL` too: its database).
 //
 // Usage: npm run bench:code-search [-- --repos N --files N --lines N --queries N --reuse
 //        --dist DIR --repo PATH[,PATH…] --as-is --storage postgres --data DIR]
@@ -193,7 +193,7 @@ if (!real) {
 }
 const dataOff = join(opts.dir, 'code-search-off')
 const dataOn = opts.data ? resolve(opts.data) : join(opts.dir, 'code-search-on')
-const reuse = opts.reuse && (postgres || existsSync(join(dataOn, 'graph.sqlite')))
+const reuse = opts.reuse && (opts.storage !== '' || existsSync(join(dataOn, 'graph.sqlite')))
 let off = null
 let on = null
 if (!reuse) {

@@ -150,6 +150,11 @@ const CASES: Case[] = [
   { q: 'na.ve', type: 'regexp', flags: ['-E'] },
   { q: '[ -]end$', type: 'regexp', flags: ['-E'] },
   { q: '\\{ \\}', type: 'regexp', flags: ['-E'] },
+  // Ignoring case with punctuation and spaces (PostgreSQL: looked up with `~*` quoted).
+  { q: 'RETURN X;', type: 'literal', flags: ['-F', '-i'], ignoreCase: true },
+  { q: '"Hello"', type: 'literal', flags: ['-F', '-i'], ignoreCase: true },
+  { q: 'Foo_Bar', type: 'word', flags: ['-F', '-w', '-i'], ignoreCase: true },
+  { q: '(?i)todo:', type: 'regexp', flags: ['-P'] },
 ]
 
 interface StorageUnderTest {

@@ -35,6 +35,8 @@ export interface CodeMatcher {
   readonly mayMatch: (text: string) => boolean
   /** Literals of 3+ characters every match contains (alternatives), or null: none known. */
   readonly required: Requirement | null
+  /** Whether every match holds the `required` literals case and all (no case folding). */
+  readonly requiredExact: boolean
   /** A string every matching line contains, case and all (lines without it are not tested). */
   readonly anchor: string | null
   /**
@@ -80,6 +82,7 @@ export function compileCodeQuery(
       testLine: (line) => line.includes(query) && (type === 'literal' || lineRe.test(line)),
       mayMatch: (text) => text.includes(query),
       required,
+      requiredExact: true,
       anchor: query,
       anchorRe: null,
     }
@@ -95,6 +98,7 @@ export function compileCodeQuery(
     testLine: (line) => lineRe.test(line),
     mayMatch: (text) => textRe.test(text),
     required,
+    requiredExact: !folds,
     anchor: anchor || null,
     anchorRe,
   }

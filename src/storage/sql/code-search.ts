@@ -48,35 +48,66 @@ const CANDIDATE_SET_MAX = 2048
 
 const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`)
 
-/** SQL and parameters of (at most `limit`) candidate text ids for `req` (in origin `oid`). */
-function candidateQuery(
+/**
+ * The ids of (at most `limit`) candidate texts for `m.required` (in origin `oid`). PostgreSQL: in
+ * a transaction keeping the planner to the trigram index (with no statistics, or for an `OR`
+ * of literals, it would read and check every text instead), with `LIKE` (byte comparisons)
+ * rather than `ILIKE` (lower-casing every text read) when the literals hold case and all.
+ */
+async function candidateIds(
   db: SqlExecutor,
-  req: Requirement,
+  m: CodeMatcher,
   oid: number | null,
   limit: number,
-): { sql: string; params: SqlValue[] } {
+): Promise<number[]> {
+  const req = m.required!
   const inOrigin =
     oid === null ? '' : ' AND id IN (SELECT blob_id FROM code_file WHERE origin_id = ?)'
   const tail: SqlValue[] = oid === null ? [] : [oid]
+  const ids = (rows: Row[]): number[] => rows.map((r) => num(r['id']))
   if (db.dialect === 'postgres') {
-    const where = likeFilter(req)
-    return {
-      sql: `SELECT id FROM code_blob WHERE ${where.sql}${inOrigin} LIMIT ${limit}`,
-      params: [...where.params, ...tail],
-    }
+    const where = likeFilter(req, m.requiredExact)
+    return db.transaction(async (tx) => {
+      await tx.all(
+        "SELECT set_config('enable_seqscan', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)",
+      )
+      return ids(
+        await tx.all<Row>(`SELECT id FROM code_blob WHERE ${where.sql}${inOrigin} LIMIT ${limit}`, [
+          ...where.params,
+          ...tail,
+        ]),
+      )
+    })
   }
   const quote = (s: string): string => `"${s.replace(/"/g, '""')}"`
   const match = req.map((conj) => `(${conj.map(quote).join(' AND ')})`).join(' OR ')
-  return {
-    sql: `SELECT rowid AS id FROM code_fts WHERE code_fts MATCH ?${inOrigin.replace('id IN', 'rowid IN')} LIMIT ${limit}`,
-    params: [match, ...tail],
-  }
+  return ids(
+    await db.all<Row>(
+      `SELECT rowid AS id FROM code_fts WHERE code_fts MATCH ?${inOrigin.replace('id IN', 'rowid IN')} LIMIT ${limit}`,
+      [match, ...tail],
+    ),
+  )
 }
 
-/** `req` as `ILIKE` conditions on `text` (PostgreSQL: served by pg_trgm). */
-function likeFilter(req: Requirement): { sql: string; params: SqlValue[] } {
-  const where = req.map((conj) => `(${conj.map(() => 'text ILIKE ?').join(' AND ')})`).join(' OR ')
-  return { sql: `(${where})`, params: req.flat().map((lit) => `%${escapeLike(lit)}%`) }
+/**
+ * `req` as conditions on `text` that pg_trgm serves: `LIKE` when the literals hold case and
+ * all (`exact`: byte comparisons); otherwise `~*` on the literal quoted (PostgreSQL's regular
+ * expressions compare each character with both its cases, where `ILIKE` lower-cases every text
+ * read, three times slower) when it is printable ASCII without `k` (which RE2 also folds with
+ * the Kelvin sign, as `ILIKE` does and `~*` does not), else `ILIKE`.
+ */
+function likeFilter(req: Requirement, exact: boolean): { sql: string; params: SqlValue[] } {
+  const params: SqlValue[] = []
+  const cond = (lit: string): string => {
+    if (!exact && /^[ -~]*$/.test(lit) && !/k/i.test(lit)) {
+      params.push(lit.replace(/[^0-9A-Za-z]/g, (c) => `\\${c}`))
+      return 'text ~* ?'
+    }
+    params.push(`%${escapeLike(lit)}%`)
+    return exact ? 'text LIKE ?' : 'text ILIKE ?'
+  }
+  const where = req.map((conj) => `(${conj.map(cond).join(' AND ')})`).join(' OR ')
+  return { sql: `(${where})`, params }
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
@@ -106,6 +137,8 @@ interface Search {
   readonly deadline: number
   /** Characters read on to count, once the page is found. */
   readonly countMax: number
+  /** Whether every text checked holds the required literals (PostgreSQL checked them already). */
+  readonly prechecked?: boolean
 }
 
 /** A text that matched: its sha1_git and (once needed) its matching lines. */
@@ -116,7 +149,8 @@ interface Matched {
 
 /**
  * Reads and checks the texts `ids` (each up to its first matching line) into `out`: those that
- * match, or null (masked contents too, when asked); returns the characters read. PostgreSQL only sends the texts holding a required literal.
+ * match, or null (masked contents too, when asked); returns the characters read. PostgreSQL only
+ * sends the texts holding the required literals (unless they were candidates it checked already).
  */
 async function checkTexts(
   s: Search,
@@ -124,8 +158,8 @@ async function checkTexts(
   out: Map<number, Matched | null>,
 ): Promise<number> {
   const pre =
-    s.db.dialect === 'postgres' && s.matcher.required !== null
-      ? likeFilter(s.matcher.required)
+    s.db.dialect === 'postgres' && s.matcher.required !== null && s.prechecked !== true
+      ? likeFilter(s.matcher.required, s.matcher.requiredExact)
       : null
   const rows = await s.db.all<Row>(
     `SELECT id, sha1_git, text FROM code_blob WHERE id IN ${inList(ids.length)}${pre ? ` AND ${pre.sql}` : ''}`,
@@ -351,19 +385,20 @@ export async function codeSearch(
   }
   let ids: number[] | null = null
   if (matcher.required !== null && origins.length > 0) {
-    const q = candidateQuery(db, matcher.required, oid, CANDIDATE_SET_MAX + 1)
-    ids = (await db.all<Row>(q.sql, q.params)).map((r) => num(r['id']))
+    ids = await candidateIds(db, matcher, oid, CANDIDATE_SET_MAX + 1)
   }
   let found: Found
   if (ids !== null && ids.length <= FEW_CANDIDATES) {
     // Few texts: walk the files naming them (found by the blob index).
     const files = await filesOf(db, ids, origins)
-    found = await searchWalk(s, oneGroup(files), null, (_g, list, i) =>
+    const sc = { ...s, prechecked: true }
+    found = await searchWalk(sc, oneGroup(files), null, (_g, list, i) =>
       Promise.resolve(restOfList(list, i)),
     )
   } else {
     const set = ids !== null && ids.length <= CANDIDATE_SET_MAX ? new Set(ids) : null
-    found = await searchWalk(s, everyFile(db, origins), set, (g, list, i) =>
+    const sc = { ...s, prechecked: set !== null }
+    found = await searchWalk(sc, everyFile(db, origins), set, (g, list, i) =>
       restOfOrigins(
         db,
         origins,
