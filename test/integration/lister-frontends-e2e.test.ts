@@ -30,6 +30,8 @@ interface LogLine {
   state?: string
   status?: string
   snapshot?: string | null
+  outcome?: string
+  error?: string
 }
 
 function snapshotBranches(
@@ -114,7 +116,11 @@ describe.runIf(ok)('listed → archived: cgit and hgweb listings visited by arca
     expect(run.stderr).toBe('')
     const lines = run.lines
     const ended = lines.filter((l) => l.event === 'task_ended')
-    expect(ended.map((l) => [l.origin, l.kind, l.state, l.status]).sort()).toEqual(
+    // what failed, if anything, named in the assertion's message
+    const failures = JSON.stringify(
+      ended.filter((l) => l.state !== 'done').map((l) => [l.origin, l.outcome, l.error]),
+    )
+    expect(ended.map((l) => [l.origin, l.kind, l.state, l.status]).sort(), failures).toEqual(
       [
         ...GIT_REPOS.map((n) => [`${daemon.url}/${n}`, 'load-git', 'done', 'full']),
         ...HG_REPOS.map((n) => [`${hgweb.url}${n}/`, 'load-hg', 'done', 'full']),
