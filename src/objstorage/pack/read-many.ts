@@ -58,7 +58,10 @@ async function decodeChecked(
   const pooled = items.length >= POOL_FROM && gate.inPlace >= gate.after
   if (!pooled) gate.inPlace += items.length
   if (pooled) {
-    const got = await decodePool().run(items.map((c) => c.payload))
+    const got = await decodePool().run(
+      items.map((c) => c.payload),
+      items.map((c) => c.header.rawLength),
+    )
     if ('bad' in got) {
       const c = items[got.bad]!
       failed[c.k] = corruptEntry(c.id, c.pack, `cannot decompress: ${got.why}`)

@@ -1,9 +1,10 @@
 /**
- * The pack writer's side of blob deltas (`delta.ts`): keeps the bytes of the blobs later ones
- * use as bases (up to {@link BASE_BUDGET}, dropped after their last use), gives each batch of
- * blobs the bases at hand (the deflate pool's worker makes the deltas, and sends a blob whole
- * when its delta would not pay), and the reference to a base once it is written (its offset for
- * `OFS_DELTA`, its id for `REF_DELTA`).
+ * The pack writer's side of blob deltas (`delta.ts`): gives each batch of blobs the bases at
+ * hand (the deflate pool's worker makes the deltas, and sends a blob whole when its delta would
+ * not pay): a base in the same batch is that input itself; one of an earlier batch is sent
+ * with the batch, from the bytes kept of the blobs later batches use (up to
+ * {@link BASE_BUDGET}, dropped after their last use); and the reference to a base once it is
+ * written (its offset for `OFS_DELTA`, its id for `REF_DELTA`).
  *
  * @module
  */
@@ -34,36 +35,44 @@ export class BlobDeltas {
   }
 
   /**
-   * The bases of the blobs `inputs` (the first at plan index `first`) that are at hand; keeps
-   * the blobs later ones use, drops the bases used for the last time.
+   * The bases of the blobs `inputs` (the first at plan index `first`) that are at hand: a base
+   * in the same batch is the input itself (neither copied nor sent twice), an earlier one is
+   * sent after the blobs; keeps the blobs a later batch uses, drops the bases used for the last
+   * time.
    */
   choose(first: number, inputs: readonly Uint8Array[]): ChosenDeltas {
     const all = [...inputs]
     const inputBases: number[] = []
     const bases: number[] = []
     const at = new Map<number, number>()
+    const last = first + inputs.length - 1
     for (let k = 0; k < inputs.length; k++) {
       const index = first + k
       const target = inputs[k]!
       const b = this.#bases.baseOf(index)
-      const base = b >= 0 ? this.#bytes.get(b) : undefined
-      if (base === undefined) {
-        inputBases.push(-1)
-        bases.push(-1)
-      } else {
-        let slot = at.get(b)
-        if (slot === undefined) {
-          slot = all.push(base) - 1
-          at.set(b, slot)
-        }
-        inputBases.push(slot)
+      if (b >= first) {
+        inputBases.push(b - first)
         bases.push(b)
-        if (this.#bases.lastUseOf(b) <= index) {
-          this.#bytes.delete(b)
-          this.#held -= base.length
+      } else {
+        const base = b >= 0 ? this.#bytes.get(b) : undefined
+        if (base === undefined) {
+          inputBases.push(-1)
+          bases.push(-1)
+        } else {
+          let slot = at.get(b)
+          if (slot === undefined) {
+            slot = all.push(base) - 1
+            at.set(b, slot)
+          }
+          inputBases.push(slot)
+          bases.push(b)
+          if (this.#bases.lastUseOf(b) <= index) {
+            this.#bytes.delete(b)
+            this.#held -= base.length
+          }
         }
       }
-      if (this.#bases.lastUseOf(index) > index && this.#held + target.length <= BASE_BUDGET) {
+      if (this.#bases.lastUseOf(index) > last && this.#held + target.length <= BASE_BUDGET) {
         this.#bytes.set(index, target.slice())
         this.#held += target.length
       }

@@ -104,11 +104,17 @@ function dslot(h, shift) {
   return Math.imul(h, 0x9e3779b1) >>> shift
 }
 // The length of the equal run of Buffers a from ai and b from bi (backwards from before them
-// when back), at most max: native comparisons of blocks that double while equal and halve on
-// a difference, then bytes. (Buffer#compare with ranges: no view made per comparison, whose
+// when back), at most max: the first bytes one by one, then native comparisons of blocks that
+// double while equal and halve on a difference, then bytes. (Buffer#compare with ranges: no view made per comparison, whose
 // garbage grew the worker's young generation.)
 function drun(a, ai, b, bi, max, back) {
   let len = 0
+  // The first bytes one by one: most candidates of the scan end within them, and a native
+  // comparison's call costs more than that.
+  const first = Math.min(max, 32)
+  if (back) while (len < first && a[ai - len - 1] === b[bi - len - 1]) len++
+  else while (len < first && a[ai + len] === b[bi + len]) len++
+  if (len < first) return len
   let block = 64
   while (len < max) {
     const k = Math.min(block, max - len)

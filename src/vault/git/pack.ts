@@ -206,8 +206,9 @@ interface Started {
 }
 
 /**
- * The objects of a plan in pack order (commits, tags, trees, blobs), batch by batch; the trees
- * the walk already gave to the deflate pool at this `level` come as that work.
+ * The objects of a plan in pack order (commits, tags, trees, blobs), batch by batch; the
+ * commits and trees the walk already gave to the deflate pool at this `level` come as that
+ * work.
  */
 async function* packItems(
   storage: Pick<Storage, 'revisionGet' | 'releaseGet' | 'directoryManifestGet' | 'contentGet'>,
@@ -239,14 +240,27 @@ async function* packItems(
       yield { kind, ids, inputs }
     }
   }
-  yield* manifests(plan.commits, 'rev', async (ids) =>
-    (await storage.revisionGet(ids, o)).map((r) => (r ? revisionObjectManifest(r) : null)),
+  const sameTrees = plan.manifests.level === level && plan.manifests.storeTrees === storeTrees
+  let commitsStarted = 0
+  if (plan.manifests.level === level) {
+    for (const { ids, done } of plan.manifests.deflatingCommits) {
+      o.signal?.throwIfAborted()
+      yield { kind: 'rev', ids, done }
+      commitsStarted += ids.length
+    }
+  }
+  yield* manifests(
+    plan.commits,
+    'rev',
+    async (ids) =>
+      (await storage.revisionGet(ids, o)).map((r) => (r ? revisionObjectManifest(r) : null)),
+    commitsStarted,
   )
   yield* manifests(plan.tags, 'rel', async (ids) =>
     (await storage.releaseGet(ids, o)).map((r) => (r ? releaseObjectManifest(r) : null)),
   )
   let treesStarted = 0
-  if (plan.manifests.level === level && plan.manifests.storeTrees === storeTrees) {
+  if (sameTrees) {
     for (const { ids, done } of plan.manifests.deflating) {
       o.signal?.throwIfAborted()
       yield { kind: 'dir', ids, done }

@@ -93,10 +93,11 @@ export interface DeflatingBatch {
 }
 
 /**
- * Framed manifests by id, up to a fixed number of bytes (then nothing more is kept); and trees
- * already given to the deflate pool, in batches covering the first trees of the plan, so that
- * they are checked and compressed on a worker while the walk goes on reading (the pack's header
- * needs the object count, so nothing can be sent before the walk ends, but the work can start).
+ * Framed manifests by id, up to a fixed number of bytes (then nothing more is kept); and commits
+ * and trees already given to the deflate pool, in batches covering the first ones of the plan,
+ * so that they are checked and compressed on a worker while the walk goes on reading (the
+ * pack's header needs the object count, so nothing can be sent before the walk ends, but the
+ * work can start).
  */
 export class ManifestCache {
   readonly #map = new Map<string, Uint8Array>()
@@ -104,6 +105,8 @@ export class ManifestCache {
   #deflatingStopped = false
   /** Batches of the plan's first trees, in order, being compressed at `level`. */
   readonly deflating: DeflatingBatch[] = []
+  /** Batches of the plan's first commits, in order, being compressed at `level`. */
+  readonly deflatingCommits: DeflatingBatch[] = []
   constructor(
     readonly budget: number,
     readonly level: number | null = null,
@@ -142,6 +145,27 @@ export class ManifestCache {
     })
     done.catch(() => undefined) // observed by the writer (or dropped with the plan)
     this.deflating.push({ ids, done })
+  }
+
+  /**
+   * Gives the plan's commits (`ids`, in order), whose manifests the cache holds, to the deflate
+   * pool in batches while the walk goes on to the trees (there is no level: nothing); stops at
+   * the first batch with one not held (the writer reads it and the rest).
+   */
+  deflateCommits(ids: IdList): void {
+    if (this.level === null) return
+    for (const batch of ids.chunks(BATCH)) {
+      if (!batch.every((id) => this.#map.has(id))) return
+      const manifests = batch.map((id) => this.take(id)!)
+      const done = deflatePool().run({
+        ids: batch,
+        framed: true,
+        inputs: manifests,
+        level: this.level,
+      })
+      done.catch(() => undefined) // observed by the writer (or dropped with the plan)
+      this.deflatingCommits.push({ ids: batch, done })
+    }
   }
 
   /** The manifest of `id`, dropped from the cache (each is written once). */
@@ -379,6 +403,8 @@ export async function planPack(storage: GraphReader, request: PackRequest): Prom
   }
 
   if (request.commitsOnly) return plan
+  // Compressed on a worker while the trees are walked: not in the writer's way once it starts.
+  plan.manifests.deflateCommits(plan.commits)
 
   // What the client has below the boundary commits is not sent again.
   const have = new IdSet()
