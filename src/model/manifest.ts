@@ -43,34 +43,6 @@ export function manifestId(manifest: Uint8Array): string {
   return sha1Hex(manifest)
 }
 
-/** Escapes a header value: every LF becomes LF SP (git's continuation lines). */
-export function escapeNewlines(value: Uint8Array): Uint8Array {
-  if (!value.includes(LF)) return value
-  const parts: Uint8Array[] = []
-  let start = 0
-  for (let i = 0; i < value.length; i++) {
-    if (value[i] === LF) {
-      parts.push(value.subarray(start, i + 1), Uint8Array.of(SP))
-      start = i + 1
-    }
-  }
-  parts.push(value.subarray(start))
-  return concatBytes(parts)
-}
-
-/** Body of a header-style object: `key SP escaped(value) LF`…, then `LF message` if any. */
-export function formatHeaders(
-  headers: readonly (readonly [Uint8Array, Uint8Array])[],
-  message: Uint8Array | null,
-): Uint8Array {
-  const parts: Uint8Array[] = []
-  const sp = Uint8Array.of(SP)
-  const lf = Uint8Array.of(LF)
-  for (const [key, value] of headers) parts.push(key, sp, escapeNewlines(value), lf)
-  if (message !== null) parts.push(lf, message)
-  return concatBytes(parts)
-}
-
 /** A header value given in parts, joined without a separator (a person line's). */
 type HeaderParts = readonly Uint8Array[]
 
@@ -82,9 +54,10 @@ function newlines(p: Uint8Array): number {
 }
 
 /**
- * `frame(type, formatHeaders(headers, message))` written straight into one buffer: the same
- * bytes, without an array per header, an escaped copy per value and two joins (revision ids
- * are hashed again by every fsck, so this is on its path).
+ * A framed header-style object (`key SP value LF`…, every LF inside a value followed by SP as
+ * git's continuation lines, then `LF message` if any), written straight into one buffer: no
+ * array per header, escaped copy per value or join (revision ids are hashed again by every
+ * fsck, so this is on its path).
  */
 function framedHeaders(
   type: string,
@@ -342,35 +315,35 @@ export function sortBranches(branches: readonly SnapshotBranch[]): SnapshotBranc
 
 /** Framed `extid` manifest. */
 export function extIdManifest(e: Omit<ExtId, 'id'>): Uint8Array {
-  const headers: [Uint8Array, Uint8Array][] = [[utf8('extid_type'), utf8(e.extidType)]]
-  if (e.extidVersion !== 0) headers.push([utf8('extid_version'), utf8(String(e.extidVersion))])
-  headers.push([utf8('extid'), e.extid], [utf8('target'), utf8(formatSwhid(e.target))])
-  if (e.payloadType !== null) headers.push([utf8('payload_type'), utf8(e.payloadType)])
-  if (e.payload !== null) headers.push([utf8('payload'), fromHex(e.payload)])
-  return frame('extid', formatHeaders(headers, null))
+  const headers: [Uint8Array, HeaderParts][] = [[utf8('extid_type'), [utf8(e.extidType)]]]
+  if (e.extidVersion !== 0) headers.push([utf8('extid_version'), [utf8(String(e.extidVersion))]])
+  headers.push([utf8('extid'), [e.extid]], [utf8('target'), [utf8(formatSwhid(e.target))]])
+  if (e.payloadType !== null) headers.push([utf8('payload_type'), [utf8(e.payloadType)]])
+  if (e.payload !== null) headers.push([utf8('payload'), [fromHex(e.payload)]])
+  return framedHeaders('extid', headers, null)
 }
 
 /** Framed `raw_extrinsic_metadata` manifest (spec §9.15). */
 export function rawExtrinsicMetadataManifest(m: Omit<RawExtrinsicMetadata, 'id'>): Uint8Array {
   const seconds = Math.floor(m.discoveryDate.getTime() / 1000)
-  const headers: [Uint8Array, Uint8Array][] = [
-    [utf8('target'), utf8(formatSwhid(m.target))],
-    [utf8('discovery_date'), utf8(String(seconds))],
-    [utf8('authority'), utf8(`${m.authority.type} ${m.authority.url}`)],
-    [utf8('fetcher'), utf8(`${m.fetcher.name} ${m.fetcher.version}`)],
-    [utf8('format'), utf8(m.format)],
-  ]
-  if (m.origin !== null) headers.push([utf8('origin'), utf8(m.origin)])
-  if (m.visit !== null) headers.push([utf8('visit'), utf8(String(m.visit))])
+  const headers: [Uint8Array, HeaderParts][] = []
+  const add = (key: string, v: Uint8Array): void => void headers.push([utf8(key), [v]])
+  add('target', utf8(formatSwhid(m.target)))
+  add('discovery_date', utf8(String(seconds)))
+  add('authority', utf8(`${m.authority.type} ${m.authority.url}`))
+  add('fetcher', utf8(`${m.fetcher.name} ${m.fetcher.version}`))
+  add('format', utf8(m.format))
+  if (m.origin !== null) add('origin', utf8(m.origin))
+  if (m.visit !== null) add('visit', utf8(String(m.visit)))
   const core = (key: string, v: CoreSwhid | null): void => {
-    if (v !== null) headers.push([utf8(key), utf8(formatSwhid(v))])
+    if (v !== null) add(key, utf8(formatSwhid(v)))
   }
   core('snapshot', m.snapshot)
   core('release', m.release)
   core('revision', m.revision)
-  if (m.path !== null) headers.push([utf8('path'), m.path])
+  if (m.path !== null) add('path', m.path)
   core('directory', m.directory)
-  return frame('raw_extrinsic_metadata', formatHeaders(headers, m.metadata))
+  return framedHeaders('raw_extrinsic_metadata', headers, m.metadata)
 }
 
 // ---------------------------------------------------------------------------------------------
