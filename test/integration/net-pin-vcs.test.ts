@@ -28,7 +28,7 @@ import {
 import { type DnsServer, startDnsServer } from '../helpers/dns-server.js'
 import type { GitServer } from '../helpers/git-servers.js'
 import { requireService } from '../helpers/services.js'
-import { startSvnserve, svnTool } from '../helpers/svn.js'
+import { gitTreeOfDir, startSvnserve, svnTool } from '../helpers/svn.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
 
 const tools = await requireService('svnserve, brz, cvs and rsync', () => {
@@ -186,6 +186,51 @@ describe.runIf(tools)('non-HTTP tools held to the checked address', () => {
     } finally {
       await hidden.stop()
     }
+  })
+
+  it('externals of an external are reached at the checked address, never through a path outside', async () => {
+    const p = port(svnserve.url)
+    // `deepnest` has an external under a name only the policy resolves, and one whose target
+    // climbs out of its directory (which the svn tools refuse to set: loaded from a dump)
+    const ext = `svn://svn.pin.test:${p}/other deep\nsvn://svn.pin.test:${p}/other XXXXXXXXXXXXXXXXX`
+    svnRepo(join(tmp, 'svn'), 'deepnest-src', 'n.txt', ext)
+    const dump = svnTool('svnadmin', ['dump', '-q', join(tmp, 'svn', 'deepnest-src')])
+    const at = dump.indexOf('XXXXXXXXXXXXXXXXX')
+    Buffer.from('a/../../../escape').copy(dump, at)
+    svnTool('svnadmin', ['create', join(tmp, 'svn', 'deepnest')])
+    svnTool(
+      'svnadmin',
+      ['load', '-q', '--bypass-prop-validation', join(tmp, 'svn', 'deepnest')],
+      undefined,
+      dump,
+    )
+    svnRepo(join(tmp, 'svn'), 'main3', 'a.txt', `svn://svn.pin.test:${p}/deepnest nest`)
+    // what svn puts at `nest`: deepnest's tree with `other` exported at `deep`, by git's hash
+    const out = join(tmp, 'expected-nest')
+    svnTool('svn', ['export', '-q', '--ignore-externals', `svn://127.0.0.1:${p}/deepnest`, out])
+    svnTool('svn', ['export', '-q', `svn://127.0.0.1:${p}/other`, join(out, 'deep')])
+    const expected = gitTreeOfDir(out)
+
+    const r = await load('svn', `svn://svn.pin.test:${p}/main3`)
+    expect(r.message).toBeNull()
+    expect(r.status).toBe('full')
+    expect(await rootNames(r.snapshot)).toEqual(['a.txt', 'nest'])
+    const [snp] = await archive.storage.snapshotGet([r.snapshot!])
+    const head = snp!.branches.find((b) => Buffer.from(b.name).toString() === 'HEAD')!
+    const [rev] = await archive.storage.revisionGet([head.target!.target as string])
+    const root = await archive.storage.directoryLs(rev!.directory)
+    const nest = root!.find((e) => Buffer.from(e.name).toString() === 'nest')!
+    expect(nest.target).toBe(expected)
+    // nothing was written above the export's own folder
+    const found = execFileSync('find', [tmp, data, '-name', 'escape']).toString()
+    expect(found).toBe('')
+    // a re-visit checks the last revision by exporting it again the same way: history is found
+    // unchanged, so nothing is loaded again
+    const again = await load('svn', `svn://svn.pin.test:${p}/main3`)
+    expect(again.status).toBe('full')
+    expect(again.snapshot).toBe(r.snapshot)
+    expect(again.stats.fetches).toBe(0)
+    expect(again.stats.revisions).toBe(0)
   })
 
   it('bzr:// loads under a name only the policy resolves', async () => {

@@ -40,7 +40,7 @@ import {
   parseExternals,
   quoteSvnUrl,
 } from './externals.js'
-import { checkExternalsReach } from './nested-externals.js'
+import { exportPinned } from './nested-externals.js'
 import { pinnedSvnUrl, type SvnAccess, toolArgs, toolOpts } from './repo.js'
 import { runTool, ToolError } from './tools.js'
 
@@ -312,13 +312,15 @@ export class SvnExternals {
       : { auth: null, proxy: this.#o.proxy ?? null, signal: this.#o.signal }
     const pin = this.#o.pinUrl
     if (!own && pin) ({ url, access } = await pinnedSvnUrl(url, access, pin))
-    // under a network policy (its proxy): everything the export would reach is checked first,
-    // and nothing on this machine's disk but the origin's own repository
+    // under a network policy (its proxy): the externals of the external are exported by Arca,
+    // each host checked and connected to at the checked address, and nothing on this machine's
+    // disk but the origin's own repository
     if (this.#o.proxy && pin) {
       const allowDisk = /^file:/i.test(this.#o.originUrl)
       if (!own && !allowDisk && /^file:/i.test(url))
         throw new ForbiddenError(`the svn:externals ${url} is on this machine's disk`)
-      await checkExternalsReach(url, rev, peg, { access, pin, allowDisk })
+      await exportPinned(url, rev, peg, to, { access, pin, allowDisk })
+      return
     }
     await runTool(
       'svn',

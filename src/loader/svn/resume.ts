@@ -15,7 +15,7 @@ import { join } from 'node:path'
 import { isArcaError } from '../../errors.js'
 import { diskTree } from '../core/disk-tree.js'
 import { isRecursiveExternal, parseExternals } from './externals.js'
-import { checkExternalsReach, type ReachOptions } from './nested-externals.js'
+import { exportPinned, type ReachOptions } from './nested-externals.js'
 import {
   exportRevision,
   type PropsUnder,
@@ -44,8 +44,8 @@ export interface ResumeOptions {
   readonly scratch: string
   readonly access: SvnAccess
   /**
-   * Under a network policy: how the externals that the export reaches are checked first
-   * (`checkExternalsReach`); with one refused, the tree is not exported (the first load left
+   * Under a network policy: how the externals of the export are checked and reached
+   * (`exportPinned`); with one refused, the tree is not exported (the first load left
    * it out) and only the revision's metadata is checked against the archived one.
    */
   readonly reach?: Omit<ReachOptions, 'access'> | undefined
@@ -79,7 +79,10 @@ export async function resumeState(
     // the origin's path (SWH exports the root and takes that path)
     const url = info.subpath.length === 0 ? info.root : info.url
     if (!recursive && opts.reach) {
-      const refused = await checkExternalsReach(url, loaded.rev, loaded.rev, {
+      // under a network policy, the externals are exported by Arca at the addresses checked;
+      // with one refused, the tree cannot be exported as the first load saw it: its metadata
+      // is checked alone
+      const refused = await exportPinned(url, loaded.rev, loaded.rev, dest, {
         ...opts.reach,
         access: opts.access,
       }).then(
@@ -89,11 +92,9 @@ export async function resumeState(
           throw e
         },
       )
-      // the tree cannot be exported as the first load saw it: its metadata is checked alone
       if (refused) directory = loaded.directory
-    }
+    } else await exportRevision(url, loaded.rev, dest, recursive, opts.access)
     if (directory === '') {
-      await exportRevision(url, loaded.rev, dest, recursive, opts.access)
       for await (const o of diskTree(dest, {
         maxContentSize: opts.maxContentSize,
         origin: opts.origin,
