@@ -11,7 +11,18 @@
  * @module
  */
 
+import sortedBtree from 'sorted-btree'
+
 import type { RcsDelta } from './rcs.js'
+
+/**
+ * The B+ tree class. The package is CommonJS marked `__esModule`: Node gives its exports
+ * object as the default import, Vite (the tests) its `default` export.
+ */
+const BTree: typeof sortedBtree.default =
+  (sortedBtree as Partial<typeof sortedBtree>).default ??
+  (sortedBtree as unknown as typeof sortedBtree.default)
+type Windows = InstanceType<typeof BTree<number, Span>>
 
 /** Seconds within which file revisions without a commitid join one changeset (SWH: 300). */
 export const CHANGESET_FUZZ_SEC = 300
@@ -69,6 +80,12 @@ export function compareChangesets(a: Changeset, b: Changeset, fuzz: number): num
   return ct !== 0 ? ct : c
 }
 
+/** A changeset without commitid in its key's time order, with when it was added. */
+interface Span {
+  readonly cs: Changeset
+  readonly seq: number
+}
+
 /** The revisions of one file, in what they give the changesets. */
 export interface FileHistory {
   readonly file: number
@@ -81,8 +98,16 @@ export interface FileHistory {
 export class ChangesetCollector {
   /** Changesets in insertion order (a merged one moves to the end, as in a Python dict). */
   readonly #all = new Set<Changeset>()
-  /** Changesets by branch, author and log (what cvs2gitdump hashes). */
-  readonly #byKey = new Map<string, Set<Changeset>>()
+  /** Changesets with a commitid, by branch, author, log and commitid: at most one each. */
+  readonly #byCommit = new Map<string, Changeset>()
+  /**
+   * Changesets without a commitid, by branch, author and log (what cvs2gitdump hashes), by the
+   * start of their window: no two of one key are within the fuzz of each other (they would have
+   * been merged), so their windows are disjoint and their starts distinct.
+   */
+  readonly #spans = new Map<string, Windows>()
+  /** Insertion counter: the first changeset found is the earliest added, as a Set iterates. */
+  #seq = 0
   readonly #fuzz: number
 
   constructor(fuzz: number = CHANGESET_FUZZ_SEC) {
@@ -142,27 +167,52 @@ export class ChangesetCollector {
     }
   }
 
+  /**
+   * Adds a file revision's changeset, merged with those of its key that compare equal (SWH
+   * compares it with every changeset of the key, in insertion order; the same result is found
+   * here by commitid or by a search of the key's ordered time windows, so that a history with
+   * thousands of commits of one author and message is not quadratic).
+   */
   #add(a: Changeset): void {
     const key = `${a.branch}\0${Buffer.from(a.author).toString('latin1')}\0${Buffer.from(a.log).toString('latin1')}`
-    let same = this.#byKey.get(key)
-    if (!same) this.#byKey.set(key, (same = new Set()))
-    for (;;) {
-      let found: Changeset | null = null
-      for (const c of same)
-        if (compareChangesets(c, a, this.#fuzz) === 0) {
-          found = c
-          break
-        }
-      if (!found) break
-      same.delete(found)
-      this.#all.delete(found)
-      found.maxTime = Math.max(found.maxTime, a.maxTime)
-      found.minTime = Math.min(found.minTime, a.minTime)
-      found.revs.push(...a.revs)
-      a = found
+    if (a.commitid !== null) {
+      // equal only to the changeset of the same commitid, whatever the dates
+      const k = `${key}\0${a.commitid}`
+      const found = this.#byCommit.get(k)
+      if (found) a = this.#merge(found, a)
+      this.#byCommit.set(k, a)
+      this.#all.add(a)
+      return
     }
-    same.add(a)
+    let spans = this.#spans.get(key)
+    if (!spans) this.#spans.set(key, (spans = new BTree<number, Span>()))
+    const fuzz = this.#fuzz
+    for (;;) {
+      // equal to those whose window is within the fuzz of a's: the window starting last before
+      // that range (it may reach into it) and those starting in it
+      const from = a.minTime - fuzz
+      const to = a.maxTime + fuzz
+      let best: Span | undefined
+      const before = spans.nextLowerPair(from)
+      if (before && before[1].cs.maxTime >= from) best = before[1]
+      spans.forRange(from, to, true, (_k, s) => {
+        if (best === undefined || s.seq < best.seq) best = s
+      })
+      if (best === undefined) break
+      spans.delete(best.cs.minTime)
+      a = this.#merge(best.cs, a)
+    }
+    spans.set(a.minTime, { cs: a, seq: this.#seq++ })
     this.#all.add(a)
+  }
+
+  /** `a` merged into `found` (which keeps its place in neither order: it is added anew). */
+  #merge(found: Changeset, a: Changeset): Changeset {
+    this.#all.delete(found)
+    found.maxTime = Math.max(found.maxTime, a.maxTime)
+    found.minTime = Math.min(found.minTime, a.minTime)
+    found.revs.push(...a.revs)
+    return found
   }
 
   /** The changesets in history order. */
