@@ -4,7 +4,8 @@
  * refused by the next request and served again when the mask is lifted; a content of the
  * listing removed, then stored again (hidden), by another connection to the archive (as
  * `arca remove` or a loader in another process) shows in the next listing; a removed directory
- * is not found. Ids, sizes and hashes come from git and node:crypto.
+ * is not found. A client holding a listing's entity tag gets a 304 only while it is current
+ * and visible. Ids, sizes and hashes come from git and node:crypto.
  */
 import { createHash } from 'node:crypto'
 
@@ -31,6 +32,14 @@ async function listing(f: Fixture, id: string): Promise<{ status: number; body: 
   const res = await get(f, `/api/1/directory/${id}/`)
   return { status: res.status, body: await res.text() }
 }
+
+/** A listing asked with `If-None-Match`. */
+async function revalidate(f: Fixture, id: string, etag: string) {
+  const res = await get(f, `/api/1/directory/${id}/`, { headers: { 'If-None-Match': etag } })
+  return { status: res.status, etag: res.headers.get('etag'), body: await res.text() }
+}
+
+const sha1Tag = (body: string) => `"${createHash('sha1').update(body).digest('hex')}"`
 
 function suite(
   name: string,
@@ -70,12 +79,19 @@ function suite(
         lsTree.map((e) => [e.name, e.perms, e.type, e.id]),
       )
       expect((await listing(f, f.root)).body).toBe(first.body)
+      // The entity tag is the body's SHA-1; a client holding it gets a 304.
+      const etag = sha1Tag(first.body)
+      expect((await get(f, `/api/1/directory/${f.root}/`)).headers.get('etag')).toBe(etag)
+      expect(await revalidate(f, f.root, etag)).toEqual({ status: 304, etag, body: '' })
+      expect(await revalidate(f, f.root, `"x", W/${etag}`)).toMatchObject({ status: 304 })
+      expect(await revalidate(f, f.root, '"x"')).toMatchObject({ status: 200, body: first.body })
 
       await mask(f, 'ls1', [`swh:1:dir:${f.root}`])
       try {
         const masked = await listing(f, f.root)
         expect(masked.status).toBe(403)
         expect(JSON.parse(masked.body)).toMatchObject({ exception: 'MaskedObjectException' })
+        expect((await revalidate(f, f.root, etag)).status).toBe(403)
       } finally {
         await unmask(f, 'ls1', [`swh:1:dir:${f.root}`])
       }
@@ -116,6 +132,11 @@ function suite(
           (JSON.parse(body) as Entry[]).filter((e) => e.name !== 'secret.txt')
         expect(others(removed.body)).toEqual(others(before.body))
         expect((await listing(f, f.root)).body).toBe(removed.body)
+        expect(await revalidate(f, f.root, sha1Tag(before.body))).toMatchObject({
+          status: 200,
+          etag: sha1Tag(removed.body),
+          body: removed.body,
+        })
 
         const content = { ...makeContent(bytes), status: 'hidden' as const, data: bytes }
         expect(content.sha1Git).toBe(f.secret)
