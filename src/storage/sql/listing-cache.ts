@@ -29,8 +29,24 @@ import { inList } from './statements.js'
 
 /** Entries kept across all cached listings (about 1 KB each, rendered views included). */
 const BUDGET_ENTRIES = 20_000
-/** Listings with more file entries than this are not kept (one statement checks a listing). */
-const MAX_FILES = 400
+/**
+ * Listings with more distinct file targets than this are not kept (one statement checks a
+ * listing; its parameters stay far under both engines' limits).
+ */
+const MAX_FILES = 2048
+
+/**
+ * `ids` repeated at the end up to the next power of two: membership in an `IN` list ignores
+ * repeats, and the statements of all listings then come in a few lengths, not one prepared
+ * statement per listing size.
+ */
+function padded(ids: readonly Uint8Array[]): Uint8Array[] {
+  let n = 4
+  while (n < ids.length) n *= 2
+  const out = [...ids]
+  while (out.length < n) out.push(ids[ids.length - 1]!)
+  return out
+}
 
 /** A kept listing and the statement that checks it. */
 interface Kept {
@@ -77,17 +93,19 @@ function checkOf(
   const params: SqlValue[] = [b(id)]
   const expected = [1]
   for (const [status, ids] of byStatus) {
+    const list = padded(ids)
     parts.push(
-      `(SELECT count(*) FROM content WHERE status = ? AND sha1_git IN ${inList(ids.length)}) AS c${parts.length}`,
+      `(SELECT count(*) FROM content WHERE status = ? AND sha1_git IN ${inList(list.length)}) AS c${parts.length}`,
     )
-    params.push(status, ...ids)
+    params.push(status, ...list)
     expected.push(ids.length)
   }
   if (absent.length > 0) {
+    const list = padded(absent)
     parts.push(
-      `(SELECT count(*) FROM content WHERE sha1_git IN ${inList(absent.length)}) AS c${parts.length}`,
+      `(SELECT count(*) FROM content WHERE sha1_git IN ${inList(list.length)}) AS c${parts.length}`,
     )
-    params.push(...absent)
+    params.push(...list)
     expected.push(0)
   }
   return { sql: `SELECT ${parts.join(', ')}`, params, expected }
