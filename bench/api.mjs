@@ -3,9 +3,11 @@
 // (autocannon) in a separate process. Measures requests/s and p99 latency for resolve, content
 // metadata, a directory listing, a 10 KB raw content and a 1000-SWHID known query.
 //
-// Usage: npm run bench:api [-- --seconds S --connections C]
+// Usage: npm run bench:api [-- --seconds S --connections C --only directory,resolve]
+// (`--only`: the scenarios whose label holds one of the comma-separated words; all by default.)
+// Besides req/s and latency, the server's CPU time (user+sys, from /proc) over each scenario.
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 
@@ -14,6 +16,7 @@ const { values: opts } = parseArgs({
     seconds: { type: 'string', default: '8' },
     connections: { type: 'string', default: '32' },
     dir: { type: 'string', default: resolve(import.meta.dirname, '..', '.bench') },
+    only: { type: 'string' },
   },
 })
 const arca = resolve(import.meta.dirname, '..', 'bin', 'arca.js')
@@ -120,11 +123,29 @@ const runner = `
     if (err) { console.error(err); process.exit(1) }
     process.stdout.write(JSON.stringify({ rps: r.requests.average, p99: r.latency.p99, p50: r.latency.p50, errors: r.errors + r.non2xx, total: r.requests.total }))
   })`
+const only = opts.only
+  ?.split(',')
+  .map((w) => w.trim().toLowerCase())
+  .filter((w) => w !== '')
+const chosen = only ? scenarios.filter(([label]) => only.some((w) => label.includes(w))) : scenarios
+if (chosen.length === 0) throw new Error(`--only ${opts.only}: no scenario matches`)
+// The server's user+sys CPU seconds so far (Linux /proc; null elsewhere).
+const clockTicks = 100
+const serverCpu = () => {
+  try {
+    const f = readFileSync(`/proc/${server.pid}/stat`, 'utf8')
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks
+  } catch {
+    return null
+  }
+}
 let failed = false
 console.log(
   `arca serve, embedded archive; autocannon ${opts.connections} connections, ${opts.seconds} s per scenario`,
 )
-for (const [label, o] of scenarios) {
+for (const [label, o] of chosen) {
+  const cpu0 = serverCpu()
   const out = execFileSync(
     process.execPath,
     [
@@ -138,16 +159,23 @@ for (const [label, o] of scenarios) {
     ],
     { encoding: 'utf8' },
   )
+  const cpu1 = serverCpu()
   const r = JSON.parse(out)
   if (r.errors > 0) failed = true
+  const cpu =
+    cpu0 === null || cpu1 === null
+      ? ''
+      : `   server CPU ${(cpu1 - cpu0).toFixed(2)} s (${Math.round(((cpu1 - cpu0) * 1e6) / r.total)} µs/req)`
   console.log(
-    `  ${label.padEnd(34)} ${Math.round(r.rps).toLocaleString('en').padStart(7)} req/s   p50 ${r.p50} ms   p99 ${r.p99} ms${r.errors ? `   ${r.errors} errors` : ''}`,
+    `  ${label.padEnd(34)} ${Math.round(r.rps).toLocaleString('en').padStart(7)} req/s   p50 ${r.p50} ms   p99 ${r.p99} ms${cpu}${r.errors ? `   ${r.errors} errors` : ''}`,
   )
 }
 const rss = execFileSync('ps', ['-o', 'rss=', '-p', String(server.pid)], {
   encoding: 'utf8',
 }).trim()
-console.log(`server RSS after the run: ${Math.round(Number(rss) / 1024)} MB`)
+console.log(
+  `server RSS after the run: ${Math.round(Number(rss) / 1024)} MB; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+)
 console.log('target: content metadata >= 5,000 req/s with p99 < 20 ms')
 server.kill('SIGTERM')
 if (failed) process.exitCode = 1

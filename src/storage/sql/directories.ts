@@ -15,6 +15,7 @@ import type { AddSummary, DirectoryEntryInfo, DirectoryLsOptions } from '../inte
 import { bump } from './counters.js'
 import type { SqlExecutor } from './executor.js'
 import { indexDirectoryEdges } from './graph-index.js'
+import type { ListingCache } from './listing-cache.js'
 import { b, bytesOrNull, num, type Row, str } from './rows.js'
 import { absentIds, chunks, getRows, inList, insert, uniqueBy } from './statements.js'
 
@@ -127,15 +128,25 @@ async function entryInfos(
   })
 }
 
+/**
+ * The entries of directory `id` (with `cache`, a one-level listing is kept there and given again
+ * while the database still gives exactly it: shared and frozen, see `listing-cache.ts`).
+ */
 export async function directoryLs(
   db: SqlExecutor,
   id: string,
   options: DirectoryLsOptions = {},
+  cache?: ListingCache,
 ): Promise<DirectoryEntryInfo[] | null> {
+  if (cache && !options.recursive) {
+    // Frozen, and typed mutable only because the interface's listings are.
+    const kept = await cache.get(db, id)
+    if (kept) return kept as DirectoryEntryInfo[]
+  }
   const [dir] = await directoryGet(db, [id])
   if (!dir) return null
   const top = await entryInfos(db, id, dir.entries, null)
-  if (!options.recursive) return top
+  if (!options.recursive) return cache ? (cache.put(id, top) as DirectoryEntryInfo[]) : top
   // Depth first, each directory's entry before its children.
   const out: DirectoryEntryInfo[] = []
   const visit = async (entries: DirectoryEntryInfo[]): Promise<void> => {

@@ -31,6 +31,7 @@ import type {
 import * as contents from './contents.js'
 import * as directories from './directories.js'
 import type { Migration, SqlDatabase } from './executor.js'
+import { ListingCache } from './listing-cache.js'
 import { migrate } from './migrate.js'
 import * as releases from './releases.js'
 import * as revisions from './revisions.js'
@@ -41,6 +42,8 @@ export class SqlObjectStorage {
   readonly #db: SqlDatabase
   readonly #migrations: readonly Migration[]
   readonly #objstorage: ObjStorage
+  /** One-level directory listings, each checked against the database when given again. */
+  readonly #listings = new ListingCache()
   #opened = false
 
   constructor(db: SqlDatabase, migrations: readonly Migration[], objstorage: ObjStorage) {
@@ -131,7 +134,7 @@ export class SqlObjectStorage {
   }
 
   directoryLs(id: string, options: DirectoryLsOptions = {}): Promise<DirectoryEntryInfo[] | null> {
-    return directories.directoryLs(this.#db, id, options)
+    return directories.directoryLs(this.#db, id, options, this.#listings)
   }
 
   directoryEntryGetByPath(

@@ -154,6 +154,52 @@ export function removalTests(ctx: StorageSuiteContext): void {
       expect(await s.statCounters()).toEqual(after)
     })
 
+    it('a directory listed again shows contents stored, removed and stored hidden since', async () => {
+      const tag = uniq('ls')
+      // Nine files: four stored now, five later (one of them twice in the directory).
+      const datas = Array.from({ length: 9 }, (_, i) => utf8(`${tag} file ${i}`))
+      const cs = datas.map((d) => ({ ...makeContent(d), data: d }))
+      const sha1 = (d: Uint8Array) => createHash('sha1').update(d).digest('hex')
+      await s.contentAdd(cs.slice(0, 4))
+      const entries = cs.map((c, i) => ({
+        name: utf8(`f${i}`),
+        type: 'file' as const,
+        perms: 0o100644,
+        target: c.sha1Git,
+      }))
+      entries.push({ name: utf8('twice'), type: 'file', perms: 0o100644, target: cs[8]!.sha1Git })
+      const dir = makeDirectory({ entries })
+      await s.directoryAdd([dir])
+      await s.flush()
+      const view = async () =>
+        (await s.directoryLs(dir.id))?.map((e) => [e.length, e.status, e.sha1]) ?? null
+      const want = (present: Map<number, string>) =>
+        [...datas, datas[8]!].map((d, i) => {
+          const st = present.get(i === 9 ? 8 : i)
+          return st === undefined ? [null, null, null] : [d.length, st, sha1(d)]
+        })
+      const state = new Map([0, 1, 2, 3].map((i) => [i, 'visible']))
+      expect(await view()).toEqual(want(state))
+      expect(await view()).toEqual(want(state))
+      await s.contentAdd(cs.slice(4))
+      await s.flush()
+      for (const i of [4, 5, 6, 7, 8]) state.set(i, 'visible')
+      expect(await view()).toEqual(want(state))
+      expect(
+        await r.removeObjects([`swh:1:cnt:${cs[2]!.sha1Git}`, `swh:1:cnt:${cs[8]!.sha1Git}`]),
+      ).toBe(2)
+      state.delete(2)
+      state.delete(8)
+      expect(await view()).toEqual(want(state))
+      await s.contentAdd([{ ...cs[2]!, status: 'hidden' }])
+      await s.flush()
+      state.set(2, 'hidden')
+      expect(await view()).toEqual(want(state))
+      expect(await view()).toEqual(want(state))
+      expect(await r.removeObjects([`swh:1:dir:${dir.id}`])).toBe(1)
+      expect(await s.directoryLs(dir.id)).toBeNull()
+    })
+
     it('records removals with their plan, in order, and updates them', async () => {
       const id = uniq('removal')
       const date = new Date(1_700_000_000_123)
