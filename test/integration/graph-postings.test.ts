@@ -238,6 +238,49 @@ async function suite(dialect: Dialect, makeDb: () => SqlDatabase, dir: string): 
   }
 }
 
+/**
+ * A reindex (several pages) while other batches of directories are added: each directory ends
+ * up in the lists exactly once, whichever side of the reindex's resume point its id falls.
+ */
+async function concurrentSuite(dialect: Dialect, makeDb: () => SqlDatabase, dir: string) {
+  const s = new SqlStorage(makeDb(), migrations(dialect), {
+    objstorage: new FsObjStorage({ root: join(dir, 'objects'), fsync: false }),
+  })
+  await s.open()
+  try {
+    const target = fake('held by all')
+    const all: Spec[] = []
+    for (let n = 0; n < 4800; n++)
+      all.push({
+        files: [
+          ['all', target],
+          [`f${n}`, fake(`file ${n}`)],
+        ],
+      })
+    const ids = gitTreeIds(all, join(dir, 'git'))
+    const dirs = all.map(directoryOf)
+    expect(dirs.map((d) => d.id)).toEqual(ids)
+    for (let i = 0; i < 4500; i += 500) await s.directoryAdd(dirs.slice(i, i + 500))
+    await s.db.transaction(async (tx) => {
+      await tx.run("UPDATE graph_index SET complete = 0, resume = NULL WHERE name = 'directory'")
+    })
+    const adding = (async () => {
+      for (let i = 4500; i < 4800; i += 10) await s.directoryAdd(dirs.slice(i, i + 10))
+    })()
+    const [report] = await Promise.all([s.graphReindex(), adding])
+    expect(report.directories).toBeGreaterThanOrEqual(4500)
+    expect((await s.graphCounts()).arcsByType['dir:*']).toBe(2 * 4800)
+    const got = await s.graphSuccessors([`swh:1:cnt:${target}`], {
+      direction: 'backward',
+      edges: new Set(['cnt:dir']),
+      limit: 1_000_000,
+    })
+    expect(got.get(`swh:1:cnt:${target}`)).toEqual([...ids].sort().map((x) => `swh:1:dir:${x}`))
+  } finally {
+    await s.close()
+  }
+}
+
 describe('graph reverse index as posting lists', () => {
   it('SQLite', async () => {
     const dir = makeTemp('arca-postings-')
@@ -247,6 +290,30 @@ describe('graph reverse index as posting lists', () => {
       removeTemp(dir)
     }
   }, 60_000)
+
+  it('SQLite: a reindex while directories are added lists each once', async () => {
+    const dir = makeTemp('arca-postings-')
+    try {
+      await concurrentSuite('sqlite', () => new SqliteDb({ path: join(dir, 'graph.sqlite') }), dir)
+    } finally {
+      removeTemp(dir)
+    }
+  }, 60_000)
+
+  it.runIf(available)(
+    'PostgreSQL: a reindex while directories are added lists each once',
+    async () => {
+      const db = await createTestDatabase()
+      const dir = makeTemp('arca-postings-')
+      try {
+        await concurrentSuite('postgres', () => new PostgresDb({ url: db.url }), dir)
+      } finally {
+        await db.drop()
+        removeTemp(dir)
+      }
+    },
+    60_000,
+  )
 
   it.runIf(available)(
     'PostgreSQL',
