@@ -33,13 +33,13 @@ interface Spec {
   readonly files: [string, string][]
 }
 
-/** 150 batches of 1 to 4 directories: every one holds SHARED (some twice), every third THIRD. */
+/** 600 batches of 1 or 2 directories: every one holds SHARED (some twice), every third THIRD. */
 function specs(): Spec[][] {
   const batches: Spec[][] = []
   let n = 0
-  for (let k = 0; k < 150; k++) {
+  for (let k = 0; k < 600; k++) {
     const batch: Spec[] = []
-    for (let j = 0; j <= k % 4; j++, n++) {
+    for (let j = 0; j <= k % 2; j++, n++) {
       const files: [string, string][] = [
         ['shared', SHARED],
         [`own-${n}`, fake(`own ${n}`)],
@@ -136,16 +136,16 @@ async function suite(dialect: Dialect, makeDb: () => SqlDatabase, dir: string): 
     const sharedAll = [...holding(SHARED), extraId].sort()
     expect(sharedAll.length).toBe(flat.length + 1)
 
-    // More posting rows for SHARED than one read page (150 batches and the extra one).
+    // More posting rows for SHARED than one read page (600 batches and the extra one).
     const rows = await s.db.all<{ n: unknown }>(
       'SELECT COUNT(*) AS n FROM graph_dir_post WHERE target = ?',
       [Buffer.from(SHARED, 'hex')],
     )
-    expect(Number(rows[0]!.n)).toBe(151)
+    expect(Number(rows[0]!.n)).toBe(601)
     expect((await parents([SHARED])).get(`swh:1:cnt:${SHARED}`)).toEqual(dirSwhids(sharedAll))
     expect((await parents([THIRD])).get(`swh:1:cnt:${THIRD}`)).toEqual(dirSwhids(holding(THIRD)))
     // Paged: the first `limit` (target, directory) pairs in that order.
-    for (const limit of [1, 7, 129, 300]) {
+    for (const limit of [1, 7, 513, 800]) {
       const got = (await parents([SHARED], limit)).get(`swh:1:cnt:${SHARED}`)
       expect(got, String(limit)).toEqual(dirSwhids(sharedAll.slice(0, limit)))
     }
@@ -180,13 +180,18 @@ async function suite(dialect: Dialect, makeDb: () => SqlDatabase, dir: string): 
            dir ${dialect === 'sqlite' ? 'BLOB' : 'BYTEA'} NOT NULL, PRIMARY KEY (target, dir)
          )${dialect === 'sqlite' ? ' WITHOUT ROWID' : ''}`,
       )
+      const old: Buffer[] = []
       for (const [i, spec] of flat.entries()) {
         if (gone.has(ids[i]!)) continue
         for (const t of new Set(spec.files.map(([, x]) => x)))
-          await tx.run('INSERT INTO graph_dir_edge (target, dir) VALUES (?, ?)', [
-            Buffer.from(t, 'hex'),
-            Buffer.from(ids[i]!, 'hex'),
-          ])
+          old.push(Buffer.from(t, 'hex'), Buffer.from(ids[i]!, 'hex'))
+      }
+      for (let i = 0; i < old.length; i += 1000) {
+        const part = old.slice(i, i + 1000)
+        await tx.run(
+          `INSERT INTO graph_dir_edge (target, dir) VALUES ${new Array(part.length / 2).fill('(?, ?)').join(', ')}`,
+          part,
+        )
       }
       await tx.run('DELETE FROM schema_migration WHERE version = 19')
     })

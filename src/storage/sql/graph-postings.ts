@@ -18,10 +18,13 @@ import type { SqlExecutor, SqlValue } from './executor.js'
 import { b, hex, num, type Row } from './rows.js'
 import { inList } from './statements.js'
 
-/** Posting rows per read statement (a row holds up to a batch's directories). */
-const PAGE = 128
+/**
+ * Posting rows per read statement: a row holds up to a batch's directories (most hold a few,
+ * those of a file in every directory of a large batch up to the batch's size).
+ */
+const PAGE = 512
 /** Targets per read statement. */
-const TARGETS = 200
+const TARGETS = 400
 
 /** The directory part of `graph_index`, locked for the rest of the transaction (PostgreSQL). */
 export async function lockDirectoryIndex(
@@ -127,10 +130,11 @@ export async function* readPostings(
   }
 }
 
-/** Calls `each` with the hex id of every directory of a packed list. */
+/** Calls `each` with the hex id of every directory of a packed list, until it returns true. */
 export function forEachDir(dirs: Uint8Array, each: (dir: string) => boolean | void): boolean {
-  for (let o = 0; o + 20 <= dirs.length; o += 20)
-    if (each(hex(dirs.subarray(o, o + 20)))) return true
+  const buf = Buffer.isBuffer(dirs) ? dirs : Buffer.from(dirs.buffer, dirs.byteOffset, dirs.length)
+  for (let o = 0; o + 20 <= buf.length; o += 20)
+    if (each(buf.toString('hex', o, o + 20))) return true
   return false
 }
 
