@@ -454,7 +454,7 @@ describe.each([
       const path = `/api/1/graph/leaves/swh:1:cnt:${blob}/?direction=backward&edges=cnt:dir,dir:dir,dir:rev`
       const expected = await set(path)
       const db = archive.backend.db
-      await db.run('DELETE FROM graph_dir_edge')
+      await db.run('DELETE FROM graph_dir_post')
       await db.run('DELETE FROM graph_rev_parent')
       await db.run('UPDATE graph_index SET complete = 0')
       const res = await get(path)

@@ -15,9 +15,10 @@ import type { AddSummary, DirectoryEntryInfo, DirectoryLsOptions } from '../inte
 import { bump } from './counters.js'
 import type { SqlExecutor } from './executor.js'
 import { indexDirectoryEdges } from './graph-index.js'
+import { lockDirectoryIndex } from './graph-postings.js'
 import type { ListingCache } from './listing-cache.js'
 import { b, bytesOrNull, num, type Row, str } from './rows.js'
-import { absentIds, chunks, getRows, inList, insert, uniqueBy } from './statements.js'
+import { absentIds, chunks, getRows, inList, insertReturning, uniqueBy } from './statements.js'
 
 export async function directoryAdd(
   db: SqlExecutor,
@@ -26,7 +27,9 @@ export async function directoryAdd(
   const unique = uniqueBy(directories, (d) => d.id)
   // The graph's reverse edges in the same transaction: no stored directory lacks them.
   const added = await db.transaction(async (tx) => {
-    const n = await insert(
+    // First, as every transaction writing the lists (see graph-postings.ts).
+    const index = await lockDirectoryIndex(tx)
+    const fresh = await insertReturning(
       tx,
       'directory',
       ['id', 'entries', 'raw_manifest'],
@@ -35,10 +38,15 @@ export async function directoryAdd(
         Buffer.from(packEntries(d.entries)),
         d.rawManifest === null ? null : Buffer.from(d.rawManifest),
       ]),
+      'id',
     )
-    await bump(tx, 'directory', n)
-    await indexDirectoryEdges(tx, unique)
-    return n
+    await bump(tx, 'directory', fresh.size)
+    await indexDirectoryEdges(
+      tx,
+      unique.filter((d) => fresh.has(d.id)),
+      index,
+    )
+    return fresh.size
   })
   return { 'directory:add': added }
 }

@@ -2,7 +2,8 @@
  * Edges of the graph API on SQL (see `../graph.ts`): forward edges decoded from the objects'
  * rows, backward edges from the reverse-reference indexes (migration 11: visit statuses by
  * snapshot, branches and releases by target, revisions by root directory; migration 18:
- * directory entries and revision parents). One query per kind of edge for a batch of nodes.
+ * revision parents; migration 19: posting lists of directories by entry target). One query per
+ * kind of edge for a batch of nodes.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import { forEachPackedEntry, unpackIds } from '../codec.js'
 import type { GraphCounts, GraphNodeType, GraphSuccessorsOptions } from '../graph.js'
 import type { SqlExecutor, SqlValue } from './executor.js'
 import { graphIndexComplete } from './graph-index.js'
+import { parentDirectories } from './graph-postings.js'
 import { b, hex, num, type Row, str } from './rows.js'
 import { chunks, inList } from './statements.js'
 
@@ -101,7 +103,7 @@ export async function graphSuccessors(
   }
   for (const [type, ids] of byType) {
     if (options.direction === 'forward') await forward(type, ids, allowed, adj, query)
-    else await backward(type, ids, allowed, adj, query)
+    else await backward(db, type, ids, allowed, adj, query, options)
   }
   return adj.map
 }
@@ -197,22 +199,24 @@ async function forward(
 }
 
 async function backward(
+  db: SqlExecutor,
   type: GraphNodeType,
   ids: readonly string[],
   allowed: Allowed,
   adj: Adjacency,
   query: Query,
+  { limit, signal }: GraphSuccessorsOptions,
 ): Promise<void> {
   const from = (r: Row): string => swhid(type, hex(r['src']))
   const to = (dstType: GraphNodeType) => (r: Row) => adj.add(from(r), swhid(dstType, hex(r['dst'])))
   if (type === 'ori') return
   if ((type === 'cnt' || type === 'dir' || type === 'rev') && allowed(type, 'dir'))
-    await query(
-      'SELECT target AS src, dir AS dst FROM graph_dir_edge WHERE target IN (?*) ORDER BY target, dir LIMIT ?',
-      ids,
-      [],
-      to('dir'),
-    )
+    for (const part of chunks([...ids], BATCH)) {
+      signal?.throwIfAborted()
+      if (adj.count >= limit) break
+      for (const [t, d] of await parentDirectories(db, part, limit))
+        adj.add(swhid(type, t), swhid('dir', d))
+    }
   if (type === 'dir' && allowed('dir', 'rev'))
     await query(
       'SELECT directory AS src, id AS dst FROM revision WHERE directory IN (?*) ORDER BY directory, id LIMIT ?',
@@ -332,7 +336,8 @@ export async function graphCounts(db: SqlExecutor): Promise<GraphCounts> {
     add(`rel:${NODE_OF_TARGET[str(r['target_type'])] ?? '?'}`, num(r['n']))
   add('rev:dir', counters.get('revision') ?? 0)
   add('rev:rev', await one('SELECT COUNT(*) AS n FROM graph_rev_parent'))
-  add('dir:*', await one('SELECT COUNT(*) AS n FROM graph_dir_edge'))
+  // the directories of every posting list (a list is 20 bytes per directory)
+  add('dir:*', await one('SELECT COALESCE(SUM(LENGTH(dirs)), 0) / 20 AS n FROM graph_dir_post'))
   return {
     nodesByType: {
       cnt: counters.get('content') ?? 0,

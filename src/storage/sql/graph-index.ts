@@ -1,7 +1,8 @@
 /**
- * The reverse-edge index of the graph API (migration 18): one row per (entry target, directory)
- * and per (parent, revision), written in the transaction that adds the directory or revision,
- * so that no stored object lacks its rows; `reindexGraph` fills it for objects stored before.
+ * The reverse-edge index of the graph API: posting lists of directories by entry target
+ * (migration 19, see graph-postings.ts) and one row per (parent, revision) (migration 18),
+ * written in the transaction that adds the directory or revision, so that no stored object
+ * lacks them; `reindexGraph` fills them for objects stored before.
  *
  * @module
  */
@@ -10,26 +11,39 @@ import type { Directory, Revision } from '../../model/index.js'
 import { forEachPackedEntry, unpackIds } from '../codec.js'
 import type { GraphReindexReport } from '../graph.js'
 import type { SqlExecutor, SqlValue } from './executor.js'
+import {
+  insertPostings,
+  lockDirectoryIndex,
+  postingRows,
+  removeFromPostings,
+} from './graph-postings.js'
 import { b, hex, num, type Row } from './rows.js'
 import { scanPackedDirectories } from './scan.js'
 import { insert } from './statements.js'
 
-/** Rows of the directory-entry reverse index for `dirs` (inside their adding transaction). */
+/**
+ * The posting lists of `dirs`, new in their adding transaction, when the index covers them: a
+ * complete index, or, while a reindex runs, the directories at or below its resume point
+ * (`index`, read and locked first in that transaction by `lockDirectoryIndex`).
+ */
 export async function indexDirectoryEdges(
   tx: SqlExecutor,
   dirs: readonly Directory[],
+  index: { readonly complete: boolean; readonly resume: string | null },
 ): Promise<void> {
-  const rows: SqlValue[][] = []
-  for (const d of dirs) {
-    const id = b(d.id)
-    const seen = new Set<string>()
-    for (const e of d.entries) {
-      if (seen.has(e.target)) continue
-      seen.add(e.target)
-      rows.push([b(e.target), id])
-    }
-  }
-  await insert(tx, 'graph_dir_edge', ['target', 'dir'], rows)
+  const covered = index.complete
+    ? dirs
+    : index.resume === null
+      ? []
+      : dirs.filter((d) => d.id <= index.resume!)
+  if (covered.length === 0) return
+  const sorted = [...covered].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
+  await insertPostings(
+    tx,
+    postingRows(
+      sorted.map((d) => ({ id: b(d.id), targets: new Set(d.entries.map((e) => e.target)) })),
+    ),
+  )
 }
 
 /** Rows of the revision-parent reverse index for `revs` (inside their adding transaction). */
@@ -52,13 +66,13 @@ export async function unindexObject(
   id: string,
 ): Promise<void> {
   if (type === 'dir') {
+    await lockDirectoryIndex(tx)
     const rows = await tx.all<Row>('SELECT entries FROM directory WHERE id = ?', [b(id)])
     const blob = rows[0]?.['entries'] as Uint8Array | undefined
     if (!blob) return
     const targets = new Set<string>()
     forEachPackedEntry(blob, (_c, _s, _e, t) => targets.add(hex(blob.subarray(t, t + 20))))
-    for (const t of targets)
-      await tx.run('DELETE FROM graph_dir_edge WHERE target = ? AND dir = ?', [b(t), b(id)])
+    await removeFromPostings(tx, id, [...targets])
     return
   }
   const rows = await tx.all<Row>('SELECT parents FROM revision WHERE id = ?', [b(id)])
@@ -101,26 +115,35 @@ export async function reindexGraph(
 
   const dirState = state.get('directory')
   if (dirState && !dirState.complete) {
-    let after = dirState.resume
     for (;;) {
       options.signal?.throwIfAborted()
-      const page = await scanPackedDirectories(db, after, PAGE)
-      await db.transaction(async (tx) => {
-        const rows: SqlValue[][] = []
-        for (const d of page.items) {
-          const id = b(d.key)
-          const targets = new Set<string>()
-          const blob = d.packed
-          forEachPackedEntry(blob, (_c, _s, _e, t) => targets.add(hex(blob.subarray(t, t + 20))))
-          for (const t of targets) rows.push([b(t), id])
-        }
-        await insert(tx, 'graph_dir_edge', ['target', 'dir'], rows)
+      // The page is read inside its transaction, after the lock: a directory added or removed
+      // meanwhile is indexed (or unindexed) exactly once, and concurrent reindexes take turns.
+      const step = await db.transaction(async (tx) => {
+        const at = await lockDirectoryIndex(tx)
+        if (at.complete) return { count: 0, done: true }
+        // From the start: lists left from an earlier index are rebuilt, not added to.
+        if (at.resume === null) await tx.run('DELETE FROM graph_dir_post')
+        const page = await scanPackedDirectories(tx, at.resume, PAGE)
+        await insertPostings(
+          tx,
+          postingRows(
+            page.items.map((d) => {
+              const targets = new Set<string>()
+              const blob = d.packed
+              forEachPackedEntry(blob, (_c, _s, _e, t) =>
+                targets.add(hex(blob.subarray(t, t + 20))),
+              )
+              return { id: b(d.key), targets }
+            }),
+          ),
+        )
         await save(tx, 'directory', page.next)
+        return { count: page.items.length, done: page.next === null }
       })
-      directories += page.items.length
+      directories += step.count
       options.onPage?.({ directories, revisions })
-      if (page.next === null) break
-      after = page.next
+      if (step.done) break
     }
   }
   const revState = state.get('revision')

@@ -15,7 +15,7 @@
  * `rel`, migration 16) and its date as the occurrence's.
  *
  * The lists (which revisions, releases, origins hold an object) walk up the graph's reverse
- * entry edges (`graph_dir_edge`, written with each directory: see graph-index.ts), not a copy
+ * entry edges (`graph_dir_post`, written with each directory: see graph-postings.ts), not a copy
  * of their own. Revisions are marked in `provenance_revision` in the transaction of their
  * first-occurrence rows, so a crash leaves only unmarked revisions to do, and the next status or `arca provenance
  * reindex` finishes them. Which origins hold which revisions (`provenance_origin_revision`) is

@@ -19,6 +19,7 @@ import type {
 } from '../interface.js'
 import type { SqlExecutor } from './executor.js'
 import { graphIndexComplete } from './graph-index.js'
+import { forEachDir, readPostings } from './graph-postings.js'
 import { KIND_CONTENT, KIND_DIRECTORY, NO_DATE } from './provenance-index.js'
 import { b, bytesOrNull, hex, num, type Row, str } from './rows.js'
 import { chunks, inList, parseToken, token } from './statements.js'
@@ -134,7 +135,8 @@ export async function provenanceFirst(
 
 /**
  * Directories holding `start` (itself included when a directory), up to `limit` of them: up the
- * graph's reverse entry edges (`graph_dir_edge`, written with each directory).
+ * graph's reverse entry edges (the posting lists of `graph_dir_post`, written with each
+ * directory: see graph-postings.ts).
  */
 async function ancestors(
   db: SqlExecutor,
@@ -146,16 +148,19 @@ async function ancestors(
   while (frontier.length > 0) {
     const next: string[] = []
     for (const part of chunks(frontier)) {
-      const rows = await db.all<Row>(
-        `SELECT dir AS parent FROM graph_dir_edge WHERE target IN ${inList(part.length)}`,
-        part.map(b),
-      )
-      for (const r of rows) {
-        const p = hex(r['parent'])
-        if (seen.has(p)) continue
-        if (seen.size >= limit) return { dirs: [...seen], truncated: true }
-        seen.add(p)
-        next.push(p)
+      for await (const p of readPostings(db, part)) {
+        let truncated = false
+        forEachDir(p.dirs, (d) => {
+          if (seen.has(d)) return false
+          if (seen.size >= limit) {
+            truncated = true
+            return true
+          }
+          seen.add(d)
+          next.push(d)
+          return false
+        })
+        if (truncated) return { dirs: [...seen], truncated: true }
       }
     }
     frontier = next

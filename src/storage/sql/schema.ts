@@ -247,6 +247,31 @@ const V18 = [
   `INSERT INTO graph_index (name, complete)
      SELECT 'revision', CASE WHEN EXISTS (SELECT 1 FROM revision) THEN 0 ELSE 1 END`,
 ]
+// The directory-entry reverse index as posting lists (graph-postings.ts): one row per entry
+// target per write batch, the batch's directories holding it packed (20 bytes each, sorted),
+// keyed by the first of them; migration 18's one row per entry of every directory version cost
+// more than the directories themselves. The lists are rebuilt from the directories by `arca
+// graph reindex` (paged, resumable: one transaction here would convert every row at once);
+// until then the index is incomplete and the queries needing it answer so. PostgreSQL: the
+// lists (random bytes) are stored out of line uncompressed rather than compressed in vain.
+function v19(dialect: Dialect): string[] {
+  return [
+    render(
+      dialect,
+      `CREATE TABLE graph_dir_post (
+         target BYTES NOT NULL, first_dir BYTES NOT NULL, dirs BYTES NOT NULL,
+         PRIMARY KEY (target, first_dir)
+       ) WITHOUT ROWID`,
+    ),
+    ...(dialect === 'postgres'
+      ? ['ALTER TABLE graph_dir_post ALTER COLUMN dirs SET STORAGE EXTERNAL']
+      : []),
+    'DROP TABLE graph_dir_edge',
+    `UPDATE graph_index SET complete = 0, resume = NULL
+     WHERE name = 'directory' AND EXISTS (SELECT 1 FROM directory)`,
+  ]
+}
+
 // Code search (docs/code-search.md): the distinct searchable texts (`code_blob`; text null when
 // a content is binary, not UTF-8 or too large), the files of each origin's latest snapshot's
 // head (`code_file`) and what was indexed (`code_origin`). The trigram index over the texts:
@@ -370,6 +395,11 @@ export function migrations(dialect: Dialect): Migration[] {
       version: 18,
       description: 'graph API: reverse edges of directory entries and revision parents',
       statements: V18.map((s) => render(dialect, s)),
+    },
+    {
+      version: 19,
+      description: 'graph API: directory entries reverse index as posting lists',
+      statements: v19(dialect),
     },
     {
       version: 22,

@@ -72,6 +72,25 @@ export async function insert(
   return added
 }
 
+/** Inserts rows, ignoring existing keys; returns the keys (as hex, column `key`) of the new ones. */
+export async function insertReturning(
+  tx: SqlExecutor,
+  table: string,
+  cols: readonly string[],
+  rows: readonly SqlValue[][],
+  key: string,
+): Promise<Set<string>> {
+  const added = new Set<string>()
+  for (const part of chunks(rows, Math.max(1, Math.floor((CHUNK * 8) / cols.length)))) {
+    const got = await tx.all<Row>(
+      `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${placeholders(part.length, cols.length)} ON CONFLICT DO NOTHING RETURNING ${key}`,
+      part.flat(),
+    )
+    for (const r of got) added.add(hex(r[key]))
+  }
+  return added
+}
+
 /** The keys (as hex) among `ids` that `table` holds in `col`. */
 export async function existing(
   db: SqlExecutor,
