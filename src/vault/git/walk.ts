@@ -372,16 +372,12 @@ export async function planPack(storage: GraphReader, request: PackRequest): Prom
     releases = next
   }
 
-  // Commits, breadth first: with a depth, generation by generation (so that it counts along
-  // every path); without, the queue read BATCH at a time whatever the generation (the same
-  // order: a mostly linear history has generations of a few commits, and a query each cost
-  // more than its rows).
+  // Commits, breadth first, generation by generation (so a depth counts along every path).
   let generation = 1
   while (commitFrontier.length > 0) {
     const next: string[] = []
     const atLimit = depth !== undefined && generation >= depth
-    const current = deepen ? commitFrontier : commitFrontier.splice(0, BATCH)
-    for (const r of await revisionsOf(storage, current, o)) {
+    for (const r of await revisionsOf(storage, commitFrontier, o)) {
       // With a depth, the walk goes through what the client has (its shallow boundary moves);
       // only what it lacks is sent.
       const has = excluded.has(r.id)
@@ -401,8 +397,7 @@ export async function planPack(storage: GraphReader, request: PackRequest): Prom
         if ((deepen || !excluded.has(p)) && seen.add(p)) next.push(p)
       }
     }
-    if (deepen) commitFrontier = next
-    else for (const p of next) commitFrontier.push(p)
+    commitFrontier = next
     generation++
     request.progress?.(`Counting commits: ${plan.commits.size}`)
   }
