@@ -81,7 +81,9 @@ export interface ObjStorage {
   /**
    * All bytes of each of `ids` (small contents; the caller bounds the batch's total size), in
    * order, read at once: what bundle and pack writers read ahead with. Throws NotFoundError
-   * (or CorruptError, when verifying) naming the first content that cannot be given.
+   * (or CorruptError, when verifying) naming the first content that cannot be given. The bytes
+   * are the caller's: the store keeps no reference to them (a pack writer hands their buffer to
+   * a worker thread).
    */
   getBytesMany(ids: readonly string[], options?: ObjGetOptions): Promise<Uint8Array[]>
   /**

@@ -45,6 +45,36 @@ describe('deflate pool', () => {
     })
   })
 
+  it('lends a buffer its inputs cover exactly (detached, not copied), the others joined', async () => {
+    const lent = new ArrayBuffer(3 << 16)
+    const all = new Uint8Array(lent)
+    for (let i = 0; i < all.length; i++) all[i] = (i * 31) % 251
+    // Out of order in the buffer, one input from elsewhere between them.
+    const inputs = [
+      new Uint8Array(lent, 1 << 16, 2 << 16),
+      Buffer.from('another\n'),
+      new Uint8Array(lent, 0, 1 << 16),
+    ]
+    const copies = inputs.map((x) => Buffer.from(x))
+    const ids = copies.map((b) => sha1(`blob ${b.length}\0`, b))
+    const got = await pool.run({ ids, framed: false, inputs, level: 1, lend: true })
+    if ('mismatch' in got) throw new Error('unexpected mismatch')
+    expect(lent.byteLength).toBe(0) // handed over
+    got.data.forEach((z, k) => expect(inflateSync(z).equals(copies[k]!)).toBe(true))
+    // A buffer holding anything else is copied, not lent.
+    const partly = new ArrayBuffer(2 << 16)
+    const view = new Uint8Array(partly, 0, 1 << 16)
+    const once = await pool.run({
+      ids: [sha1(`blob ${view.length}\0`, Buffer.from(view))],
+      framed: false,
+      inputs: [view],
+      level: 1,
+      lend: true,
+    })
+    if ('mismatch' in once) throw new Error('unexpected mismatch')
+    expect(partly.byteLength).toBe(2 << 16)
+  })
+
   it('names the first object whose bytes do not hash to its id', async () => {
     const ids = blobs.map((b) => sha1(`blob ${b.length}\0`, b))
     ids[1] = '0'.repeat(40)

@@ -98,10 +98,15 @@ function deflateReused(data, level) {
 ${DELTA_SOURCE}
 parentPort.on('message', (m) => {
   const input = new Uint8Array(m.buffer)
+  // A lent buffer (m.offsets): objects at their offsets in it, the rest (m.rest) end to end
+  // in a second one.
+  const rest = m.rest ? new Uint8Array(m.rest) : null
   // The zlib streams, laid end to end in one buffer as they are made (no buffer per object
   // left for the collector: a worker's small heap is rarely collected, and the garbage of
   // each object's output grew the process by tens of megabytes).
-  let out = new Uint8Array(new ArrayBuffer(Math.max(4096, input.length >>> 1)))
+  let out = new Uint8Array(
+    new ArrayBuffer(Math.max(4096, (input.length + (rest ? rest.length : 0)) >>> 1)),
+  )
   let total = 0
   const lengths = []
   const emit = (z) => {
@@ -117,8 +122,13 @@ parentPort.on('message', (m) => {
   const sizes = []
   let bad = -1
   const items = []
-  for (let i = 0, o = 0; i < m.lengths.length; o += m.lengths[i], i++) {
-    items.push(input.subarray(o, o + m.lengths[i]))
+  for (let i = 0, o = 0; i < m.lengths.length; i++) {
+    const n = m.lengths[i]
+    if (m.offsets && m.offsets[i] >= 0) items.push(input.subarray(m.offsets[i], m.offsets[i] + n))
+    else {
+      items.push((rest ?? input).subarray(o, o + n))
+      o += n
+    }
   }
   const kinds = []
   for (let i = 0; i < m.ids.length; i++) {
@@ -165,6 +175,12 @@ export interface DeflateBatch {
    * blob (`delta.ts`).
    */
   readonly bases?: readonly number[]
+  /**
+   * The caller no longer needs the inputs' bytes: when most of them are views that exactly
+   * cover one buffer (a batch of contents as the content store's decode pool gives them), that
+   * buffer is handed to the worker as it is (detached here) instead of copied.
+   */
+  readonly lend?: boolean
 }
 
 /**
@@ -207,18 +223,21 @@ export class DeflatePool {
   /** Checks and compresses one batch. */
   async run(batch: DeflateBatch): Promise<Deflated> {
     if (batch.inputs.length === 0) return { data: [], sizes: [], kinds: [] }
-    const { buffer, lengths } = joinBuffers(batch.inputs)
+    const lent = batch.lend ? lendable(batch.inputs) : null
+    const { buffer, lengths } = lent ?? joinBuffers(batch.inputs)
+    const transfer = lent?.rest ? [buffer, lent.rest] : [buffer]
     const m = await this.#pool.request(
       {
         buffer,
         lengths,
+        ...(lent ? { offsets: lent.offsets, rest: lent.rest } : {}),
         ids: batch.ids,
         framed: batch.framed,
         level: batch.level,
         store: batch.store,
         bases: batch.bases,
       },
-      [buffer],
+      transfer,
     )
     if (m.bad >= 0) return { mismatch: m.bad }
     return { data: splitBuffer(m.buffer, m.lengths), sizes: m.sizes, kinds: m.kinds }
@@ -227,6 +246,40 @@ export class DeflatePool {
   /** Stops the workers. */
   close(): Promise<void> {
     return this.#pool.close()
+  }
+}
+
+/** Buffers smaller than this are never lent (Node.js's pool of small Buffers is 8 KiB). */
+const LEND_FROM = 1 << 16
+
+/**
+ * The buffer under `inputs[0]` with each input's offset in it (-1 for the others, joined in
+ * `rest`), when the inputs that lie in it cover it exactly, without overlapping: nothing else
+ * can be in it. Else null (copied as usual).
+ */
+function lendable(inputs: readonly Uint8Array[]): {
+  buffer: ArrayBuffer
+  lengths: number[]
+  offsets: number[]
+  rest: ArrayBuffer | null
+} | null {
+  const buffer = inputs[0]!.buffer
+  if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < LEND_FROM) return null
+  const inside = inputs.filter((x) => x.buffer === buffer)
+  let covered = 0
+  for (const x of inside) covered += x.length
+  if (covered !== buffer.byteLength) return null
+  const sorted = [...inside].sort((a, b) => a.byteOffset - b.byteOffset)
+  for (let k = 1; k < sorted.length; k++) {
+    const prev = sorted[k - 1]!
+    if (prev.byteOffset + prev.length > sorted[k]!.byteOffset) return null
+  }
+  const others = inputs.filter((x) => x.buffer !== buffer)
+  return {
+    buffer,
+    lengths: inputs.map((x) => x.length),
+    offsets: inputs.map((x) => (x.buffer === buffer ? x.byteOffset : -1)),
+    rest: others.length > 0 ? joinBuffers(others).buffer : null,
   }
 }
 

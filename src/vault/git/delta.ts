@@ -104,18 +104,21 @@ function dslot(h, shift) {
   return Math.imul(h, 0x9e3779b1) >>> shift
 }
 // The length of the equal run of Buffers a from ai and b from bi (backwards from before them
-// when back), at most max: the first bytes one by one, then native comparisons of blocks that
-// double while equal and halve on a difference, then bytes. (Buffer#compare with ranges: no view made per comparison, whose
-// garbage grew the worker's young generation.)
+// when back), at most max. A native comparison's call (Buffer#compare with ranges: no view made
+// per comparison, whose garbage grew the worker's young generation) costs as much as a few
+// hundred bytes compared one by one, so: the first DBYTES bytes one by one (most candidates of
+// the scan end within 32), then blocks compared natively, four times larger while equal (from
+// DBLOCK), and once one differs a binary search of it down to DBLOCK, then bytes again.
+const DBYTES = 256
+const DBLOCK = 256
 function drun(a, ai, b, bi, max, back) {
   let len = 0
-  // The first bytes one by one: most candidates of the scan end within them, and a native
-  // comparison's call costs more than that.
-  const first = Math.min(max, 32)
+  const first = Math.min(max, DBYTES)
   if (back) while (len < first && a[ai - len - 1] === b[bi - len - 1]) len++
   else while (len < first && a[ai + len] === b[bi + len]) len++
   if (len < first) return len
-  let block = 64
+  let block = DBLOCK * 2
+  let growing = true
   while (len < max) {
     const k = Math.min(block, max - len)
     const eq = back
@@ -123,9 +126,12 @@ function drun(a, ai, b, bi, max, back) {
       : a.compare(b, bi + len, bi + len + k, ai + len, ai + len + k) === 0
     if (eq) {
       len += k
-      block = Math.min(block * 2, 1 << 20)
-    } else if (k <= 16) break
-    else block = k >>> 1
+      if (growing) block = Math.min(block * 4, 1 << 20)
+    } else if (k <= DBLOCK) break
+    else {
+      growing = false
+      block = k >>> 1
+    }
   }
   if (back) while (len < max && a[ai - len - 1] === b[bi - len - 1]) len++
   else while (len < max && a[ai + len] === b[bi + len]) len++

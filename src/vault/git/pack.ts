@@ -397,6 +397,8 @@ export async function writePack(
       // in stored blocks.
       store: item.kind === 'dir' && options.deltas !== undefined,
       ...(chosen ? { bases: chosen.inputBases } : {}),
+      // The contents read for this batch are needed no more (the bases kept are copies).
+      lend: item.kind === 'cnt',
     })
     done.catch(() => undefined) // observed when the batch is written
     return { item, done, ...(chosen ? { bases: chosen.bases } : {}) }
