@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 
+import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 
 import { UnavailableError } from '../../src/errors.js'
@@ -334,4 +335,39 @@ describe('graph reverse index as posting lists', () => {
     },
     60_000,
   )
+})
+
+describe.runIf(available)('graph reverse index on PostgreSQL, several writers', () => {
+  it('an ingest does not wait for another one in flight', async () => {
+    const db = await createTestDatabase()
+    const dir = makeTemp('arca-postings-')
+    const other = new pg.Client({ connectionString: db.url })
+    try {
+      const s = new SqlStorage(new PostgresDb({ url: db.url }), migrations('postgres'), {
+        objstorage: new FsObjStorage({ root: join(dir, 'objects'), fsync: false }),
+      })
+      await s.open()
+      const [first, second] = [0, 1].map((n) =>
+        directoryOf({ files: [['f', fake(`writer ${n}`)]] }),
+      )
+      await s.directoryAdd([first!])
+      // another process in the middle of an ingest: the index's lock held as an ingest holds it
+      await other.connect()
+      await other.query('BEGIN')
+      await other.query("SELECT complete FROM graph_index WHERE name = 'directory' FOR SHARE")
+      await s.directoryAdd([second!])
+      const found = await s.graphSuccessors([`swh:1:cnt:${fake('writer 1')}`], {
+        direction: 'backward',
+        edges: new Set(['cnt:dir']),
+        limit: 10,
+      })
+      expect(found.get(`swh:1:cnt:${fake('writer 1')}`)).toEqual([`swh:1:dir:${second!.id}`])
+      await other.query('COMMIT')
+      await s.close()
+    } finally {
+      await other.end().catch(() => undefined)
+      await db.drop()
+      removeTemp(dir)
+    }
+  }, 60_000)
 })

@@ -27,8 +27,9 @@ export async function directoryAdd(
   const unique = uniqueBy(directories, (d) => d.id)
   // The graph's reverse edges in the same transaction: no stored directory lacks them.
   const added = await db.transaction(async (tx) => {
-    // First, as every transaction writing the lists (see graph-postings.ts).
-    const index = await lockDirectoryIndex(tx)
+    // First, as every transaction writing the lists (see graph-postings.ts); shared with other
+    // ingests, which only add lists of the directories each inserts.
+    const index = await lockDirectoryIndex(tx, 'shared')
     const fresh = await insertReturning(
       tx,
       'directory',

@@ -9,7 +9,8 @@
  * adds (only the new ones) when the index is complete, or, while `arca graph reindex` runs, those
  * at or below its resume point (the reindex reaches the others); the transactions that write
  * the lists first lock the `directory` row of `graph_index` (PostgreSQL; SQLite writers are
- * serialised), so neither a reindex page nor a removal interleaves with them.
+ * serialised): ingests share it, reindex pages and removals take it alone, so neither of
+ * those interleaves with anything that writes lists.
  *
  * @module
  */
@@ -26,12 +27,19 @@ const PAGE = 512
 /** Targets per read statement. */
 const TARGETS = 400
 
-/** The directory part of `graph_index`, locked for the rest of the transaction (PostgreSQL). */
+/**
+ * The directory part of `graph_index`, locked for the rest of the transaction (PostgreSQL):
+ * `shared` by ingest, which only adds lists of new directories (ingests in several processes
+ * then run side by side, a reindex page or a removal waits for them), exclusive by what rewrites
+ * lists (reindex pages, removals).
+ */
 export async function lockDirectoryIndex(
   tx: SqlExecutor,
+  mode: 'shared' | 'exclusive' = 'exclusive',
 ): Promise<{ complete: boolean; resume: string | null }> {
+  const lock = tx.dialect !== 'postgres' ? '' : mode === 'shared' ? ' FOR SHARE' : ' FOR UPDATE'
   const rows = await tx.all<Row>(
-    `SELECT complete, resume FROM graph_index WHERE name = 'directory'${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`,
+    `SELECT complete, resume FROM graph_index WHERE name = 'directory'${lock}`,
   )
   const r = rows[0]
   if (!r) return { complete: true, resume: null }
