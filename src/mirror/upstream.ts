@@ -173,14 +173,15 @@ export class HttpUpstream implements Upstream {
         const reader = new FrameReader(res.body)
         try {
           for (;;) {
-            const head = await reader.take(16)
+            // Frames already buffered (a chunk holds many) are cut without waiting.
+            const head = reader.takeBuffered(16) ?? (await reader.take(16))
             if (head === null) return
             const view = new DataView(head.buffer, head.byteOffset, 16)
             const offset = Number(view.getBigUint64(0))
             const keyLength = view.getUint32(8)
             const valueLength = view.getUint32(12)
-            const key = await reader.take(keyLength)
-            const value = await reader.take(valueLength)
+            const key = reader.takeBuffered(keyLength) ?? (await reader.take(keyLength))
+            const value = reader.takeBuffered(valueLength) ?? (await reader.take(valueLength))
             if (key === null || value === null)
               throw new UnavailableError(`Upstream journal stream of ${topic} was cut`)
             yield { topic, offset, key, value }
@@ -202,7 +203,7 @@ export class HttpUpstream implements Upstream {
       try {
         const out: ContentBytes[] = []
         for (let i = 0; i < ids.length; i++) {
-          const head = await reader.take(24)
+          const head = reader.takeBuffered(24) ?? (await reader.take(24))
           if (head === null) throw new UnavailableError('Upstream content stream was cut')
           const id = toHex(head.subarray(0, 20))
           if (id !== ids[i]) throw new UnavailableError(`Upstream sent ${id} instead of ${ids[i]}`)
@@ -211,7 +212,10 @@ export class HttpUpstream implements Upstream {
             out.push({ id, data: null })
             continue
           }
-          const data = length === 0 ? new Uint8Array(0) : await reader.take(length)
+          const data =
+            length === 0
+              ? new Uint8Array(0)
+              : (reader.takeBuffered(length) ?? (await reader.take(length)))
           if (data === null) throw new UnavailableError('Upstream content stream was cut')
           out.push({ id, data })
         }
@@ -263,6 +267,17 @@ class FrameReader {
 
   constructor(stream: ReadableStream<Uint8Array>) {
     this.#reader = stream.getReader()
+  }
+
+  /** Exactly `n` bytes (a copy) when the first buffered chunk holds them, else undefined. */
+  takeBuffered(n: number): Uint8Array | undefined {
+    const first = this.#chunks[0]
+    if (first === undefined || first.length < n) return undefined
+    const out = first.slice(0, n)
+    if (first.length === n) this.#chunks.shift()
+    else this.#chunks[0] = first.subarray(n)
+    this.#buffered -= n
+    return out
   }
 
   /** Exactly `n` bytes, or null at a clean end of stream; throws on a cut mid-frame. */

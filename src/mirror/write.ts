@@ -211,7 +211,11 @@ export class ObjectWriter {
       while (nextChunk < chunks.length) {
         const chunk = chunks[nextChunk++]!
         const got = await this.#init.upstream.contents(chunk.map((x) => x.c.sha1Git))
-        const ok: (Content & { data: Uint8Array })[] = []
+        // Each content is checked once, here, against the bytes then stored: the same objects
+        // go on to the storage, whose validating layer knows them (`verify.checked`).
+        const stored = this.#init.journal && this.#init.objstorage ? this.#init.objstorage : null
+        const ok: Content[] = []
+        const okBytes: Uint8Array[] = []
         const okDecoded: Decoded[] = []
         got.forEach((g, k) => {
           const { d, c } = chunk[k]!
@@ -223,8 +227,10 @@ export class ObjectWriter {
             return
           }
           try {
-            verify.content(c, g.data)
-            ok.push({ ...c, data: g.data })
+            const checked = stored ? c : { ...c, data: g.data }
+            verify.content(checked, g.data)
+            ok.push(checked)
+            okBytes.push(g.data)
             okDecoded.push(d)
           } catch (e) {
             const why = e instanceof CorruptError ? e.message : String(e)
@@ -232,12 +238,17 @@ export class ObjectWriter {
           }
         })
         if (ok.length === 0) continue
-        if (this.#init.journal && this.#init.objstorage) {
+        if (stored) {
+          // Bytes the content store held already (an earlier run's, not these) are not
+          // rewritten: their contents go on as copies, which the validating layer does not know,
+          // so it reads those bytes back and checks them.
+          const absent = new Set(await stored.missing(ok.map((c) => c.sha1Git)))
+          const rows = ok.map((c) => (absent.has(c.sha1Git) ? c : { ...c }))
           // Bytes, then the journal record, then the rows that make the content visible.
-          await this.#init.objstorage.addBatch(ok.map((c) => ({ id: c.sha1Git, data: c.data })))
+          await stored.addBatch(ok.map((c, n) => ({ id: c.sha1Git, data: okBytes[n]! })))
           await this.#journalAppend('content', okDecoded)
-          await this.#storage.contentAddMetadata(ok.map(({ data: _data, ...c }) => c))
-        } else await this.#storage.contentAdd(ok)
+          await this.#storage.contentAddMetadata(rows)
+        } else await this.#storage.contentAdd(ok as (Content & { data: Uint8Array })[])
       }
     }
     await Promise.all(Array.from({ length: Math.min(concurrency, chunks.length) }, worker))

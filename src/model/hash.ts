@@ -96,9 +96,23 @@ export class ContentHasher {
   }
 }
 
+/** Largest content {@link hashContent} hashes with one-shot calls (its git-framed copy is made). */
+const ONE_SHOT_MAX = 1 << 20
+
 /** The four hashes of an in-memory content. */
 export function hashContent(data: Uint8Array): ContentHashes {
-  return new ContentHasher(data.length).update(data).digest()
+  if (data.length > ONE_SHOT_MAX) return new ContentHasher(data.length).update(data).digest()
+  // One-shot hashing: four hashers set up and finished cost more than small contents' bytes.
+  const header = gitHeader('blob', data.length)
+  const framed = new Uint8Array(header.length + data.length)
+  framed.set(header)
+  framed.set(data, header.length)
+  return {
+    sha1: hash('sha1', data, 'hex'),
+    sha1Git: hash('sha1', framed, 'hex'),
+    sha256: hash('sha256', data, 'hex'),
+    blake2s256: hash('blake2s256', data, 'hex'),
+  }
 }
 
 /** Only the identifier (`sha1_git`) of a content: the cheap path used by `identify`. */

@@ -27,25 +27,49 @@ import type {
 } from './objects.js'
 import { SWHID_TYPE_OF_KIND } from './swhid.js'
 
+/**
+ * Objects that passed a check below in this process, with what they were checked against (a
+ * content: the bytes; the other kinds: their own manifest, `true`). A later layer handed the
+ * very same object (the storage's validating layer, below the mirror's per-record checks) asks
+ * {@link verify.checked} instead of hashing it a second time. Keyed by identity: a copy (a
+ * spread) is not in it, and, as everywhere in the model, objects are not modified once made (a
+ * caller that changed one after its check would have to check it again).
+ */
+const checked = new WeakMap<object, Uint8Array | true>()
+
 /** Recomputed ids, per kind; each throws {@link CorruptError} naming the object on mismatch. */
 export const verify = {
   directory(d: Directory): void {
     expectId('directory', d.id, manifestId(directoryObjectManifest(d)))
+    checked.set(d, true)
   },
   revision(r: Revision): void {
     expectId('revision', r.id, manifestId(revisionObjectManifest(r)))
+    checked.set(r, true)
   },
   release(r: Release): void {
     expectId('release', r.id, manifestId(releaseObjectManifest(r)))
+    checked.set(r, true)
   },
   snapshot(s: Snapshot): void {
     expectId('snapshot', s.id, manifestId(snapshotObjectManifest(s)))
+    checked.set(s, true)
   },
   extid(e: ExtId): void {
     expectId('extid', e.id, manifestId(extIdManifest(e)))
+    checked.set(e, true)
   },
   rawExtrinsicMetadata(m: RawExtrinsicMetadata): void {
     expectId('raw_extrinsic_metadata', m.id, manifestId(rawExtrinsicMetadataManifest(m)))
+    checked.set(m, true)
+  },
+  /**
+   * Whether this very object passed a check above (a content: against its bytes; with `data`,
+   * against these very bytes).
+   */
+  checked(obj: object, data?: Uint8Array): boolean {
+    const against = checked.get(obj)
+    return against !== undefined && (data === undefined || against === data)
   },
   /** Checks the four hashes and the length of a content against its bytes. */
   content(
@@ -65,6 +89,7 @@ export const verify = {
         { details: { swhid: `swh:1:cnt:${c.sha1Git}`, mismatched: bad } },
       )
     }
+    checked.set(c, data)
   },
 }
 

@@ -36,8 +36,9 @@ export type Writer = 'loader' | 'mirror' | 'import'
  *     rejected with its offset while replay goes on, which a layer refusing a whole batch cannot
  *     do. The layer is kept under it all the same: every path that writes (batches, released
  *     held objects, the selective closure, withheld contents) then reaches the backend only
- *     through a recomputed id, at the cost of hashing each manifest twice (contents: their bytes
- *     are read back from the content store and hashed again).
+ *     through a recomputed id. An object the replayer checked is known to the layer
+ *     (`verify.checked`, by identity) and not hashed again; a content's bytes are not read back
+ *     unless the content store held them before the replayer wrote (then they are checked).
  *   - no buffer: the replayer writes each group in one call (one transaction) and records what
  *     was written in its state; the next group's presence checks must see it at once.
  *   - no filter: contents are filtered by the replayer before their bytes are fetched; the

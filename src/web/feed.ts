@@ -130,17 +130,30 @@ export function mountFeed(app: Hono<AppEnv>, ctx: WebContext): void {
     async function* frames(): AsyncGenerator<Uint8Array> {
       // Reads run ahead of the response by a bounded window (the disk works in parallel; the
       // order and the memory stay bounded).
+      // Frames are grouped into chunks of about 256 KiB, as the journal's records are.
       const window: Promise<Uint8Array | null>[] = []
       let next = 0
+      let parts: Uint8Array[] = []
+      let size = 0
       for (let i = 0; i < ids.length; i++) {
         while (next < ids.length && window.length < FEED_READ_AHEAD) window.push(read(ids[next++]!))
         const data = await window.shift()!
         const head = new Uint8Array(24)
         head.set(fromHex(ids[i]!), 0)
         new DataView(head.buffer).setUint32(20, data === null ? FEED_MISSING : data.length)
-        yield head
-        if (data !== null && data.length > 0) yield data
+        parts.push(head)
+        size += 24
+        if (data !== null && data.length > 0) {
+          parts.push(data)
+          size += data.length
+        }
+        if (size >= 256 << 10) {
+          yield Buffer.concat(parts, size)
+          parts = []
+          size = 0
+        }
       }
+      if (size > 0) yield Buffer.concat(parts, size)
     }
     return new Response(pullStream(frames()), {
       headers: { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store' },

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
 import { CorruptError } from '../../src/errors.js'
 import type { Directory, Release, Revision, Snapshot } from '../../src/model/objects.js'
+import { verify } from '../../src/model/verify.js'
 import type { FsObjStorage } from '../../src/objstorage/fs/fs-objstorage.js'
 import { type Archive, openArchive } from '../../src/storage/archive.js'
 import type { Storage } from '../../src/storage/interface.js'
@@ -146,6 +147,34 @@ describe('ValidatingStorage', () => {
     await objstorage.add(empty.sha1Git, empty.data)
     await v.contentAddMetadata([rows(empty)])
     expect(await backend.contentMissing([empty.sha1Git])).toEqual([])
+  })
+
+  it('hashes once: the very object checked before is not hashed again, a copy of it is', async () => {
+    const v = new ValidatingStorage(backend, { objstorage })
+    const hello = contentVector('hello-newline')
+    const hasRows = rows(hello)
+    // Other bytes under its name: a copy (never checked) is read back and refused.
+    await objstorage.add(hello.sha1Git, utf8('hello\r\n'))
+    await expect(v.contentAddMetadata([{ ...hasRows }])).rejects.toBeInstanceOf(CorruptError)
+    // The object checked against its own bytes (as the mirror checks what it stores): trusted.
+    verify.content(hasRows, hello.data)
+    expect(verify.checked(hasRows)).toBe(true)
+    expect(verify.checked(hasRows, utf8('hello\r\n'))).toBe(false)
+    await v.contentAddMetadata([hasRows])
+    expect(await backend.contentMissing([hello.sha1Git])).toEqual([])
+    // Still no rows without bytes in the content store, checked or not.
+    const empty = rows(contentVector('empty'))
+    verify.content(empty, contentVector('empty').data)
+    await expect(v.contentAddMetadata([empty])).rejects.toThrow(`swh:1:cnt:${empty.sha1Git}`)
+    // A directory that failed its check is not marked: the layer refuses it.
+    const bad = { ...dirV(), entries: [] }
+    expect(() => verify.directory(bad)).toThrow(CorruptError)
+    expect(verify.checked(bad)).toBe(false)
+    await expect(v.directoryAdd([bad])).rejects.toBeInstanceOf(CorruptError)
+    const good = dirV()
+    verify.directory(good)
+    await v.directoryAdd([good])
+    expect(await backend.directoryMissing([good.id])).toEqual([])
   })
 
   describe.each(['loader', 'mirror', 'import'] as const)('in the %s stack', (writer) => {
