@@ -152,9 +152,9 @@ export class SqliteDb extends SqliteTx implements SqlDatabase {
     return this.#mutex.run(() => this.#writers.mutex.run(() => super.run(sql, params)))
   }
 
-  /** Outside a transaction, each row is its own statement (as {@link run} would do). */
+  /** Outside a transaction, the rows go in one (all or none, as one multi-row statement). */
   override runEach(sql: string, rows: readonly (readonly SqlValue[])[]): Promise<number> {
-    return this.#mutex.run(() => this.#writers.mutex.run(() => super.runEach(sql, rows)))
+    return this.transaction(() => super.runEach(sql, rows))
   }
 
   override transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
