@@ -55,13 +55,22 @@ export function parseToken(t: string | null | undefined, what: string): number |
   return Number(t)
 }
 
-/** Inserts rows, ignoring existing keys; returns how many were new. */
+/**
+ * Inserts rows, ignoring existing keys; returns how many were new. Where the executor runs a
+ * prepared statement per row cheaply (SQLite), one row per run; else multi-row statements.
+ */
 export async function insert(
   tx: SqlExecutor,
   table: string,
   cols: readonly string[],
   rows: readonly SqlValue[][],
 ): Promise<number> {
+  if (rows.length === 0) return 0
+  if (tx.runEach)
+    return tx.runEach(
+      `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${placeholders(1, cols.length)} ON CONFLICT DO NOTHING`,
+      rows,
+    )
   let added = 0
   for (const part of chunks(rows, Math.max(1, Math.floor((CHUNK * 8) / cols.length)))) {
     added += await tx.run(

@@ -65,6 +65,13 @@ class SqliteTx implements SqlExecutor {
     return Promise.resolve(this.stmt(sql).run(...bind(params)).changes)
   }
 
+  runEach(sql: string, rows: readonly (readonly SqlValue[])[]): Promise<number> {
+    const s = this.stmt(sql)
+    let changes = 0
+    for (const r of rows) changes += s.run(...bind(r)).changes
+    return Promise.resolve(changes)
+  }
+
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     // Already inside a transaction: nest by running inline.
     return fn(this)
@@ -143,6 +150,11 @@ export class SqliteDb extends SqliteTx implements SqlDatabase {
 
   override run(sql: string, params?: readonly SqlValue[]): Promise<number> {
     return this.#mutex.run(() => this.#writers.mutex.run(() => super.run(sql, params)))
+  }
+
+  /** Outside a transaction, the rows go in one (all or none, as one multi-row statement). */
+  override runEach(sql: string, rows: readonly (readonly SqlValue[])[]): Promise<number> {
+    return this.transaction(() => super.runEach(sql, rows))
   }
 
   override transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
