@@ -40,9 +40,9 @@ import {
   parseExternals,
   quoteSvnUrl,
 } from './externals.js'
-import { exportPinned } from './nested-externals.js'
+import { exportPinned, svnExport } from './nested-externals.js'
 import { pinnedSvnUrl, type SvnAccess, toolArgs, toolOpts } from './repo.js'
-import { runTool, ToolError } from './tools.js'
+import { runTool } from './tools.js'
 
 /** What the externals need from the replay. */
 export interface ExternalsOptions {
@@ -322,25 +322,7 @@ export class SvnExternals {
       await exportPinned(url, rev, peg, to, { access, pin, allowDisk })
       return
     }
-    await runTool(
-      'svn',
-      [
-        'export',
-        '-q',
-        '--ignore-keywords',
-        '--force',
-        ...toolArgs(access),
-        ...(rev === null ? [] : ['-r', String(rev)]),
-        '--',
-        `${quoteSvnUrl(url)}@${peg ?? ''}`,
-        to,
-      ],
-      toolOpts(access, true),
-    ).catch((e: unknown) => {
-      // an external of the external that fails leaves the rest (the svn library only
-      // notifies it; the command line then says E205011)
-      if (!(e instanceof ToolError && e.stderr.includes('E205011'))) throw e
-    })
+    await svnExport(url, rev, peg, to, access, false)
   }
 
   async *#ingest(disk: string, ctx: LoadContext): AsyncGenerator<ModelObject, Exported | null> {

@@ -80,7 +80,7 @@ export async function exportPinned(
       throw new ForbiddenError(`svn:externals nested deeper than ${MAX_DEPTH} levels at ${at}`)
     if (++exports > MAX_EXPORTS)
       throw new ForbiddenError(`svn:externals under ${url} take more than ${MAX_EXPORTS} exports`)
-    await exportIgnoringExternals(at, r, p, to, access)
+    await svnExport(at, r, p, to, access, true)
     const found = await externalsUnder(at, r, p, access)
     if (found.length === 0) return
     // relative definitions (`^/`, `../`, `/`, `//`) read as svn reads them: against the root
@@ -167,13 +167,18 @@ function placeOf(to: string, dir: string, d: ExternalDef): string | null {
   return target
 }
 
-/** `svn export --ignore-externals --ignore-keywords --force -r rev url@peg to`. */
-async function exportIgnoringExternals(
+/**
+ * `svn export --ignore-keywords --force -r rev url@peg to` (null: HEAD, no peg), with
+ * `--ignore-externals` when `ignoreExternals`; with externals, one of theirs that fails leaves
+ * the rest (the svn library only notifies it; the command line then says E205011).
+ */
+export async function svnExport(
   url: string,
   rev: number | null,
   peg: number | null,
   to: string,
   access: SvnAccess,
+  ignoreExternals: boolean,
 ): Promise<void> {
   await runTool(
     'svn',
@@ -181,7 +186,7 @@ async function exportIgnoringExternals(
       'export',
       '-q',
       '--ignore-keywords',
-      '--ignore-externals',
+      ...(ignoreExternals ? ['--ignore-externals'] : []),
       '--force',
       ...toolArgs(access),
       ...(rev === null ? [] : ['-r', String(rev)]),
@@ -190,7 +195,9 @@ async function exportIgnoringExternals(
       to,
     ],
     toolOpts(access, true),
-  )
+  ).catch((e: unknown) => {
+    if (ignoreExternals || !(e instanceof ToolError && e.stderr.includes('E205011'))) throw e
+  })
 }
 
 /** The `svn:externals` of every directory under `url@peg` at `rev`, by the directory's URL. */
