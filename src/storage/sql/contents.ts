@@ -20,7 +20,7 @@ import type {
 import { addCounted } from './counters.js'
 import type { SqlExecutor } from './executor.js'
 import { b, contentFromRow, num, type Row, skippedFromRow } from './rows.js'
-import { absentIds, existing, getRows, uniqueBy } from './statements.js'
+import { absentIds, existing, getRows, getRowsByHexKey, uniqueBy } from './statements.js'
 
 export async function contentAdd(
   db: SqlExecutor,
@@ -92,12 +92,12 @@ export async function contentGet(
   })
 }
 
-/** Length and status only: one hex key a row, not four (a clone's planner sizes every blob). */
+/** Length and status only, keyed by a hex text: no Buffer a row (a clone sizes every blob). */
 export async function contentLengthGet(
   db: SqlExecutor,
   ids: readonly string[],
 ): Promise<(ContentLength | null)[]> {
-  const rows = await getRows(db, 'content', 'sha1_git', ids, 'sha1_git, length, status')
+  const rows = await getRowsByHexKey(db, 'content', 'sha1_git', ids, 'length, status')
   return ids.map((id) => {
     const r = rows.get(id)
     return r ? { length: num(r['length']), status: r['status'] as ContentLength['status'] } : null

@@ -17,7 +17,7 @@ import {
   revisionFromRow,
   revisionManifestFromRow,
 } from './rows.js'
-import { absentIds, getRows, insert, uniqueBy } from './statements.js'
+import { absentIds, getRows, getRowsByHexKey, insert, uniqueBy } from './statements.js'
 
 export async function revisionAdd(
   db: SqlExecutor,
@@ -91,7 +91,7 @@ export async function revisionManifestGet(
   db: SqlExecutor,
   ids: readonly string[],
 ): Promise<(Uint8Array | null)[]> {
-  const rows = await getRows(db, 'revision', 'id', ids, REVISION_MANIFEST_COLUMNS)
+  const rows = await getRowsByHexKey(db, 'revision', 'id', ids, REVISION_MANIFEST_COLUMNS)
   return ids.map((id) => {
     const r = rows.get(id)
     return r ? revisionManifestFromRow(r) : null

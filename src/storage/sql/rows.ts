@@ -127,7 +127,7 @@ export function revisionFromRow(r: Row): Revision {
 
 /** Columns {@link revisionManifestFromRow} reads. */
 export const REVISION_MANIFEST_COLUMNS =
-  'id, directory, parents, author, committer, date_seconds, date_micro, date_offset, ' +
+  'directory, parents, author, committer, date_seconds, date_micro, date_offset, ' +
   'committer_date_seconds, committer_date_micro, committer_date_offset, message, ' +
   'extra_headers, raw_manifest'
 
