@@ -37,6 +37,7 @@ import type { CodeSearchOptions, CodeSearchPage } from './code-search.js'
 import type {
   AddSummary,
   ContentHashName,
+  ContentLength,
   ContentWithData,
   Counters,
   DirectoryEntryInfo,
@@ -104,6 +105,15 @@ export interface Storage {
     hash?: ContentHashName,
     options?: AbortOptions,
   ): Promise<(Content | null)[]>
+  /**
+   * The length and status of contents by sha1_git, in input order, null for a miss (a skipped
+   * content is a miss): what a reader that only sizes contents needs (a pack's planner), without
+   * the row's four hashes.
+   */
+  contentLengthGet(
+    ids: readonly string[],
+    options?: AbortOptions,
+  ): Promise<(ContentLength | null)[]>
   /** Skipped contents (no bytes): hashes where known, a reason. */
   skippedContentAdd(
     contents: readonly SkippedContent[],
@@ -143,6 +153,15 @@ export interface Storage {
   revisionAdd(revisions: readonly Revision[], options?: AbortOptions): Promise<AddSummary>
   revisionMissing(ids: readonly string[], options?: AbortOptions): Promise<string[]>
   revisionGet(ids: readonly string[], options?: AbortOptions): Promise<(Revision | null)[]>
+  /**
+   * The bytes each revision hashes to its id (its git commit object, `commit <size>\0` header
+   * included: the raw manifest where one is kept), or null when unknown: what pack writers send
+   * and walk (its `tree` and `parent` lines), without building revision objects.
+   */
+  revisionManifestGet(
+    ids: readonly string[],
+    options?: AbortOptions,
+  ): Promise<(Uint8Array | null)[]>
   /** Revisions reachable from `ids` through parents, breadth first, each once. */
   revisionLog(ids: readonly string[], options?: RevisionLogOptions): AsyncIterable<Revision>
 

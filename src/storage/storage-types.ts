@@ -58,6 +58,12 @@ export interface ContentWithData extends Content {
 /** Which hash a content lookup uses. */
 export type ContentHashName = 'sha1' | 'sha1_git' | 'sha256' | 'blake2s256'
 
+/** A stored content's length and status, without its hashes ({@link Storage.contentLengthGet}). */
+export interface ContentLength {
+  readonly length: number
+  readonly status: 'visible' | 'hidden'
+}
+
 /** A directory entry with what a listing shows of its target. */
 export interface DirectoryEntryInfo extends DirectoryEntry {
   /** Id of the directory holding the entry. */

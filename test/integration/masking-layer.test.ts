@@ -155,6 +155,10 @@ function layerSuite(
         [cnt]: [{ request: 'r1', state: 'restricted' }],
       })
       expect(await s.contentGet(['0'.repeat(40)])).toEqual([null])
+      expect(await masked(s.contentLengthGet(['0'.repeat(40), f.secret]))).toEqual({
+        [cnt]: [{ request: 'r1', state: 'restricted' }],
+      })
+      expect(await s.contentLengthGet(['0'.repeat(40)])).toEqual([null])
       expect(await masked(s.directoryLs(f.docsDir))).not.toBeNull()
       expect(await masked(s.directoryGet([f.docsDir]))).not.toBeNull()
       expect(
@@ -175,6 +179,7 @@ function layerSuite(
       await unmask(f, 'r1', [cnt, absent, `swh:1:dir:${f.docsDir}`, `swh:1:snp:${f.snapshot}`])
       expect(await f.archive.storage.maskedAny()).toBe(false)
       expect((await s.contentGet([f.secret]))[0]?.sha1Git).toBe(f.secret)
+      expect((await s.contentLengthGet([f.secret]))[0]?.status).toBe('visible')
       expect(await s.directoryLs(f.docsDir)).not.toBeNull()
     })
 
@@ -216,6 +221,8 @@ function layerSuite(
         const ids: string[] = []
         for await (const r of s.revisionLog([f.head])) ids.push(r.id)
         expect(ids).toEqual([f.head, f.first])
+        expect(await masked(s.revisionManifestGet([f.head, f.second]))).not.toBeNull()
+        expect(await s.revisionManifestGet([f.head])).toHaveLength(1)
         expect(
           await masked(
             (async () => {

@@ -372,6 +372,11 @@ export class BufferingStorage extends ForwardingStorage {
     return super.contentGet(ids, hash, options)
   }
 
+  override async contentLengthGet(ids: readonly string[], options?: AbortOptions) {
+    await this.#flushUpTo('content', options)
+    return super.contentLengthGet(ids, options)
+  }
+
   override async skippedContentFind(
     sha1Git: string,
     options?: AbortOptions,
@@ -419,6 +424,11 @@ export class BufferingStorage extends ForwardingStorage {
   ): Promise<(Revision | null)[]> {
     await this.#flushUpTo('revision', options)
     return super.revisionGet(ids, options)
+  }
+
+  override async revisionManifestGet(ids: readonly string[], options?: AbortOptions) {
+    await this.#flushUpTo('revision', options)
+    return super.revisionManifestGet(ids, options)
   }
 
   override async *revisionLog(

@@ -28,6 +28,7 @@ import type {
   AbortOptions,
   AddSummary,
   ContentHashName,
+  ContentLength,
   ContentWithData,
   Counters,
   DirectoryEntryInfo,
@@ -102,6 +103,13 @@ export class ForwardingStorage implements Storage {
     return this.inner.contentGet(ids, hash, options)
   }
 
+  contentLengthGet(
+    ids: readonly string[],
+    options?: AbortOptions,
+  ): Promise<(ContentLength | null)[]> {
+    return this.inner.contentLengthGet(ids, options)
+  }
+
   skippedContentAdd(
     contents: readonly SkippedContent[],
     options?: AbortOptions,
@@ -153,6 +161,13 @@ export class ForwardingStorage implements Storage {
 
   revisionGet(ids: readonly string[], options?: AbortOptions): Promise<(Revision | null)[]> {
     return this.inner.revisionGet(ids, options)
+  }
+
+  revisionManifestGet(
+    ids: readonly string[],
+    options?: AbortOptions,
+  ): Promise<(Uint8Array | null)[]> {
+    return this.inner.revisionManifestGet(ids, options)
   }
 
   revisionLog(ids: readonly string[], options?: RevisionLogOptions): AsyncIterable<Revision> {

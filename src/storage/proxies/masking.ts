@@ -124,6 +124,16 @@ export class MaskingStorage extends ForwardingStorage {
     return got
   }
 
+  override async contentLengthGet(ids: readonly string[], o?: AbortOptions) {
+    const got = await this.inner.contentLengthGet(ids, o)
+    await this.#check(
+      'cnt',
+      ids.filter((_, k) => got[k] !== null),
+      o,
+    )
+    return got
+  }
+
   override async skippedContentFind(sha1Git: string, o?: AbortOptions): Promise<SkippedContent[]> {
     const got = await this.inner.skippedContentFind(sha1Git, o)
     if (got.length > 0) await this.#check('cnt', [sha1Git], o)
@@ -184,6 +194,16 @@ export class MaskingStorage extends ForwardingStorage {
     await this.#check(
       'rev',
       got.map((r) => r?.id),
+      o,
+    )
+    return got
+  }
+
+  override async revisionManifestGet(ids: readonly string[], o?: AbortOptions) {
+    const got = await this.inner.revisionManifestGet(ids, o)
+    await this.#check(
+      'rev',
+      ids.filter((_, k) => got[k] !== null),
       o,
     )
     return got

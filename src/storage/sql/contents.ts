@@ -10,11 +10,17 @@ import { createHash } from 'node:crypto'
 import { InvalidInputError } from '../../errors.js'
 import { type Content, fromHex, type SkippedContent, toHex } from '../../model/index.js'
 import type { ObjStorage } from '../../objstorage/index.js'
-import type { AbortOptions, AddSummary, ContentHashName, ContentWithData } from '../interface.js'
+import type {
+  AbortOptions,
+  AddSummary,
+  ContentHashName,
+  ContentLength,
+  ContentWithData,
+} from '../interface.js'
 import { addCounted } from './counters.js'
 import type { SqlExecutor } from './executor.js'
-import { b, contentFromRow, type Row, skippedFromRow } from './rows.js'
-import { absentIds, existing, getRows, uniqueBy } from './statements.js'
+import { b, contentFromRow, num, type Row, skippedFromRow } from './rows.js'
+import { absentIds, existing, getRows, getRowsByHexKey, uniqueBy } from './statements.js'
 
 export async function contentAdd(
   db: SqlExecutor,
@@ -83,6 +89,18 @@ export async function contentGet(
   return ids.map((id) => {
     const r = rows.get(id)
     return r ? contentFromRow(r) : null
+  })
+}
+
+/** Length and status only, keyed by a hex text: no Buffer a row (a clone sizes every blob). */
+export async function contentLengthGet(
+  db: SqlExecutor,
+  ids: readonly string[],
+): Promise<(ContentLength | null)[]> {
+  const rows = await getRowsByHexKey(db, 'content', 'sha1_git', ids, 'length, status')
+  return ids.map((id) => {
+    const r = rows.get(id)
+    return r ? { length: num(r['length']), status: r['status'] as ContentLength['status'] } : null
   })
 }
 

@@ -18,7 +18,15 @@ import { indexDirectoryEdges } from './graph-index.js'
 import { lockDirectoryIndex } from './graph-postings.js'
 import type { ListingCache } from './listing-cache.js'
 import { b, bytesOrNull, num, type Row, str } from './rows.js'
-import { absentIds, chunks, getRows, inList, insertReturning, uniqueBy } from './statements.js'
+import {
+  absentIds,
+  chunks,
+  getRows,
+  getRowsByHexKey,
+  inList,
+  insertReturning,
+  uniqueBy,
+} from './statements.js'
 
 export async function directoryAdd(
   db: SqlExecutor,
@@ -81,7 +89,7 @@ export async function directoryManifestGet(
   db: SqlExecutor,
   ids: readonly string[],
 ): Promise<(Uint8Array | null)[]> {
-  const rows = await getRows(db, 'directory', 'id', ids, 'id, entries, raw_manifest')
+  const rows = await getRowsByHexKey(db, 'directory', 'id', ids, 'entries, raw_manifest')
   return ids.map((id) => {
     const r = rows.get(id)
     if (!r) return null

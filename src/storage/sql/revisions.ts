@@ -10,8 +10,14 @@ import type { AddSummary, RevisionLogOptions } from '../interface.js'
 import { bump } from './counters.js'
 import type { SqlExecutor } from './executor.js'
 import { indexRevisionParents } from './graph-index.js'
-import { b, dateCols, revisionFromRow } from './rows.js'
-import { absentIds, getRows, insert, uniqueBy } from './statements.js'
+import {
+  b,
+  dateCols,
+  REVISION_MANIFEST_COLUMNS,
+  revisionFromRow,
+  revisionManifestFromRow,
+} from './rows.js'
+import { absentIds, getRows, getRowsByHexKey, insert, uniqueBy } from './statements.js'
 
 export async function revisionAdd(
   db: SqlExecutor,
@@ -77,6 +83,18 @@ export async function revisionGet(
   return ids.map((id) => {
     const r = rows.get(id)
     return r ? revisionFromRow(r) : null
+  })
+}
+
+/** Git commit objects straight from the rows (no revision objects built). */
+export async function revisionManifestGet(
+  db: SqlExecutor,
+  ids: readonly string[],
+): Promise<(Uint8Array | null)[]> {
+  const rows = await getRowsByHexKey(db, 'revision', 'id', ids, REVISION_MANIFEST_COLUMNS)
+  return ids.map((id) => {
+    const r = rows.get(id)
+    return r ? revisionManifestFromRow(r) : null
   })
 }
 

@@ -16,6 +16,7 @@ import {
   type Release,
   type ReleaseTargetType,
   type Revision,
+  revisionManifest,
   type RevisionType,
   type SkippedContent,
   type SnapshotBranch,
@@ -122,6 +123,43 @@ export function revisionFromRow(r: Row): Revision {
     extraHeaders: unpackHeaders(r['extra_headers'] as Uint8Array),
     rawManifest: bytesOrNull(r['raw_manifest']),
   }
+}
+
+/** Columns {@link revisionManifestFromRow} reads. */
+export const REVISION_MANIFEST_COLUMNS =
+  'directory, parents, author, committer, date_seconds, date_micro, date_offset, ' +
+  'committer_date_seconds, committer_date_micro, committer_date_offset, message, ' +
+  'extra_headers, raw_manifest'
+
+/**
+ * The git commit object of a `revision` row (its raw manifest where one is kept): the fields
+ * go to the manifest writer as views of the row's bytes, which it copies into the object (no
+ * revision object, no copies of each field, no metadata parsed).
+ */
+export function revisionManifestFromRow(r: Row): Uint8Array {
+  const raw = r['raw_manifest']
+  if (raw !== null && raw !== undefined) return plainBytes(raw as Uint8Array)
+  const personView = (v: unknown): Person | null =>
+    v === null || v === undefined ? null : { fullname: v as Uint8Array }
+  const dateView = (s: unknown, m: unknown, off: unknown): TimestampWithTimezone | null =>
+    s === null || s === undefined
+      ? null
+      : { timestamp: { seconds: num(s), microseconds: num(m) }, offsetBytes: off as Uint8Array }
+  const message = r['message']
+  return revisionManifest({
+    directory: hex(r['directory']),
+    parents: unpackIds(r['parents'] as Uint8Array),
+    author: personView(r['author']),
+    committer: personView(r['committer']),
+    date: dateView(r['date_seconds'], r['date_micro'], r['date_offset']),
+    committerDate: dateView(
+      r['committer_date_seconds'],
+      r['committer_date_micro'],
+      r['committer_date_offset'],
+    ),
+    extraHeaders: unpackHeaders(r['extra_headers'] as Uint8Array),
+    message: message === null || message === undefined ? null : (message as Uint8Array),
+  })
 }
 
 /** A `release` row as a model release. */

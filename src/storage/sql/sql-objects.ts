@@ -21,6 +21,7 @@ import type {
   AbortOptions,
   AddSummary,
   ContentHashName,
+  ContentLength,
   ContentWithData,
   DirectoryEntryInfo,
   DirectoryLsOptions,
@@ -103,6 +104,10 @@ export class SqlObjectStorage {
     return contents.contentGet(this.#db, ids, hash)
   }
 
+  contentLengthGet(ids: readonly string[]): Promise<(ContentLength | null)[]> {
+    return contents.contentLengthGet(this.#db, ids)
+  }
+
   skippedContentAdd(contentsIn: readonly SkippedContent[]): Promise<AddSummary> {
     return contents.skippedContentAdd(this.#db, contentsIn)
   }
@@ -156,6 +161,10 @@ export class SqlObjectStorage {
 
   revisionGet(ids: readonly string[]): Promise<(Revision | null)[]> {
     return revisions.revisionGet(this.#db, ids)
+  }
+
+  revisionManifestGet(ids: readonly string[]): Promise<(Uint8Array | null)[]> {
+    return revisions.revisionManifestGet(this.#db, ids)
   }
 
   revisionLog(ids: readonly string[], options: RevisionLogOptions = {}): AsyncIterable<Revision> {

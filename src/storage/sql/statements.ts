@@ -149,3 +149,29 @@ export async function getRows(
   }
   return out
 }
+
+/**
+ * As {@link getRows}, keyed by the hex of `col` as the database writes it (`lower(hex(…))`,
+ * `encode(…, 'hex')`), which `select` need not name: one string a row instead of a Buffer (with
+ * its own external memory, which makes V8 collect sooner) made hex again. For the readers of a
+ * clone's walk, which ask for every tree, commit and blob of a history.
+ */
+export async function getRowsByHexKey(
+  db: SqlExecutor,
+  table: string,
+  col: string,
+  ids: readonly string[],
+  select: string,
+): Promise<Map<string, Row>> {
+  const key = db.dialect === 'postgres' ? `encode(${col}, 'hex')` : `lower(hex(${col}))`
+  const out = new Map<string, Row>()
+  const unique = [...new Set(ids)]
+  for (const part of chunks(unique)) {
+    const rows = await db.all<Row>(
+      `SELECT ${key} AS hex_key, ${select} FROM ${table} WHERE ${col} IN ${inList(part.length)}`,
+      part.map(b),
+    )
+    for (const r of rows) out.set(r['hex_key'] as string, r)
+  }
+  return out
+}

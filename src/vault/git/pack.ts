@@ -19,13 +19,7 @@ import { createHash } from 'node:crypto'
 import { crc32, createDeflate } from 'node:zlib'
 
 import { type AbortOptions, CorruptError, MaskedError, NotFoundError } from '../../errors.js'
-import {
-  concatBytes,
-  gitHeader,
-  releaseObjectManifest,
-  revisionObjectManifest,
-  sha1Hex,
-} from '../../model/index.js'
+import { concatBytes, gitHeader, releaseObjectManifest, sha1Hex } from '../../model/index.js'
 import type { ObjStorage } from '../../objstorage/index.js'
 import type { Storage } from '../../storage/index.js'
 import { type Deflated, deflatePool } from './deflate-pool.js'
@@ -139,7 +133,7 @@ type BlobRun =
 
 /** The blobs of a plan, in order, cut into runs (of at most READ_AHEAD bytes of small ones). */
 async function* blobRuns(
-  storage: Pick<Storage, 'contentGet'>,
+  storage: Pick<Storage, 'contentLengthGet'>,
   blobs: IdList,
   lengths: Float64Array | null,
   o: AbortOptions,
@@ -149,8 +143,8 @@ async function* blobRuns(
     o.signal?.throwIfAborted()
     // The plan checked them (found, not hidden) and kept their lengths.
     const got = lengths
-      ? ids.map((id, k) => ({ sha1Git: id, length: lengths[index + k]!, status: 'visible' }))
-      : await storage.contentGet(ids, 'sha1_git', o)
+      ? ids.map((_, k) => ({ length: lengths[index + k]!, status: 'visible' }))
+      : await storage.contentLengthGet(ids, o)
     let run: { id: string; length: number }[] = []
     let bytes = 0
     for (let k = 0; k < ids.length; k++, index++) {
@@ -161,15 +155,16 @@ async function* blobRuns(
             'git object can be made of it',
         )
       }
-      if (c.status === 'hidden') throw new MaskedError(`swh:1:cnt:${c.sha1Git} is hidden`)
+      const id = ids[k]!
+      if (c.status === 'hidden') throw new MaskedError(`swh:1:cnt:${id} is hidden`)
       if (c.length > WHOLE_LIMIT || (run.length > 0 && bytes + c.length > READ_AHEAD)) {
         if (run.length > 0) yield { small: run, first: index - run.length }
         run = []
         bytes = 0
       }
-      if (c.length > WHOLE_LIMIT) yield { large: { id: c.sha1Git, length: c.length } }
+      if (c.length > WHOLE_LIMIT) yield { large: { id, length: c.length } }
       else {
-        run.push({ id: c.sha1Git, length: c.length })
+        run.push({ id, length: c.length })
         bytes += c.length
       }
     }
@@ -178,6 +173,12 @@ async function* blobRuns(
 }
 
 type Kind = 'rev' | 'rel' | 'dir' | 'cnt'
+
+/** The storage reads of a pack writer. */
+type PackReader = Pick<
+  Storage,
+  'revisionManifestGet' | 'releaseGet' | 'directoryManifestGet' | 'contentLengthGet'
+>
 const GIT_TYPE: Readonly<Record<Kind, GitType>> = {
   rev: 'commit',
   rel: 'tag',
@@ -211,7 +212,7 @@ interface Started {
  * work.
  */
 async function* packItems(
-  storage: Pick<Storage, 'revisionGet' | 'releaseGet' | 'directoryManifestGet' | 'contentGet'>,
+  storage: PackReader,
   objstorage: Pick<ObjStorage, 'getBytesMany'>,
   plan: PackPlan,
   level: number,
@@ -252,8 +253,7 @@ async function* packItems(
   yield* manifests(
     plan.commits,
     'rev',
-    async (ids) =>
-      (await storage.revisionGet(ids, o)).map((r) => (r ? revisionObjectManifest(r) : null)),
+    (ids) => storage.revisionManifestGet(ids, o),
     commitsStarted,
   )
   yield* manifests(plan.tags, 'rel', async (ids) =>
@@ -287,7 +287,7 @@ async function* packItems(
  * ```
  */
 export async function writePack(
-  storage: Pick<Storage, 'revisionGet' | 'releaseGet' | 'directoryManifestGet' | 'contentGet'>,
+  storage: PackReader,
   objstorage: Pick<ObjStorage, 'get' | 'getBytesMany'>,
   plan: PackPlan,
   sink: PackSink,

@@ -27,7 +27,7 @@ import {
   MaskedError,
   NotFoundError,
 } from '../../errors.js'
-import { IdSet, latin1, type Revision, revisionObjectManifest, toHex } from '../../model/index.js'
+import { IdSet, latin1, toHex } from '../../model/index.js'
 import type { Storage } from '../../storage/index.js'
 import { type Deflated, deflatePool } from './deflate-pool.js'
 import { DeltaBases } from './delta.js'
@@ -188,7 +188,11 @@ const BATCH = 256
 
 type GraphReader = Pick<
   Storage,
-  'revisionGet' | 'releaseGet' | 'directoryManifestGet' | 'revisionMissing' | 'contentGet'
+  | 'revisionManifestGet'
+  | 'releaseGet'
+  | 'directoryManifestGet'
+  | 'revisionMissing'
+  | 'contentLengthGet'
 >
 
 /** What a tree entry points to, by its mode. */
@@ -230,19 +234,65 @@ function corruptTree(id: string): CorruptError {
   return new CorruptError(`swh:1:dir:${id}: its stored tree object does not parse`)
 }
 
+/** A commit as the walk reads it: its git object, the tree and the parents it names. */
+interface Commit {
+  readonly id: string
+  readonly manifest: Uint8Array
+  readonly tree: string
+  readonly parents: readonly string[]
+}
+
+const LF = 0x0a
+
+/** The 40 lowercase hex digits at `at` followed by LF, or null. */
+function hexIdAt(m: Uint8Array, at: number): string | null {
+  if (at + 41 > m.length || m[at + 40] !== LF) return null
+  for (let i = at; i < at + 40; i++) {
+    const c = m[i]!
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return null
+  }
+  return latin1(m.subarray(at, at + 40))
+}
+
+/**
+ * The tree and parents of a git commit object (header included), read from its first lines
+ * (`tree <id>` then `parent <id>`…, the order git writes and `fsck` requires): what git itself
+ * follows, raw manifests included.
+ */
+function commitOf(id: string, manifest: Uint8Array): Commit {
+  let o = manifest.indexOf(0) + 1
+  const word = (w: string): boolean => {
+    for (let i = 0; i < w.length; i++) if (manifest[o + i] !== w.charCodeAt(i)) return false
+    return true
+  }
+  const tree = word('tree ') ? hexIdAt(manifest, o + 5) : null
+  if (o === 0 || tree === null) {
+    throw new CorruptError(`swh:1:rev:${id}: its stored commit object does not parse`)
+  }
+  o += 46
+  const parents: string[] = []
+  for (;;) {
+    const p = word('parent ') ? hexIdAt(manifest, o + 7) : null
+    if (p === null) break
+    parents.push(p)
+    o += 48
+  }
+  return { id, manifest, tree, parents }
+}
+
 async function revisionsOf(
   storage: GraphReader,
   ids: readonly string[],
   o: AbortOptions,
-): Promise<Revision[]> {
-  const out: Revision[] = []
+): Promise<Commit[]> {
+  const out: Commit[] = []
   for (let i = 0; i < ids.length; i += BATCH) {
     o.signal?.throwIfAborted()
     const slice = ids.slice(i, i + BATCH)
-    const got = await storage.revisionGet(slice, o)
-    got.forEach((r, k) => {
-      if (r === null) throw new NotFoundError(`swh:1:rev:${slice[k]} is not archived`)
-      out.push(r)
+    const got = await storage.revisionManifestGet(slice, o)
+    got.forEach((m, k) => {
+      if (m === null) throw new NotFoundError(`swh:1:rev:${slice[k]} is not archived`)
+      out.push(commitOf(slice[k]!, m))
     })
   }
   return out
@@ -383,8 +433,8 @@ export async function planPack(storage: GraphReader, request: PackRequest): Prom
       const has = excluded.has(r.id)
       if (!has) {
         plan.commits.push(r.id)
-        plan.manifests.put(r.id, () => revisionObjectManifest(r))
-        if (seen.add(r.directory)) treeRoots.push(r.directory)
+        plan.manifests.put(r.id, () => r.manifest)
+        if (seen.add(r.tree)) treeRoots.push(r.tree)
       }
       if (atLimit) {
         if (r.parents.length > 0 && !has) plan.shallow.push(r.id)
@@ -409,7 +459,7 @@ export async function planPack(storage: GraphReader, request: PackRequest): Prom
   // What the client has below the boundary commits is not sent again.
   const have = new IdSet()
   if (boundary.size > 0) {
-    const roots = (await revisionsOf(storage, [...boundary], o)).map((r) => r.directory)
+    const roots = (await revisionsOf(storage, [...boundary], o)).map((r) => r.tree)
     await markTrees(storage, roots, have, o)
   }
 
@@ -456,7 +506,7 @@ export async function planPack(storage: GraphReader, request: PackRequest): Prom
   let at = 0
   for (const ids of plan.blobs.chunks(512)) {
     o.signal?.throwIfAborted()
-    const got = await storage.contentGet(ids, 'sha1_git', o)
+    const got = await storage.contentLengthGet(ids, o)
     got.forEach((c, k) => {
       if (c === null) {
         throw new NotFoundError(
@@ -464,7 +514,7 @@ export async function planPack(storage: GraphReader, request: PackRequest): Prom
             'object can be made of it',
         )
       }
-      if (c.status === 'hidden') throw new MaskedError(`swh:1:cnt:${c.sha1Git} is hidden`)
+      if (c.status === 'hidden') throw new MaskedError(`swh:1:cnt:${ids[k]} is hidden`)
       lengths[at++] = c.length
     })
   }

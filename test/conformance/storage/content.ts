@@ -5,11 +5,10 @@ import { makeContent, utf8 } from '../../../src/index.js'
 import type { ContentWithData, Storage } from '../../../src/storage/interface.js'
 import { contentArb } from '../../arbitraries.js'
 import { counted, type StorageSuiteContext, uniq } from './context.js'
+import { GitObjects } from './git-objects.js'
 
-const withData = (text: string): ContentWithData => {
-  const data = utf8(text)
-  return { ...makeContent(data), data }
-}
+const withBytes = (data: Uint8Array): ContentWithData => ({ ...makeContent(data), data })
+const withData = (text: string): ContentWithData => withBytes(utf8(text))
 
 /** Contents and skipped contents. */
 export function contentTests(ctx: StorageSuiteContext): void {
@@ -54,6 +53,52 @@ export function contentTests(ctx: StorageSuiteContext): void {
         )
         expect(got[0]).toMatchObject({ ...meta, ctime: null })
         expect(got[1]).toBeNull()
+      }
+    })
+
+    it('contentLengthGet: length and status by sha1_git, as git sizes the blobs', async () => {
+      const git = new GitObjects()
+      try {
+        const bodies = [
+          utf8(uniq('len')),
+          new Uint8Array(0),
+          utf8(`${uniq('lines')}\n`.repeat(500)),
+          Uint8Array.of(0, 0xff, 0x0a, 0xe9),
+        ]
+        const hidden = utf8(uniq('hidden'))
+        const skipped = utf8(uniq('skipped'))
+        // Flushed (as `counted` does) so that no later test counts these adds.
+        await counted(
+          s,
+          s.contentAdd([...bodies.map(withBytes), { ...withBytes(hidden), status: 'hidden' }]),
+        )
+        const ids = bodies.map((d) => git.write('blob', d))
+        const hiddenId = git.write('blob', hidden)
+        const skippedId = git.write('blob', skipped)
+        const unknown = git.write('blob', utf8(uniq('never stored')))
+        await counted(
+          s,
+          s.skippedContentAdd([
+            {
+              ...makeContent(skipped),
+              status: 'absent',
+              reason: 'Content too large',
+              origin: null,
+            },
+          ]),
+        )
+        const visible = (id: string) => ({ length: git.size(id), status: 'visible' })
+        expect(git.size(ids[1]!)).toBe(0)
+        expect(await s.contentLengthGet([unknown, ...ids, hiddenId, ids[0]!, skippedId])).toEqual([
+          null,
+          ...ids.map(visible),
+          { length: git.size(hiddenId), status: 'hidden' },
+          visible(ids[0]!),
+          null,
+        ])
+        expect(await s.contentLengthGet([])).toEqual([])
+      } finally {
+        git.remove()
       }
     })
 
