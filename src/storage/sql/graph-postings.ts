@@ -76,11 +76,35 @@ export async function insertPostings(tx: SqlExecutor, rows: readonly SqlValue[][
   // Rows carry whole lists: a statement of a few hundred of them stays small enough.
   for (let i = 0; i < rows.length; i += 300) {
     const part = rows.slice(i, i + 300)
-    await tx.run(
-      `INSERT INTO graph_dir_post (target, first_dir, dirs) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}`,
+    const got = await tx.all<Row>(
+      `INSERT INTO graph_dir_post (target, first_dir, dirs) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}
+       ON CONFLICT (target, first_dir) DO NOTHING RETURNING target, first_dir`,
       part.flat(),
     )
+    if (got.length === part.length) continue
+    // A list with that key is there already: left by a directory row deleted behind the
+    // index's back (lost, then given back by `arca repair`). Both lists are kept, as one.
+    const inserted = new Set(got.map((r) => `${hex(r['target'])}${hex(r['first_dir'])}`))
+    for (const [target, first, dirs] of part as [Uint8Array, Uint8Array, Uint8Array][]) {
+      if (inserted.has(`${hex(target)}${hex(first)}`)) continue
+      const [old] = await tx.all<Row>(
+        'SELECT dirs FROM graph_dir_post WHERE target = ? AND first_dir = ?',
+        [target, first],
+      )
+      await tx.run('UPDATE graph_dir_post SET dirs = ? WHERE target = ? AND first_dir = ?', [
+        unionOf(old!['dirs'] as Uint8Array, dirs),
+        target,
+        first,
+      ])
+    }
   }
+}
+
+/** The union of two sorted packed lists of ids, sorted, each id once. */
+function unionOf(x: Uint8Array, y: Uint8Array): Buffer {
+  const ids = new Set<string>()
+  for (const list of [x, y]) forEachDir(list, (d) => void ids.add(d))
+  return Buffer.from([...ids].sort().join(''), 'hex')
 }
 
 /** A posting row as read. */
