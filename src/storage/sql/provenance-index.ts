@@ -158,11 +158,36 @@ async function newDirectoryReleases(db: SqlExecutor, snapshot: string): Promise<
   )
 }
 
-/** What one transaction's worth of revisions writes, and the first occurrences it knows. */
+/** Most bytes of directory entries read ahead for one batch (beyond: read level by level). */
+const AHEAD_BYTES = 32 * 1024 * 1024
+
+/** A node of a tree walk: an object at a path. */
+interface Node {
+  readonly id: string
+  readonly kind: number
+  readonly path: Uint8Array
+}
+
+/**
+ * What one transaction's worth of revisions writes, and the first occurrences it knows.
+ *
+ * Before the walks, {@link Batch.readAhead} reads in a few statements what they will look up:
+ * one breadth-first walk of the union of the batch's trees (each object once), reading the
+ * recorded first occurrence of every object met and the entries of every directory that some
+ * revision of the batch reaching it could be the first occurrence of (no record, or a record
+ * later than that revision). The walks themselves ({@link Batch.revision}) are unchanged and
+ * one revision at a time; they take from what was read ahead and query only what it missed
+ * (none in practice; past {@link AHEAD_BYTES} of entries, the rest), so the rows written are the
+ * same as a walk querying level by level.
+ */
 class Batch {
   readonly firsts = new Map<string, First>()
   readonly rows = new Map<string, [number, string, number, Uint8Array, string | null]>()
   readonly marks: NewRevision[] = []
+  /** Recorded first occurrences read ahead (null: none recorded). */
+  readonly #stored = new Map<string, First | null>()
+  /** Directory entries read ahead (null: no such directory), each dropped once walked. */
+  readonly #entries = new Map<string, Uint8Array | null>()
 
   constructor(
     readonly db: SqlExecutor,
@@ -170,25 +195,105 @@ class Batch {
     readonly stats: ProvenanceIndexStats,
   ) {}
 
-  /** Loads the recorded first occurrences of `ids` not known to the batch yet. */
-  async load(ids: readonly string[]): Promise<void> {
-    const want = [...new Set(ids.filter((id) => !this.firsts.has(id)))]
-    for (const part of chunks(want)) {
+  /** Reads the recorded first occurrences of `ids` into `into` (null for none). */
+  async #readFirsts(ids: readonly string[], into: Map<string, First | null>): Promise<void> {
+    for (const part of chunks(ids)) {
       const rows = await this.db.all<Row>(
         `SELECT id, revision, date FROM provenance_first WHERE id IN ${inList(part.length)}`,
         part.map(b),
       )
+      for (const id of part) into.set(id, null)
       for (const r of rows)
-        this.firsts.set(hex(r['id']), { date: num(r['date']), revision: hex(r['revision']) })
+        into.set(hex(r['id']), { date: num(r['date']), revision: hex(r['revision']) })
     }
+  }
+
+  /** Reads the entries of directories `ids` into `into` (null for none); bytes read. */
+  async #readEntries(
+    ids: readonly string[],
+    into: Map<string, Uint8Array | null>,
+  ): Promise<number> {
+    let bytes = 0
+    for (const part of chunks(ids)) {
+      const got = await this.db.all<Row>(
+        `SELECT id, entries FROM directory WHERE id IN ${inList(part.length)}`,
+        part.map(b),
+      )
+      for (const id of part) into.set(id, null)
+      for (const r of got) {
+        const blob = r['entries'] as Uint8Array
+        into.set(hex(r['id']), blob)
+        bytes += blob.length
+      }
+    }
+    return bytes
+  }
+
+  /**
+   * Reads ahead what the walks of `revs` will look up: a walk of the union of their trees,
+   * each object carried with the earliest revision of the batch reaching it (met again through
+   * an earlier one, it is carried on again); a directory is read when that revision is before
+   * its recorded first occurrence (or there is none), which every directory a walk descends
+   * into satisfies.
+   */
+  async readAhead(revs: readonly NewRevision[]): Promise<void> {
+    const reach = new Map<string, NewRevision>()
+    let level = new Map<string, { rev: NewRevision; dir: boolean }>()
+    for (const rev of revs) {
+      const r = reach.get(rev.directory)
+      if (r && !before(rev.date, rev.id, { date: r.date, revision: r.id })) continue
+      reach.set(rev.directory, rev)
+      level.set(rev.directory, { rev, dir: true })
+    }
+    let bytes = 0
+    while (level.size > 0) {
+      await this.#readFirsts(
+        [...level.keys()].filter((id) => !this.#stored.has(id)),
+        this.#stored,
+      )
+      const open: [string, NewRevision][] = []
+      for (const [id, { rev, dir }] of level) {
+        const f = this.#stored.get(id)
+        if (dir && (!f || before(rev.date, rev.id, f))) open.push([id, rev])
+      }
+      const unread = open.map(([id]) => id).filter((id) => !this.#entries.has(id))
+      if (bytes > AHEAD_BYTES) return
+      bytes += await this.#readEntries(unread, this.#entries)
+      const next = new Map<string, { rev: NewRevision; dir: boolean }>()
+      for (const [id, rev] of open) {
+        const blob = this.#entries.get(id)
+        if (!blob) continue
+        forEachPackedEntry(blob, (code, _ns, _ne, t) => {
+          if (code !== PACKED_FILE && code !== PACKED_DIR) return
+          const child = hex(blob.subarray(t, t + 20))
+          const r = reach.get(child)
+          if (r && !before(rev.date, rev.id, { date: r.date, revision: r.id })) return
+          reach.set(child, rev)
+          next.set(child, { rev, dir: code === PACKED_DIR })
+        })
+      }
+      level = next
+    }
+  }
+
+  /** Loads the recorded first occurrences of `ids` not known to the batch yet. */
+  async load(ids: readonly string[]): Promise<void> {
+    const want = [...new Set(ids.filter((id) => !this.firsts.has(id)))]
+    const missed: string[] = []
+    for (const id of want) {
+      const f = this.#stored.get(id)
+      if (f) this.firsts.set(id, f)
+      else if (f === undefined) missed.push(id)
+    }
+    const got = new Map<string, First | null>()
+    await this.#readFirsts(missed, got)
+    for (const [id, f] of got) if (f) this.firsts.set(id, f)
   }
 
   /** Walks the tree of `rev`, recording where it is the first occurrence. */
   async revision(rev: NewRevision): Promise<void> {
     this.marks.push(rev)
-    let level: { id: string; kind: number; path: Uint8Array }[] = [
-      { id: rev.directory, kind: KIND_DIRECTORY, path: new Uint8Array(0) },
-    ]
+    let level: Node[] = [{ id: rev.directory, kind: KIND_DIRECTORY, path: new Uint8Array(0) }]
     while (level.length > 0) {
       level.sort((x, y) => Buffer.compare(x.path, y.path))
       await this.load(level.map((n) => n.id))
@@ -200,32 +305,36 @@ class Batch {
         this.rows.set(n.id, [n.kind, rev.id, rev.date, n.path, rev.anchor ?? null])
         if (n.kind === KIND_DIRECTORY) descend.push({ id: n.id, path: n.path })
       }
-      level = []
-      for (const part of chunks(descend)) {
-        const got = await this.db.all<Row>(
-          `SELECT id, entries FROM directory WHERE id IN ${inList(part.length)}`,
-          part.map((d) => b(d.id)),
-        )
-        const entries = new Map(got.map((r) => [hex(r['id']), r['entries'] as Uint8Array]))
-        this.stats.directories += got.length
-        for (const d of part) {
-          const blob = entries.get(d.id)
-          if (!blob) continue
-          forEachPackedEntry(blob, (code, ns, ne, t) => {
-            if (code !== PACKED_FILE && code !== PACKED_DIR) return
-            const child = hex(blob.subarray(t, t + 20))
-            const name = blob.subarray(ns, ne)
-            const path = Buffer.allocUnsafe(d.path.length + (d.path.length ? 1 : 0) + name.length)
-            path.set(d.path, 0)
-            if (d.path.length) path[d.path.length] = 0x2f
-            path.set(name, d.path.length + (d.path.length ? 1 : 0))
-            level.push({
-              id: child,
-              kind: code === PACKED_DIR ? KIND_DIRECTORY : KIND_CONTENT,
-              path,
-            })
-          })
+      const entries = new Map<string, Uint8Array | null>()
+      const missed: string[] = []
+      for (const d of descend) {
+        const blob = this.#entries.get(d.id)
+        if (blob === undefined) missed.push(d.id)
+        else {
+          entries.set(d.id, blob)
+          this.#entries.delete(d.id)
         }
+      }
+      await this.#readEntries(missed, entries)
+      level = []
+      for (const d of descend) {
+        const blob = entries.get(d.id)
+        if (!blob) continue
+        this.stats.directories++
+        forEachPackedEntry(blob, (code, ns, ne, t) => {
+          if (code !== PACKED_FILE && code !== PACKED_DIR) return
+          const child = hex(blob.subarray(t, t + 20))
+          const name = blob.subarray(ns, ne)
+          const path = Buffer.allocUnsafe(d.path.length + (d.path.length ? 1 : 0) + name.length)
+          path.set(d.path, 0)
+          if (d.path.length) path[d.path.length] = 0x2f
+          path.set(name, d.path.length + (d.path.length ? 1 : 0))
+          level.push({
+            id: child,
+            kind: code === PACKED_DIR ? KIND_DIRECTORY : KIND_CONTENT,
+            path,
+          })
+        })
       }
     }
   }
@@ -278,6 +387,7 @@ export async function indexSnapshot(
   const todo = [...fresh, ...(await newDirectoryReleases(db, snapshot))]
   for (const part of chunks(todo, REVISIONS_PER_TX)) {
     const batch = new Batch(db, originId, stats)
+    await batch.readAhead(part)
     for (const rev of part) await batch.revision(rev)
     await batch.flush()
     onBatch?.()
