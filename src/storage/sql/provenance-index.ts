@@ -158,8 +158,18 @@ async function newDirectoryReleases(db: SqlExecutor, snapshot: string): Promise<
   )
 }
 
-/** Most bytes of directory entries read ahead for one batch (beyond: read level by level). */
-const AHEAD_BYTES = 32 * 1024 * 1024
+/**
+ * Most directory entries read ahead for one batch (some 150 bytes of heap each); beyond, the
+ * walks read what is left level by level.
+ */
+const AHEAD_ENTRIES = 200_000
+
+/** An entry of a directory the walks descend into: a content or a directory. */
+interface Entry {
+  readonly id: string
+  readonly kind: number
+  readonly name: Uint8Array
+}
 
 /** A node of a tree walk: an object at a path. */
 interface Node {
@@ -177,7 +187,7 @@ interface Node {
  * revision of the batch reaching it could be the first occurrence of (no record, or a record
  * later than that revision). The walks themselves ({@link Batch.revision}) are unchanged and
  * one revision at a time; they take from what was read ahead and query only what it missed
- * (none in practice; past {@link AHEAD_BYTES} of entries, the rest), so the rows written are the
+ * (none in practice; past {@link AHEAD_ENTRIES} entries, the rest), so the rows written are the
  * same as a walk querying level by level.
  */
 class Batch {
@@ -187,7 +197,7 @@ class Batch {
   /** Recorded first occurrences read ahead (null: none recorded). */
   readonly #stored = new Map<string, First | null>()
   /** Directory entries read ahead (null: no such directory), each dropped once walked. */
-  readonly #entries = new Map<string, Uint8Array | null>()
+  readonly #entries = new Map<string, Entry[] | null>()
 
   constructor(
     readonly db: SqlExecutor,
@@ -208,12 +218,9 @@ class Batch {
     }
   }
 
-  /** Reads the entries of directories `ids` into `into` (null for none); bytes read. */
-  async #readEntries(
-    ids: readonly string[],
-    into: Map<string, Uint8Array | null>,
-  ): Promise<number> {
-    let bytes = 0
+  /** Reads the entries of directories `ids` into `into` (null for none); how many entries. */
+  async #readEntries(ids: readonly string[], into: Map<string, Entry[] | null>): Promise<number> {
+    let n = 0
     for (const part of chunks(ids)) {
       const got = await this.db.all<Row>(
         `SELECT id, entries FROM directory WHERE id IN ${inList(part.length)}`,
@@ -222,11 +229,20 @@ class Batch {
       for (const id of part) into.set(id, null)
       for (const r of got) {
         const blob = r['entries'] as Uint8Array
-        into.set(hex(r['id']), blob)
-        bytes += blob.length
+        const list: Entry[] = []
+        forEachPackedEntry(blob, (code, ns, ne, t) => {
+          if (code !== PACKED_FILE && code !== PACKED_DIR) return
+          list.push({
+            id: hex(blob.subarray(t, t + 20)),
+            kind: code === PACKED_DIR ? KIND_DIRECTORY : KIND_CONTENT,
+            name: blob.subarray(ns, ne),
+          })
+        })
+        into.set(hex(r['id']), list)
+        n += list.length
       }
     }
-    return bytes
+    return n
   }
 
   /**
@@ -245,7 +261,7 @@ class Batch {
       reach.set(rev.directory, rev)
       level.set(rev.directory, { rev, dir: true })
     }
-    let bytes = 0
+    let read = 0
     while (level.size > 0) {
       await this.#readFirsts(
         [...level.keys()].filter((id) => !this.#stored.has(id)),
@@ -257,20 +273,16 @@ class Batch {
         if (dir && (!f || before(rev.date, rev.id, f))) open.push([id, rev])
       }
       const unread = open.map(([id]) => id).filter((id) => !this.#entries.has(id))
-      if (bytes > AHEAD_BYTES) return
-      bytes += await this.#readEntries(unread, this.#entries)
+      if (read > AHEAD_ENTRIES) return
+      read += await this.#readEntries(unread, this.#entries)
       const next = new Map<string, { rev: NewRevision; dir: boolean }>()
       for (const [id, rev] of open) {
-        const blob = this.#entries.get(id)
-        if (!blob) continue
-        forEachPackedEntry(blob, (code, _ns, _ne, t) => {
-          if (code !== PACKED_FILE && code !== PACKED_DIR) return
-          const child = hex(blob.subarray(t, t + 20))
-          const r = reach.get(child)
-          if (r && !before(rev.date, rev.id, { date: r.date, revision: r.id })) return
-          reach.set(child, rev)
-          next.set(child, { rev, dir: code === PACKED_DIR })
-        })
+        for (const e of this.#entries.get(id) ?? []) {
+          const r = reach.get(e.id)
+          if (r && !before(rev.date, rev.id, { date: r.date, revision: r.id })) continue
+          reach.set(e.id, rev)
+          next.set(e.id, { rev, dir: e.kind === KIND_DIRECTORY })
+        }
       }
       level = next
     }
@@ -305,36 +317,30 @@ class Batch {
         this.rows.set(n.id, [n.kind, rev.id, rev.date, n.path, rev.anchor ?? null])
         if (n.kind === KIND_DIRECTORY) descend.push({ id: n.id, path: n.path })
       }
-      const entries = new Map<string, Uint8Array | null>()
+      const entries = new Map<string, Entry[] | null>()
       const missed: string[] = []
       for (const d of descend) {
-        const blob = this.#entries.get(d.id)
-        if (blob === undefined) missed.push(d.id)
+        const list = this.#entries.get(d.id)
+        if (list === undefined) missed.push(d.id)
         else {
-          entries.set(d.id, blob)
+          entries.set(d.id, list)
           this.#entries.delete(d.id)
         }
       }
       await this.#readEntries(missed, entries)
       level = []
       for (const d of descend) {
-        const blob = entries.get(d.id)
-        if (!blob) continue
+        const list = entries.get(d.id)
+        if (!list) continue
         this.stats.directories++
-        forEachPackedEntry(blob, (code, ns, ne, t) => {
-          if (code !== PACKED_FILE && code !== PACKED_DIR) return
-          const child = hex(blob.subarray(t, t + 20))
-          const name = blob.subarray(ns, ne)
-          const path = Buffer.allocUnsafe(d.path.length + (d.path.length ? 1 : 0) + name.length)
+        const sep = d.path.length ? 1 : 0
+        for (const { id, kind, name } of list) {
+          const path = Buffer.allocUnsafe(d.path.length + sep + name.length)
           path.set(d.path, 0)
-          if (d.path.length) path[d.path.length] = 0x2f
-          path.set(name, d.path.length + (d.path.length ? 1 : 0))
-          level.push({
-            id: child,
-            kind: code === PACKED_DIR ? KIND_DIRECTORY : KIND_CONTENT,
-            path,
-          })
-        })
+          if (sep) path[d.path.length] = 0x2f
+          path.set(name, d.path.length + sep)
+          level.push({ id, kind, path })
+        }
       }
     }
   }
