@@ -69,6 +69,10 @@ interface NewRevision {
 const before = (date: number, rev: string, f: First): boolean =>
   date < f.date || (date === f.date && rev < f.revision)
 
+/** `x` comes before `y` in the order revisions are indexed in (date, then id). */
+const earlier = (x: NewRevision, y: NewRevision): boolean =>
+  x.date < y.date || (x.date === y.date && x.id < y.id)
+
 /**
  * Revisions reachable from `heads` that origin `originId`'s history is not known to hold (the
  * walk stops at known ones), and among them those whose trees are not indexed, oldest first.
@@ -188,7 +192,8 @@ interface Node {
  * later than that revision). The walks themselves ({@link Batch.revision}) are unchanged and
  * one revision at a time; they take from what was read ahead and query only what it missed
  * (none in practice; past {@link AHEAD_ENTRIES} entries, the rest), so the rows written are the
- * same as a walk querying level by level.
+ * same as a walk querying level by level. The first occurrences the previous batch of the walk
+ * read or wrote are not read again (the unchanged files of a directory changed in every batch).
  */
 class Batch {
   readonly firsts = new Map<string, First>()
@@ -203,6 +208,12 @@ class Batch {
     readonly db: SqlExecutor,
     readonly originId: number | null,
     readonly stats: ProvenanceIndexStats,
+    /**
+     * The first occurrences the previous batch of the same walk knew when it was written:
+     * what the database holds for them since (the rows written only ever move a first
+     * occurrence earlier, as the batch's did).
+     */
+    readonly carried: ReadonlyMap<string, First> = new Map(),
   ) {}
 
   /** Reads the recorded first occurrences of `ids` into `into` (null for none). */
@@ -257,16 +268,20 @@ class Batch {
     let level = new Map<string, { rev: NewRevision; dir: boolean }>()
     for (const rev of revs) {
       const r = reach.get(rev.directory)
-      if (r && !before(rev.date, rev.id, { date: r.date, revision: r.id })) continue
+      if (r && !earlier(rev, r)) continue
       reach.set(rev.directory, rev)
       level.set(rev.directory, { rev, dir: true })
     }
     let read = 0
     while (level.size > 0) {
-      await this.#readFirsts(
-        [...level.keys()].filter((id) => !this.#stored.has(id)),
-        this.#stored,
-      )
+      const ask: string[] = []
+      for (const id of level.keys()) {
+        if (this.#stored.has(id)) continue
+        const c = this.carried.get(id)
+        if (c) this.#stored.set(id, c)
+        else ask.push(id)
+      }
+      await this.#readFirsts(ask, this.#stored)
       const open: [string, NewRevision][] = []
       for (const [id, { rev, dir }] of level) {
         const f = this.#stored.get(id)
@@ -279,7 +294,7 @@ class Batch {
       for (const [id, rev] of open) {
         for (const e of this.#entries.get(id) ?? []) {
           const r = reach.get(e.id)
-          if (r && !before(rev.date, rev.id, { date: r.date, revision: r.id })) continue
+          if (r && !earlier(rev, r)) continue
           reach.set(e.id, rev)
           next.set(e.id, { rev, dir: e.kind === KIND_DIRECTORY })
         }
@@ -293,7 +308,8 @@ class Batch {
     const want = [...new Set(ids.filter((id) => !this.firsts.has(id)))]
     const missed: string[] = []
     for (const id of want) {
-      const f = this.#stored.get(id)
+      const stored = this.#stored.get(id)
+      const f = stored === undefined ? this.carried.get(id) : stored
       if (f) this.firsts.set(id, f)
       else if (f === undefined) missed.push(id)
     }
@@ -391,11 +407,15 @@ export async function indexSnapshot(
   const { walked, fresh } = await newRevisions(db, await snapshotHeads(db, snapshot), originId)
   // trees named by releases without a revision (tarballs, packages) are indexed after
   const todo = [...fresh, ...(await newDirectoryReleases(db, snapshot))]
+  let carried: ReadonlyMap<string, First> = new Map()
   for (const part of chunks(todo, REVISIONS_PER_TX)) {
-    const batch = new Batch(db, originId, stats)
+    const batch = new Batch(db, originId, stats, carried)
     await batch.readAhead(part)
     for (const rev of part) await batch.revision(rev)
     await batch.flush()
+    // what this batch knew (read or written) spares the next one reading it again; one
+    // batch's worth, not the history's
+    carried = batch.firsts
     onBatch?.()
   }
   // Last, in one transaction: a walk stops at the revisions recorded here, so they are recorded
