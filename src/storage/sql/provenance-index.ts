@@ -69,6 +69,10 @@ interface NewRevision {
 const before = (date: number, rev: string, f: First): boolean =>
   date < f.date || (date === f.date && rev < f.revision)
 
+/** `x` comes before `y` in the order revisions are indexed in (date, then id). */
+const earlier = (x: NewRevision, y: NewRevision): boolean =>
+  x.date < y.date || (x.date === y.date && x.id < y.id)
+
 /**
  * Revisions reachable from `heads` that origin `originId`'s history is not known to hold (the
  * walk stops at known ones), and among them those whose trees are not indexed, oldest first.
@@ -158,37 +162,166 @@ async function newDirectoryReleases(db: SqlExecutor, snapshot: string): Promise<
   )
 }
 
-/** What one transaction's worth of revisions writes, and the first occurrences it knows. */
+/**
+ * Most directory entries read ahead for one batch (some 150 bytes of heap each); beyond, the
+ * walks read what is left level by level.
+ */
+const AHEAD_ENTRIES = 200_000
+
+/** An entry of a directory the walks descend into: a content or a directory. */
+interface Entry {
+  readonly id: string
+  readonly kind: number
+  readonly name: Uint8Array
+}
+
+/** A node of a tree walk: an object at a path. */
+interface Node {
+  readonly id: string
+  readonly kind: number
+  readonly path: Uint8Array
+}
+
+/**
+ * What one transaction's worth of revisions writes, and the first occurrences it knows.
+ *
+ * Before the walks, {@link Batch.readAhead} reads in a few statements what they will look up:
+ * one breadth-first walk of the union of the batch's trees (each object once), reading the
+ * recorded first occurrence of every object met and the entries of every directory that some
+ * revision of the batch reaching it could be the first occurrence of (no record, or a record
+ * later than that revision). The walks themselves ({@link Batch.revision}) are unchanged and
+ * one revision at a time; they take from what was read ahead and query only what it missed
+ * (none in practice; past {@link AHEAD_ENTRIES} entries, the rest), so the rows written are the
+ * same as a walk querying level by level. The first occurrences the previous batch of the walk
+ * read or wrote are not read again (the unchanged files of a directory changed in every batch).
+ */
 class Batch {
   readonly firsts = new Map<string, First>()
   readonly rows = new Map<string, [number, string, number, Uint8Array, string | null]>()
   readonly marks: NewRevision[] = []
+  /** Recorded first occurrences read ahead (null: none recorded). */
+  readonly #stored = new Map<string, First | null>()
+  /** Directory entries read ahead (null: no such directory), each dropped once walked. */
+  readonly #entries = new Map<string, Entry[] | null>()
 
   constructor(
     readonly db: SqlExecutor,
     readonly originId: number | null,
     readonly stats: ProvenanceIndexStats,
+    /**
+     * The first occurrences the previous batch of the same walk knew when it was written:
+     * what the database holds for them since (the rows written only ever move a first
+     * occurrence earlier, as the batch's did).
+     */
+    readonly carried: ReadonlyMap<string, First> = new Map(),
   ) {}
 
-  /** Loads the recorded first occurrences of `ids` not known to the batch yet. */
-  async load(ids: readonly string[]): Promise<void> {
-    const want = [...new Set(ids.filter((id) => !this.firsts.has(id)))]
-    for (const part of chunks(want)) {
+  /** Reads the recorded first occurrences of `ids` into `into` (null for none). */
+  async #readFirsts(ids: readonly string[], into: Map<string, First | null>): Promise<void> {
+    for (const part of chunks(ids)) {
       const rows = await this.db.all<Row>(
         `SELECT id, revision, date FROM provenance_first WHERE id IN ${inList(part.length)}`,
         part.map(b),
       )
+      for (const id of part) into.set(id, null)
       for (const r of rows)
-        this.firsts.set(hex(r['id']), { date: num(r['date']), revision: hex(r['revision']) })
+        into.set(hex(r['id']), { date: num(r['date']), revision: hex(r['revision']) })
     }
+  }
+
+  /** Reads the entries of directories `ids` into `into` (null for none); how many entries. */
+  async #readEntries(ids: readonly string[], into: Map<string, Entry[] | null>): Promise<number> {
+    let n = 0
+    for (const part of chunks(ids)) {
+      const got = await this.db.all<Row>(
+        `SELECT id, entries FROM directory WHERE id IN ${inList(part.length)}`,
+        part.map(b),
+      )
+      for (const id of part) into.set(id, null)
+      for (const r of got) {
+        const blob = r['entries'] as Uint8Array
+        const list: Entry[] = []
+        forEachPackedEntry(blob, (code, ns, ne, t) => {
+          if (code !== PACKED_FILE && code !== PACKED_DIR) return
+          list.push({
+            id: hex(blob.subarray(t, t + 20)),
+            kind: code === PACKED_DIR ? KIND_DIRECTORY : KIND_CONTENT,
+            name: blob.subarray(ns, ne),
+          })
+        })
+        into.set(hex(r['id']), list)
+        n += list.length
+      }
+    }
+    return n
+  }
+
+  /**
+   * Reads ahead what the walks of `revs` will look up: a walk of the union of their trees,
+   * each object carried with the earliest revision of the batch reaching it (met again through
+   * an earlier one, it is carried on again); a directory is read when that revision is before
+   * its recorded first occurrence (or there is none), which every directory a walk descends
+   * into satisfies.
+   */
+  async readAhead(revs: readonly NewRevision[]): Promise<void> {
+    const reach = new Map<string, NewRevision>()
+    let level = new Map<string, { rev: NewRevision; dir: boolean }>()
+    for (const rev of revs) {
+      const r = reach.get(rev.directory)
+      if (r && !earlier(rev, r)) continue
+      reach.set(rev.directory, rev)
+      level.set(rev.directory, { rev, dir: true })
+    }
+    let read = 0
+    while (level.size > 0) {
+      const ask: string[] = []
+      for (const id of level.keys()) {
+        if (this.#stored.has(id)) continue
+        const c = this.carried.get(id)
+        if (c) this.#stored.set(id, c)
+        else ask.push(id)
+      }
+      await this.#readFirsts(ask, this.#stored)
+      const open: [string, NewRevision][] = []
+      for (const [id, { rev, dir }] of level) {
+        const f = this.#stored.get(id)
+        if (dir && (!f || before(rev.date, rev.id, f))) open.push([id, rev])
+      }
+      const unread = open.map(([id]) => id).filter((id) => !this.#entries.has(id))
+      if (read > AHEAD_ENTRIES) return
+      read += await this.#readEntries(unread, this.#entries)
+      const next = new Map<string, { rev: NewRevision; dir: boolean }>()
+      for (const [id, rev] of open) {
+        for (const e of this.#entries.get(id) ?? []) {
+          const r = reach.get(e.id)
+          if (r && !earlier(rev, r)) continue
+          reach.set(e.id, rev)
+          next.set(e.id, { rev, dir: e.kind === KIND_DIRECTORY })
+        }
+      }
+      level = next
+    }
+  }
+
+  /** Loads the recorded first occurrences of `ids` not known to the batch yet. */
+  async load(ids: readonly string[]): Promise<void> {
+    const want = [...new Set(ids.filter((id) => !this.firsts.has(id)))]
+    const missed: string[] = []
+    for (const id of want) {
+      const stored = this.#stored.get(id)
+      const f = stored === undefined ? this.carried.get(id) : stored
+      if (f) this.firsts.set(id, f)
+      else if (f === undefined) missed.push(id)
+    }
+    const got = new Map<string, First | null>()
+    await this.#readFirsts(missed, got)
+    for (const [id, f] of got) if (f) this.firsts.set(id, f)
   }
 
   /** Walks the tree of `rev`, recording where it is the first occurrence. */
   async revision(rev: NewRevision): Promise<void> {
     this.marks.push(rev)
-    let level: { id: string; kind: number; path: Uint8Array }[] = [
-      { id: rev.directory, kind: KIND_DIRECTORY, path: new Uint8Array(0) },
-    ]
+    let level: Node[] = [{ id: rev.directory, kind: KIND_DIRECTORY, path: new Uint8Array(0) }]
     while (level.length > 0) {
       level.sort((x, y) => Buffer.compare(x.path, y.path))
       await this.load(level.map((n) => n.id))
@@ -200,31 +333,29 @@ class Batch {
         this.rows.set(n.id, [n.kind, rev.id, rev.date, n.path, rev.anchor ?? null])
         if (n.kind === KIND_DIRECTORY) descend.push({ id: n.id, path: n.path })
       }
+      const entries = new Map<string, Entry[] | null>()
+      const missed: string[] = []
+      for (const d of descend) {
+        const list = this.#entries.get(d.id)
+        if (list === undefined) missed.push(d.id)
+        else {
+          entries.set(d.id, list)
+          this.#entries.delete(d.id)
+        }
+      }
+      await this.#readEntries(missed, entries)
       level = []
-      for (const part of chunks(descend)) {
-        const got = await this.db.all<Row>(
-          `SELECT id, entries FROM directory WHERE id IN ${inList(part.length)}`,
-          part.map((d) => b(d.id)),
-        )
-        const entries = new Map(got.map((r) => [hex(r['id']), r['entries'] as Uint8Array]))
-        this.stats.directories += got.length
-        for (const d of part) {
-          const blob = entries.get(d.id)
-          if (!blob) continue
-          forEachPackedEntry(blob, (code, ns, ne, t) => {
-            if (code !== PACKED_FILE && code !== PACKED_DIR) return
-            const child = hex(blob.subarray(t, t + 20))
-            const name = blob.subarray(ns, ne)
-            const path = Buffer.allocUnsafe(d.path.length + (d.path.length ? 1 : 0) + name.length)
-            path.set(d.path, 0)
-            if (d.path.length) path[d.path.length] = 0x2f
-            path.set(name, d.path.length + (d.path.length ? 1 : 0))
-            level.push({
-              id: child,
-              kind: code === PACKED_DIR ? KIND_DIRECTORY : KIND_CONTENT,
-              path,
-            })
-          })
+      for (const d of descend) {
+        const list = entries.get(d.id)
+        if (!list) continue
+        this.stats.directories++
+        const sep = d.path.length ? 1 : 0
+        for (const { id, kind, name } of list) {
+          const path = Buffer.allocUnsafe(d.path.length + sep + name.length)
+          path.set(d.path, 0)
+          if (sep) path[d.path.length] = 0x2f
+          path.set(name, d.path.length + sep)
+          level.push({ id, kind, path })
         }
       }
     }
@@ -276,10 +407,15 @@ export async function indexSnapshot(
   const { walked, fresh } = await newRevisions(db, await snapshotHeads(db, snapshot), originId)
   // trees named by releases without a revision (tarballs, packages) are indexed after
   const todo = [...fresh, ...(await newDirectoryReleases(db, snapshot))]
+  let carried: ReadonlyMap<string, First> = new Map()
   for (const part of chunks(todo, REVISIONS_PER_TX)) {
-    const batch = new Batch(db, originId, stats)
+    const batch = new Batch(db, originId, stats, carried)
+    await batch.readAhead(part)
     for (const rev of part) await batch.revision(rev)
     await batch.flush()
+    // what this batch knew (read or written) spares the next one reading it again; one
+    // batch's worth, not the history's
+    carried = batch.firsts
     onBatch?.()
   }
   // Last, in one transaction: a walk stops at the revisions recorded here, so they are recorded
