@@ -9,6 +9,10 @@ import { execFileSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 
+import { expect } from 'vitest'
+
+import type { CoreSwhid } from '../../src/model/index.js'
+import type { ProvenanceOccurrence } from '../../src/storage/index.js'
 import { git } from './repos.js'
 
 const DIRS = ['', 'src', 'src/lib', 'docs', 'a.b']
@@ -196,4 +200,41 @@ export function expectedFirst(occ: readonly Occurrence[]): Occurrence {
 
 function depth(path: string): number {
   return path === '' ? -1 : path.split('/').length
+}
+
+/**
+ * Checks the first occurrence an archive gives for every object git saw against
+ * {@link expectedFirst}: its revision, date, path, and origin, the first repository of `order`
+ * (indexes into `origins`) whose history holds that revision.
+ */
+export async function expectFirstsFromGit(
+  truth: GitTruth,
+  provenanceFirst: (swhids: CoreSwhid[]) => Promise<(ProvenanceOccurrence | null)[]>,
+  origins: readonly string[],
+  order: readonly number[],
+): Promise<void> {
+  const entries = [...truth.objects]
+  const firsts = await provenanceFirst(
+    entries.map(([id, o]): CoreSwhid => ({ type: o.type === 'blob' ? 'cnt' : 'dir', id })),
+  )
+  entries.forEach(([id, o], i) => {
+    const want = expectedFirst(o.occ)
+    const holder = order.find((ri) => truth.repos.get(want.commit)!.has(ri))!
+    const got = firsts[i]
+    expect(got, `${o.type} ${id}`).not.toBeNull()
+    expect(
+      {
+        rev: got!.anchor?.id,
+        date: got!.date?.getTime(),
+        path: Buffer.from(got!.path!).toString('latin1'),
+        origin: got!.origin,
+      },
+      `${o.type} ${id}`,
+    ).toEqual({
+      rev: want.commit,
+      date: want.date * 1000,
+      path: want.path,
+      origin: origins[holder],
+    })
+  })
 }

@@ -76,6 +76,22 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
   }
 }
 
+/** A fixture made on a fresh PostgreSQL database, which the fixture's cleanup then drops. */
+export async function onTestDatabase<F extends { readonly cleanup: () => Promise<void> }>(
+  make: (url: string) => Promise<F>,
+): Promise<F> {
+  const db = await createTestDatabase()
+  const f = await make(db.url)
+  const cleanup = f.cleanup
+  return {
+    ...f,
+    cleanup: async () => {
+      await cleanup()
+      await db.drop()
+    },
+  }
+}
+
 /** Address of the local NATS server (override with ARCA_TEST_NATS). */
 export const NATS_SERVER = process.env['ARCA_TEST_NATS'] ?? '127.0.0.1:4222'
 

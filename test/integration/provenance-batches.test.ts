@@ -14,8 +14,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { loadGit } from '../../src/loader/git/loader.js'
 import { type Archive, openArchive } from '../../src/storage/index.js'
-import { expectedFirst, type GitTruth, gitTruth } from '../helpers/git-history.js'
-import { createTestDatabase, postgresAvailable } from '../helpers/services.js'
+import {
+  expectedFirst,
+  expectFirstsFromGit,
+  type GitTruth,
+  gitTruth,
+} from '../helpers/git-history.js'
+import { onTestDatabase, postgresAvailable } from '../helpers/services.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
 
 /** The files of tree `i` of a deterministic sequence (path -> content). */
@@ -103,31 +108,9 @@ async function makeFixture(storageUrl?: string): Promise<Fixture> {
   }
 }
 
-async function checkAgainstGit(f: Fixture): Promise<void> {
-  const entries = [...f.truth.objects]
-  const firsts = await f.archive.backend.provenanceFirst(
-    entries.map(([id, o]) => ({ type: o.type === 'blob' ? 'cnt' : 'dir', id })),
-  )
-  entries.forEach(([id, o], i) => {
-    const want = expectedFirst(o.occ)
-    const holder = [0, 1].find((ri) => f.truth.repos.get(want.commit)!.has(ri))!
-    const got = firsts[i]
-    expect(got, `${o.type} ${id}`).not.toBeNull()
-    expect(
-      {
-        rev: got!.anchor?.id,
-        date: got!.date?.getTime(),
-        path: Buffer.from(got!.path!).toString('latin1'),
-        origin: got!.origin,
-      },
-      `${o.type} ${id}`,
-    ).toEqual({
-      rev: want.commit,
-      date: want.date * 1000,
-      path: want.path,
-      origin: f.origins[holder],
-    })
-  })
+function checkAgainstGit(f: Fixture): Promise<void> {
+  const backend = f.archive.backend
+  return expectFirstsFromGit(f.truth, (x) => backend.provenanceFirst(x), f.origins, [0, 1])
 }
 
 function suite(label: string, setup: () => Promise<Fixture | null>): void {
@@ -171,16 +154,5 @@ function suite(label: string, setup: () => Promise<Fixture | null>): void {
 
 suite('SQLite', () => makeFixture())
 if (await postgresAvailable()) {
-  suite('PostgreSQL', async () => {
-    const db = await createTestDatabase()
-    const f = await makeFixture(db.url)
-    const cleanup = f.cleanup
-    return {
-      ...f,
-      cleanup: async () => {
-        await cleanup()
-        await db.drop()
-      },
-    }
-  })
+  suite('PostgreSQL', () => onTestDatabase(makeFixture))
 }

@@ -19,9 +19,15 @@ import { type Archive, maskedView, openArchive, type Storage } from '../../src/s
 import { createApp } from '../../src/web/app.js'
 import { mountBrowse } from '../../src/web/browse/index.js'
 import { startServer, webContext } from '../../src/web/server.js'
-import { expectedFirst, type GitTruth, gitTruth, makeHistory } from '../helpers/git-history.js'
+import {
+  expectedFirst,
+  expectFirstsFromGit,
+  type GitTruth,
+  gitTruth,
+  makeHistory,
+} from '../helpers/git-history.js'
 import { git } from '../helpers/repos.js'
-import { createTestDatabase, postgresAvailable } from '../helpers/services.js'
+import { onTestDatabase, postgresAvailable } from '../helpers/services.js'
 import { makeTemp, removeTemp } from '../helpers/tree.js'
 
 /** Debian's python3 (it has requests). */
@@ -99,43 +105,8 @@ async function listAll(s: Storage, swhid: CoreSwhid, kind: ProvenanceListKind): 
   }
 }
 
-async function checkAgainstGit(f: Fixture, s: Storage): Promise<void> {
-  const entries = [...f.truth.objects]
-  const swhids = entries.map(([id, o]) => swhidOf(id, o.type))
-  const firsts = await s.provenanceFirst(swhids)
-  entries.forEach(([id, o], i) => {
-    const want = expectedFirst(o.occ)
-    const holder = f.order.find((ri) => f.truth.repos.get(want.commit)!.has(ri))!
-    const got = firsts[i]
-    expect(got, `${o.type} ${id}`).not.toBeNull()
-    expect(
-      {
-        rev: got!.anchor?.id,
-        date: got!.date?.getTime(),
-        path: Buffer.from(got!.path!).toString('latin1'),
-        origin: got!.origin,
-      },
-      `${o.type} ${id}`,
-    ).toEqual({
-      rev: want.commit,
-      date: want.date * 1000,
-      path: want.path,
-      origin: f.origins[holder],
-    })
-  })
-  // Full lists, for a sample of objects (every blob and every 5th tree).
-  const sample = entries.filter(([, o], i) => o.type === 'blob' || i % 5 === 0)
-  for (const [id, o] of sample) {
-    const swhid = swhidOf(id, o.type)
-    const commits = [...new Set(o.occ.map((x) => x.commit))].sort()
-    expect((await listAll(s, swhid, 'revision')).sort(), `revisions of ${id}`).toEqual(commits)
-    const repos = new Set(commits.flatMap((cm) => [...f.truth.repos.get(cm)!]))
-    expect(await listAll(s, swhid, 'origin'), `origins of ${id}`).toEqual(
-      [...repos].map((r) => f.origins[r]!).sort(),
-    )
-    const tags = [...f.truth.tags].filter(([, t]) => commits.includes(t)).map(([tag]) => tag)
-    expect((await listAll(s, swhid, 'release')).sort(), `releases of ${id}`).toEqual(tags.sort())
-  }
+function checkAgainstGit(f: Fixture, s: Storage): Promise<void> {
+  return expectFirstsFromGit(f.truth, (x) => s.provenanceFirst(x), f.origins, f.order)
 }
 
 function suite(label: string, setup: () => Promise<Fixture | null>): void {
@@ -364,16 +335,5 @@ print(json.dumps({"whereare": out, "whereis": one}))
 
 suite('SQLite', () => makeFixture())
 if (await postgresAvailable()) {
-  suite('PostgreSQL', async () => {
-    const db = await createTestDatabase()
-    const f = await makeFixture(db.url)
-    const cleanup = f.cleanup
-    return {
-      ...f,
-      cleanup: async () => {
-        await cleanup()
-        await db.drop()
-      },
-    }
-  })
+  suite('PostgreSQL', () => onTestDatabase(makeFixture))
 }

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { git } from '../helpers/repos.js'
-import { createTestDatabase, postgresAvailable } from '../helpers/services.js'
+import { onTestDatabase, postgresAvailable } from '../helpers/services.js'
 import { BASE, type Fixture, get, json, makeFixture } from '../helpers/web-api-fixture.js'
 
 function apiSuite(label: string, setup: () => Promise<Fixture | null>): void {
@@ -416,16 +416,5 @@ function apiSuite(label: string, setup: () => Promise<Fixture | null>): void {
 apiSuite('SQLite', () => makeFixture())
 const pg = await postgresAvailable()
 if (pg) {
-  apiSuite('PostgreSQL', async () => {
-    const db = await createTestDatabase()
-    const f = await makeFixture(db.url)
-    const cleanup = f.cleanup
-    return {
-      ...f,
-      cleanup: async () => {
-        await cleanup()
-        await db.drop()
-      },
-    }
-  })
+  apiSuite('PostgreSQL', () => onTestDatabase(makeFixture))
 }
