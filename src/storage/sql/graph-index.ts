@@ -46,6 +46,13 @@ export async function indexDirectoryEdges(
   )
 }
 
+/** The distinct entry targets (hex) of a packed entries blob. */
+function packedTargets(blob: Uint8Array): Set<string> {
+  const targets = new Set<string>()
+  forEachPackedEntry(blob, (_c, _s, _e, t) => targets.add(hex(blob.subarray(t, t + 20))))
+  return targets
+}
+
 /** Rows of the revision-parent reverse index for `revs` (inside their adding transaction). */
 export async function indexRevisionParents(
   tx: SqlExecutor,
@@ -70,9 +77,7 @@ export async function unindexObject(
     const rows = await tx.all<Row>('SELECT entries FROM directory WHERE id = ?', [b(id)])
     const blob = rows[0]?.['entries'] as Uint8Array | undefined
     if (!blob) return
-    const targets = new Set<string>()
-    forEachPackedEntry(blob, (_c, _s, _e, t) => targets.add(hex(blob.subarray(t, t + 20))))
-    await removeFromPostings(tx, id, [...targets])
+    await removeFromPostings(tx, id, [...packedTargets(blob)])
     return
   }
   const rows = await tx.all<Row>('SELECT parents FROM revision WHERE id = ?', [b(id)])
@@ -127,16 +132,7 @@ export async function reindexGraph(
         const page = await scanPackedDirectories(tx, at.resume, PAGE)
         await insertPostings(
           tx,
-          postingRows(
-            page.items.map((d) => {
-              const targets = new Set<string>()
-              const blob = d.packed
-              forEachPackedEntry(blob, (_c, _s, _e, t) =>
-                targets.add(hex(blob.subarray(t, t + 20))),
-              )
-              return { id: b(d.key), targets }
-            }),
-          ),
+          postingRows(page.items.map((d) => ({ id: b(d.key), targets: packedTargets(d.packed) }))),
         )
         await save(tx, 'directory', page.next)
         return { count: page.items.length, done: page.next === null }
